@@ -1,0 +1,70 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "odb-redirect",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "odb-redirect", targets: ["odb-redirect"]),
+        .library(name: "ODBKernel", targets: ["ODBKernel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // libbpf from Debian's libbpf-dev, with static inline wrappers for its macros.
+        .systemLibrary(
+            name: "CLibBPF",
+            pkgConfig: "libbpf",
+            providers: [.apt(["libbpf-dev", "libelf-dev", "zlib1g-dev"])]
+        ),
+        // Imports bpf/include/odb_shared.h, the one definition of every struct BPF maps hold.
+        .target(
+            name: "OdbShared",
+            path: "bpf",
+            sources: ["abi"],
+            publicHeadersPath: "include"
+        ),
+        // TCP_INFO fields glibc's <netinet/tcp.h> lacks; <linux/tcp.h> cannot share a Swift
+        // module with glibc's header, so it stays inside this C file.
+        .target(name: "CSocketShims"),
+        // Turns the compiled BPF object into Swift source so the binary carries it.
+        .executableTarget(name: "bpf-embed"),
+        .plugin(
+            name: "BPFObjectPlugin",
+            capability: .buildTool(),
+            dependencies: ["bpf-embed"]
+        ),
+        .target(
+            name: "ODBKernel",
+            dependencies: [
+                "CLibBPF", "OdbShared", "CSocketShims",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            plugins: ["BPFObjectPlugin"]
+        ),
+        // HTTP/1.x heads, framing and chunk boundaries, parsed strictly (RFC 9112); no I/O.
+        .target(name: "ODBHTTP"),
+        // The relay's YAML configuration, with file and line in every error.
+        .target(
+            name: "ODBConfig",
+            dependencies: [.product(name: "Yams", package: "Yams")]
+        ),
+        .executableTarget(
+            name: "odb-redirect",
+            dependencies: [
+                "ODBKernel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "ODBHTTPTests", dependencies: ["ODBHTTP"]),
+        .testTarget(name: "ODBConfigTests", dependencies: ["ODBConfig"]),
+        .testTarget(
+            name: "ODBKernelTests",
+            dependencies: ["ODBKernel", "OdbShared", "CLibBPF", "odb-redirect"]
+        ),
+    ]
+)

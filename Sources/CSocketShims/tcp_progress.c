@@ -1,0 +1,24 @@
+#include "odb_socket_shims.h"
+
+#include <linux/sockios.h>
+#include <linux/tcp.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+int odb_tcp_progress(int fd, struct odb_tcp_progress *progress)
+{
+	struct tcp_info info = {0};
+	socklen_t length = sizeof(info);
+	int outq = 0;
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &length) != 0)
+		return -1;
+	if (ioctl(fd, SIOCOUTQ, &outq) != 0)
+		return -1;
+	progress->bytes_acked = info.tcpi_bytes_acked;
+	progress->bytes_received = info.tcpi_bytes_received;
+	progress->unacked_bytes = (uint32_t)outq;
+	progress->notsent_bytes = info.tcpi_notsent_bytes;
+	return 0;
+}

@@ -1,0 +1,112 @@
+import CLibBPF
+import Foundation
+import Glibc
+import OdbShared
+
+/// Hooks the sock_ops program to cgroups, and removes everything a pin directory holds.
+public enum CgroupAttachment {
+    public enum Outcome: Equatable, Sendable {
+        case attached(cgroupID: UInt64)
+        case alreadyAttached(cgroupID: UInt64)
+    }
+
+    /// Attaches odb_sockops to the cgroup v2 directory at `cgroupPath` through a pinned bpf_link.
+    ///
+    /// A link (not a legacy attachment) so that the hook lives exactly as long as its pin, and
+    /// so that several pin directories can hook the same cgroup side by side.
+    public static func attach(
+        _ objects: KernelObjects, cgroupPath: String, ownerPID: UInt32 = 0
+    ) throws(KernelError) -> Outcome {
+        let cgroupID = try Filesystems.cgroupID(of: cgroupPath)
+        let linkPath = objects.linkPath(cgroupID: cgroupID)
+        if FileManager.default.fileExists(atPath: linkPath) {
+            try record(objects, cgroupID: cgroupID, path: cgroupPath, ownerPID: ownerPID)
+            return .alreadyAttached(cgroupID: cgroupID)
+        }
+        let cgroupFD = open(cgroupPath, O_RDONLY | O_DIRECTORY)
+        guard cgroupFD >= 0 else {
+            throw .notCgroupV2(path: cgroupPath, detail: String(cString: strerror(errno)))
+        }
+        defer { close(cgroupFD) }
+        let linkFD = odb_link_cgroup(objects.sockopsProgramFD, cgroupFD, BPF_CGROUP_SOCK_OPS)
+        guard linkFD >= 0 else {
+            let error = errno
+            if error == EPERM || error == EACCES {
+                throw .missingCapability(Capabilities.netAdmin.name, operation: "attaching to \(cgroupPath)")
+            }
+            throw .kernelFeatureMissing(feature: "bpf_link for cgroup sock_ops programs", errno: error)
+        }
+        defer { close(linkFD) }
+        if bpf_obj_pin(linkFD, linkPath) != 0 {
+            throw KernelError.fromErrno(errno, operation: "pinning \(linkPath)")
+        }
+        try record(objects, cgroupID: cgroupID, path: cgroupPath, ownerPID: ownerPID)
+        return .attached(cgroupID: cgroupID)
+    }
+
+    private static func record(
+        _ objects: KernelObjects, cgroupID: UInt64, path: String, ownerPID: UInt32
+    ) throws(KernelError) {
+        var entry = odb_attachment()
+        CString.write(path, into: &entry.path)
+        entry.attached_unix_ns = UnixTime.nowNanoseconds()
+        entry.owner_pid = ownerPID
+        try objects.attachments.update(cgroupID, entry)
+    }
+
+    /// Unpins every object under `pinDirectory` (and relay-owned subdirectories) and removes it.
+    ///
+    /// Unpinning a link drops its last reference, which detaches the program from the cgroup;
+    /// maps and programs go away when no process holds them any more.
+    /// - Returns: the names removed, empty when nothing was pinned.
+    @discardableResult
+    public static func detachAll(pinDirectory: String) throws(KernelError) -> [String] {
+        guard FileManager.default.fileExists(atPath: pinDirectory) else { return [] }
+        guard Filesystems.isPinDirectory(pinDirectory) else {
+            throw .bpffsNotMounted(path: pinDirectory)
+        }
+        var removed = [String]()
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: pinDirectory)) ?? []
+        // Links first: the hooks stop before the maps they write disappear.
+        for name in names.sorted(by: { linkFirst($0, $1) }) {
+            let path = pinDirectory + "/" + name
+            var isDirectory: ObjCBool = false
+            _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            if isDirectory.boolValue {
+                removed += try detachAll(pinDirectory: path).map { name + "/" + $0 }
+            } else if unlink(path) == 0 {
+                removed.append(name)
+            } else {
+                throw KernelError.fromErrno(errno, operation: "unpinning \(path)")
+            }
+        }
+        if rmdir(pinDirectory) != 0 && errno != ENOENT {
+            throw KernelError.fromErrno(errno, operation: "removing \(pinDirectory)")
+        }
+        return removed
+    }
+
+    private static func linkFirst(_ a: String, _ b: String) -> Bool {
+        let aLink = a.hasPrefix(KernelObjects.Pin.linkPrefix)
+        let bLink = b.hasPrefix(KernelObjects.Pin.linkPrefix)
+        return aLink != bLink ? aLink : a < b
+    }
+}
+
+/// Fixed-size C `char[N]` fields, which Swift imports as tuples.
+enum CString {
+    static func write<T>(_ string: String, into field: inout T) {
+        withUnsafeMutableBytes(of: &field) { raw in
+            raw.initializeMemory(as: UInt8.self, repeating: 0)
+            let bytes = Array(string.utf8.prefix(raw.count - 1))
+            raw.copyBytes(from: bytes)
+        }
+    }
+
+    static func read<T>(_ field: T) -> String {
+        withUnsafeBytes(of: field) { raw in
+            let bytes = raw.prefix(while: { $0 != 0 })
+            return String(decoding: bytes, as: UTF8.self)
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import Glibc
+
+/// Why the kernel side could not be set up or read, with the fix a user needs.
+public enum KernelError: Error, Equatable, CustomStringConvertible {
+    /// The process lacks a capability the operation needs.
+    case missingCapability(String, operation: String)
+    /// The pin directory is not on a bpf filesystem.
+    case bpffsNotMounted(path: String)
+    /// The cgroup path does not exist or is not a cgroup v2 directory.
+    case notCgroupV2(path: String, detail: String)
+    /// The running kernel rejected something the programs rely on.
+    case kernelFeatureMissing(feature: String, errno: Int32)
+    /// Nothing is pinned under the pin directory.
+    case notAttached(pinDirectory: String)
+    /// Pinned maps were made by an incompatible build.
+    case abiMismatch(pinned: UInt32, expected: UInt32, pinDirectory: String)
+    /// A system or libbpf call failed.
+    case system(operation: String, errno: Int32)
+
+    public var description: String {
+        switch self {
+        case let .missingCapability(capability, operation):
+            return "\(operation) needs \(capability): run as root or grant it "
+                + "(e.g. AmbientCapabilities=\(capability) in a systemd unit)"
+        case let .bpffsNotMounted(path):
+            return "\(path) is not on a bpf filesystem: mount one with "
+                + "'mount -t bpf bpf /sys/fs/bpf' or pass --pin with a directory under bpffs"
+        case let .notCgroupV2(path, detail):
+            return "\(path) is not a cgroup v2 directory (\(detail)); "
+                + "pass a directory under the cgroup2 mount (see 'mount -t cgroup2')"
+        case let .kernelFeatureMissing(feature, errno):
+            return "the kernel does not support \(feature) (\(String(cString: strerror(errno)))); "
+                + "odb-redirect needs Linux 5.15 or newer with CONFIG_BPF_STREAM_PARSER and BTF"
+        case let .notAttached(pinDirectory):
+            return "nothing is attached: no odb-redirect objects under \(pinDirectory) "
+                + "(run 'odb-redirect attach --cgroup PATH' or start a relay)"
+        case let .abiMismatch(pinned, expected, pinDirectory):
+            return "objects under \(pinDirectory) have map layout version \(pinned), this build "
+                + "needs \(expected): run 'odb-redirect detach' and attach again"
+        case let .system(operation, errno):
+            return "\(operation) failed: \(String(cString: strerror(errno)))"
+        }
+    }
+
+    /// Maps a failed call's errno to the error a user can act on.
+    static func fromErrno(_ errno: Int32, operation: String, privileged: String = "CAP_BPF") -> KernelError {
+        switch errno {
+        case EPERM, EACCES:
+            return .missingCapability(privileged, operation: operation)
+        default:
+            return .system(operation: operation, errno: errno)
+        }
+    }
+}

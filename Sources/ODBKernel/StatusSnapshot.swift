@@ -1,0 +1,214 @@
+import CLibBPF
+import Foundation
+import Glibc
+import OdbShared
+
+/// What the pinned maps of one pin directory say right now: the data behind `odb-redirect status`.
+public struct StatusSnapshot: Codable, Sendable, Equatable {
+    public struct Program: Codable, Sendable, Equatable {
+        public let name: String
+        public let id: UInt32
+        public let type: String
+    }
+
+    public struct Attachment: Codable, Sendable, Equatable {
+        public let cgroupID: UInt64
+        public let path: String
+        public let attachedUnixSeconds: Double
+        /// A relay that hooked its own cgroup and detaches at exit; nil for `attach`.
+        public let ownerPID: UInt32?
+        public let ownerAlive: Bool?
+    }
+
+    public struct TrackedSocket: Codable, Sendable, Equatable {
+        public let cookie: UInt64
+        public let family: String
+        public let local: String
+        public let remote: String
+        public let bytesAcked: UInt64
+        public let bytesReceived: UInt64
+        public let ageSeconds: Double
+    }
+
+    public struct Flow: Codable, Sendable, Equatable {
+        public let sourceCookie: UInt64
+        public let targetCookie: UInt64
+        public let source: String?
+        public let target: String?
+        public let bytesRedirected: UInt64
+        /// nil for a tunnel, which has no end of its own.
+        public let bytesRemaining: UInt64?
+        public let state: String
+        public let pauseRequested: Bool
+    }
+
+    public struct Relay: Codable, Sendable, Equatable {
+        public let pid: UInt32
+        public let alive: Bool
+        public let bodyBytes: [String: UInt64]
+        public let fallbacks: [String: UInt64]
+        public let requests: UInt64
+        public let responsesByClass: [String: UInt64]
+        public let rejectedRequests: UInt64
+        public let upstreamErrors: UInt64
+        public let flowPauses: UInt64
+        public let activeConnections: UInt64
+        public let activeFlows: UInt64
+    }
+
+    public let pinDirectory: String
+    public let abiVersion: UInt32
+    public let loadedUnixSeconds: Double
+    public let programs: [Program]
+    public let attachments: [Attachment]
+    public let sockets: [TrackedSocket]
+    public let flows: [Flow]
+    public let counters: [String: UInt64]
+    public let relays: [Relay]
+
+    /// Reads every map of an open pin set.
+    public static func read(_ objects: KernelObjects) -> StatusSnapshot {
+        let meta = objects.meta.lookup(0)
+        let now = monotonicNanoseconds()
+        let sockets = objects.socks.entries().map { cookie, sock in
+            TrackedSocket(
+                cookie: cookie,
+                family: sock.family == UInt16(AF_INET6) ? "ipv6" : "ipv4",
+                local: SocketAddressText.format(sock.local_addr, port: sock.local_port),
+                remote: SocketAddressText.format(sock.remote_addr, port: sock.remote_port),
+                bytesAcked: sock.bytes_acked,
+                bytesReceived: sock.bytes_received,
+                ageSeconds: Double(now &- sock.established_ns) / 1e9
+            )
+        }.sorted { $0.cookie < $1.cookie }
+        let names = Dictionary(sockets.map { ($0.cookie, "\($0.local)→\($0.remote)") }, uniquingKeysWith: { a, _ in a })
+        let flows = objects.flows.entries().map { source, flow in
+            Flow(
+                sourceCookie: source,
+                targetCookie: flow.target_cookie,
+                source: names[source],
+                target: names[flow.target_cookie],
+                bytesRedirected: flow.redirected,
+                bytesRemaining: flow.remaining == ODB_REMAINING_UNBOUNDED ? nil : flow.remaining,
+                state: flowStateName(flow.state),
+                pauseRequested: flow.flags & UInt32(ODB_FLOW_PAUSE_REQUESTED.rawValue) != 0
+            )
+        }.sorted { $0.sourceCookie < $1.sourceCookie }
+        let attachments = objects.attachments.entries().map { id, entry in
+            Attachment(
+                cgroupID: id,
+                path: CString.read(entry.path),
+                attachedUnixSeconds: Double(entry.attached_unix_ns) / 1e9,
+                ownerPID: entry.owner_pid == 0 ? nil : entry.owner_pid,
+                ownerAlive: entry.owner_pid == 0 ? nil : processAlive(entry.owner_pid)
+            )
+        }.sorted { $0.cgroupID < $1.cgroupID }
+        let totals = objects.counters.read()
+        var counters = [String: UInt64]()
+        for (counter, name) in counterNames {
+            counters[name] = totals[Int(counter.rawValue)]
+        }
+        return StatusSnapshot(
+            pinDirectory: objects.pinDirectory,
+            abiVersion: meta?.abi_version ?? 0,
+            loadedUnixSeconds: Double(meta?.loaded_unix_ns ?? 0) / 1e9,
+            programs: [objects.sockopsProgramFD, objects.verdictProgramFD].compactMap(programInfo),
+            attachments: attachments,
+            sockets: sockets,
+            flows: flows,
+            counters: counters,
+            relays: objects.relays.entries().map { relay($0.key, $0.value) }.sorted { $0.pid < $1.pid }
+        )
+    }
+
+    /// Counter names for `status`, tied to the shared enum rather than to positions.
+    static let counterNames: [(odb_counter, String)] = [
+        (ODB_CTR_SOCKS_ESTABLISHED, "sockets_established"),
+        (ODB_CTR_SOCKS_CLOSED, "sockets_closed"),
+        (ODB_CTR_SOCKS_TABLE_FULL, "sockets_table_full"),
+        (ODB_CTR_VERDICT_SKBS, "verdict_skbs"),
+        (ODB_CTR_REDIRECTED_SKBS, "redirected_skbs"),
+        (ODB_CTR_REDIRECTED_BYTES, "redirected_bytes"),
+        (ODB_CTR_PASSED_SKBS, "passed_skbs"),
+        (ODB_CTR_TAILS_PASSED, "tails_passed"),
+        (ODB_CTR_REDIRECT_FAILED, "redirect_failed"),
+        (ODB_CTR_PAUSES, "flow_pauses"),
+        (ODB_CTR_RESUMES, "flow_resumes"),
+        (ODB_CTR_EVENTS_LOST, "events_lost"),
+    ]
+
+    static func flowStateName(_ state: UInt32) -> String {
+        switch state {
+        case UInt32(ODB_FLOW_ACTIVE.rawValue): return "active"
+        case UInt32(ODB_FLOW_DONE.rawValue): return "done"
+        case UInt32(ODB_FLOW_TAIL_PASSED.rawValue): return "tail_passed"
+        case UInt32(ODB_FLOW_TARGET_GONE.rawValue): return "target_gone"
+        default: return "unknown(\(state))"
+        }
+    }
+
+    static func relay(_ pid: UInt32, _ stats: odb_relay_stats) -> Relay {
+        let classes = withUnsafeBytes(of: stats.responses_by_class) { Array($0.bindMemory(to: UInt64.self)) }
+        var byClass = [String: UInt64]()
+        for (index, count) in classes.enumerated() where count > 0 {
+            byClass[index == 0 ? "none" : "\(index)xx"] = count
+        }
+        return Relay(
+            pid: pid,
+            alive: processAlive(pid),
+            bodyBytes: ["kernel": stats.body_bytes_kernel, "splice": stats.body_bytes_splice, "copy": stats.body_bytes_copy],
+            fallbacks: [
+                "small_body": stats.fallbacks_small_body,
+                "unparsed": stats.fallbacks_unparsed,
+                "tail_passed": stats.fallbacks_tail_passed,
+                "unsupported": stats.fallbacks_unsupported,
+            ],
+            requests: stats.requests,
+            responsesByClass: byClass,
+            rejectedRequests: stats.rejected_requests,
+            upstreamErrors: stats.upstream_errors,
+            flowPauses: stats.flow_pauses,
+            activeConnections: stats.active_connections,
+            activeFlows: stats.active_flows
+        )
+    }
+
+    static func programInfo(_ fd: Int32) -> Program? {
+        var info = bpf_prog_info()
+        var length = UInt32(MemoryLayout<bpf_prog_info>.size)
+        guard bpf_obj_get_info_by_fd(fd, &info, &length) == 0 else { return nil }
+        let type: String
+        switch info.type {
+        case BPF_PROG_TYPE_SOCK_OPS.rawValue: type = "sock_ops"
+        case BPF_PROG_TYPE_SK_SKB.rawValue: type = "sk_skb"
+        default: type = "type \(info.type)"
+        }
+        return Program(name: CString.read(info.name), id: info.id, type: type)
+    }
+
+    static func processAlive(_ pid: UInt32) -> Bool {
+        kill(pid_t(pid), 0) == 0 || errno == EPERM
+    }
+
+    static func monotonicNanoseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+    }
+}
+
+/// Prints the 16-byte addresses the sock_ops program stores (IPv4 arrives IPv4-mapped).
+public enum SocketAddressText {
+    public static func format<T>(_ address: T, port: UInt16) -> String {
+        withUnsafeBytes(of: address) { raw in
+            let bytes = Array(raw.prefix(16))
+            let mapped = bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xff && bytes[11] == 0xff
+            if mapped {
+                return "\(bytes[12]).\(bytes[13]).\(bytes[14]).\(bytes[15]):\(port)"
+            }
+            var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+            _ = bytes.withUnsafeBytes { inet_ntop(AF_INET6, $0.baseAddress, &text, socklen_t(text.count)) }
+            return "[\(CString.read(text))]:\(port)"
+        }
+    }
+}

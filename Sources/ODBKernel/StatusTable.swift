@@ -1,0 +1,42 @@
+/// Renders a `StatusSnapshot` as aligned text tables for a terminal.
+enum StatusTable {
+    static func render(_ snapshot: StatusSnapshot) -> String {
+        var out = "pin set \(snapshot.pinDirectory) (map layout v\(snapshot.abiVersion))\n"
+        out += "programs: " + snapshot.programs.map { "\($0.name) (\($0.type), id \($0.id))" }.joined(separator: ", ") + "\n"
+        out += section("attached cgroups", ["CGROUP ID", "PATH", "OWNER"], snapshot.attachments.map {
+            [String($0.cgroupID), $0.path, $0.ownerPID.map { "relay pid \($0)" + (snapshotAlive($0, snapshot) ? "" : " (dead)") } ?? "attach"]
+        })
+        out += section("tracked sockets", ["COOKIE", "LOCAL", "REMOTE", "ACKED", "RECEIVED", "AGE s"], snapshot.sockets.map {
+            [String($0.cookie), $0.local, $0.remote, String($0.bytesAcked), String($0.bytesReceived), String(format1($0.ageSeconds))]
+        })
+        out += section("redirect flows", ["SOURCE", "TARGET", "REDIRECTED", "REMAINING", "STATE"], snapshot.flows.map {
+            [$0.source ?? String($0.sourceCookie), $0.target ?? String($0.targetCookie), String($0.bytesRedirected),
+             $0.bytesRemaining.map(String.init) ?? "tunnel", $0.state + ($0.pauseRequested ? " (paused)" : "")]
+        })
+        out += section("relays", ["PID", "ALIVE", "KERNEL B", "SPLICE B", "COPY B", "REQUESTS", "CONNS", "FLOWS"], snapshot.relays.map {
+            [String($0.pid), $0.alive ? "yes" : "no", String($0.bodyBytes["kernel"] ?? 0), String($0.bodyBytes["splice"] ?? 0),
+             String($0.bodyBytes["copy"] ?? 0), String($0.requests), String($0.activeConnections), String($0.activeFlows)]
+        })
+        out += "counters: " + snapshot.counters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") + "\n"
+        return out
+    }
+
+    private static func snapshotAlive(_ pid: UInt32, _ snapshot: StatusSnapshot) -> Bool {
+        snapshot.attachments.first { $0.ownerPID == pid }?.ownerAlive ?? false
+    }
+
+    private static func format1(_ value: Double) -> String {
+        String(Double(Int(value * 10)) / 10)
+    }
+
+    private static func section(_ title: String, _ header: [String], _ rows: [[String]]) -> String {
+        guard !rows.isEmpty else { return "\(title): none\n" }
+        let all = [header] + rows
+        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+        let lines = all.map { row in
+            row.indices.map { row[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ")
+        }
+        return "\(title):\n" + lines.map { "  " + $0 }.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+@testable import ODBKernel
+
+/// `attach`, `status` and `detach` end to end, through the real binary, maps and cgroups.
+@Suite(.serialized) struct AttachCommandTests {
+    /// A process in the cgroup makes a loopback connection and keeps it open for a while.
+    private static let connectInCgroup = """
+        import socket, sys, time
+        server = socket.socket(); server.bind(("127.0.0.1", 0)); server.listen()
+        client = socket.create_connection(server.getsockname()); peer, _ = server.accept()
+        client.sendall(b"x" * 100000); got = 0
+        while got < 100000: got += len(peer.recv(65536))
+        print(client.getsockname()[1], flush=True); time.sleep(30)
+        """
+
+    private func status(_ fixture: KernelFixture) throws -> [String: Any] {
+        let result = try CommandRunner.odb("status", "--json", "--pin", fixture.pinDirectory)
+        #expect(result.status == 0, "\(result.stderr)")
+        return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]
+    }
+
+    private func sockets(_ report: [String: Any]) -> [[String: Any]] {
+        let sets = report["sets"] as? [[String: Any]] ?? []
+        return sets.flatMap { $0["sockets"] as? [[String: Any]] ?? [] }
+    }
+
+    @Test func attachTracksOnlyTheCgroupAndDetachRemovesEverything() throws {
+        let fixture = try KernelFixture()
+        let attach = try CommandRunner.odb("attach", "--cgroup", fixture.cgroupPath, "--pin", fixture.pinDirectory)
+        #expect(attach.status == 0, "\(attach.stderr)")
+        #expect(attach.stdout.contains("attached to \(fixture.cgroupPath)"))
+        let again = try CommandRunner.odb("attach", "--cgroup", fixture.cgroupPath, "--pin", fixture.pinDirectory)
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("already attached"))
+
+        // A connection of this test process, outside the cgroup.
+        let outside = try LoopbackPair()
+        let child = try fixture.spawnInCgroup(python: Self.connectInCgroup)
+        defer { child.terminate(); child.waitUntilExit() }
+        let port = try #require(Int(KernelFixture.readLine((child.standardOutput as! Pipe).fileHandleForReading)))
+
+        let report = try status(fixture)
+        let tracked = sockets(report)
+        let inside = tracked.filter { ($0["local"] as? String)?.hasSuffix(":\(port)") ?? false }
+        #expect(inside.count == 1, "client socket of the cgroup process is tracked: \(tracked)")
+        #expect((inside.first?["bytes_acked"] as? Int ?? 0) >= 100_000)
+        #expect(tracked.contains { ($0["remote"] as? String)?.hasSuffix(":\(port)") ?? false },
+                "the accepted side is tracked too")
+        #expect(!tracked.contains { ($0["local"] as? String)?.hasSuffix(":\(outside.clientPort)") ?? false },
+                "a socket outside the cgroup must not be tracked")
+        let sets = report["sets"] as? [[String: Any]] ?? []
+        let attachments = sets.first?["attachments"] as? [[String: Any]] ?? []
+        #expect(attachments.first?["path"] as? String == fixture.cgroupPath)
+        let programs = (sets.first?["programs"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        #expect(Set(programs) == ["odb_sockops", "odb_verdict"])
+        let ids = (sets.first?["programs"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? Int }
+        let mapIDs = try KernelFixture.pinnedMapIDs(fixture.pinDirectory)
+        #expect(mapIDs.count == KernelObjects.Pin.maps.count)
+
+        let table = try CommandRunner.odb("status", "--pin", fixture.pinDirectory)
+        #expect(table.stdout.contains("tracked sockets:"))
+        #expect(table.stdout.contains(":\(port)"))
+
+        let detach = try CommandRunner.odb("detach", "--pin", fixture.pinDirectory)
+        #expect(detach.status == 0, "\(detach.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: fixture.pinDirectory))
+        let cgroupProgs = try CommandRunner.run("/usr/sbin/bpftool", ["cgroup", "show", fixture.cgroupPath])
+        #expect(!cgroupProgs.stdout.contains("odb_sockops"))
+        #expect(KernelFixture.eventually { ids.allSatisfy { !KernelFixture.bpftoolKnows("prog", id: $0) } },
+                "programs \(ids) are still loaded after detach")
+        #expect(KernelFixture.eventually { mapIDs.allSatisfy { !KernelFixture.bpftoolKnows("map", id: $0) } },
+                "maps \(mapIDs) still exist after detach")
+        let after = try CommandRunner.odb("status", "--pin", fixture.pinDirectory)
+        #expect(after.status != 0)
+        #expect(after.stderr.contains("nothing is attached"))
+    }
+
+    @Test func errorsNameTheFix() throws {
+        let fixture = try KernelFixture()
+        let missing = try CommandRunner.odb("attach", "--cgroup", "/nonexistent-cgroup", "--pin", fixture.pinDirectory)
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("/nonexistent-cgroup is not a cgroup v2 directory"))
+        #expect(!FileManager.default.fileExists(atPath: fixture.pinDirectory), "a failed attach pins nothing")
+
+        let notCgroup = try CommandRunner.odb("attach", "--cgroup", "/tmp", "--pin", fixture.pinDirectory)
+        #expect(notCgroup.status != 0)
+        #expect(notCgroup.stderr.contains("not on a cgroup2 filesystem"))
+
+        let noBpffs = try CommandRunner.odb("attach", "--cgroup", fixture.cgroupPath, "--pin", "/tmp/odb-not-bpffs/x")
+        #expect(noBpffs.status != 0)
+        #expect(noBpffs.stderr.contains("mount -t bpf bpf /sys/fs/bpf"))
+
+        let noBPF = try CommandRunner.run("/usr/bin/setpriv", [
+            "--bounding-set", "-bpf,-sys_admin,-perfmon", "--inh-caps", "-all", "--",
+            CommandRunner.odbRedirect, "attach", "--cgroup", fixture.cgroupPath, "--pin", fixture.pinDirectory,
+        ])
+        #expect(noBPF.status != 0)
+        #expect(noBPF.stderr.contains("needs CAP_BPF"))
+
+        let noNetAdmin = try CommandRunner.run("/usr/bin/setpriv", [
+            "--bounding-set", "-net_admin,-sys_admin", "--inh-caps", "-all", "--",
+            CommandRunner.odbRedirect, "attach", "--cgroup", fixture.cgroupPath, "--pin", fixture.pinDirectory,
+        ])
+        #expect(noNetAdmin.status != 0)
+        #expect(noNetAdmin.stderr.contains("needs CAP_NET_ADMIN"))
+
+        let watch = try CommandRunner.odb("status", "--watch", "0", "--pin", fixture.pinDirectory)
+        #expect(watch.status != 0)
+        #expect(watch.stderr.contains("--watch needs a positive number"))
+    }
+
+    @Test func kernelFeatureErrorNamesTheFeature() {
+        let error = KernelError.kernelFeatureMissing(feature: "sk_skb verdict programs on a SOCKHASH", errno: EINVAL)
+        #expect(error.description.contains("does not support sk_skb verdict programs"))
+        #expect(error.description.contains("Linux 5.15"))
+    }
+}

@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Kernel side of odb-redirect.
+ *
+ * odb_sockops  (cgroup sock_ops): tracks the TCP sockets of attached cgroups and their ACK
+ *              progress, which the relay's flow control reads and waits on.
+ * odb_verdict  (sk_skb verdict on odb_sources): redirects body bytes of a source socket to its
+ *              target until the body's byte count is reached, then hands the socket back.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "odb_shared.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define AF_INET 2
+#define AF_INET6 10
+
+/* Tracked sockets by cookie; written by odb_sockops, read by odb_verdict and `status`. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ODB_MAX_SOCKETS);
+	__type(key, __u64);
+	__type(value, struct odb_sock);
+} odb_socks SEC(".maps");
+
+/* Active flows by source cookie; created by the relay, advanced by odb_verdict. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ODB_MAX_FLOWS);
+	__type(key, __u64);
+	__type(value, struct odb_flow);
+} odb_flows SEC(".maps");
+
+/* Source sockets whose skbs odb_verdict sees; the relay inserts and removes them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SOCKHASH);
+	__uint(max_entries, ODB_MAX_FLOWS);
+	__type(key, __u64);
+	__type(value, __u64);
+} odb_sources SEC(".maps");
+
+/* Redirect targets, no programs attached; the relay inserts a socket for its lifetime. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SOCKHASH);
+	__uint(max_entries, ODB_MAX_SOCKETS);
+	__type(key, __u64);
+	__type(value, __u64);
+} odb_targets SEC(".maps");
+
+/* Acknowledgement thresholds the relay waits for, by target cookie; consumed by odb_sockops. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ODB_MAX_FLOWS);
+	__type(key, __u64);
+	__type(value, struct odb_watch);
+} odb_watches SEC(".maps");
+
+/* Global counters, enum odb_counter; written by both programs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ODB_CTR_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} odb_counters SEC(".maps");
+
+struct odb_event_ring {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, ODB_EVENT_RING_BYTES);
+};
+
+/* One event ring per consuming relay worker, by a key the relay picks; flows name theirs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH_OF_MAPS);
+	__uint(max_entries, ODB_MAX_EVENT_RINGS);
+	__type(key, __u64);
+	__array(values, struct odb_event_ring);
+} odb_event_rings SEC(".maps");
+
+/* Cgroups hooked by `attach`, by cgroup inode; written by the controller, read by `status`. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ODB_MAX_ATTACHMENTS);
+	__type(key, __u64);
+	__type(value, struct odb_attachment);
+} odb_attachments SEC(".maps");
+
+/* Per-relay byte and fallback counters, by pid; written by each relay, read by `status`. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ODB_MAX_RELAYS);
+	__type(key, __u32);
+	__type(value, struct odb_relay_stats);
+} odb_relays SEC(".maps");
+
+/* ABI version and load time, single entry; written by the controller at load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct odb_meta);
+} odb_meta SEC(".maps");
+
+static __always_inline void count(__u32 counter, __u64 amount)
+{
+	__u64 *slot = bpf_map_lookup_elem(&odb_counters, &counter);
+
+	if (slot)
+		*slot += amount;
+}
+
+static __always_inline void emit(__u64 event_key, __u64 source, __u64 target, __u32 type,
+				 __u64 value)
+{
+	struct odb_event event = {
+		.source_cookie = source,
+		.target_cookie = target,
+		.value = value,
+		.type = type,
+	};
+	void *ring = bpf_map_lookup_elem(&odb_event_rings, &event_key);
+
+	if (!ring || bpf_ringbuf_output(ring, &event, sizeof(event), 0))
+		count(ODB_CTR_EVENTS_LOST, 1);
+}
+
+static __always_inline void track(struct bpf_sock_ops *skops)
+{
+	__u64 cookie = bpf_get_socket_cookie(skops);
+	/* Newer kernels load the network-order port into the upper 16 bits, older ones the lower. */
+	__u32 remote_port = skops->remote_port;
+	struct odb_sock sock = {
+		.established_ns = bpf_ktime_get_ns(),
+		.local_port = (__u16)skops->local_port,
+		.remote_port = bpf_ntohs((__u16)(remote_port >> 16 ? remote_port >> 16 : remote_port)),
+		.family = (__u16)skops->family,
+		.state = ODB_SOCK_ESTABLISHED,
+	};
+
+	if (skops->family == AF_INET) {
+		/* IPv4-mapped IPv6 so that both families print through one path. */
+		sock.local_addr[10] = 0xff;
+		sock.local_addr[11] = 0xff;
+		sock.remote_addr[10] = 0xff;
+		sock.remote_addr[11] = 0xff;
+		__builtin_memcpy(&sock.local_addr[12], &skops->local_ip4, 4);
+		__builtin_memcpy(&sock.remote_addr[12], &skops->remote_ip4, 4);
+	} else if (skops->family == AF_INET6) {
+		/* The verifier wants each ctx field read as its own 4-byte load. */
+		__u32 words[8] = {
+			skops->local_ip6[0], skops->local_ip6[1], skops->local_ip6[2], skops->local_ip6[3],
+			skops->remote_ip6[0], skops->remote_ip6[1], skops->remote_ip6[2], skops->remote_ip6[3],
+		};
+		__builtin_memcpy(sock.local_addr, &words[0], 16);
+		__builtin_memcpy(sock.remote_addr, &words[4], 16);
+	} else {
+		return;
+	}
+	if (bpf_map_update_elem(&odb_socks, &cookie, &sock, BPF_ANY)) {
+		count(ODB_CTR_SOCKS_TABLE_FULL, 1);
+		return;
+	}
+	count(ODB_CTR_SOCKS_ESTABLISHED, 1);
+	bpf_sock_ops_cb_flags_set(skops, BPF_SOCK_OPS_RTT_CB_FLAG | BPF_SOCK_OPS_STATE_CB_FLAG);
+}
+
+static __always_inline void acked(struct bpf_sock_ops *skops)
+{
+	__u64 cookie = bpf_get_socket_cookie(skops);
+	struct odb_sock *sock = bpf_map_lookup_elem(&odb_socks, &cookie);
+	struct odb_watch *watch;
+	__u64 bytes_acked = skops->bytes_acked;
+
+	if (!sock)
+		return;
+	sock->bytes_acked = bytes_acked;
+	sock->bytes_received = skops->bytes_received;
+	watch = bpf_map_lookup_elem(&odb_watches, &cookie);
+	if (watch && bytes_acked >= watch->acked_threshold) {
+		emit(watch->event_key, watch->source_cookie, cookie, ODB_EVENT_RESUME, bytes_acked);
+		bpf_map_delete_elem(&odb_watches, &cookie);
+		count(ODB_CTR_RESUMES, 1);
+	}
+}
+
+SEC("sockops")
+int odb_sockops(struct bpf_sock_ops *skops)
+{
+	__u64 cookie;
+
+	switch (skops->op) {
+	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
+	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
+		track(skops);
+		break;
+	case BPF_SOCK_OPS_RTT_CB:
+		acked(skops);
+		break;
+	case BPF_SOCK_OPS_STATE_CB:
+		if (skops->args[1] == BPF_TCP_CLOSE) {
+			cookie = bpf_get_socket_cookie(skops);
+			if (bpf_map_delete_elem(&odb_socks, &cookie) == 0)
+				count(ODB_CTR_SOCKS_CLOSED, 1);
+			bpf_map_delete_elem(&odb_watches, &cookie);
+		}
+		break;
+	}
+	return 1;
+}
+
+/* Asks for a pause once the target holds more unacknowledged bytes than the flow's budget. */
+static __always_inline void check_budget(struct odb_flow *flow, __u64 source)
+{
+	struct odb_sock *target;
+	__u64 queued, inflight;
+
+	if (!flow->high_watermark || (flow->flags & ODB_FLOW_PAUSE_REQUESTED))
+		return;
+	target = bpf_map_lookup_elem(&odb_socks, &flow->target_cookie);
+	if (!target)
+		return;
+	queued = flow->target_base + flow->redirected;
+	inflight = queued > target->bytes_acked ? queued - target->bytes_acked : 0;
+	if (inflight > flow->high_watermark) {
+		flow->flags |= ODB_FLOW_PAUSE_REQUESTED;
+		count(ODB_CTR_PAUSES, 1);
+		emit(flow->event_key, source, flow->target_cookie, ODB_EVENT_PAUSE, inflight);
+	}
+}
+
+SEC("sk_skb")
+int odb_verdict(struct __sk_buff *skb)
+{
+	__u64 source = bpf_get_socket_cookie(skb);
+	struct odb_flow *flow = bpf_map_lookup_elem(&odb_flows, &source);
+	__u64 len = skb->len;
+	long verdict;
+
+	count(ODB_CTR_VERDICT_SKBS, 1);
+	if (!flow || flow->state != ODB_FLOW_ACTIVE || len == 0) {
+		count(ODB_CTR_PASSED_SKBS, 1);
+		return SK_PASS;
+	}
+	if (flow->remaining < len) {
+		/* The body ends inside this skb and the next message starts there; the verdict
+		 * cannot split an skb, so user space takes the rest of the body and what follows. */
+		flow->state = ODB_FLOW_TAIL_PASSED;
+		count(ODB_CTR_TAILS_PASSED, 1);
+		count(ODB_CTR_PASSED_SKBS, 1);
+		emit(flow->event_key, source, flow->target_cookie, ODB_EVENT_TAIL_PASSED,
+		     flow->remaining);
+		return SK_PASS;
+	}
+	verdict = bpf_sk_redirect_hash(skb, &odb_targets, &flow->target_cookie, 0);
+	if (verdict != SK_PASS) {
+		flow->state = ODB_FLOW_TARGET_GONE;
+		count(ODB_CTR_REDIRECT_FAILED, 1);
+		emit(flow->event_key, source, flow->target_cookie, ODB_EVENT_TARGET_GONE,
+		     flow->redirected);
+		return SK_DROP;
+	}
+	if (flow->remaining != ODB_REMAINING_UNBOUNDED)
+		flow->remaining -= len;
+	flow->redirected += len;
+	count(ODB_CTR_REDIRECTED_SKBS, 1);
+	count(ODB_CTR_REDIRECTED_BYTES, len);
+	if (flow->remaining == 0) {
+		flow->state = ODB_FLOW_DONE;
+		emit(flow->event_key, source, flow->target_cookie, ODB_EVENT_FLOW_DONE,
+		     flow->redirected);
+	} else {
+		check_budget(flow, source);
+	}
+	return verdict;
+}
