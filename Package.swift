@@ -52,19 +52,33 @@ let package = Package(
             name: "ODBConfig",
             dependencies: [.product(name: "Yams", package: "Yams")]
         ),
+        // The relay: event loops, sessions, upstream pools and the kernel handoff.
+        .target(
+            name: "ODBRelay",
+            dependencies: [
+                "ODBKernel", "ODBHTTP", "ODBConfig", "CSocketShims", "CLibBPF", "OdbShared",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "odb-redirect",
             dependencies: [
-                "ODBKernel",
+                "ODBKernel", "ODBRelay", "ODBConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // Fixtures shared by the test targets: real processes, sockets and HTTP clients.
+        .target(name: "ODBTestSupport", path: "Tests/ODBTestSupport"),
+        .testTarget(
+            name: "RelayTests",
+            dependencies: ["ODBTestSupport", "odb-redirect"]
         ),
         .testTarget(name: "ODBHTTPTests", dependencies: ["ODBHTTP"]),
         .testTarget(name: "ODBConfigTests", dependencies: ["ODBConfig"]),
         .testTarget(
             name: "ODBKernelTests",
-            dependencies: ["ODBKernel", "OdbShared", "CLibBPF", "odb-redirect"]
+            dependencies: ["ODBKernel", "OdbShared", "CLibBPF", "ODBTestSupport", "odb-redirect"]
         ),
     ]
 )

@@ -30,11 +30,15 @@ public struct Capabilities: Sendable {
 
     /// Fails with the first capability that loading and attaching the programs needs and lacks.
     ///
-    /// CAP_BPF (or the older CAP_SYS_ADMIN) creates maps and loads programs; CAP_NET_ADMIN is
+    /// CAP_BPF (or the older CAP_SYS_ADMIN) creates maps and loads programs; CAP_PERFMON lets
+    /// the verdict read the socket's copied_seq and the skb's sequence number; CAP_NET_ADMIN is
     /// what the kernel asks for sock_ops and sk_skb programs and for sockmap updates.
     public func requireForKernelSetup(operation: String) throws(KernelError) {
         if !has(Self.bpf) && !has(Self.sysAdmin) {
             throw .missingCapability(Self.bpf.name, operation: operation)
+        }
+        if !has(Self.perfmon) && !has(Self.sysAdmin) {
+            throw .missingCapability(Self.perfmon.name, operation: operation)
         }
         if !has(Self.netAdmin) && !has(Self.sysAdmin) {
             throw .missingCapability(Self.netAdmin.name, operation: operation)

@@ -110,3 +110,11 @@ enum CString {
         }
     }
 }
+
+extension CgroupAttachment {
+    /// Removes one cgroup's hook from a pin set (a relay undoing its own `attach`).
+    public static func detach(_ objects: KernelObjects, cgroupID: UInt64) {
+        unlink(objects.linkPath(cgroupID: cgroupID))
+        objects.attachments.delete(cgroupID)
+    }
+}

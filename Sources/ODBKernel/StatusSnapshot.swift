@@ -135,6 +135,7 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
         (ODB_CTR_PAUSES, "flow_pauses"),
         (ODB_CTR_RESUMES, "flow_resumes"),
         (ODB_CTR_EVENTS_LOST, "events_lost"),
+        (ODB_CTR_PREFIX_BYTES_DROPPED, "prefix_bytes_dropped"),
     ]
 
     static func flowStateName(_ state: UInt32) -> String {
@@ -143,6 +144,7 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
         case UInt32(ODB_FLOW_DONE.rawValue): return "done"
         case UInt32(ODB_FLOW_TAIL_PASSED.rawValue): return "tail_passed"
         case UInt32(ODB_FLOW_TARGET_GONE.rawValue): return "target_gone"
+        case UInt32(ODB_FLOW_FAILED.rawValue): return "failed"
         default: return "unknown(\(state))"
         }
     }

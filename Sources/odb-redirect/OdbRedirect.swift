@@ -6,12 +6,17 @@ struct OdbRedirect: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "odb-redirect",
         abstract: "An eBPF-assisted HTTP relay: heads in user space, bodies in the kernel.",
-        subcommands: [Attach.self, Detach.self, Status.self]
+        subcommands: [Attach.self, Detach.self, Status.self, RelayCommand.self]
     )
 }
 
 /// Options every command that touches pinned objects shares.
 struct PinOptions: ParsableArguments {
     @Option(name: .customLong("pin"), help: "bpffs directory holding the pinned maps and programs.")
-    var directory: String = "/sys/fs/bpf/odb-redirect"
+    var directory: String = PinOptions.defaultDirectory
+
+    static let defaultDirectory = "/sys/fs/bpf/odb-redirect"
+
+    /// True when --pin was not given, so a config file's pin_dir may apply.
+    var isDefault: Bool { directory == Self.defaultDirectory }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ODBTestSupport
 import Glibc
 @testable import ODBKernel
 

@@ -14,7 +14,7 @@ extern const unsigned int odb_abi_version;
 #endif
 
 /* Bumped whenever a map layout below changes; pinned maps with another version are refused. */
-#define ODB_ABI_VERSION 1
+#define ODB_ABI_VERSION 2
 
 /* `remaining` of a flow that never ends by itself (tunnels): redirect until a side closes. */
 #define ODB_REMAINING_UNBOUNDED 0xffffffffffffffffULL
@@ -50,6 +50,7 @@ enum odb_flow_state {
 	ODB_FLOW_DONE = 2,        /* `remaining` reached 0 exactly at an skb boundary */
 	ODB_FLOW_TAIL_PASSED = 3, /* an skb held the body's end and more: passed to user space */
 	ODB_FLOW_TARGET_GONE = 4, /* the target left the target map; the source must be closed */
+	ODB_FLOW_FAILED = 5,      /* the verdict could not trim an skb; the exchange must abort */
 };
 
 enum odb_flow_flags {
@@ -84,6 +85,7 @@ enum odb_event_type {
 	ODB_EVENT_PAUSE = 3,           /* value: in-flight bytes on the target */
 	ODB_EVENT_RESUME = 4,          /* value: target bytes_acked */
 	ODB_EVENT_TARGET_GONE = 5,     /* value: bytes redirected before the failure */
+	ODB_EVENT_FAILED = 6,          /* value: the prefix that could not be trimmed */
 };
 
 /* What the BPF programs tell a consumer through its ring buffer. */
@@ -109,6 +111,7 @@ enum odb_counter {
 	ODB_CTR_PAUSES,
 	ODB_CTR_RESUMES,
 	ODB_CTR_EVENTS_LOST,
+	ODB_CTR_PREFIX_BYTES_DROPPED,
 	ODB_CTR_COUNT,
 };
 

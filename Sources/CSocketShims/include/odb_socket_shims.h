@@ -1,7 +1,10 @@
 #ifndef ODB_SOCKET_SHIMS_H
 #define ODB_SOCKET_SHIMS_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/types.h>
 
 /* What the relay's ordering and flow-control checks read from a TCP socket. */
 struct odb_tcp_progress {
@@ -15,5 +18,18 @@ struct odb_tcp_progress {
  * was ever queued on the socket, which is the safe side for "has everything left the backlog".
  * Returns 0 or -1 with errno set. */
 int odb_tcp_progress(int fd, struct odb_tcp_progress *progress);
+
+/* splice(2) with SPLICE_F_NONBLOCK | SPLICE_F_MOVE; glibc declares it only under _GNU_SOURCE,
+ * which a Swift module header cannot set. Returns what splice returns. */
+ssize_t odb_splice(int from, int to, size_t length);
+
+/* accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC (_GNU_SOURCE only). */
+int odb_accept_nonblocking(int listener, void *address, unsigned int *length);
+
+/* pipe2 with O_NONBLOCK | O_CLOEXEC (_GNU_SOURCE only). */
+int odb_pipe_nonblocking(int fds[2]);
+
+/* fcntl(F_SETPIPE_SZ), also _GNU_SOURCE only. */
+int odb_set_pipe_size(int fd, int bytes);
 
 #endif

@@ -1,21 +1,21 @@
 import Foundation
 
 /// Runs the built `odb-redirect` (or any program) and captures what it printed.
-struct CommandResult {
-    let status: Int32
-    let stdout: String
-    let stderr: String
+public struct CommandResult {
+    public let status: Int32
+    public let stdout: String
+    public let stderr: String
 }
 
-enum CommandRunner {
+public enum CommandRunner {
     /// The `odb-redirect` binary SwiftPM built next to the test bundle.
-    static var odbRedirect: String {
+    public static var odbRedirect: String {
         let bundle = Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }?.bundlePath
             ?? CommandLine.arguments[0]
         return URL(fileURLWithPath: bundle).deletingLastPathComponent().appendingPathComponent("odb-redirect").path
     }
 
-    static func run(_ executable: String, _ arguments: [String]) throws -> CommandResult {
+    public static func run(_ executable: String, _ arguments: [String]) throws -> CommandResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -34,7 +34,7 @@ enum CommandRunner {
         )
     }
 
-    static func odb(_ arguments: String...) throws -> CommandResult {
+    public static func odb(_ arguments: String...) throws -> CommandResult {
         try run(odbRedirect, arguments)
     }
 }

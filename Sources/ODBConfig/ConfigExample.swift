@@ -1,0 +1,67 @@
+/// A complete, annotated configuration file.
+///
+/// Printed by `odb-redirect relay --print-example-config` as a starting point; the tests
+/// parse it, so it cannot drift out of sync with the loader.
+public enum ConfigExample {
+    public static let yaml = """
+        # odb-redirect relay configuration.
+        # Durations: 250ms, 10s, 2m, 1h, or a plain number of seconds.
+        # Sizes: plain bytes, or KiB / MiB / GiB (powers of 1024).
+        # Unknown keys are errors, so a typo cannot silently fall back to a default.
+
+        workers: 2                          # default: number of online CPUs
+        pin_dir: /sys/fs/bpf/odb-redirect   # where BPF maps and programs are pinned
+        user: odb                           # drop privileges to this user after setup
+
+        timeouts:
+          connect: 5s                       # TCP connect to an upstream server
+          head_read: 10s                    # the whole request head must arrive within this
+          idle: 60s                         # keep-alive connection idle between requests
+          shutdown_grace: 30s               # in-flight exchanges may finish within this
+
+        limits:
+          max_head_bytes: 64KiB             # 1KiB ... 1MiB
+          max_headers: 100
+          max_connections: 10000
+
+        admin:
+          listen: 127.0.0.1:9901            # status and metrics; keep it private
+          metrics: true
+
+        log:
+          level: info                       # trace debug info notice warning error critical
+          format: text                      # text | json
+          access_log: true
+
+        listeners:
+          - listen: 0.0.0.0:8080            # host:port, [v6]:port, or :port for all addresses
+            # A request takes the route with the most specific host (exact, then wildcard,
+            # then none) and, among those, the longest path_prefix.
+            routes:
+              - host: example.com           # case-insensitive; the request's :port is ignored
+                path_prefix: /api/
+                upstream: api
+                mode: kernel                # kernel | splice | copy
+                kernel_min_body: 64KiB      # smaller bodies are copied in user space
+                flow_budget: 8MiB           # max in-flight kernel bytes per flow
+                allow_connect: false        # CONNECT tunnels through this route
+              - host: "*.example.com"       # quoted: a bare * starts a YAML alias
+                upstream: web
+              - path_prefix: /              # any host, any path
+                upstream: web
+                mode: splice
+          - listen: "[::]:8443"
+            routes:
+              - upstream: api
+                mode: copy
+
+        upstreams:
+          api:
+            servers: [127.0.0.1:9000, "[::1]:9000", "backend.internal:80"]
+            max_idle_per_server: 32
+            fail_timeout: 10s               # a failed server is skipped this long
+          web:
+            servers:
+              - 127.0.0.1:9100
+        """
+}

@@ -1,0 +1,13 @@
+/// How a route moves message bodies between client and upstream.
+///
+/// Heads are always parsed in user space; the mode only decides the path of the body bytes.
+/// The slower modes exist as fallbacks for kernels or sockets where the faster one is
+/// unavailable, and as a baseline when measuring.
+public enum RelayMode: String, Sendable, CaseIterable {
+    /// Bodies are redirected socket-to-socket by the eBPF sockmap program.
+    case kernel
+    /// Bodies go through a pipe with splice(2), avoiding copies into user memory.
+    case splice
+    /// Bodies are read into and written from user-space buffers.
+    case copy
+}

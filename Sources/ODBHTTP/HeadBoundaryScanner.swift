@@ -1,0 +1,50 @@
+/// Finds where a head ends, resuming where the previous call stopped.
+///
+/// Resuming keeps a head delivered one byte per packet linear instead of quadratic. It also
+/// rejects bare CR and LF as soon as they arrive, since a head containing them could never
+/// be accepted and waiting for the size limit would only waste memory.
+struct HeadBoundaryScanner: Sendable {
+    enum Boundary: Equatable {
+        case needMore
+        /// The head is `bytes[start..<end]`; bytes before `start` were skipped empty lines.
+        case end(start: Int, end: Int)
+        case invalid(HTTPParseError)
+    }
+
+    /// Requests may be preceded by empty lines (RFC 9112 §2.2 asks servers to ignore at
+    /// least one); responses may not.
+    let skipsLeadingEmptyLines: Bool
+    private var scanned = 0
+    private var lineStart = 0
+    private var headStart = 0
+
+    init(skipsLeadingEmptyLines: Bool) {
+        self.skipsLeadingEmptyLines = skipsLeadingEmptyLines
+    }
+
+    /// Scans `buffer`, which must start with the bytes given to earlier calls.
+    mutating func scan(_ buffer: UnsafeRawBufferPointer, limit: Int) -> Boundary {
+        let stop = min(buffer.count, limit)
+        var index = scanned
+        while index < stop {
+            let byte = buffer[index]
+            let afterCR = index > 0 && buffer[index - 1] == ByteClass.cr
+            if byte == ByteClass.lf {
+                guard afterCR else { return .invalid(.bareLineFeed) }
+                if index - 1 == lineStart {
+                    if lineStart != headStart {
+                        return .end(start: headStart, end: index + 1)
+                    }
+                    guard skipsLeadingEmptyLines else { return .invalid(.invalidStatusLine) }
+                    headStart = index + 1
+                }
+                lineStart = index + 1
+            } else if afterCR {
+                return .invalid(.bareCarriageReturn)
+            }
+            index += 1
+        }
+        scanned = index
+        return buffer.count >= limit ? .invalid(.headTooLarge) : .needMore
+    }
+}

@@ -1,0 +1,92 @@
+/// A parsed request line and header section.
+public struct RequestHead: Sendable, Hashable {
+    public let method: String
+    /// Set only by parsing and by `ProxyHeaderRewrite`, so it always fits `method`.
+    public internal(set) var target: RequestTarget
+    public let version: HTTPVersion
+    public var headers: HTTPHeaders
+
+    init(method: String, target: RequestTarget, version: HTTPVersion, headers: HTTPHeaders) {
+        self.method = method
+        self.target = target
+        self.version = version
+        self.headers = headers
+    }
+
+    /// Parses a complete head from the start of `bytes`; for buffers that grow, keep a `HeadParser`.
+    public static func parse(_ bytes: UnsafeRawBufferPointer, limits: HeadLimits = HeadLimits()) -> HeadParseResult<RequestHead> {
+        var parser = HeadParser<RequestHead>(limits: limits)
+        return parser.parse(bytes)
+    }
+
+    /// Parses a complete head from the start of `bytes`; for buffers that grow, keep a `HeadParser`.
+    public static func parse<Bytes: Collection<UInt8>>(_ bytes: Bytes, limits: HeadLimits = HeadLimits()) -> HeadParseResult<RequestHead> {
+        var parser = HeadParser<RequestHead>(limits: limits)
+        return parser.parse(bytes)
+    }
+
+    /// The head in wire form: request line, fields with their original name case, empty line.
+    public func serialize() -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256)
+        bytes.append(contentsOf: method.utf8)
+        bytes.append(ByteClass.space)
+        bytes.append(contentsOf: target.description.utf8)
+        bytes.append(ByteClass.space)
+        bytes.append(contentsOf: version.description.utf8)
+        bytes.append(ByteClass.cr)
+        bytes.append(ByteClass.lf)
+        headers.serialize(into: &bytes)
+        return bytes
+    }
+
+    /// Decodes a head found by `HeadBoundaryScanner` (CRLF lines, ends in an empty line).
+    @Sendable
+    static func decode(_ head: UnsafeRawBufferPointer, limits: HeadLimits) -> Result<RequestHead, HTTPParseError> {
+        let lineEnd = FieldLineSyntax.lineEnd(in: head, from: 0)
+        let line = UnsafeRawBufferPointer(rebasing: head[..<lineEnd])
+        guard let firstSpace = line.firstIndex(of: ByteClass.space),
+              let secondSpace = line[(firstSpace + 1)...].firstIndex(of: ByteClass.space)
+        else { return .failure(.invalidRequestLine) }
+        let methodBytes = UnsafeRawBufferPointer(rebasing: line[..<firstSpace])
+        guard !methodBytes.isEmpty, methodBytes.allSatisfy(ByteClass.isToken) else {
+            return .failure(methodBytes.isEmpty ? .invalidRequestLine : .invalidMethod)
+        }
+        let targetBytes = UnsafeRawBufferPointer(rebasing: line[(firstSpace + 1)..<secondSpace])
+        guard !targetBytes.isEmpty else { return .failure(.invalidRequestLine) }
+        let method = String(decoding: methodBytes, as: UTF8.self)
+        let version: HTTPVersion
+        switch HTTPVersion.parse(UnsafeRawBufferPointer(rebasing: line[(secondSpace + 1)...]), malformed: .invalidRequestLine) {
+        case let .success(parsed): version = parsed
+        case let .failure(error): return .failure(error)
+        }
+        let target: RequestTarget
+        switch RequestTarget.parse(targetBytes, method: method) {
+        case let .success(parsed): target = parsed
+        case let .failure(error): return .failure(error)
+        }
+        let headers: HTTPHeaders
+        switch FieldLineSyntax.parseFields(head, from: lineEnd + 2, limits: limits) {
+        case let .success(parsed): headers = parsed
+        case let .failure(error): return .failure(error)
+        }
+        if let error = validateHost(headers, version: version) {
+            return .failure(error)
+        }
+        return .success(RequestHead(method: method, target: target, version: version, headers: headers))
+    }
+
+    /// RFC 9112 §3.2: HTTP/1.1 needs exactly one Host; more than one is refused in any version
+    /// because components that pick different ones would route to different origins.
+    private static func validateHost(_ headers: HTTPHeaders, version: HTTPVersion) -> HTTPParseError? {
+        let hosts = headers.values(for: "Host")
+        guard let host = hosts.first else {
+            return version == .http1_1 ? .missingHost : nil
+        }
+        guard hosts.count == 1 else { return .multipleHost }
+        let valid = Array(host.utf8).withUnsafeBytes {
+            HostSyntax.isValid($0, allowEmptyHost: true, requirePort: false)
+        }
+        return valid ? nil : .invalidHost
+    }
+}

@@ -1,0 +1,94 @@
+import CSocketShims
+import Glibc
+
+/// Socket calls the relay makes, on raw non-blocking file descriptors.
+public enum Socket {
+    /// A listening socket with SO_REUSEPORT, so each worker owns one and the kernel spreads
+    /// connections across workers.
+    public static func listen(on address: SocketAddress, backlog: Int32 = 1024) throws(SystemError) -> Int32 {
+        let fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw SystemError("socket for \(address)") }
+        setFlag(fd, SOL_SOCKET, SO_REUSEADDR)
+        setFlag(fd, SOL_SOCKET, SO_REUSEPORT)
+        if address.family == AF_INET6 { setFlag(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY) }
+        let bound = address.withSockaddr { bind(fd, $0, $1) }
+        guard bound == 0, Glibc.listen(fd, backlog) == 0 else {
+            let error = SystemError("listening on \(address)")
+            close(fd)
+            throw error
+        }
+        return fd
+    }
+
+    /// Starts a non-blocking connect; completion shows as writability.
+    public static func connect(to address: SocketAddress) throws(SystemError) -> Int32 {
+        let fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw SystemError("socket for \(address)") }
+        setFlag(fd, Int32(IPPROTO_TCP), TCP_NODELAY)
+        let result = address.withSockaddr { Glibc.connect(fd, $0, $1) }
+        if result != 0 && errno != EINPROGRESS {
+            let error = SystemError("connecting to \(address)")
+            close(fd)
+            throw error
+        }
+        return fd
+    }
+
+    /// Accepts one connection, non-blocking; nil when none is waiting.
+    public static func accept(_ listener: Int32) -> (fd: Int32, peer: SocketAddress)? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let fd = withUnsafeMutablePointer(to: &storage) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                odb_accept_nonblocking(listener, $0, &length)
+            }
+        }
+        guard fd >= 0 else { return nil }
+        setFlag(fd, Int32(IPPROTO_TCP), TCP_NODELAY)
+        let peer = withUnsafePointer(to: &storage) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { SocketAddress(copying: $0, length: length) }
+        }
+        return (fd, peer)
+    }
+
+    /// The pending error of a socket (SO_ERROR), 0 when a connect succeeded.
+    public static func pendingError(_ fd: Int32) -> Int32 {
+        var error: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
+        return error
+    }
+
+    /// The kernel's socket cookie, the key BPF programs use for this socket.
+    public static func cookie(_ fd: Int32) -> UInt64 {
+        var cookie: UInt64 = 0
+        var length = socklen_t(MemoryLayout<UInt64>.size)
+        getsockopt(fd, SOL_SOCKET, SO_COOKIE, &cookie, &length)
+        return cookie
+    }
+
+    public static func localAddress(_ fd: Int32) -> SocketAddress? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        return withUnsafeMutablePointer(to: &storage) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                getsockname(fd, $0, &length) == 0 ? SocketAddress(copying: $0, length: length) : nil
+            }
+        }
+    }
+
+    public static func setFlag(_ fd: Int32, _ level: Int32, _ option: Int32) {
+        setOption(fd, level, option, 1)
+    }
+
+    public static func setOption(_ fd: Int32, _ level: Int32, _ option: Int32, _ value: Int32) {
+        var value = value
+        setsockopt(fd, level, option, &value, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    /// Makes the kernel re-run data-ready on a socket so bytes queued before it joined a
+    /// verdict map are handed to the program (a measured kernel behaviour, see DESIGN.md).
+    public static func kickDataReady(_ fd: Int32) {
+        setOption(fd, SOL_SOCKET, SO_RCVLOWAT, 1)
+    }
+}

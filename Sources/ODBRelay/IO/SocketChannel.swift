@@ -1,0 +1,129 @@
+import CSocketShims
+import Glibc
+
+/// What an endpoint reports to the session that owns it.
+public protocol ChannelOwner: AnyObject {
+    func channelReady(_ channel: SocketChannel, events: UInt32)
+}
+
+/// One TCP socket of the relay with its user-space buffers and its byte accounting.
+///
+/// Accounting covers both paths into the socket: bytes user space wrote and bytes the verdict
+/// redirected. Redirected bytes pass through an asynchronous kernel backlog, so user space may
+/// write again only once they have all left it (DESIGN.md, "ordering rule").
+public final class SocketChannel: EventHandler {
+    public let fd: Int32
+    public let loop: EventLoop
+    public weak var owner: ChannelOwner?
+    public let inbound = ByteQueue()
+    public let outbound = ByteQueue()
+    public private(set) var userBytesWritten: UInt64 = 0
+    /// Bytes the kernel redirected into this socket, as far as user space has learned.
+    public var kernelBytesQueued: UInt64 = 0
+    private var kernelBytesConfirmed: UInt64 = 0
+    public var readClosed = false
+    public var wantRead = false { didSet { updateInterest() } }
+    /// Writability wanted regardless of `outbound` (a pending connect, a splice into it).
+    public var wantWrite = false { didSet { updateInterest() } }
+    public var inTargetMap = false
+    public var inSourceMap = false
+    private var interest: UInt32 = 0
+    private var gateTimer: TimerHeap.ID?
+    public private(set) var isClosed = false
+    public lazy var cookie: UInt64 = Socket.cookie(fd)
+
+    public init(fd: Int32, loop: EventLoop) {
+        self.fd = fd
+        self.loop = loop
+        loop.register(fd, events: 0, handler: self)
+    }
+
+    /// All bytes ever queued on the socket by either path.
+    public var queuedTotal: UInt64 { userBytesWritten + kernelBytesQueued }
+
+    public func handle(events: UInt32) {
+        owner?.channelReady(self, events: events)
+    }
+
+    /// Reads what is available into `inbound`: >0 bytes, 0 at end of stream, -1 would block,
+    /// -2 on a socket error.
+    public func fill(max: Int = 64 * 1024) -> Int {
+        let received = inbound.read(from: fd, max: max)
+        if received == 0 { readClosed = true }
+        if received < 0 { return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -1 : -2 }
+        return received
+    }
+
+    /// True when every redirected byte has left the kernel backlog into the TCP send queue.
+    ///
+    /// TCP_INFO is read before SIOCOUTQ, so the sum can only under-report what was queued.
+    public func kernelBacklogDrained() -> Bool {
+        if kernelBytesConfirmed == kernelBytesQueued { return true }
+        var progress = odb_tcp_progress()
+        guard odb_tcp_progress(fd, &progress) == 0 else { return false }
+        if progress.bytes_acked + UInt64(progress.unacked_bytes) >= queuedTotal {
+            kernelBytesConfirmed = kernelBytesQueued
+            return true
+        }
+        return false
+    }
+
+    /// Writes `outbound` as far as the socket takes it. False on a socket error.
+    public func flush() -> Bool {
+        guard !isClosed else { return false }
+        if !outbound.isEmpty {
+            guard kernelBacklogDrained() else {
+                retryWhenDrained()
+                updateInterest()
+                return true
+            }
+            while !outbound.isEmpty {
+                let sent = outbound.write(to: fd)
+                if sent > 0 {
+                    userBytesWritten += UInt64(sent)
+                } else if sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                    break
+                } else if sent < 0 && errno == EINTR {
+                    continue
+                } else {
+                    return false
+                }
+            }
+        }
+        updateInterest()
+        return true
+    }
+
+    /// Accounts bytes that another path (splice) wrote straight into the socket.
+    public func recordDirectWrite(_ count: Int) {
+        userBytesWritten += UInt64(count)
+    }
+
+    /// The backlog drains in a kworker with no event to wait on; poll briefly.
+    public func retryWhenDrained() {
+        guard gateTimer == nil else { return }
+        gateTimer = loop.schedule(after: 0.0005) { [weak self] in
+            guard let self, !self.isClosed else { return }
+            self.gateTimer = nil
+            self.owner?.channelReady(self, events: EventLoop.writable)
+        }
+    }
+
+    public func updateInterest() {
+        guard !isClosed else { return }
+        var events: UInt32 = wantRead && !readClosed ? EventLoop.readable : 0
+        if wantWrite || (!outbound.isEmpty && kernelBytesConfirmed == kernelBytesQueued) { events |= EventLoop.writable }
+        if events != interest {
+            interest = events
+            loop.modify(fd, events: events)
+        }
+    }
+
+    public func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        if let gateTimer { loop.cancel(gateTimer) }
+        loop.unregister(fd)
+        Glibc.close(fd)
+    }
+}

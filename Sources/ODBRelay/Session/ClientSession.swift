@@ -1,0 +1,615 @@
+import CSocketShims
+import Glibc
+import Logging
+import ODBConfig
+import ODBHTTP
+
+/// One client connection: reads request heads, forwards each exchange upstream, and moves
+/// bodies by the route's mode.
+///
+/// Exchanges run one at a time; pipelined requests wait in the client's buffer or socket
+/// until the previous response is complete, so responses can never be reordered.
+final class ClientSession: ChannelOwner, KernelFlowDelegate {
+    let worker: Worker
+    let listener: ListenerConfig
+    let client: SocketChannel
+    let peer: SocketAddress
+    private var exchange: Exchange?
+    private var closingAfterFlush = false
+    private(set) var closed = false
+    private var deadline: Double
+    private var headStartedAt: Double?
+    private var driving = false
+    private var driveAgain = false
+
+    init(worker: Worker, listener: ListenerConfig, fd: Int32, peer: SocketAddress) {
+        self.worker = worker
+        self.listener = listener
+        self.peer = peer
+        client = SocketChannel(fd: fd, loop: worker.loop)
+        deadline = worker.loop.now + worker.timeouts.idle
+        client.owner = self
+        client.wantRead = true
+    }
+
+    // MARK: Events
+
+    func channelReady(_ channel: SocketChannel, events: UInt32) {
+        if let upstream = exchange?.upstream, channel === upstream, exchange?.connecting == true {
+            finishConnect()
+        }
+        if events & UInt32(EPOLLERR.rawValue) != 0 && channel === client {
+            abort("client socket error")
+            return
+        }
+        for transfer in [exchange?.requestBody, exchange?.responseBody] {
+            if let transfer, let flow = transfer.flow, flow.source === channel {
+                sourceReadableDuringFlow(flow)
+            }
+        }
+        drive()
+    }
+
+    func kernelFlowEnded(_ flow: KernelFlow, _ ending: KernelFlow.Ending) {
+        guard let exchange else { return }
+        for transfer in [exchange.requestBody, exchange.responseBody] where transfer?.flow === flow {
+            transfer?.kernelEnded(ending, redirected: flow.redirected)
+        }
+        worker.loop.later { [weak self] in self?.drive() }
+    }
+
+    /// A source in the verdict map woke us: either the verdict passed a tail (its event may
+    /// not have been read yet) or the peer closed.
+    private func sourceReadableDuringFlow(_ flow: KernelFlow) {
+        worker.kernel?.refresh(flow)
+        guard !flow.ended, !flow.isPaused else { return }
+        let received = flow.source.fill()
+        if received == 0 || received == -2 {
+            flow.source.wantRead = false
+            worker.kernel?.sourceClosed(flow)
+        } else if received > 0 {
+            worker.kernel?.refresh(flow)
+        }
+    }
+
+    // MARK: Driving
+
+    /// Advances every state machine of this connection as far as the sockets allow.
+    func drive() {
+        guard !closed else { return }
+        if driving {
+            driveAgain = true
+            return
+        }
+        driving = true
+        defer { driving = false }
+        repeat {
+            driveAgain = false
+            step()
+        } while driveAgain && !closed
+    }
+
+    private func step() {
+        var progressed = true
+        while progressed && !closed {
+            progressed = false
+            if exchange == nil {
+                if closingAfterFlush { break }
+                progressed = readRequestHead()
+                continue
+            }
+            guard let current = exchange else { break }
+            progressed = pumpRequest(current) || progressed
+            guard !closed else { return }
+            progressed = pumpResponse(current) || progressed
+            guard !closed else { return }
+            if current.requestDone && current.responseDone {
+                finishExchange(current)
+                progressed = true
+            }
+        }
+        guard !closed else { return }
+        if !client.flush() {
+            abort("writing to the client failed")
+            return
+        }
+        if let upstream = exchange?.upstream, exchange?.connecting == false, !upstream.flush() {
+            upstreamFailed("writing to the upstream failed")
+            return
+        }
+        if closingAfterFlush && client.outbound.isEmpty && client.kernelBacklogDrained() {
+            close()
+        } else if closingAfterFlush && !client.outbound.isEmpty || closingAfterFlush {
+            client.retryWhenDrained()
+        }
+    }
+
+    // MARK: Request side
+
+    private func readRequestHead() -> Bool {
+        if client.inbound.isEmpty && client.readClosed {
+            close()
+            return false
+        }
+        let limits = HeadLimits(maxHeadBytes: worker.limits.maxHeadBytes, maxHeaderCount: worker.limits.maxHeaders)
+        let parsed = client.inbound.withUnsafeBytes { RequestHead.parse($0, limits: limits) }
+        switch parsed {
+        case .needMore:
+            if !client.inbound.isEmpty && headStartedAt == nil { headStartedAt = worker.loop.now }
+            if client.readClosed {
+                close()
+                return false
+            }
+            let received = client.fill()
+            if received > 0 {
+                touch()
+                return true
+            }
+            if received == 0 { return true }
+            if received == -2 { abort("reading from the client failed") }
+            client.wantRead = true
+            return false
+        case let .invalid(error):
+            worker.stats.rejectedRequests += 1
+            worker.logger.notice("rejected request", metadata: ["client": "\(peer)", "reason": "\(error)"])
+            respondError(error.statusCode, reason: error.description)
+            return false
+        case let .complete(head, length):
+            client.inbound.consume(length)
+            headStartedAt = nil
+            touch()
+            startExchange(head)
+            return true
+        }
+    }
+
+    private func startExchange(_ head: RequestHead) {
+        worker.stats.requests += 1
+        let framing: BodyFraming
+        switch requestFraming(head) {
+        case let .success(value): framing = value
+        case let .failure(error):
+            worker.stats.rejectedRequests += 1
+            respondError(error.statusCode, reason: error.description)
+            return
+        }
+        let routing = RequestRouting(head)
+        guard let route = listener.route(host: routing.host, path: routing.path) else {
+            respondError(404, reason: "no route for this host and path")
+            return
+        }
+        guard let pool = worker.pools[route.upstream] else {
+            respondError(502, reason: "upstream pool \(route.upstream) is not configured")
+            return
+        }
+        if head.method == "CONNECT" && !route.allowConnect {
+            respondError(405, reason: "CONNECT is not allowed on this route")
+            return
+        }
+        let clientKeepAlive = keepAlive(request: head)
+        let upstreamHead = worker.rewrite.request(head, clientAddress: peer.hostText).serialize()
+        let hasBody: Bool
+        switch framing {
+        case .none: hasBody = false
+        case let .contentLength(length): hasBody = length > 0
+        default: hasBody = true
+        }
+        let current = Exchange(
+            request: head, route: route, pool: pool, upstreamHead: upstreamHead, requestHasBody: hasBody,
+            requestKeepsUpstream: head.version.minor >= 1, clientKeepAlive: clientKeepAlive, now: worker.loop.now)
+        exchange = current
+        client.wantRead = false
+        guard connectUpstream(current) else { return }
+        if hasBody {
+            let bodyFraming: BodyTransfer.Framing
+            switch framing {
+            case let .contentLength(length): bodyFraming = .length(remaining: length)
+            default: bodyFraming = .chunked(ChunkedScanner())
+            }
+            current.requestBody = BodyTransfer(
+                source: client, target: current.upstream!, framing: bodyFraming,
+                path: choosePath(route: route, framing: bodyFraming, length: framing.contentLength))
+        }
+    }
+
+    /// Leases a connection for the exchange, trying the pool's servers in turn.
+    private func connectUpstream(_ current: Exchange) -> Bool {
+        while !current.candidates.isEmpty {
+            let server = current.candidates.removeFirst()
+            do {
+                let lease = try current.pool.lease(server: server)
+                worker.idleUpstreams.adopt(lease.channel)
+                lease.channel.owner = self
+                lease.channel.outbound.append(contentsOf: current.upstreamHead)
+                current.lease = lease
+                current.connecting = !lease.reused
+                current.connectStarted = worker.loop.now
+                lease.channel.wantWrite = current.connecting
+                lease.channel.wantRead = !current.connecting
+                return true
+            } catch {
+                worker.logger.warning("upstream connect failed", metadata: ["server": "\(current.pool.serverName(server))", "error": "\(error)"])
+                current.pool.markFailed(server: server)
+                worker.stats.upstreamErrors += 1
+            }
+        }
+        respondError(502, reason: "no upstream server of \(current.route.upstream) accepted the connection")
+        return false
+    }
+
+    private func finishConnect() {
+        guard let current = exchange, let lease = current.lease else { return }
+        let error = Socket.pendingError(lease.channel.fd)
+        if error != 0 {
+            worker.logger.warning("upstream connect failed", metadata: [
+                "server": "\(current.pool.serverName(lease.server))", "error": "\(SystemError("connect", errno: error))",
+            ])
+            current.pool.markFailed(server: lease.server)
+            worker.stats.upstreamErrors += 1
+            retryUpstream(current)
+            return
+        }
+        current.pool.markHealthy(server: lease.server)
+        current.connecting = false
+        lease.channel.wantWrite = false
+        lease.channel.wantRead = true
+    }
+
+    /// Moves the exchange to another connection; only while nothing of its body has been sent.
+    private func retryUpstream(_ current: Exchange) {
+        guard let failed = current.lease?.channel else { return }
+        worker.closeChannel(failed)
+        current.lease = nil
+        guard !current.requestBodyStarted, !current.responseStarted else {
+            upstreamFailed("the upstream connection failed")
+            return
+        }
+        if connectUpstream(current), let body = current.requestBody, let upstream = current.upstream {
+            current.requestBody = BodyTransfer(source: body.source, target: upstream, framing: body.framing, path: body.path)
+        }
+    }
+
+    private func choosePath(route: RouteConfig, framing: BodyTransfer.Framing, length: UInt64?) -> BodyTransfer.Path {
+        switch route.mode {
+        case .copy:
+            return .copy
+        case .splice:
+            if case .chunked = framing { return .copy }
+            return .splice
+        case .kernel:
+            guard let length else {
+                worker.stats.fallbacksUnsupported += 1
+                return .copy
+            }
+            if length < UInt64(route.kernelMinBody) {
+                worker.stats.fallbacksSmallBody += 1
+                return .copy
+            }
+            return worker.kernel == nil ? .splice : .kernel
+        }
+    }
+
+    private func pumpRequest(_ current: Exchange) -> Bool {
+        guard !current.requestDone, !current.connecting, let body = current.requestBody else { return false }
+        let progressed = pump(body)
+        if body.bytesByPath.values.reduce(0, +) > 0 { current.requestBodyStarted = true }
+        switch body.outcome {
+        case .progressing:
+            return progressed
+        case .finished:
+            current.requestDone = true
+            account(body)
+            return true
+        case .truncated:
+            abort("the client closed during the request body")
+            return false
+        case let .failed(reason):
+            if case .chunked = body.framing, reason.hasPrefix("chunked") {
+                respondError(400, reason: reason)
+            } else {
+                abort(reason)
+            }
+            return false
+        }
+    }
+
+    // MARK: Response side
+
+    private func pumpResponse(_ current: Exchange) -> Bool {
+        guard !current.connecting, let upstream = current.upstream, !current.responseDone else { return false }
+        if let body = current.responseBody {
+            let progressed = pump(body)
+            switch body.outcome {
+            case .progressing:
+                return progressed
+            case .finished:
+                current.responseDone = true
+                account(body)
+                if case .untilClose = body.framing {
+                    current.upstreamReusable = false
+                    closingAfterFlush = true
+                }
+                return true
+            case .truncated, .failed:
+                worker.stats.upstreamErrors += 1
+                abort("upstream response body ended early: \(body.outcome)")
+                return false
+            }
+        }
+        let limits = HeadLimits(maxHeadBytes: worker.limits.maxHeadBytes, maxHeaderCount: worker.limits.maxHeaders)
+        let parsed = upstream.inbound.withUnsafeBytes { ResponseHead.parse($0, limits: limits) }
+        switch parsed {
+        case .needMore:
+            if upstream.readClosed {
+                upstreamClosedBeforeResponse(current)
+                return false
+            }
+            let received = upstream.fill()
+            if received > 0 { touch() }
+            if received == -2 { upstream.readClosed = true }
+            if received == -1 { upstream.wantRead = true }
+            return received != -1
+        case let .invalid(error):
+            worker.stats.upstreamErrors += 1
+            upstreamFailed("invalid response head: \(error)")
+            return false
+        case let .complete(head, length):
+            upstream.inbound.consume(length)
+            return startResponse(current, head)
+        }
+    }
+
+    private func startResponse(_ current: Exchange, _ head: ResponseHead) -> Bool {
+        if head.status >= 100 && head.status < 200 && head.status != 101 {
+            // Interim responses (100 Continue, 103 Early Hints) pass through; the final one follows.
+            client.outbound.append(contentsOf: worker.rewrite.response(head).serialize())
+            current.responseStarted = true
+            return true
+        }
+        let framing: BodyFraming
+        switch responseFraming(head, requestMethod: current.request.method) {
+        case let .success(value): framing = value
+        case let .failure(error):
+            worker.stats.upstreamErrors += 1
+            upstreamFailed("ambiguous response framing: \(error)")
+            return false
+        }
+        current.response = head
+        current.status = head.status
+        worker.stats.recordStatus(head.status)
+        let upstream = current.upstream!
+        var outgoing = worker.rewrite.response(head)
+        var keepClient = current.clientKeepAlive && !closingAfterFlush
+        current.upstreamReusable = current.requestKeepsUpstream && keepAlive(response: head)
+        let bodyFraming: BodyTransfer.Framing?
+        switch framing {
+        case .none:
+            bodyFraming = nil
+        case let .contentLength(length):
+            bodyFraming = length > 0 ? .length(remaining: length) : nil
+        case .chunked:
+            bodyFraming = .chunked(ChunkedScanner())
+        case .untilClose, .tunnel:
+            bodyFraming = .untilClose
+            keepClient = false
+            current.upstreamReusable = false
+            worker.stats.fallbacksUnsupported += 1
+        }
+        if !keepClient {
+            outgoing.headers.replaceAll(with: HTTPField(name: "Connection", value: "close"))
+            closingAfterFlush = true
+        }
+        client.outbound.append(contentsOf: outgoing.serialize())
+        current.responseStarted = true
+        if let bodyFraming {
+            current.responseBody = BodyTransfer(
+                source: upstream, target: client, framing: bodyFraming,
+                path: choosePath(route: current.route, framing: bodyFraming, length: framing.contentLength))
+        } else {
+            current.responseDone = true
+        }
+        if !current.requestDone {
+            // The upstream answered before reading the whole request; its connection cannot be
+            // reused, and the client's remaining body has nowhere defined to go.
+            current.upstreamReusable = false
+            closingAfterFlush = true
+        }
+        return true
+    }
+
+    private func upstreamClosedBeforeResponse(_ current: Exchange) {
+        if let lease = current.lease, lease.reused, !current.requestBodyStarted, !current.responseStarted {
+            // A pooled connection the server had already closed: try a fresh one.
+            current.candidates.insert(lease.server, at: 0)
+            retryUpstream(current)
+            return
+        }
+        worker.stats.upstreamErrors += 1
+        upstreamFailed("the upstream closed the connection before responding")
+    }
+
+    // MARK: Bodies
+
+    /// Moves one body along its path; starts the kernel flow once user-space bytes are out.
+    private func pump(_ body: BodyTransfer) -> Bool {
+        var progressed = body.forwardBuffered()
+        guard !body.isFinished else { return true }
+        switch body.path {
+        case .copy:
+            return body.pumpCopy() || progressed
+        case .splice:
+            guard body.target.outbound.isEmpty else {
+                body.source.wantRead = false
+                return progressed
+            }
+            if body.pipe == nil {
+                do { body.pipe = try SplicePipe() } catch { body.path = .copy }
+            }
+            return body.pumpSplice() || progressed
+        case .kernel:
+            if body.flow != nil { return progressed }
+            return startKernelFlow(body) || progressed
+        }
+    }
+
+    /// Hands the rest of a body to the verdict once the target holds no user-space bytes.
+    ///
+    /// Bytes user space already read stay out of the flow: the verdict trims the part of a
+    /// partly read skb that lies before the socket's copied_seq.
+    private func startKernelFlow(_ body: BodyTransfer) -> Bool {
+        guard let kernel = worker.kernel else {
+            body.path = .splice
+            return true
+        }
+        guard body.target.flush() else {
+            body.fail(.failed("writing failed"))
+            return true
+        }
+        guard body.target.outbound.isEmpty else {
+            body.source.wantRead = false
+            return false
+        }
+        guard body.source.inbound.isEmpty, let remaining = body.remainingLength, remaining > 0 else {
+            body.path = .copy
+            return true
+        }
+        do {
+            body.flow = try kernel.start(
+                source: body.source, target: body.target, length: remaining,
+                budget: UInt64(exchange?.route.flowBudget ?? 8 << 20), delegate: self)
+            body.source.wantRead = true
+        } catch {
+            worker.stats.fallbacksUnsupported += 1
+            worker.logger.debug("kernel path unavailable, splicing", metadata: ["reason": "\(error)"])
+            body.path = .splice
+        }
+        return true
+    }
+
+    private func account(_ body: BodyTransfer) {
+        worker.stats.bodyBytesKernel += body.bytesByPath[.kernel] ?? 0
+        worker.stats.bodyBytesSplice += body.bytesByPath[.splice] ?? 0
+        worker.stats.bodyBytesCopy += body.bytesByPath[.copy] ?? 0
+        if body.target === client { exchange?.bytesToClient += body.bytesByPath.values.reduce(0, +) }
+    }
+
+    // MARK: Ending
+
+    private func finishExchange(_ current: Exchange) {
+        exchange = nil
+        if let upstream = current.upstream {
+            var reusable = current.upstreamReusable && !upstream.readClosed
+            if upstream.inSourceMap {
+                // The response is complete and no request is outstanding, so the upstream is
+                // silent: reading to EAGAIN first makes removing it from the verdict map safe.
+                if upstream.fill() != -1 || !upstream.inbound.isEmpty { reusable = false }
+                worker.kernel?.removeSource(upstream)
+            }
+            if reusable, let lease = current.lease {
+                upstream.owner = nil
+                current.pool.release(upstream, server: lease.server, idleWatcher: worker.idleUpstreams)
+            } else {
+                worker.closeChannel(upstream)
+            }
+        }
+        worker.logAccess(peer: peer, request: current.request, status: current.status,
+                         bytes: current.bytesToClient, duration: worker.loop.now - current.startedAt,
+                         path: current.responseBody.map { mainPath($0) } ?? "none")
+        if !current.clientKeepAlive { closingAfterFlush = true }
+        touch()
+    }
+
+    private func mainPath(_ body: BodyTransfer) -> String {
+        let largest = body.bytesByPath.max { $0.value < $1.value }?.key
+        switch largest {
+        case .kernel: return "kernel"
+        case .splice: return "splice"
+        case .copy: return "copy"
+        case nil: return "none"
+        }
+    }
+
+    /// Answers with an error page when no response has started, otherwise closes.
+    private func respondError(_ status: Int, reason: String) {
+        if let current = exchange, current.responseStarted {
+            abort(reason)
+            return
+        }
+        if let upstream = exchange?.upstream { worker.closeChannel(upstream) }
+        exchange = nil
+        worker.stats.recordStatus(status)
+        client.outbound.append(contentsOf: ErrorPage.render(status: status, detail: reason))
+        closingAfterFlush = true
+        client.wantRead = false
+    }
+
+    private func upstreamFailed(_ reason: String) {
+        worker.logger.warning("upstream failure", metadata: ["client": "\(peer)", "reason": "\(reason)"])
+        respondError(502, reason: reason)
+    }
+
+    /// Closes both sides at once: the client sees a closed connection, never a response that
+    /// looks complete but is not.
+    func abort(_ reason: String) {
+        worker.logger.info("connection aborted", metadata: ["client": "\(peer)", "reason": "\(reason)"])
+        if let upstream = exchange?.upstream { worker.closeChannel(upstream) }
+        exchange = nil
+        close()
+    }
+
+    /// Closes a connection that sits between exchanges (shutdown: no new requests).
+    func closeIfIdle() {
+        if exchange == nil { close() }
+    }
+
+    func close() {
+        guard !closed else { return }
+        closed = true
+        if let upstream = exchange?.upstream { worker.closeChannel(upstream) }
+        exchange = nil
+        worker.closeChannel(client)
+        worker.sessionClosed(self)
+    }
+
+    private func touch() {
+        deadline = worker.loop.now + worker.timeouts.idle
+    }
+
+    var hasKernelFlow: Bool {
+        exchange?.requestBody?.flow != nil || exchange?.responseBody?.flow != nil
+    }
+
+    /// Applies idle, head-read and connect timeouts; kernel flows that still move count as activity.
+    func checkTimeouts(now: Double) {
+        guard !closed else { return }
+        if let started = headStartedAt, exchange == nil, now - started > worker.timeouts.headRead {
+            worker.stats.rejectedRequests += 1
+            respondError(408, reason: "the request head did not arrive in time")
+            drive()
+            return
+        }
+        if let current = exchange, current.connecting, now - current.connectStarted > worker.timeouts.connect {
+            if let lease = current.lease { current.pool.markFailed(server: lease.server) }
+            retryUpstream(current)
+            drive()
+            return
+        }
+        for flow in [exchange?.requestBody?.flow, exchange?.responseBody?.flow].compactMap({ $0 }) {
+            let before = flow.redirected
+            worker.kernel?.refresh(flow)
+            if flow.redirected != before || flow.isPaused { touch() }
+        }
+        guard now > deadline else { return }
+        if let current = exchange {
+            if current.responseStarted {
+                abort("no progress within the idle timeout")
+            } else {
+                worker.stats.upstreamErrors += 1
+                respondError(504, reason: "the upstream did not respond in time")
+                drive()
+            }
+        } else {
+            close()
+        }
+    }
+}

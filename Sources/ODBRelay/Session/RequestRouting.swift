@@ -1,0 +1,20 @@
+import ODBHTTP
+
+/// The host and path a request is routed by.
+struct RequestRouting {
+    let host: String?
+    let path: String
+
+    /// Absolute-form targets carry the authority that wins over Host (RFC 9112 §3.2.2).
+    init(_ head: RequestHead) {
+        host = head.target.authority ?? head.headers.values(for: "Host").first
+        path = head.target.path ?? "/"
+    }
+}
+
+extension BodyFraming {
+    var contentLength: UInt64? {
+        if case let .contentLength(length) = self { return length }
+        return nil
+    }
+}

@@ -1,0 +1,136 @@
+import Glibc
+import ODBConfig
+
+/// One worker's view of an upstream pool: round-robin over servers, passive health, idle
+/// keep-alive connections.
+public final class UpstreamPool {
+    final class Server {
+        let endpoint: ODBConfig.Endpoint
+        var addresses: [SocketAddress] = []
+        var failedUntil: Double = 0
+        var idle: [SocketChannel] = []
+
+        init(endpoint: ODBConfig.Endpoint) {
+            self.endpoint = endpoint
+        }
+    }
+
+    /// A connection taken from the pool or freshly started, with the server it belongs to.
+    public struct Lease {
+        public let channel: SocketChannel
+        public let server: Int
+        public let reused: Bool
+    }
+
+    public let config: UpstreamConfig
+    let servers: [Server]
+    let loop: EventLoop
+    private var next = 0
+    private let failTimeout: Double
+
+    public init(config: UpstreamConfig, loop: EventLoop) {
+        self.config = config
+        self.loop = loop
+        servers = config.servers.map(Server.init)
+        failTimeout = config.failTimeout.seconds
+    }
+
+    /// Server indices to try for one request: healthy ones in round-robin order, then the
+    /// failed ones (oldest failure first) so that a pool whose servers all failed still retries.
+    public func candidates() -> [Int] {
+        let start = next
+        next = (next + 1) % servers.count
+        let order = (0..<servers.count).map { (start + $0) % servers.count }
+        let now = loop.now
+        let healthy = order.filter { servers[$0].failedUntil <= now }
+        let failed = order.filter { servers[$0].failedUntil > now }.sorted { servers[$0].failedUntil < servers[$1].failedUntil }
+        return healthy + failed
+    }
+
+    /// An idle keep-alive connection to `server`, or a new non-blocking connect.
+    public func lease(server index: Int) throws(SystemError) -> Lease {
+        let server = servers[index]
+        while let channel = server.idle.popLast() {
+            if !channel.isClosed && !channel.readClosed { return Lease(channel: channel, server: index, reused: true) }
+        }
+        if server.addresses.isEmpty {
+            server.addresses = try SocketAddress.resolve(host: server.endpoint.host, port: Int(server.endpoint.port))
+        }
+        var lastError = SystemError("connecting to \(server.endpoint)", errno: EHOSTUNREACH)
+        for address in server.addresses {
+            do {
+                let fd = try Socket.connect(to: address)
+                return Lease(channel: SocketChannel(fd: fd, loop: loop), server: index, reused: false)
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError
+    }
+
+    public func markFailed(server index: Int) {
+        servers[index].failedUntil = loop.now + failTimeout
+        servers[index].addresses = []
+    }
+
+    public func markHealthy(server index: Int) {
+        servers[index].failedUntil = 0
+    }
+
+    public func serverName(_ index: Int) -> String {
+        servers[index].endpoint.description
+    }
+
+    /// Returns a connection that finished a response cleanly; closes it when the pool is full.
+    public func release(_ channel: SocketChannel, server index: Int, idleWatcher: IdleUpstream) {
+        let server = servers[index]
+        guard server.idle.count < config.maxIdlePerServer, !channel.readClosed, channel.inbound.isEmpty else {
+            channel.close()
+            return
+        }
+        idleWatcher.watch(channel) { [weak server] closed in
+            server?.idle.removeAll { $0 === closed }
+        }
+        server.idle.append(channel)
+    }
+
+    public func closeIdle() {
+        for server in servers {
+            for channel in server.idle { channel.close() }
+            server.idle.removeAll()
+        }
+    }
+}
+
+/// Watches pooled connections: any byte or close from an idle upstream retires it.
+public final class IdleUpstream: ChannelOwner {
+    private var onRetire = [ObjectIdentifier: (SocketChannel) -> Void]()
+    public var retireHook: ((SocketChannel) -> Void)?
+
+    public init() {}
+
+    func watch(_ channel: SocketChannel, retire: @escaping (SocketChannel) -> Void) {
+        channel.owner = self
+        onRetire[ObjectIdentifier(channel)] = retire
+        channel.wantWrite = false
+        channel.wantRead = true
+    }
+
+    /// Takes a channel back from the watcher when it is leased again.
+    public func adopt(_ channel: SocketChannel) {
+        onRetire[ObjectIdentifier(channel)] = nil
+    }
+
+    public func channelReady(_ channel: SocketChannel, events: UInt32) {
+        onRetire.removeValue(forKey: ObjectIdentifier(channel))?(channel)
+        retireHook?(channel)
+        channel.close()
+    }
+}
+
+extension Duration {
+    /// The duration in (fractional) seconds.
+    public var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,39 @@
+import Glibc
+import ODBConfig
+
+/// A worker's listening socket; SO_REUSEPORT lets every worker bind the same address.
+final class ListenerSocket: EventHandler {
+    let fd: Int32
+    let config: ListenerConfig
+    unowned let worker: Worker
+
+    init(address: SocketAddress, config: ListenerConfig, worker: Worker) throws(SystemError) {
+        fd = try Socket.listen(on: address)
+        self.config = config
+        self.worker = worker
+        worker.loop.register(fd, events: EventLoop.readable, handler: self)
+    }
+
+    /// Addresses for a configured endpoint; an empty host means every IPv4 and IPv6 address.
+    static func addresses(for endpoint: ODBConfig.Endpoint) throws(SystemError) -> [SocketAddress] {
+        if endpoint.host.isEmpty {
+            return try SocketAddress.resolve(host: "0.0.0.0", port: Int(endpoint.port), passive: true)
+                + SocketAddress.resolve(host: "::", port: Int(endpoint.port), passive: true)
+        }
+        let all = try SocketAddress.resolve(host: endpoint.host, port: Int(endpoint.port), passive: true)
+        return Array(Set(all)).sorted { $0.description < $1.description }
+    }
+
+    func handle(events: UInt32) {
+        // Bounded so one busy listener cannot starve the connections already accepted.
+        for _ in 0..<64 {
+            guard let (client, peer) = Socket.accept(fd) else { return }
+            worker.accepted(fd: client, peer: peer, listener: config)
+        }
+    }
+
+    func close() {
+        worker.loop.unregister(fd)
+        Glibc.close(fd)
+    }
+}

@@ -1,0 +1,66 @@
+import OdbShared
+
+/// Counters one worker keeps; summed across workers into the process's odb_relays entry.
+struct RelayCounters {
+    var bodyBytesKernel: UInt64 = 0
+    var bodyBytesSplice: UInt64 = 0
+    var bodyBytesCopy: UInt64 = 0
+    var requests: UInt64 = 0
+    var responsesByClass = [UInt64](repeating: 0, count: 6)
+    var fallbacksSmallBody: UInt64 = 0
+    var fallbacksUnparsed: UInt64 = 0
+    var fallbacksTailPassed: UInt64 = 0
+    var fallbacksUnsupported: UInt64 = 0
+    var rejectedRequests: UInt64 = 0
+    var upstreamErrors: UInt64 = 0
+    var flowPauses: UInt64 = 0
+    var activeConnections: UInt64 = 0
+    var activeFlows: UInt64 = 0
+
+    mutating func recordStatus(_ status: Int) {
+        let index = status / 100
+        responsesByClass[index >= 1 && index <= 5 ? index : 0] += 1
+    }
+
+    static func + (a: RelayCounters, b: RelayCounters) -> RelayCounters {
+        var sum = RelayCounters()
+        sum.bodyBytesKernel = a.bodyBytesKernel + b.bodyBytesKernel
+        sum.bodyBytesSplice = a.bodyBytesSplice + b.bodyBytesSplice
+        sum.bodyBytesCopy = a.bodyBytesCopy + b.bodyBytesCopy
+        sum.requests = a.requests + b.requests
+        sum.responsesByClass = zip(a.responsesByClass, b.responsesByClass).map(+)
+        sum.fallbacksSmallBody = a.fallbacksSmallBody + b.fallbacksSmallBody
+        sum.fallbacksUnparsed = a.fallbacksUnparsed + b.fallbacksUnparsed
+        sum.fallbacksTailPassed = a.fallbacksTailPassed + b.fallbacksTailPassed
+        sum.fallbacksUnsupported = a.fallbacksUnsupported + b.fallbacksUnsupported
+        sum.rejectedRequests = a.rejectedRequests + b.rejectedRequests
+        sum.upstreamErrors = a.upstreamErrors + b.upstreamErrors
+        sum.flowPauses = a.flowPauses + b.flowPauses
+        sum.activeConnections = a.activeConnections + b.activeConnections
+        sum.activeFlows = a.activeFlows + b.activeFlows
+        return sum
+    }
+
+    /// The shared struct status reads.
+    func mapValue(updatedNanoseconds: UInt64) -> odb_relay_stats {
+        var stats = odb_relay_stats()
+        stats.body_bytes_kernel = bodyBytesKernel
+        stats.body_bytes_splice = bodyBytesSplice
+        stats.body_bytes_copy = bodyBytesCopy
+        stats.requests = requests
+        withUnsafeMutableBytes(of: &stats.responses_by_class) { raw in
+            for (index, count) in responsesByClass.enumerated() { raw.storeBytes(of: count, toByteOffset: index * 8, as: UInt64.self) }
+        }
+        stats.fallbacks_small_body = fallbacksSmallBody
+        stats.fallbacks_unparsed = fallbacksUnparsed
+        stats.fallbacks_tail_passed = fallbacksTailPassed
+        stats.fallbacks_unsupported = fallbacksUnsupported
+        stats.rejected_requests = rejectedRequests
+        stats.upstream_errors = upstreamErrors
+        stats.flow_pauses = flowPauses
+        stats.active_connections = activeConnections
+        stats.active_flows = activeFlows
+        stats.updated_unix_ns = updatedNanoseconds
+        return stats
+    }
+}

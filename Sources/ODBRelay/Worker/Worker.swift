@@ -1,0 +1,120 @@
+import Foundation
+import Glibc
+import Logging
+import ODBConfig
+import ODBHTTP
+
+/// One event-loop thread: its own listening sockets (SO_REUSEPORT), sessions, upstream pools
+/// and kernel event ring. Nothing in it is touched from another thread except `counters`.
+final class Worker: @unchecked Sendable {
+    let index: Int
+    let loop: EventLoop
+    let kernel: KernelPath?
+    let logger: Logger
+    let pools: [String: UpstreamPool]
+    let idleUpstreams = IdleUpstream()
+    let limits: Limits
+    let timeouts: (idle: Double, headRead: Double, connect: Double, grace: Double)
+    let rewrite = ProxyHeaderRewrite(pseudonym: "odb-redirect")
+    let accessLog: Bool
+    var stats = RelayCounters()
+    private let shared: RelayShared
+    private var listeners = [ListenerSocket]()
+    private var sessions = [ObjectIdentifier: ClientSession]()
+    private var stopDeadline: Double?
+
+    init(index: Int, config: RelayConfig, shared: RelayShared, logger: Logger) throws {
+        self.index = index
+        self.shared = shared
+        self.logger = logger
+        loop = try EventLoop()
+        limits = config.limits
+        timeouts = (config.timeouts.idle.seconds, config.timeouts.headRead.seconds,
+                    config.timeouts.connect.seconds, config.timeouts.shutdownGrace.seconds)
+        accessLog = config.log.accessLog
+        var pools = [String: UpstreamPool]()
+        for upstream in config.upstreams.values { pools[upstream.name] = UpstreamPool(config: upstream, loop: loop) }
+        self.pools = pools
+        if let objects = shared.kernelObjects {
+            kernel = try KernelPath(objects: objects, loop: loop,
+                                    eventKey: UInt64(UInt32(getpid())) << 16 | UInt64(index), logger: logger)
+        } else {
+            kernel = nil
+        }
+        loop.beforeEvents = { [weak self] in self?.kernel?.drain() }
+        idleUpstreams.retireHook = { [weak self] channel in self?.kernel?.forget(channel) }
+        for listener in config.listeners {
+            for address in try ListenerSocket.addresses(for: listener.listen) {
+                let socket = try ListenerSocket(address: address, config: listener, worker: self)
+                listeners.append(socket)
+            }
+        }
+    }
+
+    /// Runs the loop until shutdown and its grace period are over.
+    func run() {
+        scheduleSweep()
+        loop.run { [self] in
+            if shared.stopRequested && stopDeadline == nil { beginShutdown() }
+            guard let stopDeadline else { return true }
+            return !sessions.isEmpty && loop.now < stopDeadline
+        }
+        for session in Array(sessions.values) { session.abort("shutting down") }
+        for pool in pools.values { pool.closeIdle() }
+        publish()
+    }
+
+    private func beginShutdown() {
+        stopDeadline = loop.now + timeouts.grace
+        for listener in listeners { listener.close() }
+        listeners.removeAll()
+        for session in Array(sessions.values) { session.closeIfIdle() }
+    }
+
+    func accepted(fd: Int32, peer: SocketAddress, listener: ListenerConfig) {
+        guard shared.admitConnection(limit: limits.maxConnections) else {
+            logger.warning("connection limit reached; refusing", metadata: ["limit": "\(limits.maxConnections)"])
+            Glibc.close(fd)
+            return
+        }
+        let session = ClientSession(worker: self, listener: listener, fd: fd, peer: peer)
+        sessions[ObjectIdentifier(session)] = session
+        stats.activeConnections += 1
+        session.drive()
+    }
+
+    func sessionClosed(_ session: ClientSession) {
+        guard sessions.removeValue(forKey: ObjectIdentifier(session)) != nil else { return }
+        stats.activeConnections -= 1
+        shared.releaseConnection()
+    }
+
+    /// Closes a socket and forgets its BPF state.
+    func closeChannel(_ channel: SocketChannel) {
+        kernel?.forget(channel)
+        channel.close()
+    }
+
+    func logAccess(peer: SocketAddress, request: RequestHead, status: Int, bytes: UInt64, duration: Double, path: String) {
+        guard accessLog else { return }
+        logger.info("\(peer.hostText) \"\(request.method) \(request.target) \(request.version)\" \(status) \(bytes)", metadata: [
+            "duration_ms": "\(Int(duration * 1000))", "body_path": "\(path)",
+        ])
+    }
+
+    private func scheduleSweep() {
+        loop.schedule(after: 0.25) { [weak self] in
+            guard let self else { return }
+            let now = self.loop.now
+            for session in Array(self.sessions.values) { session.checkTimeouts(now: now) }
+            self.kernel?.sweep()
+            self.publish()
+            self.scheduleSweep()
+        }
+    }
+
+    private func publish() {
+        stats.activeFlows = UInt64(kernel?.activeFlows ?? 0)
+        shared.publish(worker: index, stats)
+    }
+}

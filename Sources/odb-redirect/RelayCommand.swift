@@ -1,0 +1,73 @@
+import ArgumentParser
+import Logging
+import ODBConfig
+import ODBRelay
+
+extension OdbRedirect {
+    /// Runs the HTTP relay from a config file or from quick-start flags.
+    struct RelayCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "relay",
+            abstract: "Run the HTTP/1.1 relay: heads in user space, bodies in the kernel.",
+            discussion: """
+                Configure with --config FILE (YAML; --print-example-config shows every key) or, \
+                for a quick start, with --listen and --upstream. --mode and --workers override \
+                the file.
+                """
+        )
+
+        @Option(help: "YAML configuration file.")
+        var config: String?
+
+        @Option(help: "Address to listen on (host:port, [v6]:port or :port); repeatable.")
+        var listen: [String] = []
+
+        @Option(help: "Upstream server (host:port); repeatable, round-robin.")
+        var upstream: [String] = []
+
+        @Option(help: "How bodies move: kernel, splice or copy.")
+        var mode: String?
+
+        @Option(help: "Worker event loops (default: one per CPU).")
+        var workers: Int?
+
+        @Flag(help: "Print a complete example configuration and exit.")
+        var printExampleConfig = false
+
+        @OptionGroup var pin: PinOptions
+
+        func validate() throws {
+            if printExampleConfig { return }
+            if config == nil && (listen.isEmpty || upstream.isEmpty) {
+                throw ValidationError("give --config FILE, or both --listen and --upstream")
+            }
+            if config != nil && (!listen.isEmpty || !upstream.isEmpty) {
+                throw ValidationError("--listen and --upstream are for a quick start without --config")
+            }
+            if let mode, RelayMode(rawValue: mode) == nil {
+                throw ValidationError("--mode must be kernel, splice or copy, not \"\(mode)\"")
+            }
+            if let workers, workers < 1 || workers > 256 {
+                throw ValidationError("--workers must be between 1 and 256")
+            }
+        }
+
+        func run() throws {
+            if printExampleConfig {
+                print(ConfigExample.yaml)
+                return
+            }
+            let chosenMode = mode.flatMap(RelayMode.init(rawValue:))
+            let relayConfig: RelayConfig
+            if let config {
+                relayConfig = try RelayConfig.load(path: config).overriding(workers: workers, mode: chosenMode)
+            } else {
+                relayConfig = try RelayConfig.quickStart(
+                    listen: listen, upstreams: upstream, mode: chosenMode ?? .kernel, workers: workers)
+            }
+            let logger = LogSetup.bootstrap(relayConfig.log)
+            let pinRoot = pin.isDefault ? relayConfig.pinDirectory : pin.directory
+            try Relay(config: relayConfig, pinRoot: pinRoot, logger: logger).run()
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import Testing
+@testable import ODBConfig
+
+@Suite struct ConfigErrorTests {
+    @Test func descriptionOmitsUnknownPosition() {
+        #expect(ConfigError(file: "relay.yaml", line: 12, column: 5, reason: "boom").description == "relay.yaml:12:5: boom")
+        #expect(ConfigError(file: "relay.yaml", line: 12, reason: "boom").description == "relay.yaml:12: boom")
+        #expect(ConfigError(file: "relay.yaml", reason: "boom").description == "relay.yaml: boom")
+    }
+
+    @Test func scannerErrorKeepsPosition() throws {
+        let error = try #require(configError("""
+            workers: 2
+            log:
+              level: "info
+            """))
+        #expect(error.file == "relay.yaml")
+        #expect(error.line != nil && error.column != nil)
+        #expect(error.reason.hasPrefix("invalid YAML"))
+        #expect(error.reason.contains("quoted scalar"))
+    }
+
+    @Test func parserErrorPointsAtTheBadLine() throws {
+        let error = try #require(configError("""
+            workers: 2
+            log:
+              level: info
+             format: text
+            """))
+        #expect(error.line == 4)
+        #expect(error.reason.hasPrefix("invalid YAML"))
+    }
+
+    @Test func readerErrorIsLocatedFromItsOffset() throws {
+        let error = try #require(configError("workers: 2\nuser: a\u{1}b\n"))
+        #expect(error.line == 2)
+        #expect(error.column == 8)
+        #expect(error.reason.contains("control characters"))
+    }
+
+    @Test func duplicateKeyIsNamed() throws {
+        let error = try #require(configError("workers: 2\nuser: a\nworkers: 3\n"))
+        #expect(error.line == 1)
+        #expect(error.reason.contains("duplicate key \"workers\""))
+    }
+
+    @Test func unquotedWildcardHostGetsAHint() throws {
+        let error = try #require(configError("""
+            listeners:
+              - listen: :8080
+                routes:
+                  - host: *.example.com
+                    upstream: api
+            upstreams:
+              api:
+                servers: [127.0.0.1:9000]
+            """))
+        #expect(error.line == 4)
+        #expect(error.reason.contains("must be quoted"))
+    }
+}

@@ -1,0 +1,50 @@
+import Testing
+@testable import ODBConfig
+
+@Suite struct ConfigExampleTests {
+    let config: RelayConfig
+
+    init() throws {
+        config = try RelayConfig.parse(yaml: ConfigExample.yaml, fileName: "example.yaml")
+    }
+
+    @Test func topLevelSettings() {
+        #expect(config.workers == 2)
+        #expect(config.pinDirectory == "/sys/fs/bpf/odb-redirect")
+        #expect(config.user == "odb")
+        #expect(config.timeouts == Timeouts(connect: .seconds(5), headRead: .seconds(10), idle: .seconds(60),
+                                            shutdownGrace: .seconds(30)))
+        #expect(config.limits == Limits(maxHeadBytes: 65536, maxHeaders: 100, maxConnections: 10000))
+        #expect(config.admin == AdminConfig(listen: Endpoint(host: "127.0.0.1", port: 9901), metrics: true))
+        #expect(config.log == LogConfig(level: .info, format: .text, accessLog: true))
+    }
+
+    @Test func listeners() {
+        #expect(config.listeners.map(\.listen) == [Endpoint(host: "0.0.0.0", port: 8080), Endpoint(host: "::", port: 8443)])
+        let routes = config.listeners[0].routes
+        #expect(routes.count == 3)
+        #expect(routes[0] == RouteConfig(host: .exact("example.com"), pathPrefix: "/api/", upstream: "api", mode: .kernel,
+                                         kernelMinBody: 64 << 10, flowBudget: 8 << 20, allowConnect: false))
+        #expect(routes[1] == RouteConfig(host: .wildcard(suffix: ".example.com"), upstream: "web"))
+        #expect(routes[2] == RouteConfig(upstream: "web", mode: .splice))
+        #expect(config.listeners[1].routes == [RouteConfig(upstream: "api", mode: .copy)])
+    }
+
+    @Test func upstreams() {
+        #expect(config.upstreams.keys.sorted() == ["api", "web"])
+        #expect(config.upstreams["api"] == UpstreamConfig(
+            name: "api",
+            servers: [Endpoint(host: "127.0.0.1", port: 9000), Endpoint(host: "::1", port: 9000),
+                      Endpoint(host: "backend.internal", port: 80)],
+            maxIdlePerServer: 32,
+            failTimeout: .seconds(10)
+        ))
+        #expect(config.upstreams["web"]?.servers == [Endpoint(host: "127.0.0.1", port: 9100)])
+    }
+
+    @Test func everyRouteReachesAnUpstream() {
+        for route in config.listeners.flatMap(\.routes) {
+            #expect(config.upstreams[route.upstream] != nil, "route to \(route.upstream)")
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import Glibc
+
+/// An `odb-redirect relay` process started from a YAML config, with its own pin root.
+public final class RelayProcess {
+    public let port: Int
+    public let pinRoot: String
+    public let configPath: String
+    public let process: Process
+    private let logPath: String
+
+    /// - Parameters:
+    ///   - upstreams: host:port of each server of the single upstream pool.
+    ///   - mode: kernel, splice or copy.
+    ///   - extraRoute: more YAML keys for the route (indented for the route mapping).
+    public init(upstreams: [String], mode: String, workers: Int = 2, extraRoute: String = "",
+                extraTop: String = "", pinRoot: String? = nil) throws {
+        port = freePort()
+        let tag = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        self.pinRoot = pinRoot ?? "/sys/fs/bpf/odb-test-relay-\(tag)"
+        configPath = NSTemporaryDirectory() + "odb-relay-\(tag).yaml"
+        logPath = NSTemporaryDirectory() + "odb-relay-\(tag).log"
+        let servers = upstreams.map { "\"\($0)\"" }.joined(separator: ", ")
+        let yaml = """
+            workers: \(workers)
+            log:
+              level: notice
+              access_log: false
+            \(extraTop)
+            listeners:
+              - listen: "127.0.0.1:\(port)"
+                routes:
+                  - upstream: origin
+                    mode: \(mode)
+            \(extraRoute)
+            upstreams:
+              origin:
+                servers: [\(servers)]
+            """
+        try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandRunner.odbRedirect)
+        process.arguments = ["relay", "--config", configPath, "--pin", self.pinRoot]
+        process.standardError = FileHandle(forWritingAtPath: logPath)
+        try process.run()
+        guard waitForPort(port) else {
+            process.terminate()
+            throw TestHTTPClient.ClosedEarly(description: "relay did not start: \(log)")
+        }
+    }
+
+    public var pid: Int32 { process.processIdentifier }
+
+    public var log: String {
+        (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+    }
+
+    /// This relay's entry in `status --json`: its counters.
+    public func statusEntry() throws -> [String: Any]? {
+        let result = try CommandRunner.odb("status", "--json", "--pin", pinRoot)
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let sets = report?["sets"] as? [[String: Any]] ?? []
+        return sets.flatMap { $0["relays"] as? [[String: Any]] ?? [] }.first { ($0["pid"] as? Int) == Int(pid) }
+    }
+
+    public func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    public func kill() {
+        Glibc.kill(pid, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(atPath: configPath)
+        try? FileManager.default.removeItem(atPath: logPath)
+        rmdir(pinRoot)
+    }
+}
