@@ -60,10 +60,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The benchmark: built-in origin, topologies, load generators, samplers and reports.
+        .target(name: "ODBBench"),
         .executableTarget(
             name: "odb-redirect",
             dependencies: [
-                "ODBKernel", "ODBRelay", "ODBConfig",
+                "ODBKernel", "ODBRelay", "ODBConfig", "ODBBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -73,6 +75,10 @@ let package = Package(
         .testTarget(
             name: "RelayTests",
             dependencies: ["ODBTestSupport", "odb-redirect"]
+        ),
+        .testTarget(
+            name: "BenchTests",
+            dependencies: ["ODBBench", "ODBTestSupport", "odb-redirect"]
         ),
         .testTarget(name: "ODBHTTPTests", dependencies: ["ODBHTTP"]),
         .testTarget(name: "ODBConfigTests", dependencies: ["ODBConfig"]),

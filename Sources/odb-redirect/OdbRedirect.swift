@@ -6,7 +6,7 @@ struct OdbRedirect: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "odb-redirect",
         abstract: "An eBPF-assisted HTTP relay: heads in user space, bodies in the kernel.",
-        subcommands: [Attach.self, Detach.self, Status.self, RelayCommand.self]
+        subcommands: [Attach.self, Detach.self, Status.self, RelayCommand.self, OriginCommand.self, BenchCommand.self]
     )
 }
 

@@ -1,0 +1,43 @@
+/// Everything a bench run needs to know, resolved from the command line.
+public struct BenchOptions: Sendable {
+    public var modes: [BenchMode]
+    public var points: [SweepPoint]
+    public var repetitions: Int
+    /// Seconds of measured load per configuration.
+    public var duration: Double
+    public var outputDirectory: String
+    public var origin: OriginKind
+    /// Workers of every intermediate (relay, nginx, HAProxy) and of the origin.
+    public var workers: Int
+    /// wrk threads; the load generator shares the machine with everything else.
+    public var loadThreads: Int
+    /// Percent of kernel-faults requests asked at a size below the kernel threshold.
+    public var faultPercent: Int
+    public var externalProxy: HostPort?
+    /// The `odb-redirect` binary to start relays, the origin and `status` from.
+    public var odbRedirect: String
+    /// Body bytes the checking pass reads per configuration (at least 4 requests, at most 200).
+    public var verifyBytes: Int
+
+    public init(modes: [BenchMode], points: [SweepPoint], repetitions: Int, duration: Double,
+                outputDirectory: String, origin: OriginKind, workers: Int, loadThreads: Int,
+                faultPercent: Int, externalProxy: HostPort?, odbRedirect: String, verifyBytes: Int = 32 << 20) {
+        self.modes = modes
+        self.points = points
+        self.repetitions = repetitions
+        self.duration = duration
+        self.outputDirectory = outputDirectory
+        self.origin = origin
+        self.workers = workers
+        self.loadThreads = loadThreads
+        self.faultPercent = faultPercent
+        self.externalProxy = externalProxy
+        self.odbRedirect = odbRedirect
+        self.verifyBytes = verifyBytes
+    }
+
+    /// Requests of the checking pass for bodies of `size`.
+    func verifyRequests(size: Int) -> Int {
+        max(4, min(200, verifyBytes / max(size, 1)))
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+
+/// The readable report: one side-by-side table per sweep point, medians over repetitions.
+public enum BenchReport {
+    /// Samples of one mode at one point.
+    struct Group {
+        let mode: String
+        let samples: [BenchSample]
+        var passed: [BenchSample] { samples.filter { !$0.failed } }
+
+        /// Median of `value` over the passed repetitions; nil when none passed or had a value.
+        func median(_ value: (BenchSample) -> Double?) -> Double? {
+            let values = passed.compactMap(value).sorted()
+            guard !values.isEmpty else { return nil }
+            let middle = values.count / 2
+            return values.count % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2
+        }
+    }
+
+    /// Markdown: conditions, then one table per (load, size, concurrency, chain).
+    public static func markdown(samples: [BenchSample], options: BenchOptions) -> String {
+        var text = """
+            # odb-redirect bench report
+
+            Modes: \(options.modes.map(\.rawValue).joined(separator: ", ")). Origin: \(options.origin). \
+            Workers per intermediate: \(options.workers). \(options.duration) s of load per configuration, \
+            \(options.repetitions) repetition(s), mode order rotated per repetition. Values are medians over \
+            passed repetitions; failed repetitions are counted, never averaged in. CPU per request is \
+            utime+stime of the intermediates (relay CPU) and busy time of the whole machine \
+            (user+nice+system+irq+softirq, load generator and origin included). Kernel memory is the \
+            largest MemAvailable drop during the load.
+
+            """
+        for table in tables(samples) { text += "\n" + table + "\n" }
+        return text
+    }
+
+    /// The side-by-side tables, also printed at the end of a run.
+    public static func tables(_ samples: [BenchSample]) -> [String] {
+        var order = [String]()
+        var points = [String: [BenchSample]]()
+        for sample in samples {
+            let rate = sample.targetRate.map { " at \(Int($0)) req/s" } ?? ""
+            let key = "\(sample.load)\(rate), \(ByteSize.label(sample.bodyBytes)) bodies, \(sample.concurrency) connections"
+            if points[key] == nil { order.append(key) }
+            points[key, default: []].append(sample)
+        }
+        return order.map { key in
+            let rows = points[key]!
+            var modes = [String]()
+            var groups = [String: [BenchSample]]()
+            for sample in rows {
+                let name = sample.chain > 0 ? "\(sample.mode) ×\(sample.chain)" : sample.mode
+                if groups[name] == nil { modes.append(name) }
+                groups[name, default: []].append(sample)
+            }
+            var lines = [
+                "### \(key)",
+                "",
+                "| mode | req/s | MB/s | p50 ms | p90 ms | p99 ms | max ms | relay CPU µs/req | machine CPU µs/req | peak RSS MiB | MemAvail drop MiB | TCP mem peak MiB | kernel share | failed |",
+                "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+            ]
+            for name in modes.sorted(by: { modeRank($0) < modeRank($1) }) {
+                let group = Group(mode: name, samples: groups[name]!)
+                let cells: [String] = [
+                    name,
+                    format(group.median { $0.requestsPerSecond }, "%.0f"),
+                    format(group.median { $0.megabytesPerSecond }, "%.1f"),
+                    format(group.median { $0.latencyP50Ms }, "%.3f"),
+                    format(group.median { $0.latencyP90Ms }, "%.3f"),
+                    format(group.median { $0.latencyP99Ms }, "%.3f"),
+                    format(group.median { $0.latencyMaxMs }, "%.2f"),
+                    format(group.median { $0.intermediateCPUMicrosPerRequest }, "%.1f"),
+                    format(group.median { $0.machineCPUMicrosPerRequest }, "%.1f"),
+                    format(group.median { Double($0.peakIntermediateRSSKiB) / 1024 }, "%.1f"),
+                    format(group.median { Double($0.memAvailableDropKiB) / 1024 }, "%.1f"),
+                    format(group.median { Double($0.tcpMemPeakPages * ProcFS.pageSize) / 1048576 }, "%.1f"),
+                    format(group.median { $0.kernelShare.map { $0 * 100 } }, "%.0f%%"),
+                    "\(group.samples.count - group.passed.count)/\(group.samples.count)",
+                ]
+                lines.append("| " + cells.joined(separator: " | ") + " |")
+            }
+            let reasons = Set(rows.filter(\.failed).map { "\($0.mode): \($0.reason.prefix(160))" })
+            for reason in reasons.sorted() { lines.append("\n- failed \(reason)") }
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    /// Direct first, then the relay modes, then the other proxies, whatever the run order was.
+    static func modeRank(_ name: String) -> Int {
+        let base = String(name.split(separator: " ").first ?? "")
+        let chain = Int(name.split(separator: "×").last ?? "") ?? 0
+        return (BenchMode(rawValue: base).flatMap { BenchMode.allCases.firstIndex(of: $0) } ?? 99) * 10 + chain
+    }
+
+    static func format(_ value: Double?, _ pattern: String) -> String {
+        value.map { String(format: pattern, $0) } ?? "–"
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+
+/// The intermediates of one configuration, running: the load generator talks to `entry`.
+///
+/// Started fresh for every configuration, so counters, RSS and connection pools start
+/// from the same state each time and one mode's leftovers cannot bias the next.
+public final class IntermediateChain: @unchecked Sendable {
+    public let entry: HostPort
+    /// Every process started, nearest the origin first.
+    public let processes: [ManagedProcess]
+
+    init(entry: HostPort, processes: [ManagedProcess]) {
+        self.entry = entry
+        self.processes = processes
+    }
+
+    /// Starts `length` intermediates of `mode` in front of `origin`.
+    public static func start(mode: BenchMode, length: Int, origin: HostPort,
+                             settings: ChainSettings) throws(BenchError) -> IntermediateChain {
+        var ports = [Int]()
+        for _ in 0..<(mode.hasChain ? length : 0) { ports.append(try freeLoopbackPort()) }
+        switch mode {
+        case .direct:
+            return IntermediateChain(entry: origin, processes: [])
+        case .external:
+            guard let proxy = settings.externalProxy else {
+                throw .invalidArgument("mode external needs --external-proxy HOST:PORT")
+            }
+            return IntermediateChain(entry: proxy, processes: [])
+        case .kernel, .splice, .copy, .kernelFaults:
+            return try startRelays(mode: mode, ports: ports, origin: origin, settings: settings)
+        case .nginx:
+            return try NginxProxyChain.start(ports: ports, origin: origin, settings: settings)
+        case .haproxy:
+            return try HAProxyChain.start(ports: ports, origin: origin, settings: settings)
+        }
+    }
+
+    /// Relay `i` listens on `ports[i]` and forwards to `ports[i+1]`, the last one to the origin.
+    private static func startRelays(mode: BenchMode, ports: [Int], origin: HostPort,
+                                    settings: ChainSettings) throws(BenchError) -> IntermediateChain {
+        var processes = [ManagedProcess]()
+        for index in ports.indices.reversed() {
+            let upstream = index + 1 < ports.count ? HostPort(host: "127.0.0.1", port: ports[index + 1]) : origin
+            let config = RelayConfigText.yaml(
+                listen: HostPort(host: "127.0.0.1", port: ports[index]), upstream: upstream,
+                mode: mode.relayMode ?? "kernel", workers: settings.workers, pinRoot: settings.pinRoot,
+                kernelMinBody: mode == .kernelFaults ? settings.faultThreshold : nil)
+            let path = settings.scratchDirectory + "/relay-\(ports[index]).yaml"
+            try writeText(config, to: path)
+            let relay = try ManagedProcess(
+                name: "relay \(index + 1) (\(mode.rawValue))", executable: settings.odbRedirect,
+                arguments: ["relay", "--config", path, "--pin", settings.pinRoot],
+                logPath: settings.scratchDirectory + "/relay-\(ports[index]).log")
+            processes.append(relay)
+            try relay.waitUntilListening(port: ports[index])
+        }
+        return IntermediateChain(entry: HostPort(host: "127.0.0.1", port: ports[0]), processes: processes)
+    }
+
+    /// The pids whose CPU and memory count as "the intermediates", workers included.
+    public func pids() -> [Int32] {
+        processes.flatMap { ProcFS.processTree(root: $0.pid) }
+    }
+
+    /// The pids of odb-redirect relays, whose counters `status` reports.
+    public var relayPIDs: [Int32] { processes.map(\.pid) }
+
+    /// The first intermediate that died, with its log, or nil when all still run.
+    public func deadProcess() -> String? {
+        processes.first { !$0.isRunning }.map { "\($0.name) exited: \($0.logTail)" }
+    }
+
+    public func stop() {
+        for process in processes.reversed() { process.stop() }
+    }
+}
+
+/// Writes a configuration file, with the path in the error.
+func writeText(_ text: String, to path: String) throws(BenchError) {
+    do {
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+    } catch {
+        throw .processFailed(name: "bench", detail: "could not write \(path): \(error)")
+    }
+}

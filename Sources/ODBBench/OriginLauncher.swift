@@ -1,0 +1,54 @@
+import Foundation
+
+/// Starts the origin for a whole bench run; it outlives every configuration.
+enum OriginLauncher {
+    /// The origin's address and the process started for it (nil for an existing origin).
+    static func start(_ kind: OriginKind, sizes: [Int], workers: Int, settings: ChainSettings)
+        throws(BenchError) -> (HostPort, ManagedProcess?)
+    {
+        switch kind {
+        case .existing(let address):
+            return (address, nil)
+        case .builtin:
+            let port = try freeLoopbackPort()
+            let process = try ManagedProcess(
+                name: "origin", executable: settings.odbRedirect,
+                arguments: ["origin", "--listen", "127.0.0.1:\(port)", "--workers", String(workers)],
+                logPath: settings.scratchDirectory + "/origin.log")
+            try process.waitUntilListening(port: port)
+            return (HostPort(host: "127.0.0.1", port: port), process)
+        case .nginx:
+            let port = try freeLoopbackPort()
+            let directory = settings.scratchDirectory + "/nginx-origin"
+            try makeDirectory(directory + "/bytes")
+            for size in Set(sizes) { try writePatternFile(directory + "/bytes/\(size)", size: size) }
+            let server = """
+                sendfile on;
+                tcp_nopush on;
+                default_type application/octet-stream;
+                server {
+                    listen 127.0.0.1:\(port) reuseport;
+                    root \(directory);
+                }
+                """
+            let process = try NginxInstance.start(name: "nginx origin", directory: directory, workers: workers, http: server)
+            try process.waitUntilListening(port: port)
+            return (HostPort(host: "127.0.0.1", port: port), process)
+        }
+    }
+
+    /// Writes a file holding the first `size` pattern bytes, as the built-in origin would send.
+    static func writePatternFile(_ path: String, size: Int) throws(BenchError) {
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+              let handle = FileHandle(forWritingAtPath: path) else {
+            throw .processFailed(name: "bench", detail: "could not create \(path)")
+        }
+        defer { try? handle.close() }
+        var written = 0
+        while written < size {
+            let slice = PatternBytes.slice(at: written, count: size - written)
+            handle.write(Data(slice))
+            written += slice.count
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Glibc
+
+/// Readers for the /proc files the samplers use; each returns nil when the file is gone.
+public enum ProcFS {
+    /// Clock ticks per second, the unit of /proc CPU times.
+    static let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
+
+    static func read(_ path: String) -> String? {
+        try? String(contentsOfFile: path, encoding: .utf8)
+    }
+
+    /// utime + stime of a process (all its threads), in seconds.
+    public static func processCPUSeconds(pid: Int32) -> Double? {
+        guard let fields = statFields(pid: pid), fields.count > 12,
+              let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / ticksPerSecond
+    }
+
+    /// The parent pid of a process.
+    static func parentPID(pid: Int32) -> Int32? {
+        guard let fields = statFields(pid: pid), fields.count > 1 else { return nil }
+        return Int32(fields[1])
+    }
+
+    /// Fields of /proc/PID/stat after the command name, which may itself hold spaces:
+    /// index 0 is the state, 1 ppid, 11 utime, 12 stime (proc(5) numbers minus 3).
+    static func statFields(pid: Int32) -> [Substring]? {
+        guard let text = read("/proc/\(pid)/stat"), let close = text.lastIndex(of: ")") else { return nil }
+        return text[text.index(after: close)...].split(separator: " ")
+    }
+
+    /// Resident set size of a process, in KiB (VmRSS).
+    public static func residentKiB(pid: Int32) -> Int? {
+        guard let text = read("/proc/\(pid)/status") else { return nil }
+        return kibField("VmRSS:", in: text)
+    }
+
+    /// `pid` and every process descending from it (nginx's workers, for instance).
+    public static func processTree(root: Int32) -> [Int32] {
+        let all = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.compactMap { Int32($0) } ?? []
+        var parents = [Int32: [Int32]]()
+        for pid in all {
+            if let parent = parentPID(pid: pid) { parents[parent, default: []].append(pid) }
+        }
+        var tree = [root]
+        var index = 0
+        while index < tree.count {
+            tree += parents[tree[index]] ?? []
+            index += 1
+        }
+        return tree
+    }
+
+    /// Busy and total CPU time of the whole machine, in seconds, from the `cpu` line of /proc/stat.
+    ///
+    /// Busy is user + nice + system + irq + softirq: it includes kworkers and softirq
+    /// processing, where the kernel redirect path spends its time. Steal and iowait are idle here.
+    public static func machineCPU() -> (busy: Double, total: Double)? {
+        guard let text = read("/proc/stat"), let line = text.split(separator: "\n").first,
+              line.hasPrefix("cpu ") else { return nil }
+        let values = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+        guard values.count >= 7 else { return nil }
+        let busy = values[0] + values[1] + values[2] + values[5] + values[6]
+        return (busy / ticksPerSecond, values.reduce(0, +) / ticksPerSecond)
+    }
+
+    /// MemAvailable from /proc/meminfo, in KiB.
+    public static func memAvailableKiB() -> Int? {
+        read("/proc/meminfo").flatMap { kibField("MemAvailable:", in: $0) }
+    }
+
+    /// Pages of memory TCP sockets hold (`TCP: ... mem N` in /proc/net/sockstat).
+    public static func tcpMemoryPages() -> Int? {
+        guard let text = read("/proc/net/sockstat"),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("TCP:") }) else { return nil }
+        let words = line.split(separator: " ")
+        guard let index = words.firstIndex(of: "mem"), index + 1 < words.count else { return nil }
+        return Int(words[index + 1])
+    }
+
+    static func kibField(_ name: String, in text: String) -> Int? {
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name) }) else { return nil }
+        // Values are padded with tabs and spaces: "VmRSS:\t    1234 kB".
+        return Int(line.dropFirst(name.count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
+    }
+
+    /// Bytes per page, to turn sockstat's pages into bytes.
+    public static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+}

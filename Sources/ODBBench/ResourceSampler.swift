@@ -1,0 +1,92 @@
+import Foundation
+
+/// Samples memory in the background while a load runs and keeps the extremes.
+///
+/// Peaks between two samples are missed, so the interval is short (50 ms by default); every
+/// sample reads a few small /proc files, well under a millisecond of CPU.
+public final class ResourceSampler: @unchecked Sendable {
+    /// The extremes seen between `start()` and `stop()`.
+    public struct Peaks: Sendable, Equatable {
+        /// Largest sum of VmRSS over the watched processes, in KiB.
+        public var residentKiB: Int = 0
+        /// Smallest MemAvailable seen, in KiB.
+        public var minMemAvailableKiB: Int = .max
+        /// Largest TCP memory in pages.
+        public var tcpMemoryPages: Int = 0
+    }
+
+    private let pids: [Int32]
+    private let interval: Double
+    private let lock = NSLock()
+    private var peaks = Peaks()
+    private var running = true
+    private let finished = DispatchSemaphore(value: 0)
+
+    /// Starts sampling `pids` (their RSS is summed) and the machine.
+    public init(pids: [Int32], interval: Double = 0.05) {
+        self.pids = pids
+        self.interval = interval
+        sample()
+        Thread.detachNewThread { [self] in
+            while isRunning {
+                Thread.sleep(forTimeInterval: interval)
+                sample()
+            }
+            finished.signal()
+        }
+    }
+
+    private var isRunning: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return running
+    }
+
+    private func sample() {
+        let resident = pids.reduce(0) { $0 + (ProcFS.residentKiB(pid: $1) ?? 0) }
+        let available = ProcFS.memAvailableKiB()
+        let tcp = ProcFS.tcpMemoryPages()
+        lock.lock()
+        defer { lock.unlock() }
+        peaks.residentKiB = max(peaks.residentKiB, resident)
+        if let available { peaks.minMemAvailableKiB = min(peaks.minMemAvailableKiB, available) }
+        if let tcp { peaks.tcpMemoryPages = max(peaks.tcpMemoryPages, tcp) }
+    }
+
+    /// Takes a last sample, stops the thread and returns the extremes.
+    public func stop() -> Peaks {
+        lock.lock()
+        running = false
+        lock.unlock()
+        finished.wait()
+        sample()
+        lock.lock()
+        defer { lock.unlock() }
+        return peaks
+    }
+}
+
+/// CPU seconds of a set of processes and of the machine, between two instants.
+public struct CPUSnapshot: Sendable {
+    public let processSeconds: Double
+    public let machineBusySeconds: Double
+    public let wallSeconds: Double
+
+    /// Reads utime+stime of `pids` (summed) and the machine's busy time now.
+    public static func take(pids: [Int32]) -> CPUSnapshot {
+        CPUSnapshot(
+            processSeconds: pids.reduce(0) { $0 + (ProcFS.processCPUSeconds(pid: $1) ?? 0) },
+            machineBusySeconds: ProcFS.machineCPU()?.busy ?? 0,
+            wallSeconds: Date().timeIntervalSinceReferenceDate
+        )
+    }
+
+    /// CPU used since `earlier`.
+    public func since(_ earlier: CPUSnapshot) -> CPUSnapshot {
+        CPUSnapshot(
+            processSeconds: processSeconds - earlier.processSeconds,
+            machineBusySeconds: machineBusySeconds - earlier.machineBusySeconds,
+            wallSeconds: wallSeconds - earlier.wallSeconds
+        )
+    }
+}

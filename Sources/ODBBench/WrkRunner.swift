@@ -1,0 +1,52 @@
+import Foundation
+
+/// Runs wrk (Debian's package) at saturation against one URL, or a mix of two.
+public struct WrkRunner: Sendable {
+    public let executable: String
+    public let connections: Int
+    public let threads: Int
+    public let seconds: Double
+
+    public init(executable: String = "/usr/bin/wrk", connections: Int, threads: Int, seconds: Double) {
+        self.executable = executable
+        self.connections = connections
+        self.threads = max(1, min(threads, connections))
+        self.seconds = seconds
+    }
+
+    /// Requests `/bytes/size`; with `mix`, `mix.percent` of requests get `/bytes/mix.size` instead.
+    public func run(target: HostPort, size: Int, mix: (size: Int, percent: Int)? = nil,
+                    scratchDirectory: String) throws(BenchError) -> WrkReport {
+        var arguments = [
+            "-t", String(threads), "-c", String(connections), "-d", "\(max(1, Int(seconds.rounded())))s",
+            "--timeout", "10s", "--latency",
+        ]
+        if let mix {
+            let script = scratchDirectory + "/wrk-mix-\(size)-\(mix.size)-\(mix.percent).lua"
+            try Self.writeMixScript(path: script, size: size, mix: mix)
+            arguments += ["-s", script]
+        }
+        arguments.append("http://\(target)/bytes/\(size)")
+        return try WrkReport(parsing: try runToCompletion(executable, arguments))
+    }
+
+    /// A wrk script sending the mix in a fixed order per thread: in every 100 requests the first
+    /// `percent` are the mix size, so the share is exact, not a random draw.
+    static func writeMixScript(path: String, size: Int, mix: (size: Int, percent: Int)) throws(BenchError) {
+        let script = """
+            local n = 0
+            request = function()
+              n = n + 1
+              if (n % 100) < \(mix.percent) then
+                return wrk.format("GET", "/bytes/\(mix.size)")
+              end
+              return wrk.format("GET", "/bytes/\(size)")
+            end
+            """
+        do {
+            try script.write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw .system(operation: "write \(path)", errno: EIO)
+        }
+    }
+}

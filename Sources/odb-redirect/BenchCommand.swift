@@ -1,0 +1,156 @@
+import ArgumentParser
+import Foundation
+import ODBBench
+
+extension OdbRedirect {
+    /// Measures kernel, splice and copy relaying against direct access, nginx and HAProxy.
+    struct BenchCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "bench",
+            abstract: "Benchmark relay modes against direct access, nginx and HAProxy on one topology.",
+            discussion: """
+                Starts an origin, a chain of intermediates per configuration and a load generator \
+                (wrk at saturation, the built-in one at a fixed rate), and writes machine.json, \
+                samples.csv, samples.json and report.md to the output directory. Plots: \
+                python3 tools/bench_report.py DIR. Needs root (BPF), wrk, nginx and haproxy. \
+                Exits non-zero when any configuration failed (errors, short or wrong bodies).
+                """
+        )
+
+        @Flag(help: "A first look in under 3 minutes: 1KiB/256KiB/4MiB, 16 connections, chain 1, 2 s runs.")
+        var quick = false
+
+        @Flag(help: "The research sweep: sizes 1KiB…64MiB, chains 1…4, concurrency 1…64, fixed rate (about 2 hours).")
+        var full = false
+
+        @Option(help: "Comma-separated modes: direct,kernel,splice,copy,kernel-faults,nginx,haproxy,external.")
+        var modes: String?
+
+        @Option(help: "Comma-separated body sizes (e.g. 1KiB,256KiB,4MiB).")
+        var sizes: String?
+
+        @Option(help: "Comma-separated connection counts.")
+        var concurrency: String?
+
+        @Option(help: "Comma-separated chain lengths (intermediates in a row), 1…8.")
+        var chains: String?
+
+        @Option(help: "Seconds of measured load per configuration.")
+        var duration: Double?
+
+        @Option(help: "Repetitions of the whole sweep (mode order rotates per repetition).")
+        var repetitions: Int?
+
+        @Option(help: "Also run at this fixed rate (requests/s) with the built-in generator.")
+        var rate: Double?
+
+        @Option(help: "Output directory (default: bench-results/<timestamp>).")
+        var output: String?
+
+        @Option(help: "Origin: builtin, nginx, or HOST:PORT of a running origin serving /bytes/N pattern bytes.")
+        var origin: String = "builtin"
+
+        @Option(help: "Workers of each intermediate and of the origin.")
+        var workers: Int = 2
+
+        @Option(help: "wrk threads.")
+        var loadThreads: Int = 2
+
+        @Option(help: "kernel-faults: percent of requests asked one byte below kernel_min_body, so they are copied.")
+        var faultPercent: Int = 25
+
+        @Option(help: "Address of an intermediate you run (mode external); it must forward to --origin.")
+        var externalProxy: String?
+
+        func validate() throws {
+            if quick && full { throw ValidationError("--quick and --full exclude each other") }
+            _ = try resolvedModes()
+            _ = try list(sizes, ByteSize.parse)
+            for value in try list(concurrency, { Int($0) }) where value < 1 || value > 10_000 {
+                throw ValidationError("--concurrency values must be 1…10000")
+            }
+            for value in try list(chains, { Int($0) }) where value < 1 || value > 8 {
+                throw ValidationError("--chains values must be 1…8")
+            }
+            if let duration, duration < 1 { throw ValidationError("--duration must be at least 1 second") }
+            if let repetitions, repetitions < 1 { throw ValidationError("--repetitions must be at least 1") }
+            if let rate, rate <= 0 { throw ValidationError("--rate must be positive") }
+            if !(0...100).contains(faultPercent) { throw ValidationError("--fault-percent must be 0…100") }
+            if workers < 1 || loadThreads < 1 { throw ValidationError("--workers and --load-threads must be positive") }
+            _ = try OriginKind(parsing: origin)
+            if let externalProxy { _ = try HostPort(parsing: externalProxy) }
+            if try resolvedModes().contains(.external) && externalProxy == nil {
+                throw ValidationError("mode external needs --external-proxy HOST:PORT")
+            }
+        }
+
+        func run() throws {
+            let preset: BenchPreset = quick ? .quick : full ? .full : .standard
+            let options = try resolvedOptions(preset)
+            let samples: [BenchSample]
+            do {
+                samples = try BenchRunner(options: options) { line in
+                    FileHandle.standardError.write(Data((line + "\n").utf8))
+                }.run()
+            } catch BenchError.configurationsFailed(let count, let directory) {
+                printTables(directory: directory)
+                throw BenchError.configurationsFailed(count: count, outputDirectory: directory)
+            }
+            print(BenchReport.tables(samples).joined(separator: "\n\n"))
+            print("\nResults in \(options.outputDirectory); plots: python3 tools/bench_report.py \(options.outputDirectory)")
+        }
+
+        /// Prints the report's tables from disk after a failed run, so the passing rows still show.
+        private func printTables(directory: String) {
+            if let report = try? String(contentsOfFile: directory + "/report.md", encoding: .utf8) {
+                print(report)
+            }
+        }
+
+        private func resolvedOptions(_ preset: BenchPreset) throws -> BenchOptions {
+            let explicitGrid = sizes != nil || concurrency != nil || chains != nil
+            var points = explicitGrid || preset != .full ? BenchPlan.grid(
+                sizes: try list(sizes, ByteSize.parse).nonEmpty ?? Array(Set(preset.points.map(\.size))).sorted(),
+                concurrency: try list(concurrency, { Int($0) }).nonEmpty ?? Array(Set(preset.points.map(\.concurrency))).sorted(),
+                chains: try list(chains, { Int($0) }).nonEmpty ?? [1],
+                loads: [.saturation]) : preset.points
+            if let rate {
+                points += points.filter { $0.load == .saturation }.map { SweepPoint(size: $0.size, concurrency: $0.concurrency, chain: $0.chain, load: .rate(rate)) }
+            }
+            let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "-")
+            return BenchOptions(
+                modes: try resolvedModes(), points: points, repetitions: repetitions ?? preset.repetitions,
+                duration: duration ?? preset.duration, outputDirectory: output ?? "bench-results/\(stamp)",
+                origin: try OriginKind(parsing: origin), workers: workers, loadThreads: loadThreads,
+                faultPercent: faultPercent, externalProxy: try externalProxy.map(HostPort.init(parsing:)),
+                odbRedirect: Self.executablePath)
+        }
+
+        private func resolvedModes() throws -> [BenchMode] {
+            guard let modes else { return BenchPreset.quick.modes }
+            return try modes.split(separator: ",").map { name in
+                guard let mode = BenchMode(rawValue: String(name)) else {
+                    throw ValidationError("unknown mode \"\(name)\"; modes: \(BenchMode.allCases.map(\.rawValue).joined(separator: ","))")
+                }
+                return mode
+            }
+        }
+
+        private func list<T>(_ text: String?, _ parse: (String) throws -> T?) throws -> [T] {
+            guard let text else { return [] }
+            return try text.split(separator: ",").map { item in
+                guard let value = try parse(String(item)) else { throw ValidationError("\"\(item)\" is not valid here") }
+                return value
+            }
+        }
+
+        /// This binary, which starts relays, the origin and `status` for the bench.
+        static var executablePath: String {
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        }
+    }
+}
+
+private extension Array {
+    var nonEmpty: [Element]? { isEmpty ? nil : self }
+}
