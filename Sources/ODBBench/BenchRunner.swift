@@ -16,7 +16,8 @@ public struct BenchRunner {
     /// all outputs when any configuration failed, so the exit status tells.
     @discardableResult
     public func run() throws(BenchError) -> [BenchSample] {
-        let output = options.outputDirectory
+        // nginx resolves relative paths against its prefix, so every path handed out is absolute.
+        let output = URL(fileURLWithPath: options.outputDirectory).standardizedFileURL.path
         let scratch = output + "/work"
         try makeDirectory(scratch)
         let pinRoot = "/sys/fs/bpf/odb-bench-\(getpid())"

@@ -1,0 +1,153 @@
+import Foundation
+import ODBTestSupport
+import Testing
+
+/// `odb-redirect bench` as a user runs it: real origin, relays, wrk; outputs parsed back.
+@Suite(.serialized) struct BenchEndToEndTests {
+    static let expectedColumns = [
+        "mode", "load", "body_bytes", "concurrency", "chain", "repetition", "origin", "target_rate",
+        "requests", "seconds", "requests_per_second", "megabytes_per_second",
+        "latency_p50_ms", "latency_p90_ms", "latency_p99_ms", "latency_max_ms",
+        "intermediate_cpu_seconds", "intermediate_cpu_micros_per_request",
+        "machine_cpu_seconds", "machine_cpu_micros_per_request",
+        "peak_intermediate_rss_kib", "mem_available_drop_kib", "tcp_mem_peak_pages", "tcp_mem_rise_pages",
+        "kernel_body_bytes", "splice_body_bytes", "copy_body_bytes", "kernel_share", "fallbacks",
+        "planned_fallback_share", "verified_requests", "errors", "late_starts", "failed", "reason",
+    ]
+
+    static func temporaryDirectory() -> String {
+        NSTemporaryDirectory() + "odb-bench-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    }
+
+    static func rows(_ directory: String) throws -> [[String: Any]] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: directory + "/samples.json"))
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
+    }
+
+    @Test func tinySweepRunsAndItsOutputParses() throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try CommandRunner.odb(
+            "bench", "--modes", "direct,kernel,copy", "--sizes", "128KiB", "--concurrency", "4",
+            "--duration", "1", "--repetitions", "1", "--rate", "200", "--output", directory)
+        #expect(result.status == 0, "stderr: \(result.stderr.suffix(3000))")
+        #expect(result.stderr.contains("[6/6]"), "one progress line per configuration")
+        #expect(result.stdout.contains("| kernel ×1 |"), "side-by-side table printed")
+
+        let csv = try String(contentsOfFile: directory + "/samples.csv", encoding: .utf8)
+        let lines = csv.split(separator: "\n")
+        #expect(lines.first.map { $0.split(separator: ",").map(String.init) } == Self.expectedColumns)
+        #expect(lines.count == 7, "header + 3 modes × (saturation + rate)")
+
+        let rows = try Self.rows(directory)
+        #expect(rows.count == 6)
+        for row in rows {
+            let mode = row["mode"] as? String ?? "?"
+            #expect(Set(row.keys).isSuperset(of: Self.expectedColumns), "\(mode) row lacks columns")
+            #expect(row["failed"] as? Bool == false, "\(mode): \(row["reason"] ?? "")")
+            #expect((row["requests"] as? Int ?? 0) > 0)
+            #expect((row["verified_requests"] as? Int ?? 0) >= 4)
+            #expect((row["machine_cpu_seconds"] as? Double ?? 0) > 0)
+            let p50 = row["latency_p50_ms"] as? Double ?? -1
+            let p99 = row["latency_p99_ms"] as? Double ?? -1
+            #expect(p50 > 0 && p50 <= p99, "\(mode): p50 \(p50) p99 \(p99)")
+            let mbps = row["megabytes_per_second"] as? Double ?? 0
+            let rps = row["requests_per_second"] as? Double ?? 0
+            #expect(abs(mbps - rps * 131_072 / 1e6) < 0.01 * mbps + 0.01, "MB/s follows from req/s and size")
+            if mode == "direct" {
+                #expect(row["intermediate_cpu_seconds"] as? Double == 0)
+            } else {
+                #expect((row["intermediate_cpu_seconds"] as? Double ?? 0) > 0)
+                #expect((row["peak_intermediate_rss_kib"] as? Int ?? 0) > 1024)
+            }
+            if mode == "kernel" {
+                let share = try #require(row["kernel_share"] as? Double, "kernel rows carry a kernel share")
+                #expect(share > 0.5 && share <= 1)
+            }
+            if row["load"] as? String == "rate" {
+                #expect(row["target_rate"] as? Double == 200)
+                #expect((row["latency_cdf"] as? [[Double]])?.count ?? 0 > 50)
+                // 1 s at 200/s: every scheduled request was sent.
+                #expect(row["requests"] as? Int == 200)
+            }
+        }
+        let machine = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/machine.json"))) as? [String: Any]
+        #expect((machine?["cores"] as? Int ?? 0) >= 1)
+        #expect(FileManager.default.fileExists(atPath: directory + "/report.md"))
+    }
+
+    @Test func truncatingIntermediateFailsTheRun() throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let originPort = freePort()
+        let origin = Process()
+        origin.executableURL = URL(fileURLWithPath: CommandRunner.odbRedirect)
+        origin.arguments = ["origin", "--listen", "127.0.0.1:\(originPort)"]
+        try origin.run()
+        defer { origin.terminate(); origin.waitUntilExit() }
+        #expect(waitForPort(originPort))
+        let proxy = try TruncatingProxy(upstreamPort: originPort)
+        #expect(waitForPort(proxy.port))
+
+        let result = try CommandRunner.odb(
+            "bench", "--modes", "direct,external", "--external-proxy", "127.0.0.1:\(proxy.port)",
+            "--origin", "127.0.0.1:\(originPort)", "--sizes", "64KiB", "--concurrency", "2",
+            "--duration", "1", "--repetitions", "1", "--output", directory)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("configuration(s) failed"))
+        let rows = try Self.rows(directory)
+        let external = try #require(rows.first { $0["mode"] as? String == "external" })
+        let direct = try #require(rows.first { $0["mode"] as? String == "direct" })
+        #expect(external["failed"] as? Bool == true)
+        #expect((external["reason"] as? String ?? "").contains("short body"), "\(external["reason"] ?? "")")
+        #expect(direct["failed"] as? Bool == false, "the honest path still passes: \(direct["reason"] ?? "")")
+    }
+}
+
+/// A python3 proxy that forwards one request per connection and passes on only half the body.
+final class TruncatingProxy {
+    let port = freePort()
+    private let process = Process()
+
+    init(upstreamPort: Int) throws {
+        let script = """
+            import socket, threading
+            def serve(client):
+                try:
+                    request = b""
+                    while b"\\r\\n\\r\\n" not in request:
+                        data = client.recv(65536)
+                        if not data: return
+                        request += data
+                    upstream = socket.create_connection(("127.0.0.1", \(upstreamPort)))
+                    upstream.sendall(request)
+                    response = b""
+                    while True:
+                        data = upstream.recv(65536)
+                        if not data: break
+                        response += data
+                        head, _, body = response.partition(b"\\r\\n\\r\\n")
+                        length = [int(l.split(b":")[1]) for l in head.split(b"\\r\\n") if l.lower().startswith(b"content-length")]
+                        if length and len(body) >= length[0]: break
+                    head, _, body = response.partition(b"\\r\\n\\r\\n")
+                    client.sendall(head + b"\\r\\n\\r\\n" + body[: len(body) // 2])
+                finally:
+                    client.close()
+            listener = socket.socket()
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind(("127.0.0.1", \(port)))
+            listener.listen(64)
+            while True:
+                connection, _ = listener.accept()
+                threading.Thread(target=serve, args=(connection,), daemon=True).start()
+            """
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script]
+        try process.run()
+    }
+
+    deinit {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import ODBBench
+import Testing
+
+/// The CPU and memory samplers, measured against a child doing a known amount of work.
+@Suite struct SamplerTests {
+    @Test func cpuSamplerSeesHalfASecondOfBusyWork() throws {
+        // Spins until the child itself has used 0.5 s of CPU, then idles.
+        let child = try PythonChild(script: """
+            import time, sys
+            while time.process_time() < 0.5: pass
+            print(time.process_time(), flush=True)
+            time.sleep(30)
+            """)
+        let reported = Double(child.readyLine()) ?? -1
+        let measured = try #require(ProcFS.processCPUSeconds(pid: child.pid))
+        #expect(reported >= 0.5)
+        // The interpreter's start-up adds a little; clock ticks are 10 ms.
+        #expect(measured >= 0.45 && measured <= reported + 0.05, "measured \(measured) s, child reported \(reported) s")
+    }
+
+    @Test func cpuSnapshotDeltaExcludesIdleTime() throws {
+        let child = try PythonChild(script: "import time\nprint('up', flush=True)\ntime.sleep(30)")
+        _ = child.readyLine()
+        let before = CPUSnapshot.take(pids: [child.pid])
+        usleep(300_000)
+        let delta = CPUSnapshot.take(pids: [child.pid]).since(before)
+        #expect(delta.processSeconds < 0.05, "a sleeping child used \(delta.processSeconds) s")
+        #expect(delta.machineBusySeconds >= 0)
+    }
+
+    @Test func memorySamplerSeesTouchedAllocation() throws {
+        // b"\\x01" * n writes every byte, so every page is resident (calloc'd zeros might not be).
+        let child = try PythonChild(script: """
+            import time
+            block = b"\\x01" * (200 * 1024 * 1024)
+            print(len(block), flush=True)
+            time.sleep(30)
+            """)
+        #expect(child.readyLine() == String(200 * 1024 * 1024))
+        let sampler = ResourceSampler(pids: [child.pid], interval: 0.02)
+        usleep(100_000)
+        let peaks = sampler.stop()
+        let mib = Double(peaks.residentKiB) / 1024
+        // The interpreter itself is ~10 MiB.
+        #expect(mib >= 200 && mib <= 240, "peak RSS \(mib) MiB for a 200 MiB block")
+        #expect(peaks.minMemAvailableKiB < Int.max)
+        #expect(peaks.tcpMemoryPages >= 0)
+    }
+
+    @Test func processTreeIncludesChildren() throws {
+        let child = try PythonChild(script: """
+            import subprocess, time
+            sub = subprocess.Popen(["sleep", "30"])
+            print(sub.pid, flush=True)
+            time.sleep(30)
+            """)
+        let grandchild = try #require(Int32(child.readyLine()))
+        let tree = ProcFS.processTree(root: child.pid)
+        #expect(tree.first == child.pid)
+        #expect(tree.contains(grandchild))
+        kill(grandchild, SIGTERM)
+    }
+}
