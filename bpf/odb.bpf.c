@@ -51,14 +51,6 @@ struct {
 	__type(value, __u64);
 } odb_targets SEC(".maps");
 
-/* Acknowledgement thresholds the relay waits for, by target cookie; consumed by odb_sockops. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, ODB_MAX_FLOWS);
-	__type(key, __u64);
-	__type(value, struct odb_watch);
-} odb_watches SEC(".maps");
-
 /* Global counters, enum odb_counter; written by both programs. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -171,19 +163,11 @@ static __always_inline void acked(struct bpf_sock_ops *skops)
 {
 	__u64 cookie = bpf_get_socket_cookie(skops);
 	struct odb_sock *sock = bpf_map_lookup_elem(&odb_socks, &cookie);
-	struct odb_watch *watch;
-	__u64 bytes_acked = skops->bytes_acked;
 
 	if (!sock)
 		return;
-	sock->bytes_acked = bytes_acked;
+	sock->bytes_acked = skops->bytes_acked;
 	sock->bytes_received = skops->bytes_received;
-	watch = bpf_map_lookup_elem(&odb_watches, &cookie);
-	if (watch && bytes_acked >= watch->acked_threshold) {
-		emit(watch->event_key, watch->source_cookie, cookie, ODB_EVENT_RESUME, bytes_acked);
-		bpf_map_delete_elem(&odb_watches, &cookie);
-		count(ODB_CTR_RESUMES, 1);
-	}
 }
 
 SEC("sockops")
@@ -204,31 +188,30 @@ int odb_sockops(struct bpf_sock_ops *skops)
 			cookie = bpf_get_socket_cookie(skops);
 			if (bpf_map_delete_elem(&odb_socks, &cookie) == 0)
 				count(ODB_CTR_SOCKS_CLOSED, 1);
-			bpf_map_delete_elem(&odb_watches, &cookie);
 		}
 		break;
 	}
 	return 1;
 }
 
-/* Asks for a pause once the target holds more unacknowledged bytes than the flow's budget. */
-static __always_inline void check_budget(struct odb_flow *flow, __u64 source)
+/* True when the target holds more unacknowledged bytes than the flow's budget.
+ *
+ * Egress redirect has no backpressure of its own. Taking the source out of the verdict map to
+ * pause it races with an skb the kernel is handing to the verdict at that moment (seen: one skb
+ * dropped in a few percent of pauses), so instead the flow hands the rest of the body back to
+ * user space, whose copy path has backpressure. */
+static __always_inline bool over_budget(struct odb_flow *flow)
 {
 	struct odb_sock *target;
-	__u64 queued, inflight;
+	__u64 queued;
 
-	if (!flow->high_watermark || (flow->flags & ODB_FLOW_PAUSE_REQUESTED))
-		return;
+	if (!flow->high_watermark)
+		return false;
 	target = bpf_map_lookup_elem(&odb_socks, &flow->target_cookie);
 	if (!target)
-		return;
+		return false;
 	queued = flow->target_base + flow->redirected;
-	inflight = queued > target->bytes_acked ? queued - target->bytes_acked : 0;
-	if (inflight > flow->high_watermark) {
-		flow->flags |= ODB_FLOW_PAUSE_REQUESTED;
-		count(ODB_CTR_PAUSES, 1);
-		emit(flow->event_key, source, flow->target_cookie, ODB_EVENT_PAUSE, inflight);
-	}
+	return queued > target->bytes_acked && queued - target->bytes_acked > flow->high_watermark;
 }
 
 /* Bytes at the front of this skb that user space read before the flow started.
@@ -294,11 +277,17 @@ int odb_verdict(struct __sk_buff *skb)
 		count(ODB_CTR_PREFIX_BYTES_DROPPED, skip);
 		len = skb->len;
 	}
-	if (flow->remaining < len) {
-		/* The body ends inside this skb and the next message starts there; the verdict
-		 * cannot split an skb, so user space takes the rest of the body and what follows. */
+	if (flow->remaining < len || over_budget(flow)) {
+		/* Either the body ends inside this skb and the next message starts there (the
+		 * verdict cannot split an skb), or the target is over budget: user space takes this
+		 * skb and the rest of the body. */
+		if (flow->remaining >= len) {
+			flow->flags |= ODB_FLOW_OVER_BUDGET;
+			count(ODB_CTR_BUDGET_HANDBACKS, 1);
+		} else {
+			count(ODB_CTR_TAILS_PASSED, 1);
+		}
 		flow->state = ODB_FLOW_TAIL_PASSED;
-		count(ODB_CTR_TAILS_PASSED, 1);
 		count(ODB_CTR_PASSED_SKBS, 1);
 		emit(flow->event_key, source, flow->target_cookie, ODB_EVENT_TAIL_PASSED,
 		     flow->remaining);
@@ -321,8 +310,6 @@ int odb_verdict(struct __sk_buff *skb)
 		flow->state = ODB_FLOW_DONE;
 		emit(flow->event_key, source, flow->target_cookie, ODB_EVENT_FLOW_DONE,
 		     flow->redirected);
-	} else {
-		check_budget(flow, source);
 	}
 	return verdict;
 }

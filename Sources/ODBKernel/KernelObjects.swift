@@ -11,7 +11,7 @@ public final class KernelObjects: @unchecked Sendable {
     /// Names of the pinned files, one per map or program.
     public enum Pin {
         public static let maps = [
-            "odb_socks", "odb_flows", "odb_sources", "odb_targets", "odb_watches",
+            "odb_socks", "odb_flows", "odb_sources", "odb_targets",
             "odb_counters", "odb_event_rings", "odb_attachments", "odb_relays", "odb_meta",
         ]
         public static let sockopsProgram = "prog_odb_sockops"
@@ -24,7 +24,6 @@ public final class KernelObjects: @unchecked Sendable {
     public let flows: BPFMap<UInt64, odb_flow>
     public let sources: SocketHash
     public let targets: SocketHash
-    public let watches: BPFMap<UInt64, odb_watch>
     public let counters: CounterArray
     public let eventRings: BPFMap<UInt64, UInt32>
     public let attachments: BPFMap<UInt64, odb_attachment>
@@ -41,7 +40,6 @@ public final class KernelObjects: @unchecked Sendable {
         flows = map("odb_flows")
         sources = SocketHash(map: map("odb_sources"))
         targets = SocketHash(map: map("odb_targets"))
-        watches = map("odb_watches")
         counters = CounterArray(fd: fds["odb_counters"]!)
         eventRings = map("odb_event_rings")
         attachments = map("odb_attachments")

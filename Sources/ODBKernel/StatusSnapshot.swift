@@ -39,7 +39,8 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
         /// nil for a tunnel, which has no end of its own.
         public let bytesRemaining: UInt64?
         public let state: String
-        public let pauseRequested: Bool
+        /// Handed back to user space because the target was over its in-flight budget.
+        public let overBudget: Bool
     }
 
     public struct Relay: Codable, Sendable, Equatable {
@@ -51,7 +52,7 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
         public let responsesByClass: [String: UInt64]
         public let rejectedRequests: UInt64
         public let upstreamErrors: UInt64
-        public let flowPauses: UInt64
+        public let budgetHandbacks: UInt64
         public let activeConnections: UInt64
         public let activeFlows: UInt64
     }
@@ -91,7 +92,7 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
                 bytesRedirected: flow.redirected,
                 bytesRemaining: flow.remaining == ODB_REMAINING_UNBOUNDED ? nil : flow.remaining,
                 state: flowStateName(flow.state),
-                pauseRequested: flow.flags & UInt32(ODB_FLOW_PAUSE_REQUESTED.rawValue) != 0
+                overBudget: flow.flags & UInt32(ODB_FLOW_OVER_BUDGET.rawValue) != 0
             )
         }.sorted { $0.sourceCookie < $1.sourceCookie }
         let attachments = objects.attachments.entries().map { id, entry in
@@ -132,8 +133,7 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
         (ODB_CTR_PASSED_SKBS, "passed_skbs"),
         (ODB_CTR_TAILS_PASSED, "tails_passed"),
         (ODB_CTR_REDIRECT_FAILED, "redirect_failed"),
-        (ODB_CTR_PAUSES, "flow_pauses"),
-        (ODB_CTR_RESUMES, "flow_resumes"),
+        (ODB_CTR_BUDGET_HANDBACKS, "budget_handbacks"),
         (ODB_CTR_EVENTS_LOST, "events_lost"),
         (ODB_CTR_PREFIX_BYTES_DROPPED, "prefix_bytes_dropped"),
     ]
@@ -169,7 +169,7 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
             responsesByClass: byClass,
             rejectedRequests: stats.rejected_requests,
             upstreamErrors: stats.upstream_errors,
-            flowPauses: stats.flow_pauses,
+            budgetHandbacks: stats.budget_handbacks,
             activeConnections: stats.active_connections,
             activeFlows: stats.active_flows
         )

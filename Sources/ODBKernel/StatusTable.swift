@@ -11,7 +11,7 @@ enum StatusTable {
         })
         out += section("redirect flows", ["SOURCE", "TARGET", "REDIRECTED", "REMAINING", "STATE"], snapshot.flows.map {
             [$0.source ?? String($0.sourceCookie), $0.target ?? String($0.targetCookie), String($0.bytesRedirected),
-             $0.bytesRemaining.map(String.init) ?? "tunnel", $0.state + ($0.pauseRequested ? " (paused)" : "")]
+             $0.bytesRemaining.map(String.init) ?? "tunnel", $0.state + ($0.overBudget ? " (over budget)" : "")]
         })
         out += section("relays", ["PID", "ALIVE", "KERNEL B", "SPLICE B", "COPY B", "REQUESTS", "CONNS", "FLOWS"], snapshot.relays.map {
             [String($0.pid), $0.alive ? "yes" : "no", String($0.bodyBytes["kernel"] ?? 0), String($0.bodyBytes["splice"] ?? 0),

@@ -23,6 +23,13 @@ public final class Relay {
         signal(SIGPIPE, SIG_IGN)
         signal(SIGTERM) { _ in stopSignal = 1 }
         signal(SIGINT) { _ in stopSignal = 1 }
+        // A parent may have started us with these blocked (test runners do); threads started
+        // below inherit this mask.
+        var handled = sigset_t()
+        sigemptyset(&handled)
+        sigaddset(&handled, SIGTERM)
+        sigaddset(&handled, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &handled, nil)
         let needsKernel = config.listeners.contains { $0.routes.contains { $0.mode == .kernel } }
         let kernel = needsKernel ? try RelayKernelLease.acquire(pinRoot: pinRoot, logger: logger) : nil
         defer { kernel?.release() }

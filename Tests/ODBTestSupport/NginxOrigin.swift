@@ -8,10 +8,11 @@ public final class NginxOrigin {
     public var webRoot: String { directory + "/www" }
     private let process: Process
 
+    /// Serves `TestContent` files of `fileSizes` under /files/SIZE.bin.
     public init(fileSizes: [Int], extraServerConfig: String = "") throws {
         port = freePort()
         directory = NSTemporaryDirectory() + "odb-nginx-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try TestContent.writeFiles(fileSizes, into: directory + "/www/files")
+        try TestContent.ensureFiles(fileSizes)
         try FileManager.default.createDirectory(atPath: directory + "/www/upload", withIntermediateDirectories: true)
         let config = """
             user root;
@@ -36,6 +37,9 @@ public final class NginxOrigin {
                 server {
                     listen 127.0.0.1:\(port);
                     root \(directory)/www;
+                    location /files/ {
+                        alias \(TestContent.directory)/;
+                    }
                     location /upload/ {
                         dav_methods PUT DELETE;
                         create_full_put_path on;

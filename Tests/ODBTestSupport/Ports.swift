@@ -17,10 +17,10 @@ public func freePort() -> Int {
 }
 
 /// Waits until something accepts TCP connections on `port`.
-public func waitForPort(_ port: Int, seconds: Double = 10) -> Bool {
+public func waitForPort(_ port: Int, host: String = "127.0.0.1", seconds: Double = 10) -> Bool {
     let deadline = Double(time(nil)) + seconds
     while Double(time(nil)) < deadline {
-        if let client = try? TestHTTPClient(port: port) {
+        if let client = try? TestHTTPClient(port: port, host: host) {
             client.close()
             return true
         }

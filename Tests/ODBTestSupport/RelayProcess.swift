@@ -64,10 +64,22 @@ public final class RelayProcess {
         return sets.flatMap { $0["relays"] as? [[String: Any]] ?? [] }.first { ($0["pid"] as? Int) == Int(pid) }
     }
 
-    public func stop() {
+    /// SIGTERM, then SIGKILL if the relay has not exited within `grace` seconds.
+    public func stop(grace: Double = 15) {
         guard process.isRunning else { return }
         process.terminate()
+        let deadline = Date().addingTimeInterval(grace)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning { kill() }
         process.waitUntilExit()
+    }
+
+    /// True when the relay exited on its own after SIGTERM within `grace` seconds.
+    public func stopsGracefully(grace: Double = 15) -> Bool {
+        process.terminate()
+        let deadline = Date().addingTimeInterval(grace)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        return !process.isRunning
     }
 
     public func kill() {
@@ -77,7 +89,7 @@ public final class RelayProcess {
 
     deinit {
         stop()
-        try? FileManager.default.removeItem(atPath: configPath)
+        if !configPath.isEmpty { try? FileManager.default.removeItem(atPath: configPath) }
         try? FileManager.default.removeItem(atPath: logPath)
         rmdir(pinRoot)
     }

@@ -1,35 +1,36 @@
 import Foundation
 
-/// Deterministic bodies: the bytes of a body of a given size are always the same, so a test can
-/// regenerate what it expects instead of keeping copies.
+/// Random bodies kept as files in one shared directory, generated once per machine and served
+/// by the test origins; tests compare what arrives with the file's bytes.
 public enum TestContent {
-    public static func bytes(size: Int, seed: UInt64 = 0x9e37_79b9_7f4a_7c15) -> [UInt8] {
-        var state = seed ^ UInt64(size) &* 0x2545_f491_4f6c_dd1d
-        var bytes = [UInt8](repeating: 0, count: size)
-        bytes.withUnsafeMutableBytes { raw in
-            var offset = 0
-            while offset < size {
-                state ^= state << 13
-                state ^= state >> 7
-                state ^= state << 17
-                let word = state
-                let count = min(8, size - offset)
-                withUnsafeBytes(of: word) { raw.baseAddress!.advanced(by: offset).copyMemory(from: $0.baseAddress!, byteCount: count) }
-                offset += count
-            }
-        }
-        return bytes
+    public static let directory = NSTemporaryDirectory() + "odb-test-content"
+
+    public static func path(size: Int) -> String {
+        "\(directory)/\(size).bin"
     }
 
-    /// Writes `sizes` as files named by size under `directory`.
-    public static func writeFiles(_ sizes: [Int], into directory: String) throws {
+    /// Makes sure a file of each size exists.
+    public static func ensureFiles(_ sizes: [Int]) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        for size in sizes {
-            let path = "\(directory)/\(size).bin"
-            if !FileManager.default.fileExists(atPath: path) {
-                try Data(bytes(size: size)).write(to: URL(fileURLWithPath: path))
+        let random = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/dev/urandom"))
+        defer { try? random.close() }
+        for size in sizes where !FileManager.default.fileExists(atPath: path(size: size)) {
+            let temporary = path(size: size) + ".part-\(getpid())"
+            FileManager.default.createFile(atPath: temporary, contents: nil)
+            let out = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
+            var left = size
+            while left > 0 {
+                let chunk = random.readData(ofLength: min(left, 1 << 20))
+                out.write(chunk)
+                left -= chunk.count
             }
+            try out.close()
+            try FileManager.default.moveItem(atPath: temporary, toPath: path(size: size))
         }
+    }
+
+    public static func bytes(size: Int) throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: URL(fileURLWithPath: path(size: size))))
     }
 }
 

@@ -82,8 +82,9 @@ public final class TestHTTPClient {
         return true
     }
 
-    /// Reads one response; `bytesPerSecond` paces the body read to act as a slow client.
-    public func readResponse(headRequest: Bool = false, bytesPerSecond: Int? = nil, onProgress: ((Int) -> Void)? = nil) throws -> Response {
+    /// Reads one response. `pace`, given the body bytes read so far, returns how long to sleep
+    /// (microseconds) before the next 64 KiB read, to act as a slow client.
+    public func readResponse(headRequest: Bool = false, pace: ((Int) -> UInt32)? = nil) throws -> Response {
         let separator: [UInt8] = [13, 10, 13, 10]
         var headEnd: Int?
         while headEnd == nil {
@@ -107,15 +108,15 @@ public final class TestHTTPClient {
             body.reserveCapacity(length)
             while body.count < length {
                 if buffer.isEmpty {
-                    if let rate = bytesPerSecond { usleep(UInt32(min(1_000_000, 65536 * 1_000_000 / rate))) }
-                    if try !fill(max: bytesPerSecond == nil ? 1 << 20 : 65536) {
+                    let pause = pace?(body.count) ?? 0
+                    if pause > 0 { usleep(pause) }
+                    if try !fill(max: pace == nil ? 1 << 20 : 65536) {
                         throw ClosedEarly(description: "closed after \(body.count) of \(length) body bytes")
                     }
                 }
                 let take = min(buffer.count, length - body.count)
                 body.append(contentsOf: buffer[..<take])
                 buffer.removeFirst(take)
-                onProgress?(body.count)
             }
         } else if response.header("Transfer-Encoding")?.lowercased() == "chunked" {
             body = try readChunked()

@@ -14,7 +14,7 @@ extern const unsigned int odb_abi_version;
 #endif
 
 /* Bumped whenever a map layout below changes; pinned maps with another version are refused. */
-#define ODB_ABI_VERSION 2
+#define ODB_ABI_VERSION 3
 
 /* `remaining` of a flow that never ends by itself (tunnels): redirect until a side closes. */
 #define ODB_REMAINING_UNBOUNDED 0xffffffffffffffffULL
@@ -48,13 +48,13 @@ struct odb_sock {
 enum odb_flow_state {
 	ODB_FLOW_ACTIVE = 1,      /* verdict redirects every skb of the source to the target */
 	ODB_FLOW_DONE = 2,        /* `remaining` reached 0 exactly at an skb boundary */
-	ODB_FLOW_TAIL_PASSED = 3, /* an skb held the body's end and more: passed to user space */
+	ODB_FLOW_TAIL_PASSED = 3, /* handed back: user space moves the rest (see flags for why) */
 	ODB_FLOW_TARGET_GONE = 4, /* the target left the target map; the source must be closed */
 	ODB_FLOW_FAILED = 5,      /* the verdict could not trim an skb; the exchange must abort */
 };
 
 enum odb_flow_flags {
-	ODB_FLOW_PAUSE_REQUESTED = 1, /* in-flight bytes crossed the high watermark */
+	ODB_FLOW_OVER_BUDGET = 1, /* handed back because in-flight bytes crossed the budget */
 };
 
 /* One body (or tunnel direction) moving in the kernel. Key: cookie of the source socket.
@@ -65,27 +65,17 @@ struct odb_flow {
 	__u64 remaining;      /* body bytes still to redirect, or ODB_REMAINING_UNBOUNDED */
 	__u64 redirected;     /* bytes redirected by this flow so far */
 	__u64 target_base;    /* bytes ever queued on the target when the flow started */
-	__u64 high_watermark; /* pause when in-flight bytes on the target exceed it; 0 = never */
+	__u64 high_watermark; /* hand back when in-flight bytes on the target exceed it; 0 = never */
 	__u64 event_key;      /* key in odb_event_rings of the ring that hears about this flow */
 	__u32 state;          /* enum odb_flow_state */
 	__u32 flags;          /* enum odb_flow_flags */
 };
 
-/* A request to be told when a target's bytes_acked reaches `acked_threshold`.
- * Key: cookie of the target socket. Written by user space, consumed by sock_ops. */
-struct odb_watch {
-	__u64 acked_threshold;
-	__u64 source_cookie;  /* the paused flow, echoed back in the event */
-	__u64 event_key;
-};
-
 enum odb_event_type {
 	ODB_EVENT_FLOW_DONE = 1,       /* value: bytes redirected */
-	ODB_EVENT_TAIL_PASSED = 2,     /* value: body bytes at the start of the passed skb */
-	ODB_EVENT_PAUSE = 3,           /* value: in-flight bytes on the target */
-	ODB_EVENT_RESUME = 4,          /* value: target bytes_acked */
-	ODB_EVENT_TARGET_GONE = 5,     /* value: bytes redirected before the failure */
-	ODB_EVENT_FAILED = 6,          /* value: the prefix that could not be trimmed */
+	ODB_EVENT_TAIL_PASSED = 2,     /* value: body bytes left, from the start of the passed skb */
+	ODB_EVENT_TARGET_GONE = 3,     /* value: bytes redirected before the failure */
+	ODB_EVENT_FAILED = 4,          /* value: the prefix that could not be trimmed */
 };
 
 /* What the BPF programs tell a consumer through its ring buffer. */
@@ -108,8 +98,7 @@ enum odb_counter {
 	ODB_CTR_PASSED_SKBS,
 	ODB_CTR_TAILS_PASSED,
 	ODB_CTR_REDIRECT_FAILED,
-	ODB_CTR_PAUSES,
-	ODB_CTR_RESUMES,
+	ODB_CTR_BUDGET_HANDBACKS,
 	ODB_CTR_EVENTS_LOST,
 	ODB_CTR_PREFIX_BYTES_DROPPED,
 	ODB_CTR_COUNT,
@@ -136,7 +125,7 @@ struct odb_relay_stats {
 	__u64 fallbacks_unsupported;
 	__u64 rejected_requests;
 	__u64 upstream_errors;
-	__u64 flow_pauses;
+	__u64 budget_handbacks;
 	__u64 active_connections;
 	__u64 active_flows;
 	__u64 updated_unix_ns;

@@ -10,9 +10,9 @@ public final class KernelFlow {
     public enum Ending: Equatable {
         /// Every byte of the body was redirected.
         case complete
-        /// The verdict passed an skb holding the body's last `remaining` bytes and what follows;
-        /// user space forwards those bytes itself.
-        case tail(remaining: UInt64)
+        /// The verdict passed an skb and handed the body's last `remaining` bytes back to user
+        /// space: the body ended inside that skb, or the target went over its budget.
+        case tail(remaining: UInt64, overBudget: Bool)
         /// The target left the target map (it closed); the source must be closed too.
         case targetGone
         /// The source closed before the body was complete.
@@ -24,23 +24,17 @@ public final class KernelFlow {
     public let source: SocketChannel
     public let target: SocketChannel
     public let length: UInt64
-    let highWatermark: UInt64
-    let lowWatermark: UInt64
     weak var delegate: KernelFlowDelegate?
     /// Bytes redirected, as last read from the flow map.
     public internal(set) var redirected: UInt64 = 0
-    var paused = false
     var ended = false
-    var pausedSince: Double = 0
     /// Set when the source reported end of stream while the flow was active.
     var sourceEOFSeen: Double?
 
-    init(source: SocketChannel, target: SocketChannel, length: UInt64, budget: UInt64, delegate: KernelFlowDelegate) {
+    init(source: SocketChannel, target: SocketChannel, length: UInt64, delegate: KernelFlowDelegate) {
         self.source = source
         self.target = target
         self.length = length
-        highWatermark = budget
-        lowWatermark = budget / 2
         self.delegate = delegate
     }
 }

@@ -5,7 +5,7 @@ import Logging
 import ODBKernel
 import OdbShared
 
-/// A worker's side of the kernel path: starts flows, hears their events, paces them.
+/// A worker's side of the kernel path: starts flows and hears how they end.
 ///
 /// Each worker has its own event ring (registered in odb_event_rings under `eventKey`), so
 /// flows of this worker only ever wake this worker's loop.
@@ -18,11 +18,8 @@ public final class KernelPath: EventHandler {
     private var ring: OpaquePointer?
     private var flows = [UInt64: KernelFlow]()
     private var events = [odb_event]()
-    /// Below this many body bytes left, a pause request is ignored: removing the source from
-    /// the verdict map is only safe while no skb can be passed, i.e. far from the body's end.
-    static let pauseMargin: UInt64 = 4 << 20
-    /// The source's receive buffer while it is in a flow; what the peer can push between a
-    /// pause request and the source leaving the map is bounded by it (DESIGN.md).
+    /// The source's receive buffer while it is in a flow: once a flow hands back to user space,
+    /// the bytes the kernel passes wait there, charged to the socket, until user space reads.
     static let sourceReceiveBuffer: Int32 = 1 << 20
 
     public init(objects: KernelObjects, loop: EventLoop, eventKey: UInt64, logger: Logger) throws(KernelError) {
@@ -70,12 +67,16 @@ public final class KernelPath: EventHandler {
                 try objects.targets.insert(cookie: target.cookie, fd: target.fd)
                 target.inTargetMap = true
             }
-            let flow = KernelFlow(source: source, target: target, length: length, budget: budget, delegate: delegate)
+            let flow = KernelFlow(source: source, target: target, length: length, delegate: delegate)
             try objects.flows.update(source.cookie, odb_flow(
                 target_cookie: target.cookie, remaining: length, redirected: 0,
                 target_base: target.queuedTotal, high_watermark: budget, event_key: eventKey,
                 state: UInt32(ODB_FLOW_ACTIVE.rawValue), flags: 0))
             Socket.setOption(source.fd, SOL_SOCKET, SO_RCVBUF, Self.sourceReceiveBuffer)
+            // The backlog worker that sends redirected skbs churns when the target's send buffer
+            // is full (DESIGN.md); a send buffer as large as the budget keeps it moving, and the
+            // budget still bounds what the flow may have in flight.
+            Socket.setOption(target.fd, SOL_SOCKET, SO_SNDBUFFORCE, Int32(clamping: budget))
             try objects.sources.insert(cookie: source.cookie, fd: source.fd)
             source.inSourceMap = true
             flows[source.cookie] = flow
@@ -87,7 +88,8 @@ public final class KernelPath: EventHandler {
         }
     }
 
-    /// Takes a socket out of the verdict map. Only call when its peer cannot be sending.
+    /// Takes a socket out of the verdict map. Only call when its peer cannot be sending: an skb
+    /// on its way to the verdict while the socket leaves the map is dropped by the kernel.
     public func removeSource(_ channel: SocketChannel) {
         guard channel.inSourceMap else { return }
         objects.sources.remove(cookie: channel.cookie)
@@ -95,11 +97,10 @@ public final class KernelPath: EventHandler {
     }
 
     /// Forgets a closing socket's map entries (the kernel drops closed sockets from SOCKHASHes
-    /// on its own; this keeps flows and watches from outliving them).
+    /// on its own; this keeps flows from outliving them).
     public func forget(_ channel: SocketChannel) {
         if let flow = flows.removeValue(forKey: channel.cookie) { flow.ended = true }
         objects.flows.delete(channel.cookie)
-        objects.watches.delete(channel.cookie)
         if channel.inSourceMap { removeSource(channel) }
         if channel.inTargetMap {
             objects.targets.remove(cookie: channel.cookie)
@@ -113,19 +114,9 @@ public final class KernelPath: EventHandler {
         ring_buffer__consume(ring)
         let batch = events
         events.removeAll(keepingCapacity: true)
+        // Every event says a flow changed state; the map entry says how.
         for event in batch {
-            guard let flow = flows[event.source_cookie] else { continue }
-            switch event.type {
-            case UInt32(ODB_EVENT_FLOW_DONE.rawValue), UInt32(ODB_EVENT_TAIL_PASSED.rawValue),
-                 UInt32(ODB_EVENT_TARGET_GONE.rawValue), UInt32(ODB_EVENT_FAILED.rawValue):
-                refresh(flow)
-            case UInt32(ODB_EVENT_PAUSE.rawValue):
-                pause(flow)
-            case UInt32(ODB_EVENT_RESUME.rawValue):
-                resume(flow)
-            default:
-                break
-            }
+            if let flow = flows[event.source_cookie] { refresh(flow) }
         }
     }
 
@@ -138,7 +129,8 @@ public final class KernelPath: EventHandler {
         case UInt32(ODB_FLOW_DONE.rawValue):
             finish(flow, .complete, redirected: entry.redirected)
         case UInt32(ODB_FLOW_TAIL_PASSED.rawValue):
-            finish(flow, .tail(remaining: entry.remaining), redirected: entry.redirected)
+            let overBudget = entry.flags & UInt32(ODB_FLOW_OVER_BUDGET.rawValue) != 0
+            finish(flow, .tail(remaining: entry.remaining, overBudget: overBudget), redirected: entry.redirected)
         case UInt32(ODB_FLOW_TARGET_GONE.rawValue):
             finish(flow, .targetGone, redirected: entry.redirected)
         case UInt32(ODB_FLOW_FAILED.rawValue):
@@ -154,7 +146,6 @@ public final class KernelPath: EventHandler {
         guard !flow.ended else { return }
         refresh(flow)
         guard !flow.ended else { return }
-        if flow.paused { resume(flow) }
         let seen = flow.sourceEOFSeen ?? loop.now
         flow.sourceEOFSeen = seen
         let before = flow.redirected
@@ -170,12 +161,9 @@ public final class KernelPath: EventHandler {
         }
     }
 
-    /// Periodic safety net: lost events, missed ACK callbacks.
+    /// Periodic safety net for a lost event.
     public func sweep() {
-        for flow in Array(flows.values) {
-            refresh(flow)
-            if flow.paused && !flow.ended && targetBelowLowWatermark(flow) { resume(flow) }
-        }
+        for flow in Array(flows.values) { refresh(flow) }
     }
 
     private func finish(_ flow: KernelFlow, _ ending: KernelFlow.Ending, redirected: UInt64) {
@@ -184,66 +172,7 @@ public final class KernelPath: EventHandler {
         flow.redirected = redirected
         flows.removeValue(forKey: flow.source.cookie)
         objects.flows.delete(flow.source.cookie)
-        objects.watches.delete(flow.target.cookie)
         flow.target.kernelBytesQueued += redirected
-        if flow.paused {
-            // A paused source is out of the map already; a tail cannot have been passed.
-            flow.paused = false
-        }
         flow.delegate?.kernelFlowEnded(flow, ending)
     }
-
-    private func pause(_ flow: KernelFlow) {
-        guard !flow.ended, !flow.paused, let entry = objects.flows.lookup(flow.source.cookie),
-              entry.state == UInt32(ODB_FLOW_ACTIVE.rawValue), entry.remaining > Self.pauseMargin
-        else { return }
-        removeSource(flow.source)
-        // Out of the map its bytes wait in its receive queue; user space must not read them.
-        flow.source.wantRead = false
-        // Re-read after removal: if the verdict passed the tail in between, its bytes are
-        // lost with the psock, and the only honest outcome is to abort this body.
-        guard let after = objects.flows.lookup(flow.source.cookie), after.state == UInt32(ODB_FLOW_ACTIVE.rawValue) else {
-            logger.error("flow paused at its tail; aborting", metadata: ["source": "\(flow.source.cookie)"])
-            finish(flow, .sourceClosed, redirected: objects.flows.lookup(flow.source.cookie)?.redirected ?? flow.redirected)
-            return
-        }
-        flow.paused = true
-        flow.pausedSince = loop.now
-        flow.redirected = after.redirected
-        let queued = after.target_base + after.redirected
-        let threshold = queued > flow.lowWatermark ? queued - flow.lowWatermark : 0
-        try? objects.watches.update(flow.target.cookie, odb_watch(
-            acked_threshold: threshold, source_cookie: flow.source.cookie, event_key: eventKey))
-        if targetBelowLowWatermark(flow) { resume(flow) }
-    }
-
-    private func targetBelowLowWatermark(_ flow: KernelFlow) -> Bool {
-        var progress = odb_tcp_progress()
-        guard odb_tcp_progress(flow.target.fd, &progress) == 0,
-              let entry = objects.flows.lookup(flow.source.cookie) else { return false }
-        let queued = entry.target_base + entry.redirected
-        return queued <= progress.bytes_acked + flow.lowWatermark
-    }
-
-    private func resume(_ flow: KernelFlow) {
-        guard flow.paused, !flow.ended, var entry = objects.flows.lookup(flow.source.cookie) else { return }
-        objects.watches.delete(flow.target.cookie)
-        entry.flags &= ~UInt32(ODB_FLOW_PAUSE_REQUESTED.rawValue)
-        do {
-            try objects.flows.update(flow.source.cookie, entry)
-            try objects.sources.insert(cookie: flow.source.cookie, fd: flow.source.fd)
-        } catch {
-            logger.error("resuming a flow failed: \(error)")
-            finish(flow, .sourceClosed, redirected: entry.redirected)
-            return
-        }
-        flow.source.inSourceMap = true
-        flow.paused = false
-        flow.source.wantRead = true
-        Socket.kickDataReady(flow.source.fd)
-    }
-}
-
-extension KernelFlow {
-    public var isPaused: Bool { paused }
 }

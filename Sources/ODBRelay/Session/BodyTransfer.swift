@@ -188,7 +188,7 @@ final class BodyTransfer {
         case .complete:
             framing = .length(remaining: 0)
             outcome = .finished
-        case let .tail(remaining):
+        case let .tail(remaining, _):
             framing = .length(remaining: remaining)
             path = .copy
         case .targetGone:

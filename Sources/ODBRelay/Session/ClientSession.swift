@@ -52,6 +52,9 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
 
     func kernelFlowEnded(_ flow: KernelFlow, _ ending: KernelFlow.Ending) {
         guard let exchange else { return }
+        if case let .tail(_, overBudget) = ending {
+            if overBudget { worker.stats.budgetHandbacks += 1 } else { worker.stats.fallbacksTailPassed += 1 }
+        }
         for transfer in [exchange.requestBody, exchange.responseBody] where transfer?.flow === flow {
             transfer?.kernelEnded(ending, redirected: flow.redirected)
         }
@@ -62,7 +65,7 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
     /// not have been read yet) or the peer closed.
     private func sourceReadableDuringFlow(_ flow: KernelFlow) {
         worker.kernel?.refresh(flow)
-        guard !flow.ended, !flow.isPaused else { return }
+        guard !flow.ended else { return }
         let received = flow.source.fill()
         if received == 0 || received == -2 {
             flow.source.wantRead = false
@@ -96,32 +99,40 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
             if exchange == nil {
                 if closingAfterFlush { break }
                 progressed = readRequestHead()
-                continue
+            } else if let current = exchange {
+                progressed = pumpRequest(current) || progressed
+                guard !closed else { return }
+                progressed = pumpResponse(current) || progressed
+                guard !closed else { return }
+                if current.requestDone && current.responseDone {
+                    finishExchange(current)
+                    progressed = true
+                }
             }
-            guard let current = exchange else { break }
-            progressed = pumpRequest(current) || progressed
             guard !closed else { return }
-            progressed = pumpResponse(current) || progressed
-            guard !closed else { return }
-            if current.requestDone && current.responseDone {
-                finishExchange(current)
-                progressed = true
-            }
+            // Flushing can make room that a stopped source was waiting for, so it counts as progress.
+            progressed = flushBoth() || progressed
         }
         guard !closed else { return }
+        if closingAfterFlush && client.outbound.isEmpty && client.kernelBacklogDrained() {
+            close()
+        } else if closingAfterFlush {
+            client.retryWhenDrained()
+        }
+    }
+
+    /// Writes what both sides have queued. True when any byte left.
+    private func flushBoth() -> Bool {
+        let before = client.userBytesWritten + (exchange?.upstream?.userBytesWritten ?? 0)
         if !client.flush() {
             abort("writing to the client failed")
-            return
+            return false
         }
         if let upstream = exchange?.upstream, exchange?.connecting == false, !upstream.flush() {
             upstreamFailed("writing to the upstream failed")
-            return
+            return true
         }
-        if closingAfterFlush && client.outbound.isEmpty && client.kernelBacklogDrained() {
-            close()
-        } else if closingAfterFlush && !client.outbound.isEmpty || closingAfterFlush {
-            client.retryWhenDrained()
-        }
+        return client.userBytesWritten + (exchange?.upstream?.userBytesWritten ?? 0) != before
     }
 
     // MARK: Request side
@@ -597,7 +608,7 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
         for flow in [exchange?.requestBody?.flow, exchange?.responseBody?.flow].compactMap({ $0 }) {
             let before = flow.redirected
             worker.kernel?.refresh(flow)
-            if flow.redirected != before || flow.isPaused { touch() }
+            if flow.redirected != before { touch() }
         }
         guard now > deadline else { return }
         if let current = exchange {

@@ -13,7 +13,7 @@ struct RelayCounters {
     var fallbacksUnsupported: UInt64 = 0
     var rejectedRequests: UInt64 = 0
     var upstreamErrors: UInt64 = 0
-    var flowPauses: UInt64 = 0
+    var budgetHandbacks: UInt64 = 0
     var activeConnections: UInt64 = 0
     var activeFlows: UInt64 = 0
 
@@ -35,7 +35,7 @@ struct RelayCounters {
         sum.fallbacksUnsupported = a.fallbacksUnsupported + b.fallbacksUnsupported
         sum.rejectedRequests = a.rejectedRequests + b.rejectedRequests
         sum.upstreamErrors = a.upstreamErrors + b.upstreamErrors
-        sum.flowPauses = a.flowPauses + b.flowPauses
+        sum.budgetHandbacks = a.budgetHandbacks + b.budgetHandbacks
         sum.activeConnections = a.activeConnections + b.activeConnections
         sum.activeFlows = a.activeFlows + b.activeFlows
         return sum
@@ -57,7 +57,7 @@ struct RelayCounters {
         stats.fallbacks_unsupported = fallbacksUnsupported
         stats.rejected_requests = rejectedRequests
         stats.upstream_errors = upstreamErrors
-        stats.flow_pauses = flowPauses
+        stats.budget_handbacks = budgetHandbacks
         stats.active_connections = activeConnections
         stats.active_flows = activeFlows
         stats.updated_unix_ns = updatedNanoseconds

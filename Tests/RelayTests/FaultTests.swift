@@ -1,0 +1,75 @@
+import Foundation
+import Glibc
+import ODBTestSupport
+import Testing
+
+extension RelayTests {
+    /// Failures end in a clear status or a closed connection, never a complete-looking lie.
+    @Suite struct Faults {
+        /// Announces 50 MiB, sends 5 MiB, then dies; every other request gets a small answer.
+        static let dyingOrigin = """
+            import os, socket, threading
+            listener = socket.socket(); listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind(("127.0.0.1", int(os.environ["PORT"]))); listener.listen(64)
+            def serve(conn):
+                data = b""
+                while True:
+                    while b"\\r\\n\\r\\n" not in data:
+                        chunk = conn.recv(65536)
+                        if not chunk: conn.close(); return
+                        data += chunk
+                    head, _, data = data.partition(b"\\r\\n\\r\\n")
+                    if b"/die" in head.split(b"\\r\\n")[0]:
+                        conn.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 52428800\\r\\n\\r\\n" + b"x" * (5 << 20))
+                        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00")
+                        conn.close(); return
+                    conn.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\nok")
+            while True:
+                conn, _ = listener.accept()
+                threading.Thread(target=serve, args=(conn,), daemon=True).start()
+            """
+
+        @Test(arguments: relayModes)
+        func upstreamDyingMidBodyClosesTheClientAndServingGoesOn(mode: String) throws {
+            let origin = try ScriptedOrigin(python: Self.dyingOrigin)
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: mode)
+            let victim = try TestHTTPClient(port: relay.port)
+            defer { victim.close() }
+            try victim.send("GET /die HTTP/1.1\r\nHost: test\r\n\r\n")
+            #expect(throws: TestHTTPClient.ClosedEarly.self, "\(mode): a truncated body must end in a closed connection") {
+                _ = try victim.readResponse()
+            }
+            let other = try TestHTTPClient(port: relay.port)
+            defer { other.close() }
+            let response = try other.get("/fine")
+            #expect(response.status == 200)
+            #expect(response.body == Array("ok".utf8))
+        }
+
+        @Test func unreachableUpstreamGets502() throws {
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(freePort())"], mode: "kernel")
+            let client = try TestHTTPClient(port: relay.port)
+            defer { client.close() }
+            let response = try client.get("/anything")
+            #expect(response.status == 502)
+            #expect(String(decoding: response.body, as: UTF8.self).contains("no upstream server"))
+        }
+
+        @Test func malformedRequestGets400AndNothingReachesTheUpstream() throws {
+            let origin = try NginxOrigin(fileSizes: [1000])
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel")
+            for request in [
+                "GET /files/1000.bin HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+                "GET /files/1000.bin HTTP/1.1\r\nHost: test\r\n folded: yes\r\n\r\n",
+                "GET /files/1000.bin HTTP/1.1\nHost: test\n\n",
+            ] {
+                let client = try TestHTTPClient(port: relay.port)
+                defer { client.close() }
+                try client.send(request)
+                let response = try client.readResponse()
+                #expect(response.status == 400, "\(request.debugDescription) answered \(response.status)")
+                #expect(client.isClosedByPeer())
+            }
+        }
+    }
+}

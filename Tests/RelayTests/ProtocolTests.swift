@@ -1,0 +1,134 @@
+import Foundation
+import Glibc
+import ODBTestSupport
+import Testing
+
+extension RelayTests {
+    /// HTTP/1.1 semantics the relay owes both sides.
+    @Suite struct Protocol {
+        /// Answers every request with its own head as the body, so a test sees what arrived.
+        static let echoOrigin = """
+            import os, socket, threading
+            listener = socket.socket(socket.AF_INET6 if os.environ.get("V6") else socket.AF_INET)
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind(("::1" if os.environ.get("V6") else "127.0.0.1", int(os.environ["PORT"]))); listener.listen(64)
+            def serve(conn):
+                data = b""
+                while True:
+                    while b"\\r\\n\\r\\n" not in data:
+                        chunk = conn.recv(65536)
+                        if not chunk: conn.close(); return
+                        data += chunk
+                    head, _, data = data.partition(b"\\r\\n\\r\\n")
+                    length = 0
+                    for line in head.split(b"\\r\\n")[1:]:
+                        name, _, value = line.partition(b":")
+                        if name.strip().lower() == b"content-length": length = int(value)
+                        if name.strip().lower() == b"expect":
+                            conn.sendall(b"HTTP/1.1 100 Continue\\r\\n\\r\\n")
+                    while len(data) < length:
+                        data += conn.recv(65536)
+                    body, data = data[:length], data[length:]
+                    reply = head + b"\\r\\n\\r\\nbody-bytes:" + str(len(body)).encode()
+                    if head.startswith(b"HEAD"):
+                        conn.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 12345\\r\\n\\r\\n")
+                    elif b"/no-content" in head.split(b"\\r\\n")[0]:
+                        conn.sendall(b"HTTP/1.1 204 No Content\\r\\n\\r\\n")
+                    else:
+                        conn.sendall(b"HTTP/1.1 200 OK\\r\\nConnection: keep-alive, X-Secret\\r\\nX-Secret: hop\\r\\nKeep-Alive: timeout=5\\r\\nContent-Length: " + str(len(reply)).encode() + b"\\r\\n\\r\\n" + reply)
+            while True:
+                conn, _ = listener.accept()
+                threading.Thread(target=serve, args=(conn,), daemon=True).start()
+            """
+
+        @Test func hopByHopHeadersGoAndForwardingHeadersArrive() throws {
+            let origin = try ScriptedOrigin(python: Self.echoOrigin)
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel")
+            let client = try TestHTTPClient(port: relay.port)
+            defer { client.close() }
+            let response = try client.get("/echo", extra: "Connection: X-Private\r\nX-Private: 1\r\nKeep-Alive: 300\r\nTE: trailers\r\n")
+            let seen = String(decoding: response.body, as: UTF8.self).lowercased()
+            #expect(response.status == 200)
+            #expect(!seen.contains("x-private"), "a header named in Connection must not be forwarded: \(seen)")
+            #expect(!seen.contains("keep-alive:") && !seen.contains("\r\nte:"), "hop-by-hop headers forwarded: \(seen)")
+            #expect(seen.contains("x-forwarded-for: 127.0.0.1"))
+            #expect(seen.contains("via: 1.1 odb-redirect"))
+            #expect(response.header("X-Secret") == nil, "response header named in Connection reached the client")
+            #expect(response.header("Keep-Alive") == nil)
+            #expect(response.header("Via")?.contains("odb-redirect") == true)
+        }
+
+        @Test func headAnd204HaveNoBodyAndTheConnectionStaysUsable() throws {
+            let origin = try ScriptedOrigin(python: Self.echoOrigin)
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel")
+            let client = try TestHTTPClient(port: relay.port)
+            defer { client.close() }
+            try client.send("HEAD /x HTTP/1.1\r\nHost: test\r\n\r\n")
+            let head = try client.readResponse(headRequest: true)
+            #expect(head.status == 200)
+            #expect(head.header("Content-Length") == "12345")
+            let noContent = try client.get("/no-content")
+            #expect(noContent.status == 204)
+            let after = try client.get("/after")
+            #expect(after.status == 200, "the connection carries on after HEAD and 204")
+            #expect(String(decoding: after.body, as: UTF8.self).hasPrefix("GET /after HTTP/1.1"))
+        }
+
+        @Test func expectContinueReachesTheClientBeforeTheBody() throws {
+            let origin = try ScriptedOrigin(python: Self.echoOrigin)
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel")
+            let client = try TestHTTPClient(port: relay.port)
+            defer { client.close() }
+            try client.send("POST /upload HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+            let interim = try client.readResponse()
+            #expect(interim.status == 100)
+            try client.send("hello")
+            let final = try client.readResponse()
+            #expect(final.status == 200)
+            #expect(String(decoding: final.body, as: UTF8.self).hasSuffix("body-bytes:5"))
+        }
+
+        @Test func ipv6ListenerAndUpstreamByHostName() throws {
+            let origin = try NginxOrigin(fileSizes: [1_048_577])
+            let port = freePort()
+            let config = NSTemporaryDirectory() + "odb-v6-\(getpid()).yaml"
+            try """
+                workers: 1
+                listeners:
+                  - listen: "[::1]:\(port)"
+                    routes:
+                      - upstream: origin
+                        mode: kernel
+                upstreams:
+                  origin:
+                    servers: ["localhost:\(origin.port)"]
+                """.write(toFile: config, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(atPath: config) }
+            let relay = try RelayProcess(commandLine: ["relay", "--config", config], port: port, host: "::1")
+            let client = try TestHTTPClient(port: relay.port, host: "::1")
+            defer { client.close() }
+            let result = try fetchAndCompare(client, size: 1_048_577)
+            #expect(result.ok, "\(result.detail)")
+        }
+
+        @Test func slowlorisIsClosedAfterTheHeadReadTimeout() throws {
+            let origin = try NginxOrigin(fileSizes: [1000])
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel", extraTop: """
+                timeouts:
+                  head_read: 1s
+                """)
+            let slow = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
+            defer { slow.close() }
+            let started = Date()
+            try slow.send("GET /files/1000.bin HTTP/1.1\r\n")
+            usleep(300_000)
+            try slow.send("Host: te")
+            let response = try slow.readResponse()
+            #expect(response.status == 408)
+            #expect(Date().timeIntervalSince(started) < 5)
+            let healthy = try TestHTTPClient(port: relay.port)
+            defer { healthy.close() }
+            #expect(try fetchAndCompare(healthy, size: 1000).ok, "others are still served")
+        }
+    }
+}
