@@ -25,6 +25,14 @@ public final class OriginServer: Sendable {
 
     /// Serves until the process ends; blocks the calling thread.
     public func run() -> Never {
+        // A spawned process inherits its parent's blocked-signal mask, and Foundation's Process
+        // spawns from threads that block most signals: without this, SIGTERM would never end
+        // the origin. Done before the threads start, so they inherit the unblocked mask.
+        var termination = sigset_t()
+        sigemptyset(&termination)
+        sigaddset(&termination, SIGTERM)
+        sigaddset(&termination, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &termination, nil)
         for listener in listeners.dropFirst() {
             Thread.detachNewThread { Self.acceptLoop(listener) }
         }

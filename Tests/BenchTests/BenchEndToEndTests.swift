@@ -84,7 +84,10 @@ import Testing
         origin.executableURL = URL(fileURLWithPath: CommandRunner.odbRedirect)
         origin.arguments = ["origin", "--listen", "127.0.0.1:\(originPort)"]
         try origin.run()
-        defer { origin.terminate(); origin.waitUntilExit() }
+        defer {
+            kill(origin.processIdentifier, SIGKILL)
+            origin.waitUntilExit()
+        }
         #expect(waitForPort(originPort))
         let proxy = try TruncatingProxy(upstreamPort: originPort)
         #expect(waitForPort(proxy.port))
@@ -147,7 +150,7 @@ final class TruncatingProxy {
     }
 
     deinit {
-        process.terminate()
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 }

@@ -26,7 +26,8 @@ final class PythonChild {
     }
 
     deinit {
-        if process.isRunning { process.terminate() }
+        // SIGKILL: the child may have inherited a mask blocking SIGTERM from this process.
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 }
