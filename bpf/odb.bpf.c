@@ -197,9 +197,9 @@ int odb_sockops(struct bpf_sock_ops *skops)
 /* True when the target holds more unacknowledged bytes than the flow's budget.
  *
  * Egress redirect has no backpressure of its own. Taking the source out of the verdict map to
- * pause it races with an skb the kernel is handing to the verdict at that moment (seen: one skb
- * dropped in a few percent of pauses), so instead the flow hands the rest of the body back to
- * user space, whose copy path has backpressure. */
+ * pause it races with an skb the kernel is handing to the verdict at that moment: the kernel
+ * clears the psock's verdict program and drops that skb (seen: a few percent of pauses lost
+ * data). So the flow never leaves the map; over budget, skbs are passed instead. */
 static __always_inline bool over_budget(struct odb_flow *flow)
 {
 	struct odb_sock *target;
@@ -214,24 +214,24 @@ static __always_inline bool over_budget(struct odb_flow *flow)
 	return queued > target->bytes_acked && queued - target->bytes_acked > flow->high_watermark;
 }
 
-/* Bytes at the front of this skb that user space read before the flow started.
+/* Where this skb starts relative to the socket's copied_seq (how far user space has read).
  *
- * The verdict is handed whole skbs, including the part of a partly read one that user space
- * already consumed (measured: without this the relay duplicated exactly one recv()). The
- * socket's copied_seq marks where user space stopped; each redirected skb advances it. */
-static __always_inline __u32 consumed_prefix(struct __sk_buff *skb)
+ * Positive: user space already read that many bytes of it (a partly read skb at the flow's
+ * start; the verdict is handed whole skbs, and without trimming the relay duplicated exactly
+ * one recv()). Negative: bytes the verdict passed earlier are still unread before it, so it
+ * must be passed too or it would overtake them. Redirected skbs advance copied_seq; passed
+ * ones advance it when user space reads them. */
+static __always_inline __s32 read_position(struct __sk_buff *skb)
 {
 	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
 	struct tcp_sock *tp = (struct tcp_sock *)BPF_CORE_READ(kskb, sk);
 	__u32 copied_seq = 0, seq = 0;
-	__s32 skip;
 
 	/* tcp_read_skb makes the socket the skb's owner before the verdict runs. */
 	if (!tp || bpf_core_read(&copied_seq, sizeof(copied_seq), &tp->copied_seq))
 		return 0;
 	bpf_core_read(&seq, sizeof(seq), &((struct tcp_skb_cb *)kskb->cb)->seq);
-	skip = (__s32)(copied_seq - seq);
-	return skip > 0 ? (__u32)skip : 0;
+	return (__s32)(copied_seq - seq);
 }
 
 /* Removes `skip` bytes from the front of the skb. The helper shrinks at most 0xfff bytes a
@@ -248,13 +248,29 @@ static __always_inline int drop_prefix(struct __sk_buff *skb, __u32 skip)
 	return skip ? -1 : 0;
 }
 
+/* Gives the skb to user space, counting the body bytes in it. */
+static __always_inline int pass_to_user(struct odb_flow *flow, __u64 source, __u64 len)
+{
+	__u64 body = len < flow->remaining ? len : flow->remaining;
+
+	flow->passed += body;
+	flow->remaining -= body;
+	count(ODB_CTR_PASSED_SKBS, 1);
+	count(ODB_CTR_PASSED_BODY_BYTES, body);
+	if (flow->remaining == 0) {
+		flow->state = ODB_FLOW_DONE;
+		emit(flow->event_key, source, flow->target_cookie, ODB_EVENT_FLOW_DONE, flow->redirected);
+	}
+	return SK_PASS;
+}
+
 SEC("sk_skb")
 int odb_verdict(struct __sk_buff *skb)
 {
 	__u64 source = bpf_get_socket_cookie(skb);
 	struct odb_flow *flow = bpf_map_lookup_elem(&odb_flows, &source);
 	__u64 len = skb->len;
-	__u32 skip;
+	__s32 position;
 	long verdict;
 
 	count(ODB_CTR_VERDICT_SKBS, 1);
@@ -262,36 +278,34 @@ int odb_verdict(struct __sk_buff *skb)
 		count(ODB_CTR_PASSED_SKBS, 1);
 		return SK_PASS;
 	}
-	skip = consumed_prefix(skb);
-	if (skip >= len) {
-		/* Entirely read by user space already: drop the duplicate. */
-		count(ODB_CTR_PREFIX_BYTES_DROPPED, len);
-		return SK_DROP;
-	}
-	if (skip) {
-		if (drop_prefix(skb, skip)) {
-			flow->state = ODB_FLOW_FAILED;
-			emit(flow->event_key, source, flow->target_cookie, ODB_EVENT_FAILED, skip);
+	position = read_position(skb);
+	if (position > 0) {
+		if ((__u64)position >= len) {
+			/* Entirely read by user space already: drop the duplicate. */
+			count(ODB_CTR_PREFIX_BYTES_DROPPED, len);
 			return SK_DROP;
 		}
-		count(ODB_CTR_PREFIX_BYTES_DROPPED, skip);
+		if (drop_prefix(skb, position)) {
+			flow->state = ODB_FLOW_FAILED;
+			emit(flow->event_key, source, flow->target_cookie, ODB_EVENT_FAILED, position);
+			return SK_DROP;
+		}
+		count(ODB_CTR_PREFIX_BYTES_DROPPED, position);
 		len = skb->len;
 	}
-	if (flow->remaining < len || over_budget(flow)) {
-		/* Either the body ends inside this skb and the next message starts there (the
-		 * verdict cannot split an skb), or the target is over budget: user space takes this
-		 * skb and the rest of the body. */
-		if (flow->remaining >= len) {
-			flow->flags |= ODB_FLOW_OVER_BUDGET;
-			count(ODB_CTR_BUDGET_HANDBACKS, 1);
-		} else {
-			count(ODB_CTR_TAILS_PASSED, 1);
-		}
-		flow->state = ODB_FLOW_TAIL_PASSED;
-		count(ODB_CTR_PASSED_SKBS, 1);
-		emit(flow->event_key, source, flow->target_cookie, ODB_EVENT_TAIL_PASSED,
-		     flow->remaining);
-		return SK_PASS;
+	if (position < 0)
+		return pass_to_user(flow, source, len);
+	if (flow->remaining < len) {
+		/* The body ends inside this skb and the next message starts there; the verdict
+		 * cannot split an skb, so user space forwards the body's last bytes. */
+		count(ODB_CTR_TAILS_PASSED, 1);
+		return pass_to_user(flow, source, len);
+	}
+	if (over_budget(flow)) {
+		/* Passed bytes are charged to the source socket, so its receive window closes and
+		 * the sender stops until user space forwards them: backpressure the redirect lacks. */
+		count(ODB_CTR_BUDGET_PASSES, 1);
+		return pass_to_user(flow, source, len);
 	}
 	verdict = bpf_sk_redirect_hash(skb, &odb_targets, &flow->target_cookie, 0);
 	if (verdict != SK_PASS) {

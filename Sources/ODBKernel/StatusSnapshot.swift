@@ -36,11 +36,11 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
         public let source: String?
         public let target: String?
         public let bytesRedirected: UInt64
+        /// Body bytes the verdict passed to user space (body end inside an skb, over budget).
+        public let bytesPassed: UInt64
         /// nil for a tunnel, which has no end of its own.
         public let bytesRemaining: UInt64?
         public let state: String
-        /// Handed back to user space because the target was over its in-flight budget.
-        public let overBudget: Bool
     }
 
     public struct Relay: Codable, Sendable, Equatable {
@@ -52,7 +52,6 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
         public let responsesByClass: [String: UInt64]
         public let rejectedRequests: UInt64
         public let upstreamErrors: UInt64
-        public let budgetHandbacks: UInt64
         public let activeConnections: UInt64
         public let activeFlows: UInt64
     }
@@ -90,9 +89,9 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
                 source: names[source],
                 target: names[flow.target_cookie],
                 bytesRedirected: flow.redirected,
+                bytesPassed: flow.passed,
                 bytesRemaining: flow.remaining == ODB_REMAINING_UNBOUNDED ? nil : flow.remaining,
-                state: flowStateName(flow.state),
-                overBudget: flow.flags & UInt32(ODB_FLOW_OVER_BUDGET.rawValue) != 0
+                state: flowStateName(flow.state)
             )
         }.sorted { $0.sourceCookie < $1.sourceCookie }
         let attachments = objects.attachments.entries().map { id, entry in
@@ -131,9 +130,10 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
         (ODB_CTR_REDIRECTED_SKBS, "redirected_skbs"),
         (ODB_CTR_REDIRECTED_BYTES, "redirected_bytes"),
         (ODB_CTR_PASSED_SKBS, "passed_skbs"),
+        (ODB_CTR_PASSED_BODY_BYTES, "passed_body_bytes"),
         (ODB_CTR_TAILS_PASSED, "tails_passed"),
         (ODB_CTR_REDIRECT_FAILED, "redirect_failed"),
-        (ODB_CTR_BUDGET_HANDBACKS, "budget_handbacks"),
+        (ODB_CTR_BUDGET_PASSES, "budget_passes"),
         (ODB_CTR_EVENTS_LOST, "events_lost"),
         (ODB_CTR_PREFIX_BYTES_DROPPED, "prefix_bytes_dropped"),
     ]
@@ -142,7 +142,6 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
         switch state {
         case UInt32(ODB_FLOW_ACTIVE.rawValue): return "active"
         case UInt32(ODB_FLOW_DONE.rawValue): return "done"
-        case UInt32(ODB_FLOW_TAIL_PASSED.rawValue): return "tail_passed"
         case UInt32(ODB_FLOW_TARGET_GONE.rawValue): return "target_gone"
         case UInt32(ODB_FLOW_FAILED.rawValue): return "failed"
         default: return "unknown(\(state))"
@@ -162,14 +161,12 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
             fallbacks: [
                 "small_body": stats.fallbacks_small_body,
                 "unparsed": stats.fallbacks_unparsed,
-                "tail_passed": stats.fallbacks_tail_passed,
                 "unsupported": stats.fallbacks_unsupported,
             ],
             requests: stats.requests,
             responsesByClass: byClass,
             rejectedRequests: stats.rejected_requests,
             upstreamErrors: stats.upstream_errors,
-            budgetHandbacks: stats.budget_handbacks,
             activeConnections: stats.active_connections,
             activeFlows: stats.active_flows
         )

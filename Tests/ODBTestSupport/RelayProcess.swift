@@ -38,14 +38,34 @@ public final class RelayProcess {
                 servers: [\(servers)]
             """
         try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
+        process = try Self.start(["relay", "--config", configPath, "--pin", self.pinRoot], logPath: logPath)
+        try waitUntilListening(host: "127.0.0.1")
+    }
+
+    /// A relay started with the given arguments (its own config), listening on `port`.
+    public init(commandLine: [String], port: Int, host: String = "127.0.0.1") throws {
+        self.port = port
+        let tag = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        pinRoot = "/sys/fs/bpf/odb-test-relay-\(tag)"
+        configPath = ""
+        logPath = NSTemporaryDirectory() + "odb-relay-\(tag).log"
+        process = try Self.start(commandLine + ["--pin", pinRoot], logPath: logPath)
+        try waitUntilListening(host: host)
+    }
+
+    private static func start(_ arguments: [String], logPath: String) throws -> Process {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        process = Process()
+        let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandRunner.odbRedirect)
-        process.arguments = ["relay", "--config", configPath, "--pin", self.pinRoot]
+        process.arguments = arguments
         process.standardError = FileHandle(forWritingAtPath: logPath)
         try process.run()
-        guard waitForPort(port) else {
-            process.terminate()
+        return process
+    }
+
+    private func waitUntilListening(host: String) throws {
+        guard waitForPort(port, host: host) else {
+            stop()
             throw TestHTTPClient.ClosedEarly(description: "relay did not start: \(log)")
         }
     }

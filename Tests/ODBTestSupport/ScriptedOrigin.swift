@@ -21,7 +21,8 @@ public final class ScriptedOrigin {
     }
 
     deinit {
-        process.terminate()
+        // SIGKILL: the script inherits the test runner's signal mask, which blocks SIGTERM.
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 }

@@ -5,7 +5,7 @@ import Testing
 
 extension RelayTests {
     /// HTTP/1.1 semantics the relay owes both sides.
-    @Suite struct Protocol {
+    @Suite struct HTTPSemantics {
         /// Answers every request with its own head as the body, so a test sees what arrived.
         static let echoOrigin = """
             import os, socket, threading

@@ -14,7 +14,7 @@ extern const unsigned int odb_abi_version;
 #endif
 
 /* Bumped whenever a map layout below changes; pinned maps with another version are refused. */
-#define ODB_ABI_VERSION 3
+#define ODB_ABI_VERSION 4
 
 /* `remaining` of a flow that never ends by itself (tunnels): redirect until a side closes. */
 #define ODB_REMAINING_UNBOUNDED 0xffffffffffffffffULL
@@ -46,36 +46,35 @@ struct odb_sock {
 };
 
 enum odb_flow_state {
-	ODB_FLOW_ACTIVE = 1,      /* verdict redirects every skb of the source to the target */
-	ODB_FLOW_DONE = 2,        /* `remaining` reached 0 exactly at an skb boundary */
-	ODB_FLOW_TAIL_PASSED = 3, /* handed back: user space moves the rest (see flags for why) */
-	ODB_FLOW_TARGET_GONE = 4, /* the target left the target map; the source must be closed */
-	ODB_FLOW_FAILED = 5,      /* the verdict could not trim an skb; the exchange must abort */
-};
-
-enum odb_flow_flags {
-	ODB_FLOW_OVER_BUDGET = 1, /* handed back because in-flight bytes crossed the budget */
+	ODB_FLOW_ACTIVE = 1,      /* the verdict redirects (or passes) the body's skbs */
+	ODB_FLOW_DONE = 2,        /* every body byte was redirected or passed */
+	ODB_FLOW_TARGET_GONE = 3, /* the target left the target map; the source must be closed */
+	ODB_FLOW_FAILED = 4,      /* the verdict could not trim an skb; the exchange must abort */
 };
 
 /* One body (or tunnel direction) moving in the kernel. Key: cookie of the source socket.
- * User space writes it only while the source is outside the verdict map; the verdict
- * program updates it while the source is inside. */
+ * User space creates it before the source joins the verdict map and only reads it after;
+ * the verdict is its only writer from then on.
+ *
+ * Each body byte is either redirected or passed: passed when the body ends inside an skb,
+ * when the target is over budget, or when earlier passed bytes are still unread (order).
+ * User space forwards the passed body bytes itself, in order. */
 struct odb_flow {
 	__u64 target_cookie;  /* key of the target in odb_targets */
-	__u64 remaining;      /* body bytes still to redirect, or ODB_REMAINING_UNBOUNDED */
+	__u64 remaining;      /* body bytes the verdict has not handled, or ODB_REMAINING_UNBOUNDED */
 	__u64 redirected;     /* bytes redirected by this flow so far */
+	__u64 passed;         /* body bytes passed to user space so far */
 	__u64 target_base;    /* bytes ever queued on the target when the flow started */
 	__u64 high_watermark; /* hand back when in-flight bytes on the target exceed it; 0 = never */
 	__u64 event_key;      /* key in odb_event_rings of the ring that hears about this flow */
 	__u32 state;          /* enum odb_flow_state */
-	__u32 flags;          /* enum odb_flow_flags */
+	__u32 pad;
 };
 
 enum odb_event_type {
 	ODB_EVENT_FLOW_DONE = 1,       /* value: bytes redirected */
-	ODB_EVENT_TAIL_PASSED = 2,     /* value: body bytes left, from the start of the passed skb */
-	ODB_EVENT_TARGET_GONE = 3,     /* value: bytes redirected before the failure */
-	ODB_EVENT_FAILED = 4,          /* value: the prefix that could not be trimmed */
+	ODB_EVENT_TARGET_GONE = 2,     /* value: bytes redirected before the failure */
+	ODB_EVENT_FAILED = 3,          /* value: the prefix that could not be trimmed */
 };
 
 /* What the BPF programs tell a consumer through its ring buffer. */
@@ -96,9 +95,10 @@ enum odb_counter {
 	ODB_CTR_REDIRECTED_SKBS,
 	ODB_CTR_REDIRECTED_BYTES,
 	ODB_CTR_PASSED_SKBS,
+	ODB_CTR_PASSED_BODY_BYTES,
 	ODB_CTR_TAILS_PASSED,
 	ODB_CTR_REDIRECT_FAILED,
-	ODB_CTR_BUDGET_HANDBACKS,
+	ODB_CTR_BUDGET_PASSES,
 	ODB_CTR_EVENTS_LOST,
 	ODB_CTR_PREFIX_BYTES_DROPPED,
 	ODB_CTR_COUNT,
@@ -121,11 +121,9 @@ struct odb_relay_stats {
 	__u64 responses_by_class[6];     /* index: status / 100, 0 for none */
 	__u64 fallbacks_small_body;
 	__u64 fallbacks_unparsed;
-	__u64 fallbacks_tail_passed;
 	__u64 fallbacks_unsupported;
 	__u64 rejected_requests;
 	__u64 upstream_errors;
-	__u64 budget_handbacks;
 	__u64 active_connections;
 	__u64 active_flows;
 	__u64 updated_unix_ns;

@@ -1,18 +1,19 @@
 import OdbShared
 
-/// Told when a kernel flow hands its source back to user space.
+/// Told when a kernel flow is over.
 public protocol KernelFlowDelegate: AnyObject {
     func kernelFlowEnded(_ flow: KernelFlow, _ ending: KernelFlow.Ending)
 }
 
 /// One body moving from `source` to `target` through the sk_skb verdict.
+///
+/// Body bytes reach the target two ways: redirected by the verdict, or passed to the source's
+/// own queue and forwarded by user space (at the body's end, over budget, or behind bytes
+/// passed earlier). The verdict keeps the two in stream order; `forwarded` counts the second.
 public final class KernelFlow {
     public enum Ending: Equatable {
-        /// Every byte of the body was redirected.
+        /// Every body byte reached the target's queues.
         case complete
-        /// The verdict passed an skb and handed the body's last `remaining` bytes back to user
-        /// space: the body ended inside that skb, or the target went over its budget.
-        case tail(remaining: UInt64, overBudget: Bool)
         /// The target left the target map (it closed); the source must be closed too.
         case targetGone
         /// The source closed before the body was complete.
@@ -24,18 +25,29 @@ public final class KernelFlow {
     public let source: SocketChannel
     public let target: SocketChannel
     public let length: UInt64
+    /// Most bytes the target may hold unacknowledged; passed bytes wait until it is half empty.
+    let budget: UInt64
     weak var delegate: KernelFlowDelegate?
     /// Bytes redirected, as last read from the flow map.
     public internal(set) var redirected: UInt64 = 0
+    /// Body bytes passed by the verdict, as last read from the flow map.
+    var passed: UInt64 = 0
+    /// Passed body bytes user space has written to the target.
+    public internal(set) var forwarded: UInt64 = 0
+    /// `target.kernelBytesQueued` before this flow; redirected bytes are added to it.
+    let targetKernelBase: UInt64
+    var verdictDone = false
     var ended = false
     /// Set when the source reported end of stream while the flow was active.
     var sourceEOFSeen: Double?
 
-    init(source: SocketChannel, target: SocketChannel, length: UInt64, delegate: KernelFlowDelegate) {
+    init(source: SocketChannel, target: SocketChannel, length: UInt64, budget: UInt64, delegate: KernelFlowDelegate) {
         self.source = source
         self.target = target
         self.length = length
+        self.budget = budget
         self.delegate = delegate
+        targetKernelBase = target.kernelBytesQueued
     }
 }
 

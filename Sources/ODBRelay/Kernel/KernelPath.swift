@@ -18,8 +18,11 @@ public final class KernelPath: EventHandler {
     private var ring: OpaquePointer?
     private var flows = [UInt64: KernelFlow]()
     private var events = [odb_event]()
-    /// The source's receive buffer while it is in a flow: once a flow hands back to user space,
-    /// the bytes the kernel passes wait there, charged to the socket, until user space reads.
+    /// Where passed bytes are peeked before they are written to the target; larger than what
+    /// the source's receive buffer can hold, so one burst usually forwards all of it.
+    private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 << 20, alignment: 16)
+    /// The source's receive buffer while it is in a flow: bytes the verdict passes wait there,
+    /// charged to the socket (closing its window), until user space forwards them.
     static let sourceReceiveBuffer: Int32 = 1 << 20
 
     public init(objects: KernelObjects, loop: EventLoop, eventKey: UInt64, logger: Logger) throws(KernelError) {
@@ -42,6 +45,7 @@ public final class KernelPath: EventHandler {
     }
 
     deinit {
+        scratch.deallocate()
         objects.eventRings.delete(eventKey)
         if let ring { ring_buffer__free(ring) }
         close(ringFD)
@@ -67,11 +71,11 @@ public final class KernelPath: EventHandler {
                 try objects.targets.insert(cookie: target.cookie, fd: target.fd)
                 target.inTargetMap = true
             }
-            let flow = KernelFlow(source: source, target: target, length: length, delegate: delegate)
+            let flow = KernelFlow(source: source, target: target, length: length, budget: budget, delegate: delegate)
             try objects.flows.update(source.cookie, odb_flow(
-                target_cookie: target.cookie, remaining: length, redirected: 0,
+                target_cookie: target.cookie, remaining: length, redirected: 0, passed: 0,
                 target_base: target.queuedTotal, high_watermark: budget, event_key: eventKey,
-                state: UInt32(ODB_FLOW_ACTIVE.rawValue), flags: 0))
+                state: UInt32(ODB_FLOW_ACTIVE.rawValue), pad: 0))
             Socket.setOption(source.fd, SOL_SOCKET, SO_RCVBUF, Self.sourceReceiveBuffer)
             // The backlog worker that sends redirected skbs churns when the target's send buffer
             // is full (DESIGN.md); a send buffer as large as the budget keeps it moving, and the
@@ -120,44 +124,107 @@ public final class KernelPath: EventHandler {
         }
     }
 
-    /// Reads the flow's map entry and ends the flow if the verdict is finished with it. Also the
-    /// safety net for a lost event: the sweep and a readable source call it.
+    /// Reads the flow's map entry, forwards passed body bytes, and ends the flow once every
+    /// body byte is out. Also the safety net for a lost event: the sweep and socket readiness
+    /// call it.
     public func refresh(_ flow: KernelFlow) {
         guard !flow.ended, let entry = objects.flows.lookup(flow.source.cookie) else { return }
         flow.redirected = entry.redirected
+        flow.passed = entry.passed
+        flow.target.kernelBytesQueued = flow.targetKernelBase + entry.redirected
         switch entry.state {
-        case UInt32(ODB_FLOW_DONE.rawValue):
-            finish(flow, .complete, redirected: entry.redirected)
-        case UInt32(ODB_FLOW_TAIL_PASSED.rawValue):
-            let overBudget = entry.flags & UInt32(ODB_FLOW_OVER_BUDGET.rawValue) != 0
-            finish(flow, .tail(remaining: entry.remaining, overBudget: overBudget), redirected: entry.redirected)
         case UInt32(ODB_FLOW_TARGET_GONE.rawValue):
-            finish(flow, .targetGone, redirected: entry.redirected)
+            finish(flow, .targetGone)
         case UInt32(ODB_FLOW_FAILED.rawValue):
-            finish(flow, .failed, redirected: entry.redirected)
+            finish(flow, .failed)
         default:
-            break
+            flow.verdictDone = entry.state == UInt32(ODB_FLOW_DONE.rawValue)
+            forwardPassed(flow)
+            if flow.verdictDone && flow.forwarded == flow.passed { finish(flow, .complete) }
         }
+    }
+
+    /// Writes passed body bytes to the target, in stream order.
+    ///
+    /// They are peeked, written, and only then consumed: until user space consumes them the
+    /// verdict passes every later skb too, so no redirected byte can overtake bytes still in
+    /// user space. A write waits until the redirected bytes before it have left the backlog,
+    /// and until the target is below half its budget: then the whole backlog of passed bytes
+    /// goes out in one burst, faster than the sender can refill the reopened window, and the
+    /// verdict's next skb finds nothing unread before it and is redirected again.
+    private func forwardPassed(_ flow: KernelFlow) {
+        while !flow.ended && flow.forwarded < flow.passed {
+            guard flow.target.outbound.isEmpty, flow.target.kernelBacklogDrained(),
+                  targetInFlight(flow.target) <= flow.budget / 2 else {
+                flow.target.retryWhenDrained()
+                return
+            }
+            let wanted = Int(min(UInt64(scratch.count), flow.passed - flow.forwarded))
+            let peeked = recv(flow.source.fd, scratch.baseAddress, wanted, Int32(MSG_PEEK | MSG_DONTWAIT))
+            guard peeked > 0 else {
+                if peeked == 0 && flow.sourceEOFSeen == nil { sourceClosed(flow) }
+                return
+            }
+            let sent = send(flow.target.fd, scratch.baseAddress, peeked, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            guard sent > 0 else {
+                if errno == EAGAIN { flow.target.wantWrite = true } else { finish(flow, .targetGone) }
+                return
+            }
+            let consumed = recv(flow.source.fd, scratch.baseAddress, sent, Int32(MSG_DONTWAIT))
+            guard consumed == sent else {
+                logger.error("consuming forwarded bytes failed", metadata: ["expected": "\(sent)", "got": "\(consumed)"])
+                finish(flow, .failed)
+                return
+            }
+            flow.target.recordDirectWrite(sent)
+            flow.forwarded += UInt64(sent)
+            if sent < peeked {
+                flow.target.wantWrite = true
+                return
+            }
+        }
+        flow.target.wantWrite = false
     }
 
     /// The source reached end of stream during the flow. Bytes before the FIN may still be
     /// waiting for the verdict, so the flow gets a short grace period to complete.
     public func sourceClosed(_ flow: KernelFlow) {
         guard !flow.ended else { return }
-        refresh(flow)
-        guard !flow.ended else { return }
         let seen = flow.sourceEOFSeen ?? loop.now
         flow.sourceEOFSeen = seen
-        let before = flow.redirected
+        refresh(flow)
+        guard !flow.ended else { return }
+        let before = flow.redirected + flow.passed
         loop.schedule(after: 0.005) { [weak self, weak flow] in
             guard let self, let flow, !flow.ended else { return }
             self.refresh(flow)
             if flow.ended { return }
-            if flow.redirected == before && self.loop.now - seen > 0.1 {
-                self.finish(flow, .sourceClosed, redirected: flow.redirected)
+            if flow.redirected + flow.passed == before && self.loop.now - seen > 0.1 {
+                self.finish(flow, .sourceClosed)
             } else {
                 self.sourceClosed(flow)
             }
+        }
+    }
+
+    private func targetInFlight(_ target: SocketChannel) -> UInt64 {
+        var progress = odb_tcp_progress()
+        guard odb_tcp_progress(target.fd, &progress) == 0 else { return 0 }
+        return target.queuedTotal > progress.bytes_acked ? target.queuedTotal - progress.bytes_acked : 0
+    }
+
+    /// The source or the target of a flow became ready: forward passed bytes, notice an end
+    /// of stream (a peek of 0 bytes while nothing passed is waiting).
+    public func socketReady(_ flow: KernelFlow) {
+        refresh(flow)
+        guard !flow.ended, flow.sourceEOFSeen == nil, flow.forwarded == flow.passed else { return }
+        var byte: UInt8 = 0
+        let peeked = recv(flow.source.fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
+        if peeked == 0 || (peeked < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+            flow.source.wantRead = false
+            sourceClosed(flow)
+        } else if peeked > 0 {
+            refresh(flow)
         }
     }
 
@@ -166,13 +233,12 @@ public final class KernelPath: EventHandler {
         for flow in Array(flows.values) { refresh(flow) }
     }
 
-    private func finish(_ flow: KernelFlow, _ ending: KernelFlow.Ending, redirected: UInt64) {
+    private func finish(_ flow: KernelFlow, _ ending: KernelFlow.Ending) {
         guard !flow.ended else { return }
         flow.ended = true
-        flow.redirected = redirected
         flows.removeValue(forKey: flow.source.cookie)
         objects.flows.delete(flow.source.cookie)
-        flow.target.kernelBytesQueued += redirected
+        flow.target.kernelBytesQueued = flow.targetKernelBase + flow.redirected
         flow.delegate?.kernelFlowEnded(flow, ending)
     }
 }

@@ -180,17 +180,15 @@ final class BodyTransfer {
         bytesByPath[path, default: 0] += UInt64(count)
     }
 
-    /// Called when the kernel flow hands the source back.
-    func kernelEnded(_ ending: KernelFlow.Ending, redirected: UInt64) {
+    /// Called when the kernel flow is over.
+    func kernelEnded(_ ending: KernelFlow.Ending, redirected: UInt64, forwarded: UInt64) {
         flow = nil
         record(Int(redirected), .kernel)
+        record(Int(forwarded), .copy)
         switch ending {
         case .complete:
             framing = .length(remaining: 0)
             outcome = .finished
-        case let .tail(remaining, _):
-            framing = .length(remaining: remaining)
-            path = .copy
         case .targetGone:
             outcome = .failed("the receiving side closed during an in-kernel body")
         case .sourceClosed:

@@ -43,8 +43,8 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
             return
         }
         for transfer in [exchange?.requestBody, exchange?.responseBody] {
-            if let transfer, let flow = transfer.flow, flow.source === channel {
-                sourceReadableDuringFlow(flow)
+            if let flow = transfer?.flow, flow.source === channel || flow.target === channel {
+                worker.kernel?.socketReady(flow)
             }
         }
         drive()
@@ -52,27 +52,10 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
 
     func kernelFlowEnded(_ flow: KernelFlow, _ ending: KernelFlow.Ending) {
         guard let exchange else { return }
-        if case let .tail(_, overBudget) = ending {
-            if overBudget { worker.stats.budgetHandbacks += 1 } else { worker.stats.fallbacksTailPassed += 1 }
-        }
         for transfer in [exchange.requestBody, exchange.responseBody] where transfer?.flow === flow {
-            transfer?.kernelEnded(ending, redirected: flow.redirected)
+            transfer?.kernelEnded(ending, redirected: flow.redirected, forwarded: flow.forwarded)
         }
         worker.loop.later { [weak self] in self?.drive() }
-    }
-
-    /// A source in the verdict map woke us: either the verdict passed a tail (its event may
-    /// not have been read yet) or the peer closed.
-    private func sourceReadableDuringFlow(_ flow: KernelFlow) {
-        worker.kernel?.refresh(flow)
-        guard !flow.ended else { return }
-        let received = flow.source.fill()
-        if received == 0 || received == -2 {
-            flow.source.wantRead = false
-            worker.kernel?.sourceClosed(flow)
-        } else if received > 0 {
-            worker.kernel?.refresh(flow)
-        }
     }
 
     // MARK: Driving
@@ -97,8 +80,8 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
         while progressed && !closed {
             progressed = false
             if exchange == nil {
-                if closingAfterFlush { break }
-                progressed = readRequestHead()
+                // While closing, only the queued answer still has to go out.
+                if !closingAfterFlush { progressed = readRequestHead() }
             } else if let current = exchange {
                 progressed = pumpRequest(current) || progressed
                 guard !closed else { return }
@@ -449,6 +432,12 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
         case .copy:
             return body.pumpCopy() || progressed
         case .splice:
+            // A socket in the verdict map delivers through its psock queue, which splice(2)
+            // does not read.
+            if body.source.inSourceMap {
+                body.path = .copy
+                return true
+            }
             guard body.target.outbound.isEmpty else {
                 body.source.wantRead = false
                 return progressed
@@ -489,6 +478,11 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
                 source: body.source, target: body.target, length: remaining,
                 budget: UInt64(exchange?.route.flowBudget ?? 8 << 20), delegate: self)
             body.source.wantRead = true
+        } catch .sourceAlreadyInMap {
+            // A client whose earlier body took the kernel path stays in the verdict map (it
+            // may be sending at any time); later bodies on that connection are copied.
+            worker.stats.fallbacksUnsupported += 1
+            body.path = .copy
         } catch {
             worker.stats.fallbacksUnsupported += 1
             worker.logger.debug("kernel path unavailable, splicing", metadata: ["reason": "\(error)"])

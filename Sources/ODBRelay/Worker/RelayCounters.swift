@@ -9,11 +9,9 @@ struct RelayCounters {
     var responsesByClass = [UInt64](repeating: 0, count: 6)
     var fallbacksSmallBody: UInt64 = 0
     var fallbacksUnparsed: UInt64 = 0
-    var fallbacksTailPassed: UInt64 = 0
     var fallbacksUnsupported: UInt64 = 0
     var rejectedRequests: UInt64 = 0
     var upstreamErrors: UInt64 = 0
-    var budgetHandbacks: UInt64 = 0
     var activeConnections: UInt64 = 0
     var activeFlows: UInt64 = 0
 
@@ -31,11 +29,9 @@ struct RelayCounters {
         sum.responsesByClass = zip(a.responsesByClass, b.responsesByClass).map(+)
         sum.fallbacksSmallBody = a.fallbacksSmallBody + b.fallbacksSmallBody
         sum.fallbacksUnparsed = a.fallbacksUnparsed + b.fallbacksUnparsed
-        sum.fallbacksTailPassed = a.fallbacksTailPassed + b.fallbacksTailPassed
         sum.fallbacksUnsupported = a.fallbacksUnsupported + b.fallbacksUnsupported
         sum.rejectedRequests = a.rejectedRequests + b.rejectedRequests
         sum.upstreamErrors = a.upstreamErrors + b.upstreamErrors
-        sum.budgetHandbacks = a.budgetHandbacks + b.budgetHandbacks
         sum.activeConnections = a.activeConnections + b.activeConnections
         sum.activeFlows = a.activeFlows + b.activeFlows
         return sum
@@ -53,11 +49,9 @@ struct RelayCounters {
         }
         stats.fallbacks_small_body = fallbacksSmallBody
         stats.fallbacks_unparsed = fallbacksUnparsed
-        stats.fallbacks_tail_passed = fallbacksTailPassed
         stats.fallbacks_unsupported = fallbacksUnsupported
         stats.rejected_requests = rejectedRequests
         stats.upstream_errors = upstreamErrors
-        stats.budget_handbacks = budgetHandbacks
         stats.active_connections = activeConnections
         stats.active_flows = activeFlows
         stats.updated_unix_ns = updatedNanoseconds
