@@ -8,30 +8,19 @@ extension RelayTests {
     @Suite struct Faults {
         /// Announces 50 MiB, sends 5 MiB, then dies; every other request gets a small answer.
         static let dyingOrigin = """
-            import os, socket, threading
-            listener = socket.socket(); listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            listener.bind(("127.0.0.1", int(os.environ["PORT"]))); listener.listen(64)
-            def serve(conn):
-                data = b""
-                while True:
-                    while b"\\r\\n\\r\\n" not in data:
-                        chunk = conn.recv(65536)
-                        if not chunk: conn.close(); return
-                        data += chunk
-                    head, _, data = data.partition(b"\\r\\n\\r\\n")
-                    if b"/die" in head.split(b"\\r\\n")[0]:
-                        conn.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 52428800\\r\\n\\r\\n" + b"x" * (5 << 20))
-                        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00")
-                        conn.close(); return
-                    conn.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\nok")
-            while True:
-                conn, _ = listener.accept()
-                threading.Thread(target=serve, args=(conn,), daemon=True).start()
+            def answer(conn, head, data):
+                if b"/die" in head.split(b"\\r\\n")[0]:
+                    conn.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 52428800\\r\\n\\r\\n" + b"x" * (5 << 20))
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00")
+                    conn.close()
+                    return None
+                conn.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\nok")
+                return data
             """
 
         @Test(arguments: relayModes)
         func upstreamDyingMidBodyClosesTheClientAndServingGoesOn(mode: String) throws {
-            let origin = try ScriptedOrigin(python: Self.dyingOrigin)
+            let origin = try ScriptedOrigin(handler: Self.dyingOrigin)
             let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: mode)
             let victim = try TestHTTPClient(port: relay.port)
             defer { victim.close() }

@@ -8,41 +8,29 @@ extension RelayTests {
     @Suite struct HTTPSemantics {
         /// Answers every request with its own head as the body, so a test sees what arrived.
         static let echoOrigin = """
-            import os, socket, threading
-            listener = socket.socket(socket.AF_INET6 if os.environ.get("V6") else socket.AF_INET)
-            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            listener.bind(("::1" if os.environ.get("V6") else "127.0.0.1", int(os.environ["PORT"]))); listener.listen(64)
-            def serve(conn):
-                data = b""
-                while True:
-                    while b"\\r\\n\\r\\n" not in data:
-                        chunk = conn.recv(65536)
-                        if not chunk: conn.close(); return
-                        data += chunk
-                    head, _, data = data.partition(b"\\r\\n\\r\\n")
-                    length = 0
-                    for line in head.split(b"\\r\\n")[1:]:
-                        name, _, value = line.partition(b":")
-                        if name.strip().lower() == b"content-length": length = int(value)
-                        if name.strip().lower() == b"expect":
-                            conn.sendall(b"HTTP/1.1 100 Continue\\r\\n\\r\\n")
-                    while len(data) < length:
-                        data += conn.recv(65536)
-                    body, data = data[:length], data[length:]
-                    reply = head + b"\\r\\n\\r\\nbody-bytes:" + str(len(body)).encode()
-                    if head.startswith(b"HEAD"):
-                        conn.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 12345\\r\\n\\r\\n")
-                    elif b"/no-content" in head.split(b"\\r\\n")[0]:
-                        conn.sendall(b"HTTP/1.1 204 No Content\\r\\n\\r\\n")
-                    else:
-                        conn.sendall(b"HTTP/1.1 200 OK\\r\\nConnection: keep-alive, X-Secret\\r\\nX-Secret: hop\\r\\nKeep-Alive: timeout=5\\r\\nContent-Length: " + str(len(reply)).encode() + b"\\r\\n\\r\\n" + reply)
-            while True:
-                conn, _ = listener.accept()
-                threading.Thread(target=serve, args=(conn,), daemon=True).start()
+            def answer(conn, head, data):
+                length = 0
+                for line in head.split(b"\\r\\n")[1:]:
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length": length = int(value)
+                    if name.strip().lower() == b"expect":
+                        conn.sendall(b"HTTP/1.1 100 Continue\\r\\n\\r\\n")
+                while len(data) < length:
+                    data += conn.recv(65536)
+                body, data = data[:length], data[length:]
+                reply = head + b"\\r\\n\\r\\nbody-bytes:" + str(len(body)).encode()
+                if head.startswith(b"HEAD"):
+                    conn.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 12345\\r\\n\\r\\n")
+                elif b"/no-content" in head.split(b"\\r\\n")[0]:
+                    conn.sendall(b"HTTP/1.1 204 No Content\\r\\n\\r\\n")
+                else:
+                    conn.sendall(b"HTTP/1.1 200 OK\\r\\nConnection: keep-alive, X-Secret\\r\\nX-Secret: hop\\r\\n"
+                                 + b"Keep-Alive: timeout=5\\r\\nContent-Length: " + str(len(reply)).encode() + b"\\r\\n\\r\\n" + reply)
+                return data
             """
 
         @Test func hopByHopHeadersGoAndForwardingHeadersArrive() throws {
-            let origin = try ScriptedOrigin(python: Self.echoOrigin)
+            let origin = try ScriptedOrigin(handler: Self.echoOrigin)
             let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel")
             let client = try TestHTTPClient(port: relay.port)
             defer { client.close() }
@@ -59,7 +47,7 @@ extension RelayTests {
         }
 
         @Test func headAnd204HaveNoBodyAndTheConnectionStaysUsable() throws {
-            let origin = try ScriptedOrigin(python: Self.echoOrigin)
+            let origin = try ScriptedOrigin(handler: Self.echoOrigin)
             let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel")
             let client = try TestHTTPClient(port: relay.port)
             defer { client.close() }
@@ -75,7 +63,7 @@ extension RelayTests {
         }
 
         @Test func expectContinueReachesTheClientBeforeTheBody() throws {
-            let origin = try ScriptedOrigin(python: Self.echoOrigin)
+            let origin = try ScriptedOrigin(handler: Self.echoOrigin)
             let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel")
             let client = try TestHTTPClient(port: relay.port)
             defer { client.close() }

@@ -31,11 +31,12 @@ extension RelayTests {
 
         @Test func badConfigNamesFileLineAndReason() throws {
             let path = NSTemporaryDirectory() + "odb-bad-\(getpid()).yaml"
-            try "listeners:\n  - listen: \":8080\"\n    routes:\n      - upstream: nowhere\n".write(toFile: path, atomically: true, encoding: .utf8)
+            try "upstreams:\n  origin:\n    servers: [\"127.0.0.1:1\"]\nlisteners:\n  - listen: \":8080\"\n    routes:\n      - upstream: nowhere\n"
+                .write(toFile: path, atomically: true, encoding: .utf8)
             defer { try? FileManager.default.removeItem(atPath: path) }
             let result = try CommandRunner.odb("relay", "--config", path)
             #expect(result.status != 0)
-            #expect(result.stderr.contains("\(path):4:"), "\(result.stderr)")
+            #expect(result.stderr.contains("\(path):7:"), "\(result.stderr)")
             #expect(result.stderr.contains("nowhere"))
         }
     }

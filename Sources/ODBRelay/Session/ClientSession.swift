@@ -21,6 +21,7 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
     private var headStartedAt: Double?
     private var driving = false
     private var driveAgain = false
+    static let headReadSize = 4096
 
     init(worker: Worker, listener: ListenerConfig, fd: Int32, peer: SocketAddress) {
         self.worker = worker
@@ -134,7 +135,7 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
                 close()
                 return false
             }
-            let received = client.fill()
+            let received = client.fill(max: Self.headReadSize)
             if received > 0 {
                 touch()
                 return true
@@ -200,9 +201,14 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
             case let .contentLength(length): bodyFraming = .length(remaining: length)
             default: bodyFraming = .chunked(ChunkedScanner())
             }
+            // Request bodies stay in user space (splice in kernel mode): a client that joined the
+            // verdict map could never leave it while connected (it may send at any time), and
+            // a copy of a later upload read through its psock queue arrived corrupted under
+            // load in a test run. Responses, the research case, take the kernel path.
+            let routeMode = route.mode == .kernel ? RelayMode.splice : route.mode
             current.requestBody = BodyTransfer(
                 source: client, target: current.upstream!, framing: bodyFraming,
-                path: choosePath(route: route, framing: bodyFraming, length: framing.contentLength))
+                path: choosePath(mode: routeMode, route: route, framing: bodyFraming, length: framing.contentLength))
         }
     }
 
@@ -263,8 +269,8 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
         }
     }
 
-    private func choosePath(route: RouteConfig, framing: BodyTransfer.Framing, length: UInt64?) -> BodyTransfer.Path {
-        switch route.mode {
+    private func choosePath(mode: RelayMode, route: RouteConfig, framing: BodyTransfer.Framing, length: UInt64?) -> BodyTransfer.Path {
+        switch mode {
         case .copy:
             return .copy
         case .splice:
@@ -338,7 +344,9 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
                 upstreamClosedBeforeResponse(current)
                 return false
             }
-            let received = upstream.fill()
+            // Small reads while waiting for a head: body bytes read here are copied, while the
+            // verdict takes everything after them (trimming a partly read skb).
+            let received = upstream.fill(max: Self.headReadSize)
             if received > 0 { touch() }
             if received == -2 { upstream.readClosed = true }
             if received == -1 { upstream.wantRead = true }
@@ -398,7 +406,7 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
         if let bodyFraming {
             current.responseBody = BodyTransfer(
                 source: upstream, target: client, framing: bodyFraming,
-                path: choosePath(route: current.route, framing: bodyFraming, length: framing.contentLength))
+                path: choosePath(mode: current.route.mode, route: current.route, framing: bodyFraming, length: framing.contentLength))
         } else {
             current.responseDone = true
         }
