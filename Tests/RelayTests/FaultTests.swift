@@ -62,3 +62,42 @@ extension RelayTests {
         }
     }
 }
+
+extension RelayTests {
+    /// The client's side failing: the relay cleans up and keeps serving.
+    @Suite struct ClientFaults {
+        @Test(arguments: relayModes)
+        func clientGoneMidBodyLeavesNoFlowAndServingGoesOn(mode: String) throws {
+            let setup = try RelayUnderTest(mode: mode, sizes: [67_108_864, 1000])
+            let quitter = try TestHTTPClient(port: setup.relay.port)
+            try quitter.send("GET /files/67108864.bin HTTP/1.1\r\nHost: test\r\n\r\n")
+            var received = [UInt8](repeating: 0, count: 1 << 20)
+            _ = recv(quitter.fd, &received, received.count, Int32(MSG_WAITALL))
+            quitter.close()
+            usleep(500_000)
+            let next = try TestHTTPClient(port: setup.relay.port)
+            defer { next.close() }
+            #expect(try fetchAndCompare(next, size: 1000).ok, "\(mode): the relay serves after a client left mid-body")
+            // Only a kernel-mode relay has BPF state, and with it a status entry.
+            guard mode == "kernel" else { return }
+            usleep(400_000)
+            let entry = try setup.relay.statusEntry()
+            #expect((entry?["active_flows"] as? Int ?? 0) == 0, "\(mode): no flow outlives its client: \(entry ?? [:])")
+            #expect((entry?["active_connections"] as? Int ?? 0) <= 1, "\(mode): the abandoned connection is closed")
+        }
+
+        @Test func idleKeepAliveConnectionIsClosedAfterTheIdleTimeout() throws {
+            let origin = try NginxOrigin(fileSizes: [1000])
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel", extraTop: """
+                timeouts:
+                  idle: 1s
+                """)
+            let client = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
+            defer { client.close() }
+            #expect(try fetchAndCompare(client, size: 1000).ok)
+            let started = Date()
+            #expect(client.isClosedByPeer(), "an idle keep-alive connection is closed")
+            #expect(Date().timeIntervalSince(started) < 5)
+        }
+    }
+}
