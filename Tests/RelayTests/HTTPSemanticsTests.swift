@@ -120,3 +120,52 @@ extension RelayTests {
         }
     }
 }
+
+extension RelayTests {
+    /// After 101 Switching Protocols the relay is a two-way byte pipe with half-close.
+    @Suite struct Upgrade {
+        /// Switches protocols, echoes every byte, and on the client's half-close says "bye".
+        static let upgradingEcho = """
+            def answer(conn, head, data):
+                conn.sendall(b"HTTP/1.1 101 Switching Protocols\\r\\nUpgrade: echo\\r\\nConnection: Upgrade\\r\\n\\r\\n")
+                while True:
+                    chunk = data or conn.recv(65536)
+                    data = b""
+                    if not chunk:
+                        conn.sendall(b"bye")
+                        conn.close()
+                        return None
+                    conn.sendall(chunk)
+            """
+
+        @Test(arguments: relayModes)
+        func upgradedConnectionCarriesBytesBothWaysAndHalfCloses(mode: String) throws {
+            let origin = try ScriptedOrigin(handler: Self.upgradingEcho)
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: mode)
+            let client = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
+            defer { client.close() }
+            try client.send("GET /chat HTTP/1.1\r\nHost: test\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n")
+            let switched = try client.readResponse()
+            #expect(switched.status == 101)
+            #expect(switched.header("Upgrade") == "echo")
+            let payload = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+            try client.send(payload)
+            var echoed = [UInt8]()
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            while echoed.count < payload.count {
+                let received = recv(client.fd, &chunk, chunk.count, 0)
+                guard received > 0 else { break }
+                echoed.append(contentsOf: chunk[..<received])
+            }
+            #expect(echoed == payload, "\(mode): the echo through the tunnel is byte-exact")
+            shutdown(client.fd, Int32(SHUT_WR))
+            var tail = [UInt8]()
+            while true {
+                let received = recv(client.fd, &chunk, chunk.count, 0)
+                guard received > 0 else { break }
+                tail.append(contentsOf: chunk[..<received])
+            }
+            #expect(tail == Array("bye".utf8), "\(mode): the half-close reached the origin and its answer came back")
+        }
+    }
+}

@@ -33,6 +33,8 @@ final class BodyTransfer {
     var pipe: SplicePipe?
     var flow: KernelFlow?
     var bytesByPath: [Path: UInt64] = [:]
+    /// The target's write side was shut down after this body (a tunnel direction that ended).
+    var targetShutDown = false
     private(set) var outcome: Outcome = .progressing
     /// Most user-space bytes queued on the target before the source stops being read.
     static let outboundHighWater = 512 * 1024

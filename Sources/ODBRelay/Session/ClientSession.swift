@@ -98,10 +98,23 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
             progressed = flushBoth() || progressed
         }
         guard !closed else { return }
-        if closingAfterFlush && client.outbound.isEmpty && client.kernelBacklogDrained() {
+        if let current = exchange { halfCloseFinishedTunnels(current) }
+        guard closingAfterFlush, exchange == nil else { return }
+        if client.outbound.isEmpty && client.kernelBacklogDrained() {
             close()
-        } else if closingAfterFlush {
+        } else {
             client.retryWhenDrained()
+        }
+    }
+
+    /// A tunnel direction whose source ended passes the end on: shutdown(SHUT_WR) once
+    /// everything before it is written.
+    private func halfCloseFinishedTunnels(_ current: Exchange) {
+        guard current.isTunnel else { return }
+        for transfer in [current.requestBody, current.responseBody] {
+            guard let transfer, transfer.isFinished, !transfer.targetShutDown, transfer.target.outbound.isEmpty else { continue }
+            shutdown(transfer.target.fd, Int32(SHUT_WR))
+            transfer.targetShutDown = true
         }
     }
 
@@ -182,7 +195,8 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
             return
         }
         let clientKeepAlive = keepAlive(request: head)
-        let upstreamHead = worker.rewrite.request(head, clientAddress: peer.hostText).serialize()
+        let upgrade = head.headers.contains("Upgrade")
+        let upstreamHead = worker.rewrite.request(head, clientAddress: peer.hostText, forwardingUpgrade: upgrade).serialize()
         let hasBody: Bool
         switch framing {
         case .none: hasBody = false
@@ -380,6 +394,10 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
         current.status = head.status
         worker.stats.recordStatus(head.status)
         let upstream = current.upstream!
+        if framing == .tunnel {
+            startTunnel(current, head, upstream: upstream)
+            return true
+        }
         var outgoing = worker.rewrite.response(head)
         var keepClient = current.clientKeepAlive && !closingAfterFlush
         current.upstreamReusable = current.requestKeepsUpstream && keepAlive(response: head)
@@ -417,6 +435,20 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
             closingAfterFlush = true
         }
         return true
+    }
+
+    /// After 101 Switching Protocols or a 2xx to CONNECT the connection is a byte stream both
+    /// ways; each direction is copied until its source ends, then half-closed.
+    private func startTunnel(_ current: Exchange, _ head: ResponseHead, upstream: SocketChannel) {
+        let outgoing = worker.rewrite.response(head, forwardingUpgrade: head.status == 101)
+        client.outbound.append(contentsOf: outgoing.serialize())
+        current.responseStarted = true
+        current.upstreamReusable = false
+        current.isTunnel = true
+        closingAfterFlush = true
+        current.responseBody = BodyTransfer(source: upstream, target: client, framing: .untilClose, path: .copy)
+        current.requestBody = BodyTransfer(source: client, target: upstream, framing: .untilClose, path: .copy)
+        current.requestDone = false
     }
 
     private func upstreamClosedBeforeResponse(_ current: Exchange) {

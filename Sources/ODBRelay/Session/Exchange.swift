@@ -25,6 +25,8 @@ final class Exchange {
     /// Any byte of a response (interim or final) was queued to the client.
     var responseStarted = false
     var upstreamReusable = true
+    /// The connection became a two-way byte stream (Upgrade or CONNECT).
+    var isTunnel = false
     var bytesToClient: UInt64 = 0
     var status = 0
 
