@@ -67,16 +67,6 @@ public enum Socket {
         return cookie
     }
 
-    public static func localAddress(_ fd: Int32) -> SocketAddress? {
-        var storage = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        return withUnsafeMutablePointer(to: &storage) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                getsockname(fd, $0, &length) == 0 ? SocketAddress(copying: $0, length: length) : nil
-            }
-        }
-    }
-
     public static func setFlag(_ fd: Int32, _ level: Int32, _ option: Int32) {
         setOption(fd, level, option, 1)
     }

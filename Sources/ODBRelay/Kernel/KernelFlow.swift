@@ -24,7 +24,6 @@ public final class KernelFlow {
 
     public let source: SocketChannel
     public let target: SocketChannel
-    public let length: UInt64
     /// Most bytes the target may hold unacknowledged; passed bytes wait until it is half empty.
     let budget: UInt64
     weak var delegate: KernelFlowDelegate?
@@ -41,10 +40,9 @@ public final class KernelFlow {
     /// Set when the source reported end of stream while the flow was active.
     var sourceEOFSeen: Double?
 
-    init(source: SocketChannel, target: SocketChannel, length: UInt64, budget: UInt64, delegate: KernelFlowDelegate) {
+    init(source: SocketChannel, target: SocketChannel, budget: UInt64, delegate: KernelFlowDelegate) {
         self.source = source
         self.target = target
-        self.length = length
         self.budget = budget
         self.delegate = delegate
         targetKernelBase = target.kernelBytesQueued

@@ -71,7 +71,7 @@ public final class KernelPath: EventHandler {
                 try objects.targets.insert(cookie: target.cookie, fd: target.fd)
                 target.inTargetMap = true
             }
-            let flow = KernelFlow(source: source, target: target, length: length, budget: budget, delegate: delegate)
+            let flow = KernelFlow(source: source, target: target, budget: budget, delegate: delegate)
             try objects.flows.update(source.cookie, odb_flow(
                 target_cookie: target.cookie, remaining: length, redirected: 0, passed: 0,
                 target_base: target.queuedTotal, high_watermark: budget, event_key: eventKey,

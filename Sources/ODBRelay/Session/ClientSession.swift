@@ -466,7 +466,7 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
 
     /// Moves one body along its path; starts the kernel flow once user-space bytes are out.
     private func pump(_ body: BodyTransfer) -> Bool {
-        var progressed = body.forwardBuffered()
+        let progressed = body.forwardBuffered()
         guard !body.isFinished else { return true }
         switch body.path {
         case .copy:
@@ -618,10 +618,6 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
 
     private func touch() {
         deadline = worker.loop.now + worker.timeouts.idle
-    }
-
-    var hasKernelFlow: Bool {
-        exchange?.requestBody?.flow != nil || exchange?.responseBody?.flow != nil
     }
 
     /// Applies idle, head-read and connect timeouts; kernel flows that still move count as activity.
