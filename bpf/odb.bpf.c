@@ -3,8 +3,9 @@
  *
  * odb_sockops  (cgroup sock_ops): tracks the TCP sockets of attached cgroups and their ACK
  *              progress, which the relay's flow control reads and waits on.
- * odb_verdict  (sk_skb verdict on odb_sources): redirects body bytes of a source socket to its
- *              target until the body's byte count is reached, then hands the socket back.
+ * odb_verdict  (sk_skb verdict on odb_sources): redirects the bytes of a source socket that fall
+ *              inside the window the relay opened (a body, a chunk's data, a tunnel
+ *              direction) to the window's target, and passes everything else to the relay.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -27,13 +28,21 @@ struct {
 	__type(value, struct odb_sock);
 } odb_socks SEC(".maps");
 
-/* Active flows by source cookie; created by the relay, advanced by odb_verdict. */
+/* Sockets in odb_sources by cookie; created by the relay, advanced by odb_verdict. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, ODB_MAX_FLOWS);
 	__type(key, __u64);
 	__type(value, struct odb_flow);
 } odb_flows SEC(".maps");
+
+/* Redirect windows by source cookie; written by the relay, read by odb_verdict. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ODB_MAX_FLOWS);
+	__type(key, __u64);
+	__type(value, struct odb_window);
+} odb_windows SEC(".maps");
 
 /* Source sockets whose skbs odb_verdict sees; the relay inserts and removes them. */
 struct {
@@ -194,33 +203,33 @@ int odb_sockops(struct bpf_sock_ops *skops)
 	return 1;
 }
 
-/* True when the target holds more unacknowledged bytes than the flow's budget.
+/* True when the target holds more unacknowledged bytes than the window's budget.
  *
  * Egress redirect has no backpressure of its own. Taking the source out of the verdict map to
  * pause it races with an skb the kernel is handing to the verdict at that moment: the kernel
  * clears the psock's verdict program and drops that skb (seen: a few percent of pauses lost
- * data). So the flow never leaves the map; over budget, skbs are passed instead. */
-static __always_inline bool over_budget(struct odb_flow *flow)
+ * data). So the source never leaves the map; over budget, skbs are passed instead. */
+static __always_inline bool over_budget(const struct odb_flow *flow, const struct odb_window *window)
 {
 	struct odb_sock *target;
 	__u64 queued;
 
-	if (!flow->high_watermark)
+	if (!window->high_watermark)
 		return false;
-	target = bpf_map_lookup_elem(&odb_socks, &flow->target_cookie);
+	target = bpf_map_lookup_elem(&odb_socks, &window->target_cookie);
 	if (!target)
 		return false;
-	queued = flow->target_base + flow->redirected;
-	return queued > target->bytes_acked && queued - target->bytes_acked > flow->high_watermark;
+	queued = window->target_base + (flow->redirected - window->redirected_base);
+	return queued > target->bytes_acked && queued - target->bytes_acked > window->high_watermark;
 }
 
 /* Where this skb starts relative to the socket's copied_seq (how far user space has read).
  *
- * Positive: user space already read that many bytes of it (a partly read skb at the flow's
- * start; the verdict is handed whole skbs, and without trimming the relay duplicated exactly
- * one recv()). Negative: bytes the verdict passed earlier are still unread before it, so it
- * must be passed too or it would overtake them. Redirected skbs advance copied_seq; passed
- * ones advance it when user space reads them. */
+ * Positive: user space already read that many bytes of it (a partly read skb that was queued
+ * when the socket joined; the verdict is handed whole skbs, and without trimming the relay
+ * duplicated exactly one recv()). Negative: bytes passed earlier are still unread before it,
+ * so it must not be redirected or it would overtake them. Redirected skbs advance copied_seq;
+ * passed ones advance it when user space reads them. */
 static __always_inline __s32 read_position(struct __sk_buff *skb)
 {
 	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
@@ -248,19 +257,14 @@ static __always_inline int drop_prefix(struct __sk_buff *skb, __u32 skip)
 	return skip ? -1 : 0;
 }
 
-/* Gives the skb to user space, counting the body bytes in it. */
-static __always_inline int pass_to_user(struct odb_flow *flow, __u64 source, __u64 len)
+/* Gives an skb that starts inside the window to user space, counting its window bytes. */
+static __always_inline int pass_in_window(struct odb_flow *flow, __u64 start, __u64 len, __u64 end)
 {
-	__u64 body = len < flow->remaining ? len : flow->remaining;
+	__u64 inside = end - start < len ? end - start : len;
 
-	flow->passed += body;
-	flow->remaining -= body;
+	flow->passed += inside;
 	count(ODB_CTR_PASSED_SKBS, 1);
-	count(ODB_CTR_PASSED_BODY_BYTES, body);
-	if (flow->remaining == 0) {
-		flow->state = ODB_FLOW_DONE;
-		emit(flow->event_key, source, flow->target_cookie, ODB_EVENT_FLOW_DONE, flow->redirected);
-	}
+	count(ODB_CTR_PASSED_BODY_BYTES, inside);
 	return SK_PASS;
 }
 
@@ -269,15 +273,17 @@ int odb_verdict(struct __sk_buff *skb)
 {
 	__u64 source = bpf_get_socket_cookie(skb);
 	struct odb_flow *flow = bpf_map_lookup_elem(&odb_flows, &source);
-	__u64 len = skb->len;
+	struct odb_window *found, window;
+	__u64 len = skb->len, start;
 	__s32 position;
 	long verdict;
 
 	count(ODB_CTR_VERDICT_SKBS, 1);
-	if (!flow || flow->state != ODB_FLOW_ACTIVE || len == 0) {
+	if (!flow || len == 0) {
 		count(ODB_CTR_PASSED_SKBS, 1);
 		return SK_PASS;
 	}
+	/* Trimmed whatever the state: a duplicate passed outside a window corrupts just as well. */
 	position = read_position(skb);
 	if (position > 0) {
 		if ((__u64)position >= len) {
@@ -287,43 +293,50 @@ int odb_verdict(struct __sk_buff *skb)
 		}
 		if (drop_prefix(skb, position)) {
 			flow->state = ODB_FLOW_FAILED;
-			emit(flow->event_key, source, flow->target_cookie, ODB_EVENT_FAILED, position);
+			emit(flow->event_key, source, 0, ODB_EVENT_FAILED, position);
 			return SK_DROP;
 		}
 		count(ODB_CTR_PREFIX_BYTES_DROPPED, position);
 		len = skb->len;
 	}
-	if (position < 0)
-		return pass_to_user(flow, source, len);
-	if (flow->remaining < len) {
-		/* The body ends inside this skb and the next message starts there; the verdict
-		 * cannot split an skb, so user space forwards the body's last bytes. */
-		count(ODB_CTR_TAILS_PASSED, 1);
-		return pass_to_user(flow, source, len);
+	start = flow->offset;
+	flow->offset += len;
+	found = bpf_map_lookup_elem(&odb_windows, &source);
+	if (!found || flow->state != ODB_FLOW_ACTIVE) {
+		count(ODB_CTR_PASSED_SKBS, 1);
+		return SK_PASS;
 	}
-	if (over_budget(flow)) {
+	/* One copy, read once: the fields below must all belong to the same window. */
+	__builtin_memcpy(&window, found, sizeof(window));
+	if (window.source_cookie != source || start >= window.end) {
+		count(ODB_CTR_PASSED_SKBS, 1);
+		return SK_PASS;
+	}
+	if (position < 0)
+		return pass_in_window(flow, start, len, window.end);
+	if (window.end - start < len) {
+		/* The window ends inside this skb and the next message or chunk-size line starts
+		 * there; the verdict cannot split an skb, so user space forwards the tail. */
+		count(ODB_CTR_TAILS_PASSED, 1);
+		return pass_in_window(flow, start, len, window.end);
+	}
+	if (over_budget(flow, &window)) {
 		/* Passed bytes are charged to the source socket, so its receive window closes and
 		 * the sender stops until user space forwards them: backpressure the redirect lacks. */
 		count(ODB_CTR_BUDGET_PASSES, 1);
-		return pass_to_user(flow, source, len);
+		return pass_in_window(flow, start, len, window.end);
 	}
-	verdict = bpf_sk_redirect_hash(skb, &odb_targets, &flow->target_cookie, 0);
+	verdict = bpf_sk_redirect_hash(skb, &odb_targets, &window.target_cookie, 0);
 	if (verdict != SK_PASS) {
 		flow->state = ODB_FLOW_TARGET_GONE;
 		count(ODB_CTR_REDIRECT_FAILED, 1);
-		emit(flow->event_key, source, flow->target_cookie, ODB_EVENT_TARGET_GONE,
-		     flow->redirected);
+		emit(flow->event_key, source, window.target_cookie, ODB_EVENT_TARGET_GONE, flow->redirected);
 		return SK_DROP;
 	}
-	if (flow->remaining != ODB_REMAINING_UNBOUNDED)
-		flow->remaining -= len;
 	flow->redirected += len;
 	count(ODB_CTR_REDIRECTED_SKBS, 1);
 	count(ODB_CTR_REDIRECTED_BYTES, len);
-	if (flow->remaining == 0) {
-		flow->state = ODB_FLOW_DONE;
-		emit(flow->event_key, source, flow->target_cookie, ODB_EVENT_FLOW_DONE,
-		     flow->redirected);
-	}
+	if (start + len == window.end)
+		emit(flow->event_key, source, window.target_cookie, ODB_EVENT_WINDOW_DONE, flow->redirected);
 	return verdict;
 }

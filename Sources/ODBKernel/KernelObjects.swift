@@ -11,7 +11,7 @@ public final class KernelObjects: @unchecked Sendable {
     /// Names of the pinned files, one per map or program.
     public enum Pin {
         public static let maps = [
-            "odb_socks", "odb_flows", "odb_sources", "odb_targets",
+            "odb_socks", "odb_flows", "odb_windows", "odb_sources", "odb_targets",
             "odb_counters", "odb_event_rings", "odb_attachments", "odb_relays", "odb_meta",
         ]
         public static let sockopsProgram = "prog_odb_sockops"
@@ -22,6 +22,7 @@ public final class KernelObjects: @unchecked Sendable {
     public let pinDirectory: String
     public let socks: BPFMap<UInt64, odb_sock>
     public let flows: BPFMap<UInt64, odb_flow>
+    public let windows: BPFMap<UInt64, odb_window>
     public let sources: SocketHash
     public let targets: SocketHash
     public let counters: CounterArray
@@ -38,6 +39,7 @@ public final class KernelObjects: @unchecked Sendable {
         self.pinDirectory = pinDirectory
         socks = map("odb_socks")
         flows = map("odb_flows")
+        windows = map("odb_windows")
         sources = SocketHash(map: map("odb_sources"))
         targets = SocketHash(map: map("odb_targets"))
         counters = CounterArray(fd: fds["odb_counters"]!)

@@ -36,10 +36,12 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
         public let source: String?
         public let target: String?
         public let bytesRedirected: UInt64
-        /// Body bytes the verdict passed to user space (body end inside an skb, over budget).
+        /// Window bytes the verdict passed to user space (window end inside an skb, over budget).
         public let bytesPassed: UInt64
-        /// nil for a tunnel, which has no end of its own.
-        public let bytesRemaining: UInt64?
+        /// Stream bytes the verdict has handled since the socket joined.
+        public let streamOffset: UInt64
+        /// Bytes left in the open window: 0 when none is open, nil for a tunnel's endless one.
+        public let windowRemaining: UInt64?
         public let state: String
     }
 
@@ -83,14 +85,17 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
         }.sorted { $0.cookie < $1.cookie }
         let names = Dictionary(sockets.map { ($0.cookie, "\($0.local)→\($0.remote)") }, uniquingKeysWith: { a, _ in a })
         let flows = objects.flows.entries().map { source, flow in
-            Flow(
+            let window = objects.windows.lookup(source)
+            let end = window?.end ?? 0
+            return Flow(
                 sourceCookie: source,
-                targetCookie: flow.target_cookie,
+                targetCookie: window?.target_cookie ?? 0,
                 source: names[source],
-                target: names[flow.target_cookie],
+                target: window.flatMap { names[$0.target_cookie] },
                 bytesRedirected: flow.redirected,
                 bytesPassed: flow.passed,
-                bytesRemaining: flow.remaining == ODB_REMAINING_UNBOUNDED ? nil : flow.remaining,
+                streamOffset: flow.offset,
+                windowRemaining: end == ODB_WINDOW_UNBOUNDED ? nil : (end > flow.offset ? end - flow.offset : 0),
                 state: flowStateName(flow.state)
             )
         }.sorted { $0.sourceCookie < $1.sourceCookie }
@@ -141,7 +146,6 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
     static func flowStateName(_ state: UInt32) -> String {
         switch state {
         case UInt32(ODB_FLOW_ACTIVE.rawValue): return "active"
-        case UInt32(ODB_FLOW_DONE.rawValue): return "done"
         case UInt32(ODB_FLOW_TARGET_GONE.rawValue): return "target_gone"
         case UInt32(ODB_FLOW_FAILED.rawValue): return "failed"
         default: return "unknown(\(state))"

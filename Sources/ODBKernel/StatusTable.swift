@@ -9,9 +9,9 @@ enum StatusTable {
         out += section("tracked sockets", ["COOKIE", "LOCAL", "REMOTE", "ACKED", "RECEIVED", "AGE s"], snapshot.sockets.map {
             [String($0.cookie), $0.local, $0.remote, String($0.bytesAcked), String($0.bytesReceived), String(format1($0.ageSeconds))]
         })
-        out += section("redirect flows", ["SOURCE", "TARGET", "REDIRECTED", "PASSED", "REMAINING", "STATE"], snapshot.flows.map {
+        out += section("redirect flows", ["SOURCE", "TARGET", "REDIRECTED", "PASSED", "OFFSET", "WINDOW LEFT", "STATE"], snapshot.flows.map {
             [$0.source ?? String($0.sourceCookie), $0.target ?? String($0.targetCookie), String($0.bytesRedirected),
-             String($0.bytesPassed), $0.bytesRemaining.map(String.init) ?? "tunnel", $0.state]
+             String($0.bytesPassed), String($0.streamOffset), $0.windowRemaining.map(String.init) ?? "tunnel", $0.state]
         })
         out += section("relays", ["PID", "ALIVE", "KERNEL B", "SPLICE B", "COPY B", "REQUESTS", "CONNS", "FLOWS"], snapshot.relays.map {
             [String($0.pid), $0.alive ? "yes" : "no", String($0.bodyBytes["kernel"] ?? 0), String($0.bodyBytes["splice"] ?? 0),

@@ -17,6 +17,7 @@ import OdbShared
         let objects = try KernelObjects.openOrLoad(pinDirectory: fixture.pinDirectory)
         #expect(valueSize(of: objects.socks.fd) == MemoryLayout<odb_sock>.size)
         #expect(valueSize(of: objects.flows.fd) == MemoryLayout<odb_flow>.size)
+        #expect(valueSize(of: objects.windows.fd) == MemoryLayout<odb_window>.size)
         #expect(valueSize(of: objects.attachments.fd) == MemoryLayout<odb_attachment>.size)
         #expect(valueSize(of: objects.relays.fd) == MemoryLayout<odb_relay_stats>.size)
         #expect(valueSize(of: objects.meta.fd) == MemoryLayout<odb_meta>.size)
@@ -26,9 +27,8 @@ import OdbShared
     @Test func reopeningPinsGivesTheSameMaps() throws {
         let fixture = try KernelFixture()
         let first = try KernelObjects.openOrLoad(pinDirectory: fixture.pinDirectory)
-        try first.flows.update(42, odb_flow(target_cookie: 7, remaining: 9, redirected: 0, passed: 0, target_base: 0,
-                                            high_watermark: 0, event_key: 0, state: 1, pad: 0))
+        try first.flows.update(42, odb_flow(offset: 9, redirected: 0, passed: 0, event_key: 0, state: 1, pad: 0))
         let second = try KernelObjects.openOrLoad(pinDirectory: fixture.pinDirectory)
-        #expect(second.flows.lookup(42)?.remaining == 9)
+        #expect(second.flows.lookup(42)?.offset == 9)
     }
 }

@@ -14,10 +14,10 @@ extern const unsigned int odb_abi_version;
 #endif
 
 /* Bumped whenever a map layout below changes; pinned maps with another version are refused. */
-#define ODB_ABI_VERSION 4
+#define ODB_ABI_VERSION 5
 
-/* `remaining` of a flow that never ends by itself (tunnels): redirect until a side closes. */
-#define ODB_REMAINING_UNBOUNDED 0xffffffffffffffffULL
+/* `end` of a window that never ends by itself (tunnels): redirect until a side closes. */
+#define ODB_WINDOW_UNBOUNDED 0xffffffffffffffffULL
 
 /* Capacity of the maps; sized for a relay host with tens of thousands of connections. */
 #define ODB_MAX_SOCKETS 65536
@@ -46,33 +46,45 @@ struct odb_sock {
 };
 
 enum odb_flow_state {
-	ODB_FLOW_ACTIVE = 1,      /* the verdict redirects (or passes) the body's skbs */
-	ODB_FLOW_DONE = 2,        /* every body byte was redirected or passed */
-	ODB_FLOW_TARGET_GONE = 3, /* the target left the target map; the source must be closed */
+	ODB_FLOW_ACTIVE = 1,      /* the verdict redirects (or passes) the socket's skbs */
+	ODB_FLOW_TARGET_GONE = 3, /* a redirect found no target; the exchange must abort */
 	ODB_FLOW_FAILED = 4,      /* the verdict could not trim an skb; the exchange must abort */
 };
 
-/* One body (or tunnel direction) moving in the kernel. Key: cookie of the source socket.
- * User space creates it before the source joins the verdict map and only reads it after;
- * the verdict is its only writer from then on.
+/* One socket in the verdict map (a source). Key: its cookie. The relay creates it just before
+ * the socket joins odb_sources; the verdict is its only writer from then on.
  *
- * Each body byte is either redirected or passed: passed when the body ends inside an skb,
- * when the target is over budget, or when earlier passed bytes are still unread (order).
- * User space forwards the passed body bytes itself, in order. */
+ * Offsets count the socket's byte stream from the moment it joined: user space has read
+ * (bytes it consumed since joining) + `redirected` bytes of it, so it always knows which
+ * stream offset its next byte has, and so where a window ends. */
 struct odb_flow {
-	__u64 target_cookie;  /* key of the target in odb_targets */
-	__u64 remaining;      /* body bytes the verdict has not handled, or ODB_REMAINING_UNBOUNDED */
-	__u64 redirected;     /* bytes redirected by this flow so far */
-	__u64 passed;         /* body bytes passed to user space so far */
-	__u64 target_base;    /* bytes ever queued on the target when the flow started */
-	__u64 high_watermark; /* hand back when in-flight bytes on the target exceed it; 0 = never */
+	__u64 offset;         /* stream bytes the verdict has handled (redirected or passed) */
+	__u64 redirected;     /* bytes redirected, all windows together */
+	__u64 passed;         /* bytes passed inside windows, which user space forwards itself */
 	__u64 event_key;      /* key in odb_event_rings of the ring that hears about this flow */
 	__u32 state;          /* enum odb_flow_state */
 	__u32 pad;
 };
 
+/* The stretch of a source's stream the verdict may redirect, and where to. Key: source cookie.
+ * Written only by the relay, and only while no redirect can happen (no window yet, or the
+ * previous one's end reached), so the verdict never sees a window change under an skb.
+ *
+ * Inside a window each skb is either redirected or passed: passed when it crosses `end` (the
+ * next message or chunk-size line starts there), when the target is over budget, or when
+ * earlier passed bytes are still unread (order). User space forwards passed window bytes
+ * itself, in order; bytes past `end` are its to parse. */
+struct odb_window {
+	__u64 source_cookie;   /* equal to the key; a lookup racing a replacement sees otherwise */
+	__u64 target_cookie;   /* key of the target in odb_targets */
+	__u64 end;             /* stream offset where redirecting stops, or ODB_WINDOW_UNBOUNDED */
+	__u64 high_watermark;  /* pass when in-flight bytes on the target exceed it; 0 = never */
+	__u64 target_base;     /* bytes ever queued on the target when the window opened */
+	__u64 redirected_base; /* the flow's `redirected` when the window opened */
+};
+
 enum odb_event_type {
-	ODB_EVENT_FLOW_DONE = 1,       /* value: bytes redirected */
+	ODB_EVENT_WINDOW_DONE = 1,     /* value: the flow's bytes redirected */
 	ODB_EVENT_TARGET_GONE = 2,     /* value: bytes redirected before the failure */
 	ODB_EVENT_FAILED = 3,          /* value: the prefix that could not be trimmed */
 };

@@ -18,6 +18,8 @@ public final class SocketChannel: EventHandler {
     public let inbound = ByteQueue()
     public let outbound = ByteQueue()
     public private(set) var userBytesWritten: UInt64 = 0
+    /// Bytes user space consumed from the socket, by any read.
+    public private(set) var bytesRead: UInt64 = 0
     /// Bytes the kernel redirected into this socket, as far as user space has learned.
     public var kernelBytesQueued: UInt64 = 0
     private var kernelBytesConfirmed: UInt64 = 0
@@ -49,9 +51,22 @@ public final class SocketChannel: EventHandler {
     /// -2 on a socket error.
     public func fill(max: Int = 64 * 1024) -> Int {
         let received = inbound.read(from: fd, max: max)
+        if received > 0 { bytesRead += UInt64(received) }
         if received == 0 { readClosed = true }
         if received < 0 { return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -1 : -2 }
         return received
+    }
+
+    /// Consumes `count` bytes that were peeked and handled already. False when fewer arrived.
+    public func discard(_ count: Int, into scratch: UnsafeMutableRawBufferPointer) -> Bool {
+        let consumed = recv(fd, scratch.baseAddress, count, Int32(MSG_DONTWAIT))
+        if consumed > 0 { bytesRead += UInt64(consumed) }
+        return consumed == count
+    }
+
+    /// Accounts bytes another path (splice) read straight from the socket.
+    public func recordDirectRead(_ count: Int) {
+        bytesRead += UInt64(count)
     }
 
     /// True when every redirected byte has left the kernel backlog into the TCP send queue.

@@ -16,7 +16,7 @@ public final class KernelPath: EventHandler {
     let logger: Logger
     private let ringFD: Int32
     private var ring: OpaquePointer?
-    private var flows = [UInt64: KernelFlow]()
+    private var sources = [UInt64: KernelSource]()
     private var events = [odb_event]()
     /// Where passed bytes are peeked before they are written to the target; larger than what
     /// the source's receive buffer can hold, so one burst usually forwards all of it.
@@ -51,44 +51,77 @@ public final class KernelPath: EventHandler {
         close(ringFD)
     }
 
-    public var activeFlows: Int { flows.count }
+    public var activeFlows: Int { sources.values.reduce(0) { $0 + ($1.flow == nil ? 0 : 1) } }
 
     public func handle(events: UInt32) {
         drain()
     }
 
-    /// Hands the next `length` bytes arriving on `source` to the verdict, redirected to `target`.
+    /// Opens a window over the next `length` bytes of `source` (nil: until it closes), redirected
+    /// to `target`. The source joins the verdict map on its first window and stays until it
+    /// closes or `removeSource`.
     ///
-    /// Preconditions the caller guarantees: user space has consumed exactly up to the body's
-    /// current position on `source`, and `target.outbound` is empty.
+    /// Preconditions the caller guarantees: user space holds none of the source's unprocessed
+    /// bytes (`source.inbound` is empty), and `target.outbound` is empty.
     public func start(
-        source: SocketChannel, target: SocketChannel, length: UInt64, budget: UInt64, delegate: KernelFlowDelegate
+        source: SocketChannel, target: SocketChannel, length: UInt64?, budget: UInt64, delegate: KernelFlowDelegate
     ) throws(KernelPathUnavailable) -> KernelFlow {
-        guard !source.inSourceMap else { throw .sourceAlreadyInMap }
+        let joined = sources[source.cookie]
+        if joined == nil && source.inSourceMap { throw .sourceAlreadyInMap }
+        guard joined?.flow == nil else { throw .windowStillOpen }
         guard objects.socks.lookup(target.cookie) != nil else { throw .targetNotTracked }
+        let record = joined ?? KernelSource(channel: source)
         do {
             if !target.inTargetMap {
                 try objects.targets.insert(cookie: target.cookie, fd: target.fd)
                 target.inTargetMap = true
             }
-            let flow = KernelFlow(source: source, target: target, budget: budget, delegate: delegate)
-            try objects.flows.update(source.cookie, odb_flow(
-                target_cookie: target.cookie, remaining: length, redirected: 0, passed: 0,
-                target_base: target.queuedTotal, high_watermark: budget, event_key: eventKey,
-                state: UInt32(ODB_FLOW_ACTIVE.rawValue), pad: 0))
+            if joined == nil {
+                try objects.flows.update(source.cookie, odb_flow(
+                    offset: 0, redirected: 0, passed: 0, event_key: eventKey, state: UInt32(ODB_FLOW_ACTIVE.rawValue), pad: 0))
+            } else {
+                // No window is open, so the verdict redirects nothing and these stay put.
+                guard let entry = objects.flows.lookup(source.cookie), entry.state == UInt32(ODB_FLOW_ACTIVE.rawValue) else {
+                    throw KernelPathUnavailable.sourceFailed
+                }
+                record.redirected = entry.redirected
+                record.handled = entry.offset
+            }
+            let flow = KernelFlow(
+                source: source, target: target, start: record.position, length: length, budget: budget,
+                redirectedBase: record.redirected, delegate: delegate)
+            try objects.windows.update(source.cookie, odb_window(
+                source_cookie: source.cookie, target_cookie: target.cookie, end: flow.end, high_watermark: budget,
+                target_base: target.queuedTotal, redirected_base: record.redirected))
             Socket.setOption(source.fd, SOL_SOCKET, SO_RCVBUF, Self.sourceReceiveBuffer)
             // The backlog worker that sends redirected skbs churns when the target's send buffer
             // is full (DESIGN.md); a send buffer as large as the budget keeps it moving, and the
             // budget still bounds what the flow may have in flight.
             Socket.setOption(target.fd, SOL_SOCKET, SO_SNDBUFFORCE, Int32(clamping: budget))
-            try objects.sources.insert(cookie: source.cookie, fd: source.fd)
-            source.inSourceMap = true
-            flows[source.cookie] = flow
-            Socket.kickDataReady(source.fd)
+            record.flow = flow
+            if joined == nil {
+                try objects.sources.insert(cookie: source.cookie, fd: source.fd)
+                source.inSourceMap = true
+                sources[source.cookie] = record
+                // Skbs queued before the socket joined reach the verdict now, in this call.
+                Socket.kickDataReady(source.fd)
+            } else {
+                // Bytes passed before the window opened may be waiting in the source's queue.
+                loop.later { [weak self, weak flow] in
+                    if let self, let flow { self.refresh(flow) }
+                }
+            }
             return flow
+        } catch let error as KernelPathUnavailable {
+            record.flow = nil
+            throw error
         } catch {
-            objects.flows.delete(source.cookie)
-            throw .mapUpdateFailed(error.description)
+            record.flow = nil
+            if joined == nil {
+                objects.windows.delete(source.cookie)
+                objects.flows.delete(source.cookie)
+            }
+            throw .mapUpdateFailed("\(error)")
         }
     }
 
@@ -98,14 +131,15 @@ public final class KernelPath: EventHandler {
         guard channel.inSourceMap else { return }
         objects.sources.remove(cookie: channel.cookie)
         channel.inSourceMap = false
+        sources.removeValue(forKey: channel.cookie)?.flow?.ended = true
+        objects.windows.delete(channel.cookie)
+        objects.flows.delete(channel.cookie)
     }
 
     /// Forgets a closing socket's map entries (the kernel drops closed sockets from SOCKHASHes
-    /// on its own; this keeps flows from outliving them).
+    /// on its own; this keeps flow records from outliving them).
     public func forget(_ channel: SocketChannel) {
-        if let flow = flows.removeValue(forKey: channel.cookie) { flow.ended = true }
-        objects.flows.delete(channel.cookie)
-        if channel.inSourceMap { removeSource(channel) }
+        removeSource(channel)
         if channel.inTargetMap {
             objects.targets.remove(cookie: channel.cookie)
             channel.inTargetMap = false
@@ -120,31 +154,44 @@ public final class KernelPath: EventHandler {
         events.removeAll(keepingCapacity: true)
         // Every event says a flow changed state; the map entry says how.
         for event in batch {
-            if let flow = flows[event.source_cookie] { refresh(flow) }
+            guard let record = sources[event.source_cookie] else { continue }
+            if let flow = record.flow {
+                refresh(flow)
+            } else if event.type == ODB_EVENT_FAILED.rawValue {
+                logger.error("the verdict could not trim an skb outside a window", metadata: ["cookie": "\(event.source_cookie)"])
+            }
         }
     }
 
-    /// Reads the flow's map entry, forwards passed body bytes, and ends the flow once every
-    /// body byte is out. Also the safety net for a lost event: the sweep and socket readiness
-    /// call it.
+    /// Reads the source's flow entry, forwards passed window bytes, and ends the window once
+    /// every byte of it is out. Also the safety net for a lost event: the sweep and socket
+    /// readiness call it.
     public func refresh(_ flow: KernelFlow) {
-        guard !flow.ended, let entry = objects.flows.lookup(flow.source.cookie) else { return }
-        flow.redirected = entry.redirected
-        flow.passed = entry.passed
-        flow.target.kernelBytesQueued = flow.targetKernelBase + entry.redirected
+        guard !flow.ended, let record = sources[flow.source.cookie], update(record, flow) else { return }
+        forwardPassed(flow, record)
+        if !flow.ended && record.position >= flow.end { finish(flow, .complete) }
+    }
+
+    /// Takes in the flow entry; false (and the flow finished) when the verdict gave up on it.
+    private func update(_ record: KernelSource, _ flow: KernelFlow) -> Bool {
+        guard let entry = objects.flows.lookup(record.channel.cookie) else { return false }
+        record.redirected = entry.redirected
+        record.handled = entry.offset
+        flow.redirected = entry.redirected - flow.redirectedBase
+        flow.target.kernelBytesQueued = flow.targetKernelBase + flow.redirected
         switch entry.state {
         case UInt32(ODB_FLOW_TARGET_GONE.rawValue):
             finish(flow, .targetGone)
+            return false
         case UInt32(ODB_FLOW_FAILED.rawValue):
             finish(flow, .failed)
+            return false
         default:
-            flow.verdictDone = entry.state == UInt32(ODB_FLOW_DONE.rawValue)
-            forwardPassed(flow)
-            if flow.verdictDone && flow.forwarded == flow.passed { finish(flow, .complete) }
+            return true
         }
     }
 
-    /// Writes passed body bytes to the target, in stream order.
+    /// Writes passed window bytes to the target, in stream order.
     ///
     /// They are peeked, written, and only then consumed: until user space consumes them the
     /// verdict passes every later skb too, so no redirected byte can overtake bytes still in
@@ -152,33 +199,36 @@ public final class KernelPath: EventHandler {
     /// and until the target is below half its budget: then the whole backlog of passed bytes
     /// goes out in one burst, faster than the sender can refill the reopened window, and the
     /// verdict's next skb finds nothing unread before it and is redirected again.
-    private func forwardPassed(_ flow: KernelFlow) {
-        while !flow.ended && flow.forwarded < flow.passed {
+    private func forwardPassed(_ flow: KernelFlow, _ record: KernelSource) {
+        while !flow.ended && record.unread > 0 && record.position < flow.end {
             guard flow.target.outbound.isEmpty, flow.target.kernelBacklogDrained(),
                   targetInFlight(flow.target) <= flow.budget / 2 else {
                 flow.target.retryWhenDrained()
                 return
             }
-            let wanted = Int(min(UInt64(scratch.count), flow.passed - flow.forwarded))
+            let wanted = Int(min(UInt64(scratch.count), flow.end - record.position))
             let peeked = recv(flow.source.fd, scratch.baseAddress, wanted, Int32(MSG_PEEK | MSG_DONTWAIT))
             guard peeked > 0 else {
                 if peeked == 0 && flow.sourceEOFSeen == nil { sourceClosed(flow) }
                 return
             }
-            let sent = send(flow.target.fd, scratch.baseAddress, peeked, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            // Bytes redirected since the last look lie before the peeked ones and move the
+            // window's remainder; none can be redirected while these stay unread.
+            guard update(record, flow), record.position < flow.end else { return }
+            let inside = Int(min(UInt64(peeked), flow.end - record.position))
+            let sent = send(flow.target.fd, scratch.baseAddress, inside, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
             guard sent > 0 else {
                 if errno == EAGAIN { flow.target.wantWrite = true } else { finish(flow, .targetGone) }
                 return
             }
-            let consumed = recv(flow.source.fd, scratch.baseAddress, sent, Int32(MSG_DONTWAIT))
-            guard consumed == sent else {
-                logger.error("consuming forwarded bytes failed", metadata: ["expected": "\(sent)", "got": "\(consumed)"])
+            guard flow.source.discard(sent, into: scratch) else {
+                logger.error("consuming forwarded bytes failed", metadata: ["expected": "\(sent)"])
                 finish(flow, .failed)
                 return
             }
             flow.target.recordDirectWrite(sent)
             flow.forwarded += UInt64(sent)
-            if sent < peeked {
+            if sent < inside {
                 flow.target.wantWrite = true
                 return
             }
@@ -186,20 +236,20 @@ public final class KernelPath: EventHandler {
         flow.target.wantWrite = false
     }
 
-    /// The source reached end of stream during the flow. Bytes before the FIN may still be
-    /// waiting for the verdict, so the flow gets a short grace period to complete.
+    /// The source reached end of stream during the window. Bytes before the FIN may still be
+    /// waiting for the verdict, so the window gets a short grace period to complete.
     public func sourceClosed(_ flow: KernelFlow) {
         guard !flow.ended else { return }
         let seen = flow.sourceEOFSeen ?? loop.now
         flow.sourceEOFSeen = seen
         refresh(flow)
         guard !flow.ended else { return }
-        let before = flow.redirected + flow.passed
+        let before = flow.redirected + flow.forwarded
         loop.schedule(after: 0.005) { [weak self, weak flow] in
             guard let self, let flow, !flow.ended else { return }
             self.refresh(flow)
             if flow.ended { return }
-            if flow.redirected + flow.passed == before && self.loop.now - seen > 0.1 {
+            if flow.redirected + flow.forwarded == before && self.loop.now - seen > 0.1 {
                 self.finish(flow, .sourceClosed)
             } else {
                 self.sourceClosed(flow)
@@ -217,7 +267,7 @@ public final class KernelPath: EventHandler {
     /// of stream (a peek of 0 bytes while nothing passed is waiting).
     public func socketReady(_ flow: KernelFlow) {
         refresh(flow)
-        guard !flow.ended, flow.sourceEOFSeen == nil, flow.forwarded == flow.passed else { return }
+        guard !flow.ended, flow.sourceEOFSeen == nil, let record = sources[flow.source.cookie], record.unread == 0 else { return }
         var byte: UInt8 = 0
         let peeked = recv(flow.source.fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
         if peeked == 0 || (peeked < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
@@ -230,14 +280,13 @@ public final class KernelPath: EventHandler {
 
     /// Periodic safety net for a lost event.
     public func sweep() {
-        for flow in Array(flows.values) { refresh(flow) }
+        for flow in sources.values.compactMap(\.flow) { refresh(flow) }
     }
 
     private func finish(_ flow: KernelFlow, _ ending: KernelFlow.Ending) {
         guard !flow.ended else { return }
         flow.ended = true
-        flows.removeValue(forKey: flow.source.cookie)
-        objects.flows.delete(flow.source.cookie)
+        if let record = sources[flow.source.cookie], record.flow === flow { record.flow = nil }
         flow.target.kernelBytesQueued = flow.targetKernelBase + flow.redirected
         flow.delegate?.kernelFlowEnded(flow, ending)
     }

@@ -91,11 +91,12 @@ final class BodyTransfer {
         return true
     }
 
-    /// Reads from the source and forwards in user space until the socket would block.
+    /// Reads from the source and forwards in user space until the socket would block, or until
+    /// `pause` says the rest can take another path.
     /// - Returns: true when anything moved or the outcome changed.
-    func pumpCopy() -> Bool {
+    func pumpCopy(pause: () -> Bool = { false }) -> Bool {
         var progressed = forwardBuffered()
-        while outcome == .progressing {
+        while outcome == .progressing && !pause() {
             if target.outbound.count >= Self.outboundHighWater {
                 source.wantRead = false
                 return progressed
@@ -149,6 +150,7 @@ final class BodyTransfer {
             let limit = remainingLength.map { Int(min($0, 1 << 20)) } ?? (1 << 20)
             switch pipe.fill(from: source.fd, limit: limit) {
             case let .moved(count):
+                source.recordDirectRead(count)
                 if let remaining = remainingLength { framing = .length(remaining: remaining - UInt64(count)) }
                 progressed = true
             case .wouldBlock:
@@ -182,20 +184,26 @@ final class BodyTransfer {
         bytesByPath[path, default: 0] += UInt64(count)
     }
 
-    /// Called when the kernel flow is over.
+    /// Called when a kernel window is over; a chunked body goes on with its next chunk.
     func kernelEnded(_ ending: KernelFlow.Ending, redirected: UInt64, forwarded: UInt64) {
         flow = nil
         record(Int(redirected), .kernel)
         record(Int(forwarded), .copy)
-        switch ending {
-        case .complete:
-            framing = .length(remaining: 0)
+        let moved = redirected + forwarded
+        switch (ending, framing) {
+        case let (.complete, .length(remaining)):
+            framing = .length(remaining: remaining - min(remaining, moved))
+            if remaining <= moved { outcome = .finished }
+        case (.complete, var .chunked(scanner)):
+            scanner.skipData(moved)
+            framing = .chunked(scanner)
+        case (.complete, .untilClose), (.sourceClosed, .untilClose):
             outcome = .finished
-        case .targetGone:
-            outcome = .failed("the receiving side closed during an in-kernel body")
-        case .sourceClosed:
+        case (.sourceClosed, _):
             outcome = .truncated
-        case .failed:
+        case (.targetGone, _):
+            outcome = .failed("the receiving side closed during an in-kernel body")
+        case (.failed, _):
             outcome = .failed("the kernel path could not start this body")
         }
     }

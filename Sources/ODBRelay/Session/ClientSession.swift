@@ -113,6 +113,11 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
         guard current.isTunnel else { return }
         for transfer in [current.requestBody, current.responseBody] {
             guard let transfer, transfer.isFinished, !transfer.targetShutDown, transfer.target.outbound.isEmpty else { continue }
+            // Redirected bytes still in the kernel backlog would meet a shut-down socket.
+            guard transfer.target.kernelBacklogDrained() else {
+                transfer.target.retryWhenDrained()
+                continue
+            }
             shutdown(transfer.target.fd, Int32(SHUT_WR))
             transfer.targetShutDown = true
         }
@@ -215,14 +220,9 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
             case let .contentLength(length): bodyFraming = .length(remaining: length)
             default: bodyFraming = .chunked(ChunkedScanner())
             }
-            // Request bodies stay in user space (splice in kernel mode): a client that joined the
-            // verdict map could never leave it while connected (it may send at any time), and
-            // a copy of a later upload read through its psock queue arrived corrupted under
-            // load in a test run. Responses, the research case, take the kernel path.
-            let routeMode = route.mode == .kernel ? RelayMode.splice : route.mode
             current.requestBody = BodyTransfer(
                 source: client, target: current.upstream!, framing: bodyFraming,
-                path: choosePath(mode: routeMode, route: route, framing: bodyFraming, length: framing.contentLength))
+                path: choosePath(mode: route.mode, route: route, framing: bodyFraming, length: framing.contentLength))
         }
     }
 
@@ -291,15 +291,15 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
             if case .chunked = framing { return .copy }
             return .splice
         case .kernel:
-            guard let length else {
-                worker.stats.fallbacksUnsupported += 1
-                return .copy
-            }
-            if length < UInt64(route.kernelMinBody) {
+            if let length, length < UInt64(route.kernelMinBody) {
                 worker.stats.fallbacksSmallBody += 1
                 return .copy
             }
-            return worker.kernel == nil ? .splice : .kernel
+            guard worker.kernel != nil else {
+                if case .chunked = framing { return .copy }
+                return .splice
+            }
+            return .kernel
         }
     }
 
@@ -428,6 +428,11 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
         } else {
             current.responseDone = true
         }
+        if !current.requestDone, let flow = current.requestBody?.flow {
+            // The verdict may have moved the request's last bytes before its event arrived.
+            worker.kernel?.refresh(flow)
+            _ = pumpRequest(current)
+        }
         if !current.requestDone {
             // The upstream answered before reading the whole request; its connection cannot be
             // reused, and the client's remaining body has nowhere defined to go.
@@ -438,7 +443,8 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
     }
 
     /// After 101 Switching Protocols or a 2xx to CONNECT the connection is a byte stream both
-    /// ways; each direction is copied until its source ends, then half-closed.
+    /// ways; each direction moves until its source ends (in the kernel on kernel routes), then
+    /// is half-closed.
     private func startTunnel(_ current: Exchange, _ head: ResponseHead, upstream: SocketChannel) {
         let outgoing = worker.rewrite.response(head, forwardingUpgrade: head.status == 101)
         client.outbound.append(contentsOf: outgoing.serialize())
@@ -446,8 +452,9 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
         current.upstreamReusable = false
         current.isTunnel = true
         closingAfterFlush = true
-        current.responseBody = BodyTransfer(source: upstream, target: client, framing: .untilClose, path: .copy)
-        current.requestBody = BodyTransfer(source: client, target: upstream, framing: .untilClose, path: .copy)
+        let path: BodyTransfer.Path = current.route.mode == .kernel && worker.kernel != nil ? .kernel : .copy
+        current.responseBody = BodyTransfer(source: upstream, target: client, framing: .untilClose, path: path)
+        current.requestBody = BodyTransfer(source: client, target: upstream, framing: .untilClose, path: path)
         current.requestDone = false
     }
 
@@ -492,14 +499,35 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
         }
     }
 
-    /// Hands the rest of a body to the verdict once the target holds no user-space bytes.
+    /// Hands the rest of a body (a chunk's data, a tunnel direction) to the verdict once user
+    /// space holds none of its bytes and the target holds no user-space bytes.
     ///
-    /// Bytes user space already read stay out of the flow: the verdict trims the part of a
-    /// partly read skb that lies before the socket's copied_seq.
+    /// Bytes user space already read stay out of the window: the verdict trims the part of a
+    /// partly read skb that lies before the socket's copied_seq. Chunk-size lines and chunks
+    /// below the route's threshold are copied, so the relay parses every framing byte itself.
     private func startKernelFlow(_ body: BodyTransfer) -> Bool {
-        guard let kernel = worker.kernel else {
-            body.path = .splice
+        guard let kernel = worker.kernel, let route = exchange?.route else {
+            body.path = .copy
             return true
+        }
+        let length: UInt64?
+        switch body.framing {
+        case let .length(remaining):
+            length = remaining
+        case let .chunked(scanner):
+            let threshold = UInt64(route.kernelMinBody)
+            func windowable(_ scanner: ChunkedScanner) -> Bool {
+                scanner.dataRemainingInChunk >= threshold && body.source.inbound.isEmpty
+            }
+            guard windowable(scanner) else {
+                return body.pumpCopy {
+                    if case let .chunked(current) = body.framing { return windowable(current) }
+                    return true
+                }
+            }
+            length = scanner.dataRemainingInChunk
+        case .untilClose:
+            length = nil
         }
         guard body.target.flush() else {
             body.fail(.failed("writing failed"))
@@ -509,24 +537,19 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
             body.source.wantRead = false
             return false
         }
-        guard body.source.inbound.isEmpty, let remaining = body.remainingLength, remaining > 0 else {
+        guard body.source.inbound.isEmpty, length != 0 else {
             body.path = .copy
             return true
         }
         do {
             body.flow = try kernel.start(
-                source: body.source, target: body.target, length: remaining,
-                budget: UInt64(exchange?.route.flowBudget ?? 8 << 20), delegate: self)
+                source: body.source, target: body.target, length: length,
+                budget: UInt64(route.flowBudget), delegate: self)
             body.source.wantRead = true
-        } catch .sourceAlreadyInMap {
-            // A client whose earlier body took the kernel path stays in the verdict map (it
-            // may be sending at any time); later bodies on that connection are copied.
-            worker.stats.fallbacksUnsupported += 1
-            body.path = .copy
         } catch {
             worker.stats.fallbacksUnsupported += 1
-            worker.logger.debug("kernel path unavailable, splicing", metadata: ["reason": "\(error)"])
-            body.path = .splice
+            worker.logger.debug("kernel path unavailable, copying", metadata: ["reason": "\(error)"])
+            body.path = .copy
         }
         return true
     }
