@@ -257,6 +257,89 @@ static __always_inline int drop_prefix(struct __sk_buff *skb, __u32 skip)
 	return skip ? -1 : 0;
 }
 
+/* Longest chunk-size line the verdict checks: CRLF, 15 hex digits, CRLF, rounded up. */
+#define ODB_CHUNK_LINE_MAX 32
+/* Chunk-size lines checked in one skb before it is handed back. */
+#define ODB_CHUNK_LINES_PER_SKB 64
+
+static __always_inline int hex_value(__u8 c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Where walk_chunks stands; bpf_loop hands it from one chunk-size line to the next. */
+struct chunk_walk {
+	struct __sk_buff *skb;
+	__u64 start;          /* stream offset of the skb's first byte */
+	__u64 len;
+	__u64 end;            /* data end of the chunk being walked past; 0 once handed back */
+};
+
+/* Checks the one chunk-size line at walk->end, if it lies inside the skb. Returns 1 to stop. */
+static long walk_one_line(__u64 index, void *context)
+{
+	struct chunk_walk *walk = context;
+	__u8 line[ODB_CHUNK_LINE_MAX];
+	__u64 size = 0;
+	__u32 off, avail, j;
+
+	if (walk->end >= walk->start + walk->len)
+		return 1;
+	off = walk->end - walk->start;
+	avail = walk->start + walk->len - walk->end;
+	if (avail >= ODB_CHUNK_LINE_MAX) {
+		if (bpf_skb_load_bytes(walk->skb, off, line, ODB_CHUNK_LINE_MAX))
+			goto hand_back;
+		avail = ODB_CHUNK_LINE_MAX;
+	} else {
+		/* Masked and checked again so the verifier sees a length in [5, 31]. */
+		avail &= ODB_CHUNK_LINE_MAX - 1;
+		if (avail < 5 || bpf_skb_load_bytes(walk->skb, off, line, avail))
+			goto hand_back;
+	}
+	if (line[0] != '\r' || line[1] != '\n')
+		goto hand_back;
+	for (j = 2; j < 17 && j < avail; j++) {
+		int digit = hex_value(line[j]);
+
+		if (digit < 0)
+			break;
+		size = size << 4 | digit;
+	}
+	/* No digit, 16 or more, size 0 (the last chunk), or no CRLF right after them. */
+	if (j == 2 || j == 17 || size == 0 || j + 1 >= avail || j + 1 >= ODB_CHUNK_LINE_MAX)
+		goto hand_back;
+	if (line[j] != '\r' || line[j + 1] != '\n')
+		goto hand_back;
+	count(ODB_CTR_CHUNK_LINES_WALKED, 1);
+	walk->end += j + 2 + size;
+	return 0;
+hand_back:
+	walk->end = 0;
+	return 1;
+}
+
+/* Checks the chunk-size lines that start at `end` inside the skb [start, start + len).
+ * Returns where the data of the chunk the skb ends in ends, or 0 to hand the skb back: the
+ * relay's own parser then reads the framing from `end` on. Only plain lines pass; anything
+ * the relay's parser might judge differently (extensions, whitespace, the last chunk and its
+ * trailers, a line split across skbs) is the relay's to read. bpf_loop keeps the verifier's
+ * work to one line however many the skb holds. */
+static __always_inline __u64 walk_chunks(struct __sk_buff *skb, __u64 start, __u64 len, __u64 end)
+{
+	struct chunk_walk walk = { .skb = skb, .start = start, .len = len, .end = end };
+
+	if (bpf_loop(ODB_CHUNK_LINES_PER_SKB, walk_one_line, &walk, 0) < 0)
+		return 0;
+	return walk.end >= start + len ? walk.end : 0;
+}
+
 /* Gives an skb that starts inside the window to user space, counting its window bytes. */
 static __always_inline int pass_in_window(struct odb_flow *flow, __u64 start, __u64 len, __u64 end)
 {
@@ -274,7 +357,7 @@ int odb_verdict(struct __sk_buff *skb)
 	__u64 source = bpf_get_socket_cookie(skb);
 	struct odb_flow *flow = bpf_map_lookup_elem(&odb_flows, &source);
 	struct odb_window *found, window;
-	__u64 len = skb->len, start;
+	__u64 len = skb->len, start, end;
 	__s32 position;
 	long verdict;
 
@@ -308,23 +391,36 @@ int odb_verdict(struct __sk_buff *skb)
 	}
 	/* One copy, read once: the fields below must all belong to the same window. */
 	__builtin_memcpy(&window, found, sizeof(window));
-	if (window.source_cookie != source || start >= window.end) {
+	end = window.end;
+	if (window.chunked && flow->chunk_end > end)
+		end = flow->chunk_end;
+	/* A chunked window may go on at its end with the next chunk-size line. */
+	if (window.source_cookie != source || start > end || (start == end && !window.chunked)) {
 		count(ODB_CTR_PASSED_SKBS, 1);
 		return SK_PASS;
 	}
-	if (position < 0)
-		return pass_in_window(flow, start, len, window.end);
-	if (window.end - start < len) {
-		/* The window ends inside this skb and the next message or chunk-size line starts
-		 * there; the verdict cannot split an skb, so user space forwards the tail. */
-		count(ODB_CTR_TAILS_PASSED, 1);
-		return pass_in_window(flow, start, len, window.end);
+	/* Chunk-size lines are checked whatever happens to the skb next, so that a window whose
+	 * skbs are passed (behind unread bytes, over budget) still grows chunk by chunk. */
+	if (end - start < len) {
+		__u64 walked = window.chunked ? walk_chunks(skb, start, len, end) : 0;
+
+		if (!walked) {
+			/* The window ends inside this skb and the next message or chunk-size line
+			 * starts there; the verdict cannot split an skb, so user space forwards the
+			 * tail and reads on from the window's end. */
+			count(window.chunked ? ODB_CTR_CHUNK_HANDBACKS : ODB_CTR_TAILS_PASSED, 1);
+			return pass_in_window(flow, start, len, end);
+		}
+		flow->chunk_end = walked;
+		end = walked;
 	}
+	if (position < 0)
+		return pass_in_window(flow, start, len, end);
 	if (over_budget(flow, &window)) {
 		/* Passed bytes are charged to the source socket, so its receive window closes and
 		 * the sender stops until user space forwards them: backpressure the redirect lacks. */
 		count(ODB_CTR_BUDGET_PASSES, 1);
-		return pass_in_window(flow, start, len, window.end);
+		return pass_in_window(flow, start, len, end);
 	}
 	verdict = bpf_sk_redirect_hash(skb, &odb_targets, &window.target_cookie, 0);
 	if (verdict != SK_PASS) {
@@ -336,7 +432,8 @@ int odb_verdict(struct __sk_buff *skb)
 	flow->redirected += len;
 	count(ODB_CTR_REDIRECTED_SKBS, 1);
 	count(ODB_CTR_REDIRECTED_BYTES, len);
-	if (start + len == window.end)
+	/* A chunked window is over only when the verdict hands an skb back. */
+	if (start + len == end && !window.chunked)
 		emit(flow->event_key, source, window.target_cookie, ODB_EVENT_WINDOW_DONE, flow->redirected);
 	return verdict;
 }

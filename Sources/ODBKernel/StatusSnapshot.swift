@@ -141,6 +141,8 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
         (ODB_CTR_BUDGET_PASSES, "budget_passes"),
         (ODB_CTR_EVENTS_LOST, "events_lost"),
         (ODB_CTR_PREFIX_BYTES_DROPPED, "prefix_bytes_dropped"),
+        (ODB_CTR_CHUNK_LINES_WALKED, "chunk_lines_walked"),
+        (ODB_CTR_CHUNK_HANDBACKS, "chunk_handbacks"),
     ]
 
     static func flowStateName(_ state: UInt32) -> String {

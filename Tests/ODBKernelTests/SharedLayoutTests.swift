@@ -27,7 +27,7 @@ import OdbShared
     @Test func reopeningPinsGivesTheSameMaps() throws {
         let fixture = try KernelFixture()
         let first = try KernelObjects.openOrLoad(pinDirectory: fixture.pinDirectory)
-        try first.flows.update(42, odb_flow(offset: 9, redirected: 0, passed: 0, event_key: 0, state: 1, pad: 0))
+        try first.flows.update(42, odb_flow(offset: 9, redirected: 0, passed: 0, event_key: 0, chunk_end: 0, state: 1, pad: 0))
         let second = try KernelObjects.openOrLoad(pinDirectory: fixture.pinDirectory)
         #expect(second.flows.lookup(42)?.offset == 9)
     }

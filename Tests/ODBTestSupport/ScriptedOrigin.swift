@@ -29,11 +29,16 @@ public final class ScriptedOrigin {
             threading.Thread(target=serve, args=(conn,), daemon=True).start()
         """
 
-    public init(handler: String) throws {
+    public convenience init(handler: String) throws {
+        try self.init(script: "import socket\n" + handler + "\n" + Self.server)
+    }
+
+    /// A whole server script that listens on 127.0.0.1 at the port in the PORT variable.
+    public init(script: String) throws {
         port = freePort()
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import socket\n" + handler + "\n" + Self.server]
+        process.arguments = ["python3", "-c", script]
         process.environment = ProcessInfo.processInfo.environment.merging(["PORT": String(port)]) { _, new in new }
         try process.run()
         guard waitForPort(port) else {

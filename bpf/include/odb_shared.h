@@ -62,6 +62,8 @@ struct odb_flow {
 	__u64 redirected;     /* bytes redirected, all windows together */
 	__u64 passed;         /* bytes passed inside windows, which user space forwards itself */
 	__u64 event_key;      /* key in odb_event_rings of the ring that hears about this flow */
+	__u64 chunk_end;      /* in a chunked window: where the data of the last chunk-size line
+	                       * the verdict checked ends (0 before it checked any) */
 	__u32 state;          /* enum odb_flow_state */
 	__u32 pad;
 };
@@ -73,7 +75,12 @@ struct odb_flow {
  * Inside a window each skb is either redirected or passed: passed when it crosses `end` (the
  * next message or chunk-size line starts there), when the target is over budget, or when
  * earlier passed bytes are still unread (order). User space forwards passed window bytes
- * itself, in order; bytes past `end` are its to parse. */
+ * itself, in order; bytes past `end` are its to parse.
+ *
+ * A chunked window starts as one chunk's data. Where an skb crosses its end, the verdict checks
+ * the next chunk-size line itself when it is plain (CRLF, up to 15 hex digits, CRLF, size > 0,
+ * all inside the skb) and moves the flow's `chunk_end` on; anything else (an extension, the
+ * last chunk, a line split across skbs) it hands back to the relay at that chunk's end. */
 struct odb_window {
 	__u64 source_cookie;   /* equal to the key; a lookup racing a replacement sees otherwise */
 	__u64 target_cookie;   /* key of the target in odb_targets */
@@ -81,6 +88,8 @@ struct odb_window {
 	__u64 high_watermark;  /* pass when in-flight bytes on the target exceed it; 0 = never */
 	__u64 target_base;     /* bytes ever queued on the target when the window opened */
 	__u64 redirected_base; /* the flow's `redirected` when the window opened */
+	__u32 chunked;         /* `end` is where a chunk's data ends; the verdict may walk on */
+	__u32 pad;
 };
 
 enum odb_event_type {
@@ -113,6 +122,8 @@ enum odb_counter {
 	ODB_CTR_BUDGET_PASSES,
 	ODB_CTR_EVENTS_LOST,
 	ODB_CTR_PREFIX_BYTES_DROPPED,
+	ODB_CTR_CHUNK_LINES_WALKED,
+	ODB_CTR_CHUNK_HANDBACKS,
 	ODB_CTR_COUNT,
 };
 

@@ -27,7 +27,10 @@ public final class KernelFlow {
     public let target: SocketChannel
     /// Stream offsets of the window (see `odb_flow`); `end` is `ODB_WINDOW_UNBOUNDED` for a tunnel.
     let start: UInt64
-    let end: UInt64
+    /// Moves on in a chunked window as the verdict checks chunk-size lines.
+    var end: UInt64
+    /// The window starts as one chunk's data; see `odb_window.chunked`.
+    let chunked: Bool
     /// Most bytes the target may hold unacknowledged; passed bytes wait until it is half empty.
     let budget: UInt64
     weak var delegate: KernelFlowDelegate?
@@ -43,11 +46,12 @@ public final class KernelFlow {
     /// Set when the source reported end of stream while the window was open.
     var sourceEOFSeen: Double?
 
-    init(source: SocketChannel, target: SocketChannel, start: UInt64, length: UInt64?, budget: UInt64,
+    init(source: SocketChannel, target: SocketChannel, start: UInt64, length: UInt64?, chunked: Bool, budget: UInt64,
          redirectedBase: UInt64, delegate: KernelFlowDelegate) {
         self.source = source
         self.target = target
         self.start = start
+        self.chunked = chunked
         end = length.map { start + $0 } ?? ODB_WINDOW_UNBOUNDED
         self.budget = budget
         self.redirectedBase = redirectedBase
@@ -88,6 +92,8 @@ public enum KernelPathUnavailable: Error, Equatable {
     case targetNotTracked
     case sourceAlreadyInMap
     case windowStillOpen
+    /// Bytes waiting ahead of a chunked window could not be covered by it.
+    case lookaheadRefused
     case sourceFailed
     case mapUpdateFailed(String)
 }

@@ -63,9 +63,17 @@ public final class KernelPath: EventHandler {
     ///
     /// Preconditions the caller guarantees: user space holds none of the source's unprocessed
     /// bytes (`source.inbound` is empty), and `target.outbound` is empty.
+    ///
+    /// A chunked window of a socket already in the map may find bytes the verdict passed while
+    /// no window was open; it never sees those again, so it could not check their chunk-size
+    /// lines. `lookahead` reads them (peeked, not consumed) and answers how long the window must
+    /// be to end at a chunk's data end past them, or nil when it cannot; the window then covers
+    /// them and the verdict walks on from its end.
     public func start(
-        source: SocketChannel, target: SocketChannel, length: UInt64?, budget: UInt64, delegate: KernelFlowDelegate
+        source: SocketChannel, target: SocketChannel, length: UInt64?, chunked: Bool = false, budget: UInt64,
+        lookahead: ((UnsafeRawBufferPointer) -> UInt64?)? = nil, delegate: KernelFlowDelegate
     ) throws(KernelPathUnavailable) -> KernelFlow {
+        var length = length
         let joined = sources[source.cookie]
         if joined == nil && source.inSourceMap { throw .sourceAlreadyInMap }
         guard joined?.flow == nil else { throw .windowStillOpen }
@@ -78,7 +86,8 @@ public final class KernelPath: EventHandler {
             }
             if joined == nil {
                 try objects.flows.update(source.cookie, odb_flow(
-                    offset: 0, redirected: 0, passed: 0, event_key: eventKey, state: UInt32(ODB_FLOW_ACTIVE.rawValue), pad: 0))
+                    offset: 0, redirected: 0, passed: 0, event_key: eventKey, chunk_end: 0,
+                    state: UInt32(ODB_FLOW_ACTIVE.rawValue), pad: 0))
             } else {
                 // No window is open, so the verdict redirects nothing and these stay put.
                 guard let entry = objects.flows.lookup(source.cookie), entry.state == UInt32(ODB_FLOW_ACTIVE.rawValue) else {
@@ -86,13 +95,16 @@ public final class KernelPath: EventHandler {
                 }
                 record.redirected = entry.redirected
                 record.handled = entry.offset
+                if let lookahead, record.unread > 0 {
+                    length = try peekAhead(source, unread: record.unread, lookahead)
+                }
             }
             let flow = KernelFlow(
-                source: source, target: target, start: record.position, length: length, budget: budget,
-                redirectedBase: record.redirected, delegate: delegate)
+                source: source, target: target, start: record.position, length: length, chunked: chunked,
+                budget: budget, redirectedBase: record.redirected, delegate: delegate)
             try objects.windows.update(source.cookie, odb_window(
                 source_cookie: source.cookie, target_cookie: target.cookie, end: flow.end, high_watermark: budget,
-                target_base: target.queuedTotal, redirected_base: record.redirected))
+                target_base: target.queuedTotal, redirected_base: record.redirected, chunked: chunked ? 1 : 0, pad: 0))
             Socket.setOption(source.fd, SOL_SOCKET, SO_RCVBUF, Self.sourceReceiveBuffer)
             // The backlog worker that sends redirected skbs churns when the target's send buffer
             // is full (DESIGN.md); a send buffer as large as the budget keeps it moving, and the
@@ -123,6 +135,16 @@ public final class KernelPath: EventHandler {
             }
             throw .mapUpdateFailed("\(error)")
         }
+    }
+
+    private func peekAhead(
+        _ source: SocketChannel, unread: UInt64, _ lookahead: (UnsafeRawBufferPointer) -> UInt64?
+    ) throws(KernelPathUnavailable) -> UInt64 {
+        let peeked = recv(source.fd, scratch.baseAddress, Int(min(UInt64(scratch.count), unread)), Int32(MSG_PEEK | MSG_DONTWAIT))
+        guard peeked > 0, let length = lookahead(UnsafeRawBufferPointer(rebasing: scratch[..<peeked])) else {
+            throw .lookaheadRefused
+        }
+        return length
     }
 
     /// Takes a socket out of the verdict map. Only call when its peer cannot be sending: an skb
@@ -169,7 +191,28 @@ public final class KernelPath: EventHandler {
     public func refresh(_ flow: KernelFlow) {
         guard !flow.ended, let record = sources[flow.source.cookie], update(record, flow) else { return }
         forwardPassed(flow, record)
-        if !flow.ended && record.position >= flow.end { finish(flow, .complete) }
+        guard !flow.ended, record.position >= flow.end else { return }
+        if !flow.chunked {
+            finish(flow, .complete)
+        } else if record.unread > 0 {
+            closeChunkedWindow(flow)
+        }
+    }
+
+    /// A chunked window grows while the verdict checks chunk-size lines. Once user space stands
+    /// at its end with bytes past it waiting, the relay's parser takes over there; the window is
+    /// pinned to that end first, so the verdict cannot walk on under the parser. No skb can be
+    /// redirected meanwhile: the waiting bytes are unread.
+    private func closeChunkedWindow(_ flow: KernelFlow) {
+        do {
+            try objects.windows.update(flow.source.cookie, odb_window(
+                source_cookie: flow.source.cookie, target_cookie: flow.target.cookie, end: flow.end, high_watermark: 0,
+                target_base: 0, redirected_base: 0, chunked: 0, pad: 0))
+            finish(flow, .complete)
+        } catch {
+            logger.error("closing a chunked window failed", metadata: ["error": "\(error)"])
+            finish(flow, .failed)
+        }
     }
 
     /// Takes in the flow entry; false (and the flow finished) when the verdict gave up on it.
@@ -178,6 +221,7 @@ public final class KernelPath: EventHandler {
         record.redirected = entry.redirected
         record.handled = entry.offset
         flow.redirected = entry.redirected - flow.redirectedBase
+        if flow.chunked && entry.chunk_end > flow.end { flow.end = entry.chunk_end }
         flow.target.kernelBytesQueued = flow.targetKernelBase + flow.redirected
         switch entry.state {
         case UInt32(ODB_FLOW_TARGET_GONE.rawValue):

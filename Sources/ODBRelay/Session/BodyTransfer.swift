@@ -35,6 +35,8 @@ final class BodyTransfer {
     var bytesByPath: [Path: UInt64] = [:]
     /// The target's write side was shut down after this body (a tunnel direction that ended).
     var targetShutDown = false
+    /// Its bytes are in the relay's counters.
+    var accounted = false
     private(set) var outcome: Outcome = .progressing
     /// Most user-space bytes queued on the target before the source stops being read.
     static let outboundHighWater = 512 * 1024
@@ -195,7 +197,9 @@ final class BodyTransfer {
             framing = .length(remaining: remaining - min(remaining, moved))
             if remaining <= moved { outcome = .finished }
         case (.complete, var .chunked(scanner)):
-            scanner.skipData(moved)
+            // The window ended where some chunk's data ends (the verdict may have walked past
+            // more chunk-size lines); the relay's parser reads on from the CRLF after it.
+            scanner.skipData(scanner.dataRemainingInChunk)
             framing = .chunked(scanner)
         case (.complete, .untilClose), (.sourceClosed, .untilClose):
             outcome = .finished

@@ -88,7 +88,7 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
                 guard !closed else { return }
                 progressed = pumpResponse(current) || progressed
                 guard !closed else { return }
-                if current.requestDone && current.responseDone {
+                if current.requestDone && current.responseDone && tunnelEndsDelivered(current) {
                     finishExchange(current)
                     progressed = true
                 }
@@ -121,6 +121,13 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
             shutdown(transfer.target.fd, Int32(SHUT_WR))
             transfer.targetShutDown = true
         }
+    }
+
+    /// A tunnel is over once both ends were passed on, which waits for every byte before them.
+    private func tunnelEndsDelivered(_ current: Exchange) -> Bool {
+        guard current.isTunnel else { return true }
+        halfCloseFinishedTunnels(current)
+        return [current.requestBody, current.responseBody].allSatisfy { $0?.targetShutDown ?? true }
     }
 
     /// Writes what both sides have queued. True when any byte left.
@@ -542,10 +549,21 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
             return true
         }
         do {
+            var lookahead: ((UnsafeRawBufferPointer) -> UInt64?)?
+            if case let .chunked(scanner) = body.framing {
+                lookahead = { waiting in Self.chunkedWindowLength(scanner, waiting: waiting, minimum: UInt64(route.kernelMinBody)) }
+            }
             body.flow = try kernel.start(
-                source: body.source, target: body.target, length: length,
-                budget: UInt64(route.flowBudget), delegate: self)
+                source: body.source, target: body.target, length: length, chunked: lookahead != nil,
+                budget: UInt64(route.flowBudget), lookahead: lookahead, delegate: self)
             body.source.wantRead = true
+        } catch .lookaheadRefused {
+            // What waits ends in framing: copy one read's worth and look again.
+            var reads = 0
+            return body.pumpCopy {
+                defer { reads += 1 }
+                return reads > 0
+            }
         } catch {
             worker.stats.fallbacksUnsupported += 1
             worker.logger.debug("kernel path unavailable, copying", metadata: ["reason": "\(error)"])
@@ -554,7 +572,25 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
         return true
     }
 
+    /// How long a chunked window must be to cover `waiting` (bytes queued on the source) and end
+    /// where a chunk's data ends; nil when `waiting` ends in framing, holds the body's end or an
+    /// error, or the window would be short. Parsed by a copy of the body's scanner: the real one
+    /// moves on only when the window is over.
+    static func chunkedWindowLength(_ scanner: ChunkedScanner, waiting: UnsafeRawBufferPointer, minimum: UInt64) -> UInt64? {
+        var ahead = scanner
+        guard case let .needMore(dataRemainingInChunk: rest) = ahead.scan(waiting), rest > 0 else { return nil }
+        let length = UInt64(waiting.count) + rest
+        return length >= minimum ? length : nil
+    }
+
+    /// Adds a body's bytes to the counters, once, whether or not it completed.
     private func account(_ body: BodyTransfer) {
+        guard !body.accounted else { return }
+        body.accounted = true
+        if let flow = body.flow {
+            body.record(Int(flow.redirected), .kernel)
+            body.record(Int(flow.forwarded), .copy)
+        }
         worker.stats.bodyBytesKernel += body.bytesByPath[.kernel] ?? 0
         worker.stats.bodyBytesSplice += body.bytesByPath[.splice] ?? 0
         worker.stats.bodyBytesCopy += body.bytesByPath[.copy] ?? 0
@@ -620,6 +656,7 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
     /// looks complete but is not.
     func abort(_ reason: String) {
         worker.logger.info("connection aborted", metadata: ["client": "\(peer)", "reason": "\(reason)"])
+        for body in [exchange?.requestBody, exchange?.responseBody].compactMap({ $0 }) { account(body) }
         if let upstream = exchange?.upstream { worker.closeChannel(upstream) }
         exchange = nil
         close()
@@ -677,3 +714,4 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
         }
     }
 }
+

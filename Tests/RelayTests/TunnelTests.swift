@@ -1,0 +1,189 @@
+import Foundation
+import Glibc
+import ODBTestSupport
+import Testing
+
+extension RelayTests {
+    /// WebSocket and CONNECT tunnels: two-way byte streams that, on kernel routes, the verdict
+    /// moves both ways until a side closes; half-closes travel through.
+    @Suite struct Tunnels {
+        static let webSocketEcho = """
+            import os
+            from websockets.sync.server import serve
+            def echo(ws):
+                for message in ws:
+                    ws.send(message)
+            with serve(echo, "127.0.0.1", int(os.environ["PORT"]), max_size=None, compression=None) as server:
+                server.serve_forever()
+            """
+
+        /// A TCP echo server: every byte back, and a close once the client's side has ended.
+        static let tcpEcho = """
+            import os, socket, threading
+            def serve(conn):
+                while True:
+                    data = conn.recv(1 << 20)
+                    if not data: break
+                    conn.sendall(data)
+                conn.close()
+            listener = socket.socket(); listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind(("127.0.0.1", int(os.environ["PORT"]))); listener.listen(64)
+            while True:
+                conn, _ = listener.accept()
+                threading.Thread(target=serve, args=(conn,), daemon=True).start()
+            """
+
+        /// A forward proxy for the relay's upstream pool: answers CONNECT with 200 and splices
+        /// bytes to the named host:port, passing each side's end on as a half-close.
+        static let connectProxy = """
+            import threading
+            def pipe(source, target):
+                while True:
+                    data = source.recv(1 << 20)
+                    if not data: break
+                    target.sendall(data)
+                target.shutdown(socket.SHUT_WR)
+            def answer(conn, head, data):
+                method, authority = head.split(b" ")[:2]
+                if method != b"CONNECT":
+                    conn.sendall(b"HTTP/1.1 405 Method Not Allowed\\r\\nContent-Length: 0\\r\\n\\r\\n")
+                    return data
+                host, port = authority.decode().rsplit(":", 1)
+                far = socket.create_connection((host, int(port)))
+                conn.sendall(b"HTTP/1.1 200 Connection Established\\r\\n\\r\\n")
+                if data: far.sendall(data)
+                back = threading.Thread(target=pipe, args=(far, conn)); back.start()
+                pipe(conn, far)
+                back.join()
+                conn.close(); far.close()
+                return None
+            """
+
+        /// Waits until the relay has published its counters with no flow left, and returns them.
+        static func settledEntry(_ relay: RelayProcess) throws -> [String: Any] {
+            var entry = try relay.statusEntry() ?? [:]
+            for _ in 0..<30 where (entry["active_flows"] as? Int ?? 1) != 0 || (entry["active_connections"] as? Int ?? 1) != 0 {
+                usleep(100_000)
+                entry = try relay.statusEntry() ?? [:]
+            }
+            return entry
+        }
+
+        @Test(arguments: ["kernel", "copy"])
+        func webSocketEchoCarriesLargeFramesBothWaysAtOnce(mode: String) throws {
+            let origin = try ScriptedOrigin(script: Self.webSocketEcho)
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: mode)
+            let client = """
+                import os, sys, threading
+                from websockets.sync.client import connect
+                messages = [os.urandom(n) for n in (4 << 20, 1, 1 << 20, (3 << 20) + 7, 65536, 2 << 20, 8 << 20)]
+                with connect("ws://127.0.0.1:\(relay.port)/echo", max_size=None, compression=None) as ws:
+                    sender = threading.Thread(target=lambda: [ws.send(m) for m in messages])
+                    sender.start()
+                    for m in messages:
+                        got = ws.recv()
+                        if got != m:
+                            print("message of", len(m), "bytes came back as", len(got), "different bytes"); sys.exit(1)
+                    sender.join()
+                print(sum(map(len, messages)))
+                """
+            let result = try CommandRunner.run("/usr/bin/env", ["python3", "-c", client])
+            #expect(result.status == 0, "\(mode): \(result.stdout) \(result.stderr)")
+            let total = Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+            #expect(total > 18_000_000)
+            if mode == "kernel" {
+                let entry = try Self.settledEntry(relay)
+                let bytes = entry["body_bytes"] as? [String: Int] ?? [:]
+                // Both directions: what went up came back down.
+                #expect((bytes["kernel"] ?? 0) > total, "the tunnel moved its frames in the kernel: \(bytes)")
+                #expect((entry["active_flows"] as? Int ?? 1) == 0, "both sockets left the maps: \(entry)")
+            }
+        }
+
+        @Test(arguments: ["kernel", "copy"])
+        func connectReachesATCPEchoServerAndEndsCleanly(mode: String) throws {
+            let echo = try ScriptedOrigin(script: Self.tcpEcho)
+            let proxy = try ScriptedOrigin(handler: Self.connectProxy)
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(proxy.port)"], mode: mode,
+                                         extraRoute: "        allow_connect: true")
+            let client = """
+                import os, socket, sys, threading
+                conn = socket.create_connection(("127.0.0.1", \(relay.port)))
+                conn.sendall(b"CONNECT 127.0.0.1:\(echo.port) HTTP/1.1\\r\\nHost: 127.0.0.1:\(echo.port)\\r\\n\\r\\n")
+                head = b""
+                while b"\\r\\n\\r\\n" not in head:
+                    head += conn.recv(1)
+                if not head.startswith(b"HTTP/1.1 200"):
+                    print("CONNECT answered", head); sys.exit(1)
+                payload = os.urandom(6 << 20)
+                def send():
+                    conn.sendall(payload)
+                    conn.shutdown(socket.SHUT_WR)
+                sender = threading.Thread(target=send); sender.start()
+                echoed = b""
+                while True:
+                    data = conn.recv(1 << 20)
+                    if not data: break
+                    echoed += data
+                sender.join()
+                print("exact" if echoed == payload else "differs: %d of %d bytes" % (len(echoed), len(payload)))
+                """
+            let result = try CommandRunner.run("/usr/bin/env", ["python3", "-c", client])
+            #expect(result.status == 0 && result.stdout.contains("exact"),
+                    "\(mode): the echo came back whole and the end of the stream reached the client: \(result.stdout) \(result.stderr)")
+            if mode == "kernel" {
+                let entry = try Self.settledEntry(relay)
+                let bytes = entry["body_bytes"] as? [String: Int] ?? [:]
+                #expect((bytes["kernel"] ?? 0) > 6 << 20, "the CONNECT tunnel ran in the kernel: \(bytes)")
+                #expect((entry["active_flows"] as? Int ?? 1) == 0, "both sockets left the maps: \(entry)")
+            }
+        }
+
+        /// The upstream ends its side first: the client sees the end while its own direction still
+        /// carries bytes to the upstream, which counts them.
+        @Test(arguments: ["kernel", "copy"])
+        func upstreamHalfCloseReachesTheClientAndItsDirectionStaysOpen(mode: String) throws {
+            let report = NSTemporaryDirectory() + "odb-halfclose-\(getpid())-\(mode)"
+            defer { try? FileManager.default.removeItem(atPath: report) }
+            let origin = try ScriptedOrigin(handler: """
+                import time
+                def answer(conn, head, data):
+                    conn.sendall(b"HTTP/1.1 101 Switching Protocols\\r\\nUpgrade: count\\r\\nConnection: Upgrade\\r\\n\\r\\n")
+                    time.sleep(0.3)
+                    conn.sendall(b"hello")
+                    conn.shutdown(socket.SHUT_WR)
+                    received = len(data)
+                    while True:
+                        chunk = conn.recv(1 << 20)
+                        if not chunk: break
+                        received += len(chunk)
+                    open("\(report)", "w").write(str(received))
+                    conn.close()
+                    return None
+                """)
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: mode)
+            let client = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
+            defer { client.close() }
+            try client.send("GET /count HTTP/1.1\r\nHost: test\r\nUpgrade: count\r\nConnection: Upgrade\r\n\r\n")
+            let switched = try client.readResponse()
+            #expect(switched.status == 101)
+            var greeting = [UInt8]()
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let received = recv(client.fd, &buffer, buffer.count, 0)
+                guard received > 0 else { break }
+                greeting.append(contentsOf: buffer[..<received])
+            }
+            #expect(String(decoding: greeting, as: UTF8.self) == "hello", "\(mode): the upstream's end arrived after its bytes")
+            let payload = [UInt8](repeating: 0x5a, count: 3 << 20)
+            try client.send(payload)
+            shutdown(client.fd, Int32(SHUT_WR))
+            var reported: String?
+            for _ in 0..<100 where reported == nil {
+                usleep(100_000)
+                reported = try? String(contentsOfFile: report, encoding: .utf8)
+            }
+            #expect(reported == String(payload.count), "\(mode): the client's direction stayed open after the upstream's end")
+        }
+    }
+}
