@@ -510,8 +510,9 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
     /// space holds none of its bytes and the target holds no user-space bytes.
     ///
     /// Bytes user space already read stay out of the window: the verdict trims the part of a
-    /// partly read skb that lies before the socket's copied_seq. Chunk-size lines and chunks
-    /// below the route's threshold are copied, so the relay parses every framing byte itself.
+    /// partly read skb that lies before the socket's copied_seq. A chunked body takes a window
+    /// at a chunk of at least the route's threshold; the verdict walks plain chunk-size lines
+    /// from there, and what it hands back (and smaller chunks) the relay copies and parses.
     private func startKernelFlow(_ body: BodyTransfer) -> Bool {
         guard let kernel = worker.kernel, let route = exchange?.route else {
             body.path = .copy
