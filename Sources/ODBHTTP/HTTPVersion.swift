@@ -5,6 +5,8 @@ public struct HTTPVersion: Sendable, Hashable, CustomStringConvertible {
 
     public static let http1_0 = HTTPVersion(major: 1, minor: 0)
     public static let http1_1 = HTTPVersion(major: 1, minor: 1)
+    /// Only as the name of a protocol the relay carries unparsed (`HTTP2Preface`).
+    public static let http2_0 = HTTPVersion(major: 2, minor: 0)
 
     private init(major: UInt8, minor: UInt8) {
         self.major = major

@@ -139,6 +139,45 @@ extension RelayTests {
             }
         }
 
+        /// A connection opening with HTTP/2's prior-knowledge preface is not HTTP/1 the relay can
+        /// parse: it is carried whole to the upstream as a byte stream, and counted.
+        @Test(arguments: ["kernel", "copy"])
+        func unparsedProtocolIsCarriedAsAByteStream(mode: String) throws {
+            let origin = try ScriptedOrigin(handler: """
+                def answer(conn, head, data):
+                    received = head + b"\\r\\n\\r\\n" + data
+                    while True:
+                        chunk = conn.recv(65536)
+                        if not chunk: break
+                        received += chunk
+                    conn.sendall(b"got:" + received)
+                    conn.close()
+                    return None
+                """)
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: mode)
+            let client = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
+            defer { client.close() }
+            let preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
+            let frames: [UInt8] = [0, 0, 0, 4, 0, 0, 0, 0, 0] + Array(repeating: 0x42, count: 100_000)
+            try client.send(Array(preface[..<10]))
+            usleep(100_000)
+            try client.send(Array(preface[10...]) + frames)
+            shutdown(client.fd, Int32(SHUT_WR))
+            var answer = [UInt8]()
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let received = recv(client.fd, &buffer, buffer.count, 0)
+                guard received > 0 else { break }
+                answer.append(contentsOf: buffer[..<received])
+            }
+            #expect(answer == Array("got:".utf8) + preface + frames, "\(mode): every byte reached the upstream unchanged (\(answer.count) back)")
+            if mode == "kernel" {
+                let entry = try Self.settledEntry(relay)
+                let fallbacks = entry["fallbacks"] as? [String: Int] ?? [:]
+                #expect(fallbacks["unparsed"] == 1, "the fallback was counted: \(entry)")
+            }
+        }
+
         /// The upstream ends its side first: the client sees the end while its own direction still
         /// carries bytes to the upstream, which counts them.
         @Test(arguments: ["kernel", "copy"])

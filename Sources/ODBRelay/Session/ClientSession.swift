@@ -21,6 +21,8 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
     private var headStartedAt: Double?
     private var driving = false
     private var driveAgain = false
+    /// Exchanges begun on this connection; a protocol preface is only looked for before the first.
+    private var exchangesStarted = 0
     static let headReadSize = 4096
 
     init(worker: Worker, listener: ListenerConfig, fd: Int32, peer: SocketAddress) {
@@ -152,7 +154,12 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
             return false
         }
         let limits = HeadLimits(maxHeadBytes: worker.limits.maxHeadBytes, maxHeaderCount: worker.limits.maxHeaders)
-        let parsed = client.inbound.withUnsafeBytes { RequestHead.parse($0, limits: limits) }
+        let preface = exchangesStarted == 0 ? client.inbound.withUnsafeBytes { HTTP2Preface.match($0) } : .none
+        if preface == .complete {
+            startOpaqueTunnel()
+            return true
+        }
+        let parsed = preface == .partial ? .needMore : client.inbound.withUnsafeBytes { RequestHead.parse($0, limits: limits) }
         switch parsed {
         case .needMore:
             if !client.inbound.isEmpty && headStartedAt == nil { headStartedAt = worker.loop.now }
@@ -184,6 +191,7 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
     }
 
     private func startExchange(_ head: RequestHead) {
+        exchangesStarted += 1
         worker.stats.requests += 1
         let framing: BodyFraming
         switch requestFraming(head) {
@@ -231,6 +239,31 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
                 source: client, target: current.upstream!, framing: bodyFraming,
                 path: choosePath(mode: route.mode, route: route, framing: bodyFraming, length: framing.contentLength))
         }
+    }
+
+    /// A connection that opens with a protocol the relay does not parse (HTTP/2 with prior
+    /// knowledge) becomes a dedicated byte stream to the listener's catch-all route, copied in
+    /// user space both ways and never pooled.
+    private func startOpaqueTunnel() {
+        exchangesStarted += 1
+        guard let route = listener.route(host: nil, path: "/"), let pool = worker.pools[route.upstream] else {
+            worker.stats.rejectedRequests += 1
+            respondError(400, reason: "no catch-all route for a connection the relay cannot parse")
+            return
+        }
+        worker.stats.fallbacksUnparsed += 1
+        let current = Exchange(
+            request: HTTP2Preface.head, route: route, pool: pool, upstreamHead: [], requestHasBody: true,
+            requestKeepsUpstream: false, clientKeepAlive: false, now: worker.loop.now)
+        exchange = current
+        client.wantRead = false
+        guard connectUpstream(current) else { return }
+        current.isTunnel = true
+        current.responseStarted = true
+        current.upstreamReusable = false
+        closingAfterFlush = true
+        current.responseBody = BodyTransfer(source: current.upstream!, target: client, framing: .untilClose, path: .copy)
+        current.requestBody = BodyTransfer(source: client, target: current.upstream!, framing: .untilClose, path: .copy)
     }
 
     /// Leases a connection for the exchange, trying the pool's servers in turn.
