@@ -178,6 +178,55 @@ extension RelayTests {
             }
         }
 
+        /// A tunnel whose client reads slowly while the upstream pushes as fast as it can: the
+        /// window's budget bounds what the kernel queues, as for a Content-Length body.
+        @Test func slowTunnelReaderKeepsKernelMemoryWithinTheBudget() throws {
+            let size = 160 << 20
+            let origin = try ScriptedOrigin(handler: """
+                PATTERN = bytes(i % 251 for i in range(251)) * 4200
+                def answer(conn, head, data):
+                    conn.sendall(b"HTTP/1.1 101 Switching Protocols\\r\\nUpgrade: push\\r\\nConnection: Upgrade\\r\\n\\r\\n")
+                    sent = 0
+                    while sent < \(size):
+                        piece = PATTERN[sent % 251:][:min(1 << 20, \(size) - sent)]
+                        conn.sendall(piece)
+                        sent += len(piece)
+                    conn.close()
+                    return None
+                """)
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel", extraRoute: "        flow_budget: 8MiB")
+            let client = try TestHTTPClient(port: relay.port, receiveTimeout: 20)
+            defer { client.close() }
+            try client.send("GET /push HTTP/1.1\r\nHost: test\r\nUpgrade: push\r\nConnection: Upgrade\r\n\r\n")
+            let switched = try client.readResponse()
+            #expect(switched.status == 101)
+            let baseline = SystemMemory.available()
+            let baselineTCP = SystemMemory.tcpMemory()
+            var worstDrop = 0
+            var worstTCP = 0
+            var received = switched.body.count
+            var intact = switched.body.enumerated().allSatisfy { Int($0.element) == $0.offset % 251 }
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            let slowUntil = Date().addingTimeInterval(10)
+            while received < size {
+                let count = recv(client.fd, &buffer, Date() < slowUntil ? 65536 : buffer.count, 0)
+                guard count > 0 else { break }
+                for index in 0..<count where Int(buffer[index]) != (received + index) % 251 {
+                    intact = false
+                    break
+                }
+                received += count
+                if Date() < slowUntil {
+                    worstDrop = max(worstDrop, baseline - SystemMemory.available())
+                    worstTCP = max(worstTCP, SystemMemory.tcpMemory() - baselineTCP)
+                    usleep(62_500)
+                }
+            }
+            #expect(received == size && intact, "the pushed stream arrived whole and in order: \(received) bytes")
+            #expect(worstDrop < 64 << 20, "MemAvailable fell by \(worstDrop >> 20) MiB while the client read slowly")
+            #expect(worstTCP < 48 << 20, "TCP socket memory grew by \(worstTCP >> 20) MiB")
+        }
+
         /// The upstream ends its side first: the client sees the end while its own direction still
         /// carries bytes to the upstream, which counts them.
         @Test(arguments: ["kernel", "copy"])
