@@ -18,6 +18,10 @@ public struct BenchOptions: Sendable {
     public var odbRedirect: String
     /// Body bytes the checking pass reads per configuration (at least 4 requests, at most 200).
     public var verifyBytes: Int
+    /// Each tier in its own network namespace joined by veth links (`NetworkNamespaces`).
+    public var separateNamespaces = false
+    /// tbf rate on every link between namespaces (tc syntax, e.g. `10gbit`); nil for none.
+    public var linkRate: String?
 
     public init(modes: [BenchMode], points: [SweepPoint], repetitions: Int, duration: Double,
                 outputDirectory: String, origin: OriginKind, workers: Int, loadThreads: Int,

@@ -26,6 +26,10 @@ public struct BenchRunner {
             odbRedirect: options.odbRedirect, workers: options.workers, pinRoot: pinRoot,
             scratchDirectory: scratch, externalProxy: options.externalProxy)
         try writeJSON(MachineInfo.describe(odbRedirect: options.odbRedirect), to: output + "/machine.json")
+        if options.separateNamespaces {
+            settings.namespaces = try NetworkNamespaces(maxChain: options.points.map(\.chain).max() ?? 1, linkRate: options.linkRate)
+        }
+        defer { settings.namespaces?.remove() }
 
         let (origin, originProcess) = try OriginLauncher.start(
             options.origin, sizes: allSizes, workers: options.workers, settings: settings)

@@ -1,3 +1,6 @@
+import Foundation
+import Glibc
+
 /// What every intermediate of a chain is started with.
 public struct ChainSettings: Sendable {
     /// The `odb-redirect` binary relays are started from.
@@ -12,6 +15,8 @@ public struct ChainSettings: Sendable {
     public var faultThreshold: Int
     /// The intermediate the caller runs, for `external`.
     public var externalProxy: HostPort?
+    /// Each tier in its own network namespace; nil runs everything on loopback.
+    public var namespaces: NetworkNamespaces?
 
     public init(odbRedirect: String, workers: Int, pinRoot: String, scratchDirectory: String,
                 faultThreshold: Int = 0, externalProxy: HostPort? = nil) {
@@ -21,6 +26,33 @@ public struct ChainSettings: Sendable {
         self.scratchDirectory = scratchDirectory
         self.faultThreshold = faultThreshold
         self.externalProxy = externalProxy
+    }
+}
+
+extension ChainSettings {
+    /// Where servers listen: loopback, or every address of their namespace.
+    var listenHost: String { namespaces == nil ? "127.0.0.1" : "0.0.0.0" }
+
+    /// The address `from` connects to for a server of `to`.
+    func address(of to: Tier, from: Tier) -> String {
+        namespaces?.address(of: to, from: from) ?? "127.0.0.1"
+    }
+
+    /// Starts a program in the tier's place.
+    func launch(_ tier: Tier, name: String, executable: String, arguments: [String], logPath: String) throws(BenchError) -> ManagedProcess {
+        let (program, wrapped) = namespaces?.command(tier, executable, arguments) ?? (executable, arguments)
+        return try ManagedProcess(name: name, executable: program, arguments: wrapped, logPath: logPath)
+    }
+
+    /// Waits until the tier's server accepts on `port`, from wherever it can be seen.
+    func waitUntilListening(_ process: ManagedProcess, tier: Tier, port: Int) throws(BenchError) {
+        guard let namespaces else { return try process.waitUntilListening(port: port) }
+        let deadline = Date().addingTimeInterval(10)
+        while !namespaces.isListening(tier, port: port) {
+            guard process.isRunning else { throw .processFailed(name: process.name, detail: process.logTail) }
+            guard Date() < deadline else { throw .notListening(name: process.name, port: port, log: process.logTail) }
+            usleep(50_000)
+        }
     }
 }
 

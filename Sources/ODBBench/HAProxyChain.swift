@@ -1,4 +1,5 @@
-/// A chain of HAProxy hops, all in one HAProxy process.
+/// A chain of HAProxy hops, one HAProxy process per hop (each with the threads every
+/// intermediate gets, and each in its own namespace when tiers are separated).
 ///
 /// `option splice-auto` lets HAProxy splice bodies between sockets through a pipe when it
 /// judges it useful, and `splice-response` forces it for responses, the bench's direction:
@@ -7,39 +8,37 @@ enum HAProxyChain {
     static let executable = "/usr/sbin/haproxy"
 
     static func start(ports: [Int], origin: HostPort, settings: ChainSettings) throws(BenchError) -> IntermediateChain {
-        let directory = settings.scratchDirectory + "/haproxy-\(ports[0])"
-        try makeDirectory(directory)
-        let hops = ports.indices.map { index in
-            let upstream = index + 1 < ports.count ? HostPort(host: "127.0.0.1", port: ports[index + 1]) : origin
-            return """
-                frontend hop\(index)
-                    bind 127.0.0.1:\(ports[index])
-                    default_backend next\(index)
-                backend next\(index)
-                    server s0 \(upstream)
-                """
-        }.joined(separator: "\n")
-        let config = """
-            global
-                nbthread \(settings.workers)
-                maxconn 4096
-            defaults
-                mode http
-                timeout connect 5s
-                timeout client 60s
-                timeout server 60s
-                option http-keep-alive
-                option splice-auto
-                option splice-response
-                http-reuse always
-            \(hops)
+        var processes = [ManagedProcess]()
+        for index in ports.indices.reversed() {
+            let directory = settings.scratchDirectory + "/haproxy-\(ports[index])"
+            try makeDirectory(directory)
+            let config = """
+                global
+                    nbthread \(settings.workers)
+                    maxconn 4096
+                defaults
+                    mode http
+                    timeout connect 5s
+                    timeout client 60s
+                    timeout server 60s
+                    option http-keep-alive
+                    option splice-auto
+                    option splice-response
+                    http-reuse always
+                frontend hop
+                    bind \(settings.listenHost):\(ports[index])
+                    default_backend next
+                backend next
+                    server s0 \(IntermediateChain.upstream(of: index, ports: ports, origin: origin, settings: settings))
 
-            """
-        try writeText(config, to: directory + "/haproxy.cfg")
-        let process = try ManagedProcess(
-            name: "haproxy chain", executable: executable,
-            arguments: ["-f", directory + "/haproxy.cfg", "-db"], logPath: directory + "/haproxy.log")
-        for port in ports { try process.waitUntilListening(port: port) }
-        return IntermediateChain(entry: HostPort(host: "127.0.0.1", port: ports[0]), processes: [process])
+                """
+            try writeText(config, to: directory + "/haproxy.cfg")
+            let process = try settings.launch(
+                .intermediate(index + 1), name: "haproxy \(index + 1)", executable: executable,
+                arguments: ["-f", directory + "/haproxy.cfg", "-db"], logPath: directory + "/haproxy.log")
+            processes.append(process)
+            try settings.waitUntilListening(process, tier: .intermediate(index + 1), port: ports[index])
+        }
+        return IntermediateChain(entry: IntermediateChain.entry(ports: ports, settings: settings), processes: processes)
     }
 }

@@ -21,7 +21,7 @@ public final class IntermediateChain: @unchecked Sendable {
         for _ in 0..<(mode.hasChain ? length : 0) { ports.append(try freeLoopbackPort()) }
         switch mode {
         case .direct:
-            return IntermediateChain(entry: origin, processes: [])
+            return IntermediateChain(entry: HostPort(host: settings.address(of: .origin, from: .client), port: origin.port), processes: [])
         case .external:
             guard let proxy = settings.externalProxy else {
                 throw .invalidArgument("mode external needs --external-proxy HOST:PORT")
@@ -36,26 +36,40 @@ public final class IntermediateChain: @unchecked Sendable {
         }
     }
 
-    /// Relay `i` listens on `ports[i]` and forwards to `ports[i+1]`, the last one to the origin.
+    /// Hop `i` (0-based) listens on `ports[i]` and forwards to hop `i+1`, the last one to the origin.
+    static func upstream(of index: Int, ports: [Int], origin: HostPort, settings: ChainSettings) -> HostPort {
+        let tier = Tier.intermediate(index + 1)
+        if index + 1 < ports.count {
+            return HostPort(host: settings.address(of: .intermediate(index + 2), from: tier), port: ports[index + 1])
+        }
+        guard settings.namespaces != nil else { return origin }
+        return HostPort(host: settings.address(of: .origin, from: tier), port: origin.port)
+    }
+
+    /// Where the load generator connects: the first hop.
+    static func entry(ports: [Int], settings: ChainSettings) -> HostPort {
+        HostPort(host: settings.address(of: .intermediate(1), from: .client), port: ports[0])
+    }
+
     private static func startRelays(mode: BenchMode, ports: [Int], origin: HostPort,
                                     settings: ChainSettings) throws(BenchError) -> IntermediateChain {
         var processes = [ManagedProcess]()
         for index in ports.indices.reversed() {
-            let upstream = index + 1 < ports.count ? HostPort(host: "127.0.0.1", port: ports[index + 1]) : origin
             let config = RelayConfigText.yaml(
-                listen: HostPort(host: "127.0.0.1", port: ports[index]), upstream: upstream,
+                listen: HostPort(host: settings.listenHost, port: ports[index]),
+                upstream: upstream(of: index, ports: ports, origin: origin, settings: settings),
                 mode: mode.relayMode ?? "kernel", workers: settings.workers, pinRoot: settings.pinRoot,
                 kernelMinBody: mode == .kernelFaults ? settings.faultThreshold : nil)
             let path = settings.scratchDirectory + "/relay-\(ports[index]).yaml"
             try writeText(config, to: path)
-            let relay = try ManagedProcess(
-                name: "relay \(index + 1) (\(mode.rawValue))", executable: settings.odbRedirect,
+            let relay = try settings.launch(
+                .intermediate(index + 1), name: "relay \(index + 1) (\(mode.rawValue))", executable: settings.odbRedirect,
                 arguments: ["relay", "--config", path, "--pin", settings.pinRoot],
                 logPath: settings.scratchDirectory + "/relay-\(ports[index]).log")
             processes.append(relay)
-            try relay.waitUntilListening(port: ports[index])
+            try settings.waitUntilListening(relay, tier: .intermediate(index + 1), port: ports[index])
         }
-        return IntermediateChain(entry: HostPort(host: "127.0.0.1", port: ports[0]), processes: processes)
+        return IntermediateChain(entry: entry(ports: ports, settings: settings), processes: processes)
     }
 
     /// The pids whose CPU and memory count as "the intermediates", workers included.

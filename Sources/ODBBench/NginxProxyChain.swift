@@ -1,20 +1,21 @@
 import Foundation
 
-/// A chain of nginx `proxy_pass` hops, all in one nginx instance.
+/// A chain of nginx `proxy_pass` hops, one nginx instance per hop (each with the workers every
+/// intermediate gets, and each in its own namespace when tiers are separated).
 ///
 /// Buffering stays on (nginx's default) but never spills to disk, with 64 KiB buffers: how one
 /// tunes nginx for large responses. Upstream connections are kept alive, as the relay does.
 enum NginxProxyChain {
     static func start(ports: [Int], origin: HostPort, settings: ChainSettings) throws(BenchError) -> IntermediateChain {
-        let directory = settings.scratchDirectory + "/nginx-proxy-\(ports[0])"
-        let servers = ports.indices.map { index in
-            let upstream = index + 1 < ports.count ? HostPort(host: "127.0.0.1", port: ports[index + 1]) : origin
-            return """
-                upstream hop\(index) { server \(upstream); keepalive 256; }
+        var processes = [ManagedProcess]()
+        for index in ports.indices.reversed() {
+            let upstream = IntermediateChain.upstream(of: index, ports: ports, origin: origin, settings: settings)
+            let server = """
+                upstream next { server \(upstream); keepalive 256; }
                 server {
-                    listen 127.0.0.1:\(ports[index]) reuseport;
+                    listen \(settings.listenHost):\(ports[index]) reuseport;
                     location / {
-                        proxy_pass http://hop\(index);
+                        proxy_pass http://next;
                         proxy_http_version 1.1;
                         proxy_set_header Connection "";
                         proxy_buffering on;
@@ -25,11 +26,13 @@ enum NginxProxyChain {
                     }
                 }
                 """
-        }.joined(separator: "\n")
-        let process = try NginxInstance.start(
-            name: "nginx proxy chain", directory: directory, workers: settings.workers, http: servers)
-        for port in ports { try process.waitUntilListening(port: port) }
-        return IntermediateChain(entry: HostPort(host: "127.0.0.1", port: ports[0]), processes: [process])
+            let process = try NginxInstance.start(
+                name: "nginx proxy \(index + 1)", directory: settings.scratchDirectory + "/nginx-proxy-\(ports[index])",
+                workers: settings.workers, http: server, tier: .intermediate(index + 1), settings: settings)
+            processes.append(process)
+            try settings.waitUntilListening(process, tier: .intermediate(index + 1), port: ports[index])
+        }
+        return IntermediateChain(entry: IntermediateChain.entry(ports: ports, settings: settings), processes: processes)
     }
 }
 
@@ -38,7 +41,8 @@ enum NginxInstance {
     static let executable = "/usr/sbin/nginx"
 
     /// Starts nginx with `http` as the body of its `http {}` block.
-    static func start(name: String, directory: String, workers: Int, http: String) throws(BenchError) -> ManagedProcess {
+    static func start(name: String, directory: String, workers: Int, http: String, tier: Tier,
+                      settings: ChainSettings) throws(BenchError) -> ManagedProcess {
         try makeDirectory(directory)
         let config = """
             worker_processes \(workers);
@@ -59,8 +63,8 @@ enum NginxInstance {
             }
             """
         try writeText(config, to: directory + "/nginx.conf")
-        return try ManagedProcess(
-            name: name, executable: executable,
+        return try settings.launch(
+            tier, name: name, executable: executable,
             arguments: ["-c", directory + "/nginx.conf", "-p", directory, "-e", directory + "/error.log"],
             logPath: directory + "/stderr.log")
     }

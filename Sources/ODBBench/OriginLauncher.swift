@@ -11,11 +11,11 @@ enum OriginLauncher {
             return (address, nil)
         case .builtin:
             let port = try freeLoopbackPort()
-            let process = try ManagedProcess(
-                name: "origin", executable: settings.odbRedirect,
-                arguments: ["origin", "--listen", "127.0.0.1:\(port)", "--workers", String(workers)],
+            let process = try settings.launch(
+                .origin, name: "origin", executable: settings.odbRedirect,
+                arguments: ["origin", "--listen", "\(settings.listenHost):\(port)", "--workers", String(workers)],
                 logPath: settings.scratchDirectory + "/origin.log")
-            try process.waitUntilListening(port: port)
+            try settings.waitUntilListening(process, tier: .origin, port: port)
             return (HostPort(host: "127.0.0.1", port: port), process)
         case .nginx:
             let port = try freeLoopbackPort()
@@ -27,12 +27,13 @@ enum OriginLauncher {
                 tcp_nopush on;
                 default_type application/octet-stream;
                 server {
-                    listen 127.0.0.1:\(port) reuseport;
+                    listen \(settings.listenHost):\(port) reuseport;
                     root \(directory);
                 }
                 """
-            let process = try NginxInstance.start(name: "nginx origin", directory: directory, workers: workers, http: server)
-            try process.waitUntilListening(port: port)
+            let process = try NginxInstance.start(
+                name: "nginx origin", directory: directory, workers: workers, http: server, tier: .origin, settings: settings)
+            try settings.waitUntilListening(process, tier: .origin, port: port)
             return (HostPort(host: "127.0.0.1", port: port), process)
         }
     }

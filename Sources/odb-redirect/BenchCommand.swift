@@ -62,6 +62,12 @@ extension OdbRedirect {
         @Option(help: "Address of an intermediate you run (mode external); it must forward to --origin.")
         var externalProxy: String?
 
+        @Flag(help: "Run the origin and every intermediate in its own network namespace, joined by veth links, as separate hosts.")
+        var netns = false
+
+        @Option(help: "With --netns: limit every link with tbf to this rate (tc syntax, e.g. 10gbit).")
+        var linkRate: String?
+
         func validate() throws {
             if quick && full { throw ValidationError("--quick and --full exclude each other") }
             _ = try resolvedModes()
@@ -75,6 +81,7 @@ extension OdbRedirect {
             if let duration, duration < 1 { throw ValidationError("--duration must be at least 1 second") }
             if let repetitions, repetitions < 1 { throw ValidationError("--repetitions must be at least 1") }
             if let rate, rate <= 0 { throw ValidationError("--rate must be positive") }
+            if linkRate != nil && !netns { throw ValidationError("--link-rate limits the links --netns creates; add --netns") }
             if !(0...100).contains(faultPercent) { throw ValidationError("--fault-percent must be 0…100") }
             if workers < 1 || loadThreads < 1 { throw ValidationError("--workers and --load-threads must be positive") }
             _ = try OriginKind(parsing: origin)
@@ -118,12 +125,15 @@ extension OdbRedirect {
                 points += points.filter { $0.load == .saturation }.map { SweepPoint(size: $0.size, concurrency: $0.concurrency, chain: $0.chain, load: .rate(rate)) }
             }
             let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "-")
-            return BenchOptions(
+            var options = BenchOptions(
                 modes: try resolvedModes(), points: points, repetitions: repetitions ?? preset.repetitions,
                 duration: duration ?? preset.duration, outputDirectory: output ?? "bench-results/\(stamp)",
                 origin: try OriginKind(parsing: origin), workers: workers, loadThreads: loadThreads,
                 faultPercent: faultPercent, externalProxy: try externalProxy.map(HostPort.init(parsing:)),
                 odbRedirect: Self.executablePath)
+            options.separateNamespaces = netns
+            options.linkRate = linkRate
+            return options
         }
 
         private func resolvedModes() throws -> [BenchMode] {

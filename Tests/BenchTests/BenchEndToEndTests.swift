@@ -76,6 +76,29 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: directory + "/report.md"))
     }
 
+    /// Each tier in its own namespace over rate-limited veth links: every mode of a chain of two
+    /// still passes its body check, and the namespaces are gone afterwards.
+    @Test func separateNamespacesCarryAChainAndAreRemoved() throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try CommandRunner.odb(
+            "bench", "--netns", "--link-rate", "2gbit", "--modes", "direct,kernel,copy,nginx,haproxy",
+            "--sizes", "256KiB", "--concurrency", "2", "--chains", "2", "--duration", "1", "--repetitions", "1",
+            "--output", directory)
+        #expect(result.status == 0, "stderr: \(result.stderr.suffix(3000))")
+        let rows = try Self.rows(directory)
+        #expect(rows.count == 5)
+        for row in rows {
+            #expect(row["failed"] as? Bool == false, "\(row["mode"] ?? "?"): \(row["reason"] ?? "")")
+            // 2 Gbit/s is 250 MB/s: the links, not loopback, set the pace.
+            #expect((row["megabytes_per_second"] as? Double ?? 1e9) < 260, "\(row["mode"] ?? "?") crossed the limited links")
+        }
+        let kernel = rows.first { $0["mode"] as? String == "kernel" }
+        #expect((kernel?["kernel_share"] as? Double ?? 0) > 0.9, "relays in namespaces still redirect in the kernel")
+        let namespaces = try CommandRunner.run("/usr/sbin/ip", ["netns", "list"])
+        #expect(!namespaces.stdout.contains("odbb"), "namespaces removed: \(namespaces.stdout)")
+    }
+
     @Test func truncatingIntermediateFailsTheRun() throws {
         let directory = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -1,0 +1,116 @@
+import Foundation
+import Glibc
+
+/// One tier of the bench topology.
+public enum Tier: Equatable, Sendable {
+    /// The load generator (and the bench itself).
+    case client
+    /// The `n`-th intermediate from the client, starting at 1.
+    case intermediate(Int)
+    case origin
+}
+
+/// Each tier in its own network namespace, joined by veth links, optionally rate-limited with
+/// tbf: separate hosts on one machine, so traffic crosses a real link instead of loopback.
+///
+/// The client stays in the bench's own namespace. Links: client–1, k–(k+1) for every pair of
+/// intermediates, and the origin to the client and to every intermediate, so a chain of any
+/// length up to `maxChain` ends at the origin without re-wiring. Link L of the chain is subnet
+/// 10.213.L.0/24, link to the origin from tier k is 10.214.k.0/24; the side nearer the client
+/// is .1, the far side .2.
+public final class NetworkNamespaces: @unchecked Sendable {
+    public let maxChain: Int
+    /// A tc rate (e.g. `10gbit`) for a tbf on both ends of every link; nil for none.
+    public let linkRate: String?
+    private let prefix: String
+    private var created: [String] = []
+    private var links = 0
+
+    /// Creates the namespaces and links; a failure removes what was made.
+    public init(maxChain: Int, linkRate: String?) throws(BenchError) {
+        self.maxChain = maxChain
+        self.linkRate = linkRate
+        prefix = "odbb\(getpid() % 100_000)"
+        do {
+            for tier in (1...maxChain).map(Tier.intermediate) + [.origin] {
+                let name = namespace(tier)!
+                _ = try runToCompletion("/usr/sbin/ip", ["netns", "add", name])
+                created.append(name)
+                _ = try runToCompletion("/usr/sbin/ip", ["-n", name, "link", "set", "lo", "up"])
+            }
+            try link(.client, .intermediate(1), subnet: "10.213.0")
+            for index in stride(from: 1, to: maxChain, by: 1) {
+                try link(.intermediate(index), .intermediate(index + 1), subnet: "10.213.\(index)")
+            }
+            try link(.client, .origin, subnet: "10.214.0")
+            for index in 1...maxChain { try link(.intermediate(index), .origin, subnet: "10.214.\(index)") }
+        } catch {
+            remove()
+            throw error
+        }
+    }
+
+    deinit { remove() }
+
+    /// Deletes the namespaces; the veth ends inside them go too, and with them their peers.
+    public func remove() {
+        for name in created.reversed() { _ = try? runToCompletion("/usr/sbin/ip", ["netns", "del", name]) }
+        created.removeAll()
+    }
+
+    /// The namespace a tier runs in; nil for the client (the bench's own).
+    func namespace(_ tier: Tier) -> String? {
+        switch tier {
+        case .client: return nil
+        case let .intermediate(index): return "\(prefix)-i\(index)"
+        case .origin: return "\(prefix)-o"
+        }
+    }
+
+    /// The address `from` uses to reach `to`; the two must share a link.
+    func address(of to: Tier, from: Tier) -> String {
+        switch (from, to) {
+        case (.client, .intermediate(1)): return "10.213.0.2"
+        case let (.intermediate(index), .intermediate(next)) where next == index + 1: return "10.213.\(index).2"
+        case (.client, .origin): return "10.214.0.2"
+        case let (.intermediate(index), .origin): return "10.214.\(index).2"
+        default: preconditionFailure("no link from \(from) to \(to)")
+        }
+    }
+
+    /// `executable arguments` wrapped to run in the tier's namespace. nsenter enters only the
+    /// network namespace: `ip netns exec` would also remount /sys, hiding bpffs and cgroup2.
+    func command(_ tier: Tier, _ executable: String, _ arguments: [String]) -> (String, [String]) {
+        guard let name = namespace(tier) else { return (executable, arguments) }
+        return ("/usr/bin/nsenter", ["--net=/run/netns/\(name)", "--", executable] + arguments)
+    }
+
+    /// True when something listens on `port` in the tier's namespace.
+    func isListening(_ tier: Tier, port: Int) -> Bool {
+        let (executable, arguments) = command(tier, "/usr/bin/ss", ["-Hltn", "sport = :\(port)"])
+        let output = (try? runToCompletion(executable, arguments)) ?? ""
+        return !output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+    }
+
+    private func link(_ near: Tier, _ far: Tier, subnet: String) throws(BenchError) {
+        links += 1
+        let nearName = "\(prefix)a\(links)"
+        let farName = "\(prefix)b\(links)"
+        _ = try runToCompletion("/usr/sbin/ip", ["link", "add", nearName, "type", "veth", "peer", "name", farName])
+        for (tier, device, host) in [(near, nearName, 1), (far, farName, 2)] {
+            var ip = ["/usr/sbin/ip"]
+            if let name = namespace(tier) {
+                _ = try runToCompletion("/usr/sbin/ip", ["link", "set", device, "netns", name])
+                ip += ["-n", name]
+            }
+            _ = try runToCompletion(ip[0], Array(ip.dropFirst()) + ["addr", "add", "\(subnet).\(host)/24", "dev", device])
+            _ = try runToCompletion(ip[0], Array(ip.dropFirst()) + ["link", "set", device, "up"])
+            if let linkRate {
+                let (tc, arguments) = command(tier, "/usr/sbin/tc", [
+                    "qdisc", "add", "dev", device, "root", "tbf", "rate", linkRate, "burst", "1mb", "latency", "50ms",
+                ])
+                _ = try runToCompletion(tc, arguments)
+            }
+        }
+    }
+}
