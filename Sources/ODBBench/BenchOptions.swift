@@ -18,6 +18,8 @@ public struct BenchOptions: Sendable {
     public var odbRedirect: String
     /// Body bytes the checking pass reads per configuration (at least 4 requests, at most 200).
     public var verifyBytes: Int
+    /// What generates the load at saturation.
+    public var driver = LoadDriver.wrk
     /// Each tier in its own network namespace joined by veth links (`NetworkNamespaces`).
     public var separateNamespaces = false
     /// tbf rate on every link between namespaces (tc syntax, e.g. `10gbit`); nil for none.
@@ -43,5 +45,21 @@ public struct BenchOptions: Sendable {
     /// Requests of the checking pass for bodies of `size`.
     func verifyRequests(size: Int) -> Int {
         max(4, min(200, verifyBytes / max(size, 1)))
+    }
+}
+
+/// The load generator at saturation (fixed-rate runs always use the built-in one, which
+/// corrects for coordinated omission).
+public enum LoadDriver: Sendable, Equatable {
+    /// wrk from Debian's package.
+    case wrk
+    /// Locust (PyPI) headless, with a locustfile; nil for the bench's own, which checks bodies.
+    case locust(String?)
+
+    var name: String {
+        switch self {
+        case .wrk: return "wrk"
+        case .locust: return "locust"
+        }
     }
 }

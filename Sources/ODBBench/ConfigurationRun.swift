@@ -89,12 +89,19 @@ struct ConfigurationRun {
         let point = configuration.point
         switch point.load {
         case .saturation:
-            let wrk = WrkRunner(connections: point.concurrency, threads: options.loadThreads, seconds: options.duration)
             let mix = configuration.mode == .kernelFaults && options.faultPercent > 0
                 ? (size: max(point.size - 1, 0), percent: options.faultPercent) : nil
             if mix != nil { sample.plannedFallbackShare = Double(options.faultPercent) / 100 }
             do {
-                let report = try wrk.run(target: entry, size: point.size, mix: mix, scratchDirectory: settings.scratchDirectory)
+                let report: LoadReport
+                switch options.driver {
+                case .wrk:
+                    report = try WrkRunner(connections: point.concurrency, threads: options.loadThreads, seconds: options.duration)
+                        .run(target: entry, size: point.size, mix: mix, scratchDirectory: settings.scratchDirectory)
+                case let .locust(locustfile):
+                    report = try LocustRunner(locustfile: locustfile, users: point.concurrency, seconds: options.duration)
+                        .run(target: entry, size: point.size, mix: mix, scratchDirectory: settings.scratchDirectory)
+                }
                 sample.requests = report.requests
                 sample.seconds = report.seconds
                 sample.errors += report.errors
@@ -102,11 +109,9 @@ struct ConfigurationRun {
                 sample.latencyP90Ms = report.latency.p90
                 sample.latencyP99Ms = report.latency.p99
                 sample.latencyMaxMs = report.latency.max
-                if report.errors > 0 {
-                    sample.fail("wrk: \(report.socketErrors) socket errors, \(report.timeouts) timeouts, \(report.non2xx) non-2xx")
-                }
+                if report.errors > 0 { sample.fail("\(options.driver.name): \(report.errorSummary)") }
             } catch {
-                sample.fail("wrk: \(error)")
+                sample.fail("\(options.driver.name): \(error)")
             }
         case .rate(let rate):
             let result = BuiltinLoad(target: entry, size: point.size, connections: point.concurrency)

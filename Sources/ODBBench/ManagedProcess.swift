@@ -66,7 +66,7 @@ public final class ManagedProcess: @unchecked Sendable {
 }
 
 /// Runs a program to completion and returns its standard output (stderr is appended on failure).
-func runToCompletion(_ executable: String, _ arguments: [String]) throws(BenchError) -> String {
+func runToCompletion(_ executable: String, _ arguments: [String], accepting statuses: Set<Int32> = [0]) throws(BenchError) -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -85,7 +85,7 @@ func runToCompletion(_ executable: String, _ arguments: [String]) throws(BenchEr
     let data = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     let text = String(decoding: data, as: UTF8.self)
-    guard process.terminationStatus == 0 else {
+    guard statuses.contains(process.terminationStatus) else {
         throw .processFailed(
             name: URL(fileURLWithPath: executable).lastPathComponent,
             detail: "status \(process.terminationStatus): \(String(decoding: errorData.result(), as: UTF8.self).suffix(2000))")

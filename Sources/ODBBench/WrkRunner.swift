@@ -16,7 +16,7 @@ public struct WrkRunner: Sendable {
 
     /// Requests `/bytes/size`; with `mix`, `mix.percent` of requests get `/bytes/mix.size` instead.
     public func run(target: HostPort, size: Int, mix: (size: Int, percent: Int)? = nil,
-                    scratchDirectory: String) throws(BenchError) -> WrkReport {
+                    scratchDirectory: String) throws(BenchError) -> LoadReport {
         var arguments = [
             "-t", String(threads), "-c", String(connections), "-d", "\(max(1, Int(seconds.rounded())))s",
             "--timeout", "10s", "--latency",
@@ -27,7 +27,7 @@ public struct WrkRunner: Sendable {
             arguments += ["-s", script]
         }
         arguments.append("http://\(target)/bytes/\(size)")
-        return try WrkReport(parsing: try runToCompletion(executable, arguments))
+        return try LoadReport(wrkOutput: try runToCompletion(executable, arguments))
     }
 
     /// A wrk script sending the mix in a fixed order per thread: in every 100 requests the first

@@ -62,6 +62,12 @@ extension OdbRedirect {
         @Option(help: "Address of an intermediate you run (mode external); it must forward to --origin.")
         var externalProxy: String?
 
+        @Option(help: "Load generator at saturation: wrk, or locust (PyPI) for users who script loads in it.")
+        var driver: String = "wrk"
+
+        @Option(help: "With --driver locust: your locustfile (its users request /bytes/N from --host); default: the bench's own, which checks every body.")
+        var locustfile: String?
+
         @Flag(help: "Run the origin and every intermediate in its own network namespace, joined by veth links, as separate hosts.")
         var netns = false
 
@@ -81,6 +87,8 @@ extension OdbRedirect {
             if let duration, duration < 1 { throw ValidationError("--duration must be at least 1 second") }
             if let repetitions, repetitions < 1 { throw ValidationError("--repetitions must be at least 1") }
             if let rate, rate <= 0 { throw ValidationError("--rate must be positive") }
+            guard ["wrk", "locust"].contains(driver) else { throw ValidationError("--driver is wrk or locust") }
+            if locustfile != nil && driver != "locust" { throw ValidationError("--locustfile needs --driver locust") }
             if linkRate != nil && !netns { throw ValidationError("--link-rate limits the links --netns creates; add --netns") }
             if !(0...100).contains(faultPercent) { throw ValidationError("--fault-percent must be 0…100") }
             if workers < 1 || loadThreads < 1 { throw ValidationError("--workers and --load-threads must be positive") }
@@ -131,6 +139,7 @@ extension OdbRedirect {
                 origin: try OriginKind(parsing: origin), workers: workers, loadThreads: loadThreads,
                 faultPercent: faultPercent, externalProxy: try externalProxy.map(HostPort.init(parsing:)),
                 odbRedirect: Self.executablePath)
+            options.driver = driver == "locust" ? .locust(locustfile) : .wrk
             options.separateNamespaces = netns
             options.linkRate = linkRate
             return options

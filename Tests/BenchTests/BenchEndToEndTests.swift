@@ -99,6 +99,22 @@ import Testing
         #expect(!namespaces.stdout.contains("odbb"), "namespaces removed: \(namespaces.stdout)")
     }
 
+    /// Locust as the saturation driver: its users check every body, and its statistics fill the table.
+    @Test func locustDriverRunsATinySweep() throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try CommandRunner.odb(
+            "bench", "--driver", "locust", "--modes", "direct,kernel", "--sizes", "64KiB", "--concurrency", "2",
+            "--duration", "2", "--repetitions", "1", "--output", directory)
+        #expect(result.status == 0, "stderr: \(result.stderr.suffix(3000))")
+        for row in try Self.rows(directory) {
+            let mode = row["mode"] as? String ?? "?"
+            #expect(row["failed"] as? Bool == false, "\(mode): \(row["reason"] ?? "")")
+            #expect((row["requests"] as? Int ?? 0) > 50, "\(mode): Locust's users completed requests")
+            #expect((row["latency_p99_ms"] as? Double ?? -1) >= (row["latency_p50_ms"] as? Double ?? 0))
+        }
+    }
+
     @Test func truncatingIntermediateFailsTheRun() throws {
         let directory = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

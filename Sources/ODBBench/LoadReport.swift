@@ -1,21 +1,28 @@
-/// What `wrk --latency` printed, parsed.
-public struct WrkReport: Sendable, Equatable {
+/// What a load generator measured at saturation: wrk's report, or Locust's statistics.
+public struct LoadReport: Sendable, Equatable {
     public var requests: Int
     public var seconds: Double
     public var latency: LatencyStats
     public var socketErrors: Int
     public var timeouts: Int
     public var non2xx: Int
+    /// Responses the generator's own check rejected (Locust: wrong status or body).
+    public var failedChecks = 0
 
     /// Errors of any kind; any of them fails the configuration.
-    public var errors: Int { socketErrors + timeouts + non2xx }
+    public var errors: Int { socketErrors + timeouts + non2xx + failedChecks }
+
+    /// Describes the errors for a failed configuration.
+    public var errorSummary: String {
+        "\(socketErrors) socket errors, \(timeouts) timeouts, \(non2xx) non-2xx, \(failedChecks) failed checks"
+    }
 
     /// Parses wrk's text report.
     ///
     /// Lines used: `Latency avg stdev max ±`, the `--latency` distribution (50/90/99%),
     /// `N requests in Ts`, `Socket errors: connect A, read B, write C, timeout D`, and
     /// `Non-2xx or 3xx responses: N`. wrk counts 3xx as errors too, which the bench never sees.
-    public init(parsing text: String) throws(BenchError) {
+    public init(wrkOutput text: String) throws(BenchError) {
         var requests: Int?
         var seconds: Double?
         var maxMs: Double?
@@ -53,6 +60,31 @@ public struct WrkReport: Sendable, Equatable {
         self.socketErrors = socketErrors
         self.timeouts = timeouts
         self.non2xx = non2xx
+    }
+
+    /// Parses the `Aggregated` row of Locust's `--csv` statistics (`PREFIX_stats.csv`).
+    ///
+    /// Locust reports milliseconds, percentiles rounded to whole ones. The time measured is
+    /// requests / Requests/s: Locust's own clock, shorter than its `-t` by start-up and ramp.
+    public init(locustStats csv: String) throws(BenchError) {
+        let lines = csv.split(whereSeparator: \.isNewline).map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        guard let header = lines.first, let row = lines.first(where: { $0.count > 1 && $0[1] == "Aggregated" }) else {
+            throw .unparsable(tool: "locust", detail: "no Aggregated row in:\n\(csv.suffix(1000))")
+        }
+        func value(_ column: String) -> Double? {
+            header.firstIndex(of: column).flatMap { $0 < row.count ? Double(row[$0]) : nil }
+        }
+        guard let requests = value("Request Count"), let failures = value("Failure Count"),
+              let p50 = value("50%"), let p90 = value("90%"), let p99 = value("99%"), let max = value("Max Response Time"),
+              let rate = value("Requests/s"), rate > 0
+        else { throw .unparsable(tool: "locust", detail: "missing columns or no requests in:\n\(csv.suffix(1000))") }
+        self.requests = Int(requests)
+        seconds = requests / rate
+        self.latency = LatencyStats(p50: p50, p90: p90, p99: p99, max: max)
+        socketErrors = 0
+        timeouts = 0
+        non2xx = 0
+        failedChecks = Int(failures)
     }
 
     /// wrk durations such as `155.00us`, `2.31ms`, `1.20s`, `1.00m` in milliseconds.
