@@ -557,9 +557,7 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
                 worker.closeChannel(upstream)
             }
         }
-        worker.logAccess(peer: peer, request: current.request, status: current.status,
-                         bytes: current.bytesToClient, duration: worker.loop.now - current.startedAt,
-                         path: current.responseBody.map { mainPath($0) } ?? "none")
+        worker.exchangeFinished(current, client: peer, bodyPath: current.responseBody.map { mainPath($0) } ?? "none")
         if !current.clientKeepAlive { closingAfterFlush = true }
         touch()
     }
@@ -580,10 +578,12 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
             abort(reason)
             return
         }
+        let page = ErrorPage.render(status: status, detail: reason)
+        worker.errorAnswered(client: peer, exchange: exchange, status: status, bytes: page.count, reason: reason)
         if let upstream = exchange?.upstream { worker.closeChannel(upstream) }
         exchange = nil
         worker.stats.recordStatus(status)
-        client.outbound.append(contentsOf: ErrorPage.render(status: status, detail: reason))
+        client.outbound.append(contentsOf: page)
         closingAfterFlush = true
         client.wantRead = false
     }
