@@ -52,16 +52,17 @@ public final class Relay {
         let workerCount = config.workers
         let metrics = RelayMetrics(factory: metricsExport.factory)
         let shared = RelayShared(workers: workerCount, kernelObjects: kernel?.objects, metrics: metrics, config: config)
-        let workers = try (0..<workerCount).map { index in
-            try Worker(index: index, config: config, shared: shared, logger: logger)
-        }
         let publisher = CounterPublisher(shared: shared, kernel: kernel, metrics: metrics)
         let render = metricsExport.render
+        // Bound before the relay's own listeners, so a relay that accepts traffic can be scraped.
         let admin = try config.admin.map { admin in
             try AdminServer(config: admin, logger: logger) {
                 publisher.publish()
                 return render()
             }
+        }
+        let workers = try (0..<workerCount).map { index in
+            try Worker(index: index, config: config, shared: shared, logger: logger)
         }
         try dropPrivileges(keeping: needsKernel ? PrivilegeDrop.kernelRuntimeCapabilities : [],
                            handingOver: kernel?.ownedDirectories ?? [])
