@@ -602,9 +602,11 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
         close()
     }
 
-    /// Closes a connection that sits between exchanges (shutdown: no new requests).
-    func closeIfIdle() {
-        if exchange == nil { close() }
+    /// Shutdown: reads no further request, and closes once the exchange in progress (if any)
+    /// is complete and flushed; a response not yet started goes out with Connection: close.
+    func closeWhenDone() {
+        closingAfterFlush = true
+        drive()
     }
 
     func close() {

@@ -110,7 +110,7 @@ final class Worker: @unchecked Sendable {
         stopDeadline = loop.now + timeouts.grace
         for listener in listeners { listener.close() }
         listeners.removeAll()
-        for session in Array(sessions.values) { session.closeIfIdle() }
+        for session in Array(sessions.values) { session.closeWhenDone() }
     }
 
     func accepted(fd: Int32, peer: SocketAddress, listener: ListenerConfig) {
