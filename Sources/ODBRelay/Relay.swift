@@ -46,6 +46,8 @@ public final class Relay {
     /// SIGHUP reloads the configuration.
     public func run(ready: (() -> Void)? = nil) throws {
         installSignalHandlers()
+        // Looked up first: an unknown user fails before anything is loaded or bound.
+        let identity = try config.user.map { try PrivilegeDrop.identity(user: $0, group: config.group) }
         let needsKernel = config.listeners.contains { $0.routes.contains { $0.mode == .kernel } }
         let kernel = needsKernel ? try RelayKernelLease.acquire(pinRoot: pinRoot, logger: logger) : nil
         defer { kernel?.release() }
@@ -56,7 +58,7 @@ public final class Relay {
         let render = metricsExport.render
         // Bound before the relay's own listeners, so a relay that accepts traffic can be scraped.
         let admin = try config.admin.map { admin in
-            try AdminServer(config: admin, logger: logger) {
+            try AdminServer(config: admin) {
                 publisher.publish()
                 return render()
             }
@@ -64,8 +66,10 @@ public final class Relay {
         let workers = try (0..<workerCount).map { index in
             try Worker(index: index, config: config, shared: shared, logger: logger)
         }
-        try dropPrivileges(keeping: needsKernel ? PrivilegeDrop.kernelRuntimeCapabilities : [],
-                           handingOver: kernel?.ownedDirectories ?? [])
+        if let identity {
+            try become(identity, keeping: needsKernel ? PrivilegeDrop.kernelRuntimeCapabilities : [],
+                       handingOver: kernel?.ownedDirectories ?? [])
+        }
         let finished = DispatchSemaphore(value: 0)
         for worker in workers {
             let thread = Thread {
@@ -118,14 +122,13 @@ public final class Relay {
         pthread_sigmask(SIG_UNBLOCK, &handled, nil)
     }
 
-    /// Becomes the configured user, if any, before any thread starts (capabilities are per
-    /// thread; threads started afterwards inherit the reduced set).
-    private func dropPrivileges(keeping capabilities: [(bit: Int, name: String)], handingOver directories: [String]) throws {
-        guard let user = config.user else { return }
-        let identity = try PrivilegeDrop.identity(user: user, group: config.group)
+    /// Becomes the configured user before any thread starts (capabilities are per thread;
+    /// threads started afterwards inherit the reduced set).
+    private func become(_ identity: PrivilegeDrop.Identity, keeping capabilities: [(bit: Int, name: String)],
+                        handingOver directories: [String]) throws {
         let outcome = try PrivilegeDrop.become(identity, keep: capabilities, handingOver: directories)
         logger.notice(outcome == .switched ? "switched user" : "already running as the configured user; dropped unneeded capabilities", metadata: [
-            "user": "\(user)", "uid": "\(identity.uid)", "gid": "\(identity.gid)",
+            "user": "\(identity.user)", "uid": "\(identity.uid)", "gid": "\(identity.gid)",
             "capabilities": "\(capabilities.map(\.name).joined(separator: ","))",
         ])
     }

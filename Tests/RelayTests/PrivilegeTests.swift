@@ -72,6 +72,17 @@ extension RelayTests {
             #expect(result.stderr.contains("needs CAP_\(missing.uppercased())"), "\(result.stderr)")
         }
 
+        @Test func unknownUserFailsBeforeAnythingIsLoaded() throws {
+            let pinRoot = "/sys/fs/bpf/odb-test-nouser-\(getpid())"
+            let path = NSTemporaryDirectory() + "odb-nouser-\(getpid()).yaml"
+            try Self.yaml(port: freePort(), origin: freePort(), user: "odb-no-such-user").write(toFile: path, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let result = try CommandRunner.odb("relay", "--config", path, "--pin", pinRoot)
+            #expect(result.status != 0)
+            #expect(result.stderr.contains("no such user \"odb-no-such-user\""), "\(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: pinRoot), "nothing was pinned")
+        }
+
         @Test func rootSwitchesToTheConfiguredUserKeepingOnlyRuntimeCapabilities() throws {
             let user = try SystemUser.ensure()
             let origin = try NginxOrigin(fileSizes: [Self.size])

@@ -1,6 +1,5 @@
 import Foundation
 import Glibc
-import Logging
 import ODBConfig
 
 /// The admin endpoint: plain sockets on its own event loop and thread, so a scrape never waits
@@ -8,7 +7,6 @@ import ODBConfig
 final class AdminServer: EventHandler, @unchecked Sendable {
     private let loop: EventLoop
     private let listenerFDs: [Int32]
-    private let logger: Logger
     /// Renders the metrics text; nil when `admin.metrics` is off.
     let metrics: (() -> [UInt8])?
     private var connections = [ObjectIdentifier: AdminConnection]()
@@ -17,9 +15,8 @@ final class AdminServer: EventHandler, @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
 
     /// Binds every address of `config.listen`; the caller starts the thread with `start()`.
-    init(config: AdminConfig, logger: Logger, metrics: (() -> [UInt8])?) throws {
+    init(config: AdminConfig, metrics: (() -> [UInt8])?) throws {
         loop = try EventLoop()
-        self.logger = logger
         self.metrics = config.metrics ? metrics : nil
         var fds = [Int32]()
         do {
