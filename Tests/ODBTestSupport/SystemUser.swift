@@ -21,12 +21,15 @@ public struct SystemUser {
     }
 
     /// A copy of the odb-redirect binary this user may execute (the build directory may not
-    /// be reachable for it).
+    /// be reachable for it), refreshed on every call and renamed into place, so relays still
+    /// running an older copy are not disturbed.
     public func executableCopy() throws -> String {
-        let path = NSTemporaryDirectory() + "odb-redirect-\(getpid())"
-        if !FileManager.default.fileExists(atPath: path) {
-            try FileManager.default.copyItem(atPath: CommandRunner.odbRedirect, toPath: path)
-            chmod(path, 0o755)
+        let path = NSTemporaryDirectory() + "odb-redirect-for-\(name)"
+        let part = path + ".part-\(getpid())"
+        try? FileManager.default.removeItem(atPath: part)
+        try FileManager.default.copyItem(atPath: CommandRunner.odbRedirect, toPath: part)
+        guard chmod(part, 0o755) == 0, rename(part, path) == 0 else {
+            throw TestHTTPClient.ClosedEarly(description: "installing \(path): errno \(errno)")
         }
         return path
     }
