@@ -12,6 +12,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // libbpf from Debian's libbpf-dev, with static inline wrappers for its macros.
@@ -30,6 +32,9 @@ let package = Package(
         // TCP_INFO fields glibc's <netinet/tcp.h> lacks; <linux/tcp.h> cannot share a Swift
         // module with glibc's header, so it stays inside this C file.
         .target(name: "CSocketShims"),
+        // Switching user while keeping chosen capabilities: prctl is variadic and capset has
+        // no glibc wrapper, so neither is callable from Swift.
+        .target(name: "CPrivilegeShims"),
         // Turns the compiled BPF object into Swift source so the binary carries it.
         .executableTarget(name: "bpf-embed"),
         .plugin(
@@ -56,8 +61,9 @@ let package = Package(
         .target(
             name: "ODBRelay",
             dependencies: [
-                "ODBKernel", "ODBHTTP", "ODBConfig", "CSocketShims", "CLibBPF", "OdbShared",
+                "ODBKernel", "ODBHTTP", "ODBConfig", "CSocketShims", "CPrivilegeShims", "CLibBPF", "OdbShared",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         // The benchmark: built-in origin, topologies, load generators, samplers and reports.
@@ -68,6 +74,8 @@ let package = Package(
                 "ODBKernel", "ODBRelay", "ODBConfig", "ODBBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         // Fixtures shared by the test targets: real processes, sockets and HTTP clients.

@@ -1,7 +1,7 @@
 /// The admin HTTP endpoint; the optional `admin` section.
 ///
-/// It serves status and metrics, so it should listen on a loopback or otherwise private
-/// address; the relay does not authenticate it.
+/// It serves the relay's counters as Prometheus metrics, so it should listen on a loopback or
+/// otherwise private address; the relay does not authenticate it.
 public struct AdminConfig: Sendable, Equatable {
     /// Address the admin endpoint binds.
     public var listen: Endpoint

@@ -11,7 +11,9 @@ public enum ConfigExample {
 
         workers: 2                          # default: number of online CPUs
         pin_dir: /sys/fs/bpf/odb-redirect   # where BPF maps and programs are pinned
-        user: odb                           # drop privileges to this user after setup
+        user: odb                           # started as root: switch to this user after setup,
+                                            # keeping only the capabilities the relay needs
+        group: odb                          # default: the user's primary group
 
         timeouts:
           connect: 5s                       # TCP connect to an upstream server
@@ -25,7 +27,7 @@ public enum ConfigExample {
           max_connections: 10000
 
         admin:
-          listen: 127.0.0.1:9901            # status and metrics; keep it private
+          listen: 127.0.0.1:9901            # GET /metrics (Prometheus); keep it private
           metrics: true
 
         log:

@@ -7,7 +7,7 @@ import Foundation
 import Yams
 
 extension RelayConfig {
-    static let keys = ["workers", "pin_dir", "user", "timeouts", "limits", "admin", "log", "listeners", "upstreams"]
+    static let keys = ["workers", "pin_dir", "user", "group", "timeouts", "limits", "admin", "log", "listeners", "upstreams"]
 
     /// Reads and validates a configuration file.
     ///
@@ -50,6 +50,9 @@ extension RelayConfig {
             }
             admin = config
         }
+        if let group = top["group"], top["user"] == nil {
+            throw group.error("group: applies only together with \"user\", which is not set")
+        }
         self.init(
             workers: try top.value("workers", default: Self.onlineCPUs) { node throws(ConfigError) in
                 try node.int(in: Self.workerRange)
@@ -60,6 +63,7 @@ extension RelayConfig {
                 return path
             },
             user: try top.value("user", default: nil) { node throws(ConfigError) in try node.nonEmptyString() },
+            group: try top.value("group", default: nil) { node throws(ConfigError) in try node.nonEmptyString() },
             timeouts: try Timeouts(from: top.section("timeouts", allowedKeys: Timeouts.keys)),
             limits: try Limits(from: top.section("limits", allowedKeys: Limits.keys)),
             admin: admin,

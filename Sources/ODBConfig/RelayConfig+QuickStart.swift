@@ -40,6 +40,7 @@ extension RelayConfig {
             workers: try workers.map { count throws(ConfigError) in try validatedWorkers(count) } ?? onlineCPUs,
             pinDirectory: defaultPinDirectory,
             user: nil,
+            group: nil,
             timeouts: Timeouts(),
             limits: Limits(),
             admin: nil,

@@ -17,7 +17,8 @@ import Darwin
 /// ```yaml
 /// workers: 4                # 1...1024; default: online CPUs
 /// pin_dir: /sys/fs/bpf/odb-redirect   # absolute path where BPF maps are pinned
-/// user: odb                 # user to switch to after setup; default: stay
+/// user: odb                 # user to switch to after setup (root only); default: stay
+/// group: odb                # group for `user`; default: the user's primary group
 /// timeouts:                 # durations: 250ms, 10s, 2m, 1h or plain seconds; all > 0
 ///   connect: 5s             # upstream TCP connect
 ///   head_read: 10s          # whole request head (slowloris guard)
@@ -29,7 +30,7 @@ import Darwin
 ///   max_connections: 10000  # 1...10000000
 /// admin:                    # default: no admin endpoint
 ///   listen: 127.0.0.1:9901  # required
-///   metrics: true           # default true
+///   metrics: true           # GET /metrics (Prometheus text); default true
 /// log:
 ///   level: info             # trace debug info notice warning error critical
 ///   format: text            # text | json
@@ -57,6 +58,8 @@ public struct RelayConfig: Sendable, Equatable {
     public internal(set) var pinDirectory: String
     /// User to switch to once privileged setup is done; nil keeps the current user.
     public internal(set) var user: String?
+    /// Group to switch to with `user`; nil means the user's primary group.
+    public internal(set) var group: String?
     public internal(set) var timeouts: Timeouts
     public internal(set) var limits: Limits
     public internal(set) var admin: AdminConfig?

@@ -30,18 +30,19 @@ public struct Capabilities: Sendable {
 
     /// Fails with the first capability that loading and attaching the programs needs and lacks.
     ///
-    /// CAP_BPF (or the older CAP_SYS_ADMIN) creates maps and loads programs; CAP_PERFMON lets
-    /// the verdict read the socket's copied_seq and the skb's sequence number; CAP_NET_ADMIN is
-    /// what the kernel asks for sock_ops and sk_skb programs and for sockmap updates.
+    /// Measured as a non-root user (docs/OPERATIONS.md): without CAP_BPF no program loads;
+    /// without CAP_PERFMON the verifier refuses the verdict (it reads the socket's copied_seq
+    /// and the skb's sequence number through bpf_cast_to_kern_ctx and CO-RE); without
+    /// CAP_NET_ADMIN the SOCKHASH maps cannot be created. CAP_SYS_ADMIN covers all three.
     public func requireForKernelSetup(operation: String) throws(KernelError) {
-        if !has(Self.bpf) && !has(Self.sysAdmin) {
-            throw .missingCapability(Self.bpf.name, operation: operation)
+        if let missing = missingForKernelSetup {
+            throw .missingCapability(missing.name, operation: operation)
         }
-        if !has(Self.perfmon) && !has(Self.sysAdmin) {
-            throw .missingCapability(Self.perfmon.name, operation: operation)
-        }
-        if !has(Self.netAdmin) && !has(Self.sysAdmin) {
-            throw .missingCapability(Self.netAdmin.name, operation: operation)
-        }
+    }
+
+    /// The first capability kernel setup needs and this process lacks, if any.
+    public var missingForKernelSetup: (bit: Int, name: String)? {
+        if has(Self.sysAdmin) { return nil }
+        return [Self.bpf, Self.perfmon, Self.netAdmin].first { !has($0) }
     }
 }

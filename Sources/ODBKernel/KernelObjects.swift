@@ -115,7 +115,8 @@ public final class KernelObjects: @unchecked Sendable {
         if loaded != 0 {
             let error = -loaded
             if error == EPERM || error == EACCES {
-                throw .missingCapability(Capabilities.bpf.name, operation: "loading the BPF programs")
+                let missing = Capabilities.current().missingForKernelSetup ?? Capabilities.bpf
+                throw .missingCapability(missing.name, operation: "loading the BPF programs")
             }
             throw .kernelFeatureMissing(feature: "the odb-redirect BPF programs (verifier or map creation failed)", errno: error)
         }

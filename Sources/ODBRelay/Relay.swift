@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Glibc
 import Logging
@@ -5,38 +6,69 @@ import ODBConfig
 import ODBKernel
 
 nonisolated(unsafe) private var stopSignal: sig_atomic_t = 0
+nonisolated(unsafe) private var reloadSignal: sig_atomic_t = 0
+
+/// Where the relay's metrics go: the caller's factory, and how to render what it collected
+/// for the admin endpoint. The relay never bootstraps a metrics system itself.
+public struct MetricsExport: Sendable {
+    public let factory: any MetricsFactory
+    public let render: @Sendable () -> [UInt8]
+
+    public init(factory: any MetricsFactory, render: @escaping @Sendable () -> [UInt8]) {
+        self.factory = factory
+        self.render = render
+    }
+
+    /// Histogram buckets and label the caller's factory should use for the head-handling timer.
+    public static let headHandlingHistogram = (label: RelayMetrics.headHandlingLabel, buckets: RelayMetrics.headHandlingBuckets)
+}
 
 /// The relay process: kernel objects, worker threads, signals and the status entry.
 public final class Relay {
-    let config: RelayConfig
+    private(set) var config: RelayConfig
     let pinRoot: String
-    let logger: Logger
+    private(set) var logger: Logger
+    let metricsExport: MetricsExport
+    let reloadConfig: () throws(ConfigError) -> RelayConfig
 
-    public init(config: RelayConfig, pinRoot: String, logger: Logger) {
+    /// - Parameter reload: Reads the configuration again for SIGHUP (the file plus any
+    ///   command-line overrides); a thrown error keeps the running configuration.
+    public init(config: RelayConfig, pinRoot: String, logger: Logger, metrics: MetricsExport,
+                reload: @escaping () throws(ConfigError) -> RelayConfig) {
         self.config = config
         self.pinRoot = pinRoot
         self.logger = logger
+        metricsExport = metrics
+        reloadConfig = reload
     }
 
-    /// Runs until SIGTERM or SIGINT, then drains in-flight exchanges for the grace period.
+    /// Runs until SIGTERM or SIGINT, then drains in-flight exchanges for the grace period;
+    /// SIGHUP reloads the configuration.
     public func run(ready: (() -> Void)? = nil) throws {
-        signal(SIGPIPE, SIG_IGN)
-        signal(SIGTERM) { _ in stopSignal = 1 }
-        signal(SIGINT) { _ in stopSignal = 1 }
-        // A parent may have started us with these blocked (test runners do); threads started
-        // below inherit this mask.
-        var handled = sigset_t()
-        sigemptyset(&handled)
-        sigaddset(&handled, SIGTERM)
-        sigaddset(&handled, SIGINT)
-        pthread_sigmask(SIG_UNBLOCK, &handled, nil)
+        installSignalHandlers()
+        // Looked up first: an unknown user fails before anything is loaded or bound.
+        let identity = try config.user.map { try PrivilegeDrop.identity(user: $0, group: config.group) }
         let needsKernel = config.listeners.contains { $0.routes.contains { $0.mode == .kernel } }
         let kernel = needsKernel ? try RelayKernelLease.acquire(pinRoot: pinRoot, logger: logger) : nil
         defer { kernel?.release() }
         let workerCount = config.workers
-        let shared = RelayShared(workers: workerCount, kernelObjects: kernel?.objects)
+        let metrics = RelayMetrics(factory: metricsExport.factory)
+        let shared = RelayShared(workers: workerCount, kernelObjects: kernel?.objects, metrics: metrics, config: config)
+        let publisher = CounterPublisher(shared: shared, kernel: kernel, metrics: metrics)
+        let render = metricsExport.render
+        // Bound before the relay's own listeners, so a relay that accepts traffic can be scraped.
+        let admin = try config.admin.map { admin in
+            try AdminServer(config: admin) {
+                publisher.publish()
+                return render()
+            }
+        }
         let workers = try (0..<workerCount).map { index in
             try Worker(index: index, config: config, shared: shared, logger: logger)
+        }
+        if let identity {
+            try become(identity, keeping: needsKernel ? PrivilegeDrop.kernelRuntimeCapabilities : [],
+                       handingOver: kernel?.ownedDirectories ?? [])
         }
         let finished = DispatchSemaphore(value: 0)
         for worker in workers {
@@ -47,22 +79,84 @@ public final class Relay {
             thread.name = "odb-worker-\(worker.index)"
             thread.start()
         }
+        admin?.start()
         logger.notice("relay started", metadata: [
             "workers": "\(workerCount)",
             "listeners": "\(config.listeners.map { $0.listen.description })",
             "kernel": "\(kernel?.objects.pinDirectory ?? "off")",
+            "admin": "\(config.admin.map { $0.listen.description } ?? "off")",
         ])
         ready?()
         var running = workerCount
+        var pendingReload: Int?
         while running > 0 {
             if stopSignal != 0 && !shared.stopRequested {
                 logger.notice("stopping: no new connections, in-flight exchanges finish within the grace period")
                 shared.requestStop()
             }
+            if reloadSignal != 0 && !shared.stopRequested {
+                reloadSignal = 0
+                pendingReload = reload(into: shared, metrics: metrics, kernelLoaded: kernel != nil) ?? pendingReload
+            }
+            if let generation = pendingReload, shared.allWorkersApplied(generation) {
+                pendingReload = nil
+                logger.notice("configuration reloaded; new connections use it")
+            }
             if finished.wait(timeout: .now() + 0.25) == .success { running -= 1 }
-            kernel?.publish(shared.totals)
+            publisher.publish()
         }
+        admin?.stop()
         logger.notice("relay stopped")
+    }
+
+    private func installSignalHandlers() {
+        signal(SIGPIPE, SIG_IGN)
+        signal(SIGTERM) { _ in stopSignal = 1 }
+        signal(SIGINT) { _ in stopSignal = 1 }
+        signal(SIGHUP) { _ in reloadSignal = 1 }
+        // A parent may have started us with these blocked (test runners do); threads started
+        // later inherit this mask.
+        var handled = sigset_t()
+        sigemptyset(&handled)
+        for signal in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&handled, signal) }
+        pthread_sigmask(SIG_UNBLOCK, &handled, nil)
+    }
+
+    /// Becomes the configured user before any thread starts (capabilities are per thread;
+    /// threads started afterwards inherit the reduced set).
+    private func become(_ identity: PrivilegeDrop.Identity, keeping capabilities: [(bit: Int, name: String)],
+                        handingOver directories: [String]) throws {
+        let outcome = try PrivilegeDrop.become(identity, keep: capabilities, handingOver: directories)
+        logger.notice(outcome == .switched ? "switched user" : "already running as the configured user; dropped unneeded capabilities", metadata: [
+            "user": "\(identity.user)", "uid": "\(identity.uid)", "gid": "\(identity.gid)",
+            "capabilities": "\(capabilities.map(\.name).joined(separator: ","))",
+        ])
+    }
+
+    /// Reads the configuration again and hands it to the workers; returns its generation, or
+    /// nil when it was refused (the running configuration stays).
+    private func reload(into shared: RelayShared, metrics: RelayMetrics, kernelLoaded: Bool) -> Int? {
+        let new: RelayConfig
+        do {
+            new = try reloadConfig()
+        } catch {
+            logger.error("configuration reload refused, the running configuration stays: \(error)")
+            metrics.recordReload(applied: false)
+            return nil
+        }
+        let fixed = config.settingsNeedingRestart(for: new)
+        guard fixed.isEmpty else {
+            logger.error("configuration reload refused, the running configuration stays: changing \(fixed.joined(separator: ", ")) needs a restart")
+            metrics.recordReload(applied: false)
+            return nil
+        }
+        if !kernelLoaded && new.listeners.contains(where: { $0.routes.contains { $0.mode == .kernel } }) {
+            logger.warning("routes in kernel mode splice until a restart: the relay started without kernel objects")
+        }
+        config = new
+        logger.logLevel = Logger.Level(rawValue: new.log.level.rawValue) ?? logger.logLevel
+        metrics.recordReload(applied: true)
+        return shared.install(new)
     }
 }
 
@@ -74,6 +168,9 @@ public final class Relay {
 /// set behind, where `status` shows it and `detach` removes it.
 struct RelayKernelLease {
     let objects: KernelObjects
+    /// Pin directories this relay created and removes at exit; a relay that switches user
+    /// hands them over so it can still remove them.
+    let ownedDirectories: [String]
     private let cleanup: () -> Void
 
     static func acquire(pinRoot: String, logger: Logger) throws(KernelError) -> RelayKernelLease {
@@ -82,11 +179,11 @@ struct RelayKernelLease {
         if KernelObjects.isPinned(at: pinRoot) {
             let objects = try KernelObjects.open(pinDirectory: pinRoot)
             if covered(cgroup, by: objects) {
-                return RelayKernelLease(objects: objects) { objects.relays.delete(pid) }
+                return RelayKernelLease(objects: objects, ownedDirectories: []) { objects.relays.delete(pid) }
             }
             let outcome = try CgroupAttachment.attach(objects, cgroupPath: cgroup, ownerPID: pid)
             logger.notice("hooked the relay's own cgroup in the shared pin set", metadata: ["cgroup": "\(cgroup)"])
-            return RelayKernelLease(objects: objects) {
+            return RelayKernelLease(objects: objects, ownedDirectories: []) {
                 if case let .attached(id) = outcome { CgroupAttachment.detach(objects, cgroupID: id) }
                 objects.relays.delete(pid)
             }
@@ -95,15 +192,16 @@ struct RelayKernelLease {
         try Filesystems.preparePinDirectory(pinRoot)
         let objects = try KernelObjects.openOrLoad(pinDirectory: directory)
         _ = try CgroupAttachment.attach(objects, cgroupPath: cgroup, ownerPID: pid)
-        return RelayKernelLease(objects: objects) {
+        return RelayKernelLease(objects: objects, ownedDirectories: [pinRoot, directory]) {
             _ = try? CgroupAttachment.detachAll(pinDirectory: directory)
             // The root stays when other relays or an attach still use it.
             rmdir(pinRoot)
         }
     }
 
-    private init(objects: KernelObjects, cleanup: @escaping () -> Void) {
+    private init(objects: KernelObjects, ownedDirectories: [String], cleanup: @escaping () -> Void) {
         self.objects = objects
+        self.ownedDirectories = ownedDirectories
         self.cleanup = cleanup
     }
 

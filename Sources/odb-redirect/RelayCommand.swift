@@ -12,7 +12,8 @@ extension OdbRedirect {
             discussion: """
                 Configure with --config FILE (YAML; --print-example-config shows every key) or, \
                 for a quick start, with --listen and --upstream. --mode and --workers override \
-                the file.
+                the file. SIGHUP reloads the file; SIGTERM and SIGINT stop accepting and let \
+                in-flight exchanges finish within timeouts.shutdown_grace.
                 """
         )
 
@@ -52,22 +53,25 @@ extension OdbRedirect {
             }
         }
 
+        /// The file (or quick-start flags) with the command-line overrides; SIGHUP calls it again.
+        private func loadConfig() throws(ConfigError) -> RelayConfig {
+            let chosenMode = mode.flatMap(RelayMode.init(rawValue:))
+            if let config {
+                return try RelayConfig.load(path: config).overriding(workers: workers, mode: chosenMode)
+            }
+            return try RelayConfig.quickStart(listen: listen, upstreams: upstream, mode: chosenMode ?? .kernel, workers: workers)
+        }
+
         func run() throws {
             if printExampleConfig {
                 print(ConfigExample.yaml)
                 return
             }
-            let chosenMode = mode.flatMap(RelayMode.init(rawValue:))
-            let relayConfig: RelayConfig
-            if let config {
-                relayConfig = try RelayConfig.load(path: config).overriding(workers: workers, mode: chosenMode)
-            } else {
-                relayConfig = try RelayConfig.quickStart(
-                    listen: listen, upstreams: upstream, mode: chosenMode ?? .kernel, workers: workers)
-            }
+            let relayConfig = try loadConfig()
             let logger = LogSetup.bootstrap(relayConfig.log)
             let pinRoot = pin.isDefault ? relayConfig.pinDirectory : pin.directory
-            try Relay(config: relayConfig, pinRoot: pinRoot, logger: logger).run()
+            try Relay(config: relayConfig, pinRoot: pinRoot, logger: logger, metrics: MetricsSetup.bootstrap(),
+                      reload: loadConfig).run()
         }
     }
 }

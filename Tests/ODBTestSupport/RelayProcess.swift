@@ -13,19 +13,16 @@ public final class RelayProcess {
     ///   - upstreams: host:port of each server of the single upstream pool.
     ///   - mode: kernel, splice or copy.
     ///   - extraRoute: more YAML keys for the route (indented for the route mapping).
-    public init(upstreams: [String], mode: String, workers: Int = 2, extraRoute: String = "",
-                extraTop: String = "", pinRoot: String? = nil) throws {
-        port = freePort()
-        let tag = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        self.pinRoot = pinRoot ?? "/sys/fs/bpf/odb-test-relay-\(tag)"
-        configPath = NSTemporaryDirectory() + "odb-relay-\(tag).yaml"
-        logPath = NSTemporaryDirectory() + "odb-relay-\(tag).log"
+    ///   - log: the `log` section's keys, indented by two spaces.
+    public convenience init(upstreams: [String], mode: String, workers: Int = 2, extraRoute: String = "",
+                            extraTop: String = "", log: String = "  level: notice\n  access_log: false",
+                            pinRoot: String? = nil) throws {
         let servers = upstreams.map { "\"\($0)\"" }.joined(separator: ", ")
-        let yaml = """
+        try self.init(pinRoot: pinRoot) { port in
+            """
             workers: \(workers)
             log:
-              level: notice
-              access_log: false
+            \(log)
             \(extraTop)
             listeners:
               - listen: "127.0.0.1:\(port)"
@@ -37,8 +34,23 @@ public final class RelayProcess {
               origin:
                 servers: [\(servers)]
             """
-        try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
-        process = try Self.start(["relay", "--config", configPath, "--pin", self.pinRoot], logPath: logPath)
+        }
+    }
+
+    /// A relay whose whole configuration file is `yaml(port)`, listening on 127.0.0.1:`port`.
+    ///
+    /// - Parameters:
+    ///   - executable: the odb-redirect binary (a copy other users can run, for instance).
+    ///   - launcher: a command that runs the binary, e.g. setpriv with its options.
+    public init(pinRoot: String? = nil, executable: String = CommandRunner.odbRedirect, launcher: [String] = [],
+                yaml: (_ port: Int) -> String) throws {
+        port = freePort()
+        let tag = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        self.pinRoot = pinRoot ?? "/sys/fs/bpf/odb-test-relay-\(tag)"
+        configPath = NSTemporaryDirectory() + "odb-relay-\(tag).yaml"
+        logPath = NSTemporaryDirectory() + "odb-relay-\(tag).log"
+        try yaml(port).write(toFile: configPath, atomically: true, encoding: .utf8)
+        process = try Self.start(launcher + [executable, "relay", "--config", configPath, "--pin", self.pinRoot], logPath: logPath)
         try waitUntilListening(host: "127.0.0.1")
     }
 
@@ -49,15 +61,15 @@ public final class RelayProcess {
         pinRoot = "/sys/fs/bpf/odb-test-relay-\(tag)"
         configPath = ""
         logPath = NSTemporaryDirectory() + "odb-relay-\(tag).log"
-        process = try Self.start(commandLine + ["--pin", pinRoot], logPath: logPath)
+        process = try Self.start([CommandRunner.odbRedirect] + commandLine + ["--pin", pinRoot], logPath: logPath)
         try waitUntilListening(host: host)
     }
 
     private static func start(_ arguments: [String], logPath: String) throws -> Process {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandRunner.odbRedirect)
-        process.arguments = arguments
+        process.executableURL = URL(fileURLWithPath: arguments[0])
+        process.arguments = Array(arguments.dropFirst())
         process.standardError = FileHandle(forWritingAtPath: logPath)
         try process.run()
         return process
@@ -74,6 +86,32 @@ public final class RelayProcess {
 
     public var log: String {
         (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+    }
+
+    /// Replaces the configuration file (the relay reads it again on SIGHUP).
+    public func rewriteConfig(_ yaml: String) throws {
+        try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    public func signal(_ number: Int32) {
+        Glibc.kill(pid, number)
+    }
+
+    /// Waits until the relay's log contains `text` `count` times.
+    public func waitForLog(_ text: String, count: Int = 1, seconds: Double = 10) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        repeat {
+            if log.components(separatedBy: text).count - 1 >= count { return true }
+            usleep(50_000)
+        } while Date() < deadline
+        return false
+    }
+
+    /// Waits up to `seconds` for the process to exit on its own.
+    public func exits(within seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        return !process.isRunning
     }
 
     /// This relay's entry in `status --json`: its counters.
@@ -97,9 +135,7 @@ public final class RelayProcess {
     /// True when the relay exited on its own after SIGTERM within `grace` seconds.
     public func stopsGracefully(grace: Double = 15) -> Bool {
         process.terminate()
-        let deadline = Date().addingTimeInterval(grace)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        return !process.isRunning
+        return exits(within: grace)
     }
 
     public func kill() {

@@ -650,9 +650,7 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
                 worker.closeChannel(upstream)
             }
         }
-        worker.logAccess(peer: peer, request: current.request, status: current.status,
-                         bytes: current.bytesToClient, duration: worker.loop.now - current.startedAt,
-                         path: current.responseBody.map { mainPath($0) } ?? "none")
+        worker.exchangeFinished(current, client: peer, bodyPath: current.responseBody.map { mainPath($0) } ?? "none")
         if !current.clientKeepAlive { closingAfterFlush = true }
         touch()
     }
@@ -673,10 +671,12 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
             abort(reason)
             return
         }
+        let page = ErrorPage.render(status: status, detail: reason)
+        worker.errorAnswered(client: peer, exchange: exchange, status: status, bytes: page.count, reason: reason)
         if let upstream = exchange?.upstream { worker.closeChannel(upstream) }
         exchange = nil
         worker.stats.recordStatus(status)
-        client.outbound.append(contentsOf: ErrorPage.render(status: status, detail: reason))
+        client.outbound.append(contentsOf: page)
         closingAfterFlush = true
         client.wantRead = false
     }
@@ -696,9 +696,11 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
         close()
     }
 
-    /// Closes a connection that sits between exchanges (shutdown: no new requests).
-    func closeIfIdle() {
-        if exchange == nil { close() }
+    /// Shutdown: reads no further request, and closes once the exchange in progress (if any)
+    /// is complete and flushed; a response not yet started goes out with Connection: close.
+    func closeWhenDone() {
+        closingAfterFlush = true
+        drive()
     }
 
     func close() {

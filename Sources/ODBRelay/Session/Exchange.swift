@@ -7,6 +7,9 @@ final class Exchange {
     let route: RouteConfig
     let pool: UpstreamPool
     let startedAt: Double
+    /// From the event-loop wake-up that completed the request head until it was parsed, routed
+    /// and rewritten for the upstream (this object is made right after that).
+    let headHandlingSeconds: Double
     /// The request head as sent upstream, kept to retry on a fresh connection when a pooled
     /// one turns out to be closed before any of the request's body was sent.
     let upstreamHead: [UInt8]
@@ -41,7 +44,11 @@ final class Exchange {
         requestDone = !requestHasBody
         candidates = pool.candidates()
         startedAt = now
+        headHandlingSeconds = Monotonic.now() - now
     }
 
     var upstream: SocketChannel? { lease?.channel }
+
+    /// The server of the pool this exchange was sent to, as configured.
+    var upstreamServer: String? { lease.map { pool.serverName($0.server) } }
 }

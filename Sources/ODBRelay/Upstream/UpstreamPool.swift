@@ -27,6 +27,8 @@ public final class UpstreamPool {
     let loop: EventLoop
     private var next = 0
     private let failTimeout: Double
+    /// A reload replaced this pool: connections coming back are closed, not kept idle.
+    private var retired = false
 
     public init(config: UpstreamConfig, loop: EventLoop) {
         self.config = config
@@ -84,7 +86,7 @@ public final class UpstreamPool {
     /// Returns a connection that finished a response cleanly; closes it when the pool is full.
     public func release(_ channel: SocketChannel, server index: Int, idleWatcher: IdleUpstream) {
         let server = servers[index]
-        guard server.idle.count < config.maxIdlePerServer, !channel.readClosed, channel.inbound.isEmpty else {
+        guard !retired, server.idle.count < config.maxIdlePerServer, !channel.readClosed, channel.inbound.isEmpty else {
             channel.close()
             return
         }
@@ -92,6 +94,12 @@ public final class UpstreamPool {
             server?.idle.removeAll { $0 === closed }
         }
         server.idle.append(channel)
+    }
+
+    /// Stops keeping connections: a reload replaced this pool.
+    public func retire() {
+        retired = true
+        closeIdle()
     }
 
     public func closeIdle() {

@@ -4,7 +4,8 @@ import ODBConfig
 /// A worker's listening socket; SO_REUSEPORT lets every worker bind the same address.
 final class ListenerSocket: EventHandler {
     let fd: Int32
-    let config: ListenerConfig
+    /// Routes for connections accepted from now on; a reload replaces them.
+    var config: ListenerConfig
     unowned let worker: Worker
 
     init(address: SocketAddress, config: ListenerConfig, worker: Worker) throws(SystemError) {

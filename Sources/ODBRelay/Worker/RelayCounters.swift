@@ -1,6 +1,7 @@
 import OdbShared
 
-/// Counters one worker keeps; summed across workers into the process's odb_relays entry.
+/// Counters one worker keeps; their sum across workers is the one source of the odb_relays
+/// entry `status` reads and of the Prometheus metrics (CounterPublisher writes both).
 struct RelayCounters {
     var bodyBytesKernel: UInt64 = 0
     var bodyBytesSplice: UInt64 = 0

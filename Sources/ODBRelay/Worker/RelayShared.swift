@@ -1,17 +1,25 @@
 import Foundation
+import ODBConfig
 import ODBKernel
 
-/// State the workers share: stop flag, connection admission, counters, kernel objects.
+/// State the workers share: stop flag, connection admission, counters, kernel objects, metrics
+/// and the configuration a reload installs.
 final class RelayShared: @unchecked Sendable {
     let kernelObjects: KernelObjects?
+    let metrics: RelayMetrics
     private let lock = NSLock()
     private var connections = 0
     private var perWorker: [RelayCounters]
     private var stop = false
+    private var config: (generation: Int, value: RelayConfig)
+    private var appliedGeneration: [Int]
 
-    init(workers: Int, kernelObjects: KernelObjects?) {
+    init(workers: Int, kernelObjects: KernelObjects?, metrics: RelayMetrics, config: RelayConfig) {
         self.kernelObjects = kernelObjects
+        self.metrics = metrics
+        self.config = (0, config)
         perWorker = Array(repeating: RelayCounters(), count: workers)
+        appliedGeneration = Array(repeating: 0, count: workers)
     }
 
     var stopRequested: Bool {
@@ -40,5 +48,27 @@ final class RelayShared: @unchecked Sendable {
 
     var totals: RelayCounters {
         lock.withLock { perWorker.reduce(RelayCounters(), +) }
+    }
+
+    /// Makes `new` the configuration every worker switches to; returns its generation.
+    func install(_ new: RelayConfig) -> Int {
+        lock.withLock {
+            config = (config.generation + 1, new)
+            return config.generation
+        }
+    }
+
+    /// The installed configuration when it is newer than `generation`.
+    func configuration(newerThan generation: Int) -> (generation: Int, value: RelayConfig)? {
+        lock.withLock { config.generation > generation ? config : nil }
+    }
+
+    func acknowledge(worker: Int, generation: Int) {
+        lock.withLock { appliedGeneration[worker] = generation }
+    }
+
+    /// True once every worker runs with `generation` or a later one.
+    func allWorkersApplied(_ generation: Int) -> Bool {
+        lock.withLock { appliedGeneration.allSatisfy { $0 >= generation } }
     }
 }

@@ -10,18 +10,20 @@ final class Worker: @unchecked Sendable {
     let index: Int
     let loop: EventLoop
     let kernel: KernelPath?
-    let logger: Logger
-    let pools: [String: UpstreamPool]
+    private(set) var logger: Logger
+    private(set) var pools: [String: UpstreamPool]
     let idleUpstreams = IdleUpstream()
-    let limits: Limits
-    let timeouts: (idle: Double, headRead: Double, connect: Double, grace: Double)
+    private(set) var limits: Limits
+    private(set) var timeouts: (idle: Double, headRead: Double, connect: Double, grace: Double)
     let rewrite = ProxyHeaderRewrite(pseudonym: "odb-redirect")
-    let accessLog: Bool
+    private var accessLog: Bool
+    private let logFormat: LogConfig.Format
     var stats = RelayCounters()
     private let shared: RelayShared
     private var listeners = [ListenerSocket]()
     private var sessions = [ObjectIdentifier: ClientSession]()
     private var stopDeadline: Double?
+    private var configGeneration = 0
 
     init(index: Int, config: RelayConfig, shared: RelayShared, logger: Logger) throws {
         self.index = index
@@ -29,18 +31,17 @@ final class Worker: @unchecked Sendable {
         self.logger = logger
         loop = try EventLoop()
         limits = config.limits
-        timeouts = (config.timeouts.idle.seconds, config.timeouts.headRead.seconds,
-                    config.timeouts.connect.seconds, config.timeouts.shutdownGrace.seconds)
+        timeouts = Self.timeouts(config)
         accessLog = config.log.accessLog
-        var pools = [String: UpstreamPool]()
-        for upstream in config.upstreams.values { pools[upstream.name] = UpstreamPool(config: upstream, loop: loop) }
-        self.pools = pools
+        logFormat = config.log.format
+        pools = [:]
         if let objects = shared.kernelObjects {
             kernel = try KernelPath(objects: objects, loop: loop,
                                     eventKey: UInt64(UInt32(getpid())) << 16 | UInt64(index), logger: logger)
         } else {
             kernel = nil
         }
+        pools = poolsFor(config)
         loop.beforeEvents = { [weak self] in self?.kernel?.drain() }
         idleUpstreams.retireHook = { [weak self] channel in self?.kernel?.forget(channel) }
         for listener in config.listeners {
@@ -49,6 +50,47 @@ final class Worker: @unchecked Sendable {
                 listeners.append(socket)
             }
         }
+    }
+
+    private static func timeouts(_ config: RelayConfig) -> (idle: Double, headRead: Double, connect: Double, grace: Double) {
+        (config.timeouts.idle.seconds, config.timeouts.headRead.seconds,
+         config.timeouts.connect.seconds, config.timeouts.shutdownGrace.seconds)
+    }
+
+    /// Pools for `config`, keeping each current pool whose settings did not change (with its
+    /// idle connections and health marks).
+    private func poolsFor(_ config: RelayConfig) -> [String: UpstreamPool] {
+        var result = [String: UpstreamPool]()
+        for upstream in config.upstreams.values {
+            if let current = pools[upstream.name], current.config == upstream {
+                result[upstream.name] = current
+            } else {
+                result[upstream.name] = UpstreamPool(config: upstream, loop: loop)
+            }
+        }
+        return result
+    }
+
+    /// Takes over a configuration a reload installed. Connections accepted from now on use its
+    /// routes; open ones keep the routes they were accepted with, and every request takes the
+    /// current pool of its upstream's name. Exchanges in flight finish on the pool they leased
+    /// from; a replaced pool closes its connections instead of keeping them idle.
+    private func applyReloadedConfig() {
+        guard let (generation, config) = shared.configuration(newerThan: configGeneration) else { return }
+        configGeneration = generation
+        limits = config.limits
+        timeouts = Self.timeouts(config)
+        accessLog = config.log.accessLog
+        logger.logLevel = Logger.Level(rawValue: config.log.level.rawValue) ?? logger.logLevel
+        let replaced = pools
+        pools = poolsFor(config)
+        for (name, pool) in replaced where pools[name] !== pool { pool.retire() }
+        for listener in listeners {
+            if let updated = config.listeners.first(where: { $0.listen == listener.config.listen }) {
+                listener.config = updated
+            }
+        }
+        shared.acknowledge(worker: index, generation: generation)
     }
 
     /// Runs the loop until shutdown and its grace period are over.
@@ -68,7 +110,7 @@ final class Worker: @unchecked Sendable {
         stopDeadline = loop.now + timeouts.grace
         for listener in listeners { listener.close() }
         listeners.removeAll()
-        for session in Array(sessions.values) { session.closeIfIdle() }
+        for session in Array(sessions.values) { session.closeWhenDone() }
     }
 
     func accepted(fd: Int32, peer: SocketAddress, listener: ListenerConfig) {
@@ -95,16 +137,31 @@ final class Worker: @unchecked Sendable {
         channel.close()
     }
 
-    func logAccess(peer: SocketAddress, request: RequestHead, status: Int, bytes: UInt64, duration: Double, path: String) {
+    /// Records a completed exchange: the head-handling histogram and the access log line.
+    func exchangeFinished(_ exchange: Exchange, client: SocketAddress, bodyPath: String) {
+        shared.metrics.recordHeadHandling(seconds: exchange.headHandlingSeconds)
+        logAccess(AccessLogLine(client: client, exchange: exchange, status: exchange.status, bytes: exchange.bytesToClient,
+                                seconds: loop.now - exchange.startedAt, bodyPath: bodyPath))
+    }
+
+    /// Records an answer the relay wrote itself (an error page) instead of an upstream's.
+    func errorAnswered(client: SocketAddress, exchange: Exchange?, status: Int, bytes: Int, reason: String) {
+        logAccess(AccessLogLine(client: client, exchange: exchange, status: status, bytes: UInt64(bytes),
+                                seconds: exchange.map { loop.now - $0.startedAt } ?? 0, bodyPath: "none", reason: reason))
+    }
+
+    private func logAccess(_ line: AccessLogLine) {
         guard accessLog else { return }
-        logger.info("\(peer.hostText) \"\(request.method) \(request.target) \(request.version)\" \(status) \(bytes)", metadata: [
-            "duration_ms": "\(Int(duration * 1000))", "body_path": "\(path)",
-        ])
+        switch logFormat {
+        case .json: logger.info("access", metadata: line.fields)
+        case .text: logger.info("\(line.text)")
+        }
     }
 
     private func scheduleSweep() {
         loop.schedule(after: 0.25) { [weak self] in
             guard let self else { return }
+            self.applyReloadedConfig()
             let now = self.loop.now
             for session in Array(self.sessions.values) { session.checkTimeouts(now: now) }
             self.kernel?.sweep()

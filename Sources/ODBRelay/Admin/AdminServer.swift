@@ -1,0 +1,63 @@
+import Foundation
+import Glibc
+import ODBConfig
+
+/// The admin endpoint: plain sockets on its own event loop and thread, so a scrape never waits
+/// behind relayed traffic and never delays it.
+final class AdminServer: EventHandler, @unchecked Sendable {
+    private let loop: EventLoop
+    private let listenerFDs: [Int32]
+    /// Renders the metrics text; nil when `admin.metrics` is off.
+    let metrics: (() -> [UInt8])?
+    private var connections = [ObjectIdentifier: AdminConnection]()
+    private let stopLock = NSLock()
+    private var stopRequested = false
+    private let finished = DispatchSemaphore(value: 0)
+
+    /// Binds every address of `config.listen`; the caller starts the thread with `start()`.
+    init(config: AdminConfig, metrics: (() -> [UInt8])?) throws {
+        loop = try EventLoop()
+        self.metrics = config.metrics ? metrics : nil
+        var fds = [Int32]()
+        do {
+            for address in try ListenerSocket.addresses(for: config.listen) {
+                fds.append(try Socket.listen(on: address, backlog: 64))
+            }
+        } catch {
+            for fd in fds { Glibc.close(fd) }
+            throw error
+        }
+        listenerFDs = fds
+        for fd in fds { loop.register(fd, events: EventLoop.readable, handler: self) }
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            loop.run { !stopLock.withLock { stopRequested } }
+            for connection in Array(connections.values) { connection.close() }
+            for fd in listenerFDs { Glibc.close(fd) }
+            finished.signal()
+        }
+        thread.name = "odb-admin"
+        thread.start()
+    }
+
+    /// Stops serving and waits until the thread has closed every socket.
+    func stop() {
+        stopLock.withLock { stopRequested = true }
+        finished.wait()
+    }
+
+    func handle(events: UInt32) {
+        for fd in listenerFDs {
+            while let (client, _) = Socket.accept(fd) {
+                let connection = AdminConnection(fd: client, server: self, loop: loop)
+                connections[ObjectIdentifier(connection)] = connection
+            }
+        }
+    }
+
+    func closed(_ connection: AdminConnection) {
+        connections[ObjectIdentifier(connection)] = nil
+    }
+}

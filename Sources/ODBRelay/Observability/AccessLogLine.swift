@@ -1,0 +1,58 @@
+import Logging
+
+/// One access-log line: who asked for what, what they got, and how its body travelled.
+struct AccessLogLine {
+    let client: String
+    let method: String
+    let target: String
+    let version: String
+    let status: Int
+    let bytes: UInt64
+    let seconds: Double
+    /// kernel, splice, copy (the path that carried most body bytes), or none.
+    let bodyPath: String
+    let upstream: String
+    /// Why the relay answered by itself, for error pages.
+    let reason: String?
+
+    /// A line for `exchange` (nil when the request head never became one, e.g. a parse error).
+    init(client: SocketAddress, exchange: Exchange?, status: Int, bytes: UInt64, seconds: Double,
+         bodyPath: String, reason: String? = nil) {
+        self.client = client.hostText
+        method = exchange?.request.method ?? "-"
+        target = exchange?.request.target.description ?? "-"
+        version = exchange?.request.version.description ?? "-"
+        self.status = status
+        self.bytes = bytes
+        self.seconds = seconds
+        self.bodyPath = bodyPath
+        upstream = exchange?.upstreamServer ?? "-"
+        self.reason = reason
+    }
+
+    /// The common log shape with the relay's additions:
+    /// `client "METHOD target VERSION" status bytes seconds body-path upstream ["reason"]`.
+    var text: String {
+        var line = "\(client) \"\(method) \(target) \(version)\" \(status) \(bytes) \(Self.format(seconds))s \(bodyPath) \(upstream)"
+        if let reason { line += " \"\(reason)\"" }
+        return line
+    }
+
+    /// The same facts as separate fields, for JSON logs.
+    var fields: Logger.Metadata {
+        var fields: Logger.Metadata = [
+            "client": "\(client)", "method": "\(method)", "target": "\(target)", "version": "\(version)",
+            "status": "\(status)", "bytes": "\(bytes)", "duration_s": "\(Self.format(seconds))",
+            "body_path": "\(bodyPath)", "upstream": "\(upstream)",
+        ]
+        if let reason { fields["reason"] = "\(reason)" }
+        return fields
+    }
+
+    /// Seconds with microsecond resolution, never in exponent notation.
+    static func format(_ seconds: Double) -> String {
+        let micros = Int((max(seconds, 0) * 1e6).rounded())
+        let fraction = String(micros % 1_000_000)
+        return "\(micros / 1_000_000)." + String(repeating: "0", count: 6 - fraction.count) + fraction
+    }
+}

@@ -1,0 +1,27 @@
+import Foundation
+import OdbShared
+
+/// Hands one snapshot of the workers' counters to both of its readers at once: the process's
+/// odb_relays entry, which `odb-redirect status` reads, and the metrics the admin endpoint
+/// serves. One snapshot, two views: the numbers cannot drift apart.
+final class CounterPublisher: @unchecked Sendable {
+    private let shared: RelayShared
+    private let kernel: RelayKernelLease?
+    private let metrics: RelayMetrics
+    private let lock = NSLock()
+
+    init(shared: RelayShared, kernel: RelayKernelLease?, metrics: RelayMetrics) {
+        self.shared = shared
+        self.kernel = kernel
+        self.metrics = metrics
+    }
+
+    func publish() {
+        lock.withLock {
+            let totals = shared.totals
+            kernel?.publish(totals)
+            let pauses = kernel.map { $0.objects.counters.read()[Int(ODB_CTR_BUDGET_PASSES.rawValue)] } ?? 0
+            metrics.update(totals, flowControlPauses: pauses)
+        }
+    }
+}

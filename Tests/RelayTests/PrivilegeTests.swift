@@ -1,0 +1,127 @@
+import Foundation
+import Glibc
+import ODBTestSupport
+import Testing
+
+extension RelayTests {
+    /// Least privilege: the capabilities docs/OPERATIONS.md lists are enough, each one is
+    /// needed, and a relay started as root keeps only what it uses after setup.
+    @Suite struct Privileges {
+        /// CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN: what loading, attaching and relaying needs.
+        static let setupCapabilities = ["bpf", "perfmon", "net_admin"]
+        /// CAP_NET_ADMIN (12) and CAP_BPF (39): what a running relay keeps.
+        static let runtimeMask: UInt64 = 1 << 12 | 1 << 39
+        static let size = 4_194_307
+
+        static func yaml(port: Int, origin: Int, user: String) -> String {
+            """
+            workers: 2
+            user: \(user)
+            log:
+              level: notice
+            listeners:
+              - listen: "127.0.0.1:\(port)"
+                routes:
+                  - upstream: origin
+                    mode: kernel
+            upstreams:
+              origin:
+                servers: ["127.0.0.1:\(origin)"]
+            """
+        }
+
+        @Test func unprivilegedUserWithTheDocumentedCapabilitiesRelaysInTheKernel() throws {
+            let user = try SystemUser.ensure()
+            let origin = try NginxOrigin(fileSizes: [Self.size])
+            let relay = try RelayProcess(pinRoot: try user.pinRoot(), executable: try user.executableCopy(),
+                                         launcher: user.launcher(capabilities: Self.setupCapabilities)) { port in
+                Self.yaml(port: port, origin: origin.port, user: user.name)
+            }
+            defer { rmdir(relay.pinRoot) }
+            #expect(relay.waitForLog("dropped unneeded capabilities"), "\(relay.log)")
+            for thread in try Self.threadStatus(relay.pid) {
+                #expect(thread["Uid"]?.hasPrefix("\(user.uid)\t") == true, "\(thread)")
+                #expect(Self.mask(thread["CapEff"]) == Self.runtimeMask, "unused capabilities are dropped after setup: \(thread)")
+                #expect(Self.mask(thread["CapAmb"]) == 0)
+            }
+            let client = try TestHTTPClient(port: relay.port)
+            defer { client.close() }
+            #expect(try fetchAndCompare(client, size: Self.size).ok)
+            usleep(400_000)
+            let entry = try #require(try relay.statusEntry())
+            let bytes = entry["body_bytes"] as? [String: Int] ?? [:]
+            #expect((bytes["kernel"] ?? 0) > Self.size / 2, "the body took the kernel path: \(bytes)")
+            let ownSet = "\(relay.pinRoot)/relay-\(relay.pid)"
+            #expect(FileManager.default.fileExists(atPath: ownSet))
+            #expect(relay.stopsGracefully())
+            #expect(!FileManager.default.fileExists(atPath: ownSet), "the unprivileged relay removes its pins: \(relay.log)")
+        }
+
+        @Test(arguments: ["bpf", "perfmon", "net_admin"])
+        func eachMissingCapabilityIsNamed(missing: String) throws {
+            let user = try SystemUser.ensure()
+            let pinRoot = try user.pinRoot()
+            defer { rmdir(pinRoot) }
+            let path = NSTemporaryDirectory() + "odb-caps-\(getpid())-\(missing).yaml"
+            try Self.yaml(port: freePort(), origin: freePort(), user: user.name).write(toFile: path, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let launcher = user.launcher(capabilities: Self.setupCapabilities.filter { $0 != missing })
+            let result = try CommandRunner.run(launcher[0], Array(launcher.dropFirst())
+                + [try user.executableCopy(), "relay", "--config", path, "--pin", pinRoot])
+            #expect(result.status != 0)
+            #expect(result.stderr.contains("needs CAP_\(missing.uppercased())"), "\(result.stderr)")
+        }
+
+        @Test func unknownUserFailsBeforeAnythingIsLoaded() throws {
+            let pinRoot = "/sys/fs/bpf/odb-test-nouser-\(getpid())"
+            let path = NSTemporaryDirectory() + "odb-nouser-\(getpid()).yaml"
+            try Self.yaml(port: freePort(), origin: freePort(), user: "odb-no-such-user").write(toFile: path, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let result = try CommandRunner.odb("relay", "--config", path, "--pin", pinRoot)
+            #expect(result.status != 0)
+            #expect(result.stderr.contains("no such user \"odb-no-such-user\""), "\(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: pinRoot), "nothing was pinned")
+        }
+
+        @Test func rootSwitchesToTheConfiguredUserKeepingOnlyRuntimeCapabilities() throws {
+            let user = try SystemUser.ensure()
+            let origin = try NginxOrigin(fileSizes: [Self.size])
+            let relay = try RelayProcess { port in Self.yaml(port: port, origin: origin.port, user: user.name) }
+            #expect(relay.waitForLog("switched user"), "\(relay.log)")
+            let threads = try Self.threadStatus(relay.pid)
+            #expect(threads.count >= 3, "main and two workers: \(threads.count)")
+            for thread in threads {
+                #expect(thread["Uid"] == "\(user.uid)\t\(user.uid)\t\(user.uid)\t\(user.uid)", "\(thread)")
+                #expect(thread["Gid"] == "\(user.gid)\t\(user.gid)\t\(user.gid)\t\(user.gid)", "\(thread)")
+                #expect(thread["Groups"] == "\(user.gid)", "supplementary groups: \(thread)")
+                for set in ["CapEff", "CapPrm", "CapBnd"] {
+                    #expect(Self.mask(thread[set]) == Self.runtimeMask, "\(set): \(thread)")
+                }
+                #expect(Self.mask(thread["CapInh"]) == 0)
+                #expect(Self.mask(thread["CapAmb"]) == 0)
+            }
+            let client = try TestHTTPClient(port: relay.port)
+            defer { client.close() }
+            #expect(try fetchAndCompare(client, size: Self.size).ok, "relaying works after the switch")
+            #expect(relay.stopsGracefully())
+            #expect(!FileManager.default.fileExists(atPath: relay.pinRoot), "the pins it created are gone: \(relay.log)")
+        }
+
+        /// Fields of /proc/PID/task/*/status, one dictionary per thread.
+        static func threadStatus(_ pid: Int32) throws -> [[String: String]] {
+            try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task").map { task in
+                let text = try String(contentsOfFile: "/proc/\(pid)/task/\(task)/status", encoding: .utf8)
+                var fields = [String: String]()
+                for line in text.split(separator: "\n") {
+                    guard let colon = line.firstIndex(of: ":") else { continue }
+                    fields[String(line[..<colon])] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                }
+                return fields
+            }
+        }
+
+        static func mask(_ hex: String?) -> UInt64? {
+            hex.flatMap { UInt64($0, radix: 16) }
+        }
+    }
+}
