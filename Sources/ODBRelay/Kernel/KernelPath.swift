@@ -293,7 +293,10 @@ public final class KernelPath: EventHandler {
             guard let self, let flow, !flow.ended else { return }
             self.refresh(flow)
             if flow.ended { return }
-            if flow.redirected + flow.forwarded == before && self.loop.now - seen > 0.1 {
+            // Bytes the verdict passed may still wait (for the budget, or in the psock's
+            // backlog, where a peek does not see them yet): only an idle, drained source is over.
+            let drained = self.sources[flow.source.cookie]?.unread == 0
+            if drained && flow.redirected + flow.forwarded == before && self.loop.now - seen > 0.1 {
                 self.finish(flow, .sourceClosed)
             } else {
                 self.sourceClosed(flow)
