@@ -82,6 +82,21 @@ public final class TestHTTPClient {
         return true
     }
 
+    /// Every byte until the peer ends its side: what an opaque stream or a tunnel carried.
+    public func readToEnd() throws -> [UInt8] {
+        while try fill() {}
+        defer { buffer.removeAll() }
+        return buffer
+    }
+
+    /// The next `count` bytes of the stream, or fewer if the peer ends its side first.
+    public func readBytes(_ count: Int) throws -> [UInt8] {
+        while buffer.count < count, try fill(max: min(1 << 20, count - buffer.count)) {}
+        let taken = Array(buffer.prefix(count))
+        buffer.removeFirst(taken.count)
+        return taken
+    }
+
     /// Reads one response. `pace`, given the body bytes read so far, returns how long to sleep
     /// (microseconds) before the next 64 KiB read, to act as a slow client.
     public func readResponse(headRequest: Bool = false, pace: ((Int) -> UInt32)? = nil) throws -> Response {

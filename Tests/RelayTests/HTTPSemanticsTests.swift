@@ -150,21 +150,10 @@ extension RelayTests {
             #expect(switched.header("Upgrade") == "echo")
             let payload = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
             try client.send(payload)
-            var echoed = [UInt8]()
-            var chunk = [UInt8](repeating: 0, count: 65536)
-            while echoed.count < payload.count {
-                let received = recv(client.fd, &chunk, chunk.count, 0)
-                guard received > 0 else { break }
-                echoed.append(contentsOf: chunk[..<received])
-            }
+            let echoed = try client.readBytes(payload.count)
             #expect(echoed == payload, "\(mode): the echo through the tunnel is byte-exact")
             shutdown(client.fd, Int32(SHUT_WR))
-            var tail = [UInt8]()
-            while true {
-                let received = recv(client.fd, &chunk, chunk.count, 0)
-                guard received > 0 else { break }
-                tail.append(contentsOf: chunk[..<received])
-            }
+            let tail = try client.readToEnd()
             #expect(tail == Array("bye".utf8), "\(mode): the half-close reached the origin and its answer came back")
         }
     }

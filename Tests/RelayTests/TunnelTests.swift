@@ -163,13 +163,7 @@ extension RelayTests {
             usleep(100_000)
             try client.send(Array(preface[10...]) + frames)
             shutdown(client.fd, Int32(SHUT_WR))
-            var answer = [UInt8]()
-            var buffer = [UInt8](repeating: 0, count: 65536)
-            while true {
-                let received = recv(client.fd, &buffer, buffer.count, 0)
-                guard received > 0 else { break }
-                answer.append(contentsOf: buffer[..<received])
-            }
+            let answer = try client.readToEnd()
             #expect(answer == Array("got:".utf8) + preface + frames, "\(mode): every byte reached the upstream unchanged (\(answer.count) back)")
             if mode == "kernel" {
                 let entry = try Self.settledEntry(relay)
@@ -204,25 +198,24 @@ extension RelayTests {
             let baselineTCP = SystemMemory.tcpMemory()
             var worstDrop = 0
             var worstTCP = 0
-            var received = switched.body.count
-            var intact = switched.body.enumerated().allSatisfy { Int($0.element) == $0.offset % 251 }
-            var buffer = [UInt8](repeating: 0, count: 65536)
+            var received = 0
+            var intact = true
             let slowUntil = Date().addingTimeInterval(10)
             while received < size {
-                let count = recv(client.fd, &buffer, Date() < slowUntil ? 65536 : buffer.count, 0)
-                guard count > 0 else { break }
-                for index in 0..<count where Int(buffer[index]) != (received + index) % 251 {
+                let piece = try client.readBytes(Date() < slowUntil ? 65536 : 1 << 20)
+                guard !piece.isEmpty else { break }
+                for (index, byte) in piece.enumerated() where Int(byte) != (received + index) % 251 {
                     intact = false
                     break
                 }
-                received += count
+                received += piece.count
                 if Date() < slowUntil {
                     worstDrop = max(worstDrop, baseline - SystemMemory.available())
                     worstTCP = max(worstTCP, SystemMemory.tcpMemory() - baselineTCP)
                     usleep(62_500)
                 }
             }
-            #expect(received == size && intact, "the pushed stream arrived whole and in order: \(received) bytes")
+            #expect(received == size && intact, "the pushed stream arrived whole and in order: \(received) bytes; \(relay.log.suffix(1500))")
             #expect(worstDrop < 64 << 20, "MemAvailable fell by \(worstDrop >> 20) MiB while the client read slowly")
             #expect(worstTCP < 48 << 20, "TCP socket memory grew by \(worstTCP >> 20) MiB")
         }
@@ -255,13 +248,7 @@ extension RelayTests {
             try client.send("GET /count HTTP/1.1\r\nHost: test\r\nUpgrade: count\r\nConnection: Upgrade\r\n\r\n")
             let switched = try client.readResponse()
             #expect(switched.status == 101)
-            var greeting = [UInt8]()
-            var buffer = [UInt8](repeating: 0, count: 65536)
-            while true {
-                let received = recv(client.fd, &buffer, buffer.count, 0)
-                guard received > 0 else { break }
-                greeting.append(contentsOf: buffer[..<received])
-            }
+            let greeting = try client.readToEnd()
             #expect(String(decoding: greeting, as: UTF8.self) == "hello", "\(mode): the upstream's end arrived after its bytes")
             let payload = [UInt8](repeating: 0x5a, count: 3 << 20)
             try client.send(payload)
