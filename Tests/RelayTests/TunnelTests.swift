@@ -202,7 +202,7 @@ extension RelayTests {
             var intact = true
             let slowUntil = Date().addingTimeInterval(10)
             while received < size {
-                let piece = try client.readBytes(Date() < slowUntil ? 65536 : 1 << 20)
+                let piece = try client.readBytes(Date() < slowUntil ? 65536 : 256 << 10)
                 guard !piece.isEmpty else { break }
                 for (index, byte) in piece.enumerated() where Int(byte) != (received + index) % 251 {
                     intact = false
