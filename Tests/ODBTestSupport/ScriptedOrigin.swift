@@ -7,13 +7,29 @@ import Glibc
 /// `handler` defines `answer(conn, head, data)`: called once per request head (bytes, without
 /// the blank line) with the bytes read after it; it replies on `conn` and returns the bytes
 /// left over for the next request, or None to stop serving the connection.
+///
+/// With a `recordingDirectory`, every byte each connection delivered is appended to a file
+/// there, one per connection, so a test sees exactly what reached the origin.
 public final class ScriptedOrigin {
     public let port: Int
+    public let recordingDirectory: String?
     private let process: Process
 
     static let server = """
-        import os, socket, threading
+        import itertools, os, socket, threading
+        class Recorded:
+            def __init__(self, conn, path):
+                self.conn, self.file = conn, open(path, "ab", buffering=0)
+            def recv(self, size):
+                chunk = self.conn.recv(size)
+                self.file.write(chunk)
+                return chunk
+            def __getattr__(self, name):
+                return getattr(self.conn, name)
+        connections = itertools.count()
         def serve(conn):
+            if os.environ.get("RECORD"):
+                conn = Recorded(conn, os.path.join(os.environ["RECORD"], "conn-%06d" % next(connections)))
             data = b""
             while data is not None:
                 while b"\\r\\n\\r\\n" not in data:
@@ -29,12 +45,18 @@ public final class ScriptedOrigin {
             threading.Thread(target=serve, args=(conn,), daemon=True).start()
         """
 
-    public init(handler: String) throws {
+    public init(handler: String, recordingDirectory: String? = nil) throws {
         port = freePort()
+        self.recordingDirectory = recordingDirectory
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", "import socket\n" + handler + "\n" + Self.server]
-        process.environment = ProcessInfo.processInfo.environment.merging(["PORT": String(port)]) { _, new in new }
+        var environment = ["PORT": String(port)]
+        if let recordingDirectory {
+            try FileManager.default.createDirectory(atPath: recordingDirectory, withIntermediateDirectories: true)
+            environment["RECORD"] = recordingDirectory
+        }
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         try process.run()
         guard waitForPort(port) else {
             process.terminate()
@@ -42,9 +64,24 @@ public final class ScriptedOrigin {
         }
     }
 
+    /// The bytes connections delivered since `marks` (bytes seen per connection file), in
+    /// connection order; moves the marks past them.
+    public func recorded(since marks: inout [String: Int]) -> [UInt8] {
+        guard let recordingDirectory,
+              let names = try? FileManager.default.contentsOfDirectory(atPath: recordingDirectory) else { return [] }
+        var fresh: [UInt8] = []
+        for name in names.sorted() {
+            guard let data = try? Data(contentsOf: URL(fileURLWithPath: recordingDirectory + "/" + name)) else { continue }
+            fresh += data.dropFirst(marks[name] ?? 0)
+            marks[name] = data.count
+        }
+        return fresh
+    }
+
     deinit {
         // SIGKILL: the script inherits the test runner's signal mask, which blocks SIGTERM.
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
+        if let recordingDirectory { try? FileManager.default.removeItem(atPath: recordingDirectory) }
     }
 }
