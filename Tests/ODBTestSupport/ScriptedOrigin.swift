@@ -64,15 +64,16 @@ public final class ScriptedOrigin {
         }
     }
 
-    /// The bytes connections delivered since `marks` (bytes seen per connection file), in
-    /// connection order; moves the marks past them.
-    public func recorded(since marks: inout [String: Int]) -> [UInt8] {
+    /// The bytes each connection delivered since `marks` (bytes seen per connection file), one
+    /// entry per connection that delivered any, oldest connection first; moves the marks.
+    public func recorded(since marks: inout [String: Int]) -> [[UInt8]] {
         guard let recordingDirectory,
               let names = try? FileManager.default.contentsOfDirectory(atPath: recordingDirectory) else { return [] }
-        var fresh: [UInt8] = []
+        var fresh: [[UInt8]] = []
         for name in names.sorted() {
-            guard let data = try? Data(contentsOf: URL(fileURLWithPath: recordingDirectory + "/" + name)) else { continue }
-            fresh += data.dropFirst(marks[name] ?? 0)
+            guard let data = try? Data(contentsOf: URL(fileURLWithPath: recordingDirectory + "/" + name)),
+                  data.count > marks[name] ?? 0 else { continue }
+            fresh.append(Array(data.dropFirst(marks[name] ?? 0)))
             marks[name] = data.count
         }
         return fresh
