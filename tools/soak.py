@@ -404,7 +404,7 @@ def main():
         print("soak: " + "; ".join(broken), file=sys.stderr)
         print("relay log tail:\n" + log[-3000:], file=sys.stderr)
         sys.exit(1)
-    print(f"soak: {totals['responses']} responses, {totals['body_bytes'] >> 20} MiB checked, every bound held")
+    print(f"soak: {totals['responses']} responses, {totals['body_bytes'] >> 20} MiB checked, every bound held", file=sys.stderr)
 
 
 if __name__ == "__main__":

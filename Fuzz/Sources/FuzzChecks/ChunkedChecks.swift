@@ -11,7 +11,7 @@ enum ChunkedChecks {
     static func check(_ input: UnsafeRawBufferPointer) -> Violation? {
         var whole = scanner()
         let expected = whole.scan(input)
-        var random = SplitMix64(seed: input)
+        var random = InputSeededRandom(seed: input)
         let pieces = piecewise(input, random: &random)
         guard pieces == expected else {
             return Violation("scanned in pieces the body gives \(pieces), whole \(expected)")
@@ -27,7 +27,7 @@ enum ChunkedChecks {
     }
 
     /// Scans `input` in random reads, skipping chunk data (as `skipData`) on a coin toss.
-    private static func piecewise(_ input: UnsafeRawBufferPointer, random: inout SplitMix64) -> ChunkScanStep {
+    private static func piecewise(_ input: UnsafeRawBufferPointer, random: inout InputSeededRandom) -> ChunkScanStep {
         var scanner = scanner()
         let skipsData = random.next() & 1 == 0
         var offset = 0
@@ -53,20 +53,17 @@ enum ChunkedChecks {
     }
 }
 
-/// A deterministic generator seeded by the input, so every crash reproduces from its file.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
+/// A deterministic generator seeded by the input, so every crash reproduces from its file:
+/// FNV-1a of the input, then Knuth's MMIX linear congruential steps (upper bits used).
+struct InputSeededRandom {
+    private var state: UInt64
 
     init(seed input: UnsafeRawBufferPointer) {
-        // FNV-1a over the input.
         state = input.reduce(0xCBF2_9CE4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01B3 }
     }
 
     mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return state >> 17
     }
 }

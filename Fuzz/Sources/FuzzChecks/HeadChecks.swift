@@ -10,15 +10,8 @@ enum HeadChecks {
     static let responseMethods = ["GET", "HEAD", "CONNECT"]
 
     static func request(_ input: UnsafeRawBufferPointer) -> Violation? {
-        let whole = RequestHead.parse(input, limits: limits)
-        if let violation = sameWhenSplit(input, whole: whole, parser: HeadParser<RequestHead>(limits: limits)) {
-            return violation
-        }
-        guard case let .complete(head, _) = whole else { return nil }
-        let serialized = head.serialize()
-        guard RequestHead.parse(serialized, limits: roomy) == .complete(head, headLength: serialized.count) else {
-            return Violation("the serialized request head does not parse back to itself")
-        }
+        let result = parsed(input, parser: HeadParser<RequestHead>.init, serialize: { $0.serialize() })
+        guard case let .success(head?) = result else { return result.violation }
         guard case let .success(framing) = requestFraming(head) else { return nil }
         let forwarded = rewrite.request(head, clientAddress: "192.0.2.1", forwardingUpgrade: head.headers.contains("Upgrade"))
         guard case let .complete(seen, _) = RequestHead.parse(forwarded.serialize(), limits: roomy) else {
@@ -31,15 +24,8 @@ enum HeadChecks {
     }
 
     static func response(_ input: UnsafeRawBufferPointer) -> Violation? {
-        let whole = ResponseHead.parse(input, limits: limits)
-        if let violation = sameWhenSplit(input, whole: whole, parser: HeadParser<ResponseHead>(limits: limits)) {
-            return violation
-        }
-        guard case let .complete(head, _) = whole else { return nil }
-        let serialized = head.serialize()
-        guard ResponseHead.parse(serialized, limits: roomy) == .complete(head, headLength: serialized.count) else {
-            return Violation("the serialized response head does not parse back to itself")
-        }
+        let result = parsed(input, parser: HeadParser<ResponseHead>.init, serialize: { $0.serialize() })
+        guard case let .success(head?) = result else { return result.violation }
         let forwarded = rewrite.response(head, forwardingUpgrade: head.status == 101)
         guard case let .complete(seen, _) = ResponseHead.parse(forwarded.serialize(), limits: roomy) else {
             return Violation("the forwarded response head does not parse")
@@ -52,6 +38,25 @@ enum HeadChecks {
             if method == "GET", let violation = oneFramingField(seen.headers, framing) { return violation }
         }
         return nil
+    }
+
+    /// The head `input` starts with, if complete, once it parsed the same whole and split and
+    /// its serialized form parsed back to itself.
+    private static func parsed<Head: Equatable>(
+        _ input: UnsafeRawBufferPointer, parser make: (HeadLimits) -> HeadParser<Head>, serialize: (Head) -> [UInt8]
+    ) -> Result<Head?, Violation> {
+        var parser = make(limits)
+        let whole = parser.parse(input)
+        if let violation = sameWhenSplit(input, whole: whole, parser: make(limits)) {
+            return .failure(violation)
+        }
+        guard case let .complete(head, _) = whole else { return .success(nil) }
+        let serialized = serialize(head)
+        var again = make(roomy)
+        guard again.parse(serialized) == .complete(head, headLength: serialized.count) else {
+            return .failure(Violation("the serialized head does not parse back to itself"))
+        }
+        return .success(head)
     }
 
     /// The parser must give the same answer however the bytes arrive; the first byte picks the split.
@@ -83,6 +88,14 @@ enum HeadChecks {
         case .none, .untilClose, .tunnel:
             break
         }
+        return nil
+    }
+}
+
+extension Result where Failure == Violation {
+    /// The violation, or nil for a success.
+    var violation: Violation? {
+        if case let .failure(violation) = self { return violation }
         return nil
     }
 }
