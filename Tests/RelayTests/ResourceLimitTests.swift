@@ -112,6 +112,7 @@ extension RelayTests {
             #expect(Date().timeIntervalSince(started) < 10)
             #expect(try Self.waitForStatus(relay, "rejected_requests") { $0 >= slow.count } >= slow.count)
             #expect(try Self.waitForStatus(relay, "active_connections") { $0 == 1 } == 1, "only the good client is left")
+            #expect(relay.log.contains("request head timed out"))
         }
     }
 }

@@ -625,6 +625,7 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
         guard !closed else { return }
         if let started = headStartedAt, exchange == nil, now - started > worker.timeouts.headRead {
             worker.stats.rejectedRequests += 1
+            worker.logger.notice("request head timed out", metadata: ["client": "\(peer)"])
             respondError(408, reason: "the request head did not arrive in time")
             drive()
             return
