@@ -24,6 +24,7 @@ import json
 import multiprocessing
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -81,7 +82,10 @@ class Connection:
     def response(self, size, stats, pace=None):
         """Reads one response and checks it carries exactly the pattern's first `size` bytes."""
         while b"\r\n\r\n" not in self.buffer:
-            self.fill()
+            try:
+                self.fill()
+            except Unexpected as error:
+                raise Unexpected(f"{error}, waiting for the head of a {size}-byte response") from None
         head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
         lines = head.split(b"\r\n")
         status = int(lines[0].split(b" ")[1])
@@ -93,7 +97,10 @@ class Connection:
             if not self.buffer:
                 if pace:
                     time.sleep(pace)
-                self.fill(65536 if pace else 1 << 20)
+                try:
+                    self.fill(65536 if pace else 1 << 20)
+                except Unexpected as error:
+                    raise Unexpected(f"{error} after {offset} of {size} body bytes") from None
             take = min(len(self.buffer), size - offset)
             start = offset % PERIOD
             if self.buffer[:take] != PATTERN[start:start + take]:
@@ -213,7 +220,7 @@ class Relay:
         with open(config, "w") as file:
             file.write(f"""workers: {WORKERS}
 log:
-  level: warning
+  level: info
   access_log: false
 timeouts:
   idle: 5s
@@ -261,6 +268,15 @@ upstreams:
         self.origin.kill()
         self.origin.wait()
         subprocess.run([self.binary, "detach", "--pin", self.pin], capture_output=True)
+
+
+def log_reasons(log):
+    """How often the relay logged each kind of refusal, abort or failure, by its reason."""
+    counts = {}
+    for match in re.finditer(r"reason=(.+?) \[ODBRelay\] (.+)$", log, re.MULTILINE):
+        key = f"{match.group(2)}: {match.group(1)}"
+        counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 def free_port():
@@ -395,6 +411,7 @@ def main():
         relay.log.close()
         log = open(os.path.join(workdir, "relay.log")).read()
         shutil.rmtree(workdir, ignore_errors=True)
+    report["relay_log"] = log_reasons(log)
     text = json.dumps(report, indent=2, sort_keys=True)
     print(text)
     if args.report:
@@ -402,7 +419,7 @@ def main():
             file.write(text + "\n")
     if broken:
         print("soak: " + "; ".join(broken), file=sys.stderr)
-        print("relay log tail:\n" + log[-3000:], file=sys.stderr)
+        print("relay log: " + json.dumps(report["relay_log"]), file=sys.stderr)
         sys.exit(1)
     print(f"soak: {totals['responses']} responses, {totals['body_bytes'] >> 20} MiB checked, every bound held", file=sys.stderr)
 
