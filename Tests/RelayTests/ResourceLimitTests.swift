@@ -58,6 +58,26 @@ extension RelayTests {
             #expect(hogs.allSatisfy { $0.isClosedByPeer() })
         }
 
+        /// The idle timeout closes stalled connections, not long transfers: a body a slow
+        /// client reads for several idle periods arrives whole in every mode.
+        @Test(arguments: relayModes)
+        func idleTimeoutSparesABodyThatIsStillMoving(mode: String) throws {
+            let size = 24 << 20
+            let origin = try NginxOrigin(fileSizes: [size])
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: mode, extraTop: """
+                timeouts:
+                  idle: 1s
+                """)
+            let client = try TestHTTPClient(port: relay.port, receiveTimeout: 30)
+            defer { client.close() }
+            let started = Date()
+            try client.send("GET /files/\(size).bin HTTP/1.1\r\nHost: test\r\n\r\n")
+            // 64 KiB per 15 ms: about 6 s, far more than the socket buffers on the way hold.
+            let response = try client.readResponse { _ in 15_000 }
+            #expect(Date().timeIntervalSince(started) > 3, "the transfer outlasted the idle timeout several times")
+            #expect(response.body == (try TestContent.bytes(size: size)), "\(mode): the whole body arrived")
+        }
+
         @Test func oversizedHeadsAre431WhileAnotherClientIsServed() throws {
             let origin = try NginxOrigin(fileSizes: [1000])
             let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel", extraTop: """

@@ -19,6 +19,7 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
     private(set) var closed = false
     private var deadline: Double
     private var headStartedAt: Double?
+    private var lastWireProgress: UInt64 = 0
     private var driving = false
     private var driveAgain = false
     static let headReadSize = 4096
@@ -616,6 +617,16 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
         worker.sessionClosed(self)
     }
 
+    /// Bytes the client and the upstream acknowledged or sent: whichever path moves a body
+    /// (the kernel, splice, copy, a tunnel), this grows while it moves.
+    private var wireProgress: UInt64 {
+        [client, exchange?.upstream].reduce(0) { total, channel in
+            var progress = odb_tcp_progress()
+            guard let channel, odb_tcp_progress(channel.fd, &progress) == 0 else { return total }
+            return total + progress.bytes_acked + progress.bytes_received
+        }
+    }
+
     private func touch() {
         deadline = worker.loop.now + worker.timeouts.idle
     }
@@ -637,10 +648,13 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
             return
         }
         for flow in [exchange?.requestBody?.flow, exchange?.responseBody?.flow].compactMap({ $0 }) {
-            let before = flow.redirected
             worker.kernel?.refresh(flow)
-            if flow.redirected != before { touch() }
         }
+        // Bytes that moved since the last check are activity: the idle timeout is for
+        // stalls, not for long transfers to slow readers.
+        let progress = wireProgress
+        if exchange != nil && progress != lastWireProgress { touch() }
+        lastWireProgress = progress
         guard now > deadline else { return }
         if let current = exchange {
             if current.responseStarted {
