@@ -652,9 +652,11 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
         }
         // Bytes that moved since the last check are activity: the idle timeout is for
         // stalls, not for long transfers to slow readers.
-        let progress = wireProgress
-        if exchange != nil && progress != lastWireProgress { touch() }
-        lastWireProgress = progress
+        if exchange != nil {
+            let progress = wireProgress
+            if progress != lastWireProgress { touch() }
+            lastWireProgress = progress
+        }
         guard now > deadline else { return }
         if let current = exchange {
             if current.responseStarted {
