@@ -21,13 +21,13 @@ extension RelayTests {
         }
 
         @Test func connectionLimitAnswers503AndIdleHogsAreReclaimed() throws {
-            let origin = try NginxOrigin(fileSizes: [1000])
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel", extraTop: """
+            let setup = try RelayUnderTest(mode: "kernel", sizes: [1000], extraTop: """
                 limits:
                   max_connections: 4
                 timeouts:
                   idle: 3s
                 """)
+            let relay = setup.relay
             let good = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
             defer { good.close() }
             #expect(try fetchAndCompare(good, size: 1000).ok)
@@ -63,11 +63,11 @@ extension RelayTests {
         @Test(arguments: relayModes)
         func idleTimeoutSparesABodyThatIsStillMoving(mode: String) throws {
             let size = 24 << 20
-            let origin = try NginxOrigin(fileSizes: [size])
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: mode, extraTop: """
+            let setup = try RelayUnderTest(mode: mode, sizes: [size], extraTop: """
                 timeouts:
                   idle: 1s
                 """)
+            let relay = setup.relay
             let client = try TestHTTPClient(port: relay.port, receiveTimeout: 30)
             defer { client.close() }
             let started = Date()
@@ -79,12 +79,12 @@ extension RelayTests {
         }
 
         @Test func oversizedHeadsAre431WhileAnotherClientIsServed() throws {
-            let origin = try NginxOrigin(fileSizes: [1000])
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel", extraTop: """
+            let setup = try RelayUnderTest(mode: "kernel", sizes: [1000], extraTop: """
                 limits:
                   max_head_bytes: 2KiB
                   max_headers: 10
                 """)
+            let relay = setup.relay
             let good = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
             defer { good.close() }
             let oversized = [
@@ -109,11 +109,11 @@ extension RelayTests {
         /// Twenty clients trickle header lines and never finish; each is closed with 408 once
         /// its head has taken longer than head_read, and a normal client is served throughout.
         @Test func slowlorisFloodIsClosedWhileAnotherClientIsServed() throws {
-            let origin = try NginxOrigin(fileSizes: [1000])
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel", extraTop: """
+            let setup = try RelayUnderTest(mode: "kernel", sizes: [1000], extraTop: """
                 timeouts:
                   head_read: 1s
                 """)
+            let relay = setup.relay
             let slow = try (0..<20).map { _ in try TestHTTPClient(port: relay.port, receiveTimeout: 10) }
             defer { slow.forEach { $0.close() } }
             for client in slow { try client.send("GET /files/1000.bin HTTP/1.1\r\n") }
