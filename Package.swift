@@ -89,6 +89,7 @@ let package = Package(
             dependencies: ["ODBBench", "ODBTestSupport", "odb-redirect"]
         ),
         .testTarget(name: "ODBHTTPTests", dependencies: ["ODBHTTP"]),
+        .testTarget(name: "ODBRelayTests", dependencies: ["ODBRelay"]),
         .testTarget(name: "ODBConfigTests", dependencies: ["ODBConfig"]),
         .testTarget(
             name: "ODBKernelTests",

@@ -53,6 +53,7 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
         public let requests: UInt64
         public let responsesByClass: [String: UInt64]
         public let rejectedRequests: UInt64
+        public let refusedConnections: UInt64
         public let upstreamErrors: UInt64
         public let activeConnections: UInt64
         public let activeFlows: UInt64
@@ -172,6 +173,7 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
             requests: stats.requests,
             responsesByClass: byClass,
             rejectedRequests: stats.rejected_requests,
+            refusedConnections: stats.refused_connections,
             upstreamErrors: stats.upstream_errors,
             activeConnections: stats.active_connections,
             activeFlows: stats.active_flows

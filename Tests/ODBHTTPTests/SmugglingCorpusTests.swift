@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import ODBHTTP
 
@@ -8,6 +9,12 @@ import Testing
         let request: String
         let error: HTTPParseError
         var testDescription: String { name }
+
+        /// The seed file under Fuzz/Corpus/request-head holding this payload.
+        var seedName: String {
+            let slug = name.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }
+            return "smuggling-" + String(slug).split(separator: "-").joined(separator: "-")
+        }
     }
 
     static let post = "POST / HTTP/1.1\r\nHost: example.com\r\n"
@@ -64,5 +71,15 @@ import Testing
             }
             #expect(framing == .failure(payload.error), "split at \(split)")
         }
+    }
+
+    /// The fuzzer and the llhttp differential (Fuzz/) start from these payloads, so they must
+    /// stay in the seed corpus byte for byte.
+    @Test(arguments: corpus)
+    func isASeedOfTheFuzzCorpus(_ payload: Case) throws {
+        let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Fuzz/Corpus/request-head").standardized
+        let seed = try Data(contentsOf: corpus.appendingPathComponent(payload.seedName))
+        #expect(Array(seed) == Array(payload.request.utf8))
     }
 }

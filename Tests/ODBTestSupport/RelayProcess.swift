@@ -84,6 +84,19 @@ public final class RelayProcess {
 
     public var pid: Int32 { process.processIdentifier }
 
+    /// Open file descriptors of the relay process.
+    public var openFileCount: Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
+    }
+
+    /// Entries in the BPF flow table of this relay's pin set (`status --json`), -1 if unreadable.
+    public func kernelFlowCount() throws -> Int {
+        let result = try CommandRunner.odb("status", "--json", "--pin", pinRoot)
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let sets = report?["sets"] as? [[String: Any]] ?? []
+        return sets.isEmpty ? -1 : sets.reduce(0) { $0 + (($1["flows"] as? [Any])?.count ?? 0) }
+    }
+
     public var log: String {
         (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
     }

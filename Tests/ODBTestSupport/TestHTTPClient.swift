@@ -54,6 +54,13 @@ public final class TestHTTPClient {
         Glibc.close(fd)
     }
 
+    /// Closes with a TCP reset (SO_LINGER 0) instead of a FIN.
+    public func reset() {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        Glibc.close(fd)
+    }
+
     public func send(_ text: String) throws {
         try send(Array(text.utf8))
     }

@@ -6,33 +6,61 @@ import Testing
 extension RelayTests {
     /// Failures end in a clear status or a closed connection, never a complete-looking lie.
     @Suite struct Faults {
-        /// Announces 50 MiB, sends 5 MiB, then dies; every other request gets a small answer.
+        /// Where an upstream dies: the phase is the path's first segment, `reset` (SO_LINGER 0)
+        /// or `close` the second; any other path is answered "ok" on a kept-alive connection.
         static let dyingOrigin = """
+            import struct
             def answer(conn, head, data):
-                if b"/die" in head.split(b"\\r\\n")[0]:
-                    conn.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 52428800\\r\\n\\r\\n" + b"x" * (5 << 20))
-                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00")
-                    conn.close()
-                    return None
-                conn.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\nok")
-                return data
+                parts = head.split(b" ")[1].split(b"/")
+                if len(parts) < 3:
+                    conn.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\nok")
+                    return data
+                phase, how = parts[1], parts[2]
+                if phase == b"mid-head":
+                    conn.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Ty")
+                elif phase == b"mid-body":
+                    conn.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 8388608\\r\\n\\r\\n" + b"x" * (2 << 20))
+                elif phase == b"between":
+                    conn.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\nok")
+                if how == b"reset":
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                conn.close()
+                return None
             """
 
-        @Test(arguments: relayModes)
-        func upstreamDyingMidBodyClosesTheClientAndServingGoesOn(mode: String) throws {
-            let origin = try ScriptedOrigin(handler: Self.dyingOrigin)
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: mode)
-            let victim = try TestHTTPClient(port: relay.port)
-            defer { victim.close() }
-            try victim.send("GET /die HTTP/1.1\r\nHost: test\r\n\r\n")
-            #expect(throws: TestHTTPClient.ClosedEarly.self, "\(mode): a truncated body must end in a closed connection") {
-                _ = try victim.readResponse()
+        enum UpstreamPhase: String, CaseIterable, Sendable {
+            case beforeHead = "before-head", midHead = "mid-head", midBody = "mid-body", betweenMessages = "between"
+        }
+
+        /// The client sees a 502 while no response has started, a closed connection (never a
+        /// complete-looking response) once one has, and a retry on a fresh connection when a
+        /// pooled one died between messages; afterwards the relay holds no flow and no extra fd.
+        @Test(arguments: UpstreamPhase.allCases, ["reset", "close"])
+        func upstreamDyingAtEveryPhase(phase: UpstreamPhase, how: String) throws {
+            for mode in ["kernel", "copy"] {
+                let origin = try ScriptedOrigin(handler: Self.dyingOrigin)
+                let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: mode, workers: 1)
+                let label = "\(mode) upstream \(how) \(phase.rawValue)"
+                let baseline = try FaultAftermath.baseline(relay) { try $0.get("/ok").status == 200 }
+                let client = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
+                defer { client.close() }
+                let path = "/\(phase.rawValue)/\(how)"
+                switch phase {
+                case .beforeHead, .midHead:
+                    #expect(try client.get(path).status == 502, "\(label)")
+                case .midBody:
+                    #expect(throws: TestHTTPClient.ClosedEarly.self, "\(label): a truncated body ends in a closed connection") {
+                        _ = try client.get(path)
+                    }
+                case .betweenMessages:
+                    #expect(try client.get(path).body == Array("ok".utf8), "\(label)")
+                    usleep(100_000)
+                    let next = try client.get("/ok")
+                    #expect(next.status == 200 && next.body == Array("ok".utf8), "\(label): retried on a fresh connection")
+                }
+                client.close()
+                try FaultAftermath.expectClean(relay, baseline: baseline, mode: mode, label: label) { try $0.get("/ok").status == 200 }
             }
-            let other = try TestHTTPClient(port: relay.port)
-            defer { other.close() }
-            let response = try other.get("/fine")
-            #expect(response.status == 200)
-            #expect(response.body == Array("ok".utf8))
         }
 
         @Test func unreachableUpstreamGets502() throws {
@@ -66,24 +94,42 @@ extension RelayTests {
 extension RelayTests {
     /// The client's side failing: the relay cleans up and keeps serving.
     @Suite struct ClientFaults {
-        @Test(arguments: relayModes)
-        func clientGoneMidBodyLeavesNoFlowAndServingGoesOn(mode: String) throws {
-            let setup = try RelayUnderTest(mode: mode, sizes: [67_108_864, 1000])
-            let quitter = try TestHTTPClient(port: setup.relay.port)
-            try quitter.send("GET /files/67108864.bin HTTP/1.1\r\nHost: test\r\n\r\n")
-            var received = [UInt8](repeating: 0, count: 1 << 20)
-            _ = recv(quitter.fd, &received, received.count, Int32(MSG_WAITALL))
-            quitter.close()
-            usleep(500_000)
-            let next = try TestHTTPClient(port: setup.relay.port)
-            defer { next.close() }
-            #expect(try fetchAndCompare(next, size: 1000).ok, "\(mode): the relay serves after a client left mid-body")
-            // Only a kernel-mode relay has BPF state, and with it a status entry.
-            guard mode == "kernel" else { return }
-            usleep(400_000)
-            let entry = try setup.relay.statusEntry()
-            #expect((entry?["active_flows"] as? Int ?? 0) == 0, "\(mode): no flow outlives its client: \(entry ?? [:])")
-            #expect((entry?["active_connections"] as? Int ?? 0) <= 1, "\(mode): the abandoned connection is closed")
+        enum ClientPhase: String, CaseIterable, Sendable {
+            case beforeHead = "before-head", midHead = "mid-head", midRequestBody = "mid-request-body"
+            case midResponseBody = "mid-response-body", betweenMessages = "between"
+        }
+
+        /// The client goes (FIN or reset) at every phase; the relay closes its side and the
+        /// upstream's, leaves no kernel flow and no extra fd, and serves the next client.
+        @Test(arguments: ClientPhase.allCases, ["reset", "close"])
+        func clientGoneAtEveryPhase(phase: ClientPhase, how: String) throws {
+            for mode in ["kernel", "copy"] {
+                let setup = try RelayUnderTest(mode: mode, sizes: [16 << 20, 1000], workers: 1)
+                let relay = setup.relay
+                let label = "\(mode) client \(how) \(phase.rawValue)"
+                let baseline = try FaultAftermath.baseline(relay) { try fetchAndCompare($0, size: 1000).ok }
+                let quitter = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
+                switch phase {
+                case .beforeHead:
+                    break
+                case .midHead:
+                    try quitter.send("GET /files/1000.bin HTTP/1.1\r\nHo")
+                case .midRequestBody:
+                    try quitter.send("PUT /upload/gone HTTP/1.1\r\nHost: test\r\nContent-Length: 4194304\r\n\r\n")
+                    try quitter.send([UInt8](repeating: 0x61, count: 1 << 20))
+                case .midResponseBody:
+                    try quitter.send("GET /files/\(16 << 20).bin HTTP/1.1\r\nHost: test\r\n\r\n")
+                    var received = [UInt8](repeating: 0, count: 1 << 20)
+                    #expect(recv(quitter.fd, &received, received.count, Int32(MSG_WAITALL)) == received.count)
+                case .betweenMessages:
+                    #expect(try fetchAndCompare(quitter, size: 1000).ok)
+                }
+                usleep(100_000)
+                if how == "reset" { quitter.reset() } else { quitter.close() }
+                try FaultAftermath.expectClean(relay, baseline: baseline, mode: mode, label: label) {
+                    try fetchAndCompare($0, size: 1000).ok
+                }
+            }
         }
 
         @Test func idleKeepAliveConnectionIsClosedAfterTheIdleTimeout() throws {
@@ -99,5 +145,54 @@ extension RelayTests {
             #expect(client.isClosedByPeer(), "an idle keep-alive connection is closed")
             #expect(Date().timeIntervalSince(started) < 5)
         }
+    }
+}
+
+/// What a fault may not leave behind: the relay serves the next client, holds no kernel flow
+/// and is back to the file descriptors it had before.
+enum FaultAftermath {
+    /// The relay's fd count after one exchange (`exchange` on a fresh client), so the count
+    /// includes the pooled upstream connection that exchange leaves.
+    static func baseline(_ relay: RelayProcess, exchange: (TestHTTPClient) throws -> Bool) throws -> Int {
+        let client = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
+        #expect(try exchange(client))
+        client.close()
+        let count = try settledFileCount(relay) { _ in false }
+        #expect(count > 0, "the relay's fds are readable in /proc")
+        return count
+    }
+
+    static func expectClean(_ relay: RelayProcess, baseline: Int, mode: String, label: String,
+                            exchange: (TestHTTPClient) throws -> Bool) throws {
+        let next = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
+        #expect(try exchange(next), "\(label): the next client is served")
+        next.close()
+        let files = try settledFileCount(relay) { $0 == baseline }
+        #expect(files == baseline, "\(label): relay fds \(files), before the fault \(baseline)")
+        guard mode == "kernel" else { return }
+        var flows = -1
+        for _ in 0..<100 {
+            flows = try relay.kernelFlowCount()
+            let active = try relay.statusEntry()?["active_flows"] as? Int
+            if flows == 0 && active == 0 { break }
+            usleep(50_000)
+        }
+        #expect(flows == 0, "\(label): \(flows) BPF flows left")
+        #expect(!relay.log.contains("Fatal error"), "\(label): \(relay.log)")
+    }
+
+    /// The fd count once it stops changing (or `done` accepts it), within 5 s.
+    private static func settledFileCount(_ relay: RelayProcess, done: (Int) -> Bool) throws -> Int {
+        var last = relay.openFileCount
+        var stableFor = 0
+        for _ in 0..<100 {
+            usleep(50_000)
+            let now = relay.openFileCount
+            if done(now) { return now }
+            stableFor = now == last ? stableFor + 1 : 0
+            last = now
+            if stableFor >= 6 { return now }
+        }
+        return last
     }
 }

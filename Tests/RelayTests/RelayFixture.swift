@@ -20,10 +20,10 @@ struct RelayUnderTest {
     let origin: NginxOrigin
     let relay: RelayProcess
 
-    init(mode: String, sizes: [Int] = bodySizes, workers: Int = 2, extraRoute: String = "") throws {
+    init(mode: String, sizes: [Int] = bodySizes, workers: Int = 2, extraRoute: String = "", extraTop: String = "") throws {
         origin = try NginxOrigin(fileSizes: sizes)
         relay = try RelayProcess(
             upstreams: ["127.0.0.1:\(origin.port)"], mode: mode, workers: workers,
-            extraRoute: extraRoute.isEmpty ? "        kernel_min_body: 64KiB" : extraRoute)
+            extraRoute: extraRoute.isEmpty ? "        kernel_min_body: 64KiB" : extraRoute, extraTop: extraTop)
     }
 }

@@ -10,12 +10,18 @@ public protocol EventHandler: AnyObject {
 ///
 /// Level-triggered: handlers keep their interest set exact (read while they want bytes, write
 /// while they have bytes queued), which keeps each state machine simple to reason about.
+///
+/// Events carry a registration token, never reused, rather than the fd: a handler that closes
+/// an fd may see the number reused (accept, connect) before the rest of the batch is handled,
+/// and the batch's event for the old socket (an error, a hang-up) must not reach the new one.
 public final class EventLoop: @unchecked Sendable {
     public static let readable = UInt32(EPOLLIN.rawValue) | UInt32(EPOLLRDHUP.rawValue)
     public static let writable = UInt32(EPOLLOUT.rawValue)
 
     private let epollFD: Int32
-    private var handlers = [Int32: EventHandler]()
+    private var handlers = [UInt64: EventHandler]()
+    private var tokens = [Int32: UInt64]()
+    private var nextToken: UInt64 = 1
     private var timers = TimerHeap()
     private var deferred = [() -> Void]()
     /// Runs before each batch of readiness events (the kernel event ring is drained first, so
@@ -33,18 +39,23 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     public func register(_ fd: Int32, events: UInt32, handler: EventHandler) {
-        handlers[fd] = handler
-        var event = epoll_event(events: events, data: epoll_data_t(fd: fd))
+        let token = nextToken
+        nextToken += 1
+        tokens[fd] = token
+        handlers[token] = handler
+        var event = epoll_event(events: events, data: epoll_data_t(u64: token))
         epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event)
     }
 
     public func modify(_ fd: Int32, events: UInt32) {
-        var event = epoll_event(events: events, data: epoll_data_t(fd: fd))
+        guard let token = tokens[fd] else { return }
+        var event = epoll_event(events: events, data: epoll_data_t(u64: token))
         epoll_ctl(epollFD, EPOLL_CTL_MOD, fd, &event)
     }
 
     public func unregister(_ fd: Int32) {
-        guard handlers.removeValue(forKey: fd) != nil else { return }
+        guard let token = tokens.removeValue(forKey: fd) else { return }
+        handlers.removeValue(forKey: token)
         epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, nil)
     }
 
@@ -74,8 +85,7 @@ public final class EventLoop: @unchecked Sendable {
             beforeEvents?()
             if count > 0 {
                 for index in 0..<Int(count) {
-                    let fd = events[index].data.fd
-                    handlers[fd]?.handle(events: events[index].events)
+                    handlers[events[index].data.u64]?.handle(events: events[index].events)
                 }
             }
             runDeferred()

@@ -19,6 +19,7 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
     private(set) var closed = false
     private var deadline: Double
     private var headStartedAt: Double?
+    private var lastWireProgress: UInt64 = 0
     private var driving = false
     private var driveAgain = false
     /// Exchanges begun on this connection; a protocol preface is only looked for before the first.
@@ -712,6 +713,16 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
         worker.sessionClosed(self)
     }
 
+    /// Bytes the client and the upstream acknowledged or sent: whichever path moves a body
+    /// (the kernel, splice, copy, a tunnel), this grows while it moves.
+    private var wireProgress: UInt64 {
+        [client, exchange?.upstream].reduce(0) { total, channel in
+            var progress = odb_tcp_progress()
+            guard let channel, odb_tcp_progress(channel.fd, &progress) == 0 else { return total }
+            return total + progress.bytes_acked + progress.bytes_received
+        }
+    }
+
     private func touch() {
         deadline = worker.loop.now + worker.timeouts.idle
     }
@@ -721,6 +732,7 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
         guard !closed else { return }
         if let started = headStartedAt, exchange == nil, now - started > worker.timeouts.headRead {
             worker.stats.rejectedRequests += 1
+            worker.logger.notice("request head timed out", metadata: ["client": "\(peer)"])
             respondError(408, reason: "the request head did not arrive in time")
             drive()
             return
@@ -732,9 +744,14 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
             return
         }
         for flow in [exchange?.requestBody?.flow, exchange?.responseBody?.flow].compactMap({ $0 }) {
-            let before = flow.redirected
             worker.kernel?.refresh(flow)
-            if flow.redirected != before { touch() }
+        }
+        // Bytes that moved since the last check are activity: the idle timeout is for
+        // stalls, not for long transfers to slow readers.
+        if exchange != nil {
+            let progress = wireProgress
+            if progress != lastWireProgress { touch() }
+            lastWireProgress = progress
         }
         guard now > deadline else { return }
         if let current = exchange {

@@ -12,6 +12,7 @@ struct RelayCounters {
     var fallbacksUnparsed: UInt64 = 0
     var fallbacksUnsupported: UInt64 = 0
     var rejectedRequests: UInt64 = 0
+    var refusedConnections: UInt64 = 0
     var upstreamErrors: UInt64 = 0
     var activeConnections: UInt64 = 0
     var activeFlows: UInt64 = 0
@@ -32,6 +33,7 @@ struct RelayCounters {
         sum.fallbacksUnparsed = a.fallbacksUnparsed + b.fallbacksUnparsed
         sum.fallbacksUnsupported = a.fallbacksUnsupported + b.fallbacksUnsupported
         sum.rejectedRequests = a.rejectedRequests + b.rejectedRequests
+        sum.refusedConnections = a.refusedConnections + b.refusedConnections
         sum.upstreamErrors = a.upstreamErrors + b.upstreamErrors
         sum.activeConnections = a.activeConnections + b.activeConnections
         sum.activeFlows = a.activeFlows + b.activeFlows
@@ -52,6 +54,7 @@ struct RelayCounters {
         stats.fallbacks_unparsed = fallbacksUnparsed
         stats.fallbacks_unsupported = fallbacksUnsupported
         stats.rejected_requests = rejectedRequests
+        stats.refused_connections = refusedConnections
         stats.upstream_errors = upstreamErrors
         stats.active_connections = activeConnections
         stats.active_flows = activeFlows

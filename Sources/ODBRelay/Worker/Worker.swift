@@ -24,6 +24,8 @@ final class Worker: @unchecked Sendable {
     private var sessions = [ObjectIdentifier: ClientSession]()
     private var stopDeadline: Double?
     private var configGeneration = 0
+    private var lastRefusalLog = -Double.infinity
+    private var refusedSinceLog = 0
 
     init(index: Int, config: RelayConfig, shared: RelayShared, logger: Logger) throws {
         self.index = index
@@ -115,8 +117,7 @@ final class Worker: @unchecked Sendable {
 
     func accepted(fd: Int32, peer: SocketAddress, listener: ListenerConfig) {
         guard shared.admitConnection(limit: limits.maxConnections) else {
-            logger.warning("connection limit reached; refusing", metadata: ["limit": "\(limits.maxConnections)"])
-            Glibc.close(fd)
+            refuse(fd)
             return
         }
         let session = ClientSession(worker: self, listener: listener, fd: fd, peer: peer)
@@ -124,6 +125,24 @@ final class Worker: @unchecked Sendable {
         stats.activeConnections += 1
         session.drive()
     }
+
+    /// Over the connection limit: a best-effort 503 (the socket is fresh, so one send fits) and
+    /// close. Logged at most once a second, with the count, so a flood cannot flood the log.
+    private func refuse(_ fd: Int32) {
+        let page = Self.limitPage
+        _ = page.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+        Glibc.close(fd)
+        stats.refusedConnections += 1
+        refusedSinceLog += 1
+        guard loop.now - lastRefusalLog >= 1 else { return }
+        logger.warning("connection limit reached; answering 503 and closing", metadata: [
+            "limit": "\(limits.maxConnections)", "refused": "\(refusedSinceLog)",
+        ])
+        lastRefusalLog = loop.now
+        refusedSinceLog = 0
+    }
+
+    private static let limitPage = ErrorPage.render(status: 503, detail: "the relay is at its connection limit")
 
     func sessionClosed(_ session: ClientSession) {
         guard sessions.removeValue(forKey: ObjectIdentifier(session)) != nil else { return }

@@ -1,0 +1,138 @@
+import Foundation
+import Glibc
+import ODBTestSupport
+import Testing
+
+extension RelayTests {
+    /// At every limit the relay answers or closes, logs and counts, and a well-behaved client
+    /// on another connection notices nothing. The per-flow kernel budget has its own test
+    /// (KernelPath.slowClientKeepsKernelMemoryWithinTheBudget); the soak runs slow readers
+    /// beside fast ones.
+    @Suite struct ResourceLimits {
+        /// Polls the relay's status entry until `field` satisfies `condition`, for up to 10 s.
+        static func waitForStatus(_ relay: RelayProcess, _ field: String, _ condition: (Int) -> Bool) throws -> Int {
+            var value = -1
+            for _ in 0..<200 {
+                value = try relay.statusEntry()?[field] as? Int ?? -1
+                if condition(value) { return value }
+                usleep(50_000)
+            }
+            return value
+        }
+
+        @Test func connectionLimitAnswers503AndIdleHogsAreReclaimed() throws {
+            let setup = try RelayUnderTest(mode: "kernel", sizes: [1000], extraTop: """
+                limits:
+                  max_connections: 4
+                timeouts:
+                  idle: 3s
+                """)
+            let relay = setup.relay
+            let good = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
+            defer { good.close() }
+            #expect(try fetchAndCompare(good, size: 1000).ok)
+            let hogs = try (0..<3).map { _ in try TestHTTPClient(port: relay.port, receiveTimeout: 10) }
+            defer { hogs.forEach { $0.close() } }
+            #expect(try Self.waitForStatus(relay, "active_connections") { $0 == 4 } == 4, "the hogs hold the other three places")
+
+            let refused = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
+            defer { refused.close() }
+            let answer = try refused.readResponse()
+            #expect(answer.status == 503, "over the limit: 503, got \(answer.status)")
+            #expect(answer.header("Connection") == "close")
+            #expect(refused.isClosedByPeer())
+            #expect(try fetchAndCompare(good, size: 1000).ok, "the admitted client is still served")
+            #expect(try Self.waitForStatus(relay, "refused_connections") { $0 >= 1 } >= 1)
+            #expect(relay.log.contains("connection limit reached"))
+
+            // The idle timeout frees the hogs' places; the active client keeps its own.
+            var admitted = false
+            for _ in 0..<40 where !admitted {
+                usleep(250_000)
+                #expect(try fetchAndCompare(good, size: 1000).ok)
+                let newcomer = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
+                defer { newcomer.close() }
+                admitted = try newcomer.get("/files/1000.bin").status == 200
+            }
+            #expect(admitted, "a newcomer is admitted once the idle hogs are gone")
+            #expect(hogs.allSatisfy { $0.isClosedByPeer() })
+        }
+
+        /// The idle timeout closes stalled connections, not long transfers: a body a slow
+        /// client reads for several idle periods arrives whole in every mode.
+        @Test(arguments: relayModes)
+        func idleTimeoutSparesABodyThatIsStillMoving(mode: String) throws {
+            let size = 24 << 20
+            let setup = try RelayUnderTest(mode: mode, sizes: [size], extraTop: """
+                timeouts:
+                  idle: 1s
+                """)
+            let relay = setup.relay
+            let client = try TestHTTPClient(port: relay.port, receiveTimeout: 30)
+            defer { client.close() }
+            let started = Date()
+            try client.send("GET /files/\(size).bin HTTP/1.1\r\nHost: test\r\n\r\n")
+            // 64 KiB per 15 ms: about 6 s, far more than the socket buffers on the way hold.
+            let response = try client.readResponse { _ in 15_000 }
+            #expect(Date().timeIntervalSince(started) > 3, "the transfer outlasted the idle timeout several times")
+            #expect(response.body == (try TestContent.bytes(size: size)), "\(mode): the whole body arrived")
+        }
+
+        @Test func oversizedHeadsAre431WhileAnotherClientIsServed() throws {
+            let setup = try RelayUnderTest(mode: "kernel", sizes: [1000], extraTop: """
+                limits:
+                  max_head_bytes: 2KiB
+                  max_headers: 10
+                """)
+            let relay = setup.relay
+            let good = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
+            defer { good.close() }
+            let oversized = [
+                "GET / HTTP/1.1\r\nHost: test\r\nX-Big: \(String(repeating: "x", count: 3000))\r\n\r\n",
+                "GET / HTTP/1.1\r\nHost: test\r\n" + (0..<11).map { "X-\($0): v\r\n" }.joined() + "\r\n",
+                // Never ends: the limit applies before the head does.
+                "GET / HTTP/1.1\r\nHost: test\r\nX-Endless: \(String(repeating: "y", count: 2100))",
+            ]
+            for request in oversized {
+                #expect(try fetchAndCompare(good, size: 1000).ok)
+                let client = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
+                defer { client.close() }
+                try client.send(request)
+                #expect(try client.readResponse().status == 431)
+                #expect(client.isClosedByPeer())
+            }
+            #expect(try fetchAndCompare(good, size: 1000).ok)
+            #expect(try Self.waitForStatus(relay, "rejected_requests") { $0 >= oversized.count } >= oversized.count)
+            #expect(relay.log.contains("rejected request"))
+        }
+
+        /// Twenty clients trickle header lines and never finish; each is closed with 408 once
+        /// its head has taken longer than head_read, and a normal client is served throughout.
+        @Test func slowlorisFloodIsClosedWhileAnotherClientIsServed() throws {
+            let setup = try RelayUnderTest(mode: "kernel", sizes: [1000], extraTop: """
+                timeouts:
+                  head_read: 1s
+                """)
+            let relay = setup.relay
+            let slow = try (0..<20).map { _ in try TestHTTPClient(port: relay.port, receiveTimeout: 10) }
+            defer { slow.forEach { $0.close() } }
+            for client in slow { try client.send("GET /files/1000.bin HTTP/1.1\r\n") }
+            let good = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
+            defer { good.close() }
+            let started = Date()
+            for round in 0..<12 {
+                for client in slow { try? client.send("X-\(round): keep-me-open\r\n") }
+                #expect(try fetchAndCompare(good, size: 1000).ok, "served during the flood")
+                usleep(250_000)
+            }
+            for (index, client) in slow.enumerated() {
+                #expect(try client.readResponse().status == 408, "slow client \(index)")
+                #expect(client.isClosedByPeer())
+            }
+            #expect(Date().timeIntervalSince(started) < 10)
+            #expect(try Self.waitForStatus(relay, "rejected_requests") { $0 >= slow.count } >= slow.count)
+            #expect(try Self.waitForStatus(relay, "active_connections") { $0 == 1 } == 1, "only the good client is left")
+            #expect(relay.log.contains("request head timed out"))
+        }
+    }
+}

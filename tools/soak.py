@@ -1,0 +1,433 @@
+#!/usr/bin/env python3
+"""Soak: mixed traffic through a relay for a while, then check nothing leaked or was corrupted.
+
+    python3 tools/soak.py --duration 60            # what CI runs (tools/test.sh)
+    python3 tools/soak.py --duration 600 --report docs/soak-600s.json   # the documented long run
+
+One relay (workers: 2) with a kernel, a splice and a copy route (picked by Host) in front of
+the built-in origin (`odb-redirect origin`, byte i of every body is i % 251). Client processes
+loop over scenarios: keep-alive sequences, pipelined batches, tiny bursts, Connection: close,
+slow readers, and clients that abort (FIN or reset) mid-head or mid-body. Every completed body
+is compared with the pattern. After the load stops and the relay settles, the script checks:
+
+  - zero corrupted bodies and zero unexpected failures (only deliberate aborts may cut a body);
+  - relay fds and BPF socket entries within the pooled upstream connections of the baseline
+    (workers x max_idle_per_server connections, two tracked sockets each), zero BPF flows;
+  - relay RSS at most RSS_GROWTH_MIB above the warmed-up baseline;
+  - TCP socket memory (sockstat) at most TCP_GROWTH_MIB, MemAvailable at most
+    MEM_DROP_MIB below the baseline (a coarse bound: other processes move it).
+
+Exits 1 and says which bound broke; prints one JSON report (and writes it with --report).
+"""
+import argparse
+import json
+import multiprocessing
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+PERIOD = 251
+MAX_BODY = 8 << 20
+PATTERN = bytes(i % PERIOD for i in range(MAX_BODY + PERIOD))
+ROUTES = {"kernel.soak": "kernel", "splice.soak": "splice", "copy.soak": "copy"}
+WORKERS = 2
+MAX_IDLE_PER_SERVER = 8
+RSS_GROWTH_MIB = 64
+TCP_GROWTH_MIB = 16
+MEM_DROP_MIB = 512
+
+
+class Unexpected(Exception):
+    """A failure no scenario asked for: a wrong status, a short or corrupted body, a reset."""
+
+
+def body_size(rng):
+    """0..8 MiB, weighted towards small bodies as real traffic is."""
+    band = rng.random()
+    if band < 0.4:
+        return rng.randint(0, 4 << 10)
+    if band < 0.7:
+        return rng.randint(4 << 10, 256 << 10)
+    if band < 0.9:
+        return rng.randint(256 << 10, 2 << 20)
+    return rng.randint(2 << 20, MAX_BODY)
+
+
+def request(size, host, close=False):
+    extra = "Connection: close\r\n" if close else ""
+    return f"GET /bytes/{size} HTTP/1.1\r\nHost: {host}\r\n{extra}\r\n".encode()
+
+
+class Connection:
+    """A client socket with a read buffer; reads one Content-Length response at a time."""
+
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self.buffer = b""
+
+    def fill(self, size=1 << 20):
+        chunk = self.sock.recv(size)
+        if not chunk:
+            raise Unexpected(f"connection from port {self.sock.getsockname()[1]} closed by the relay")
+        self.buffer += chunk
+
+    def response(self, size, stats, pace=None):
+        """Reads one response and checks it carries exactly the pattern's first `size` bytes."""
+        while b"\r\n\r\n" not in self.buffer:
+            try:
+                self.fill()
+            except Unexpected as error:
+                raise Unexpected(f"{error}, waiting for the head of a {size}-byte response") from None
+        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        status = int(lines[0].split(b" ")[1])
+        length = next((int(v) for n, _, v in (l.partition(b":") for l in lines[1:]) if n.strip().lower() == b"content-length"), -1)
+        if status != 200 or length != size:
+            raise Unexpected(f"status {status}, Content-Length {length} for a {size}-byte body")
+        offset = 0
+        while offset < size:
+            if not self.buffer:
+                if pace:
+                    time.sleep(pace)
+                try:
+                    self.fill(65536 if pace else 1 << 20)
+                except Unexpected as error:
+                    raise Unexpected(f"{error} after {offset} of {size} body bytes") from None
+            take = min(len(self.buffer), size - offset)
+            start = offset % PERIOD
+            if self.buffer[:take] != PATTERN[start:start + take]:
+                stats["corrupted"] += 1
+                raise Unexpected(f"corrupted body: {size} bytes, mismatch within [{offset}, {offset + take})")
+            self.buffer = self.buffer[take:]
+            offset += take
+        stats["responses"] += 1
+        stats["body_bytes"] += size
+
+    def close(self, reset=False):
+        if reset:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.sock.close()
+
+
+def keep_alive(port, rng, stats):
+    conn = Connection(port)
+    for _ in range(rng.randint(1, 10)):
+        size = body_size(rng)
+        conn.sock.sendall(request(size, rng.choice(list(ROUTES))))
+        conn.response(size, stats)
+    conn.close()
+
+
+def pipelined(port, rng, stats):
+    conn = Connection(port)
+    sizes = [body_size(rng) for _ in range(rng.randint(2, 6))]
+    conn.sock.sendall(b"".join(request(size, rng.choice(list(ROUTES))) for size in sizes))
+    for size in sizes:
+        conn.response(size, stats)
+    conn.close()
+
+
+def tiny_burst(port, rng, stats):
+    conn = Connection(port)
+    host = rng.choice(list(ROUTES))
+    for _ in range(rng.randint(10, 50)):
+        size = rng.randint(0, 1024)
+        conn.sock.sendall(request(size, host))
+        conn.response(size, stats)
+    conn.close()
+
+
+def closing(port, rng, stats):
+    conn = Connection(port)
+    size = body_size(rng)
+    conn.sock.sendall(request(size, rng.choice(list(ROUTES)), close=True))
+    conn.response(size, stats)
+    if conn.sock.recv(1):
+        raise Unexpected("bytes after a Connection: close response")
+    conn.close()
+
+
+def slow_reader(port, rng, stats):
+    conn = Connection(port)
+    size = rng.randint(1 << 20, MAX_BODY)
+    conn.sock.sendall(request(size, rng.choice(list(ROUTES))))
+    conn.response(size, stats, pace=rng.uniform(0.002, 0.01))
+    conn.close()
+
+
+def aborting(port, rng, stats):
+    """Goes away on purpose: mid-head, or after part of a large body; FIN or reset."""
+    conn = Connection(port)
+    reset = rng.random() < 0.5
+    if rng.random() < 0.25:
+        conn.sock.sendall(b"GET /bytes/100 HTTP/1.1\r\nHo")
+    else:
+        size = rng.randint(1 << 20, MAX_BODY)
+        conn.sock.sendall(request(size, rng.choice(list(ROUTES))))
+        wanted = rng.randint(0, size)
+        received = 0
+        while received < wanted:
+            chunk = conn.sock.recv(min(1 << 20, wanted - received + 512))
+            if not chunk:
+                raise Unexpected("the relay closed before the client aborted")
+            received += len(chunk)
+    stats["aborted"] += 1
+    conn.close(reset=reset)
+
+
+SCENARIOS = [(keep_alive, 30), (pipelined, 20), (tiny_burst, 15), (closing, 10), (slow_reader, 10), (aborting, 15)]
+if os.environ.get("ODB_SOAK_ONLY"):
+    SCENARIOS = [(scenario, weight) for scenario, weight in SCENARIOS if scenario.__name__ == os.environ["ODB_SOAK_ONLY"]]
+
+
+def client_process(port, seed, deadline, results):
+    rng = random.Random(seed)
+    stats = {"scenarios": 0, "responses": 0, "body_bytes": 0, "corrupted": 0, "aborted": 0, "unexpected": 0}
+    failures = []
+    functions, weights = zip(*SCENARIOS)
+    while time.time() < deadline:
+        scenario = rng.choices(functions, weights)[0]
+        try:
+            scenario(port, rng, stats)
+        except (Unexpected, OSError) as error:
+            stats["unexpected"] += 1
+            if len(failures) < 5:
+                failures.append(f"{scenario.__name__}: {error}")
+        stats["scenarios"] += 1
+    results.put((stats, failures))
+
+
+class Relay:
+    """The relay and origin processes, and the readings the bounds are checked against."""
+
+    def __init__(self, binary, workdir):
+        self.binary = binary
+        self.pin = f"/sys/fs/bpf/odb-soak-{os.getpid()}"
+        origin_port, self.port = free_port(), free_port()
+        self.origin = subprocess.Popen([binary, "origin", "--listen", f"127.0.0.1:{origin_port}"],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        routes = "".join(f"""
+              - host: {host}
+                upstream: origin
+                mode: {mode}""" for host, mode in ROUTES.items())
+        config = os.path.join(workdir, "soak.yaml")
+        with open(config, "w") as file:
+            file.write(f"""workers: {WORKERS}
+log:
+  level: info
+  access_log: false
+timeouts:
+  idle: 5s
+listeners:
+  - listen: "127.0.0.1:{self.port}"
+    routes:{routes}
+upstreams:
+  origin:
+    servers: ["127.0.0.1:{origin_port}"]
+    max_idle_per_server: {MAX_IDLE_PER_SERVER}
+""")
+        self.log = open(os.path.join(workdir, "relay.log"), "w")
+        wait_for_port(origin_port)
+        self.process = subprocess.Popen([binary, "relay", "--config", config, "--pin", self.pin],
+                                        stdout=subprocess.DEVNULL, stderr=self.log)
+        wait_for_port(self.port)
+
+    def reading(self):
+        status = json.loads(subprocess.run([self.binary, "status", "--json", "--pin", self.pin],
+                                           capture_output=True, text=True, check=True).stdout)
+        sets = status.get("sets", [])
+        return {
+            "relay_fds": len(os.listdir(f"/proc/{self.process.pid}/fd")),
+            "relay_rss_mib": proc_field(f"/proc/{self.process.pid}/status", "VmRSS:") / 1024,
+            "bpf_sockets": sum(len(s.get("sockets", [])) for s in sets),
+            "bpf_flows": sum(len(s.get("flows", [])) for s in sets),
+            "tcp_mem_mib": tcp_memory_pages() * 4096 / (1 << 20),
+            "mem_available_mib": proc_field("/proc/meminfo", "MemAvailable:") / 1024,
+        }
+
+    def counters(self):
+        status = json.loads(subprocess.run([self.binary, "status", "--json", "--pin", self.pin],
+                                           capture_output=True, text=True, check=True).stdout)
+        for entry in (relay for s in status.get("sets", []) for relay in s.get("relays", [])):
+            if entry.get("pid") == self.process.pid:
+                return entry
+        return {}
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.origin.kill()
+        self.origin.wait()
+        subprocess.run([self.binary, "detach", "--pin", self.pin], capture_output=True)
+
+
+def log_reasons(log):
+    """How often the relay logged each kind of refusal, abort or failure, by its reason."""
+    counts = {}
+    for match in re.finditer(r"reason=(.+?) \[ODBRelay\] (.+)$", log, re.MULTILINE):
+        key = f"{match.group(2)}: {match.group(1)}"
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(port):
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit(f"soak: nothing listens on port {port}")
+
+
+def proc_field(path, name):
+    with open(path) as file:
+        for line in file:
+            if line.startswith(name):
+                return int(line.split()[1])
+    return 0
+
+
+def tcp_memory_pages():
+    with open("/proc/net/sockstat") as file:
+        for line in file:
+            if line.startswith("TCP:"):
+                words = line.split()
+                return int(words[words.index("mem") + 1])
+    return 0
+
+
+def warm_up(port):
+    """A few exchanges on every route, so the pools and buffers a steady relay has exist."""
+    stats = {"responses": 0, "body_bytes": 0, "corrupted": 0}
+    for host in ROUTES:
+        conn = Connection(port)
+        for size in (0, 1000, 300 << 10, 4 << 20):
+            conn.sock.sendall(request(size, host))
+            conn.response(size, stats)
+        conn.close()
+
+
+def settle(relay, baseline, pooled):
+    """Waits (up to 30 s) for the relay to release what the load held; returns the last reading."""
+    reading = relay.reading()
+    for _ in range(60):
+        if (reading["bpf_flows"] == 0 and reading["relay_fds"] <= baseline["relay_fds"] + pooled
+                and reading["bpf_sockets"] <= baseline["bpf_sockets"] + 2 * pooled):
+            break
+        time.sleep(0.5)
+        reading = relay.reading()
+    return reading
+
+
+def bounds(baseline, after, pooled, totals):
+    """Every broken bound, as a sentence."""
+    broken = []
+    if totals["corrupted"]:
+        broken.append(f"{totals['corrupted']} corrupted bodies")
+    if totals["unexpected"]:
+        broken.append(f"{totals['unexpected']} unexpected failures")
+    if after["bpf_flows"]:
+        broken.append(f"{after['bpf_flows']} BPF flows left")
+    if after["relay_fds"] > baseline["relay_fds"] + pooled:
+        broken.append(f"relay fds {after['relay_fds']} > {baseline['relay_fds']} + {pooled} pooled")
+    if after["bpf_sockets"] > baseline["bpf_sockets"] + 2 * pooled:
+        broken.append(f"BPF sockets {after['bpf_sockets']} > {baseline['bpf_sockets']} + {2 * pooled}")
+    if after["relay_rss_mib"] > baseline["relay_rss_mib"] + RSS_GROWTH_MIB:
+        broken.append(f"relay RSS {after['relay_rss_mib']:.0f} MiB > baseline {baseline['relay_rss_mib']:.0f} + {RSS_GROWTH_MIB}")
+    if after["tcp_mem_mib"] > baseline["tcp_mem_mib"] + TCP_GROWTH_MIB:
+        broken.append(f"TCP memory {after['tcp_mem_mib']:.1f} MiB > baseline {baseline['tcp_mem_mib']:.1f} + {TCP_GROWTH_MIB}")
+    if after["mem_available_mib"] < baseline["mem_available_mib"] - MEM_DROP_MIB:
+        broken.append(f"MemAvailable fell {baseline['mem_available_mib'] - after['mem_available_mib']:.0f} MiB (> {MEM_DROP_MIB})")
+    return broken
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--duration", type=float, default=60, help="seconds of load (default 60)")
+    parser.add_argument("--clients", type=int, default=6, help="client processes (default 6)")
+    parser.add_argument("--binary", help="odb-redirect binary (default: .build/release, else .build/debug)")
+    parser.add_argument("--report", help="also write the JSON report to this file")
+    parser.add_argument("--seed", type=int, default=int(time.time()))
+    args = parser.parse_args()
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    binary = args.binary or next(
+        (path for path in (f"{root}/.build/release/odb-redirect", f"{root}/.build/debug/odb-redirect") if os.path.exists(path)), None)
+    if not binary:
+        raise SystemExit("soak: build odb-redirect first (swift build -c release)")
+    workdir = tempfile.mkdtemp(prefix="odb-soak-")
+    relay = Relay(binary, workdir)
+    try:
+        warm_up(relay.port)
+        time.sleep(1)
+        baseline = relay.reading()
+        results = multiprocessing.Queue()
+        deadline = time.time() + args.duration
+        clients = [multiprocessing.Process(target=client_process, args=(relay.port, args.seed + index, deadline, results))
+                   for index in range(args.clients)]
+        for client in clients:
+            client.start()
+        peak = dict(baseline)
+        while time.time() < deadline:
+            time.sleep(1)
+            reading = relay.reading()
+            peak = {key: max(peak[key], reading[key]) if key != "mem_available_mib" else min(peak[key], reading[key]) for key in peak}
+        gathered = [results.get(timeout=120) for _ in clients]
+        for client in clients:
+            client.join()
+        totals = {key: sum(stats[key] for stats, _ in gathered) for key in gathered[0][0]}
+        failures = [failure for _, found in gathered for failure in found][:10]
+        pooled = WORKERS * MAX_IDLE_PER_SERVER
+        after = settle(relay, baseline, pooled)
+        broken = bounds(baseline, after, pooled, totals)
+        if relay.process.poll() is not None:
+            broken.append(f"the relay exited with {relay.process.returncode}")
+        report = {
+            "duration_s": args.duration, "clients": args.clients, "seed": args.seed, "workers": WORKERS,
+            "totals": totals, "responses_per_s": round(totals["responses"] / args.duration, 1),
+            "body_mib_per_s": round(totals["body_bytes"] / args.duration / (1 << 20), 1),
+            "baseline": baseline, "peak": peak, "after": after, "relay_counters": relay.counters(),
+            "bounds": {"pooled_upstream_connections": pooled, "rss_growth_mib": RSS_GROWTH_MIB,
+                       "tcp_growth_mib": TCP_GROWTH_MIB, "mem_drop_mib": MEM_DROP_MIB},
+            "failures": failures, "broken": broken,
+        }
+    finally:
+        relay.stop()
+        relay.log.close()
+        log = open(os.path.join(workdir, "relay.log")).read()
+        shutil.rmtree(workdir, ignore_errors=True)
+    report["relay_log"] = log_reasons(log)
+    # What the relay said about the connections that failed unexpectedly.
+    ports = re.findall(r"port (\d+) closed", " ".join(report["failures"]))
+    report["failure_log"] = [line for line in log.splitlines() if any(f":{port} " in line for port in ports)]
+    text = json.dumps(report, indent=2, sort_keys=True)
+    print(text)
+    if args.report:
+        with open(args.report, "w") as file:
+            file.write(text + "\n")
+    if broken:
+        print("soak: " + "; ".join(broken), file=sys.stderr)
+        print("relay log: " + json.dumps(report["relay_log"]), file=sys.stderr)
+        sys.exit(1)
+    print(f"soak: {totals['responses']} responses, {totals['body_bytes'] >> 20} MiB checked, every bound held", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
