@@ -69,24 +69,38 @@ public final class ResourceSampler: @unchecked Sendable {
 /// CPU seconds of a set of processes and of the machine, between two instants.
 public struct CPUSnapshot: Sendable {
     public let processSeconds: Double
-    public let machineBusySeconds: Double
-    public let wallSeconds: Double
+    let machineIdleSeconds: Double
+    let cpus: Int
+    /// Monotonic clock, seconds.
+    let wallSeconds: Double
 
-    /// Reads utime+stime of `pids` (summed) and the machine's busy time now.
+    /// Reads utime+stime of `pids` (summed) and the machine's idle time now.
     public static func take(pids: [Int32]) -> CPUSnapshot {
-        CPUSnapshot(
+        let idle = ProcFS.machineIdle()
+        return CPUSnapshot(
             processSeconds: pids.reduce(0) { $0 + (ProcFS.processCPUSeconds(pid: $1) ?? 0) },
-            machineBusySeconds: ProcFS.machineCPU()?.busy ?? 0,
-            wallSeconds: Date().timeIntervalSinceReferenceDate
+            machineIdleSeconds: idle?.seconds ?? 0,
+            cpus: idle?.cpus ?? 1,
+            wallSeconds: monotonicSeconds()
         )
     }
 
     /// CPU used since `earlier`.
-    public func since(_ earlier: CPUSnapshot) -> CPUSnapshot {
-        CPUSnapshot(
+    public func since(_ earlier: CPUSnapshot) -> CPUUsage {
+        let wall = wallSeconds - earlier.wallSeconds
+        return CPUUsage(
             processSeconds: processSeconds - earlier.processSeconds,
-            machineBusySeconds: machineBusySeconds - earlier.machineBusySeconds,
-            wallSeconds: wallSeconds - earlier.wallSeconds
+            machineBusySeconds: max(0, wall * Double(cpus) - (machineIdleSeconds - earlier.machineIdleSeconds)),
+            wallSeconds: wall
         )
     }
+}
+
+/// CPU used between two snapshots.
+public struct CPUUsage: Sendable {
+    /// utime+stime of the processes sampled.
+    public let processSeconds: Double
+    /// Every CPU's time not spent idle, in iowait or stolen: user, system, irq, softirq, kworkers.
+    public let machineBusySeconds: Double
+    public let wallSeconds: Double
 }

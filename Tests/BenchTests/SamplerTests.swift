@@ -29,6 +29,26 @@ import Testing
         #expect(delta.machineBusySeconds >= 0)
     }
 
+    /// Short bursts every millisecond, as the fixed-rate load makes: the tick-sampled busy
+    /// columns of /proc/stat missed nearly all of such work; elapsed × CPUs − idle does not.
+    @Test func machineBusyCountsMillisecondBursts() throws {
+        let before = CPUSnapshot.take(pids: [])
+        let child = try PythonChild(script: """
+            import time
+            end = time.monotonic() + 1.0
+            while time.monotonic() < end:
+                burst = time.monotonic() + 0.0005
+                while time.monotonic() < burst: pass
+                time.sleep(0.0005)
+            print(time.process_time(), flush=True)
+            time.sleep(30)
+            """)
+        let used = Double(child.readyLine()) ?? -1
+        let delta = CPUSnapshot.take(pids: []).since(before)
+        #expect(used > 0.3, "the child worked \(used) s")
+        #expect(delta.machineBusySeconds >= used * 0.8, "machine busy \(delta.machineBusySeconds) s, the child alone \(used) s")
+    }
+
     @Test func memorySamplerSeesTouchedAllocation() throws {
         // b"\\x01" * n writes every byte, so every page is resident (calloc'd zeros might not be).
         let child = try PythonChild(script: """
