@@ -22,3 +22,10 @@ int odb_tcp_progress(int fd, struct odb_tcp_progress *progress)
 	progress->notsent_bytes = info.tcpi_notsent_bytes;
 	return 0;
 }
+
+int odb_unread_bytes(int fd)
+{
+	int inq = 0;
+
+	return ioctl(fd, SIOCINQ, &inq) == 0 ? inq : -1;
+}

@@ -4,8 +4,8 @@ import ODBTestSupport
 import Testing
 
 extension RelayTests {
-    /// WebSocket and CONNECT tunnels: two-way byte streams that, on kernel routes, the verdict
-    /// moves both ways until a side closes; half-closes travel through.
+    /// WebSocket and CONNECT tunnels: two-way byte streams copied both ways until a side closes;
+    /// half-closes travel through.
     @Suite struct Tunnels {
         static let webSocketEcho = """
             import os
@@ -93,9 +93,6 @@ extension RelayTests {
             #expect(total > 18_000_000)
             if mode == "kernel" {
                 let entry = try Self.settledEntry(relay)
-                let bytes = entry["body_bytes"] as? [String: Int] ?? [:]
-                // Both directions: what went up came back down.
-                #expect((bytes["kernel"] ?? 0) > total, "the tunnel moved its frames in the kernel: \(bytes)")
                 #expect((entry["active_flows"] as? Int ?? 1) == 0, "both sockets left the maps: \(entry)")
             }
         }
@@ -130,11 +127,9 @@ extension RelayTests {
                 """
             let result = try CommandRunner.run("/usr/bin/env", ["python3", "-c", client])
             #expect(result.status == 0 && result.stdout.contains("exact"),
-                    "\(mode): the echo came back whole and the end of the stream reached the client: \(result.stdout) \(result.stderr)")
+                    "\(mode): the echo came back whole and the end of the stream reached the client: \(result.stdout) \(result.stderr) \(relay.log.suffix(2000))")
             if mode == "kernel" {
                 let entry = try Self.settledEntry(relay)
-                let bytes = entry["body_bytes"] as? [String: Int] ?? [:]
-                #expect((bytes["kernel"] ?? 0) > 6 << 20, "the CONNECT tunnel ran in the kernel: \(bytes)")
                 #expect((entry["active_flows"] as? Int ?? 1) == 0, "both sockets left the maps: \(entry)")
             }
         }
@@ -172,8 +167,8 @@ extension RelayTests {
             }
         }
 
-        /// A tunnel whose client reads slowly while the upstream pushes as fast as it can: the
-        /// window's budget bounds what the kernel queues, as for a Content-Length body.
+        /// A tunnel whose client reads slowly while the upstream pushes as fast as it can: what
+        /// the host queues stays bounded.
         @Test func slowTunnelReaderKeepsKernelMemoryWithinTheBudget() throws {
             let size = 160 << 20
             let origin = try ScriptedOrigin(handler: """

@@ -19,6 +19,10 @@ struct odb_tcp_progress {
  * Returns 0 or -1 with errno set. */
 int odb_tcp_progress(int fd, struct odb_tcp_progress *progress);
 
+/* Bytes received that nobody has consumed yet (SIOCINQ: rcv_nxt - copied_seq; a verdict that
+ * redirects or drops an skb consumes it), or -1. ioctl is variadic, which Swift cannot call. */
+int odb_unread_bytes(int fd);
+
 /* splice(2) with SPLICE_F_NONBLOCK | SPLICE_F_MOVE; glibc declares it only under _GNU_SOURCE,
  * which a Swift module header cannot set. Returns what splice returns. */
 ssize_t odb_splice(int from, int to, size_t length);

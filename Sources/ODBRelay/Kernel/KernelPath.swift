@@ -294,8 +294,9 @@ public final class KernelPath: EventHandler {
             self.refresh(flow)
             if flow.ended { return }
             // Bytes the verdict passed may still wait (for the budget, or in the psock's
-            // backlog, where a peek does not see them yet): only an idle, drained source is over.
-            let drained = self.sources[flow.source.cookie]?.unread == 0
+            // backlog, where a peek does not see them yet), and received bytes may not have
+            // reached the verdict yet: only an idle source with nothing received unconsumed is over.
+            let drained = self.sources[flow.source.cookie]?.unread == 0 && odb_unread_bytes(flow.source.fd) == 0
             if drained && flow.redirected + flow.forwarded == before && self.loop.now - seen > 0.1 {
                 self.finish(flow, .sourceClosed)
             } else {
