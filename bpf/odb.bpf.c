@@ -362,7 +362,13 @@ int odb_verdict(struct __sk_buff *skb)
 	long verdict;
 
 	count(ODB_CTR_VERDICT_SKBS, 1);
-	if (!flow || len == 0) {
+	/* An skb without data carries only a FIN, and the socket knows of the FIN without it. A
+	 * passed one that has to wait in the psock's backlog (behind passed skbs the receive buffer
+	 * had no room for) breaks the socket: the backlog takes its zero-byte delivery for a hard
+	 * error and sets EPIPE on it (sk_psock_backlog, Linux 6.18). */
+	if (len == 0)
+		return SK_DROP;
+	if (!flow) {
 		count(ODB_CTR_PASSED_SKBS, 1);
 		return SK_PASS;
 	}
