@@ -4,8 +4,8 @@ import ODBTestSupport
 import Testing
 
 extension RelayTests {
-    /// WebSocket and CONNECT tunnels: two-way byte streams copied both ways until a side closes;
-    /// half-closes travel through.
+    /// WebSocket and CONNECT tunnels: two-way byte streams carried both ways until a side
+    /// closes (through the kernel in `kernel` mode); half-closes travel through.
     @Suite struct Tunnels {
         static let webSocketEcho = """
             import os
@@ -69,7 +69,17 @@ extension RelayTests {
             return entry
         }
 
-        @Test(arguments: ["kernel", "copy"])
+        /// Tunnel bytes are counted as body bytes of the exchange; in `kernel` mode most of them
+        /// must have been redirected (what arrives before a window opens is copied). `framing`:
+        /// protocol bytes on top of the payload (WebSocket frame heads and close frames).
+        static func expectMostlyKernel(_ entry: [String: Any], tunnelled: Int, framing: Int = 0) {
+            let bytes = entry["body_bytes"] as? [String: Int] ?? [:]
+            let counted = bytes.values.reduce(0, +)
+            #expect(counted >= tunnelled && counted <= tunnelled + framing, "every tunnelled byte counted once: \(bytes)")
+            #expect(Double(bytes["kernel"] ?? 0) > 0.5 * Double(tunnelled), "the tunnel went through the kernel: \(bytes)")
+        }
+
+        @Test(arguments: ["kernel", "splice", "copy"])
         func webSocketEchoCarriesLargeFramesBothWaysAtOnce(mode: String) throws {
             let origin = try ScriptedOrigin(script: Self.webSocketEcho)
             let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: mode)
@@ -94,10 +104,11 @@ extension RelayTests {
             if mode == "kernel" {
                 let entry = try Self.settledEntry(relay)
                 #expect((entry["active_flows"] as? Int ?? 1) == 0, "both sockets left the maps: \(entry)")
+                Self.expectMostlyKernel(entry, tunnelled: 2 * total, framing: 256)
             }
         }
 
-        @Test(arguments: ["kernel", "copy"])
+        @Test(arguments: ["kernel", "splice", "copy"])
         func connectReachesATCPEchoServerAndEndsCleanly(mode: String) throws {
             let echo = try ScriptedOrigin(script: Self.tcpEcho)
             let proxy = try ScriptedOrigin(handler: Self.connectProxy)
@@ -131,6 +142,7 @@ extension RelayTests {
             if mode == "kernel" {
                 let entry = try Self.settledEntry(relay)
                 #expect((entry["active_flows"] as? Int ?? 1) == 0, "both sockets left the maps: \(entry)")
+                Self.expectMostlyKernel(entry, tunnelled: 2 * (6 << 20))
             }
         }
 
@@ -183,7 +195,7 @@ extension RelayTests {
                     conn.close()
                     return None
                 """)
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel", extraRoute: "        flow_budget: 8MiB")
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel", extraRoute: "        flow_budget: 4MiB")
             let client = try TestHTTPClient(port: relay.port, receiveTimeout: 20)
             defer { client.close() }
             try client.send("GET /push HTTP/1.1\r\nHost: test\r\nUpgrade: push\r\nConnection: Upgrade\r\n\r\n")

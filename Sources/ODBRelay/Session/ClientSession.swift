@@ -259,12 +259,7 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
         exchange = current
         client.wantRead = false
         guard connectUpstream(current) else { return }
-        current.isTunnel = true
-        current.responseStarted = true
-        current.upstreamReusable = false
-        closingAfterFlush = true
-        current.responseBody = BodyTransfer(source: current.upstream!, target: client, framing: .untilClose, path: .copy)
-        current.requestBody = BodyTransfer(source: client, target: current.upstream!, framing: .untilClose, path: .copy)
+        becomeTunnel(current, upstream: current.upstream!, path: .copy)
     }
 
     /// Leases a connection for the exchange, trying the pool's servers in turn.
@@ -484,21 +479,25 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
     }
 
     /// After 101 Switching Protocols or a 2xx to CONNECT the connection is a byte stream both
-    /// ways; each direction is copied until its source ends, then half-closed.
-    ///
-    /// Not in the kernel yet: with kernel windows both ways, a CONNECT tunnel whose client
-    /// half-closed right after sending 6 MiB delivered only part of it upstream in about half
-    /// of the runs (docs/CHUNKED.md, "Tunnels").
+    /// ways: in `kernel` mode each direction is an unbounded window redirected by the verdict
+    /// until its source ends, then half-closed.
     private func startTunnel(_ current: Exchange, _ head: ResponseHead, upstream: SocketChannel) {
         let outgoing = worker.rewrite.response(head, forwardingUpgrade: head.status == 101)
         client.outbound.append(contentsOf: outgoing.serialize())
+        becomeTunnel(current, upstream: upstream,
+                     path: choosePath(mode: current.route.mode, route: current.route, framing: .untilClose, length: nil))
+        current.requestDone = false
+    }
+
+    /// Both directions become bodies read until their source closes; the upstream connection
+    /// is never pooled again.
+    private func becomeTunnel(_ current: Exchange, upstream: SocketChannel, path: BodyTransfer.Path) {
+        current.isTunnel = true
         current.responseStarted = true
         current.upstreamReusable = false
-        current.isTunnel = true
         closingAfterFlush = true
-        current.responseBody = BodyTransfer(source: upstream, target: client, framing: .untilClose, path: .copy)
-        current.requestBody = BodyTransfer(source: client, target: upstream, framing: .untilClose, path: .copy)
-        current.requestDone = false
+        current.responseBody = BodyTransfer(source: upstream, target: client, framing: .untilClose, path: path)
+        current.requestBody = BodyTransfer(source: client, target: upstream, framing: .untilClose, path: path)
     }
 
     private func upstreamClosedBeforeResponse(_ current: Exchange) {
