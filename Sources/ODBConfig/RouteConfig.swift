@@ -12,9 +12,11 @@ public struct RouteConfig: Sendable, Equatable {
     /// Bodies shorter than this are copied in user space, where the setup cost of a kernel
     /// redirect would exceed its savings.
     public var kernelMinBody: Int
-    /// In `auto` mode, bodies longer than this are spliced rather than redirected in the
-    /// kernel: past it, on the measured machines, splicing cost less (docs/PERFORMANCE.md).
-    public var kernelMaxBody: Int
+    /// In `auto` mode, bodies longer than this are copied rather than redirected in the
+    /// kernel; nil means `flowBudget`. A body within the budget never crosses it, so the kernel
+    /// carries all of it; a longer one crosses it whenever the reader is slower than the
+    /// sender, and the bytes passed over budget cost more than copying (docs/PERFORMANCE.md).
+    public var kernelMaxBody: Int?
     /// Most bytes one flow may have in flight inside the kernel, bounding socket memory per flow.
     public var flowBudget: Int
     /// Whether CONNECT tunnels may be opened through this route.
@@ -26,7 +28,7 @@ public struct RouteConfig: Sendable, Equatable {
         upstream: String,
         mode: RelayMode = .kernel,
         kernelMinBody: Int = 64 << 10,
-        kernelMaxBody: Int = RouteConfig.defaultKernelMaxBody,
+        kernelMaxBody: Int? = nil,
         flowBudget: Int = 8 << 20,
         allowConnect: Bool = false
     ) {
@@ -39,9 +41,6 @@ public struct RouteConfig: Sendable, Equatable {
         self.flowBudget = flowBudget
         self.allowConnect = allowConnect
     }
-
-    /// Default `kernel_max_body`, from the bench in docs/PERFORMANCE.md.
-    public static let defaultKernelMaxBody = 16 << 20
 
     static let keys = ["host", "path_prefix", "upstream", "mode", "kernel_min_body", "kernel_max_body", "flow_budget", "allow_connect"]
 
@@ -69,7 +68,7 @@ public struct RouteConfig: Sendable, Equatable {
             kernelMinBody: try section.value("kernel_min_body", default: defaults.kernelMinBody) { node throws(ConfigError) in
                 try node.byteSize(in: 0...(1 << 30))
             },
-            kernelMaxBody: try section.value("kernel_max_body", default: defaults.kernelMaxBody) { node throws(ConfigError) in
+            kernelMaxBody: try section.value("kernel_max_body", default: nil) { node throws(ConfigError) in
                 try node.byteSize(in: 0...(1 << 40))
             },
             flowBudget: try section.value("flow_budget", default: defaults.flowBudget) { node throws(ConfigError) in

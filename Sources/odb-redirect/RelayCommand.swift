@@ -26,7 +26,7 @@ extension OdbRedirect {
         @Option(help: "Upstream server (host:port); repeatable, round-robin.")
         var upstream: [String] = []
 
-        @Option(help: "How bodies move: kernel, splice, copy, or auto (per body size, docs/PERFORMANCE.md).")
+        @Option(help: "How bodies move: kernel, splice, copy, or auto (by body size, docs/PERFORMANCE.md).")
         var mode: String?
 
         @Option(help: "Worker event loops (default: one per CPU).")

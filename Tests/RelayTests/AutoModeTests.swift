@@ -5,24 +5,39 @@ import Testing
 
 extension RelayTests {
     /// `mode: auto` picks each body's path by its length: copy below `kernel_min_body`, the
-    /// kernel up to `kernel_max_body`, splice above; the relay's byte counters show which.
+    /// kernel up to `kernel_max_body` (default the flow budget), copy above; the relay's byte
+    /// counters show which.
     @Suite struct AutoMode {
+        static let small = 1000, middle = 262_147, large = 4_194_307
+
         @Test func eachBodyTakesThePathForItsSize() throws {
-            let small = 1000, middle = 262_147, large = 4_194_307
-            let setup = try RelayUnderTest(mode: "auto", sizes: [small, middle, large], extraRoute: """
+            try expectPaths(route: """
                         kernel_min_body: 64KiB
                         kernel_max_body: 1MiB
                         flow_budget: 128MiB
-                """)
+                """, [(Self.small, "copy"), (Self.middle, "kernel"), (Self.large, "copy"), (Self.middle, "kernel")])
+        }
+
+        @Test func theFlowBudgetIsTheDefaultUpperThreshold() throws {
+            try expectPaths(route: """
+                        kernel_min_body: 64KiB
+                        flow_budget: 1MiB
+                """, [(Self.middle, "kernel"), (Self.large, "copy")])
+        }
+
+        /// Fetches each size in turn on one connection and checks that the path named with it
+        /// carried the body.
+        private func expectPaths(route: String, _ expected: [(size: Int, path: String)]) throws {
+            let setup = try RelayUnderTest(mode: "auto", sizes: Array(Set(expected.map(\.size))), extraRoute: route)
             let client = try TestHTTPClient(port: setup.relay.port)
             defer { client.close() }
             var before = [String: Int]()
-            for (size, path) in [(small, "copy"), (middle, "kernel"), (large, "splice")] {
+            for (size, path) in expected {
                 let result = try fetchAndCompare(client, size: size)
                 #expect(result.ok, "\(result.detail)")
                 let after = try bodyBytes(setup.relay, total: before.values.reduce(0, +) + size)
                 let moved = after.merging(before) { $0 - $1 }
-                // The kernel and splice paths copy what was read together with the head.
+                // The kernel path copies what was read together with the head.
                 #expect(Double(moved[path] ?? 0) >= 0.95 * Double(size), "\(size) B: \(path) expected, moved \(moved)")
                 before = after
             }
