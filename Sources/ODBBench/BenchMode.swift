@@ -8,6 +8,8 @@ public enum BenchMode: String, CaseIterable, Codable, Sendable {
     case splice
     /// odb-redirect relays, bodies copied through user space.
     case copy
+    /// odb-redirect relays, each body on the path picked for its size (`mode: auto`).
+    case auto
     /// Kernel mode where a chosen share of responses falls back to copying: the shortcut with faults.
     case kernelFaults = "kernel-faults"
     /// nginx `proxy_pass` chain.
@@ -20,7 +22,7 @@ public enum BenchMode: String, CaseIterable, Codable, Sendable {
     /// Whether the intermediates are odb-redirect relays, which report counters.
     public var isRelay: Bool {
         switch self {
-        case .kernel, .splice, .copy, .kernelFaults: return true
+        case .kernel, .splice, .copy, .auto, .kernelFaults: return true
         default: return false
         }
     }
@@ -34,6 +36,7 @@ public enum BenchMode: String, CaseIterable, Codable, Sendable {
         case .kernel, .kernelFaults: return "kernel"
         case .splice: return "splice"
         case .copy: return "copy"
+        case .auto: return "auto"
         default: return nil
         }
     }

@@ -38,8 +38,8 @@ struct ConfigurationRun {
             return
         }
         let pids = chain.pids()
-        // Only kernel-mode relays load BPF objects, and the counters live in their maps.
-        let relayPIDs = configuration.mode.relayMode == "kernel" ? chain.relayPIDs : []
+        // Only kernel-mode and auto-mode relays load BPF objects, and the counters live in their maps.
+        let relayPIDs = ["kernel", "auto"].contains(configuration.mode.relayMode) ? chain.relayPIDs : []
         let countersBefore = relayCounters(relayPIDs, into: &sample)
         let memoryBefore = ProcFS.memAvailableKiB() ?? 0
         let tcpBefore = ProcFS.tcpMemoryPages() ?? 0

@@ -27,7 +27,7 @@ public final class IntermediateChain: @unchecked Sendable {
                 throw .invalidArgument("mode external needs --external-proxy HOST:PORT")
             }
             return IntermediateChain(entry: proxy, processes: [])
-        case .kernel, .splice, .copy, .kernelFaults:
+        case .kernel, .splice, .copy, .auto, .kernelFaults:
             return try startRelays(mode: mode, ports: ports, origin: origin, settings: settings)
         case .nginx:
             return try NginxProxyChain.start(ports: ports, origin: origin, settings: settings)

@@ -43,8 +43,9 @@ public enum ConfigExample {
               - host: example.com           # case-insensitive; the request's :port is ignored
                 path_prefix: /api/
                 upstream: api
-                mode: kernel                # kernel | splice | copy
+                mode: kernel                # kernel | splice | copy | auto
                 kernel_min_body: 64KiB      # smaller bodies are copied in user space
+                kernel_max_body: 8MiB       # auto mode: longer bodies are copied (default flow_budget)
                 flow_budget: 8MiB           # max in-flight kernel bytes per flow
                 allow_connect: false        # CONNECT tunnels through this route
               - host: "*.example.com"       # quoted: a bare * starts a YAML alias

@@ -41,8 +41,9 @@ import Darwin
 ///       - host: example.com       # exact name or "*.example.com" (quote the *); default any host
 ///         path_prefix: /api/      # must start with "/"; default "/"
 ///         upstream: api           # required; a key of `upstreams`
-///         mode: kernel            # kernel | splice | copy; default kernel
+///         mode: kernel            # kernel | splice | copy | auto; default kernel
 ///         kernel_min_body: 64KiB  # 0...1GiB; default 64KiB
+///         kernel_max_body: 8MiB   # auto mode copies longer bodies; 0...1TiB; default flow_budget
 ///         flow_budget: 8MiB       # 256KiB...1GiB; default 8MiB
 ///         allow_connect: false    # default false
 /// upstreams:                # name (letters, digits, . _ -) -> pool

@@ -12,6 +12,11 @@ public struct RouteConfig: Sendable, Equatable {
     /// Bodies shorter than this are copied in user space, where the setup cost of a kernel
     /// redirect would exceed its savings.
     public var kernelMinBody: Int
+    /// In `auto` mode, bodies longer than this are copied rather than redirected in the
+    /// kernel; nil means `flowBudget`. A body within the budget never crosses it, so the kernel
+    /// carries all of it; a longer one crosses it whenever the reader is slower than the
+    /// sender, and the bytes passed over budget cost more than copying (docs/PERFORMANCE.md).
+    public var kernelMaxBody: Int?
     /// Most bytes one flow may have in flight inside the kernel, bounding socket memory per flow.
     public var flowBudget: Int
     /// Whether CONNECT tunnels may be opened through this route.
@@ -23,6 +28,7 @@ public struct RouteConfig: Sendable, Equatable {
         upstream: String,
         mode: RelayMode = .kernel,
         kernelMinBody: Int = 64 << 10,
+        kernelMaxBody: Int? = nil,
         flowBudget: Int = 8 << 20,
         allowConnect: Bool = false
     ) {
@@ -31,11 +37,12 @@ public struct RouteConfig: Sendable, Equatable {
         self.upstream = upstream
         self.mode = mode
         self.kernelMinBody = kernelMinBody
+        self.kernelMaxBody = kernelMaxBody
         self.flowBudget = flowBudget
         self.allowConnect = allowConnect
     }
 
-    static let keys = ["host", "path_prefix", "upstream", "mode", "kernel_min_body", "flow_budget", "allow_connect"]
+    static let keys = ["host", "path_prefix", "upstream", "mode", "kernel_min_body", "kernel_max_body", "flow_budget", "allow_connect"]
 
     init(from section: ConfigMapping, upstreams: Set<String>) throws(ConfigError) {
         let upstreamNode = try section.required("upstream")
@@ -60,6 +67,9 @@ public struct RouteConfig: Sendable, Equatable {
             },
             kernelMinBody: try section.value("kernel_min_body", default: defaults.kernelMinBody) { node throws(ConfigError) in
                 try node.byteSize(in: 0...(1 << 30))
+            },
+            kernelMaxBody: try section.value("kernel_max_body", default: nil) { node throws(ConfigError) in
+                try node.byteSize(in: 0...(1 << 40))
             },
             flowBudget: try section.value("flow_budget", default: defaults.flowBudget) { node throws(ConfigError) in
                 try node.byteSize(in: (256 << 10)...(1 << 30))

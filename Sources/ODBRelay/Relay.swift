@@ -48,7 +48,7 @@ public final class Relay {
         installSignalHandlers()
         // Looked up first: an unknown user fails before anything is loaded or bound.
         let identity = try config.user.map { try PrivilegeDrop.identity(user: $0, group: config.group) }
-        let needsKernel = config.listeners.contains { $0.routes.contains { $0.mode == .kernel } }
+        let needsKernel = config.listeners.contains { $0.routes.contains { $0.mode.usesKernel } }
         let kernel = needsKernel ? try RelayKernelLease.acquire(pinRoot: pinRoot, logger: logger) : nil
         defer { kernel?.release() }
         let workerCount = config.workers
@@ -150,7 +150,7 @@ public final class Relay {
             metrics.recordReload(applied: false)
             return nil
         }
-        if !kernelLoaded && new.listeners.contains(where: { $0.routes.contains { $0.mode == .kernel } }) {
+        if !kernelLoaded && new.listeners.contains(where: { $0.routes.contains { $0.mode.usesKernel } }) {
             logger.warning("routes in kernel mode splice until a restart: the relay started without kernel objects")
         }
         config = new

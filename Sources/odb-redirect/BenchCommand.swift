@@ -23,7 +23,7 @@ extension OdbRedirect {
         @Flag(help: "The research sweep: sizes 1KiB…64MiB, chains 1…4, concurrency 1…64, fixed rate (339 configurations, about 45 minutes on 2 cores).")
         var full = false
 
-        @Option(help: "Comma-separated modes: direct,kernel,splice,copy,kernel-faults,nginx,haproxy,external.")
+        @Option(help: "Comma-separated modes: direct,kernel,splice,copy,auto,kernel-faults,nginx,haproxy,external.")
         var modes: String?
 
         @Option(help: "Comma-separated body sizes (e.g. 1KiB,256KiB,4MiB).")

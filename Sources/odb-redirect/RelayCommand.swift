@@ -26,7 +26,7 @@ extension OdbRedirect {
         @Option(help: "Upstream server (host:port); repeatable, round-robin.")
         var upstream: [String] = []
 
-        @Option(help: "How bodies move: kernel, splice or copy.")
+        @Option(help: "How bodies move: kernel, splice, copy, or auto (by body size, docs/PERFORMANCE.md).")
         var mode: String?
 
         @Option(help: "Worker event loops (default: one per CPU).")
@@ -46,7 +46,7 @@ extension OdbRedirect {
                 throw ValidationError("--listen and --upstream are for a quick start without --config")
             }
             if let mode, RelayMode(rawValue: mode) == nil {
-                throw ValidationError("--mode must be kernel, splice or copy, not \"\(mode)\"")
+                throw ValidationError("--mode must be kernel, splice, copy or auto, not \"\(mode)\"")
             }
             if let workers, workers < 1 || workers > 256 {
                 throw ValidationError("--workers must be between 1 and 256")

@@ -98,7 +98,7 @@ import Testing
             """))
         #expect(error.line == 5)
         #expect(error.column == 15)
-        #expect(error.reason == "mode: unknown value \"kernal\"; expected one of kernel, splice, copy")
+        #expect(error.reason == "mode: unknown value \"kernal\"; expected one of kernel, splice, copy, auto")
     }
 
     @Test func badBoolean() throws {
@@ -292,6 +292,17 @@ import Testing
             of: "- upstream: api", with: "- upstream: api\n        flow_budget: 128KiB")))
         #expect(budget.line == 5)
         #expect(budget.reason.contains("between 256KiB and 1GiB"))
+    }
+
+    @Test func autoModeTakesItsOwnUpperThreshold() throws {
+        let parsed = try RelayConfig.parse(yaml: minimalYAML.replacingOccurrences(
+            of: "- upstream: api", with: "- upstream: api\n        mode: auto\n        kernel_max_body: 2MiB"), fileName: "relay.yaml")
+        let route = try #require(parsed.listeners.first?.routes.first)
+        #expect(route.mode == .auto)
+        #expect(route.kernelMaxBody == 2 << 20)
+        #expect(route.kernelMinBody == 64 << 10)
+        let defaults = try RelayConfig.parse(yaml: minimalYAML, fileName: "relay.yaml")
+        #expect(defaults.listeners.first?.routes.first?.kernelMaxBody == nil, "nil: the flow budget")
     }
 
     @Test func loadNamesTheFile() throws {

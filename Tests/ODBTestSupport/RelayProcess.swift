@@ -11,7 +11,7 @@ public final class RelayProcess {
 
     /// - Parameters:
     ///   - upstreams: host:port of each server of the single upstream pool.
-    ///   - mode: kernel, splice or copy.
+    ///   - mode: kernel, splice, copy or auto.
     ///   - extraRoute: more YAML keys for the route (indented for the route mapping).
     ///   - log: the `log` section's keys, indented by two spaces.
     public convenience init(upstreams: [String], mode: String, workers: Int = 2, extraRoute: String = "",

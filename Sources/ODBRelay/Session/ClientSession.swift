@@ -336,6 +336,13 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
                 return .splice
             }
             return .kernel
+        case .auto:
+            // A body of unknown length (chunked, until close) stays with the kernel path,
+            // which walks chunks and holds its own up to any size.
+            if let length, length > UInt64(route.kernelMaxBody ?? route.flowBudget) {
+                return .copy
+            }
+            return choosePath(mode: .kernel, route: route, framing: framing, length: length)
         }
     }
 

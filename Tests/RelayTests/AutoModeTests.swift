@@ -1,0 +1,57 @@
+import Foundation
+import Glibc
+import ODBTestSupport
+import Testing
+
+extension RelayTests {
+    /// `mode: auto` picks each body's path by its length: copy below `kernel_min_body`, the
+    /// kernel up to `kernel_max_body` (default the flow budget), copy above; the relay's byte
+    /// counters show which.
+    @Suite struct AutoMode {
+        static let small = 1000, middle = 262_147, large = 4_194_307
+
+        @Test func eachBodyTakesThePathForItsSize() throws {
+            try expectPaths(route: """
+                        kernel_min_body: 64KiB
+                        kernel_max_body: 1MiB
+                        flow_budget: 128MiB
+                """, [(Self.small, "copy"), (Self.middle, "kernel"), (Self.large, "copy"), (Self.middle, "kernel")])
+        }
+
+        @Test func theFlowBudgetIsTheDefaultUpperThreshold() throws {
+            try expectPaths(route: """
+                        kernel_min_body: 64KiB
+                        flow_budget: 1MiB
+                """, [(Self.middle, "kernel"), (Self.large, "copy")])
+        }
+
+        /// Fetches each size in turn on one connection and checks that the path named with it
+        /// carried the body.
+        private func expectPaths(route: String, _ expected: [(size: Int, path: String)]) throws {
+            let setup = try RelayUnderTest(mode: "auto", sizes: Array(Set(expected.map(\.size))), extraRoute: route)
+            let client = try TestHTTPClient(port: setup.relay.port)
+            defer { client.close() }
+            var before = [String: Int]()
+            for (size, path) in expected {
+                let result = try fetchAndCompare(client, size: size)
+                #expect(result.ok, "\(result.detail)")
+                let after = try bodyBytes(setup.relay, total: before.values.reduce(0, +) + size)
+                let moved = after.merging(before) { $0 - $1 }
+                // The kernel path copies what was read together with the head.
+                #expect(Double(moved[path] ?? 0) >= 0.95 * Double(size), "\(size) B: \(path) expected, moved \(moved)")
+                before = after
+            }
+        }
+
+        /// Body byte counters once they account for `total` bytes (they are published on a timer).
+        private func bodyBytes(_ relay: RelayProcess, total: Int) throws -> [String: Int] {
+            var bytes = [String: Int]()
+            for _ in 0..<50 {
+                bytes = try relay.statusEntry()?["body_bytes"] as? [String: Int] ?? bytes
+                if bytes.values.reduce(0, +) >= total { break }
+                usleep(100_000)
+            }
+            return bytes
+        }
+    }
+}
