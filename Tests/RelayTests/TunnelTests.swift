@@ -195,7 +195,7 @@ extension RelayTests {
                     conn.close()
                     return None
                 """)
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel", extraRoute: "        flow_budget: 4MiB")
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel", extraRoute: "        flow_budget: 2MiB")
             let client = try TestHTTPClient(port: relay.port, receiveTimeout: 20)
             defer { client.close() }
             try client.send("GET /push HTTP/1.1\r\nHost: test\r\nUpgrade: push\r\nConnection: Upgrade\r\n\r\n")
