@@ -11,8 +11,8 @@ public enum RelayMode: String, Sendable, CaseIterable {
     /// Bodies are read into and written from user-space buffers.
     case copy
     /// Each body takes the path measured cheapest for its size: copied below the route's
-    /// `kernel_min_body`, redirected in the kernel up to its `kernel_max_body` (default: the
-    /// flow budget), copied above (docs/PERFORMANCE.md).
+    /// `kernel_min_body`, redirected in the kernel up to its `kernel_max_body`, copied above
+    /// (docs/PERFORMANCE.md).
     case auto
 
     /// Whether routes in this mode need the kernel objects loaded.

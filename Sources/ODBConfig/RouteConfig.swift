@@ -13,10 +13,9 @@ public struct RouteConfig: Sendable, Equatable {
     /// redirect would exceed its savings.
     public var kernelMinBody: Int
     /// In `auto` mode, bodies longer than this are copied rather than redirected in the
-    /// kernel; nil means `flowBudget`. A body within the budget never crosses it, so the kernel
-    /// carries all of it; a longer one crosses it whenever the reader is slower than the
-    /// sender, and the bytes passed over budget cost more than copying (docs/PERFORMANCE.md).
-    public var kernelMaxBody: Int?
+    /// kernel. Past the source's receive buffer, the kernel path stalls on zero-window probes
+    /// and passes bytes over budget, and copying measured cheaper (docs/PERFORMANCE.md).
+    public var kernelMaxBody: Int
     /// Most bytes one flow may have in flight inside the kernel, bounding socket memory per flow.
     public var flowBudget: Int
     /// Whether CONNECT tunnels may be opened through this route.
@@ -28,7 +27,7 @@ public struct RouteConfig: Sendable, Equatable {
         upstream: String,
         mode: RelayMode = .kernel,
         kernelMinBody: Int = 64 << 10,
-        kernelMaxBody: Int? = nil,
+        kernelMaxBody: Int = RouteConfig.defaultKernelMaxBody,
         flowBudget: Int = 8 << 20,
         allowConnect: Bool = false
     ) {
@@ -41,6 +40,9 @@ public struct RouteConfig: Sendable, Equatable {
         self.flowBudget = flowBudget
         self.allowConnect = allowConnect
     }
+
+    /// Default `kernel_max_body`, from the bench in docs/PERFORMANCE.md.
+    public static let defaultKernelMaxBody = 1 << 20
 
     static let keys = ["host", "path_prefix", "upstream", "mode", "kernel_min_body", "kernel_max_body", "flow_budget", "allow_connect"]
 
@@ -68,7 +70,7 @@ public struct RouteConfig: Sendable, Equatable {
             kernelMinBody: try section.value("kernel_min_body", default: defaults.kernelMinBody) { node throws(ConfigError) in
                 try node.byteSize(in: 0...(1 << 30))
             },
-            kernelMaxBody: try section.value("kernel_max_body", default: nil) { node throws(ConfigError) in
+            kernelMaxBody: try section.value("kernel_max_body", default: defaults.kernelMaxBody) { node throws(ConfigError) in
                 try node.byteSize(in: 0...(1 << 40))
             },
             flowBudget: try section.value("flow_budget", default: defaults.flowBudget) { node throws(ConfigError) in

@@ -302,7 +302,7 @@ import Testing
         #expect(route.kernelMaxBody == 2 << 20)
         #expect(route.kernelMinBody == 64 << 10)
         let defaults = try RelayConfig.parse(yaml: minimalYAML, fileName: "relay.yaml")
-        #expect(defaults.listeners.first?.routes.first?.kernelMaxBody == nil, "nil: the flow budget")
+        #expect(defaults.listeners.first?.routes.first?.kernelMaxBody == RouteConfig.defaultKernelMaxBody)
     }
 
     @Test func loadNamesTheFile() throws {

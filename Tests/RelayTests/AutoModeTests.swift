@@ -5,8 +5,8 @@ import Testing
 
 extension RelayTests {
     /// `mode: auto` picks each body's path by its length: copy below `kernel_min_body`, the
-    /// kernel up to `kernel_max_body` (default the flow budget), copy above; the relay's byte
-    /// counters show which.
+    /// kernel up to `kernel_max_body` (default 1 MiB), copy above; the relay's byte counters
+    /// show which.
     @Suite struct AutoMode {
         static let small = 1000, middle = 262_147, large = 4_194_307
 
@@ -18,10 +18,9 @@ extension RelayTests {
                 """, [(Self.small, "copy"), (Self.middle, "kernel"), (Self.large, "copy"), (Self.middle, "kernel")])
         }
 
-        @Test func theFlowBudgetIsTheDefaultUpperThreshold() throws {
+        @Test func theDefaultUpperThresholdSendsLargeBodiesToCopy() throws {
             try expectPaths(route: """
                         kernel_min_body: 64KiB
-                        flow_budget: 1MiB
                 """, [(Self.middle, "kernel"), (Self.large, "copy")])
         }
 

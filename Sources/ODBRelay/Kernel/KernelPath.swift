@@ -18,21 +18,12 @@ public final class KernelPath: EventHandler {
     private var ring: OpaquePointer?
     private var sources = [UInt64: KernelSource]()
     private var events = [odb_event]()
-    /// Where passed bytes are peeked before they are written to the target, a burst at a time.
+    /// Where passed bytes are peeked before they are written to the target; larger than what
+    /// the source's receive buffer can hold, so one burst usually forwards all of it.
     private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 << 20, alignment: 16)
-    /// The source's receive buffer while it is in a flow, for a flow budget of `budget` bytes.
-    ///
-    /// Bytes the verdict passes wait there, charged to the socket (closing its window), until
-    /// user space forwards them. Redirected skbs stay charged to it too, for as long as they
-    /// sit in the target's backlog, and when the backlog drains no window update is sent: with
-    /// a receive buffer smaller than the backlog the budget allows, the window closes on
-    /// redirected bytes and the sender waits for its zero-window probe, 200 ms or more on every
-    /// crossing (docs/PERFORMANCE.md). The kernel doubles the value set, so setting the budget
-    /// gives twice the budget: the whole backlog with room for skb overhead. Forced, because
-    /// net.core.rmem_max (4 MiB on the test machines) would silently cap it.
-    static func sourceReceiveBuffer(budget: UInt64) -> Int32 {
-        Int32(clamping: max(budget, 1 << 20))
-    }
+    /// The source's receive buffer while it is in a flow: bytes the verdict passes wait there,
+    /// charged to the socket (closing its window), until user space forwards them.
+    static let sourceReceiveBuffer: Int32 = 1 << 20
 
     public init(objects: KernelObjects, loop: EventLoop, eventKey: UInt64, logger: Logger) throws(KernelError) {
         self.objects = objects
@@ -114,7 +105,7 @@ public final class KernelPath: EventHandler {
             try objects.windows.update(source.cookie, odb_window(
                 source_cookie: source.cookie, target_cookie: target.cookie, end: flow.end, high_watermark: budget,
                 target_base: target.queuedTotal, redirected_base: record.redirected, chunked: chunked ? 1 : 0, pad: 0))
-            Socket.setOption(source.fd, SOL_SOCKET, SO_RCVBUFFORCE, Self.sourceReceiveBuffer(budget: budget))
+            Socket.setOption(source.fd, SOL_SOCKET, SO_RCVBUF, Self.sourceReceiveBuffer)
             // The backlog worker that sends redirected skbs churns when the target's send buffer
             // is full (DESIGN.md); a send buffer as large as the budget keeps it moving, and the
             // budget still bounds what the flow may have in flight.

@@ -339,7 +339,7 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
         case .auto:
             // A body of unknown length (chunked, until close) stays with the kernel path,
             // which walks chunks and holds its own up to any size.
-            if let length, length > UInt64(route.kernelMaxBody ?? route.flowBudget) {
+            if let length, length > UInt64(route.kernelMaxBody) {
                 return .copy
             }
             return choosePath(mode: .kernel, route: route, framing: framing, length: length)
