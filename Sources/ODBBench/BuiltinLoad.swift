@@ -48,7 +48,9 @@ public struct BuiltinLoad: Sendable {
     }
 
     /// Sends `rate` requests per second for `seconds`, spread over the connections round robin.
-    public func fixedRate(rate: Double, seconds: Double) -> Result {
+    /// With `mix`, in every 100 requests the first `mix.percent` ask for `mix.size` instead (the
+    /// same exact share as `WrkRunner`'s mix).
+    public func fixedRate(rate: Double, seconds: Double, mix: (size: Int, percent: Int)? = nil) -> Result {
         let total = Int(rate * seconds)
         let start = monotonicSeconds() + 0.05
         let lanes = connections
@@ -63,8 +65,9 @@ public struct BuiltinLoad: Sendable {
                 // Behind schedule by more than one request interval: the latency below already
                 // carries the wait; count it so the report can say the rate was not kept.
                 let late = monotonicSeconds() - due > Double(lanes) / rate
+                let asked = mix.map { index % 100 < $0.percent ? $0.size : size } ?? size
                 do throws(BenchError) {
-                    try client.fetch(size: size, verifyContent: verifyContent)
+                    try client.fetch(size: asked, verifyContent: verifyContent)
                     record(.success(monotonicSeconds() - due), late)
                 } catch {
                     record(.failure(error), late)

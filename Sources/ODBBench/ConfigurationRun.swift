@@ -87,11 +87,11 @@ struct ConfigurationRun {
 
     private func applyLoad(_ entry: HostPort, into sample: inout BenchSample) {
         let point = configuration.point
+        let mix = configuration.mode == .kernelFaults && options.faultPercent > 0
+            ? (size: max(point.size - 1, 0), percent: options.faultPercent) : nil
+        if mix != nil { sample.plannedFallbackShare = Double(options.faultPercent) / 100 }
         switch point.load {
         case .saturation:
-            let mix = configuration.mode == .kernelFaults && options.faultPercent > 0
-                ? (size: max(point.size - 1, 0), percent: options.faultPercent) : nil
-            if mix != nil { sample.plannedFallbackShare = Double(options.faultPercent) / 100 }
             do {
                 let report: LoadReport
                 switch options.driver {
@@ -115,7 +115,7 @@ struct ConfigurationRun {
             }
         case .rate(let rate):
             let result = BuiltinLoad(target: entry, size: point.size, connections: point.concurrency)
-                .fixedRate(rate: rate, seconds: options.duration)
+                .fixedRate(rate: rate, seconds: options.duration, mix: mix)
             sample.requests = result.requests
             sample.seconds = result.seconds
             sample.errors += result.errors

@@ -28,19 +28,19 @@ import Testing
         let directory = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let result = try CommandRunner.odb(
-            "bench", "--modes", "direct,kernel,copy", "--sizes", "128KiB", "--concurrency", "4",
+            "bench", "--modes", "direct,kernel,copy,kernel-faults", "--sizes", "128KiB", "--concurrency", "4",
             "--duration", "1", "--repetitions", "1", "--rate", "200", "--output", directory)
         #expect(result.status == 0, "stderr: \(result.stderr.suffix(3000))")
-        #expect(result.stderr.contains("[6/6]"), "one progress line per configuration")
+        #expect(result.stderr.contains("[8/8]"), "one progress line per configuration")
         #expect(result.stdout.contains("| kernel ×1 |"), "side-by-side table printed")
 
         let csv = try String(contentsOfFile: directory + "/samples.csv", encoding: .utf8)
         let lines = csv.split(separator: "\n")
         #expect(lines.first.map { $0.split(separator: ",").map(String.init) } == Self.expectedColumns)
-        #expect(lines.count == 7, "header + 3 modes × (saturation + rate)")
+        #expect(lines.count == 9, "header + 4 modes × (saturation + rate)")
 
         let rows = try Self.rows(directory)
-        #expect(rows.count == 6)
+        #expect(rows.count == 8)
         for row in rows {
             let mode = row["mode"] as? String ?? "?"
             #expect(Set(row.keys).isSuperset(of: Self.expectedColumns), "\(mode) row lacks columns")
@@ -63,6 +63,11 @@ import Testing
             if mode == "kernel" {
                 let share = try #require(row["kernel_share"] as? Double, "kernel rows carry a kernel share")
                 #expect(share > 0.5 && share <= 1)
+            }
+            if mode == "kernel-faults" {
+                // A quarter of the requests ask one byte below kernel_min_body, at either load.
+                let share = try #require(row["kernel_share"] as? Double, "kernel-faults rows carry a kernel share")
+                #expect(share > 0.5 && share < 0.9, "\(row["load"] ?? ""): a quarter of the bodies were copied: \(share)")
             }
             if row["load"] as? String == "rate" {
                 #expect(row["target_rate"] as? Double == 200)
