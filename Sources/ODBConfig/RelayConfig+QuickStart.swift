@@ -16,7 +16,7 @@ extension RelayConfig {
     public static func quickStart(
         listen: [String],
         upstreams: [String],
-        mode: RelayMode = .kernel,
+        mode: RelayMode = .auto,
         workers: Int? = nil
     ) throws(ConfigError) -> RelayConfig {
         let servers = try endpoints(upstreams, flag: "--upstream")

@@ -41,7 +41,7 @@ import Darwin
 ///       - host: example.com       # exact name or "*.example.com" (quote the *); default any host
 ///         path_prefix: /api/      # must start with "/"; default "/"
 ///         upstream: api           # required; a key of `upstreams`
-///         mode: kernel            # kernel | splice | copy | auto; default kernel
+///         mode: kernel            # kernel | splice | copy | auto; default auto
 ///         kernel_min_body: 64KiB  # 0...1GiB; default 64KiB
 ///         kernel_max_body: 1MiB   # auto mode copies longer bodies; 0...1TiB; default 1MiB
 ///         flow_budget: 8MiB       # 256KiB...1GiB; default 8MiB

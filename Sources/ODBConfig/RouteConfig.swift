@@ -25,7 +25,7 @@ public struct RouteConfig: Sendable, Equatable {
         host: HostPattern? = nil,
         pathPrefix: String = "/",
         upstream: String,
-        mode: RelayMode = .kernel,
+        mode: RelayMode = .auto,
         kernelMinBody: Int = 64 << 10,
         kernelMaxBody: Int = RouteConfig.defaultKernelMaxBody,
         flowBudget: Int = 8 << 20,

@@ -26,7 +26,7 @@ extension OdbRedirect {
         @Option(help: "Upstream server (host:port); repeatable, round-robin.")
         var upstream: [String] = []
 
-        @Option(help: "How bodies move: kernel, splice, copy, or auto (by body size, docs/PERFORMANCE.md).")
+        @Option(help: "How bodies move: kernel, splice, copy, or auto (by body size, docs/PERFORMANCE.md; the default).")
         var mode: String?
 
         @Option(help: "Worker event loops (default: one per CPU).")
@@ -59,7 +59,7 @@ extension OdbRedirect {
             if let config {
                 return try RelayConfig.load(path: config).overriding(workers: workers, mode: chosenMode)
             }
-            return try RelayConfig.quickStart(listen: listen, upstreams: upstream, mode: chosenMode ?? .kernel, workers: workers)
+            return try RelayConfig.quickStart(listen: listen, upstreams: upstream, mode: chosenMode ?? .auto, workers: workers)
         }
 
         func run() throws {

@@ -17,10 +17,10 @@ import Testing
         #expect(config.timeouts == Timeouts())
     }
 
-    @Test func defaultsToKernelModeAndOnlineCPUs() throws {
+    @Test func defaultsToAutoModeAndOnlineCPUs() throws {
         let config = try RelayConfig.quickStart(listen: [":8080"], upstreams: ["127.0.0.1:9000"])
         #expect(config.workers == RelayConfig.onlineCPUs)
-        #expect(config.listeners[0].routes[0].mode == .kernel)
+        #expect(config.listeners[0].routes[0].mode == .auto)
     }
 
     @Test func errorsNameTheFlag() {
