@@ -59,10 +59,16 @@ extension RelayTests {
                 return None
             """
 
-        /// Waits until the relay has published its counters with no flow left, and returns them.
-        static func settledEntry(_ relay: RelayProcess) throws -> [String: Any] {
+        /// Waits until the relay has published its counters with no flow and no connection left
+        /// and at least `counted` body bytes (counters are published on a timer), and returns them.
+        static func settledEntry(_ relay: RelayProcess, counted: Int = 0) throws -> [String: Any] {
+            func settled(_ entry: [String: Any]) -> Bool {
+                let bytes = entry["body_bytes"] as? [String: Int] ?? [:]
+                return (entry["active_flows"] as? Int ?? 1) == 0 && (entry["active_connections"] as? Int ?? 1) == 0
+                    && bytes.values.reduce(0, +) >= counted
+            }
             var entry = try relay.statusEntry() ?? [:]
-            for _ in 0..<30 where (entry["active_flows"] as? Int ?? 1) != 0 || (entry["active_connections"] as? Int ?? 1) != 0 {
+            for _ in 0..<100 where !settled(entry) {
                 usleep(100_000)
                 entry = try relay.statusEntry() ?? [:]
             }
@@ -72,7 +78,10 @@ extension RelayTests {
         /// Tunnel bytes are counted as body bytes of the exchange; in `kernel` mode most of them
         /// must have been redirected (what arrives before a window opens is copied). `framing`:
         /// protocol bytes on top of the payload (WebSocket frame heads and close frames).
-        static func expectMostlyKernel(_ entry: [String: Any], tunnelled: Int, framing: Int = 0) {
+        static func expectMostlyKernel(_ relay: RelayProcess, tunnelled: Int, framing: Int = 0) throws {
+            let entry = try settledEntry(relay, counted: tunnelled)
+            #expect((entry["active_flows"] as? Int ?? 1) == 0, "both sockets left the maps: \(entry)")
+            #expect((entry["active_connections"] as? Int ?? 1) == 0, "the tunnel's exchange ended: \(entry)")
             let bytes = entry["body_bytes"] as? [String: Int] ?? [:]
             let counted = bytes.values.reduce(0, +)
             #expect(counted >= tunnelled && counted <= tunnelled + framing, "every tunnelled byte counted once: \(bytes)")
@@ -102,9 +111,7 @@ extension RelayTests {
             let total = Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
             #expect(total > 18_000_000)
             if mode == "kernel" {
-                let entry = try Self.settledEntry(relay)
-                #expect((entry["active_flows"] as? Int ?? 1) == 0, "both sockets left the maps: \(entry)")
-                Self.expectMostlyKernel(entry, tunnelled: 2 * total, framing: 256)
+                try Self.expectMostlyKernel(relay, tunnelled: 2 * total, framing: 256)
             }
         }
 
@@ -140,9 +147,7 @@ extension RelayTests {
             #expect(result.status == 0 && result.stdout.contains("exact"),
                     "\(mode): the echo came back whole and the end of the stream reached the client: \(result.stdout) \(result.stderr) \(relay.log.suffix(2000))")
             if mode == "kernel" {
-                let entry = try Self.settledEntry(relay)
-                #expect((entry["active_flows"] as? Int ?? 1) == 0, "both sockets left the maps: \(entry)")
-                Self.expectMostlyKernel(entry, tunnelled: 2 * (6 << 20))
+                try Self.expectMostlyKernel(relay, tunnelled: 2 * (6 << 20))
             }
         }
 
