@@ -20,9 +20,12 @@ public enum BenchMode: String, CaseIterable, Codable, Sendable {
     case external
 
     /// Whether the intermediates are odb-redirect relays, which report counters.
-    public var isRelay: Bool {
+    public var isRelay: Bool { relayMode != nil }
+
+    /// Whether its relays load the BPF objects, whose maps hold the body counters.
+    var relayLoadsKernel: Bool {
         switch self {
-        case .kernel, .splice, .copy, .auto, .kernelFaults: return true
+        case .kernel, .kernelFaults, .auto: return true
         default: return false
         }
     }

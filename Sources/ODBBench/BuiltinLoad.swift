@@ -48,9 +48,8 @@ public struct BuiltinLoad: Sendable {
     }
 
     /// Sends `rate` requests per second for `seconds`, spread over the connections round robin.
-    /// With `mix`, in every 100 requests the first `mix.percent` ask for `mix.size` instead (the
-    /// same exact share as `WrkRunner`'s mix).
-    public func fixedRate(rate: Double, seconds: Double, mix: (size: Int, percent: Int)? = nil) -> Result {
+    /// With `mix`, its share of the requests asks for its size instead.
+    public func fixedRate(rate: Double, seconds: Double, mix: RequestMix? = nil) -> Result {
         let total = Int(rate * seconds)
         let start = monotonicSeconds() + 0.05
         let lanes = connections
@@ -65,7 +64,7 @@ public struct BuiltinLoad: Sendable {
                 // Behind schedule by more than one request interval: the latency below already
                 // carries the wait; count it so the report can say the rate was not kept.
                 let late = monotonicSeconds() - due > Double(lanes) / rate
-                let asked = mix.map { index % 100 < $0.percent ? $0.size : size } ?? size
+                let asked = mix?.size(ofRequest: index, usual: size) ?? size
                 do throws(BenchError) {
                     try client.fetch(size: asked, verifyContent: verifyContent)
                     record(.success(monotonicSeconds() - due), late)

@@ -38,8 +38,7 @@ struct ConfigurationRun {
             return
         }
         let pids = chain.pids()
-        // Only kernel-mode and auto-mode relays load BPF objects, and the counters live in their maps.
-        let relayPIDs = ["kernel", "auto"].contains(configuration.mode.relayMode) ? chain.relayPIDs : []
+        let relayPIDs = configuration.mode.relayLoadsKernel ? chain.relayPIDs : []
         let countersBefore = relayCounters(relayPIDs, into: &sample)
         let memoryBefore = ProcFS.memAvailableKiB() ?? 0
         let tcpBefore = ProcFS.tcpMemoryPages() ?? 0
@@ -88,7 +87,7 @@ struct ConfigurationRun {
     private func applyLoad(_ entry: HostPort, into sample: inout BenchSample) {
         let point = configuration.point
         let mix = configuration.mode == .kernelFaults && options.faultPercent > 0
-            ? (size: max(point.size - 1, 0), percent: options.faultPercent) : nil
+            ? RequestMix(size: max(point.size - 1, 0), percent: options.faultPercent) : nil
         if mix != nil { sample.plannedFallbackShare = Double(options.faultPercent) / 100 }
         switch point.load {
         case .saturation:

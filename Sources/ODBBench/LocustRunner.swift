@@ -29,7 +29,7 @@ struct LocustRunner {
                         response.failure("status %d, %d body bytes" % (response.status_code, len(response.content or b"")))
         """
 
-    func run(target: HostPort, size: Int, mix: (size: Int, percent: Int)?, scratchDirectory: String) throws(BenchError) -> LoadReport {
+    func run(target: HostPort, size: Int, mix: RequestMix?, scratchDirectory: String) throws(BenchError) -> LoadReport {
         var file = locustfile
         if file == nil {
             file = scratchDirectory + "/locustfile.py"

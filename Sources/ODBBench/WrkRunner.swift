@@ -15,7 +15,7 @@ public struct WrkRunner: Sendable {
     }
 
     /// Requests `/bytes/size`; with `mix`, `mix.percent` of requests get `/bytes/mix.size` instead.
-    public func run(target: HostPort, size: Int, mix: (size: Int, percent: Int)? = nil,
+    public func run(target: HostPort, size: Int, mix: RequestMix? = nil,
                     scratchDirectory: String) throws(BenchError) -> LoadReport {
         var arguments = [
             "-t", String(threads), "-c", String(connections), "-d", "\(max(1, Int(seconds.rounded())))s",
@@ -30,9 +30,8 @@ public struct WrkRunner: Sendable {
         return try LoadReport(wrkOutput: try runToCompletion(executable, arguments))
     }
 
-    /// A wrk script sending the mix in a fixed order per thread: in every 100 requests the first
-    /// `percent` are the mix size, so the share is exact, not a random draw.
-    static func writeMixScript(path: String, size: Int, mix: (size: Int, percent: Int)) throws(BenchError) {
+    /// A wrk script asking for `mix` by its rule (`RequestMix`), counted per thread.
+    static func writeMixScript(path: String, size: Int, mix: RequestMix) throws(BenchError) {
         let script = """
             local n = 0
             request = function()
