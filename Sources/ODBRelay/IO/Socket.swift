@@ -71,9 +71,10 @@ public enum Socket {
         setOption(fd, level, option, 1)
     }
 
-    public static func setOption(_ fd: Int32, _ level: Int32, _ option: Int32, _ value: Int32) {
+    @discardableResult
+    public static func setOption(_ fd: Int32, _ level: Int32, _ option: Int32, _ value: Int32) -> Bool {
         var value = value
-        setsockopt(fd, level, option, &value, socklen_t(MemoryLayout<Int32>.size))
+        return setsockopt(fd, level, option, &value, socklen_t(MemoryLayout<Int32>.size)) == 0
     }
 
     /// Makes the kernel re-run data-ready on a socket so bytes queued before it joined a

@@ -18,12 +18,13 @@ public final class KernelPath: EventHandler {
     private var ring: OpaquePointer?
     private var sources = [UInt64: KernelSource]()
     private var events = [odb_event]()
-    /// Where passed bytes are peeked before they are written to the target; larger than what
-    /// the source's receive buffer can hold, so one burst usually forwards all of it.
-    private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 << 20, alignment: 16)
-    /// The source's receive buffer while it is in a flow: bytes the verdict passes wait there,
-    /// charged to the socket (closing its window), until user space forwards them.
-    static let sourceReceiveBuffer: Int32 = 1 << 20
+    /// Where passed bytes are peeked before they are written to the target; as large as the
+    /// source's receive memory, so one burst forwards all of them.
+    private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(sourceMemory), alignment: 16)
+    /// A source's receive memory while it is in the verdict map, and the most receive window it
+    /// may advertise; see `sizeSourceBuffer`.
+    static let sourceMemory: Int32 = 4 << 20
+    static let sourceWindowClamp: Int32 = 1 << 20
 
     public init(objects: KernelObjects, loop: EventLoop, eventKey: UInt64, logger: Logger) throws(KernelError) {
         self.objects = objects
@@ -105,7 +106,7 @@ public final class KernelPath: EventHandler {
             try objects.windows.update(source.cookie, odb_window(
                 source_cookie: source.cookie, target_cookie: target.cookie, end: flow.end, high_watermark: budget,
                 target_base: target.queuedTotal, redirected_base: record.redirected, chunked: chunked ? 1 : 0, pad: 0))
-            Socket.setOption(source.fd, SOL_SOCKET, SO_RCVBUF, Self.sourceReceiveBuffer)
+            Self.sizeSourceBuffer(source)
             // The backlog worker that sends redirected skbs churns when the target's send buffer
             // is full (DESIGN.md); a send buffer as large as the budget keeps it moving, and the
             // budget still bounds what the flow may have in flight.
@@ -135,6 +136,26 @@ public final class KernelPath: EventHandler {
             }
             throw .mapUpdateFailed("\(error)")
         }
+    }
+
+    /// Gives the source four times the receive memory of the window it may advertise.
+    ///
+    /// A redirected skb stays charged to the source until the target's backlog worker has sent
+    /// it. With memory as large as the window (it was 2 MiB of both), the sender could fill what
+    /// the window promised while the backlog still held its share: the kernel pruned, dropped a
+    /// segment or clamped the window below one segment, and the sender sat out a 200 ms
+    /// retransmission or zero-window probe (4 MiB bodies, one connection: 10-50 req/s where
+    /// copying made 500; docs/PERFORMANCE.md). The memory must stay small all the same: once
+    /// passed bytes fill it, the window closes, user space forwards all of them in one burst
+    /// and the verdict redirects again; with room for more the sender would refill it as fast
+    /// as they are forwarded, and the flow would stay in user space (measured with 16 MiB).
+    /// `SO_RCVBUF` is capped at `net.core.rmem_max`, so it is only the fallback for a relay
+    /// without CAP_NET_ADMIN; the kernel doubles either value.
+    private static func sizeSourceBuffer(_ source: SocketChannel) {
+        if !Socket.setOption(source.fd, SOL_SOCKET, SO_RCVBUFFORCE, sourceMemory / 2) {
+            Socket.setOption(source.fd, SOL_SOCKET, SO_RCVBUF, sourceMemory / 2)
+        }
+        Socket.setOption(source.fd, Int32(IPPROTO_TCP), TCP_WINDOW_CLAMP, sourceWindowClamp)
     }
 
     private func peekAhead(

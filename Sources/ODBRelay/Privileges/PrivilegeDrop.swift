@@ -8,7 +8,7 @@ import ODBKernel
 enum PrivilegeDrop {
     /// What a running relay still uses once programs are loaded, maps pinned and listeners
     /// bound (measured on Linux 6.18, docs/OPERATIONS.md): CAP_NET_ADMIN for SO_SNDBUFFORCE on
-    /// kernel-path targets. Map updates through the file descriptors it already holds needed
+    /// kernel-path targets and SO_RCVBUFFORCE on their sources. Map updates through the file descriptors it already holds needed
     /// no capability there; CAP_BPF is kept because kernels before 6.5 refuse every bpf()
     /// command without it while unprivileged BPF is disabled (the distribution default).
     static let kernelRuntimeCapabilities = [Capabilities.bpf, Capabilities.netAdmin]
