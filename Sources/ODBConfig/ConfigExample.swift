@@ -45,7 +45,7 @@ public enum ConfigExample {
                 upstream: api
                 mode: kernel                # kernel | splice | copy | auto
                 kernel_min_body: 64KiB      # smaller bodies are copied in user space
-                kernel_max_body: 1MiB       # auto mode: longer bodies are copied
+                kernel_max_body: 4MiB       # auto mode: longer bodies are copied
                 flow_budget: 8MiB           # max in-flight kernel bytes per flow
                 allow_connect: false        # CONNECT tunnels through this route
               - host: "*.example.com"       # quoted: a bare * starts a YAML alias

@@ -42,7 +42,7 @@ public struct RouteConfig: Sendable, Equatable {
     }
 
     /// Default `kernel_max_body`, from the bench in docs/PERFORMANCE.md.
-    public static let defaultKernelMaxBody = 1 << 20
+    public static let defaultKernelMaxBody = 4 << 20
 
     static let keys = ["host", "path_prefix", "upstream", "mode", "kernel_min_body", "kernel_max_body", "flow_budget", "allow_connect"]
 

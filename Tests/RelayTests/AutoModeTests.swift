@@ -5,10 +5,10 @@ import Testing
 
 extension RelayTests {
     /// `mode: auto` picks each body's path by its length: copy below `kernel_min_body`, the
-    /// kernel up to `kernel_max_body` (default 1 MiB), copy above and when the length is
+    /// kernel up to `kernel_max_body` (default 4 MiB), copy above and when the length is
     /// unknown; the relay's byte counters show which.
     @Suite struct AutoMode {
-        static let small = 1000, middle = 262_147, large = 4_194_307
+        static let small = 1000, middle = 262_147, large = 4_194_307, belowDefaultMax = 4_194_301
 
         @Test func eachBodyTakesThePathForItsSize() throws {
             try expectPaths(route: """
@@ -21,7 +21,7 @@ extension RelayTests {
         @Test func theDefaultUpperThresholdSendsLargeBodiesToCopy() throws {
             try expectPaths(route: """
                         kernel_min_body: 64KiB
-                """, [(Self.middle, "kernel"), (Self.large, "copy")])
+                """, [(Self.middle, "kernel"), (Self.belowDefaultMax, "kernel"), (Self.large, "copy")])
         }
 
         /// A chunked body's length is unknown until its end, so it is copied: large ones measured
