@@ -151,7 +151,7 @@ public final class Relay {
             return nil
         }
         if !kernelLoaded && new.listeners.contains(where: { $0.routes.contains { $0.mode.usesKernel } }) {
-            logger.warning("routes in kernel mode splice until a restart: the relay started without kernel objects")
+            logger.warning("routes in kernel or auto mode splice the bodies they would redirect in the kernel until a restart: the relay started without kernel objects")
         }
         config = new
         logger.logLevel = Logger.Level(rawValue: new.log.level.rawValue) ?? logger.logLevel
