@@ -141,11 +141,10 @@ public final class KernelPath: EventHandler {
     /// Gives the source four times the receive memory of the window it may advertise.
     ///
     /// A redirected skb stays charged to the source until the target's backlog worker has sent
-    /// it. With memory as large as the window (it was 2 MiB of both), the sender could fill what
-    /// the window promised while the backlog still held its share: the kernel pruned, dropped a
-    /// segment or clamped the window below one segment, and the sender sat out a 200 ms
-    /// retransmission or zero-window probe (4 MiB bodies, one connection: 10-50 req/s where
-    /// copying made 500; docs/PERFORMANCE.md). The memory must stay small all the same: once
+    /// it, and its freeing sends no window update. With memory as large as the window (it was
+    /// 2 MiB of both), the backlog shrank the window offered below one segment, now and then
+    /// forced a prune, and the sender sat out a 200 ms zero-window probe (4 MiB bodies, one
+    /// connection: 5-20 req/s where copying made 500; docs/PERFORMANCE.md §1a). The memory must stay small all the same: once
     /// passed bytes fill it, the window closes, user space forwards all of them in one burst
     /// and the verdict redirects again; with room for more the sender would refill it as fast
     /// as they are forwarded, and the flow would stay in user space (measured with 16 MiB).
