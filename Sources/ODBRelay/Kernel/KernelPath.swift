@@ -277,8 +277,15 @@ public final class KernelPath: EventHandler {
                 return
             }
             // Bytes redirected since the last look lie before the peeked ones and move the
-            // window's remainder; none can be redirected while these stay unread.
+            // window's remainder; none can be redirected while these stay unread. So the count
+            // read now is final for them, and they may be written only once every byte it
+            // names has left the backlog: the check above could have counted fewer (the verdict
+            // runs on another CPU), and a write then overtook an skb still in the backlog.
             guard update(record, flow), record.position < flow.end else { return }
+            guard flow.target.kernelBacklogDrained() else {
+                flow.target.retryWhenDrained()
+                return
+            }
             let inside = Int(min(UInt64(peeked), flow.end - record.position))
             let sent = send(flow.target.fd, scratch.baseAddress, inside, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
             guard sent > 0 else {
