@@ -17,7 +17,8 @@ import socket
 import subprocess
 import sys
 import threading
-import time
+
+from source_window import wait_for_port
 
 ORIGIN_PORT, RELAY_PORT = 18741, 18742
 
@@ -87,12 +88,7 @@ def main():
                 findings.append((index, first, taken, None if taken is None else taken - first))
 
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", RELAY_PORT)).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_for_port(RELAY_PORT)
         threads = [threading.Thread(target=fetch) for _ in range(connections)]
         for thread in threads:
             thread.start()
