@@ -144,10 +144,12 @@ public final class KernelPath: EventHandler {
     /// it, and its freeing sends no window update. With memory as large as the window (it was
     /// 2 MiB of both), the backlog shrank the window offered below one segment, now and then
     /// forced a prune, and the sender sat out a 200 ms zero-window probe (4 MiB bodies, one
-    /// connection: 5-20 req/s where copying made 500; docs/PERFORMANCE.md §1a). The memory must stay small all the same: once
-    /// passed bytes fill it, the window closes, user space forwards all of them in one burst
-    /// and the verdict redirects again; with room for more the sender would refill it as fast
-    /// as they are forwarded, and the flow would stay in user space (measured with 16 MiB).
+    /// connection: 5-20 req/s where copying made 500; docs/PERFORMANCE.md §1a).
+    ///
+    /// The memory must stay small all the same: once passed bytes fill it, the window closes,
+    /// user space forwards all of them in one burst and the verdict redirects again; with room
+    /// for more the sender would refill it as fast as they are forwarded, and the flow would
+    /// stay in user space (measured with 16 MiB).
     /// `SO_RCVBUF` is capped at `net.core.rmem_max`, so it is only the fallback for a relay
     /// without CAP_NET_ADMIN; the kernel doubles either value.
     private static func sizeSourceBuffer(_ source: SocketChannel) {
