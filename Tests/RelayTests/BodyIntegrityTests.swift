@@ -87,11 +87,12 @@ extension RelayTests {
                 // connection (the client stays in the verdict map between them). What the client
                 // sends before the relay has the upstream connected and the window open is queued
                 // and copied, up to the 4 MiB a source may hold (docs/PERFORMANCE.md §1a), and
-                // so is what arrives while nginx, writing to disk, is over the budget: 63-71 % went
-                // through the kernel here (74-81 % when a source held 2 MiB and stalled instead).
+                // so is what arrives while nginx, writing to disk, is over the budget: 59-71 % went
+                // through the kernel when this test ran alone, 48-60 % in CI runs beside the other
+                // suites (74-81 % alone when a source held 2 MiB and stalled instead).
                 let large = sizes.filter { $0 >= 65536 }.reduce(0, +)
                 let bytes = try setup.relay.statusEntry()?["body_bytes"] as? [String: Int] ?? [:]
-                #expect(Double(bytes["kernel"] ?? 0) >= 0.5 * Double(large), "uploads went through the kernel: \(bytes)")
+                #expect(Double(bytes["kernel"] ?? 0) >= 0.35 * Double(large), "uploads went through the kernel: \(bytes)")
             }
         }
     }
