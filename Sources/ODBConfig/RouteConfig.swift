@@ -13,8 +13,9 @@ public struct RouteConfig: Sendable, Equatable {
     /// redirect would exceed its savings.
     public var kernelMinBody: Int
     /// In `auto` mode, bodies longer than this are copied rather than redirected in the
-    /// kernel. Past the source's receive buffer, the kernel path stalls on zero-window probes
-    /// and passes bytes over budget, and copying measured cheaper (docs/PERFORMANCE.md).
+    /// kernel. Above a few MiB, with many connections, the target falls behind by more than the
+    /// budget, the verdict passes bytes over it, and copying measured cheaper
+    /// (docs/PERFORMANCE.md §4-§5).
     public var kernelMaxBody: Int
     /// Most bytes one flow may have in flight inside the kernel, bounding socket memory per flow.
     public var flowBudget: Int
