@@ -58,7 +58,7 @@ extension RelayTests {
             let expected = try TestContent.bytes(size: size)
             #expect(response.body == expected, "slow download: \(firstDifference(response.body, expected))")
             // Budget 8 MiB in flight plus socket buffers on the path; without flow control the
-            // kernel queued the whole body (DESIGN.md: 2 GiB for a 2 GiB body).
+            // kernel queued the whole body (docs/DESIGN.md: 2 GiB for a 2 GiB body).
             #expect(worstDrop < 64 << 20, "MemAvailable fell by \(worstDrop >> 20) MiB while the client read slowly")
             #expect(worstTCP < 48 << 20, "TCP socket memory grew by \(worstTCP >> 20) MiB")
             #expect(worstRSS < 128 << 20, "relay RSS reached \(worstRSS >> 20) MiB")

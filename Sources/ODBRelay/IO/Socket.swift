@@ -78,7 +78,7 @@ public enum Socket {
     }
 
     /// Makes the kernel re-run data-ready on a socket so bytes queued before it joined a
-    /// verdict map are handed to the program (a measured kernel behaviour, see DESIGN.md).
+    /// verdict map are handed to the program (a measured kernel behaviour, see docs/DESIGN.md).
     public static func kickDataReady(_ fd: Int32) {
         setOption(fd, SOL_SOCKET, SO_RCVLOWAT, 1)
     }

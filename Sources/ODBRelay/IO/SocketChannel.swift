@@ -10,7 +10,7 @@ public protocol ChannelOwner: AnyObject {
 ///
 /// Accounting covers both paths into the socket: bytes user space wrote and bytes the verdict
 /// redirected. Redirected bytes pass through an asynchronous kernel backlog, so user space may
-/// write again only once they have all left it (DESIGN.md, "ordering rule").
+/// write again only once they have all left it (docs/DESIGN.md, "Ordering rule").
 public final class SocketChannel: EventHandler {
     public let fd: Int32
     public let loop: EventLoop

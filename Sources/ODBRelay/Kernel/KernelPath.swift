@@ -107,9 +107,9 @@ public final class KernelPath: EventHandler {
                 source_cookie: source.cookie, target_cookie: target.cookie, end: flow.end, high_watermark: budget,
                 target_base: target.queuedTotal, redirected_base: record.redirected, chunked: chunked ? 1 : 0, pad: 0))
             Self.sizeSourceBuffer(source)
-            // The backlog worker that sends redirected skbs churns when the target's send buffer
-            // is full (DESIGN.md); a send buffer as large as the budget keeps it moving, and the
-            // budget still bounds what the flow may have in flight.
+            // The backlog worker that sends redirected skbs churns when the target's send
+            // buffer is full (docs/DESIGN.md); a send buffer as large as the budget keeps it
+            // moving, and the budget still bounds what the flow may have in flight.
             Socket.setOption(target.fd, SOL_SOCKET, SO_SNDBUFFORCE, Int32(clamping: budget))
             record.flow = flow
             if joined == nil {
