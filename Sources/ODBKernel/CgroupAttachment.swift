@@ -57,11 +57,17 @@ public enum CgroupAttachment {
     /// Unpins every object under `pinDirectory` (and relay-owned subdirectories) and removes it.
     ///
     /// Unpinning a link drops its last reference, which detaches the program from the cgroup;
-    /// maps and programs go away when no process holds them any more.
+    /// maps and programs go away when no process holds them any more. Symbolic links are never
+    /// followed: one inside the directory is removed as itself, and a pin directory that is one
+    /// is refused, so a link cannot steer `detach` to another pin set.
     /// - Returns: the names removed, empty when nothing was pinned.
     @discardableResult
     public static func detachAll(pinDirectory: String) throws(KernelError) -> [String] {
-        guard FileManager.default.fileExists(atPath: pinDirectory) else { return [] }
+        var info = stat()
+        guard lstat(pinDirectory, &info) == 0 else { return [] }
+        if (info.st_mode & S_IFMT) == S_IFLNK {
+            throw .untrustedPinDirectory(path: pinDirectory, reason: "it is a symbolic link")
+        }
         guard Filesystems.isPinDirectory(pinDirectory) else {
             throw .bpffsNotMounted(path: pinDirectory)
         }
@@ -70,9 +76,9 @@ public enum CgroupAttachment {
         // Links first: the hooks stop before the maps they write disappear.
         for name in names.sorted(by: { linkFirst($0, $1) }) {
             let path = pinDirectory + "/" + name
-            var isDirectory: ObjCBool = false
-            _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            if isDirectory.boolValue {
+            var entry = stat()
+            guard lstat(path, &entry) == 0 else { continue }
+            if (entry.st_mode & S_IFMT) == S_IFDIR {
                 removed += try detachAll(pinDirectory: path).map { name + "/" + $0 }
             } else if unlink(path) == 0 {
                 removed.append(name)

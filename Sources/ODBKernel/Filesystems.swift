@@ -13,17 +13,43 @@ public enum Filesystems {
         return Int(info.f_type)
     }
 
-    /// Ensures `directory` exists on bpffs, creating it (and parents on bpffs) when missing.
+    /// Ensures `directory` exists on bpffs, creating it (mode 0700) when missing, and that an
+    /// existing one can be trusted with pins: whoever can write to a pin directory can unpin a
+    /// hook or put a pin of their own in place of one the relay opens.
     public static func preparePinDirectory(_ directory: String) throws(KernelError) {
         let parent = (directory as NSString).deletingLastPathComponent
-        let existing = FileManager.default.fileExists(atPath: directory) ? directory : parent
+        var info = stat()
+        let exists = lstat(directory, &info) == 0
+        let existing = exists ? directory : parent
         guard magic(of: existing) == bpfMagic else {
             throw .bpffsNotMounted(path: existing)
         }
-        if existing != directory {
-            if mkdir(directory, 0o700) != 0 && errno != EEXIST {
+        if exists {
+            try requireTrusted(directory, info)
+        } else if mkdir(directory, 0o700) != 0 {
+            guard errno == EEXIST, lstat(directory, &info) == 0 else {
                 throw KernelError.fromErrno(errno, operation: "creating \(directory)")
             }
+            try requireTrusted(directory, info)
+        }
+    }
+
+    /// A pin directory is trusted when it is a real directory (not a symbolic link to one),
+    /// owned by this process's user and closed to everyone else.
+    static func requireTrusted(_ directory: String, _ info: stat) throws(KernelError) {
+        let owner = geteuid()
+        if (info.st_mode & S_IFMT) == S_IFLNK {
+            throw .untrustedPinDirectory(path: directory, reason: "it is a symbolic link")
+        }
+        if (info.st_mode & S_IFMT) != S_IFDIR {
+            throw .untrustedPinDirectory(path: directory, reason: "it is not a directory")
+        }
+        if info.st_uid != owner {
+            throw .untrustedPinDirectory(path: directory, reason: "it is owned by uid \(info.st_uid), not by uid \(owner)")
+        }
+        if info.st_mode & 0o077 != 0 {
+            let mode = String(info.st_mode & 0o7777, radix: 8)
+            throw .untrustedPinDirectory(path: directory, reason: "its mode is \(mode): group and others may use it")
         }
     }
 

@@ -6,6 +6,8 @@ public enum KernelError: Error, Equatable, CustomStringConvertible {
     case missingCapability(String, operation: String)
     /// The pin directory is not on a bpf filesystem.
     case bpffsNotMounted(path: String)
+    /// An existing pin directory someone else could change.
+    case untrustedPinDirectory(path: String, reason: String)
     /// The cgroup path does not exist or is not a cgroup v2 directory.
     case notCgroupV2(path: String, detail: String)
     /// The running kernel rejected something the programs rely on.
@@ -25,6 +27,9 @@ public enum KernelError: Error, Equatable, CustomStringConvertible {
         case let .bpffsNotMounted(path):
             return "\(path) is not on a bpf filesystem: mount one with "
                 + "'mount -t bpf bpf /sys/fs/bpf' or pass --pin with a directory under bpffs"
+        case let .untrustedPinDirectory(path, reason):
+            return "refusing to pin under \(path): \(reason); remove it, or create it with "
+                + "'install -d -m 0700 \(path)' as the user that runs odb-redirect"
         case let .notCgroupV2(path, detail):
             return "\(path) is not a cgroup v2 directory (\(detail)); "
                 + "pass a directory under the cgroup2 mount (see 'mount -t cgroup2')"
