@@ -36,6 +36,39 @@ public enum RequestTarget: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// True when the path holds a `.` or `..` segment, spelled out or percent-encoded
+    /// (`%2e`). Routes match the path as sent, while an origin may resolve such segments
+    /// (RFC 3986 §5.2.4) into a path no route would have let through: `/public/../secret`
+    /// matches a `/public/` prefix and reaches `/secret`.
+    public var hasDotSegment: Bool {
+        guard let path else { return false }
+        let bytes = Array(path.utf8.prefix { $0 != UInt8(ascii: "?") && $0 != UInt8(ascii: "#") })
+        var dots = 0
+        var otherBytes = false
+        var index = 0
+        while index <= bytes.count {
+            if index == bytes.count || bytes[index] == UInt8(ascii: "/") {
+                if (dots == 1 || dots == 2) && !otherBytes { return true }
+                dots = 0
+                otherBytes = false
+                index += 1
+                continue
+            }
+            if bytes[index] == UInt8(ascii: "."), !otherBytes {
+                dots += 1
+                index += 1
+            } else if bytes[index] == UInt8(ascii: "%"), index + 2 < bytes.count, bytes[index + 1] == UInt8(ascii: "2"),
+                      bytes[index + 2] | 0x20 == UInt8(ascii: "e"), !otherBytes {
+                dots += 1
+                index += 3
+            } else {
+                otherBytes = true
+                index += 1
+            }
+        }
+        return false
+    }
+
     /// Parses a target and checks it has the form `method` allows.
     ///
     /// CONNECT takes only authority-form and only CONNECT may; `*` is only for OPTIONS.

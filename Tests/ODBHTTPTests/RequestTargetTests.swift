@@ -6,6 +6,20 @@ import Testing
         Array(text.utf8).withUnsafeBytes { RequestTarget.parse($0, method: method) }
     }
 
+    @Test(arguments: [
+        "/public/../secret/x", "/public/%2e%2e/secret/x", "/public/%2E./x", "/public/.%2e", "/./a", "/a/.",
+        "/a/..?q=1", "/a/%2e/b",
+    ])
+    func dotSegmentsAreFound(_ path: String) throws {
+        #expect(try target(path).get().hasDotSegment)
+        #expect(try target("http://example.com" + path).get().hasDotSegment)
+    }
+
+    @Test(arguments: ["/", "/a/b", "/a/.b", "/a/..b/c", "/a/.../c", "/a/b.c", "/a/%2ex", "/a?x=/../", "/a%2f..b"])
+    func pathsWithoutDotSegmentsPass(_ path: String) throws {
+        #expect(try target(path).get().hasDotSegment == false)
+    }
+
     @Test func originForm() {
         #expect(target("/a/b?c=d") == .success(.origin("/a/b?c=d")))
         #expect(target("//double") == .success(.origin("//double")))

@@ -46,6 +46,24 @@ extension RelayTests {
             #expect(response.header("Via")?.contains("odb-redirect") == true)
         }
 
+        @Test func dotSegmentsAreRefusedBeforeRouting() throws {
+            let origin = try ScriptedOrigin(handler: Self.echoOrigin)
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "copy")
+            for path in ["/public/../secret/x", "/public/%2e%2e/secret/x", "/public/./x"] {
+                let client = try TestHTTPClient(port: relay.port)
+                defer { client.close() }
+                let response = try client.get(path)
+                #expect(response.status == 400, "\(path)")
+                #expect(String(decoding: response.body, as: UTF8.self).contains("dot-segments"))
+            }
+            let client = try TestHTTPClient(port: relay.port)
+            defer { client.close() }
+            let plain = try client.get("/public/..x/secret")
+            #expect(plain.status == 200)
+            let seen = String(decoding: plain.body, as: UTF8.self)
+            #expect(seen.hasPrefix("GET /public/..x/secret "), "only the request without a dot-segment arrived: \(seen)")
+        }
+
         @Test func headAnd204HaveNoBodyAndTheConnectionStaysUsable() throws {
             let origin = try ScriptedOrigin(handler: Self.echoOrigin)
             let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel")

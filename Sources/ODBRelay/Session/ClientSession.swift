@@ -202,6 +202,11 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
             respondError(error.statusCode, reason: error.description)
             return
         }
+        if head.target.hasDotSegment {
+            worker.stats.rejectedRequests += 1
+            respondError(400, reason: "dot-segments (. and ..) are not allowed in the request path")
+            return
+        }
         let routing = RequestRouting(head)
         guard let route = listener.route(host: routing.host, path: routing.path) else {
             respondError(404, reason: "no route for this host and path")
