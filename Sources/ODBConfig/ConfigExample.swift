@@ -37,6 +37,8 @@ public enum ConfigExample {
 
         listeners:
           - listen: 0.0.0.0:8080            # host:port, [v6]:port, or :port for all addresses
+            trust_forwarded: false          # keep clients' X-Forwarded-For/-Proto (true only
+                                            #   behind another relay; false starts them afresh)
             # A request takes the route with the most specific host (exact, then wildcard,
             # then none) and, among those, the longest path_prefix.
             routes:

@@ -3,10 +3,14 @@ public struct ListenerConfig: Sendable, Equatable {
     public var listen: Endpoint
     /// Routes in file order; order does not affect matching.
     public var routes: [RouteConfig]
+    /// Whether X-Forwarded-For and X-Forwarded-Proto from this listener's clients are kept
+    /// (a hop behind another relay) or replaced (an edge, where any client can write them).
+    public var trustForwarded: Bool
 
-    public init(listen: Endpoint, routes: [RouteConfig]) {
+    public init(listen: Endpoint, routes: [RouteConfig], trustForwarded: Bool = false) {
         self.listen = listen
         self.routes = routes
+        self.trustForwarded = trustForwarded
     }
 
     /// Picks the route serving a request, or nil when none does.
@@ -46,7 +50,7 @@ public struct ListenerConfig: Sendable, Equatable {
         return best?.route
     }
 
-    static let keys = ["listen", "routes"]
+    static let keys = ["listen", "routes", "trust_forwarded"]
 
     init(from section: ConfigMapping, upstreams: Set<String>) throws(ConfigError) {
         let listen = try section.required("listen").endpoint()
@@ -64,6 +68,9 @@ public struct ListenerConfig: Sendable, Equatable {
             seen[identity] = item.node.mark?.line ?? 0
             routes.append(route)
         }
-        self.init(listen: listen, routes: routes)
+        let trustForwarded = try section.value("trust_forwarded", default: false) { node throws(ConfigError) in
+            try node.bool()
+        }
+        self.init(listen: listen, routes: routes, trustForwarded: trustForwarded)
     }
 }

@@ -28,15 +28,24 @@ public struct ProxyHeaderRewrite: Sendable {
     /// - Parameters:
     ///   - clientAddress: The client's IP address, appended to X-Forwarded-For; must be a valid
     ///     field value (any textual IP address is).
+    ///   - trustForwarded: Whether the client is a relay whose X-Forwarded-For and
+    ///     X-Forwarded-Proto are kept; otherwise the list starts with `clientAddress` and the
+    ///     protocol is the relay's own, since any client could have written them.
     ///   - forwardingUpgrade: Whether the relay passes the client's Upgrade on; if so Upgrade
     ///     is kept and `Connection: upgrade` sent so the origin sees the offer.
-    public func request(_ head: RequestHead, clientAddress: String, forwardingUpgrade: Bool = false) -> RequestHead {
+    public func request(
+        _ head: RequestHead, clientAddress: String, trustForwarded: Bool = false, forwardingUpgrade: Bool = false
+    ) -> RequestHead {
         var rewritten = head
         rewritten.headers = forwardable(head.headers, version: head.version, forwardingUpgrade: forwardingUpgrade)
         if case let .absolute(_, authority, _) = head.target, let path = head.target.path {
             // RFC 9112 §3.2.2: the target's authority wins over whatever Host said.
             rewritten.target = .origin(path)
             rewritten.headers.replaceAll(with: HTTPField(name: "Host", value: authority))
+        }
+        if !trustForwarded {
+            rewritten.headers.remove(named: "x-forwarded-for")
+            rewritten.headers.remove(named: "x-forwarded-proto")
         }
         rewritten.headers.appendListElement(clientAddress, to: "X-Forwarded-For")
         if !rewritten.headers.contains("X-Forwarded-Proto") {

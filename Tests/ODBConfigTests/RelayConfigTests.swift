@@ -39,6 +39,34 @@ import Testing
         #expect(error.reason.contains("did you mean \"upstreams\""))
     }
 
+    @Test func trustForwardedIsOffUnlessAListenerSaysSo() throws {
+        let config = try RelayConfig.parse(yaml: """
+            listeners:
+              - listen: :8080
+                routes:
+                  - upstream: api
+              - listen: :8081
+                trust_forwarded: true
+                routes:
+                  - upstream: api
+            upstreams:
+              api:
+                servers: [127.0.0.1:9000]
+            """, fileName: "relay.yaml")
+        #expect(config.listeners.map(\.trustForwarded) == [false, true])
+        let error = try #require(configError("""
+            listeners:
+              - listen: :8080
+                trust_forwarded: maybe
+                routes:
+                  - upstream: api
+            upstreams:
+              api:
+                servers: [127.0.0.1:9000]
+            """))
+        #expect(error.line == 3)
+    }
+
     @Test func unknownNestedKeyIsReported() throws {
         let error = try #require(configError("""
             listeners:

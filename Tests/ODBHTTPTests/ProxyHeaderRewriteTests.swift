@@ -42,10 +42,19 @@ import Testing
         #expect(out.values(for: "X-Forwarded-Proto") == ["http"])
 
         let forwarded = try requestHead(requestText(["Via: 1.1 edge", "X-Forwarded-For: 198.51.100.1", "X-Forwarded-Proto: https"]))
-        let again = rewrite.request(forwarded, clientAddress: "192.0.2.7").headers
+        let again = rewrite.request(forwarded, clientAddress: "192.0.2.7", trustForwarded: true).headers
         #expect(again.values(for: "Via") == ["1.1 edge, 1.1 odb"])
         #expect(again.values(for: "X-Forwarded-For") == ["198.51.100.1, 192.0.2.7"])
         #expect(again.values(for: "X-Forwarded-Proto") == ["https"])
+    }
+
+    @Test func anEdgeStartsTheForwardingFieldsAfresh() throws {
+        let forged = try requestHead(requestText([
+            "X-Forwarded-For: 10.0.0.1", "x-forwarded-for: 10.0.0.2", "X-Forwarded-Proto: https",
+        ]))
+        let out = rewrite.request(forged, clientAddress: "192.0.2.7").headers
+        #expect(out.values(for: "X-Forwarded-For") == ["192.0.2.7"])
+        #expect(out.values(for: "X-Forwarded-Proto") == ["http"])
     }
 
     @Test func absoluteFormBecomesOriginFormWithMatchingHost() throws {

@@ -64,6 +64,35 @@ extension RelayTests {
             #expect(seen.hasPrefix("GET /public/..x/secret "), "only the request without a dot-segment arrived: \(seen)")
         }
 
+        @Test func forwardingFieldsAreKeptOnlyFromTrustedListeners() throws {
+            let origin = try ScriptedOrigin(handler: Self.echoOrigin)
+            let forged = "X-Forwarded-For: 203.0.113.9\r\nX-Forwarded-Proto: https\r\n"
+            for trusted in [false, true] {
+                let relay = try RelayProcess { port in
+                    """
+                    listeners:
+                      - listen: 127.0.0.1:\(port)
+                        trust_forwarded: \(trusted)
+                        routes:
+                          - upstream: origin
+                    upstreams:
+                      origin:
+                        servers: [127.0.0.1:\(origin.port)]
+                    """
+                }
+                let client = try TestHTTPClient(port: relay.port)
+                defer { client.close() }
+                let seen = String(decoding: try client.get("/echo", extra: forged).body, as: UTF8.self).lowercased()
+                if trusted {
+                    #expect(seen.contains("x-forwarded-for: 203.0.113.9, 127.0.0.1"), "\(seen)")
+                    #expect(seen.contains("x-forwarded-proto: https"), "\(seen)")
+                } else {
+                    #expect(seen.contains("x-forwarded-for: 127.0.0.1\r\n"), "\(seen)")
+                    #expect(!seen.contains("203.0.113.9") && seen.contains("x-forwarded-proto: http\r\n"), "\(seen)")
+                }
+            }
+        }
+
         @Test func headAnd204HaveNoBodyAndTheConnectionStaysUsable() throws {
             let origin = try ScriptedOrigin(handler: Self.echoOrigin)
             let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel")

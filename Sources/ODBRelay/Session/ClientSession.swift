@@ -222,7 +222,8 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
         }
         let clientKeepAlive = keepAlive(request: head)
         let upgrade = head.headers.contains("Upgrade")
-        let upstreamHead = worker.rewrite.request(head, clientAddress: peer.hostText, forwardingUpgrade: upgrade).serialize()
+        let upstreamHead = worker.rewrite.request(
+            head, clientAddress: peer.hostText, trustForwarded: listener.trustForwarded, forwardingUpgrade: upgrade).serialize()
         let hasBody: Bool
         switch framing {
         case .none: hasBody = false
