@@ -82,11 +82,21 @@ public struct SocketHash: Sendable {
 /// The per-CPU counter array, summed over CPUs on read.
 public struct CounterArray: Sendable {
     public let fd: Int32
+    /// A lookup writes one value per possible CPU. libbpf learns the count by reading a sysfs
+    /// file, which fails without a free descriptor, so it is learned once, here; a negative
+    /// count must never size the buffer the kernel writes into.
+    private let possibleCPUs: Int
 
+    public init(fd: Int32) {
+        self.fd = fd
+        possibleCPUs = Int(libbpf_num_possible_cpus())
+    }
+
+    /// The totals by `odb_counter` slot; zeros when the CPU count could not be learned.
     public func read() -> [UInt64] {
-        let cpus = Int(libbpf_num_possible_cpus())
-        var values = [UInt64](repeating: 0, count: max(cpus, 1))
         var totals = [UInt64](repeating: 0, count: Int(ODB_CTR_COUNT.rawValue))
+        guard possibleCPUs > 0 else { return totals }
+        var values = [UInt64](repeating: 0, count: possibleCPUs)
         for slot in 0..<UInt32(totals.count) {
             var key = slot
             if bpf_map_lookup_elem(fd, &key, &values) == 0 {

@@ -53,7 +53,16 @@ public final class Relay {
         defer { kernel?.release() }
         let workerCount = config.workers
         let metrics = RelayMetrics(factory: metricsExport.factory)
-        let shared = RelayShared(workers: workerCount, kernelObjects: kernel?.objects, metrics: metrics, config: config)
+        let descriptors = DescriptorBudget.raiseSoftLimit()
+        let descriptorCap = DescriptorBudget.connections(within: descriptors)
+        if descriptorCap < config.limits.maxConnections {
+            logger.warning("max_connections is more than the file-descriptor limit carries; admitting fewer", metadata: [
+                "max_connections": "\(config.limits.maxConnections)", "RLIMIT_NOFILE": "\(descriptors)",
+                "admitted": "\(descriptorCap)",
+            ])
+        }
+        let shared = RelayShared(workers: workerCount, kernelObjects: kernel?.objects, metrics: metrics, config: config,
+                                 descriptorConnectionCap: descriptorCap)
         let publisher = CounterPublisher(shared: shared, kernel: kernel, metrics: metrics)
         let render = metricsExport.render
         // Bound before the relay's own listeners, so a relay that accepts traffic can be scraped.

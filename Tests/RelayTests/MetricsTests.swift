@@ -91,12 +91,29 @@ extension RelayTests {
             #expect(scrape.types["odb_active_kernel_flows"] == "gauge")
             for series in ["odb_fallbacks_total{reason=\"small_body\"}", "odb_fallbacks_total{reason=\"unsupported\"}",
                            "odb_flow_control_pauses_total", "odb_upstream_errors_total", "odb_rejected_requests_total",
+                           "odb_refused_connections_total", "odb_overlap_skbs_total", "odb_overlap_bytes_trimmed_total",
                            "odb_responses_total{class=\"5xx\"}", "odb_body_bytes_total{path=\"splice\"}"] {
                 #expect(scrape[series] == 0, "\(series) is exported from the start")
             }
             let other = try TestHTTPClient(port: admin)
             defer { other.close() }
             #expect(try other.get("/").status == 404, "the admin endpoint serves only /metrics")
+        }
+
+        @Test func anAdminFloodHoldsFewDescriptorsAndRelayedTrafficGoesOn() throws {
+            let origin = try NginxOrigin(fileSizes: [Self.smallSize])
+            let admin = freePort()
+            let relay = try Self.relay(origin: origin, admin: admin)
+            let before = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(relay.pid)/fd").count
+            let flood = try (0..<200).map { _ in try TestHTTPClient(port: admin, receiveTimeout: 5) }
+            defer { flood.forEach { $0.close() } }
+            usleep(300_000)
+            let during = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(relay.pid)/fd").count
+            #expect(during - before <= 16, "200 idle admin connections hold \(during - before) of the relay's descriptors")
+            let client = try TestHTTPClient(port: relay.port)
+            defer { client.close() }
+            #expect(try fetchAndCompare(client, size: Self.smallSize).ok, "relayed traffic is served during the flood")
+            #expect(flood.last?.isClosedByPeer() == true, "admin connections over the cap are closed")
         }
 
         @Test func statusAndMetricsShowTheSameCounters() throws {
@@ -133,6 +150,7 @@ extension RelayTests {
             #expect(metrics["odb_requests_total"] == Double(entry["requests"] as? Int ?? -1))
             #expect(metrics["odb_rejected_requests_total"] == Double(entry["rejected_requests"] as? Int ?? -1))
             #expect(metrics["odb_rejected_requests_total"] == 1)
+            #expect(metrics["odb_refused_connections_total"] == Double(entry["refused_connections"] as? Int ?? -1))
             #expect(metrics["odb_upstream_errors_total"] == Double(entry["upstream_errors"] as? Int ?? -1))
             #expect(metrics["odb_active_connections"] == Double(entry["active_connections"] as? Int ?? -1))
             #expect(metrics["odb_active_kernel_flows"] == Double(entry["active_flows"] as? Int ?? -1))

@@ -8,8 +8,8 @@ final class AdminConnection: ChannelOwner {
     private var answered = false
     private var timeout: TimerHeap.ID?
     static let maxHeadBytes = 8192
-    /// A client that sends no complete head within this is dropped.
-    static let headTimeout = 10.0
+    /// A client that sends no complete head within this is dropped; a scraper sends one at once.
+    static let headTimeout = 2.0
 
     init(fd: Int32, server: AdminServer, loop: EventLoop) {
         channel = SocketChannel(fd: fd, loop: loop)

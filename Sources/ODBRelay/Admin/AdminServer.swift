@@ -13,6 +13,10 @@ final class AdminServer: EventHandler, @unchecked Sendable {
     private let stopLock = NSLock()
     private var stopRequested = false
     private let finished = DispatchSemaphore(value: 0)
+    /// Scrapes served at once; more are closed at accept, so a flood of admin connections
+    /// cannot take the descriptors relayed traffic needs.
+    static let maxConnections = 16
+    static let acceptPause = 0.1
 
     /// Binds every address of `config.listen`; the caller starts the thread with `start()`.
     init(config: AdminConfig, metrics: (() -> [UInt8])?) throws {
@@ -50,11 +54,30 @@ final class AdminServer: EventHandler, @unchecked Sendable {
 
     func handle(events: UInt32) {
         for fd in listenerFDs {
-            while let (client, _) = Socket.accept(fd) {
-                let connection = AdminConnection(fd: client, server: self, loop: loop)
-                connections[ObjectIdentifier(connection)] = connection
+            accepting: while true {
+                switch Socket.accept(fd) {
+                case let .connection(client, _):
+                    guard connections.count < Self.maxConnections else {
+                        Glibc.close(client)
+                        continue
+                    }
+                    let connection = AdminConnection(fd: client, server: self, loop: loop)
+                    connections[ObjectIdentifier(connection)] = connection
+                case .none:
+                    break accepting
+                case .failed:
+                    pause(fd)
+                    break accepting
+                }
             }
         }
+    }
+
+    /// Out of descriptors (or another accept error): the listener stays readable, so it is left
+    /// alone for a moment instead of waking the loop in a spin.
+    private func pause(_ fd: Int32) {
+        loop.modify(fd, events: 0)
+        _ = loop.schedule(after: Self.acceptPause) { [loop] in loop.modify(fd, events: EventLoop.readable) }
     }
 
     func closed(_ connection: AdminConnection) {

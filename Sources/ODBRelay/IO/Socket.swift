@@ -34,8 +34,17 @@ public enum Socket {
         return fd
     }
 
-    /// Accepts one connection, non-blocking; nil when none is waiting.
-    public static func accept(_ listener: Int32) -> (fd: Int32, peer: SocketAddress)? {
+    /// What one non-blocking accept gave.
+    public enum Accepted {
+        case connection(fd: Int32, peer: SocketAddress)
+        /// No connection is waiting.
+        case none
+        /// Accepting failed with this errno; the connection, if any, is still waiting.
+        case failed(Int32)
+    }
+
+    /// Accepts one connection, non-blocking.
+    public static func accept(_ listener: Int32) -> Accepted {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let fd = withUnsafeMutablePointer(to: &storage) { pointer in
@@ -43,12 +52,14 @@ public enum Socket {
                 odb_accept_nonblocking(listener, $0, &length)
             }
         }
-        guard fd >= 0 else { return nil }
+        guard fd >= 0 else {
+            return errno == EAGAIN || errno == EWOULDBLOCK ? .none : .failed(errno)
+        }
         setFlag(fd, Int32(IPPROTO_TCP), TCP_NODELAY)
         let peer = withUnsafePointer(to: &storage) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { SocketAddress(copying: $0, length: length) }
         }
-        return (fd, peer)
+        return .connection(fd: fd, peer: peer)
     }
 
     /// The pending error of a socket (SO_ERROR), 0 when a connect succeeded.

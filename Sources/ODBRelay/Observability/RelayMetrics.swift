@@ -27,6 +27,7 @@ final class RelayMetrics {
     private let fallbacksUnparsed: Counter
     private let fallbacksUnsupported: Counter
     private let rejectedRequests: Counter
+    private let refusedConnections: Counter
     private let upstreamErrors: Counter
     private let kernelCounters: [(KernelCounter, Counter)]
     private let activeConnections: Gauge
@@ -50,6 +51,7 @@ final class RelayMetrics {
         fallbacksUnparsed = counter("odb_fallbacks_total", [("reason", "unparsed")])
         fallbacksUnsupported = counter("odb_fallbacks_total", [("reason", "unsupported")])
         rejectedRequests = counter("odb_rejected_requests_total")
+        refusedConnections = counter("odb_refused_connections_total")
         upstreamErrors = counter("odb_upstream_errors_total")
         kernelCounters = KernelCounter.allCases.compactMap { kernel in kernel.metricName.map { (kernel, counter($0)) } }
         activeConnections = Gauge(label: "odb_active_connections", factory: factory)
@@ -73,6 +75,7 @@ final class RelayMetrics {
         advance(fallbacksUnparsed, from: published.fallbacksUnparsed, to: totals.fallbacksUnparsed)
         advance(fallbacksUnsupported, from: published.fallbacksUnsupported, to: totals.fallbacksUnsupported)
         advance(rejectedRequests, from: published.rejectedRequests, to: totals.rejectedRequests)
+        advance(refusedConnections, from: published.refusedConnections, to: totals.refusedConnections)
         advance(upstreamErrors, from: published.upstreamErrors, to: totals.upstreamErrors)
         for (counter, metric) in kernelCounters {
             let slot = Int(counter.slot.rawValue)

@@ -283,6 +283,11 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
                 lease.channel.wantWrite = current.connecting
                 lease.channel.wantRead = !current.connecting
                 return true
+            } catch where DescriptorBudget.isLocalShortage(error.errno) {
+                // The relay, not the server, ran out: no server is marked failed for it.
+                worker.logger.error("no socket for an upstream connection", metadata: ["error": "\(error)"])
+                respondError(503, reason: "the relay is out of resources for an upstream connection")
+                return false
             } catch {
                 worker.logger.warning("upstream connect failed", metadata: ["server": "\(current.pool.serverName(server))", "error": "\(error)"])
                 current.pool.markFailed(server: server)

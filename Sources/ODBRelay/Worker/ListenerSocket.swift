@@ -28,9 +28,22 @@ final class ListenerSocket: EventHandler {
     func handle(events: UInt32) {
         // Bounded so one busy listener cannot starve the connections already accepted.
         for _ in 0..<64 {
-            guard let (client, peer) = Socket.accept(fd) else { return }
-            worker.accepted(fd: client, peer: peer, listener: config)
+            switch Socket.accept(fd) {
+            case let .connection(client, peer):
+                worker.accepted(fd: client, peer: peer, listener: config)
+            case .none:
+                return
+            case let .failed(code):
+                worker.acceptFailed(self, errno: code)
+                return
+            }
         }
+    }
+
+    /// Stops or resumes waking for new connections; a paused listener's clients wait in its
+    /// backlog.
+    func pause(_ paused: Bool) {
+        worker.loop.modify(fd, events: paused ? 0 : EventLoop.readable)
     }
 
     func close() {

@@ -7,6 +7,8 @@ import ODBKernel
 final class RelayShared: @unchecked Sendable {
     let kernelObjects: KernelObjects?
     let metrics: RelayMetrics
+    /// Client connections the descriptor limit can carry, whatever `limits.max_connections` says.
+    let descriptorConnectionCap: Int
     private let lock = NSLock()
     private var connections = 0
     private var perWorker: [RelayCounters]
@@ -14,8 +16,10 @@ final class RelayShared: @unchecked Sendable {
     private var config: (generation: Int, value: RelayConfig)
     private var appliedGeneration: [Int]
 
-    init(workers: Int, kernelObjects: KernelObjects?, metrics: RelayMetrics, config: RelayConfig) {
+    init(workers: Int, kernelObjects: KernelObjects?, metrics: RelayMetrics, config: RelayConfig,
+         descriptorConnectionCap: Int = .max) {
         self.kernelObjects = kernelObjects
+        self.descriptorConnectionCap = descriptorConnectionCap
         self.metrics = metrics
         self.config = (0, config)
         perWorker = Array(repeating: RelayCounters(), count: workers)

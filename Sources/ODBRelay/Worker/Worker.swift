@@ -26,6 +26,10 @@ final class Worker: @unchecked Sendable {
     private var configGeneration = 0
     private var lastRefusalLog = -Double.infinity
     private var refusedSinceLog = 0
+    private var lastShortageLog = -Double.infinity
+    /// Held open so that, out of descriptors, one can be freed to accept a waiting client and
+    /// answer it 503 instead of leaving it in the backlog.
+    private var reserveFD: Int32 = -1
 
     init(index: Int, config: RelayConfig, shared: RelayShared, logger: Logger) throws {
         self.index = index
@@ -44,6 +48,7 @@ final class Worker: @unchecked Sendable {
             kernel = nil
         }
         pools = poolsFor(config)
+        reserveFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
         loop.beforeEvents = { [weak self] in self?.kernel?.drain() }
         idleUpstreams.retireHook = { [weak self] channel in self?.kernel?.forget(channel) }
         for listener in config.listeners {
@@ -116,8 +121,9 @@ final class Worker: @unchecked Sendable {
     }
 
     func accepted(fd: Int32, peer: SocketAddress, listener: ListenerConfig) {
-        guard shared.admitConnection(limit: limits.maxConnections) else {
+        guard shared.admitConnection(limit: connectionLimit) else {
             refuse(fd)
+            logLimitRefusal()
             return
         }
         let session = ClientSession(worker: self, listener: listener, fd: fd, peer: peer)
@@ -126,23 +132,53 @@ final class Worker: @unchecked Sendable {
         session.drive()
     }
 
-    /// Over the connection limit: a best-effort 503 (the socket is fresh, so one send fits) and
-    /// close. Logged at most once a second, with the count, so a flood cannot flood the log.
+    /// A best-effort 503 (the socket is fresh, so one send fits) and close.
     private func refuse(_ fd: Int32) {
         let page = Self.limitPage
         _ = page.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
         Glibc.close(fd)
         stats.refusedConnections += 1
+    }
+
+    /// Logged at most once a second, with the count, so a flood cannot flood the log.
+    private func logLimitRefusal() {
         refusedSinceLog += 1
         guard loop.now - lastRefusalLog >= 1 else { return }
         logger.warning("connection limit reached; answering 503 and closing", metadata: [
-            "limit": "\(limits.maxConnections)", "refused": "\(refusedSinceLog)",
+            "limit": "\(connectionLimit)", "refused": "\(refusedSinceLog)",
         ])
         lastRefusalLog = loop.now
         refusedSinceLog = 0
     }
 
     private static let limitPage = ErrorPage.render(status: 503, detail: "the relay is at its connection limit")
+
+    private var connectionLimit: Int {
+        min(limits.maxConnections, shared.descriptorConnectionCap)
+    }
+
+    /// Accepting failed. Out of descriptors, the reserve one is given up for a moment to take
+    /// the waiting client and answer it 503; the listener then rests briefly either way, since
+    /// it stays readable while the client waits and would wake the loop in a spin.
+    func acceptFailed(_ listener: ListenerSocket, errno code: Int32) {
+        if DescriptorBudget.isLocalShortage(code) {
+            if reserveFD >= 0 {
+                Glibc.close(reserveFD)
+                if case let .connection(client, _) = Socket.accept(listener.fd) { refuse(client) }
+                reserveFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
+            }
+            if loop.now - lastShortageLog >= 1 {
+                logger.error("out of file descriptors: refusing new connections with 503 for now", metadata: [
+                    "error": "\(SystemError("accept", errno: code))", "connections": "\(sessions.count)",
+                ])
+                lastShortageLog = loop.now
+            }
+        }
+        listener.pause(true)
+        _ = loop.schedule(after: Self.acceptPause) { [weak listener] in listener?.pause(false) }
+    }
+
+    private static let acceptPause = 0.1
 
     func sessionClosed(_ session: ClientSession) {
         guard sessions.removeValue(forKey: ObjectIdentifier(session)) != nil else { return }
