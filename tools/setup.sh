@@ -26,14 +26,8 @@ for service in nginx haproxy; do
     pkill -x "$service" 2>/dev/null || true
 done
 
-# Only root may create entries on bpffs: a user who can make or remove a pin directory can
-# unpin a hook or plant a pin where a relay looks for one. Others may still pass through to a
-# directory root made for them (the systemd unit's dedicated user), hence 0711 and not 0700.
 if ! mountpoint -q /sys/fs/bpf; then
-    mount -t bpf -o mode=0711 bpf /sys/fs/bpf
-elif [ $(( 0$(stat -c '%a' /sys/fs/bpf) & 022 )) -ne 0 ]; then
-    echo "tools/setup.sh: /sys/fs/bpf was writable by others (mode $(stat -c '%a' /sys/fs/bpf)); now 0711" >&2
-    chmod 0711 /sys/fs/bpf
+    mount -t bpf bpf /sys/fs/bpf
 fi
 if ! grep -q " cgroup2 " /proc/self/mountinfo; then
     mkdir -p /sys/fs/cgroup/unified
