@@ -19,6 +19,10 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
     private(set) var closed = false
     private var deadline: Double
     private var headStartedAt: Double?
+    /// The head being read on each side, resumed on every read so a head that arrives a
+    /// byte at a time costs linear work; nil between heads.
+    private var requestHeadParser: HeadParser<RequestHead>?
+    private var responseHeadParser: HeadParser<ResponseHead>?
     private var lastWireProgress: UInt64 = 0
     private var driving = false
     private var driveAgain = false
@@ -160,7 +164,9 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
             startOpaqueTunnel()
             return true
         }
-        let parsed = preface == .partial ? .needMore : client.inbound.withUnsafeBytes { RequestHead.parse($0, limits: limits) }
+        var parser = requestHeadParser ?? HeadParser<RequestHead>(limits: limits)
+        let parsed = preface == .partial ? .needMore : client.inbound.withUnsafeBytes { parser.parse($0) }
+        if case .needMore = parsed { requestHeadParser = parser } else { requestHeadParser = nil }
         switch parsed {
         case .needMore:
             if !client.inbound.isEmpty && headStartedAt == nil { headStartedAt = worker.loop.now }
@@ -193,6 +199,7 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
 
     private func startExchange(_ head: RequestHead) {
         exchangesStarted += 1
+        responseHeadParser = nil
         worker.stats.requests += 1
         let framing: BodyFraming
         switch requestFraming(head) {
@@ -321,6 +328,7 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
         guard let failed = current.lease?.channel else { return }
         worker.closeChannel(failed)
         current.lease = nil
+        responseHeadParser = nil
         guard !current.requestBodyStarted, !current.responseStarted else {
             upstreamFailed("the upstream connection failed")
             return
@@ -404,7 +412,9 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
             }
         }
         let limits = HeadLimits(maxHeadBytes: worker.limits.maxHeadBytes, maxHeaderCount: worker.limits.maxHeaders)
-        let parsed = upstream.inbound.withUnsafeBytes { ResponseHead.parse($0, limits: limits) }
+        var parser = responseHeadParser ?? HeadParser<ResponseHead>(limits: limits)
+        let parsed = upstream.inbound.withUnsafeBytes { parser.parse($0) }
+        if case .needMore = parsed { responseHeadParser = parser } else { responseHeadParser = nil }
         switch parsed {
         case .needMore:
             if upstream.readClosed {
