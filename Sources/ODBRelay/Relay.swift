@@ -51,9 +51,11 @@ public final class Relay {
         let needsKernel = config.listeners.contains { $0.routes.contains { $0.mode.usesKernel } }
         let kernel = needsKernel ? try RelayKernelLease.acquire(pinRoot: pinRoot, logger: logger) : nil
         defer { kernel?.release() }
+        let kernelDecision = kernel.map { selfTest($0.objects) }
         let workerCount = config.workers
         let metrics = RelayMetrics(factory: metricsExport.factory)
-        let shared = RelayShared(workers: workerCount, kernelObjects: kernel?.objects, metrics: metrics, config: config)
+        let shared = RelayShared(workers: workerCount, kernel: kernel.flatMap { lease in kernelDecision.map { (lease.objects, $0) } },
+                                 metrics: metrics, config: config)
         let publisher = CounterPublisher(shared: shared, kernel: kernel, metrics: metrics)
         let render = metricsExport.render
         // Bound before the relay's own listeners, so a relay that accepts traffic can be scraped.
@@ -107,6 +109,15 @@ public final class Relay {
         }
         admin?.stop()
         logger.notice("relay stopped")
+    }
+
+    /// Tests that this kernel delivers redirected bytes exactly once (KernelSelfTest) and logs
+    /// the result: the workers redirect only after it passed.
+    private func selfTest(_ objects: KernelObjects) -> KernelPathDecision {
+        let started = Monotonic.now()
+        let result = KernelSelfTest.run(objects: objects, logger: logger)
+        KernelPathDecision.log(result, seconds: Monotonic.now() - started, to: logger)
+        return KernelPathDecision(result)
     }
 
     private func installSignalHandlers() {

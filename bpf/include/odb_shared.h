@@ -14,7 +14,7 @@ extern const unsigned int odb_abi_version;
 #endif
 
 /* Bumped whenever a map layout below changes; pinned maps with another version are refused. */
-#define ODB_ABI_VERSION 6
+#define ODB_ABI_VERSION 7
 
 /* `end` of a window that never ends by itself (tunnels): redirect until a side closes. */
 #define ODB_WINDOW_UNBOUNDED 0xffffffffffffffffULL
@@ -151,6 +151,7 @@ struct odb_relay_stats {
 	__u64 active_flows;
 	__u64 updated_unix_ns;
 	__u64 refused_connections;       /* over limits.max_connections: answered 503, closed */
+	__u64 fallbacks_kernel_selftest; /* bodies spliced because the kernel failed the self-test */
 };
 
 /* Whole-object facts. Single entry (key 0) of odb_meta. */

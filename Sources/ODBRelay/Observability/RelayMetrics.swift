@@ -25,6 +25,7 @@ final class RelayMetrics {
     private let fallbacksSmallBody: Counter
     private let fallbacksUnparsed: Counter
     private let fallbacksUnsupported: Counter
+    private let fallbacksKernelSelfTest: Counter
     private let rejectedRequests: Counter
     private let upstreamErrors: Counter
     private let flowControlPauses: Counter
@@ -48,6 +49,7 @@ final class RelayMetrics {
         fallbacksSmallBody = counter("odb_fallbacks_total", [("reason", "small_body")])
         fallbacksUnparsed = counter("odb_fallbacks_total", [("reason", "unparsed")])
         fallbacksUnsupported = counter("odb_fallbacks_total", [("reason", "unsupported")])
+        fallbacksKernelSelfTest = counter("odb_fallbacks_total", [("reason", "kernel_selftest")])
         rejectedRequests = counter("odb_rejected_requests_total")
         upstreamErrors = counter("odb_upstream_errors_total")
         flowControlPauses = counter("odb_flow_control_pauses_total")
@@ -71,6 +73,7 @@ final class RelayMetrics {
         advance(fallbacksSmallBody, from: published.fallbacksSmallBody, to: totals.fallbacksSmallBody)
         advance(fallbacksUnparsed, from: published.fallbacksUnparsed, to: totals.fallbacksUnparsed)
         advance(fallbacksUnsupported, from: published.fallbacksUnsupported, to: totals.fallbacksUnsupported)
+        advance(fallbacksKernelSelfTest, from: published.fallbacksKernelSelfTest, to: totals.fallbacksKernelSelfTest)
         advance(rejectedRequests, from: published.rejectedRequests, to: totals.rejectedRequests)
         advance(upstreamErrors, from: published.upstreamErrors, to: totals.upstreamErrors)
         advance(flowControlPauses, from: publishedPauses, to: pauses)
