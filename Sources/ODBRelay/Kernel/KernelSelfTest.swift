@@ -13,10 +13,12 @@ import ODBKernel
 /// It makes two loopback connections, like an upstream and a client: the source's peer writes
 /// an indexed stream, and the target's peer has a small receive buffer. A window over the
 /// source opens through `KernelPath.start`, the code path of every kernel body, with a budget
-/// of a few KiB, which `start` also makes the target's send buffer, so a redirected skb of
-/// tens of KiB cannot leave the backlog in one send. The target's peer reads nothing until the
-/// backlog has stopped part way (bytes wait in the target's send queue while redirected bytes
-/// are still in the backlog), then reads the whole stream and checks every byte.
+/// as large as the stream, so the verdict redirects every skb (and passes none for the budget,
+/// which `status` would show as flow-control pauses). The target's send buffer is then made a
+/// few KiB, so a redirected skb of tens of KiB cannot leave the backlog in one send. The
+/// target's peer reads nothing until the backlog has stopped part way (bytes wait in the
+/// target's send queue while redirected bytes are still in the backlog), then reads the whole
+/// stream and checks every byte.
 public enum KernelSelfTest {
     public enum Result: Equatable, Sendable {
         /// Every byte arrived once and in order; `redirected` of them went through the verdict.
@@ -26,9 +28,9 @@ public enum KernelSelfTest {
         case failed(reason: String)
     }
 
-    static let streamLength = 1 << 20
-    /// The flow's budget, and so the target's send buffer (the kernel doubles it).
-    static let targetBudget: UInt64 = 4 << 10
+    static let streamLength = 256 << 10
+    /// The target's send buffer once the window is open (the kernel doubles it).
+    static let targetSendBuffer: Int32 = 16 << 10
     /// The target's peer's receive buffer, set before it connects so its window stays small.
     static let readerBuffer: Int32 = 4 << 10
     /// How often the paused reader looks whether the backlog has stopped part way.
@@ -106,10 +108,11 @@ private final class SelfTestExchange: ChannelOwner, KernelFlowDelegate {
         target.owner = self
         do {
             flow = try path.start(source: source, target: target, length: UInt64(KernelSelfTest.streamLength),
-                                  budget: KernelSelfTest.targetBudget, delegate: self)
+                                  budget: UInt64(KernelSelfTest.streamLength), delegate: self)
         } catch {
             return .failed(reason: "the kernel path refused the test connection (\(error))")
         }
+        Socket.setOption(target.fd, SOL_SOCKET, SO_SNDBUFFORCE, KernelSelfTest.targetSendBuffer)
         source.wantRead = true
         writer.onReady = { [unowned self] in self.write() }
         reader.onReady = { [unowned self] in self.read() }
