@@ -51,11 +51,10 @@ public final class Relay {
         let needsKernel = config.listeners.contains { $0.routes.contains { $0.mode.usesKernel } }
         let kernel = needsKernel ? try RelayKernelLease.acquire(pinRoot: pinRoot, logger: logger) : nil
         defer { kernel?.release() }
-        let kernelDecision = kernel.map { selfTest($0.objects) }
+        let tested = kernel.map { (objects: $0.objects, decision: selfTest($0.objects)) }
         let workerCount = config.workers
         let metrics = RelayMetrics(factory: metricsExport.factory)
-        let shared = RelayShared(workers: workerCount, kernel: kernel.flatMap { lease in kernelDecision.map { (lease.objects, $0) } },
-                                 metrics: metrics, config: config)
+        let shared = RelayShared(workers: workerCount, kernel: tested, metrics: metrics, config: config)
         let publisher = CounterPublisher(shared: shared, kernel: kernel, metrics: metrics)
         let render = metricsExport.render
         // Bound before the relay's own listeners, so a relay that accepts traffic can be scraped.

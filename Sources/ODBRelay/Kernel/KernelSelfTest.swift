@@ -14,10 +14,10 @@ import ODBKernel
 /// an indexed stream, and the target's peer has a small receive buffer. A window over the
 /// source opens through `KernelPath.start`, the code path of every kernel body, with a budget
 /// as large as the stream, so the verdict redirects every skb (and passes none for the budget,
-/// which `status` would show as flow-control pauses). The target's send buffer is then made a
-/// few KiB, so a redirected skb of tens of KiB cannot leave the backlog in one send. The
-/// target's peer reads nothing until the backlog has stopped part way (bytes wait in the
-/// target's send queue while redirected bytes are still in the backlog), then reads the whole
+/// which `status` would show as flow-control pauses). The target's send buffer is then cut to
+/// 16 KiB, so redirected skbs of tens of KiB do not fit in the room it leaves. The target's
+/// peer reads nothing until the backlog has stopped with redirected bytes left (bytes wait in
+/// the target's send queue, which only the backlog can have filled), then reads the whole
 /// stream and checks every byte.
 public enum KernelSelfTest {
     public enum Result: Equatable, Sendable {
@@ -33,7 +33,7 @@ public enum KernelSelfTest {
     static let targetSendBuffer: Int32 = 16 << 10
     /// The target's peer's receive buffer, set before it connects so its window stays small.
     static let readerBuffer: Int32 = 4 << 10
-    /// How often the paused reader looks whether the backlog has stopped part way.
+    /// How often the paused reader looks whether the backlog has stopped.
     static let stallPollSeconds = 0.0005
 
     /// Runs the test on the relay's kernel objects (its cgroup must be hooked, so the test's
@@ -42,6 +42,7 @@ public enum KernelSelfTest {
         do {
             let exchange = try SelfTestExchange(objects: objects, logger: logger, timeout: timeout)
             defer { exchange.close() }
+            try exchange.connect()
             return exchange.run()
         } catch {
             return .failed(reason: "\(error)")
@@ -78,6 +79,10 @@ private final class SelfTestExchange: ChannelOwner, KernelFlowDelegate {
         deadline = loop.now + timeout
         path = try KernelPath(objects: objects, loop: loop, eventKey: UInt64(UInt32(getpid())) << 16 | 0xffff, logger: logger)
         loop.beforeEvents = { [path] in path.drain() }
+    }
+
+    /// Opens the two connections: the source and the writing peer, the target and the reader.
+    func connect() throws {
         let address = try SocketAddress.resolve(host: "127.0.0.1", port: 0, passive: true)[0]
         listener = try Socket.listen(on: address, backlog: 2)
         let bound = try boundAddress(listener)
@@ -120,11 +125,11 @@ private final class SelfTestExchange: ChannelOwner, KernelFlowDelegate {
         awaitBacklogStop()
         loop.run { receivedCount < KernelSelfTest.streamLength && !failed && loop.now < deadline }
         let redirected = flow?.redirected ?? 0
-        guard backlogStopped else {
-            return .failed(reason: "timed out before the backlog stopped part way: \(redirected) bytes redirected")
-        }
         if let ending, ending != .complete {
             return .failed(reason: "the test flow ended as \(ending) after \(receivedCount) bytes arrived")
+        }
+        guard backlogStopped else {
+            return .failed(reason: "timed out before the backlog stopped with bytes left: \(redirected) bytes redirected")
         }
         guard receivedCount >= KernelSelfTest.streamLength else {
             return .failed(reason: "timed out: \(receivedCount) of \(KernelSelfTest.streamLength) bytes arrived, "
@@ -152,7 +157,9 @@ private final class SelfTestExchange: ChannelOwner, KernelFlowDelegate {
 
     /// Keeps the reader paused until the backlog has sent part of the redirected bytes and
     /// stopped for want of room: the send that resumes it is the one a kernel without the fix
-    /// gets wrong. No event announces that moment, so this polls.
+    /// gets wrong. Until then user space writes nothing to the target (it forwards passed
+    /// bytes only once the backlog is drained), so bytes in its send queue came from the
+    /// backlog. No event announces that moment, so this polls.
     private func awaitBacklogStop() {
         guard let flow, let target, let reader else { return }
         path.refresh(flow)
