@@ -117,7 +117,7 @@ private final class SelfTestExchange: ChannelOwner, KernelFlowDelegate {
         } catch {
             return .failed(reason: "the kernel path refused the test connection (\(error))")
         }
-        Socket.setOption(target.fd, SOL_SOCKET, SO_SNDBUFFORCE, KernelSelfTest.targetSendBuffer)
+        Socket.setOption(target.fd, SOL_SOCKET, SO_SNDBUF, KernelSelfTest.targetSendBuffer)
         source.wantRead = true
         writer.onReady = { [unowned self] in self.write() }
         reader.onReady = { [unowned self] in self.read() }
