@@ -35,6 +35,21 @@ import Testing
         #expect(kernel.objects.eventRings.keys().isEmpty, "the test's event ring is gone")
     }
 
+    /// Out of time is a failed self-test that says so, and leaves no flow or ring behind.
+    @Test func runningOutOfTimeFailsWithTheReason() throws {
+        let kernel = try Self.lease()
+        defer { kernel.release() }
+        let result = KernelSelfTest.run(objects: kernel.objects, logger: Self.logger, timeout: 0)
+        guard case let .failed(reason) = result else {
+            Issue.record("a self-test without time passed: \(result)")
+            return
+        }
+        #expect(reason.contains("timed out"), "\(reason)")
+        #expect(KernelPathDecision(result) == .spliceInstead(reason: reason))
+        #expect(kernel.objects.flows.keys().isEmpty)
+        #expect(kernel.objects.eventRings.keys().isEmpty)
+    }
+
     /// A failed self-test goes through the decision the relay makes at startup; a worker built
     /// on it has no kernel path, splices a body its kernel-mode route would redirect, and
     /// counts it.
