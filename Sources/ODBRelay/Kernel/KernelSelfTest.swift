@@ -33,6 +33,9 @@ public enum KernelSelfTest {
     static let targetSendBuffer: Int32 = 16 << 10
     /// The target's peer's receive buffer, set before it connects so its window stays small.
     static let readerBuffer: Int32 = 4 << 10
+    /// The test's event ring key: the relay's pid above, as workers have, and below an index
+    /// no worker has.
+    static let eventRingIndex: UInt64 = 0xffff
     /// How often the paused reader looks whether the backlog has stopped.
     static let stallPollSeconds = 0.0005
 
@@ -69,7 +72,7 @@ private final class SelfTestExchange: ChannelOwner, KernelFlowDelegate {
     private var ending: KernelFlow.Ending?
     private var written = 0
     private var backlogStopped = false
-    /// Room for the whole stream and more, so bytes sent twice show up whatever their place.
+    /// Room for the whole stream and one more read, so bytes past its end show as too many.
     private let received = UnsafeMutableRawBufferPointer.allocate(byteCount: KernelSelfTest.streamLength + (64 << 10), alignment: 8)
     private var receivedCount = 0
     private let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 8)
@@ -77,7 +80,7 @@ private final class SelfTestExchange: ChannelOwner, KernelFlowDelegate {
     init(objects: KernelObjects, logger: Logger, timeout: Double) throws {
         loop = try EventLoop()
         deadline = loop.now + timeout
-        path = try KernelPath(objects: objects, loop: loop, eventKey: UInt64(UInt32(getpid())) << 16 | 0xffff, logger: logger)
+        path = try KernelPath(objects: objects, loop: loop, eventKey: UInt64(UInt32(getpid())) << 16 | KernelSelfTest.eventRingIndex, logger: logger)
         loop.beforeEvents = { [path] in path.drain() }
     }
 
