@@ -89,7 +89,14 @@ let package = Package(
             dependencies: ["ODBBench", "ODBTestSupport", "odb-redirect"]
         ),
         .testTarget(name: "ODBHTTPTests", dependencies: ["ODBHTTP"]),
-        .testTarget(name: "ODBRelayTests", dependencies: ["ODBRelay"]),
+        .testTarget(
+            name: "ODBRelayTests",
+            dependencies: [
+                "ODBRelay", "ODBKernel", "ODBConfig", "ODBTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
+        ),
         .testTarget(name: "ODBConfigTests", dependencies: ["ODBConfig"]),
         .testTarget(
             name: "ODBKernelTests",

@@ -150,6 +150,7 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
                 "small_body": stats.fallbacks_small_body,
                 "unparsed": stats.fallbacks_unparsed,
                 "unsupported": stats.fallbacks_unsupported,
+                "kernel_selftest": stats.fallbacks_kernel_selftest,
             ],
             requests: stats.requests,
             responsesByClass: byClass,

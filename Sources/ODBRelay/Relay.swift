@@ -51,6 +51,7 @@ public final class Relay {
         let needsKernel = config.listeners.contains { $0.routes.contains { $0.mode.usesKernel } }
         let kernel = needsKernel ? try RelayKernelLease.acquire(pinRoot: pinRoot, logger: logger) : nil
         defer { kernel?.release() }
+        let tested = kernel.map { (objects: $0.objects, decision: selfTest($0.objects)) }
         let workerCount = config.workers
         let metrics = RelayMetrics(factory: metricsExport.factory)
         let descriptors = DescriptorBudget.raiseSoftLimit()
@@ -61,7 +62,7 @@ public final class Relay {
                 "admitted": "\(descriptorCap)",
             ])
         }
-        let shared = RelayShared(workers: workerCount, kernelObjects: kernel?.objects, metrics: metrics, config: config,
+        let shared = RelayShared(workers: workerCount, kernel: tested, metrics: metrics, config: config,
                                  descriptorConnectionCap: descriptorCap)
         let publisher = CounterPublisher(shared: shared, kernel: kernel, metrics: metrics)
         let render = metricsExport.render
@@ -116,6 +117,15 @@ public final class Relay {
         }
         admin?.stop()
         logger.notice("relay stopped")
+    }
+
+    /// Tests that this kernel delivers redirected bytes exactly once (KernelSelfTest) and logs
+    /// the result: the workers redirect only after it passed.
+    private func selfTest(_ objects: KernelObjects) -> KernelPathDecision {
+        let started = Monotonic.now()
+        let result = KernelSelfTest.run(objects: objects, logger: logger)
+        KernelPathDecision.log(result, seconds: Monotonic.now() - started, to: logger)
+        return KernelPathDecision(result)
     }
 
     private func installSignalHandlers() {

@@ -15,6 +15,7 @@ extension RelayTests {
                         kernel_min_body: 64KiB
                         flow_budget: 128MiB
                 """)
+            #expect(setup.relay.log.contains("kernel self-test passed"), "\(setup.relay.log)")
             let client = try TestHTTPClient(port: setup.relay.port)
             defer { client.close() }
             for _ in 0..<2 {

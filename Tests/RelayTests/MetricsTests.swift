@@ -90,6 +90,7 @@ extension RelayTests {
             #expect(scrape.types["odb_active_connections"] == "gauge")
             #expect(scrape.types["odb_active_kernel_flows"] == "gauge")
             for series in ["odb_fallbacks_total{reason=\"small_body\"}", "odb_fallbacks_total{reason=\"unsupported\"}",
+                           "odb_fallbacks_total{reason=\"kernel_selftest\"}",
                            "odb_flow_control_pauses_total", "odb_upstream_errors_total", "odb_rejected_requests_total",
                            "odb_refused_connections_total", "odb_overlap_skbs_total", "odb_overlap_bytes_trimmed_total",
                            "odb_responses_total{class=\"5xx\"}", "odb_body_bytes_total{path=\"splice\"}"] {
@@ -139,7 +140,7 @@ extension RelayTests {
                 #expect(metrics["odb_body_bytes_total{path=\"\(path)\"}"] == Double(bytes[path] ?? -1), "\(path): \(metrics) vs \(entry)")
             }
             let fallbacks = entry["fallbacks"] as? [String: Int] ?? [:]
-            for reason in ["small_body", "unparsed", "unsupported"] {
+            for reason in ["small_body", "unparsed", "unsupported", "kernel_selftest"] {
                 #expect(metrics["odb_fallbacks_total{reason=\"\(reason)\"}"] == Double(fallbacks[reason] ?? -1), "\(reason)")
             }
             let classes = entry["responses_by_class"] as? [String: Int] ?? [:]

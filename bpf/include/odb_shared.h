@@ -161,6 +161,7 @@ struct odb_relay_stats {
 	__u64 active_flows;
 	__u64 updated_unix_ns;
 	__u64 refused_connections;       /* over limits.max_connections: answered 503, closed */
+	__u64 fallbacks_kernel_selftest; /* bodies spliced because the kernel failed the self-test */
 };
 
 /* Whole-object facts. Single entry (key 0) of odb_meta. */

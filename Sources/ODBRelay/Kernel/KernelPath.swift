@@ -52,6 +52,12 @@ public final class KernelPath: EventHandler {
         close(ringFD)
     }
 
+    /// Leaves the loop, so that this path, its ring and its odb_event_rings entry can go while
+    /// the loop lives on (a worker's path lives as long as its loop and never needs this).
+    public func leaveLoop() {
+        if let ring { loop.unregister(ring_buffer__epoll_fd(ring)) }
+    }
+
     public var activeFlows: Int { sources.values.reduce(0) { $0 + ($1.flow == nil ? 0 : 1) } }
 
     public func handle(events: UInt32) {

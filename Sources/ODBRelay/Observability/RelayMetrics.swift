@@ -26,6 +26,7 @@ final class RelayMetrics {
     private let fallbacksSmallBody: Counter
     private let fallbacksUnparsed: Counter
     private let fallbacksUnsupported: Counter
+    private let fallbacksKernelSelfTest: Counter
     private let rejectedRequests: Counter
     private let refusedConnections: Counter
     private let upstreamErrors: Counter
@@ -50,6 +51,7 @@ final class RelayMetrics {
         fallbacksSmallBody = counter("odb_fallbacks_total", [("reason", "small_body")])
         fallbacksUnparsed = counter("odb_fallbacks_total", [("reason", "unparsed")])
         fallbacksUnsupported = counter("odb_fallbacks_total", [("reason", "unsupported")])
+        fallbacksKernelSelfTest = counter("odb_fallbacks_total", [("reason", "kernel_selftest")])
         rejectedRequests = counter("odb_rejected_requests_total")
         refusedConnections = counter("odb_refused_connections_total")
         upstreamErrors = counter("odb_upstream_errors_total")
@@ -74,6 +76,7 @@ final class RelayMetrics {
         advance(fallbacksSmallBody, from: published.fallbacksSmallBody, to: totals.fallbacksSmallBody)
         advance(fallbacksUnparsed, from: published.fallbacksUnparsed, to: totals.fallbacksUnparsed)
         advance(fallbacksUnsupported, from: published.fallbacksUnsupported, to: totals.fallbacksUnsupported)
+        advance(fallbacksKernelSelfTest, from: published.fallbacksKernelSelfTest, to: totals.fallbacksKernelSelfTest)
         advance(rejectedRequests, from: published.rejectedRequests, to: totals.rejectedRequests)
         advance(refusedConnections, from: published.refusedConnections, to: totals.refusedConnections)
         advance(upstreamErrors, from: published.upstreamErrors, to: totals.upstreamErrors)

@@ -351,6 +351,7 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
                 return .copy
             }
             guard worker.kernel != nil else {
+                if worker.kernelSelfTestFailed { worker.stats.fallbacksKernelSelfTest += 1 }
                 if case .chunked = framing { return .copy }
                 return .splice
             }

@@ -11,6 +11,7 @@ struct RelayCounters {
     var fallbacksSmallBody: UInt64 = 0
     var fallbacksUnparsed: UInt64 = 0
     var fallbacksUnsupported: UInt64 = 0
+    var fallbacksKernelSelfTest: UInt64 = 0
     var rejectedRequests: UInt64 = 0
     var refusedConnections: UInt64 = 0
     var upstreamErrors: UInt64 = 0
@@ -32,6 +33,7 @@ struct RelayCounters {
         sum.fallbacksSmallBody = a.fallbacksSmallBody + b.fallbacksSmallBody
         sum.fallbacksUnparsed = a.fallbacksUnparsed + b.fallbacksUnparsed
         sum.fallbacksUnsupported = a.fallbacksUnsupported + b.fallbacksUnsupported
+        sum.fallbacksKernelSelfTest = a.fallbacksKernelSelfTest + b.fallbacksKernelSelfTest
         sum.rejectedRequests = a.rejectedRequests + b.rejectedRequests
         sum.refusedConnections = a.refusedConnections + b.refusedConnections
         sum.upstreamErrors = a.upstreamErrors + b.upstreamErrors
@@ -53,6 +55,7 @@ struct RelayCounters {
         stats.fallbacks_small_body = fallbacksSmallBody
         stats.fallbacks_unparsed = fallbacksUnparsed
         stats.fallbacks_unsupported = fallbacksUnsupported
+        stats.fallbacks_kernel_selftest = fallbacksKernelSelfTest
         stats.rejected_requests = rejectedRequests
         stats.refused_connections = refusedConnections
         stats.upstream_errors = upstreamErrors

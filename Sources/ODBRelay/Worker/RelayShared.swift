@@ -5,7 +5,10 @@ import ODBKernel
 /// State the workers share: stop flag, connection admission, counters, kernel objects, metrics
 /// and the configuration a reload installs.
 final class RelayShared: @unchecked Sendable {
+    /// The objects workers redirect bodies with: nil when no route needs the kernel, or when it
+    /// failed its self-test.
     let kernelObjects: KernelObjects?
+    let kernelSelfTestFailed: Bool
     let metrics: RelayMetrics
     /// Client connections the descriptor limit can carry, whatever `limits.max_connections` says.
     let descriptorConnectionCap: Int
@@ -16,9 +19,10 @@ final class RelayShared: @unchecked Sendable {
     private var config: (generation: Int, value: RelayConfig)
     private var appliedGeneration: [Int]
 
-    init(workers: Int, kernelObjects: KernelObjects?, metrics: RelayMetrics, config: RelayConfig,
+    init(workers: Int, kernel: (objects: KernelObjects, decision: KernelPathDecision)?, metrics: RelayMetrics, config: RelayConfig,
          descriptorConnectionCap: Int = .max) {
-        self.kernelObjects = kernelObjects
+        kernelObjects = kernel?.decision == .redirect ? kernel?.objects : nil
+        kernelSelfTestFailed = kernel.map { $0.decision != .redirect } ?? false
         self.descriptorConnectionCap = descriptorConnectionCap
         self.metrics = metrics
         self.config = (0, config)

@@ -10,6 +10,8 @@ final class Worker: @unchecked Sendable {
     let index: Int
     let loop: EventLoop
     let kernel: KernelPath?
+    /// The kernel failed its self-test: bodies of kernel and auto routes splice instead.
+    let kernelSelfTestFailed: Bool
     private(set) var logger: Logger
     private(set) var pools: [String: UpstreamPool]
     let idleUpstreams = IdleUpstream()
@@ -41,6 +43,7 @@ final class Worker: @unchecked Sendable {
         accessLog = config.log.accessLog
         logFormat = config.log.format
         pools = [:]
+        kernelSelfTestFailed = shared.kernelSelfTestFailed
         if let objects = shared.kernelObjects {
             kernel = try KernelPath(objects: objects, loop: loop,
                                     eventKey: UInt64(UInt32(getpid())) << 16 | UInt64(index), logger: logger)
