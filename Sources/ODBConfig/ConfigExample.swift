@@ -28,6 +28,7 @@ public enum ConfigExample {
 
         admin:
           listen: 127.0.0.1:9901            # GET /metrics (Prometheus); keep it private
+          socket: /run/odb-redirect/admin.sock  # and/or a unix socket, mode 0600
           metrics: true
 
         log:

@@ -43,9 +43,9 @@ extension RelayConfig {
         var admin: AdminConfig?
         if let section = try top.section("admin", allowedKeys: AdminConfig.keys) {
             let config = try AdminConfig(from: section)
-            if let clash = listeners.first(where: { Self.conflict($0.listen, config.listen) }) {
+            if let address = config.listen, let clash = listeners.first(where: { Self.conflict($0.listen, address) }) {
                 throw try section.required("listen").error(
-                    "listen: admin address \(config.listen) conflicts with listener \(clash.listen)"
+                    "listen: admin address \(address) conflicts with listener \(clash.listen)"
                 )
             }
             admin = config

@@ -94,7 +94,7 @@ public final class Relay {
             "workers": "\(workerCount)",
             "listeners": "\(config.listeners.map { $0.listen.description })",
             "kernel": "\(kernel?.objects.pinDirectory ?? "off")",
-            "admin": "\(config.admin.map { $0.listen.description } ?? "off")",
+            "admin": "\(config.admin.map { [$0.listen?.description, $0.socket].compactMap { $0 }.joined(separator: " ") } ?? "off")",
         ])
         ready?()
         var running = workerCount

@@ -15,7 +15,8 @@ import Testing
         #expect(config.timeouts == Timeouts(connect: .seconds(5), headRead: .seconds(10), idle: .seconds(60),
                                             shutdownGrace: .seconds(30)))
         #expect(config.limits == Limits(maxHeadBytes: 65536, maxHeaders: 100, maxConnections: 10000))
-        #expect(config.admin == AdminConfig(listen: Endpoint(host: "127.0.0.1", port: 9901), metrics: true))
+        #expect(config.admin == AdminConfig(
+            listen: Endpoint(host: "127.0.0.1", port: 9901), socket: "/run/odb-redirect/admin.sock", metrics: true))
         #expect(config.log == LogConfig(level: .info, format: .text, accessLog: true))
     }
 

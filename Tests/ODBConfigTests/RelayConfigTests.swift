@@ -244,7 +244,7 @@ import Testing
     @Test func adminRequiresListen() throws {
         let error = try #require(configError("admin:\n  metrics: false\n" + minimalYAML))
         #expect(error.line == 2)
-        #expect(error.reason == "admin: missing required key \"listen\"")
+        #expect(error.reason == "admin: missing required key \"listen\" or \"socket\"")
     }
 
     @Test func duplicateRoute() throws {

@@ -117,6 +117,21 @@ extension RelayTests {
             #expect(flood.last?.isClosedByPeer() == true, "admin connections over the cap are closed")
         }
 
+        @Test func metricsAreServedOnAUnixSocketOnlyItsOwnerMayUse() throws {
+            let origin = try NginxOrigin(fileSizes: [Self.smallSize])
+            let path = NSTemporaryDirectory() + "odb-admin-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock"
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel",
+                                         extraTop: "admin:\n  socket: \(path)")
+            var info = stat()
+            #expect(lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFSOCK, "the admin socket exists")
+            #expect(info.st_mode & 0o777 == 0o600, "mode \(String(info.st_mode & 0o777, radix: 8))")
+            let scrape = try CommandRunner.run("/usr/bin/curl", ["-sS", "--unix-socket", path, "http://admin/metrics"])
+            #expect(scrape.status == 0, "\(scrape.stderr)")
+            #expect(scrape.stdout.contains("odb_requests_total"), "\(scrape.stdout)")
+            #expect(relay.stopsGracefully())
+            #expect(lstat(path, &info) != 0, "the socket file is removed at exit")
+        }
+
         @Test func statusAndMetricsShowTheSameCounters() throws {
             let origin = try NginxOrigin(fileSizes: Self.kernelSizes + [Self.smallSize])
             let admin = freePort()

@@ -18,20 +18,29 @@ final class AdminServer: EventHandler, @unchecked Sendable {
     static let maxConnections = 16
     static let acceptPause = 0.1
 
-    /// Binds every address of `config.listen`; the caller starts the thread with `start()`.
+    private let socketPath: String?
+
+    /// Binds every address of `config.listen` and the unix socket `config.socket`; the caller
+    /// starts the thread with `start()`.
     init(config: AdminConfig, metrics: (() -> [UInt8])?) throws {
         loop = try EventLoop()
         self.metrics = config.metrics ? metrics : nil
         var fds = [Int32]()
         do {
-            for address in try ListenerSocket.addresses(for: config.listen) {
-                fds.append(try Socket.listen(on: address, backlog: 64))
+            if let listen = config.listen {
+                for address in try ListenerSocket.addresses(for: listen) {
+                    fds.append(try Socket.listen(on: address, backlog: 64))
+                }
+            }
+            if let path = config.socket {
+                fds.append(try Socket.listen(unixPath: path))
             }
         } catch {
             for fd in fds { Glibc.close(fd) }
             throw error
         }
         listenerFDs = fds
+        socketPath = config.socket
         for fd in fds { loop.register(fd, events: EventLoop.readable, handler: self) }
     }
 
@@ -40,6 +49,7 @@ final class AdminServer: EventHandler, @unchecked Sendable {
             loop.run { !stopLock.withLock { stopRequested } }
             for connection in Array(connections.values) { connection.close() }
             for fd in listenerFDs { Glibc.close(fd) }
+            if let socketPath { unlink(socketPath) }
             finished.signal()
         }
         thread.name = "odb-admin"
