@@ -16,9 +16,9 @@ public final class RelayProcess {
     ///   - log: the `log` section's keys, indented by two spaces.
     public convenience init(upstreams: [String], mode: String, workers: Int = 2, extraRoute: String = "",
                             extraTop: String = "", log: String = "  level: notice\n  access_log: false",
-                            pinRoot: String? = nil) throws {
+                            pinRoot: String? = nil, launcher: [String] = []) throws {
         let servers = upstreams.map { "\"\($0)\"" }.joined(separator: ", ")
-        try self.init(pinRoot: pinRoot) { port in
+        try self.init(pinRoot: pinRoot, launcher: launcher) { port in
             """
             workers: \(workers)
             log:

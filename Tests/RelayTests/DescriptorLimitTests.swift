@@ -9,22 +9,7 @@ extension RelayTests {
     /// listener. Kernel mode, so that `status` shows the relay's counters.
     @Suite(.serialized) struct DescriptorLimits {
         private static func relay(origin: NginxOrigin, launcher: [String] = []) throws -> RelayProcess {
-            try RelayProcess(launcher: launcher) { port in
-                """
-                workers: 1
-                log:
-                  level: notice
-                  access_log: false
-                listeners:
-                  - listen: "127.0.0.1:\(port)"
-                    routes:
-                      - upstream: origin
-                        mode: kernel
-                upstreams:
-                  origin:
-                    servers: ["127.0.0.1:\(origin.port)"]
-                """
-            }
+            try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel", workers: 1, launcher: launcher)
         }
 
         /// CPU seconds the process used, from /proc/PID/stat (utime + stime).
