@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Fast readers: what share of large bodies a kernel-mode relay moves in the kernel when its
+clients read as fast as the origin sends.
+
+    python3 tools/fast_readers.py                      # 1 and 4 connections, 1-64 MiB bodies, 10 s each
+    python3 tools/fast_readers.py --connections 1 --sizes 64MiB --route "flow_budget: 2MiB"
+
+Starts the built-in origin and, for each connection count, a fresh two-worker kernel-mode relay
+(slow_readers.Relay). Each connection GETs the sizes in turn, over and over, for SECONDS, and
+reads every body whole as fast as it can (lengths are checked, not contents: the tests check
+contents, and a byte compare here would take the CPU the reader must not lack). Prints, per
+connection count: MiB/s, the relay's body bytes by path (`status --json`: kernel = redirected,
+copy = passed and forwarded by user space) and the kernel share, and the verdict's counters
+(redirected_bytes, passed_body_bytes, budget_passes). Run as root.
+"""
+import argparse
+import os
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import json
+
+from slow_readers import MIB, Relay, forget_connections, free_port, size_argument, wait_for_port
+
+
+class FastReader(threading.Thread):
+    def __init__(self, port, sizes, deadline):
+        super().__init__(daemon=True)
+        self.port, self.sizes, self.deadline = port, sizes, deadline
+        self.bytes = 0
+        self.bodies = 0
+        self.error = None
+
+    def run(self):
+        buffer = bytearray(1 << 20)
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=30) as sock:
+                while time.monotonic() < self.deadline:
+                    for size in self.sizes:
+                        sock.sendall(f"GET /bytes/{size} HTTP/1.1\r\nHost: fast\r\n\r\n".encode())
+                        pending = b""
+                        while b"\r\n\r\n" not in pending:
+                            piece = sock.recv(4096)
+                            if not piece:
+                                raise RuntimeError("closed before a response head")
+                            pending += piece
+                        head, _, body = pending.partition(b"\r\n\r\n")
+                        if not head.startswith(b"HTTP/1.1 200") or f"Content-Length: {size}".encode() not in head:
+                            raise RuntimeError(f"answer {head[:60]!r} for {size} bytes")
+                        left = size - len(body)
+                        while left > 0:
+                            count = sock.recv_into(buffer, min(left, len(buffer)))
+                            if not count:
+                                raise RuntimeError(f"closed {left} bytes short of {size}")
+                            left -= count
+                        self.bytes += size
+                        self.bodies += 1
+        except Exception as error:  # reported with the run
+            self.error = f"{type(error).__name__}: {error}"
+
+
+def measure(binary, origin_port, connections, args, workdir):
+    relay = Relay(binary, "kernel", origin_port, args.route, workdir)
+    try:
+        started = time.monotonic()
+        readers = [FastReader(relay.port, args.sizes, started + args.seconds) for _ in range(connections)]
+        for reader in readers:
+            reader.start()
+        for reader in readers:
+            reader.join()
+        elapsed = time.monotonic() - started
+        time.sleep(0.5)  # the relay publishes its counters every 250 ms
+        found = relay.counters()
+    finally:
+        relay.stop()
+        forget_connections(origin_port, relay.port)
+    paths = found.get("body_bytes", {})
+    counters = found.get("counters", {})
+    total = sum(paths.values())
+    moved = counters.get("redirected_bytes", 0) + counters.get("passed_body_bytes", 0)
+    return {
+        "connections": connections,
+        "mib_per_s": round(sum(reader.bytes for reader in readers) / MIB / elapsed, 1),
+        "bodies": sum(reader.bodies for reader in readers),
+        "body_bytes": paths,
+        "kernel_share": round(paths.get("kernel", 0) / total, 4) if total else None,
+        "redirected_share": round(counters.get("redirected_bytes", 0) / moved, 4) if moved else None,
+        "budget_passes": counters.get("budget_passes"),
+        "errors": [reader.error for reader in readers if reader.error],
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--binary", help="odb-redirect binary (default: .build/release)")
+    parser.add_argument("--connections", default="1,4", help="comma-separated connection counts")
+    parser.add_argument("--sizes", default="1MiB,4MiB,16MiB,64MiB", help="body sizes each connection cycles through")
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--route", action="append", default=[], help='more route keys, e.g. "flow_budget: 2MiB"')
+    args = parser.parse_args()
+    args.sizes = [size_argument(size) for size in args.sizes.split(",")]
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    binary = args.binary or f"{root}/.build/release/odb-redirect"
+    workdir = tempfile.mkdtemp(prefix="odb-fast-readers-")
+    origin_port = free_port()
+    origin = subprocess.Popen([binary, "origin", "--listen", f"127.0.0.1:{origin_port}"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(origin_port)
+        for connections in (int(count) for count in args.connections.split(",")):
+            print(json.dumps(measure(binary, origin_port, connections, args, workdir)), flush=True)
+    finally:
+        origin.kill()
+        origin.wait()
+
+
+if __name__ == "__main__":
+    main()
