@@ -1,0 +1,293 @@
+#!/usr/bin/env python3
+"""Fault-injection torture of the relay: bodies must arrive byte for byte under random packet loss.
+
+Usage: fault_torture.py [--relay BINARY] [--modes kernel,auto,copy] [--loss 0.1,0.5,2]
+                        [--seconds SECONDS_PER_RATE] [--json FILE]
+
+Client, relay and origin each run in their own network namespace, joined by veth links
+(client 10.215.1.1 - 10.215.1.2 relay 10.215.2.1 - 10.215.2.2 origin). nftables drops a random
+share of the packets arriving on every veth end (`numgen random`), so both directions of both
+links lose data segments and ACKs alike. For each mode a fresh relay runs from BINARY; for each
+loss rate tools/torture_client.py fetches, uploads and tunnels self-describing bodies for
+SECONDS through it while tools/torture_origin.py serves and checks them. Every body is checked
+byte for byte; a bad one is listed with its first differing offset and where the bytes found
+there came from. The relay's BPF counters (`status --json`) give the overlapping skbs the
+verdict met and the bytes it trimmed from them.
+
+Exits 1 when any body was bad, any exchange failed, or a kernel or auto mode run counted no
+overlapping skb (or has no such counter): a torture run without overlaps proves nothing.
+The last line printed is a JSON summary (also written to FILE with --json). Run as root.
+"""
+import argparse
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+TOOLS = os.path.dirname(os.path.abspath(__file__))
+CLIENT_ADDRESS, RELAY_FRONT, RELAY_BACK, ORIGIN_ADDRESS = "10.215.1.1", "10.215.1.2", "10.215.2.1", "10.215.2.2"
+PORT = 8080
+OVERLAP_COUNTERS = ["overlap_skbs", "overlap_bytes_trimmed"]
+CONTEXT_COUNTERS = ["redirected_bytes", "passed_body_bytes", "budget_passes"]
+SLOW_FLOW_BUDGET = "256KiB"
+LOSS_SCALE = 1_000_000
+
+
+def run(*command):
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout
+
+
+class Topology:
+    """Three namespaces, two veth links, and an nftables loss rule on every veth end."""
+
+    def __init__(self):
+        prefix = f"odbt{os.getpid() % 100_000}"
+        self.client, self.relay, self.origin = (f"{prefix}-{tier}" for tier in "cro")
+        self.created = []
+        try:
+            for name in (self.client, self.relay, self.origin):
+                run("ip", "netns", "add", name)
+                self.created.append(name)
+                run("ip", "-n", name, "link", "set", "lo", "up")
+            self.link(self.client, "tc0", CLIENT_ADDRESS, self.relay, "tr0", RELAY_FRONT)
+            self.link(self.relay, "tr1", RELAY_BACK, self.origin, "to0", ORIGIN_ADDRESS)
+            for name in self.created:
+                self.nft(name, "add table inet torture")
+                self.nft(name, "add chain inet torture loss { type filter hook prerouting priority -300; policy accept; }")
+        except (subprocess.CalledProcessError, OSError):
+            self.remove()
+            raise
+
+    @staticmethod
+    def link(near, near_device, near_address, far, far_device, far_address):
+        run("ip", "link", "add", near_device, "netns", near, "type", "veth", "peer", "name", far_device, "netns", far)
+        for namespace, device, address in ((near, near_device, near_address), (far, far_device, far_address)):
+            run("ip", "-n", namespace, "addr", "add", f"{address}/24", "dev", device)
+            run("ip", "-n", namespace, "link", "set", device, "up")
+
+    @staticmethod
+    def nft(namespace, rule):
+        return run("ip", "netns", "exec", namespace, "nft", rule)
+
+    def command(self, namespace, *arguments):
+        """`arguments` run in `namespace`'s network only: bpffs and cgroup2 stay visible."""
+        return ["nsenter", f"--net=/run/netns/{namespace}", "--", *arguments]
+
+    def set_loss(self, percent):
+        threshold = round(percent / 100 * LOSS_SCALE)
+        for name in self.created:
+            self.nft(name, "flush chain inet torture loss")
+            self.nft(name, 'add rule inet torture loss iifname != "lo" counter')
+            self.nft(name, f'add rule inet torture loss iifname != "lo" numgen random mod {LOSS_SCALE} < {threshold} counter drop')
+
+    def packets(self):
+        """(packets seen, packets dropped) on all veth ends since the last set_loss."""
+        seen = dropped = 0
+        for name in self.created:
+            listing = self.nft(name, "list chain inet torture loss")
+            counts = [int(value) for value in re.findall(r"counter packets (\d+)", listing)]
+            seen, dropped = seen + counts[0], dropped + counts[1]
+        return seen, dropped
+
+    def remove(self):
+        for name in reversed(self.created):
+            subprocess.run(["ip", "netns", "del", name], capture_output=True)
+        self.created.clear()
+
+
+class Relay:
+    """One relay process in the relay namespace, with a private pin set under its own root."""
+
+    def __init__(self, topology, binary, mode, scratch):
+        self.pin_root = f"/sys/fs/bpf/odb-torture-{os.getpid()}"
+        self.config = os.path.join(scratch, f"relay-{mode}.yaml")
+        self.log_path = os.path.join(scratch, f"relay-{mode}.log")
+        with open(self.config, "w") as file:
+            file.write(f"""workers: 2
+log:
+  level: notice
+  access_log: false
+listeners:
+  - listen: "{RELAY_FRONT}:{PORT}"
+    routes:
+      - path_prefix: /slow/
+        upstream: origin
+        flow_budget: {SLOW_FLOW_BUDGET}
+      - path_prefix: /
+        upstream: origin
+        allow_connect: true
+upstreams:
+  origin:
+    servers: ["{ORIGIN_ADDRESS}:{PORT}"]
+""")
+        self.binary = binary
+        with open(self.log_path, "w") as log:
+            self.process = subprocess.Popen(
+                topology.command(topology.relay, binary, "relay", "--config", self.config, "--mode", mode,
+                                 "--pin", self.pin_root),
+                stdout=log, stderr=subprocess.STDOUT)
+        while "relay started" not in self.log():
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the relay exited: {self.log()}")
+            time.sleep(0.1)
+
+    def log(self):
+        with open(self.log_path) as file:
+            return file.read()
+
+    def counters(self):
+        """The relay's BPF counters summed over its pin sets; {} when it loaded none (copy mode)."""
+        result = subprocess.run([self.binary, "status", "--json", "--pin", self.pin_root],
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            return {}
+        totals = {}
+        for pin_set in json.loads(result.stdout).get("sets", []):
+            for name, value in pin_set.get("counters", {}).items():
+                totals[name] = totals.get(name, 0) + value
+        return totals
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def origin_verdicts(path):
+    """The origin's own checks of uploads and tunnels' up bodies, by serial."""
+    verdicts = {}
+    with open(path) as file:
+        for line in file:
+            entry = json.loads(line)
+            if entry["kind"] != "listening":
+                verdicts[entry["serial"]] = entry
+    return verdicts
+
+
+def run_cell(topology, mode, percent, seconds, base, counters):
+    topology.set_loss(percent)
+    before = counters()
+    result = subprocess.run(topology.command(topology.client, sys.executable, os.path.join(TOOLS, "torture_client.py"),
+                                             f"{RELAY_FRONT}:{PORT}", str(seconds), str(base)),
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"torture_client.py failed: {result.stderr}")
+    after = counters()
+    seen, dropped = topology.packets()
+    moved = {name: after[name] - before.get(name, 0) for name in after}
+    return {"mode": mode, "loss_percent": percent, "seconds": seconds, "packets": seen, "dropped": dropped,
+            "kinds": json.loads(result.stdout), "counters": moved}
+
+
+def judge(cells, origin_checks):
+    """Adds the origin's verdicts and each cell's failures; True when every cell passed."""
+    passed = True
+    for cell in cells:
+        failures = []
+        for kind, entry in cell["kinds"].items():
+            if entry["bad"]:
+                failures.append(f"{entry['bad']} bad {kind} bodies")
+            if entry["errors"]:
+                failures.append(f"{entry['errors']} failed {kind} exchanges")
+        cell["origin_checked"] = sum(1 for serial, entry in origin_checks.items() if serial >> 24 == cell["index"])
+        cell["origin_bad"] = sum(1 for serial, entry in origin_checks.items()
+                                 if serial >> 24 == cell["index"] and entry["bad"])
+        if cell["origin_bad"]:
+            failures.append(f"{cell['origin_bad']} bodies bad at the origin")
+        cell["failures"] = failures
+        passed = passed and not failures
+    for mode in sorted({cell["mode"] for cell in cells}):
+        if mode == "copy":
+            continue
+        mode_cells = [cell for cell in cells if cell["mode"] == mode]
+        if any(name not in cell["counters"] for cell in mode_cells for name in OVERLAP_COUNTERS):
+            mode_cells[-1]["failures"].append("the relay has no overlap counters")
+            passed = False
+        elif sum(cell["counters"]["overlap_skbs"] for cell in mode_cells) == 0:
+            mode_cells[-1]["failures"].append("no overlapping skb was counted: the run proves nothing")
+            passed = False
+    return passed
+
+
+def print_cell(cell):
+    checked = sum(entry["checked"] for entry in cell["kinds"].values())
+    volume = sum(entry["bytes"] for entry in cell["kinds"].values())
+    bad = sum(entry["bad"] for entry in cell["kinds"].values())
+    errors = sum(entry["errors"] for entry in cell["kinds"].values())
+    counters = cell["counters"]
+    overlaps = " ".join(f"{name} {counters.get(name, '-')}" for name in OVERLAP_COUNTERS + CONTEXT_COUNTERS)
+    print(f"{cell['mode']:>6} loss {cell['loss_percent']:>4}%: {checked} bodies ({volume / 2**20:.0f} MiB) checked,"
+          f" {bad} bad, {errors} failed; {cell['dropped']} of {cell['packets']} packets dropped; {overlaps}")
+    for kind, entry in sorted(cell["kinds"].items()):
+        print(f"         {kind:>14}: {entry['checked']} checked, {entry['bad']} bad, {entry['errors']} failed")
+        for detail in entry["details"][:10]:
+            print(f"           {detail}")
+    for failure in cell["failures"]:
+        print(f"         FAIL: {failure}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--relay", default=os.path.join(TOOLS, "..", ".build", "release", "odb-redirect"))
+    parser.add_argument("--modes", default="kernel,auto,copy")
+    parser.add_argument("--loss", default="0.1,0.5,2", help="loss rates in percent of packets")
+    parser.add_argument("--seconds", type=float, default=8, help="traffic per mode and loss rate")
+    parser.add_argument("--json", help="also write the summary to this file")
+    options = parser.parse_args()
+    rates = [float(rate) for rate in options.loss.split(",")]
+    cells = []
+    topology = Topology()
+    scratch = tempfile.mkdtemp(prefix="odb-torture-")
+    origin_log = os.path.join(scratch, "origin.jsonl")
+    try:
+        with open(origin_log, "w") as log:
+            origin = subprocess.Popen(topology.command(topology.origin, sys.executable,
+                                                       os.path.join(TOOLS, "torture_origin.py"),
+                                                       f"{ORIGIN_ADDRESS}:{PORT}"), stdout=log)
+        try:
+            while "listening" not in open(origin_log).read():
+                if origin.poll() is not None:
+                    raise RuntimeError("torture_origin.py exited")
+                time.sleep(0.1)
+            for mode in options.modes.split(","):
+                relay = Relay(topology, options.relay, mode, scratch)
+                try:
+                    for percent in rates:
+                        cell = run_cell(topology, mode, percent, options.seconds, (len(cells) + 1) << 24,
+                                        relay.counters)
+                        cell["index"] = len(cells) + 1
+                        cells.append(cell)
+                finally:
+                    relay.stop()
+        finally:
+            origin.terminate()
+            origin.wait()
+        passed = judge(cells, origin_verdicts(origin_log))
+    finally:
+        topology.remove()
+    for cell in cells:
+        print_cell(cell)
+    summary = {"passed": passed, "cells": cells}
+    if options.json:
+        with open(options.json, "w") as file:
+            json.dump(summary, file, indent=1)
+    print(json.dumps({"passed": passed, "bodies_checked": {
+        mode: sum(entry["checked"] for cell in cells if cell["mode"] == mode for entry in cell["kinds"].values())
+        for mode in options.modes.split(",")},
+        "bad_bodies": {mode: sum(entry["bad"] for cell in cells if cell["mode"] == mode
+                                 for entry in cell["kinds"].values())
+                       for mode in options.modes.split(",")},
+        "overlap_skbs": {mode: sum(cell["counters"].get("overlap_skbs", 0) for cell in cells if cell["mode"] == mode)
+                         for mode in options.modes.split(",")}}))
+    sys.exit(0 if passed else 1)
+
+
+if __name__ == "__main__":
+    main()
