@@ -223,24 +223,33 @@ static __always_inline bool over_budget(const struct odb_flow *flow, const struc
 	return queued > target->bytes_acked && queued - target->bytes_acked > window->high_watermark;
 }
 
-/* Where this skb starts relative to the socket's copied_seq (how far user space has read).
- *
- * Positive: user space already read that many bytes of it (a partly read skb that was queued
- * when the socket joined; the verdict is handed whole skbs, and without trimming the relay
- * duplicated exactly one recv()). Negative: bytes passed earlier are still unread before it,
- * so it must not be redirected or it would overtake them. Redirected skbs advance copied_seq;
- * passed ones advance it when user space reads them. */
-static __always_inline __s32 read_position(struct __sk_buff *skb)
+/* How far user space has read the socket: its copied_seq. Redirected and dropped skbs advance
+ * it by their length when the verdict returns (tcp_eat_skb), passed ones as user space reads
+ * them, so while passed bytes wait unread it lags behind what the verdict has handed on. */
+static __always_inline int read_copied_seq(struct __sk_buff *skb, __u32 *copied_seq)
 {
 	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
 	struct tcp_sock *tp = (struct tcp_sock *)BPF_CORE_READ(kskb, sk);
-	__u32 copied_seq = 0, seq = 0;
 
 	/* tcp_read_skb makes the socket the skb's owner before the verdict runs. */
-	if (!tp || bpf_core_read(&copied_seq, sizeof(copied_seq), &tp->copied_seq))
-		return 0;
+	if (!tp)
+		return -1;
+	return bpf_core_read(copied_seq, sizeof(*copied_seq), &tp->copied_seq);
+}
+
+static __always_inline __u32 skb_seq(struct __sk_buff *skb)
+{
+	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
+	__u32 seq = 0;
+
 	bpf_core_read(&seq, sizeof(seq), &((struct tcp_skb_cb *)kskb->cb)->seq);
-	return (__s32)(copied_seq - seq);
+	return seq;
+}
+
+/* Sequence-space distance from `from` to `to`, negative when `to` comes first. */
+static __always_inline __s32 seq_distance(__u32 from, __u32 to)
+{
+	return (__s32)(to - from);
 }
 
 /* Removes `skip` bytes from the front of the skb. The helper shrinks at most 0xfff bytes a
@@ -255,6 +264,53 @@ static __always_inline int drop_prefix(struct __sk_buff *skb, __u32 skip)
 		skip -= step;
 	}
 	return skip ? -1 : 0;
+}
+
+/* Where an skb stands once trim_handed_bytes is done with it. */
+enum handed_trim {
+	TRIM_IN_ORDER,       /* every byte before it has been read by user space or redirected */
+	TRIM_BEHIND_PASSED,  /* passed bytes before it are still unread: redirecting would overtake them */
+	TRIM_FAILED,         /* it could not be trimmed; the flow has failed */
+};
+
+/* Cuts from the front of the skb every byte that was handed on before (by this verdict, up to
+ * handed_seq) or read by user space before the socket joined (up to copied_seq), so that each
+ * stream byte leaves the socket once. An skb entirely made of such bytes never reaches the
+ * verdict (TCP queues only skbs that end past rcv_nxt), so meeting one means the accounting
+ * cannot be trusted and the flow fails: dropping it would advance copied_seq by its length. */
+static __always_inline enum handed_trim trim_handed_bytes(struct __sk_buff *skb, struct odb_flow *flow,
+							  __u64 source)
+{
+	__u32 seq = skb_seq(skb), len = skb->len, copied_seq, done, skip = 0, overlap = 0;
+
+	if (read_copied_seq(skb, &copied_seq))
+		copied_seq = seq;
+	done = copied_seq;
+	if (flow->handed_known) {
+		if (seq_distance(done, flow->handed_seq) > 0)
+			done = flow->handed_seq;
+		if (seq_distance(seq, flow->handed_seq) > 0)
+			overlap = flow->handed_seq - seq;
+	}
+	if (seq_distance(seq, done) > 0)
+		skip = done - seq;
+	if (!flow->handed_known || seq_distance(flow->handed_seq, seq + len) > 0)
+		flow->handed_seq = seq + len;
+	flow->handed_known = 1;
+	if (skip == 0)
+		return seq_distance(copied_seq, seq) > 0 ? TRIM_BEHIND_PASSED : TRIM_IN_ORDER;
+	if (skip >= len || drop_prefix(skb, skip)) {
+		flow->state = ODB_FLOW_FAILED;
+		emit(flow->event_key, source, 0, ODB_EVENT_FAILED, skip);
+		return TRIM_FAILED;
+	}
+	if (overlap) {
+		count(ODB_CTR_OVERLAP_SKBS, 1);
+		count(ODB_CTR_OVERLAP_BYTES_TRIMMED, overlap);
+	}
+	if (skip > overlap)
+		count(ODB_CTR_PREFIX_BYTES_DROPPED, skip - overlap);
+	return seq_distance(copied_seq, done) > 0 ? TRIM_BEHIND_PASSED : TRIM_IN_ORDER;
 }
 
 /* Longest chunk-size line the verdict checks: CRLF, 15 hex digits, CRLF, rounded up. */
@@ -358,7 +414,7 @@ int odb_verdict(struct __sk_buff *skb)
 	struct odb_flow *flow = bpf_map_lookup_elem(&odb_flows, &source);
 	struct odb_window *found, window;
 	__u64 len = skb->len, start, end;
-	__s32 position;
+	enum handed_trim order;
 	long verdict;
 
 	count(ODB_CTR_VERDICT_SKBS, 1);
@@ -373,21 +429,10 @@ int odb_verdict(struct __sk_buff *skb)
 		return SK_PASS;
 	}
 	/* Trimmed whatever the state: a duplicate passed outside a window corrupts just as well. */
-	position = read_position(skb);
-	if (position > 0) {
-		if ((__u64)position >= len) {
-			/* Entirely read by user space already: drop the duplicate. */
-			count(ODB_CTR_PREFIX_BYTES_DROPPED, len);
-			return SK_DROP;
-		}
-		if (drop_prefix(skb, position)) {
-			flow->state = ODB_FLOW_FAILED;
-			emit(flow->event_key, source, 0, ODB_EVENT_FAILED, position);
-			return SK_DROP;
-		}
-		count(ODB_CTR_PREFIX_BYTES_DROPPED, position);
-		len = skb->len;
-	}
+	order = trim_handed_bytes(skb, flow, source);
+	if (order == TRIM_FAILED)
+		return SK_DROP;
+	len = skb->len;
 	start = flow->offset;
 	flow->offset += len;
 	found = bpf_map_lookup_elem(&odb_windows, &source);
@@ -420,7 +465,7 @@ int odb_verdict(struct __sk_buff *skb)
 		flow->chunk_end = walked;
 		end = walked;
 	}
-	if (position < 0)
+	if (order == TRIM_BEHIND_PASSED)
 		return pass_in_window(flow, start, len, end);
 	if (over_budget(flow, &window)) {
 		/* Passed bytes are charged to the source socket, so its receive window closes and

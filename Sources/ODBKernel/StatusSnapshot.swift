@@ -111,8 +111,8 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
         }.sorted { $0.cgroupID < $1.cgroupID }
         let totals = objects.counters.read()
         var counters = [String: UInt64]()
-        for (counter, name) in counterNames {
-            counters[name] = totals[Int(counter.rawValue)]
+        for counter in KernelCounter.allCases {
+            counters[counter.statusKey] = totals[Int(counter.slot.rawValue)]
         }
         return StatusSnapshot(
             pinDirectory: objects.pinDirectory,
@@ -126,25 +126,6 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
             relays: objects.relays.entries().map { relay($0.key, $0.value) }.sorted { $0.pid < $1.pid }
         )
     }
-
-    /// Counter names for `status`, tied to the shared enum rather than to positions.
-    static let counterNames: [(odb_counter, String)] = [
-        (ODB_CTR_SOCKS_ESTABLISHED, "sockets_established"),
-        (ODB_CTR_SOCKS_CLOSED, "sockets_closed"),
-        (ODB_CTR_SOCKS_TABLE_FULL, "sockets_table_full"),
-        (ODB_CTR_VERDICT_SKBS, "verdict_skbs"),
-        (ODB_CTR_REDIRECTED_SKBS, "redirected_skbs"),
-        (ODB_CTR_REDIRECTED_BYTES, "redirected_bytes"),
-        (ODB_CTR_PASSED_SKBS, "passed_skbs"),
-        (ODB_CTR_PASSED_BODY_BYTES, "passed_body_bytes"),
-        (ODB_CTR_TAILS_PASSED, "tails_passed"),
-        (ODB_CTR_REDIRECT_FAILED, "redirect_failed"),
-        (ODB_CTR_BUDGET_PASSES, "budget_passes"),
-        (ODB_CTR_EVENTS_LOST, "events_lost"),
-        (ODB_CTR_PREFIX_BYTES_DROPPED, "prefix_bytes_dropped"),
-        (ODB_CTR_CHUNK_LINES_WALKED, "chunk_lines_walked"),
-        (ODB_CTR_CHUNK_HANDBACKS, "chunk_handbacks"),
-    ]
 
     static func flowStateName(_ state: UInt32) -> String {
         switch state {

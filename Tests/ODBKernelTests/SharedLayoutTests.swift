@@ -27,8 +27,16 @@ import OdbShared
     @Test func reopeningPinsGivesTheSameMaps() throws {
         let fixture = try KernelFixture()
         let first = try KernelObjects.openOrLoad(pinDirectory: fixture.pinDirectory)
-        try first.flows.update(42, odb_flow(offset: 9, redirected: 0, passed: 0, event_key: 0, chunk_end: 0, state: 1, pad: 0))
+        try first.flows.update(42, odb_flow(offset: 9, redirected: 0, passed: 0, event_key: 0, chunk_end: 0, state: 1, handed_seq: 0, handed_known: 0, pad: 0))
         let second = try KernelObjects.openOrLoad(pinDirectory: fixture.pinDirectory)
         #expect(second.flows.lookup(42)?.offset == 9)
+    }
+}
+
+@Suite struct KernelCounterTests {
+    @Test func everyCounterSlotHasExactlyOneCase() {
+        let slots = KernelCounter.allCases.map { Int($0.slot.rawValue) }
+        #expect(slots.sorted() == Array(0..<Int(ODB_CTR_COUNT.rawValue)))
+        #expect(Set(KernelCounter.allCases.map(\.statusKey)).count == KernelCounter.allCases.count)
     }
 }

@@ -14,7 +14,7 @@ extern const unsigned int odb_abi_version;
 #endif
 
 /* Bumped whenever a map layout below changes; pinned maps with another version are refused. */
-#define ODB_ABI_VERSION 6
+#define ODB_ABI_VERSION 7
 
 /* `end` of a window that never ends by itself (tunnels): redirect until a side closes. */
 #define ODB_WINDOW_UNBOUNDED 0xffffffffffffffffULL
@@ -56,7 +56,12 @@ enum odb_flow_state {
  *
  * Offsets count the socket's byte stream from the moment it joined: user space has read
  * (bytes it consumed since joining) + `redirected` bytes of it, so it always knows which
- * stream offset its next byte has, and so where a window ends. */
+ * stream offset its next byte has, and so where a window ends.
+ *
+ * TCP may queue an skb that begins before bytes it queued earlier (a retransmission that partly
+ * overlaps them, or an out-of-order skb partly covered by one), and the verdict is handed whole
+ * skbs without a sequence check. `handed_seq` marks where the bytes already handed on end, so the
+ * verdict trims every skb to start there and each stream byte is handed on exactly once. */
 struct odb_flow {
 	__u64 offset;         /* stream bytes the verdict has handled (redirected or passed) */
 	__u64 redirected;     /* bytes redirected, all windows together */
@@ -65,6 +70,9 @@ struct odb_flow {
 	__u64 chunk_end;      /* in a chunked window: where the data of the last chunk-size line
 	                       * the verdict checked ends (0 before it checked any) */
 	__u32 state;          /* enum odb_flow_state */
+	__u32 handed_seq;     /* TCP sequence number just past the last byte the verdict handed on
+	                       * (redirected, passed or trimmed away); meaningful once handed_known */
+	__u32 handed_known;   /* 0 until the verdict has seen the socket's first skb */
 	__u32 pad;
 };
 
@@ -124,6 +132,8 @@ enum odb_counter {
 	ODB_CTR_PREFIX_BYTES_DROPPED,
 	ODB_CTR_CHUNK_LINES_WALKED,
 	ODB_CTR_CHUNK_HANDBACKS,
+	ODB_CTR_OVERLAP_SKBS,          /* skbs that began before bytes the verdict had handed on */
+	ODB_CTR_OVERLAP_BYTES_TRIMMED, /* those bytes, trimmed from the skbs' fronts */
 	ODB_CTR_COUNT,
 };
 

@@ -88,7 +88,7 @@ public final class KernelPath: EventHandler {
             if joined == nil {
                 try objects.flows.update(source.cookie, odb_flow(
                     offset: 0, redirected: 0, passed: 0, event_key: eventKey, chunk_end: 0,
-                    state: UInt32(ODB_FLOW_ACTIVE.rawValue), pad: 0))
+                    state: UInt32(ODB_FLOW_ACTIVE.rawValue), handed_seq: 0, handed_known: 0, pad: 0))
             } else {
                 // No window is open, so the verdict redirects nothing and these stay put.
                 guard let entry = objects.flows.lookup(source.cookie), entry.state == UInt32(ODB_FLOW_ACTIVE.rawValue) else {

@@ -1,5 +1,4 @@
 import Foundation
-import OdbShared
 
 /// Hands one snapshot of the workers' counters to both of its readers at once: the process's
 /// odb_relays entry, which `odb-redirect status` reads, and the metrics the admin endpoint
@@ -20,8 +19,7 @@ final class CounterPublisher: @unchecked Sendable {
         lock.withLock {
             let totals = shared.totals
             kernel?.publish(totals)
-            let pauses = kernel.map { $0.objects.counters.read()[Int(ODB_CTR_BUDGET_PASSES.rawValue)] } ?? 0
-            metrics.update(totals, flowControlPauses: pauses)
+            metrics.update(totals, kernel: kernel?.objects.counters.read() ?? [])
         }
     }
 }

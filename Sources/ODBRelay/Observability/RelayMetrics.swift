@@ -1,4 +1,5 @@
 import CoreMetrics
+import ODBKernel
 
 /// The relay's metrics, under Prometheus names, made through the caller's metrics factory.
 ///
@@ -27,14 +28,14 @@ final class RelayMetrics {
     private let fallbacksUnsupported: Counter
     private let rejectedRequests: Counter
     private let upstreamErrors: Counter
-    private let flowControlPauses: Counter
+    private let kernelCounters: [(KernelCounter, Counter)]
     private let activeConnections: Gauge
     private let activeFlows: Gauge
     private let headHandling: CoreMetrics.Timer
     private let reloadsApplied: Counter
     private let reloadsRefused: Counter
     private var published = RelayCounters()
-    private var publishedPauses: UInt64 = 0
+    private var publishedKernel = [UInt64](repeating: 0, count: KernelCounter.allCases.count)
 
     init(factory: any MetricsFactory) {
         func counter(_ name: String, _ dimensions: [(String, String)] = []) -> Counter {
@@ -50,7 +51,7 @@ final class RelayMetrics {
         fallbacksUnsupported = counter("odb_fallbacks_total", [("reason", "unsupported")])
         rejectedRequests = counter("odb_rejected_requests_total")
         upstreamErrors = counter("odb_upstream_errors_total")
-        flowControlPauses = counter("odb_flow_control_pauses_total")
+        kernelCounters = KernelCounter.allCases.compactMap { kernel in kernel.metricName.map { (kernel, counter($0)) } }
         activeConnections = Gauge(label: "odb_active_connections", factory: factory)
         activeFlows = Gauge(label: "odb_active_kernel_flows", factory: factory)
         headHandling = CoreMetrics.Timer(label: Self.headHandlingLabel, factory: factory)
@@ -58,9 +59,9 @@ final class RelayMetrics {
         reloadsRefused = counter("odb_config_reloads_total", [("result", "refused")])
     }
 
-    /// Brings every counter and gauge to `totals`; `flowControlPauses` is the verdict's count
-    /// of skbs held back for the flow budget, read from the pin set's odb_counters.
-    func update(_ totals: RelayCounters, flowControlPauses pauses: UInt64) {
+    /// Brings every counter and gauge to `totals`, and the kernel counters that have a metric
+    /// to `kernel`, the pin set's odb_counters (indexed by `odb_counter`; empty without BPF).
+    func update(_ totals: RelayCounters, kernel: [UInt64]) {
         advance(requests, from: published.requests, to: totals.requests)
         for (index, counter) in responses.enumerated() {
             advance(counter, from: published.responsesByClass[index], to: totals.responsesByClass[index])
@@ -73,11 +74,15 @@ final class RelayMetrics {
         advance(fallbacksUnsupported, from: published.fallbacksUnsupported, to: totals.fallbacksUnsupported)
         advance(rejectedRequests, from: published.rejectedRequests, to: totals.rejectedRequests)
         advance(upstreamErrors, from: published.upstreamErrors, to: totals.upstreamErrors)
-        advance(flowControlPauses, from: publishedPauses, to: pauses)
+        for (counter, metric) in kernelCounters {
+            let slot = Int(counter.slot.rawValue)
+            let value = slot < kernel.count ? kernel[slot] : 0
+            advance(metric, from: publishedKernel[slot], to: value)
+            publishedKernel[slot] = max(publishedKernel[slot], value)
+        }
         activeConnections.record(Int64(totals.activeConnections))
         activeFlows.record(Int64(totals.activeFlows))
         published = totals
-        publishedPauses = max(publishedPauses, pauses)
     }
 
     /// Counters only grow; a smaller total (never expected) leaves the metric where it is.
