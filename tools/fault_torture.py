@@ -35,6 +35,7 @@ OVERLAP_COUNTERS = ["overlap_skbs", "overlap_bytes_trimmed"]
 CONTEXT_COUNTERS = ["redirected_bytes", "passed_body_bytes", "budget_passes"]
 SLOW_FLOW_BUDGET = "256KiB"
 LOSS_SCALE = 1_000_000
+TCP_COUNTERS = ["TcpRetransSegs", "TcpExtTCPTimeouts", "TcpExtTCPOFOQueue", "TcpExtPruneCalled"]
 
 
 def run(*command):
@@ -44,7 +45,7 @@ def run(*command):
 class Topology:
     """Three namespaces, two veth links, and an nftables loss rule on every veth end."""
 
-    def __init__(self):
+    def __init__(self, sack, tso):
         prefix = f"odbt{os.getpid() % 100_000}"
         self.client, self.relay, self.origin = (f"{prefix}-{tier}" for tier in "cro")
         self.created = []
@@ -53,8 +54,9 @@ class Topology:
                 run("ip", "netns", "add", name)
                 self.created.append(name)
                 run("ip", "-n", name, "link", "set", "lo", "up")
-            self.link(self.client, "tc0", CLIENT_ADDRESS, self.relay, "tr0", RELAY_FRONT)
-            self.link(self.relay, "tr1", RELAY_BACK, self.origin, "to0", ORIGIN_ADDRESS)
+                run("ip", "netns", "exec", name, "sysctl", "-q", f"net.ipv4.tcp_sack={int(sack)}")
+            self.link(self.client, "tc0", CLIENT_ADDRESS, self.relay, "tr0", RELAY_FRONT, tso)
+            self.link(self.relay, "tr1", RELAY_BACK, self.origin, "to0", ORIGIN_ADDRESS, tso)
             for name in self.created:
                 self.nft(name, "add table inet torture")
                 self.nft(name, "add chain inet torture loss { type filter hook prerouting priority -300; policy accept; }")
@@ -63,10 +65,11 @@ class Topology:
             raise
 
     @staticmethod
-    def link(near, near_device, near_address, far, far_device, far_address):
+    def link(near, near_device, near_address, far, far_device, far_address, tso):
         run("ip", "link", "add", near_device, "netns", near, "type", "veth", "peer", "name", far_device, "netns", far)
         for namespace, device, address in ((near, near_device, near_address), (far, far_device, far_address)):
             run("ip", "-n", namespace, "addr", "add", f"{address}/24", "dev", device)
+            run("ip", "netns", "exec", namespace, "ethtool", "-K", device, "tso", "on" if tso else "off")
             run("ip", "-n", namespace, "link", "set", device, "up")
 
     @staticmethod
@@ -92,6 +95,16 @@ class Topology:
             counts = [int(value) for value in re.findall(r"counter packets (\d+)", listing)]
             seen, dropped = seen + counts[0], dropped + counts[1]
         return seen, dropped
+
+    def tcp_counters(self):
+        """The TCP_COUNTERS summed over the three namespaces (each has its own)."""
+        totals = dict.fromkeys(TCP_COUNTERS, 0)
+        for name in self.created:
+            for line in run("ip", "netns", "exec", name, "nstat", "-asz", *TCP_COUNTERS).splitlines():
+                fields = line.split()
+                if fields and fields[0] in totals:
+                    totals[fields[0]] += int(fields[1])
+        return totals
 
     def remove(self):
         for name in reversed(self.created):
@@ -171,19 +184,21 @@ def origin_verdicts(path):
     return verdicts
 
 
-def run_cell(topology, mode, percent, seconds, base, counters):
+def run_cell(topology, mode, percent, seconds, base, counters, slow_readers, slow_rate):
     topology.set_loss(percent)
-    before = counters()
+    before, tcp_before = counters(), topology.tcp_counters()
     result = subprocess.run(topology.command(topology.client, sys.executable, os.path.join(TOOLS, "torture_client.py"),
-                                             f"{RELAY_FRONT}:{PORT}", str(seconds), str(base)),
+                                             f"{RELAY_FRONT}:{PORT}", str(seconds), str(base),
+                                             str(slow_readers), str(slow_rate)),
                             capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"torture_client.py failed: {result.stderr}")
-    after = counters()
+    after, tcp_after = counters(), topology.tcp_counters()
     seen, dropped = topology.packets()
     moved = {name: after[name] - before.get(name, 0) for name in after}
     return {"mode": mode, "loss_percent": percent, "seconds": seconds, "packets": seen, "dropped": dropped,
-            "kinds": json.loads(result.stdout), "counters": moved}
+            "kinds": json.loads(result.stdout), "counters": moved,
+            "tcp": {name: tcp_after[name] - tcp_before[name] for name in TCP_COUNTERS}}
 
 
 def judge(cells, origin_checks):
@@ -223,8 +238,10 @@ def print_cell(cell):
     errors = sum(entry["errors"] for entry in cell["kinds"].values())
     counters = cell["counters"]
     overlaps = " ".join(f"{name} {counters.get(name, '-')}" for name in OVERLAP_COUNTERS + CONTEXT_COUNTERS)
+    tcp = " ".join(f"{name.removeprefix('TcpExt')} {value}" for name, value in cell["tcp"].items())
     print(f"{cell['mode']:>6} loss {cell['loss_percent']:>4}%: {checked} bodies ({volume / 2**20:.0f} MiB) checked,"
-          f" {bad} bad, {errors} failed; {cell['dropped']} of {cell['packets']} packets dropped; {overlaps}")
+          f" {bad} bad, {errors} failed; {cell['dropped']} of {cell['packets']} packets dropped")
+    print(f"         relay: {overlaps}; TCP: {tcp}")
     for kind, entry in sorted(cell["kinds"].items()):
         print(f"         {kind:>14}: {entry['checked']} checked, {entry['bad']} bad, {entry['errors']} failed")
         for detail in entry["details"][:10]:
@@ -238,12 +255,26 @@ def main():
     parser.add_argument("--relay", default=os.path.join(TOOLS, "..", ".build", "release", "odb-redirect"))
     parser.add_argument("--modes", default="kernel,auto,copy")
     parser.add_argument("--loss", default="0.1,0.5,2", help="loss rates in percent of packets")
-    parser.add_argument("--seconds", type=float, default=8, help="traffic per mode and loss rate")
+    parser.add_argument("--seconds", default="3,4,12",
+                        help="seconds of traffic per mode at each loss rate: one value, or one per rate")
+    parser.add_argument("--sack", choices=["on", "off"], default="off",
+                        help="TCP selective acknowledgements in the three namespaces (default off: recovery "
+                             "goes back to the first unacknowledged byte and re-segments what it resends)")
+    parser.add_argument("--tso", choices=["on", "off"], default="off",
+                        help="segmentation offload on the veth ends (default off: TCP still builds skbs of "
+                             "up to 64 KiB, cut into MTU-sized packets before they reach the link)")
+    parser.add_argument("--slow-readers", type=int, default=8, help="clients reading slowly on a small flow budget")
+    parser.add_argument("--slow-rate", type=float, default=4e6, help="bytes per second each slow client reads")
     parser.add_argument("--json", help="also write the summary to this file")
     options = parser.parse_args()
     rates = [float(rate) for rate in options.loss.split(",")]
+    durations = [float(value) for value in options.seconds.split(",")]
+    if len(durations) == 1:
+        durations *= len(rates)
+    if len(durations) != len(rates):
+        parser.error("--seconds takes one value or one per loss rate")
     cells = []
-    topology = Topology()
+    topology = Topology(options.sack == "on", options.tso == "on")
     scratch = tempfile.mkdtemp(prefix="odb-torture-")
     origin_log = os.path.join(scratch, "origin.jsonl")
     try:
@@ -259,9 +290,9 @@ def main():
             for mode in options.modes.split(","):
                 relay = Relay(topology, options.relay, mode, scratch)
                 try:
-                    for percent in rates:
-                        cell = run_cell(topology, mode, percent, options.seconds, (len(cells) + 1) << 24,
-                                        relay.counters)
+                    for percent, seconds in zip(rates, durations):
+                        cell = run_cell(topology, mode, percent, seconds, (len(cells) + 1) << 24,
+                                        relay.counters, options.slow_readers, options.slow_rate)
                         cell["index"] = len(cells) + 1
                         cells.append(cell)
                 finally:

@@ -2,12 +2,13 @@
 """The clients of tools/fault_torture.py: fetch, upload and tunnel self-describing bodies through a
 relay for a while, checking every byte, and print one JSON summary.
 
-Usage: torture_client.py RELAY_HOST:PORT SECONDS SERIAL_BASE
+Usage: torture_client.py RELAY_HOST:PORT SECONDS SERIAL_BASE SLOW_READERS SLOW_BYTES_PER_SECOND
 
 Workers, each on its own keep-alive connection (a new one after an error):
   content_length  Content-Length bodies of 64 KiB to 64 MiB, read as fast as they come
-  slow            1 to 16 MiB bodies on the relay's /slow/ route (small flow budget), read at
-                  about 4 MB/s so passed bytes wait in the relay
+  slow            SLOW_READERS workers fetching 1 to 16 MiB bodies on the relay's /slow/ route
+                  (small flow budget), each read at SLOW_BYTES_PER_SECOND so passed bytes wait
+                  in the relay
   chunked         chunked bodies of 64 KiB to 16 MiB
   upload          Content-Length uploads of 64 KiB to 16 MiB, half to an origin that reads slowly;
                   the origin's answer says whether they matched
@@ -25,7 +26,7 @@ import time
 from word_pattern import StreamCheck, pattern
 
 BLOCK = 1 << 20
-SLOW_PIECE, SLOW_PAUSE = 16384, 0.004
+SLOW_PIECE = 16384
 TIMEOUT = 120
 TUNNEL_DOWN_FLAG = 1 << 31
 MIB = 1 << 20
@@ -50,24 +51,25 @@ class Tally:
                 entry["details"].append(f"body {serial:#x} of {size} bytes: {bad}")
 
 
-def read_checked(response, serial, size, slow=False):
+def read_checked(response, serial, size, pause):
+    """Reads and checks the body, in 16 KiB pieces `pause` seconds apart when `pause` is set."""
     check = StreamCheck(serial)
     while True:
-        piece = response.read(SLOW_PIECE if slow else BLOCK)
+        piece = response.read(SLOW_PIECE if pause else BLOCK)
         if not piece:
             break
         check.feed(piece)
-        if slow:
-            time.sleep(SLOW_PAUSE)
+        if pause:
+            time.sleep(pause)
     return check.verdict(size)
 
 
-def fetcher(path, sizes, slow=False):
+def fetcher(path, sizes, pause=0.0):
     def one(connection, serial, chooser):
         size = chooser.choice(sizes)
         connection.request("GET", f"{path}/{serial}/{size}")
         response = connection.getresponse()
-        return size, read_checked(response, serial, size, slow)
+        return size, read_checked(response, serial, size, pause)
     return one
 
 
@@ -79,7 +81,10 @@ def upload(connection, serial, chooser):
     connection.endheaders()
     for start in range(0, size, BLOCK):
         connection.send(pattern(serial, start, min(size, start + BLOCK)))
-    answer = connection.getresponse().read().decode()
+    response = connection.getresponse()
+    answer = response.read().decode(errors="replace")
+    if response.status != 200:
+        return size, f"answered {response.status} {response.reason}: the origin never had the whole body"
     return size, None if answer == "ok" else f"the origin found: {answer}"
 
 
@@ -149,19 +154,18 @@ def run_worker(kind, one, address, deadline, serials, tally, seed):
 
 
 def main():
-    if len(sys.argv) != 4:
+    if len(sys.argv) != 6:
         sys.exit(__doc__)
     host, port = sys.argv[1].rsplit(":", 1)
     address = (host, int(port))
     deadline = time.monotonic() + float(sys.argv[2])
-    base = int(sys.argv[3])
+    base, slow_readers, slow_rate = int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
     # next() on an itertools.count is atomic under the GIL, so the workers share one.
     serials = itertools.count(base)
     sizes = [64 * 1024, 256 * 1024, MIB, 4 * MIB, 16 * MIB, 64 * MIB]
     workers = [
         ("content_length", fetcher("/cl", sizes)),
-        ("slow", fetcher("/slow/cl", [MIB, 4 * MIB, 16 * MIB], slow=True)),
-        ("slow", fetcher("/slow/cl", [MIB, 4 * MIB, 16 * MIB], slow=True)),
+        *[("slow", fetcher("/slow/cl", [MIB, 4 * MIB, 16 * MIB], SLOW_PIECE / slow_rate))] * slow_readers,
         ("chunked", fetcher("/chunked", [64 * 1024, MIB, 4 * MIB, 16 * MIB])),
         ("upload", upload),
         ("tunnel", None),
