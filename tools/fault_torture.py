@@ -2,26 +2,35 @@
 """Fault-injection torture of the relay: bodies must arrive byte for byte under random packet loss.
 
 Usage: fault_torture.py [--relay BINARY] [--modes kernel,auto,copy] [--loss 0.1,0.5,2]
-                        [--seconds SECONDS_PER_RATE] [--json FILE]
+                        [--seconds 3,4,12] [--slow-readers 8] [--slow-rate 4e6]
+                        [--sack off] [--tso off] [--json FILE]
 
 Client, relay and origin each run in their own network namespace, joined by veth links
 (client 10.215.1.1 - 10.215.1.2 relay 10.215.2.1 - 10.215.2.2 origin). nftables drops a random
 share of the packets arriving on every veth end (`numgen random`), so both directions of both
-links lose data segments and ACKs alike. For each mode a fresh relay runs from BINARY; for each
-loss rate tools/torture_client.py fetches, uploads and tunnels self-describing bodies for
-SECONDS through it while tools/torture_origin.py serves and checks them. Every body is checked
-byte for byte; a bad one is listed with its first differing offset and where the bytes found
-there came from. The relay's BPF counters (`status --json`) give the overlapping skbs the
-verdict met and the bytes it trimmed from them.
+links lose data segments and ACKs alike. By default the namespaces run TCP without SACK and the
+veth ends without segmentation offload: TCP still builds skbs of up to 64 KiB but the link
+carries MTU-sized packets, so after a loss the sender resends from the first unacknowledged
+byte to the end of its skb, over segments the receiver already queued out of order. That is
+what makes retransmissions partly overlap data the relay's sockets hold.
+
+For each mode a fresh relay runs from BINARY; for each loss rate tools/torture_client.py
+fetches, uploads and tunnels self-describing bodies (tools/word_pattern.py) through it for the
+given seconds while tools/torture_origin.py serves and checks them. Every body is checked byte
+for byte; a bad one is listed with its first differing offset and where the bytes found there
+came from. The relay's BPF counters (`status --json` on its private pin set) give the
+overlapping skbs the verdict met and the bytes it trimmed from them.
 
 Exits 1 when any body was bad, any exchange failed, or a kernel or auto mode run counted no
-overlapping skb (or has no such counter): a torture run without overlaps proves nothing.
+overlapping skb (or has no such counter): a torture run without overlaps proves nothing. The
+defaults are the CI size (about 2 minutes on 2 cores); `--seconds 200` is a 30-minute soak.
 The last line printed is a JSON summary (also written to FILE with --json). Run as root.
 """
 import argparse
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -303,6 +312,7 @@ def main():
         passed = judge(cells, origin_verdicts(origin_log))
     finally:
         topology.remove()
+        shutil.rmtree(scratch, ignore_errors=True)
     for cell in cells:
         print_cell(cell)
     summary = {"passed": passed, "cells": cells}
