@@ -23,12 +23,11 @@ import sys
 import threading
 import time
 
-from word_pattern import StreamCheck, pattern
+from word_pattern import TUNNEL_DOWN_FLAG, StreamCheck, pattern
 
 BLOCK = 1 << 20
 SLOW_PIECE = 16384
 TIMEOUT = 120
-TUNNEL_DOWN_FLAG = 1 << 31
 MIB = 1 << 20
 
 

@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 
-from word_pattern import StreamCheck, pattern
+from word_pattern import TUNNEL_DOWN_FLAG, StreamCheck, pattern
 
 BLOCK = 1 << 20
 SLOW_PIECE, SLOW_PAUSE = 16384, 0.004
@@ -90,7 +90,7 @@ def tunnel(connection, reader):
                 return
             header += data
     serial, up, down = (int.from_bytes(header[at:at + 8], "big") for at in (0, 8, 16))
-    sender = threading.Thread(target=send_body, args=(connection, serial | 1 << 31, down))
+    sender = threading.Thread(target=send_body, args=(connection, serial | TUNNEL_DOWN_FLAG, down))
     sender.start()
     check = StreamCheck(serial)
     reader.exactly(up, check)

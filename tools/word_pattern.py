@@ -6,6 +6,8 @@ import numpy
 
 INDEX_BITS = 32
 INDEX_MASK = (1 << INDEX_BITS) - 1
+# Set in the serial of a tunnel's down body, whose up body carries the serial without it.
+TUNNEL_DOWN_FLAG = 1 << 31
 
 
 def pattern(serial, start, end):
