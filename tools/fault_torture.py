@@ -274,6 +274,9 @@ def main():
                              "up to 64 KiB, cut into MTU-sized packets before they reach the link)")
     parser.add_argument("--slow-readers", type=int, default=8, help="clients reading slowly on a small flow budget")
     parser.add_argument("--slow-rate", type=float, default=4e6, help="bytes per second each slow client reads")
+    parser.add_argument("--extra-rounds", type=int, default=3,
+                        help="kernel and auto: rounds at the last loss rate added while no overlapping skb was "
+                             "counted yet (how many overlaps a round brings varies widely)")
     parser.add_argument("--json", help="also write the summary to this file")
     options = parser.parse_args()
     rates = [float(rate) for rate in options.loss.split(",")]
@@ -299,11 +302,18 @@ def main():
             for mode in options.modes.split(","):
                 relay = Relay(topology, options.relay, mode, scratch)
                 try:
-                    for percent, seconds in zip(rates, durations):
+                    schedule = list(zip(rates, durations))
+                    extra = options.extra_rounds if mode != "copy" else 0
+                    while schedule:
+                        percent, seconds = schedule.pop(0)
                         cell = run_cell(topology, mode, percent, seconds, (len(cells) + 1) << 24,
                                         relay.counters, options.slow_readers, options.slow_rate)
                         cell["index"] = len(cells) + 1
                         cells.append(cell)
+                        overlaps = sum(c["counters"].get("overlap_skbs", 0) for c in cells if c["mode"] == mode)
+                        if not schedule and extra > 0 and overlaps == 0:
+                            extra -= 1
+                            schedule.append((rates[-1], durations[-1]))
                 finally:
                     relay.stop()
         finally:
