@@ -24,13 +24,13 @@ public final class RelayCgroup: @unchecked Sendable {
         let parent = try Filesystems.ownCgroupDirectory()
         let path = parent + "/" + namePrefix + String(pid)
         if mkdir(path, 0o755) != 0 && errno != EEXIST {
-            throw .system(operation: "creating the relay's cgroup \(path)", errno: errno)
+            throw .ownCgroupRefused(path: path, errno: errno)
         }
         let cgroup = RelayCgroup(path: path, parent: parent)
         guard move(pid, into: path) else {
             let error = errno
             rmdir(path)
-            throw .system(operation: "moving the relay into \(path)", errno: error)
+            throw .ownCgroupRefused(path: path, errno: error)
         }
         return cgroup
     }

@@ -12,6 +12,12 @@ public enum CgroupHooks {
         return entries.filter { $0["name"] as? String == name }.compactMap { $0["id"] as? Int }
     }
 
+    /// A command prefix that moves the shell into `cgroup` and then runs the rest of the
+    /// command line in its place (same pid).
+    public static func launcher(joining cgroup: String) -> [String] {
+        ["/bin/sh", "-c", "echo $$ > \(cgroup)/cgroup.procs && exec \"$@\"", "sh"]
+    }
+
     /// The cgroup2 mount point, from /proc/self/mountinfo.
     public static func mountPoint() throws -> String {
         let mountinfo = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)

@@ -98,7 +98,7 @@ extension RelayTests {
         @Test func relayStartedInTheRootCgroupHooksOnlyItsOwn() throws {
             let mount = try CgroupHooks.mountPoint()
             let origin = try NginxOrigin(fileSizes: [1 << 20])
-            let relay = try RelayProcess(launcher: ["/bin/sh", "-c", "echo $$ > \(mount)/cgroup.procs && exec \"$0\" \"$@\""]) { port in
+            let relay = try RelayProcess(launcher: CgroupHooks.launcher(joining: mount)) { port in
                 """
                 log:
                   level: notice
