@@ -7,7 +7,7 @@ import Glibc
 ///
 /// It is `odb-redirect-relay-<pid>` below the cgroup the relay started in, which keeps a
 /// service manager's view of the process: stopping the service still stops the relay.
-public final class RelayCgroup: @unchecked Sendable {
+public struct RelayCgroup: Sendable {
     static let namePrefix = "odb-redirect-relay-"
 
     public let path: String
