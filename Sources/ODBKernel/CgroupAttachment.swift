@@ -17,12 +17,46 @@ public enum CgroupAttachment {
     public static func attach(
         _ objects: KernelObjects, cgroupPath: String, ownerPID: UInt32 = 0
     ) throws(KernelError) -> Outcome {
-        let cgroupID = try Filesystems.cgroupID(of: cgroupPath)
+        let cgroupID = try hookableCgroupID(cgroupPath)
         let linkPath = objects.linkPath(cgroupID: cgroupID)
         if FileManager.default.fileExists(atPath: linkPath) {
             try record(objects, cgroupID: cgroupID, path: cgroupPath, ownerPID: ownerPID)
             return .alreadyAttached(cgroupID: cgroupID)
         }
+        let linkFD = try link(objects, cgroupPath: cgroupPath)
+        defer { close(linkFD) }
+        if bpf_obj_pin(linkFD, linkPath) != 0 {
+            throw KernelError.fromErrno(errno, operation: "pinning \(linkPath)")
+        }
+        try record(objects, cgroupID: cgroupID, path: cgroupPath, ownerPID: ownerPID)
+        return .attached(cgroupID: cgroupID)
+    }
+
+    /// Attaches odb_sockops to `cgroupPath` through a bpf_link that only `ownerPID` holds: the
+    /// hook ends when the returned link is released or the process dies, SIGKILL included.
+    public static func hold(
+        _ objects: KernelObjects, cgroupPath: String, ownerPID: UInt32
+    ) throws(KernelError) -> HeldLink {
+        let cgroupID = try hookableCgroupID(cgroupPath)
+        let linkFD = try link(objects, cgroupPath: cgroupPath)
+        do {
+            try record(objects, cgroupID: cgroupID, path: cgroupPath, ownerPID: ownerPID)
+        } catch {
+            close(linkFD)
+            throw error
+        }
+        return HeldLink(objects: objects, cgroupID: cgroupID, fd: linkFD)
+    }
+
+    /// The id of a cgroup that may be hooked: any cgroup v2 directory but a hierarchy's root.
+    public static func hookableCgroupID(_ cgroupPath: String) throws(KernelError) -> UInt64 {
+        let cgroupID = try Filesystems.cgroupID(of: cgroupPath)
+        if Filesystems.isRootCgroup(cgroupPath) { throw .rootCgroup(path: cgroupPath) }
+        return cgroupID
+    }
+
+    /// A new bpf_link hooking odb_sockops to the cgroup; the caller owns the descriptor.
+    private static func link(_ objects: KernelObjects, cgroupPath: String) throws(KernelError) -> Int32 {
         let cgroupFD = open(cgroupPath, O_RDONLY | O_DIRECTORY)
         guard cgroupFD >= 0 else {
             throw .notCgroupV2(path: cgroupPath, detail: String(cString: strerror(errno)))
@@ -36,12 +70,7 @@ public enum CgroupAttachment {
             }
             throw .kernelFeatureMissing(feature: "bpf_link for cgroup sock_ops programs", errno: error)
         }
-        defer { close(linkFD) }
-        if bpf_obj_pin(linkFD, linkPath) != 0 {
-            throw KernelError.fromErrno(errno, operation: "pinning \(linkPath)")
-        }
-        try record(objects, cgroupID: cgroupID, path: cgroupPath, ownerPID: ownerPID)
-        return .attached(cgroupID: cgroupID)
+        return linkFD
     }
 
     private static func record(
@@ -118,9 +147,26 @@ enum CString {
 }
 
 extension CgroupAttachment {
-    /// Removes one cgroup's hook from a pin set (a relay undoing its own `attach`).
-    public static func detach(_ objects: KernelObjects, cgroupID: UInt64) {
-        unlink(objects.linkPath(cgroupID: cgroupID))
-        objects.attachments.delete(cgroupID)
+    /// A cgroup hook held by this process alone: nothing pins it, so it ends with the process.
+    public final class HeldLink: @unchecked Sendable {
+        public let cgroupID: UInt64
+        private let objects: KernelObjects
+        private var fd: Int32
+
+        init(objects: KernelObjects, cgroupID: UInt64, fd: Int32) {
+            self.objects = objects
+            self.cgroupID = cgroupID
+            self.fd = fd
+        }
+
+        /// Unhooks the cgroup and forgets its entry in odb_attachments.
+        public func release() {
+            guard fd >= 0 else { return }
+            close(fd)
+            fd = -1
+            objects.attachments.delete(cgroupID)
+        }
+
+        deinit { release() }
     }
 }

@@ -73,6 +73,15 @@ public enum Filesystems {
         return UInt64(info.st_ino)
     }
 
+    /// True when `path` is the top of a cgroup2 mount: the host's root cgroup, or a cgroup
+    /// namespace's, whose hook would track every socket of every process below it.
+    static func isRootCgroup(_ path: String) -> Bool {
+        guard let resolved = realpath(path, nil) else { return false }
+        defer { free(resolved) }
+        let parent = (String(cString: resolved) as NSString).deletingLastPathComponent
+        return magic(of: parent) != cgroup2Magic
+    }
+
     /// The cgroup v2 directory this process belongs to, from /proc/self/cgroup and mountinfo.
     public static func ownCgroupDirectory() throws(KernelError) -> String {
         guard let mount = cgroup2MountPoint() else {

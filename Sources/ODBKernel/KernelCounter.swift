@@ -55,6 +55,7 @@ public enum KernelCounter: CaseIterable, Sendable {
     /// Counters of the whole pin set: every relay sharing it publishes the same totals.
     public var metricName: String? {
         switch self {
+        case .socketsTableFull: "odb_sockets_table_full_total"
         case .budgetPasses: "odb_flow_control_pauses_total"
         case .overlapSkbs: "odb_overlap_skbs_total"
         case .overlapBytesTrimmed: "odb_overlap_bytes_trimmed_total"

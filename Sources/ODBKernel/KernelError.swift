@@ -10,6 +10,10 @@ public enum KernelError: Error, Equatable, CustomStringConvertible {
     case untrustedPinDirectory(path: String, reason: String)
     /// The cgroup path does not exist or is not a cgroup v2 directory.
     case notCgroupV2(path: String, detail: String)
+    /// The cgroup is the top of a cgroup2 hierarchy: hooking it tracks every process under it.
+    case rootCgroup(path: String)
+    /// The relay could not make or enter a cgroup of its own below the one it started in.
+    case ownCgroupRefused(path: String, errno: Int32)
     /// The running kernel rejected something the programs rely on.
     case kernelFeatureMissing(feature: String, errno: Int32)
     /// Nothing is pinned under the pin directory.
@@ -33,6 +37,15 @@ public enum KernelError: Error, Equatable, CustomStringConvertible {
         case let .notCgroupV2(path, detail):
             return "\(path) is not a cgroup v2 directory (\(detail)); "
                 + "pass a directory under the cgroup2 mount (see 'mount -t cgroup2')"
+        case let .rootCgroup(path):
+            return "refusing to hook \(path): it is the root cgroup, so every TCP socket on the host "
+                + "would be tracked; attach a cgroup that holds only the relays "
+                + "(e.g. 'mkdir \(path)/odb-relays' and move them into its cgroup.procs), "
+                + "or start the relay without attach and it hooks a cgroup of its own"
+        case let .ownCgroupRefused(path, errno):
+            return "the relay cannot move into a cgroup of its own at \(path) (\(String(cString: strerror(errno)))): "
+                + "run it as root, delegate its cgroup to its user (systemd: Delegate=yes), "
+                + "or hook a cgroup it runs in with 'odb-redirect attach --cgroup PATH' first"
         case let .kernelFeatureMissing(feature, errno):
             return "the kernel does not support \(feature) (\(String(cString: strerror(errno)))); "
                 + "odb-redirect needs Linux 5.15 or newer with CONFIG_BPF_STREAM_PARSER and BTF"

@@ -17,6 +17,9 @@ enum StatusTable {
             [String($0.pid), $0.alive ? "yes" : "no", String($0.bodyBytes["kernel"] ?? 0), String($0.bodyBytes["splice"] ?? 0),
              String($0.bodyBytes["copy"] ?? 0), String($0.requests), String($0.activeConnections), String($0.activeFlows)]
         })
+        if let missed = snapshot.counters[KernelCounter.socketsTableFull.statusKey], missed > 0 {
+            out += "WARNING: odb_socks was full for \(missed) new sockets: they are not tracked, so their bodies are copied, not redirected\n"
+        }
         out += "counters: " + snapshot.counters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") + "\n"
         return out
     }

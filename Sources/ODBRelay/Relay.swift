@@ -64,7 +64,8 @@ public final class Relay {
         }
         let shared = RelayShared(workers: workerCount, kernel: tested, metrics: metrics, config: config,
                                  descriptorConnectionCap: descriptorCap)
-        let publisher = CounterPublisher(shared: shared, kernel: kernel, metrics: metrics)
+        let publisher = CounterPublisher(shared: shared, kernel: kernel, metrics: metrics,
+                                         socketTable: SocketTableWatch(logger: logger))
         let render = metricsExport.render
         // Bound before the relay's own listeners, so a relay that accepts traffic can be scraped.
         let admin = try config.admin.map { admin in
@@ -181,10 +182,12 @@ public final class Relay {
 
 /// The kernel objects a relay uses and how to give them back when it exits.
 ///
-/// With a prior `attach` the relay shares the pinned set (hooking its own cgroup too when the
-/// attached ones do not cover it); without one it loads a private set under
-/// `<pin root>/relay-<pid>` and removes it at exit. A relay killed with SIGKILL leaves that
-/// set behind, where `status` shows it and `detach` removes it.
+/// With a prior `attach` the relay shares the pinned set; when the attached cgroups do not
+/// cover it, it hooks a cgroup of its own in that set. Without one it loads a private set
+/// under `<pin root>/relay-<pid>`, hooks a cgroup of its own, and removes the set at exit.
+/// The hook on the relay's own cgroup is a link only the relay holds, so it ends with the
+/// process even under SIGKILL; the maps of a killed relay's private set stay pinned, where
+/// `status` shows the dead owner, until `detach` or the next relay start removes them.
 struct RelayKernelLease {
     let objects: KernelObjects
     /// Pin directories this relay created and removes at exit; a relay that switches user
@@ -193,25 +196,34 @@ struct RelayKernelLease {
     private let cleanup: () -> Void
 
     static func acquire(pinRoot: String, logger: Logger) throws(KernelError) -> RelayKernelLease {
-        let cgroup = try Filesystems.ownCgroupDirectory()
-        let pid = UInt32(getpid())
+        let pid = getpid()
         if KernelObjects.isPinned(at: pinRoot) {
             let objects = try KernelObjects.open(pinDirectory: pinRoot)
-            if covered(cgroup, by: objects) {
-                return RelayKernelLease(objects: objects, ownedDirectories: []) { objects.relays.delete(pid) }
+            if covered(try Filesystems.ownCgroupDirectory(), by: objects) {
+                return RelayKernelLease(objects: objects, ownedDirectories: []) { objects.relays.delete(UInt32(pid)) }
             }
-            let outcome = try CgroupAttachment.attach(objects, cgroupPath: cgroup, ownerPID: pid)
-            logger.notice("hooked the relay's own cgroup in the shared pin set", metadata: ["cgroup": "\(cgroup)"])
+            let hook = try OwnCgroupHook.install(objects, pid: pid, logger: logger)
+            logger.notice("hooked the relay's own cgroup in the shared pin set", metadata: ["cgroup": "\(hook.cgroup.path)"])
             return RelayKernelLease(objects: objects, ownedDirectories: []) {
-                if case let .attached(id) = outcome { CgroupAttachment.detach(objects, cgroupID: id) }
-                objects.relays.delete(pid)
+                hook.remove(logger: logger)
+                objects.relays.delete(UInt32(pid))
             }
         }
-        let directory = SystemStatus.relayPinDirectory(pinRoot: pinRoot, pid: Int32(pid))
         try Filesystems.preparePinDirectory(pinRoot)
+        for directory in try DeadRelaySets.remove(pinRoot: pinRoot) {
+            logger.notice("removed the pin set of a relay that died", metadata: ["pin": "\(directory)"])
+        }
+        let directory = SystemStatus.relayPinDirectory(pinRoot: pinRoot, pid: pid)
         let objects = try KernelObjects.openOrLoad(pinDirectory: directory)
-        _ = try CgroupAttachment.attach(objects, cgroupPath: cgroup, ownerPID: pid)
+        let hook: OwnCgroupHook
+        do {
+            hook = try OwnCgroupHook.install(objects, pid: pid, logger: logger)
+        } catch {
+            _ = try? CgroupAttachment.detachAll(pinDirectory: directory)
+            throw error
+        }
         return RelayKernelLease(objects: objects, ownedDirectories: [pinRoot, directory]) {
+            hook.remove(logger: logger)
             _ = try? CgroupAttachment.detachAll(pinDirectory: directory)
             // The root stays when other relays or an attach still use it.
             rmdir(pinRoot)

@@ -19,7 +19,7 @@ extension OdbRedirect {
 
         func run() throws {
             // Checked before loading so a wrong path leaves nothing pinned behind.
-            _ = try Filesystems.cgroupID(of: cgroup)
+            _ = try CgroupAttachment.hookableCgroupID(cgroup)
             let objects = try KernelObjects.openOrLoad(pinDirectory: pin.directory)
             switch try CgroupAttachment.attach(objects, cgroupPath: cgroup) {
             case let .attached(id):

@@ -113,6 +113,24 @@ import Testing
         #expect(watch.stderr.contains("--watch needs a positive number"))
     }
 
+    /// The root cgroup's hook would track every socket on the host, other users' included.
+    @Test func attachRefusesTheRootCgroup() throws {
+        let fixture = try KernelFixture()
+        let mount = try #require(Filesystems.cgroup2MountPoint())
+        let root = try CommandRunner.odb("attach", "--cgroup", mount, "--pin", fixture.pinDirectory)
+        #expect(root.status != 0)
+        #expect(root.stderr.contains("refusing to hook \(mount): it is the root cgroup"), "\(root.stderr)")
+        #expect(root.stderr.contains("start the relay without attach"), "the error names the fix")
+        #expect(!FileManager.default.fileExists(atPath: fixture.pinDirectory), "a refused attach pins nothing")
+        let objects = try KernelObjects.openOrLoad(pinDirectory: fixture.pinDirectory)
+        #expect(throws: KernelError.rootCgroup(path: mount)) {
+            try CgroupAttachment.attach(objects, cgroupPath: mount)
+        }
+        #expect(try KernelFixture.pinnedMapIDs(fixture.pinDirectory).count == KernelObjects.Pin.maps.count)
+        let programs = try #require(StatusSnapshot.read(objects).programs.first { $0.name == "odb_sockops" })
+        #expect(try !CgroupHooks.programIDs(mount).contains(Int(programs.id)), "the root cgroup is not hooked")
+    }
+
     @Test func kernelFeatureErrorNamesTheFeature() {
         let error = KernelError.kernelFeatureMissing(feature: "sk_skb verdict programs on a SOCKHASH", errno: EINVAL)
         #expect(error.description.contains("does not support sk_skb verdict programs"))

@@ -43,6 +43,19 @@ public struct SystemUser {
         return path
     }
 
+    /// A new cgroup v2 delegated to this user as systemd's `Delegate=yes` does: the
+    /// directory and the files that move processes are the user's. The caller removes it.
+    public func delegatedCgroup() throws -> String {
+        let path = try CgroupHooks.mountPoint() + "/odb-test-delegated-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        guard mkdir(path, 0o755) == 0 else {
+            throw TestHTTPClient.ClosedEarly(description: "creating \(path): errno \(errno)")
+        }
+        for file in ["", "/cgroup.procs", "/cgroup.threads", "/cgroup.subtree_control"] where chown(path + file, uid, gid) != 0 {
+            throw TestHTTPClient.ClosedEarly(description: "delegating \(path + file): errno \(errno)")
+        }
+        return path
+    }
+
     /// setpriv arguments that run a command as this user with exactly `capabilities`
     /// (names as setpriv spells them: bpf, perfmon, net_admin) in every set, ambient included.
     public func launcher(capabilities: [String]) -> [String] {

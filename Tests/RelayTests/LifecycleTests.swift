@@ -50,6 +50,94 @@ extension RelayTests {
             #expect(restarted.stopsGracefully())
         }
 
+        /// The private set of the relay `pid`, from `status --json`: its sock_ops program's id
+        /// and the cgroup it hooks.
+        private func privateSet(pinRoot: String, pid: Int32) throws -> (programID: Int, cgroup: String) {
+            let status = try CommandRunner.odb("status", "--json", "--pin", pinRoot)
+            let report = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any] ?? [:]
+            let sets = report["sets"] as? [[String: Any]] ?? []
+            let own = try #require(sets.first { $0["pin_directory"] as? String == "\(pinRoot)/relay-\(pid)" }, "\(status.stdout)")
+            let programs = own["programs"] as? [[String: Any]] ?? []
+            let programID = try #require(programs.first { $0["name"] as? String == "odb_sockops" }?["id"] as? Int)
+            let attachments = own["attachments"] as? [[String: Any]] ?? []
+            let cgroup = try #require(attachments.first { $0["owner_pid"] as? Int == Int(pid) }?["path"] as? String)
+            return (programID, cgroup)
+        }
+
+        /// SIGKILL ends the relay's hook with the process; the next relay on the same pin root
+        /// removes the dead relay's set and cgroup, and leaves nothing of its own at exit.
+        @Test func killedRelayLeavesNoHookAndTheNextStartRemovesWhatItLeft() throws {
+            let origin = try NginxOrigin(fileSizes: [1000])
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel")
+            let pid = relay.pid
+            let killed = try privateSet(pinRoot: relay.pinRoot, pid: pid)
+            #expect(try CgroupHooks.programIDs(killed.cgroup).contains(killed.programID), "a running relay hooks its cgroup")
+            relay.kill()
+            // The kernel releases the link when the dead process's descriptors are closed.
+            #expect(waitUntil { (try? CgroupHooks.programIDs(killed.cgroup).contains(killed.programID)) == false },
+                    "odb_sockops \(killed.programID) is still attached to \(killed.cgroup) after SIGKILL")
+            let deadSet = "\(relay.pinRoot)/relay-\(pid)"
+            #expect(FileManager.default.fileExists(atPath: deadSet + "/odb_counters"), "the dead relay's maps stay pinned for status")
+
+            let restarted = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel", pinRoot: relay.pinRoot)
+            #expect(!FileManager.default.fileExists(atPath: deadSet), "a starting relay removes a dead relay's set")
+            #expect(!FileManager.default.fileExists(atPath: killed.cgroup), "and the cgroup the dead relay made")
+            let status = try CommandRunner.odb("status", "--json", "--pin", relay.pinRoot)
+            #expect(!status.stdout.contains("\"owner_pid\" : \(pid)"), "\(status.stdout)")
+            let next = try privateSet(pinRoot: relay.pinRoot, pid: restarted.pid)
+            let client = try TestHTTPClient(port: restarted.port, receiveTimeout: 10)
+            defer { client.close() }
+            #expect(try client.get("/files/1000.bin").status == 200, "a restarted relay serves")
+            #expect(restarted.stopsGracefully())
+            #expect(!FileManager.default.fileExists(atPath: next.cgroup), "a relay removes its own cgroup at exit")
+            #expect(!FileManager.default.fileExists(atPath: relay.pinRoot))
+        }
+
+        /// A relay started in the root cgroup moves into a cgroup of its own and hooks only
+        /// that: the root cgroup's hook would track every socket on the host.
+        @Test func relayStartedInTheRootCgroupHooksOnlyItsOwn() throws {
+            let mount = try CgroupHooks.mountPoint()
+            let origin = try NginxOrigin(fileSizes: [1 << 20])
+            let relay = try RelayProcess(launcher: CgroupHooks.launcher(joining: mount)) { port in
+                """
+                log:
+                  level: notice
+                  access_log: false
+                listeners:
+                  - listen: "127.0.0.1:\(port)"
+                    routes:
+                      - upstream: origin
+                        mode: kernel
+                upstreams:
+                  origin:
+                    servers: ["127.0.0.1:\(origin.port)"]
+                """
+            }
+            let own = try privateSet(pinRoot: relay.pinRoot, pid: relay.pid)
+            #expect(try CgroupHooks.cgroup(of: relay.pid) == "\(mount)/odb-redirect-relay-\(relay.pid)")
+            #expect(own.cgroup == "\(mount)/odb-redirect-relay-\(relay.pid)")
+            #expect(try !CgroupHooks.programIDs(mount).contains(own.programID), "the relay hooked the root cgroup")
+            #expect(try CgroupHooks.programIDs(own.cgroup) == [own.programID])
+            let client = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
+            defer { client.close() }
+            let response = try client.get("/files/\(1 << 20).bin")
+            #expect(response.status == 200)
+            #expect(response.body.count == 1 << 20)
+            #expect(waitUntil { ((try? relay.statusEntry())?["body_bytes"] as? [String: Int])?["kernel"] ?? 0 > 0 },
+                    "the body went through the kernel")
+            #expect(relay.stopsGracefully())
+            #expect(!FileManager.default.fileExists(atPath: own.cgroup))
+        }
+
+        private func waitUntil(seconds: Double = 5, _ condition: () -> Bool) -> Bool {
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline {
+                if condition() { return true }
+                usleep(50_000)
+            }
+            return condition()
+        }
+
         @Test func badConfigNamesFileLineAndReason() throws {
             let path = NSTemporaryDirectory() + "odb-bad-\(getpid()).yaml"
             try "upstreams:\n  origin:\n    servers: [\"127.0.0.1:1\"]\nlisteners:\n  - listen: \":8080\"\n    routes:\n      - upstream: nowhere\n"

@@ -33,11 +33,17 @@ extension RelayTests {
         @Test func unprivilegedUserWithTheDocumentedCapabilitiesRelaysInTheKernel() throws {
             let user = try SystemUser.ensure()
             let origin = try NginxOrigin(fileSizes: [Self.size])
+            // What the systemd unit's Delegate=yes gives the relay: a cgroup of the user's own.
+            let delegated = try user.delegatedCgroup()
+            defer { rmdir(delegated) }
             let relay = try RelayProcess(pinRoot: try user.pinRoot(), executable: try user.executableCopy(),
-                                         launcher: user.launcher(capabilities: Self.setupCapabilities)) { port in
+                                         launcher: CgroupHooks.launcher(joining: delegated)
+                                             + user.launcher(capabilities: Self.setupCapabilities)) { port in
                 Self.yaml(port: port, origin: origin.port, user: user.name)
             }
             defer { rmdir(relay.pinRoot) }
+            let own = "\(delegated)/odb-redirect-relay-\(relay.pid)"
+            #expect(try CgroupHooks.cgroup(of: relay.pid) == own, "the relay hooks a cgroup of its own below the delegated one")
             #expect(relay.waitForLog("dropped unneeded capabilities"), "\(relay.log)")
             for thread in try Self.threadStatus(relay.pid) {
                 #expect(thread["Uid"]?.hasPrefix("\(user.uid)\t") == true, "\(thread)")
@@ -55,6 +61,7 @@ extension RelayTests {
             #expect(FileManager.default.fileExists(atPath: ownSet))
             #expect(relay.stopsGracefully())
             #expect(!FileManager.default.fileExists(atPath: ownSet), "the unprivileged relay removes its pins: \(relay.log)")
+            #expect(!FileManager.default.fileExists(atPath: own), "and its cgroup: \(relay.log)")
         }
 
         @Test(arguments: ["bpf", "perfmon", "net_admin"])
@@ -70,6 +77,24 @@ extension RelayTests {
                 + [try user.executableCopy(), "relay", "--config", path, "--pin", pinRoot])
             #expect(result.status != 0)
             #expect(result.stderr.contains("needs CAP_\(missing.uppercased())"), "\(result.stderr)")
+        }
+
+        /// Outside a delegated cgroup the relay's user may not make a cgroup of its own: the
+        /// relay stops, names the fixes, and leaves no pins.
+        @Test func unprivilegedUserWithoutADelegatedCgroupIsToldTheFix() throws {
+            let user = try SystemUser.ensure()
+            let pinRoot = try user.pinRoot()
+            defer { rmdir(pinRoot) }
+            let path = NSTemporaryDirectory() + "odb-nodelegate-\(getpid()).yaml"
+            try Self.yaml(port: freePort(), origin: freePort(), user: user.name).write(toFile: path, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let launcher = CgroupHooks.launcher(joining: try CgroupHooks.mountPoint()) + user.launcher(capabilities: Self.setupCapabilities)
+            let result = try CommandRunner.run(launcher[0], Array(launcher.dropFirst())
+                + [try user.executableCopy(), "relay", "--config", path, "--pin", pinRoot])
+            #expect(result.status != 0)
+            #expect(result.stderr.contains("cannot move into a cgroup of its own"), "\(result.stderr)")
+            #expect(result.stderr.contains("Delegate=yes"))
+            #expect(try FileManager.default.contentsOfDirectory(atPath: pinRoot).isEmpty, "nothing stays pinned")
         }
 
         @Test func unknownUserFailsBeforeAnythingIsLoaded() throws {

@@ -7,19 +7,23 @@ final class CounterPublisher: @unchecked Sendable {
     private let shared: RelayShared
     private let kernel: RelayKernelLease?
     private let metrics: RelayMetrics
+    private let socketTable: SocketTableWatch
     private let lock = NSLock()
 
-    init(shared: RelayShared, kernel: RelayKernelLease?, metrics: RelayMetrics) {
+    init(shared: RelayShared, kernel: RelayKernelLease?, metrics: RelayMetrics, socketTable: SocketTableWatch) {
         self.shared = shared
         self.kernel = kernel
         self.metrics = metrics
+        self.socketTable = socketTable
     }
 
     func publish() {
         lock.withLock {
             let totals = shared.totals
             kernel?.publish(totals)
-            metrics.update(totals, kernel: kernel?.objects.counters.read() ?? [])
+            let kernelCounters = kernel?.objects.counters.read() ?? []
+            metrics.update(totals, kernel: kernelCounters)
+            socketTable.observe(kernelCounters, now: Monotonic.now())
         }
     }
 }
