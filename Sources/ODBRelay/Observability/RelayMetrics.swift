@@ -29,6 +29,7 @@ final class RelayMetrics {
     private let fallbacksKernelSelfTest: Counter
     private let rejectedRequests: Counter
     private let refusedConnections: Counter
+    private let limitCloses: [(RelayLimit, Counter)]
     private let upstreamErrors: Counter
     private let kernelCounters: [(KernelCounter, Counter)]
     private let activeConnections: Gauge
@@ -54,6 +55,7 @@ final class RelayMetrics {
         fallbacksKernelSelfTest = counter("odb_fallbacks_total", [("reason", "kernel_selftest")])
         rejectedRequests = counter("odb_rejected_requests_total")
         refusedConnections = counter("odb_refused_connections_total")
+        limitCloses = RelayLimit.allCases.map { ($0, counter("odb_limit_closes_total", [("limit", $0.statusKey)])) }
         upstreamErrors = counter("odb_upstream_errors_total")
         kernelCounters = KernelCounter.allCases.compactMap { kernel in kernel.metricName.map { (kernel, counter($0)) } }
         activeConnections = Gauge(label: "odb_active_connections", factory: factory)
@@ -79,6 +81,9 @@ final class RelayMetrics {
         advance(fallbacksKernelSelfTest, from: published.fallbacksKernelSelfTest, to: totals.fallbacksKernelSelfTest)
         advance(rejectedRequests, from: published.rejectedRequests, to: totals.rejectedRequests)
         advance(refusedConnections, from: published.refusedConnections, to: totals.refusedConnections)
+        for (limit, counter) in limitCloses {
+            advance(counter, from: published.limitCloses[limit.slot], to: totals.limitCloses[limit.slot])
+        }
         advance(upstreamErrors, from: published.upstreamErrors, to: totals.upstreamErrors)
         for (counter, metric) in kernelCounters {
             let slot = Int(counter.slot.rawValue)

@@ -1,3 +1,4 @@
+import ODBKernel
 import OdbShared
 
 /// Counters one worker keeps; their sum across workers is the one source of the odb_relays
@@ -14,9 +15,15 @@ struct RelayCounters {
     var fallbacksKernelSelfTest: UInt64 = 0
     var rejectedRequests: UInt64 = 0
     var refusedConnections: UInt64 = 0
+    /// Indexed by `RelayLimit.slot`.
+    var limitCloses = [UInt64](repeating: 0, count: RelayLimit.slotCount)
     var upstreamErrors: UInt64 = 0
     var activeConnections: UInt64 = 0
     var activeFlows: UInt64 = 0
+
+    mutating func recordLimit(_ limit: RelayLimit) {
+        limitCloses[limit.slot] += 1
+    }
 
     mutating func recordStatus(_ status: Int) {
         let index = status / 100
@@ -36,6 +43,7 @@ struct RelayCounters {
         sum.fallbacksKernelSelfTest = a.fallbacksKernelSelfTest + b.fallbacksKernelSelfTest
         sum.rejectedRequests = a.rejectedRequests + b.rejectedRequests
         sum.refusedConnections = a.refusedConnections + b.refusedConnections
+        sum.limitCloses = zip(a.limitCloses, b.limitCloses).map(+)
         sum.upstreamErrors = a.upstreamErrors + b.upstreamErrors
         sum.activeConnections = a.activeConnections + b.activeConnections
         sum.activeFlows = a.activeFlows + b.activeFlows
@@ -58,6 +66,9 @@ struct RelayCounters {
         stats.fallbacks_kernel_selftest = fallbacksKernelSelfTest
         stats.rejected_requests = rejectedRequests
         stats.refused_connections = refusedConnections
+        withUnsafeMutableBytes(of: &stats.limit_closes) { raw in
+            for (index, count) in limitCloses.enumerated() { raw.storeBytes(of: count, toByteOffset: index * 8, as: UInt64.self) }
+        }
         stats.upstream_errors = upstreamErrors
         stats.active_connections = activeConnections
         stats.active_flows = activeFlows
