@@ -9,14 +9,24 @@ public struct Limits: Sendable, Equatable {
     public var maxHeaders: Int
     /// Most client connections open at once across all workers.
     public var maxConnections: Int
+    /// Most client connections open at once from one client address across all workers; 0
+    /// sets no cap. Off by default: every connection of a relay-to-relay hop or a NAT comes
+    /// from one address.
+    public var maxConnectionsPerClient: Int
+    /// Requests one client connection may carry; the answer to the last one says
+    /// `Connection: close`. 0 sets no cap.
+    public var maxRequestsPerConnection: Int
 
-    public init(maxHeadBytes: Int = 64 << 10, maxHeaders: Int = 100, maxConnections: Int = 10_000) {
+    public init(maxHeadBytes: Int = 64 << 10, maxHeaders: Int = 100, maxConnections: Int = 10_000,
+                maxConnectionsPerClient: Int = 0, maxRequestsPerConnection: Int = 1000) {
         self.maxHeadBytes = maxHeadBytes
         self.maxHeaders = maxHeaders
         self.maxConnections = maxConnections
+        self.maxConnectionsPerClient = maxConnectionsPerClient
+        self.maxRequestsPerConnection = maxRequestsPerConnection
     }
 
-    static let keys = ["max_head_bytes", "max_headers", "max_connections"]
+    static let keys = ["max_head_bytes", "max_headers", "max_connections", "max_connections_per_client", "max_requests_per_connection"]
 
     init(from section: ConfigMapping?) throws(ConfigError) {
         let defaults = Limits()
@@ -33,6 +43,12 @@ public struct Limits: Sendable, Equatable {
             },
             maxConnections: try section.value("max_connections", default: defaults.maxConnections) { node throws(ConfigError) in
                 try node.int(in: 1...10_000_000)
+            },
+            maxConnectionsPerClient: try section.value("max_connections_per_client", default: defaults.maxConnectionsPerClient) {
+                node throws(ConfigError) in try node.int(in: 0...10_000_000)
+            },
+            maxRequestsPerConnection: try section.value("max_requests_per_connection", default: defaults.maxRequestsPerConnection) {
+                node throws(ConfigError) in try node.int(in: 0...1_000_000_000)
             }
         )
     }

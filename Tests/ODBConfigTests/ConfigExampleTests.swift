@@ -13,8 +13,10 @@ import Testing
         #expect(config.pinDirectory == "/sys/fs/bpf/odb-redirect")
         #expect(config.user == "odb")
         #expect(config.timeouts == Timeouts(connect: .seconds(5), headRead: .seconds(10), idle: .seconds(60),
-                                            shutdownGrace: .seconds(30)))
-        #expect(config.limits == Limits(maxHeadBytes: 65536, maxHeaders: 100, maxConnections: 10000))
+                                            shutdownGrace: .seconds(30), maxConnectionAge: .seconds(3600),
+                                            minBodyRate: 256, minBodyRateWindow: .seconds(30)))
+        #expect(config.limits == Limits(maxHeadBytes: 65536, maxHeaders: 100, maxConnections: 10000,
+                                        maxConnectionsPerClient: 0, maxRequestsPerConnection: 1000))
         #expect(config.admin == AdminConfig(listen: Endpoint(host: "127.0.0.1", port: 9901), metrics: true))
         #expect(config.log == LogConfig(level: .info, format: .text, accessLog: true))
     }
@@ -26,7 +28,7 @@ import Testing
         #expect(routes[0] == RouteConfig(host: .exact("example.com"), pathPrefix: "/api/", upstream: "api", mode: .kernel,
                                          kernelMinBody: 64 << 10, kernelMaxBody: 4 << 20, flowBudget: 8 << 20, allowConnect: false))
         #expect(routes[1] == RouteConfig(host: .wildcard(suffix: ".example.com"), upstream: "web"))
-        #expect(routes[2] == RouteConfig(upstream: "web", mode: .splice))
+        #expect(routes[2] == RouteConfig(upstream: "web", mode: .splice, allowHTTP2PriorKnowledge: false))
         #expect(config.listeners[1].routes == [RouteConfig(upstream: "api", mode: .copy)])
     }
 
@@ -40,6 +42,16 @@ import Testing
             failTimeout: .seconds(10)
         ))
         #expect(config.upstreams["web"]?.servers == [Endpoint(host: "127.0.0.1", port: 9100)])
+    }
+
+    /// The example is the reference `--print-example-config` prints: every key the loader
+    /// accepts appears in it.
+    @Test func everyKeyIsListed() {
+        let sections = [RelayConfig.keys, Timeouts.keys, Limits.keys, AdminConfig.keys, LogConfig.keys,
+                        ListenerConfig.keys, RouteConfig.keys, UpstreamConfig.keys]
+        for key in sections.joined() {
+            #expect(ConfigExample.yaml.contains(" \(key):") || ConfigExample.yaml.contains("\n\(key):"), "\(key) is missing")
+        }
     }
 
     @Test func everyRouteReachesAnUpstream() {
