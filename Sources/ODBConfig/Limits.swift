@@ -16,17 +16,24 @@ public struct Limits: Sendable, Equatable {
     /// Requests one client connection may carry; the answer to the last one says
     /// `Connection: close`. 0 sets no cap.
     public var maxRequestsPerConnection: Int
+    /// Most socket memory all kernel flows together may be given past `net.core.*_max` by
+    /// SO_RCVBUFFORCE/SO_SNDBUFFORCE: each flow forces 4 MiB on its source and twice its
+    /// `flow_budget` on its target, held until the socket closes. A body that would pass it
+    /// is copied in user space.
+    public var kernelBufferMemory: Int
 
     public init(maxHeadBytes: Int = 64 << 10, maxHeaders: Int = 100, maxConnections: Int = 10_000,
-                maxConnectionsPerClient: Int = 0, maxRequestsPerConnection: Int = 1000) {
+                maxConnectionsPerClient: Int = 0, maxRequestsPerConnection: Int = 1000, kernelBufferMemory: Int = 2 << 30) {
         self.maxHeadBytes = maxHeadBytes
         self.maxHeaders = maxHeaders
         self.maxConnections = maxConnections
         self.maxConnectionsPerClient = maxConnectionsPerClient
         self.maxRequestsPerConnection = maxRequestsPerConnection
+        self.kernelBufferMemory = kernelBufferMemory
     }
 
-    static let keys = ["max_head_bytes", "max_headers", "max_connections", "max_connections_per_client", "max_requests_per_connection"]
+    static let keys = ["max_head_bytes", "max_headers", "max_connections", "max_connections_per_client", "max_requests_per_connection",
+                       "kernel_buffer_memory"]
 
     init(from section: ConfigMapping?) throws(ConfigError) {
         let defaults = Limits()
@@ -49,6 +56,9 @@ public struct Limits: Sendable, Equatable {
             },
             maxRequestsPerConnection: try section.value("max_requests_per_connection", default: defaults.maxRequestsPerConnection) {
                 node throws(ConfigError) in try node.int(in: 0...1_000_000_000)
+            },
+            kernelBufferMemory: try section.value("kernel_buffer_memory", default: defaults.kernelBufferMemory) { node throws(ConfigError) in
+                try node.byteSize(in: (16 << 20)...(1 << 40))
             }
         )
     }

@@ -154,6 +154,7 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
                 "unparsed": stats.fallbacks_unparsed,
                 "unsupported": stats.fallbacks_unsupported,
                 "kernel_selftest": stats.fallbacks_kernel_selftest,
+                "buffer_memory": stats.fallbacks_buffer_memory,
             ],
             requests: stats.requests,
             responsesByClass: byClass,

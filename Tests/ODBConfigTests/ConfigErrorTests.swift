@@ -66,6 +66,7 @@ import Testing
         ("timeouts", "min_body_rate_window: 0", "greater than zero"),
         ("limits", "max_connections_per_client: -1", "between 0 and"),
         ("limits", "max_requests_per_connection: many", "whole number"),
+        ("limits", "kernel_buffer_memory: 1MiB", "between 16MiB and"),
     ])
     func limitKeyErrorNamesTheLine(section: String, line: String, reason: String) throws {
         let error = try #require(configError("""

@@ -16,7 +16,8 @@ import Testing
                                             shutdownGrace: .seconds(30), maxConnectionAge: .seconds(3600),
                                             minBodyRate: 256, minBodyRateWindow: .seconds(30)))
         #expect(config.limits == Limits(maxHeadBytes: 65536, maxHeaders: 100, maxConnections: 10000,
-                                        maxConnectionsPerClient: 0, maxRequestsPerConnection: 1000))
+                                        maxConnectionsPerClient: 0, maxRequestsPerConnection: 1000,
+                                        kernelBufferMemory: 2 << 30))
         #expect(config.admin == AdminConfig(listen: Endpoint(host: "127.0.0.1", port: 9901), metrics: true))
         #expect(config.log == LogConfig(level: .info, format: .text, accessLog: true))
     }

@@ -172,6 +172,7 @@ struct odb_relay_stats {
 	__u64 refused_connections;       /* over limits.max_connections: answered 503, closed */
 	__u64 fallbacks_kernel_selftest; /* bodies spliced because the kernel failed the self-test */
 	__u64 limit_closes[ODB_LIMIT_COUNT]; /* index: enum odb_limit */
+	__u64 fallbacks_buffer_memory;   /* bodies copied: limits.kernel_buffer_memory was reached */
 };
 
 /* Whole-object facts. Single entry (key 0) of odb_meta. */

@@ -27,6 +27,7 @@ final class RelayMetrics {
     private let fallbacksUnparsed: Counter
     private let fallbacksUnsupported: Counter
     private let fallbacksKernelSelfTest: Counter
+    private let fallbacksBufferMemory: Counter
     private let rejectedRequests: Counter
     private let refusedConnections: Counter
     private let limitCloses: [(RelayLimit, Counter)]
@@ -53,6 +54,7 @@ final class RelayMetrics {
         fallbacksUnparsed = counter("odb_fallbacks_total", [("reason", "unparsed")])
         fallbacksUnsupported = counter("odb_fallbacks_total", [("reason", "unsupported")])
         fallbacksKernelSelfTest = counter("odb_fallbacks_total", [("reason", "kernel_selftest")])
+        fallbacksBufferMemory = counter("odb_fallbacks_total", [("reason", "buffer_memory")])
         rejectedRequests = counter("odb_rejected_requests_total")
         refusedConnections = counter("odb_refused_connections_total")
         limitCloses = RelayLimit.allCases.map { ($0, counter("odb_limit_closes_total", [("limit", $0.statusKey)])) }
@@ -79,6 +81,7 @@ final class RelayMetrics {
         advance(fallbacksUnparsed, from: published.fallbacksUnparsed, to: totals.fallbacksUnparsed)
         advance(fallbacksUnsupported, from: published.fallbacksUnsupported, to: totals.fallbacksUnsupported)
         advance(fallbacksKernelSelfTest, from: published.fallbacksKernelSelfTest, to: totals.fallbacksKernelSelfTest)
+        advance(fallbacksBufferMemory, from: published.fallbacksBufferMemory, to: totals.fallbacksBufferMemory)
         advance(rejectedRequests, from: published.rejectedRequests, to: totals.rejectedRequests)
         advance(refusedConnections, from: published.refusedConnections, to: totals.refusedConnections)
         for (limit, counter) in limitCloses {

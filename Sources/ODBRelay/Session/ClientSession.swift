@@ -636,6 +636,9 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
                 source: body.source, target: body.target, length: length, chunked: lookahead != nil,
                 budget: UInt64(route.flowBudget), lookahead: lookahead, delegate: self)
             body.source.wantRead = true
+        } catch .bufferMemoryCap {
+            worker.bufferMemoryCapReached()
+            body.path = .copy
         } catch .lookaheadRefused {
             // What waits ends in framing: copy one read's worth and look again.
             var reads = 0

@@ -13,6 +13,7 @@ struct RelayCounters {
     var fallbacksUnparsed: UInt64 = 0
     var fallbacksUnsupported: UInt64 = 0
     var fallbacksKernelSelfTest: UInt64 = 0
+    var fallbacksBufferMemory: UInt64 = 0
     var rejectedRequests: UInt64 = 0
     var refusedConnections: UInt64 = 0
     /// Indexed by `RelayLimit.slot`.
@@ -41,6 +42,7 @@ struct RelayCounters {
         sum.fallbacksUnparsed = a.fallbacksUnparsed + b.fallbacksUnparsed
         sum.fallbacksUnsupported = a.fallbacksUnsupported + b.fallbacksUnsupported
         sum.fallbacksKernelSelfTest = a.fallbacksKernelSelfTest + b.fallbacksKernelSelfTest
+        sum.fallbacksBufferMemory = a.fallbacksBufferMemory + b.fallbacksBufferMemory
         sum.rejectedRequests = a.rejectedRequests + b.rejectedRequests
         sum.refusedConnections = a.refusedConnections + b.refusedConnections
         sum.limitCloses = zip(a.limitCloses, b.limitCloses).map(+)
@@ -64,6 +66,7 @@ struct RelayCounters {
         stats.fallbacks_unparsed = fallbacksUnparsed
         stats.fallbacks_unsupported = fallbacksUnsupported
         stats.fallbacks_kernel_selftest = fallbacksKernelSelfTest
+        stats.fallbacks_buffer_memory = fallbacksBufferMemory
         stats.rejected_requests = rejectedRequests
         stats.refused_connections = refusedConnections
         withUnsafeMutableBytes(of: &stats.limit_closes) { raw in

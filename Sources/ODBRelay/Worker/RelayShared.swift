@@ -12,6 +12,8 @@ final class RelayShared: @unchecked Sendable {
     let metrics: RelayMetrics
     /// Client connections the descriptor limit can carry, whatever `limits.max_connections` says.
     let descriptorConnectionCap: Int
+    /// What forced socket buffers hold across workers, under `limits.kernel_buffer_memory`.
+    let forcedBufferMemory: ForcedBufferMemory
     private let lock = NSLock()
     private var connections = 0
     /// Open client connections by client address, for `limits.max_connections_per_client`.
@@ -26,6 +28,7 @@ final class RelayShared: @unchecked Sendable {
         kernelObjects = kernel?.decision == .redirect ? kernel?.objects : nil
         kernelSelfTestFailed = kernel.map { $0.decision != .redirect } ?? false
         self.descriptorConnectionCap = descriptorConnectionCap
+        forcedBufferMemory = ForcedBufferMemory(limit: config.limits.kernelBufferMemory)
         self.metrics = metrics
         self.config = (0, config)
         perWorker = Array(repeating: RelayCounters(), count: workers)
@@ -77,6 +80,7 @@ final class RelayShared: @unchecked Sendable {
     func install(_ new: RelayConfig) -> Int {
         lock.withLock {
             config = (config.generation + 1, new)
+            forcedBufferMemory.setLimit(new.limits.kernelBufferMemory)
             return config.generation
         }
     }

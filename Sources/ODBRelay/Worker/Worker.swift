@@ -34,6 +34,7 @@ final class Worker: @unchecked Sendable {
     private var lastClientRefusalLog = -Double.infinity
     private var clientRefusedSinceLog = 0
     private var lastShortageLog = -Double.infinity
+    private var lastBufferCapLog = -Double.infinity
     /// Held open so that, out of descriptors, one can be freed to accept a waiting client and
     /// answer it 503 instead of leaving it in the backlog.
     private var reserveFD: Int32 = -1
@@ -52,7 +53,8 @@ final class Worker: @unchecked Sendable {
         kernelSelfTestFailed = shared.kernelSelfTestFailed
         if let objects = shared.kernelObjects {
             kernel = try KernelPath(objects: objects, loop: loop,
-                                    eventKey: UInt64(UInt32(getpid())) << 16 | UInt64(index), logger: logger)
+                                    eventKey: UInt64(UInt32(getpid())) << 16 | UInt64(index), logger: logger,
+                                    forcedMemory: shared.forcedBufferMemory)
         } else {
             kernel = nil
         }
@@ -189,6 +191,17 @@ final class Worker: @unchecked Sendable {
     func connectionEnded(by limit: RelayLimit, client: SocketAddress) {
         stats.recordLimit(limit)
         logger.notice("connection closed at a limit", metadata: ["client": "\(client)", "limit": "\(limit.statusKey)"])
+    }
+
+    /// A body is copied because forced socket buffers reached `limits.kernel_buffer_memory`:
+    /// counted, and logged at most once a second.
+    func bufferMemoryCapReached() {
+        stats.fallbacksBufferMemory += 1
+        guard loop.now - lastBufferCapLog >= 1 else { return }
+        logger.warning("kernel buffer memory limit reached; copying bodies in user space for now", metadata: [
+            "limit": "\(limits.kernelBufferMemory)", "held": "\(shared.forcedBufferMemory.inUse)",
+        ])
+        lastBufferCapLog = loop.now
     }
 
     private static let limitPage = ErrorPage.render(status: 503, detail: "the relay is at its connection limit")
