@@ -75,6 +75,28 @@ extension RelayTests {
             #expect(!FileManager.default.fileExists(atPath: ownSet), "its pins are gone after exit")
         }
 
+        /// A route a reload removed serves no further request, also on a keep-alive connection
+        /// opened before the reload.
+        @Test func removedRouteServesNoFurtherRequestOnAnOpenConnection() throws {
+            let nginx = try NginxOrigin(fileSizes: [1000])
+            let scripted = try ScriptedOrigin(handler: Self.scripted)
+            let admin = freePort()
+            let both = { (port: Int) in
+                Self.yaml(port: port, admin: admin, upstream: "scripted", nginx: nginx.port, scripted: scripted.port)
+                    .replacingOccurrences(of: "    routes:\n", with: "    routes:\n      - path_prefix: /files/\n        upstream: nginx\n")
+            }
+            let relay = try RelayProcess { port in both(port) }
+            let open = try TestHTTPClient(port: relay.port)
+            defer { open.close() }
+            #expect(try fetchAndCompare(open, size: 1000).ok, "before the reload /files/ goes to nginx")
+            try relay.rewriteConfig(Self.yaml(port: relay.port, admin: admin, upstream: "scripted",
+                                              nginx: nginx.port, scripted: scripted.port))
+            relay.signal(SIGHUP)
+            #expect(relay.waitForLog("configuration reloaded"))
+            let after = try open.get("/files/1000.bin")
+            #expect(after.body == Array("from-scripted".utf8), "the removed /files/ route is gone for the open connection too")
+        }
+
         @Test func brokenFileIsRefusedWithItsLineAndTheRunningConfigurationServes() throws {
             let nginx = try NginxOrigin(fileSizes: [1000])
             let scripted = try ScriptedOrigin(handler: Self.scripted)
