@@ -13,11 +13,8 @@ import Testing
         #expect(config.pinDirectory == "/sys/fs/bpf/odb-redirect")
         #expect(config.user == "odb")
         #expect(config.timeouts == Timeouts(connect: .seconds(5), headRead: .seconds(10), idle: .seconds(60),
-                                            shutdownGrace: .seconds(30), maxConnectionAge: .seconds(3600),
-                                            minBodyRate: 256, minBodyRateWindow: .seconds(30)))
-        #expect(config.limits == Limits(maxHeadBytes: 65536, maxHeaders: 100, maxConnections: 10000,
-                                        maxConnectionsPerClient: 0, maxRequestsPerConnection: 1000,
-                                        kernelBufferMemory: 2 << 30))
+                                            shutdownGrace: .seconds(30)))
+        #expect(config.limits == Limits(maxHeadBytes: 65536, maxHeaders: 100, maxConnections: 10000))
         #expect(config.admin == AdminConfig(listen: Endpoint(host: "127.0.0.1", port: 9901), metrics: true))
         #expect(config.log == LogConfig(level: .info, format: .text, accessLog: true))
     }
@@ -43,6 +40,15 @@ import Testing
             failTimeout: .seconds(10)
         ))
         #expect(config.upstreams["web"]?.servers == [Endpoint(host: "127.0.0.1", port: 9100)])
+    }
+
+    @Test func connectionAndBodyLimits() {
+        #expect(config.timeouts.maxConnectionAge == .seconds(3600))
+        #expect(config.timeouts.minBodyRate == 256)
+        #expect(config.timeouts.minBodyRateWindow == .seconds(30))
+        #expect(config.limits.maxConnectionsPerClient == 0)
+        #expect(config.limits.maxRequestsPerConnection == 1000)
+        #expect(config.limits.kernelBufferMemory == 2 << 30)
     }
 
     /// The example is the reference `--print-example-config` prints: every key the loader
