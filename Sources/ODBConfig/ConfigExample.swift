@@ -29,7 +29,7 @@ public enum ConfigExample {
           max_headers: 100
           max_connections: 10000
           max_connections_per_client: 0     # per client address, all workers; 0: no cap
-          max_requests_per_connection: 1000 # the last answer says Connection: close; 0: no cap
+          max_requests_per_connection: 10000  # the last answer says Connection: close; 0: no cap
           kernel_buffer_memory: 2GiB        # socket memory all kernel flows may force past
                                             #   net.core.*_max (4MiB + 2 x flow_budget each)
 

@@ -23,7 +23,7 @@ public struct Limits: Sendable, Equatable {
     public var kernelBufferMemory: Int
 
     public init(maxHeadBytes: Int = 64 << 10, maxHeaders: Int = 100, maxConnections: Int = 10_000,
-                maxConnectionsPerClient: Int = 0, maxRequestsPerConnection: Int = 1000, kernelBufferMemory: Int = 2 << 30) {
+                maxConnectionsPerClient: Int = 0, maxRequestsPerConnection: Int = 10_000, kernelBufferMemory: Int = 2 << 30) {
         self.maxHeadBytes = maxHeadBytes
         self.maxHeaders = maxHeaders
         self.maxConnections = maxConnections

@@ -47,7 +47,7 @@ import Testing
         #expect(config.timeouts.minBodyRate == 256)
         #expect(config.timeouts.minBodyRateWindow == .seconds(30))
         #expect(config.limits.maxConnectionsPerClient == 0)
-        #expect(config.limits.maxRequestsPerConnection == 1000)
+        #expect(config.limits.maxRequestsPerConnection == 10_000)
         #expect(config.limits.kernelBufferMemory == 2 << 30)
     }
 
