@@ -20,11 +20,18 @@ public enum ConfigExample {
           head_read: 10s                    # the whole request head must arrive within this
           idle: 60s                         # keep-alive connection idle between requests
           shutdown_grace: 30s               # in-flight exchanges may finish within this
+          max_connection_age: 1h            # a client connection closes (Connection: close) past this
+          min_body_rate: 256                # bytes/s a body must move while the client is awaited;
+          min_body_rate_window: 30s         #   averaged over this window; 0 turns the floor off
 
         limits:
           max_head_bytes: 64KiB             # 1KiB ... 1MiB
           max_headers: 100
           max_connections: 10000
+          max_connections_per_client: 0     # per client address, all workers; 0: no cap
+          max_requests_per_connection: 10000  # the last answer says Connection: close; 0: no cap
+          kernel_buffer_memory: 2GiB        # socket memory all kernel flows may force past
+                                            #   net.core.*_max (4MiB + 2 x flow_budget each)
 
         admin:
           listen: 127.0.0.1:9901            # GET /metrics (Prometheus); keep it private
@@ -56,6 +63,9 @@ public enum ConfigExample {
               - path_prefix: /              # any host, any path
                 upstream: web
                 mode: splice
+                allow_http2_prior_knowledge: false  # the catch-all route only: a connection
+                                            #   opening with the HTTP/2 preface becomes a byte
+                                            #   stream over a fresh upstream connection
           - listen: "[::]:8443"
             routes:
               - upstream: api

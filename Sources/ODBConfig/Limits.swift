@@ -9,14 +9,31 @@ public struct Limits: Sendable, Equatable {
     public var maxHeaders: Int
     /// Most client connections open at once across all workers.
     public var maxConnections: Int
+    /// Most client connections open at once from one client address across all workers; 0
+    /// sets no cap. Off by default: every connection of a relay-to-relay hop or a NAT comes
+    /// from one address.
+    public var maxConnectionsPerClient: Int
+    /// Requests one client connection may carry; the answer to the last one says
+    /// `Connection: close`. 0 sets no cap.
+    public var maxRequestsPerConnection: Int
+    /// Most socket memory all kernel flows together may be given past `net.core.*_max` by
+    /// SO_RCVBUFFORCE/SO_SNDBUFFORCE: each flow forces 4 MiB on its source and twice its
+    /// `flow_budget` on its target, held until the socket closes. A body that would pass it
+    /// is copied in user space.
+    public var kernelBufferMemory: Int
 
-    public init(maxHeadBytes: Int = 64 << 10, maxHeaders: Int = 100, maxConnections: Int = 10_000) {
+    public init(maxHeadBytes: Int = 64 << 10, maxHeaders: Int = 100, maxConnections: Int = 10_000,
+                maxConnectionsPerClient: Int = 0, maxRequestsPerConnection: Int = 10_000, kernelBufferMemory: Int = 2 << 30) {
         self.maxHeadBytes = maxHeadBytes
         self.maxHeaders = maxHeaders
         self.maxConnections = maxConnections
+        self.maxConnectionsPerClient = maxConnectionsPerClient
+        self.maxRequestsPerConnection = maxRequestsPerConnection
+        self.kernelBufferMemory = kernelBufferMemory
     }
 
-    static let keys = ["max_head_bytes", "max_headers", "max_connections"]
+    static let keys = ["max_head_bytes", "max_headers", "max_connections", "max_connections_per_client", "max_requests_per_connection",
+                       "kernel_buffer_memory"]
 
     init(from section: ConfigMapping?) throws(ConfigError) {
         let defaults = Limits()
@@ -33,6 +50,15 @@ public struct Limits: Sendable, Equatable {
             },
             maxConnections: try section.value("max_connections", default: defaults.maxConnections) { node throws(ConfigError) in
                 try node.int(in: 1...10_000_000)
+            },
+            maxConnectionsPerClient: try section.value("max_connections_per_client", default: defaults.maxConnectionsPerClient) {
+                node throws(ConfigError) in try node.int(in: 0...10_000_000)
+            },
+            maxRequestsPerConnection: try section.value("max_requests_per_connection", default: defaults.maxRequestsPerConnection) {
+                node throws(ConfigError) in try node.int(in: 0...1_000_000_000)
+            },
+            kernelBufferMemory: try section.value("kernel_buffer_memory", default: defaults.kernelBufferMemory) { node throws(ConfigError) in
+                try node.byteSize(in: (16 << 20)...(1 << 40))
             }
         )
     }

@@ -21,6 +21,10 @@ public struct RouteConfig: Sendable, Equatable {
     public var flowBudget: Int
     /// Whether CONNECT tunnels may be opened through this route.
     public var allowConnect: Bool
+    /// Whether a connection that opens with the HTTP/2 prior-knowledge preface may become an
+    /// opaque byte stream to this route (the listener's catch-all) over a fresh upstream
+    /// connection. Off: such a connection is answered 400 and closed.
+    public var allowHTTP2PriorKnowledge: Bool
 
     public init(
         host: HostPattern? = nil,
@@ -30,7 +34,8 @@ public struct RouteConfig: Sendable, Equatable {
         kernelMinBody: Int = 64 << 10,
         kernelMaxBody: Int = RouteConfig.defaultKernelMaxBody,
         flowBudget: Int = 8 << 20,
-        allowConnect: Bool = false
+        allowConnect: Bool = false,
+        allowHTTP2PriorKnowledge: Bool = false
     ) {
         self.host = host
         self.pathPrefix = pathPrefix
@@ -40,12 +45,14 @@ public struct RouteConfig: Sendable, Equatable {
         self.kernelMaxBody = kernelMaxBody
         self.flowBudget = flowBudget
         self.allowConnect = allowConnect
+        self.allowHTTP2PriorKnowledge = allowHTTP2PriorKnowledge
     }
 
     /// Default `kernel_max_body`, from the bench in docs/PERFORMANCE.md.
     public static let defaultKernelMaxBody = 4 << 20
 
-    static let keys = ["host", "path_prefix", "upstream", "mode", "kernel_min_body", "kernel_max_body", "flow_budget", "allow_connect"]
+    static let keys = ["host", "path_prefix", "upstream", "mode", "kernel_min_body", "kernel_max_body", "flow_budget", "allow_connect",
+                       "allow_http2_prior_knowledge"]
 
     init(from section: ConfigMapping, upstreams: Set<String>) throws(ConfigError) {
         let upstreamNode = try section.required("upstream")
@@ -79,6 +86,9 @@ public struct RouteConfig: Sendable, Equatable {
             },
             allowConnect: try section.value("allow_connect", default: defaults.allowConnect) { node throws(ConfigError) in
                 try node.bool()
+            },
+            allowHTTP2PriorKnowledge: try section.value("allow_http2_prior_knowledge", default: defaults.allowHTTP2PriorKnowledge) {
+                node throws(ConfigError) in try node.bool()
             }
         )
     }

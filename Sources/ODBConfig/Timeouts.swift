@@ -11,20 +11,35 @@ public struct Timeouts: Sendable, Equatable {
     public var idle: Duration
     /// How long in-flight exchanges may finish after shutdown begins.
     public var shutdownGrace: Duration
+    /// How long a client connection may stay open; the answer that ends past it says
+    /// `Connection: close`, and a connection idle past it is closed.
+    public var maxConnectionAge: Duration
+    /// Fewest bytes per second a body must move while the relay waits on the client (to send
+    /// a request body, or to take a response body), averaged over `minBodyRateWindow`; 0 sets
+    /// no floor. Progress alone keeps the idle timeout away, so without it a body trickling a
+    /// byte at a time holds its connection and its upstream for as long as it likes.
+    public var minBodyRate: Int
+    public var minBodyRateWindow: Duration
 
     public init(
         connect: Duration = .seconds(5),
         headRead: Duration = .seconds(10),
         idle: Duration = .seconds(60),
-        shutdownGrace: Duration = .seconds(30)
+        shutdownGrace: Duration = .seconds(30),
+        maxConnectionAge: Duration = .seconds(3600),
+        minBodyRate: Int = 256,
+        minBodyRateWindow: Duration = .seconds(30)
     ) {
         self.connect = connect
         self.headRead = headRead
         self.idle = idle
         self.shutdownGrace = shutdownGrace
+        self.maxConnectionAge = maxConnectionAge
+        self.minBodyRate = minBodyRate
+        self.minBodyRateWindow = minBodyRateWindow
     }
 
-    static let keys = ["connect", "head_read", "idle", "shutdown_grace"]
+    static let keys = ["connect", "head_read", "idle", "shutdown_grace", "max_connection_age", "min_body_rate", "min_body_rate_window"]
 
     init(from section: ConfigMapping?) throws(ConfigError) {
         let defaults = Timeouts()
@@ -41,6 +56,15 @@ public struct Timeouts: Sendable, Equatable {
             },
             idle: try section.value("idle", default: defaults.idle) { node throws(ConfigError) in try node.duration() },
             shutdownGrace: try section.value("shutdown_grace", default: defaults.shutdownGrace) { node throws(ConfigError) in
+                try node.duration()
+            },
+            maxConnectionAge: try section.value("max_connection_age", default: defaults.maxConnectionAge) { node throws(ConfigError) in
+                try node.duration()
+            },
+            minBodyRate: try section.value("min_body_rate", default: defaults.minBodyRate) { node throws(ConfigError) in
+                try node.byteSize(in: 0...(1 << 30))
+            },
+            minBodyRateWindow: try section.value("min_body_rate_window", default: defaults.minBodyRateWindow) { node throws(ConfigError) in
                 try node.duration()
             }
         )

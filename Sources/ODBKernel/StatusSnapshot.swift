@@ -54,6 +54,8 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
         public let responsesByClass: [String: UInt64]
         public let rejectedRequests: UInt64
         public let refusedConnections: UInt64
+        /// Connections each limit ended or refused, by `RelayLimit.statusKey`.
+        public let limitCloses: [String: UInt64]
         public let upstreamErrors: UInt64
         public let activeConnections: UInt64
         public let activeFlows: UInt64
@@ -138,6 +140,7 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
 
     static func relay(_ pid: UInt32, _ stats: odb_relay_stats) -> Relay {
         let classes = withUnsafeBytes(of: stats.responses_by_class) { Array($0.bindMemory(to: UInt64.self)) }
+        let closes = withUnsafeBytes(of: stats.limit_closes) { Array($0.bindMemory(to: UInt64.self)) }
         var byClass = [String: UInt64]()
         for (index, count) in classes.enumerated() where count > 0 {
             byClass[index == 0 ? "none" : "\(index)xx"] = count
@@ -151,11 +154,13 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
                 "unparsed": stats.fallbacks_unparsed,
                 "unsupported": stats.fallbacks_unsupported,
                 "kernel_selftest": stats.fallbacks_kernel_selftest,
+                "buffer_memory": stats.fallbacks_buffer_memory,
             ],
             requests: stats.requests,
             responsesByClass: byClass,
             rejectedRequests: stats.rejected_requests,
             refusedConnections: stats.refused_connections,
+            limitCloses: Dictionary(uniqueKeysWithValues: RelayLimit.allCases.map { ($0.statusKey, closes[$0.slot]) }),
             upstreamErrors: stats.upstream_errors,
             activeConnections: stats.active_connections,
             activeFlows: stats.active_flows

@@ -111,7 +111,7 @@ public final class Relay {
             }
             if let generation = pendingReload, shared.allWorkersApplied(generation) {
                 pendingReload = nil
-                logger.notice("configuration reloaded; new connections use it")
+                logger.notice("configuration reloaded; every request from now on uses it")
             }
             if finished.wait(timeout: .now() + 0.25) == .success { running -= 1 }
             publisher.publish()

@@ -58,4 +58,45 @@ import Testing
         #expect(error.line == 4)
         #expect(error.reason.contains("must be quoted"))
     }
+
+    /// Each limit key refuses a bad value on its own line.
+    @Test(arguments: [
+        ("timeouts", "max_connection_age: 0s", "greater than zero"),
+        ("timeouts", "min_body_rate: fast", "min_body_rate"),
+        ("timeouts", "min_body_rate_window: 0", "greater than zero"),
+        ("limits", "max_connections_per_client: -1", "between 0 and"),
+        ("limits", "max_requests_per_connection: many", "whole number"),
+        ("limits", "kernel_buffer_memory: 1MiB", "between 16MiB and"),
+    ])
+    func limitKeyErrorNamesTheLine(section: String, line: String, reason: String) throws {
+        let error = try #require(configError("""
+            workers: 2
+            \(section):
+              \(line)
+            listeners:
+              - listen: :8080
+                routes:
+                  - upstream: api
+            upstreams:
+              api:
+                servers: [127.0.0.1:9000]
+            """))
+        #expect(error.line == 3, "\(error)")
+        #expect(error.reason.contains(reason), "\(error)")
+    }
+
+    @Test func http2PriorKnowledgeKeyErrorNamesTheLine() throws {
+        let error = try #require(configError("""
+            listeners:
+              - listen: :8080
+                routes:
+                  - upstream: api
+                    allow_http2_prior_knowledge: yes
+            upstreams:
+              api:
+                servers: [127.0.0.1:9000]
+            """))
+        #expect(error.line == 5)
+        #expect(error.reason.contains("allow_http2_prior_knowledge"))
+    }
 }

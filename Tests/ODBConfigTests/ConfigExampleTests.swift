@@ -27,7 +27,7 @@ import Testing
         #expect(routes[0] == RouteConfig(host: .exact("example.com"), pathPrefix: "/api/", upstream: "api", mode: .kernel,
                                          kernelMinBody: 64 << 10, kernelMaxBody: 4 << 20, flowBudget: 8 << 20, allowConnect: false))
         #expect(routes[1] == RouteConfig(host: .wildcard(suffix: ".example.com"), upstream: "web"))
-        #expect(routes[2] == RouteConfig(upstream: "web", mode: .splice))
+        #expect(routes[2] == RouteConfig(upstream: "web", mode: .splice, allowHTTP2PriorKnowledge: false))
         #expect(config.listeners[1].routes == [RouteConfig(upstream: "api", mode: .copy)])
     }
 
@@ -41,6 +41,25 @@ import Testing
             failTimeout: .seconds(10)
         ))
         #expect(config.upstreams["web"]?.servers == [Endpoint(host: "127.0.0.1", port: 9100)])
+    }
+
+    @Test func connectionAndBodyLimits() {
+        #expect(config.timeouts.maxConnectionAge == .seconds(3600))
+        #expect(config.timeouts.minBodyRate == 256)
+        #expect(config.timeouts.minBodyRateWindow == .seconds(30))
+        #expect(config.limits.maxConnectionsPerClient == 0)
+        #expect(config.limits.maxRequestsPerConnection == 10_000)
+        #expect(config.limits.kernelBufferMemory == 2 << 30)
+    }
+
+    /// The example is the reference `--print-example-config` prints: every key the loader
+    /// accepts appears in it.
+    @Test func everyKeyIsListed() {
+        let sections = [RelayConfig.keys, Timeouts.keys, Limits.keys, AdminConfig.keys, LogConfig.keys,
+                        ListenerConfig.keys, RouteConfig.keys, UpstreamConfig.keys]
+        for key in sections.joined() {
+            #expect(ConfigExample.yaml.contains(" \(key):") || ConfigExample.yaml.contains("\n\(key):"), "\(key) is missing")
+        }
     }
 
     @Test func everyRouteReachesAnUpstream() {

@@ -40,3 +40,10 @@ import OdbShared
         #expect(Set(KernelCounter.allCases.map(\.statusKey)).count == KernelCounter.allCases.count)
     }
 }
+
+@Suite struct RelayLimitTests {
+    @Test func everyLimitSlotHasExactlyOneCase() {
+        #expect(RelayLimit.allCases.map(\.slot).sorted() == Array(0..<RelayLimit.slotCount))
+        #expect(Set(RelayLimit.allCases.map(\.statusKey)).count == RelayLimit.allCases.count)
+    }
+}

@@ -4,8 +4,8 @@ import ODBTestSupport
 import Testing
 
 extension RelayTests {
-    /// SIGHUP: a new configuration for new connections, established ones undisturbed; a bad
-    /// file changes nothing.
+    /// SIGHUP: a new configuration for every request from then on, on new and open connections;
+    /// exchanges in flight finish undisturbed; a bad file changes nothing.
     @Suite struct Reload {
         static let longSize = 67_108_864
 
@@ -39,7 +39,7 @@ extension RelayTests {
             """
         }
 
-        @Test func changedRouteTakesNewConnectionsWhileAnOpenDownloadCompletesExactly() throws {
+        @Test func changedRouteTakesEveryNextRequestWhileAnOpenDownloadCompletesExactly() throws {
             let nginx = try NginxOrigin(fileSizes: [1000, Self.longSize])
             let scripted = try ScriptedOrigin(handler: Self.scripted)
             let admin = freePort()
@@ -65,13 +65,36 @@ extension RelayTests {
             #expect(long.status == 200)
             #expect(long.body == (try TestContent.bytes(size: Self.longSize)), "the download begun before the reload is exact")
             #expect(fresh?.body == Array("from-scripted".utf8), "a connection opened after the reload takes the new route: \(relay.log)")
-            #expect(try fetchAndCompare(old, size: 1000).ok, "the open connection keeps the routes it was accepted with")
+            #expect(try old.get("/files/1000.bin").body == Array("from-scripted".utf8),
+                    "the open connection's next request is routed by the reloaded configuration")
             let metrics = try MetricsScrape.settled(port: admin)
             #expect(metrics["odb_config_reloads_total{result=\"applied\"}"] == 1)
             #expect(metrics["odb_active_kernel_flows"] == 0, "no flow outlives its exchange")
             let ownSet = "\(relay.pinRoot)/relay-\(relay.pid)"
             #expect(relay.stopsGracefully())
             #expect(!FileManager.default.fileExists(atPath: ownSet), "its pins are gone after exit")
+        }
+
+        /// A route a reload removed serves no further request, also on a keep-alive connection
+        /// opened before the reload.
+        @Test func removedRouteServesNoFurtherRequestOnAnOpenConnection() throws {
+            let nginx = try NginxOrigin(fileSizes: [1000])
+            let scripted = try ScriptedOrigin(handler: Self.scripted)
+            let admin = freePort()
+            let both = { (port: Int) in
+                Self.yaml(port: port, admin: admin, upstream: "scripted", nginx: nginx.port, scripted: scripted.port)
+                    .replacingOccurrences(of: "    routes:\n", with: "    routes:\n      - path_prefix: /files/\n        upstream: nginx\n")
+            }
+            let relay = try RelayProcess { port in both(port) }
+            let open = try TestHTTPClient(port: relay.port)
+            defer { open.close() }
+            #expect(try fetchAndCompare(open, size: 1000).ok, "before the reload /files/ goes to nginx")
+            try relay.rewriteConfig(Self.yaml(port: relay.port, admin: admin, upstream: "scripted",
+                                              nginx: nginx.port, scripted: scripted.port))
+            relay.signal(SIGHUP)
+            #expect(relay.waitForLog("configuration reloaded"))
+            let after = try open.get("/files/1000.bin")
+            #expect(after.body == Array("from-scripted".utf8), "the removed /files/ route is gone for the open connection too")
         }
 
         @Test func brokenFileIsRefusedWithItsLineAndTheRunningConfigurationServes() throws {

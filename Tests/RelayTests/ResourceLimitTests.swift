@@ -78,6 +78,46 @@ extension RelayTests {
             #expect(response.body == (try TestContent.bytes(size: size)), "\(mode): the whole body arrived")
         }
 
+        /// Forced socket buffers are held per socket until it closes, and bounded in total: with
+        /// room for one flow (4 MiB source + 2 x 8 MiB target), a second client's body is copied,
+        /// counted and exact; once the first client closes, the kernel path takes bodies again.
+        @Test func kernelBufferMemoryCapCopiesBodiesPastIt() throws {
+            let size = 1 << 20
+            let setup = try RelayUnderTest(mode: "kernel", sizes: [size], workers: 1, extraTop: """
+                limits:
+                  kernel_buffer_memory: 24MiB
+                """)
+            let relay = setup.relay
+            /// The counter once it satisfies `condition`, or its last value after 10 s.
+            func entry(_ group: String, _ key: String, until condition: (Int) -> Bool) throws -> Int {
+                var value = -1
+                for _ in 0..<200 {
+                    value = (try relay.statusEntry()?[group] as? [String: Int])?[key] ?? -1
+                    if condition(value) { break }
+                    usleep(50_000)
+                }
+                return value
+            }
+            let first = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
+            #expect(try fetchAndCompare(first, size: size).ok)
+            let kernelBytes = try entry("body_bytes", "kernel") { $0 >= size / 2 }
+            #expect(kernelBytes >= size / 2, "the first flow fits: \(kernelBytes) bytes by the kernel")
+            let second = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
+            defer { second.close() }
+            #expect(try fetchAndCompare(second, size: size).ok, "a body past the cap is copied, exact")
+            #expect(try entry("fallbacks", "buffer_memory") { $0 >= 1 } == 1)
+            #expect(try entry("body_bytes", "kernel") { _ in true } == kernelBytes, "nothing more went by the kernel")
+            #expect(relay.log.contains("kernel buffer memory limit reached"))
+            first.close()
+            var freed = false
+            for _ in 0..<40 where !freed {
+                #expect(try fetchAndCompare(second, size: size).ok)
+                freed = try entry("body_bytes", "kernel") { _ in true } > kernelBytes
+                if !freed { usleep(250_000) }
+            }
+            #expect(freed, "a closed client's share is given back")
+        }
+
         @Test func oversizedHeadsAre431WhileAnotherClientIsServed() throws {
             let setup = try RelayUnderTest(mode: "kernel", sizes: [1000], extraTop: """
                 limits:

@@ -152,7 +152,8 @@ extension RelayTests {
         }
 
         /// A connection opening with HTTP/2's prior-knowledge preface is not HTTP/1 the relay can
-        /// parse: it is carried whole to the upstream as a byte stream, and counted.
+        /// parse: where the catch-all route allows it, it is carried whole to the upstream as a
+        /// byte stream, and counted.
         @Test(arguments: ["kernel", "copy"])
         func unparsedProtocolIsCarriedAsAByteStream(mode: String) throws {
             let origin = try ScriptedOrigin(handler: """
@@ -166,7 +167,8 @@ extension RelayTests {
                     conn.close()
                     return None
                 """)
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: mode)
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: mode,
+                                         extraRoute: "        allow_http2_prior_knowledge: true")
             let client = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
             defer { client.close() }
             let preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
@@ -182,6 +184,53 @@ extension RelayTests {
                 let fallbacks = entry["fallbacks"] as? [String: Int] ?? [:]
                 #expect(fallbacks["unparsed"] == 1, "the fallback was counted: \(entry)")
             }
+        }
+
+        /// Off by default: the preface is answered 400 and closed, and the upstream sees nothing.
+        @Test func priorKnowledgeHTTP2IsRefusedUnlessTheRouteAllowsIt() throws {
+            let recording = NSTemporaryDirectory() + "odb-h2-refused-\(getpid())"
+            defer { try? FileManager.default.removeItem(atPath: recording) }
+            let origin = try ScriptedOrigin(handler: HTTPSemantics.echoOrigin, recordingDirectory: recording)
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "copy")
+            let client = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
+            defer { client.close() }
+            try client.send(Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8) + [0, 0, 0, 4, 0, 0, 0, 0, 0])
+            let answer = try client.readResponse()
+            #expect(answer.status == 400)
+            #expect(String(decoding: answer.body, as: UTF8.self).contains("allow_http2_prior_knowledge"))
+            #expect(client.isClosedByPeer())
+            var marks = [String: Int]()
+            #expect(origin.recorded(since: &marks).isEmpty, "no byte reached the upstream")
+            #expect(relay.log.contains("HTTP/2 prior knowledge is not allowed"))
+        }
+
+        /// Allowed, the byte stream takes a connection of its own: never one a request used
+        /// before, whose server would read the preface as the next request's bytes.
+        @Test func priorKnowledgeHTTP2TakesAFreshUpstreamConnection() throws {
+            let origin = try ScriptedOrigin(handler: """
+                import weakref
+                requests = weakref.WeakKeyDictionary()
+                def answer(conn, head, data):
+                    if head.startswith(b"PRI * HTTP/2.0"):
+                        conn.sendall(b"requests-before-preface:" + str(requests.get(conn, 0)).encode())
+                        conn.close()
+                        return None
+                    requests[conn] = requests.get(conn, 0) + 1
+                    conn.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\nok")
+                    return data
+                """)
+            // One worker: the pooled connection and the preface meet in the same pool.
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "copy", workers: 1,
+                                         extraRoute: "        allow_http2_prior_knowledge: true")
+            let first = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
+            #expect(try first.get("/").status == 200)
+            first.close()
+            let client = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
+            defer { client.close() }
+            try client.send(Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8))
+            shutdown(client.fd, Int32(SHUT_WR))
+            let answer = String(decoding: try client.readToEnd(), as: UTF8.self)
+            #expect(answer == "requests-before-preface:0", "the preface went over a connection that carried requests: \(answer)")
         }
 
         /// A tunnel whose client reads slowly while the upstream pushes as fast as it can: what

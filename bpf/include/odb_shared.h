@@ -145,6 +145,15 @@ struct odb_attachment {
 	__u32 pad;
 };
 
+/* Connections a relay limit ended or refused; slots of odb_relay_stats.limit_closes. */
+enum odb_limit {
+	ODB_LIMIT_MAX_REQUESTS = 0,   /* limits.max_requests_per_connection: closed after the answer */
+	ODB_LIMIT_MAX_AGE,            /* timeouts.max_connection_age: closed after the answer or when idle */
+	ODB_LIMIT_MIN_BODY_RATE,      /* timeouts.min_body_rate: a body moved too slowly, aborted */
+	ODB_LIMIT_PER_CLIENT,         /* limits.max_connections_per_client: answered 503, closed */
+	ODB_LIMIT_COUNT,
+};
+
 /* Byte and event counters of one relay process. Key: pid. Written by that relay. */
 struct odb_relay_stats {
 	__u64 body_bytes_kernel;
@@ -162,6 +171,8 @@ struct odb_relay_stats {
 	__u64 updated_unix_ns;
 	__u64 refused_connections;       /* over limits.max_connections: answered 503, closed */
 	__u64 fallbacks_kernel_selftest; /* bodies spliced because the kernel failed the self-test */
+	__u64 limit_closes[ODB_LIMIT_COUNT]; /* index: enum odb_limit */
+	__u64 fallbacks_buffer_memory;   /* bodies copied: limits.kernel_buffer_memory was reached */
 };
 
 /* Whole-object facts. Single entry (key 0) of odb_meta. */

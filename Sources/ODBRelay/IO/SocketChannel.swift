@@ -28,6 +28,10 @@ public final class SocketChannel: EventHandler {
     /// Writability wanted regardless of `outbound` (a pending connect, a splice into it).
     public var wantWrite = false { didSet { updateInterest() } }
     public var inTargetMap = false
+    /// Socket memory this socket may hold by SO_RCVBUFFORCE/SO_SNDBUFFORCE (the doubled value
+    /// the kernel uses), held in `forcedMemory` until close.
+    public private(set) var forcedBufferBytes = 0
+    private weak var forcedMemory: ForcedBufferMemory?
     public var inSourceMap = false
     private var interest: UInt32 = 0
     private var gateTimer: TimerHeap.ID?
@@ -134,9 +138,16 @@ public final class SocketChannel: EventHandler {
         }
     }
 
+    /// Called by `ForcedBufferMemory.hold` once the increase is accounted.
+    func holdForcedBuffers(_ bytes: Int, from memory: ForcedBufferMemory) {
+        forcedBufferBytes = bytes
+        forcedMemory = memory
+    }
+
     public func close() {
         guard !isClosed else { return }
         isClosed = true
+        forcedMemory?.release(forcedBufferBytes)
         if let gateTimer { loop.cancel(gateTimer) }
         loop.unregister(fd)
         Glibc.close(fd)

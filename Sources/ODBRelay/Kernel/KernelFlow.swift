@@ -94,6 +94,8 @@ public enum KernelPathUnavailable: Error, Equatable {
     case windowStillOpen
     /// Bytes waiting ahead of a chunked window could not be covered by it.
     case lookaheadRefused
+    /// The flow's forced socket buffers would pass `limits.kernel_buffer_memory`.
+    case bufferMemoryCap
     case sourceFailed
     case mapUpdateFailed(String)
 }

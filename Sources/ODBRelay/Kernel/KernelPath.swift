@@ -14,6 +14,7 @@ public final class KernelPath: EventHandler {
     let loop: EventLoop
     let eventKey: UInt64
     let logger: Logger
+    let forcedMemory: ForcedBufferMemory
     private let ringFD: Int32
     private var ring: OpaquePointer?
     private var sources = [UInt64: KernelSource]()
@@ -26,8 +27,10 @@ public final class KernelPath: EventHandler {
     static let sourceMemory: Int32 = 4 << 20
     static let sourceWindowClamp: Int32 = 1 << 20
 
-    public init(objects: KernelObjects, loop: EventLoop, eventKey: UInt64, logger: Logger) throws(KernelError) {
+    public init(objects: KernelObjects, loop: EventLoop, eventKey: UInt64, logger: Logger,
+                forcedMemory: ForcedBufferMemory) throws(KernelError) {
         self.objects = objects
+        self.forcedMemory = forcedMemory
         self.loop = loop
         self.eventKey = eventKey
         self.logger = logger
@@ -85,6 +88,10 @@ public final class KernelPath: EventHandler {
         if joined == nil && source.inSourceMap { throw .sourceAlreadyInMap }
         guard joined?.flow == nil else { throw .windowStillOpen }
         guard objects.socks.lookup(target.cookie) != nil else { throw .targetNotTracked }
+        // The kernel doubles both values: the source's receive memory, twice the budget to send.
+        guard forcedMemory.hold([(source, Int(Self.sourceMemory)), (target, 2 * Int(clamping: budget))]) else {
+            throw .bufferMemoryCap
+        }
         let record = joined ?? KernelSource(channel: source)
         do {
             if !target.inTargetMap {

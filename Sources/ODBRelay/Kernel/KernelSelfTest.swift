@@ -80,7 +80,8 @@ private final class SelfTestExchange: ChannelOwner, KernelFlowDelegate {
     init(objects: KernelObjects, logger: Logger, timeout: Double) throws {
         loop = try EventLoop()
         deadline = loop.now + timeout
-        path = try KernelPath(objects: objects, loop: loop, eventKey: UInt64(UInt32(getpid())) << 16 | KernelSelfTest.eventRingIndex, logger: logger)
+        path = try KernelPath(objects: objects, loop: loop, eventKey: UInt64(UInt32(getpid())) << 16 | KernelSelfTest.eventRingIndex, logger: logger,
+                              forcedMemory: ForcedBufferMemory(limit: .max))
         loop.beforeEvents = { [path] in path.drain() }
     }
 

@@ -27,8 +27,10 @@ final class RelayMetrics {
     private let fallbacksUnparsed: Counter
     private let fallbacksUnsupported: Counter
     private let fallbacksKernelSelfTest: Counter
+    private let fallbacksBufferMemory: Counter
     private let rejectedRequests: Counter
     private let refusedConnections: Counter
+    private let limitCloses: [(RelayLimit, Counter)]
     private let upstreamErrors: Counter
     private let kernelCounters: [(KernelCounter, Counter)]
     private let activeConnections: Gauge
@@ -52,8 +54,10 @@ final class RelayMetrics {
         fallbacksUnparsed = counter("odb_fallbacks_total", [("reason", "unparsed")])
         fallbacksUnsupported = counter("odb_fallbacks_total", [("reason", "unsupported")])
         fallbacksKernelSelfTest = counter("odb_fallbacks_total", [("reason", "kernel_selftest")])
+        fallbacksBufferMemory = counter("odb_fallbacks_total", [("reason", "buffer_memory")])
         rejectedRequests = counter("odb_rejected_requests_total")
         refusedConnections = counter("odb_refused_connections_total")
+        limitCloses = RelayLimit.allCases.map { ($0, counter("odb_limit_closes_total", [("limit", $0.statusKey)])) }
         upstreamErrors = counter("odb_upstream_errors_total")
         kernelCounters = KernelCounter.allCases.compactMap { kernel in kernel.metricName.map { (kernel, counter($0)) } }
         activeConnections = Gauge(label: "odb_active_connections", factory: factory)
@@ -77,8 +81,12 @@ final class RelayMetrics {
         advance(fallbacksUnparsed, from: published.fallbacksUnparsed, to: totals.fallbacksUnparsed)
         advance(fallbacksUnsupported, from: published.fallbacksUnsupported, to: totals.fallbacksUnsupported)
         advance(fallbacksKernelSelfTest, from: published.fallbacksKernelSelfTest, to: totals.fallbacksKernelSelfTest)
+        advance(fallbacksBufferMemory, from: published.fallbacksBufferMemory, to: totals.fallbacksBufferMemory)
         advance(rejectedRequests, from: published.rejectedRequests, to: totals.rejectedRequests)
         advance(refusedConnections, from: published.refusedConnections, to: totals.refusedConnections)
+        for (limit, counter) in limitCloses {
+            advance(counter, from: published.limitCloses[limit.slot], to: totals.limitCloses[limit.slot])
+        }
         advance(upstreamErrors, from: published.upstreamErrors, to: totals.upstreamErrors)
         for (counter, metric) in kernelCounters {
             let slot = Int(counter.slot.rawValue)

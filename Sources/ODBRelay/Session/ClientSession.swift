@@ -11,7 +11,8 @@ import ODBHTTP
 /// until the previous response is complete, so responses can never be reordered.
 final class ClientSession: ChannelOwner, KernelFlowDelegate {
     let worker: Worker
-    let listener: ListenerConfig
+    /// Its `config` routes each request, so a reload reaches open connections.
+    let listener: ListenerSocket
     let client: SocketChannel
     let peer: SocketAddress
     private var exchange: Exchange?
@@ -26,16 +27,20 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
     private var lastWireProgress: UInt64 = 0
     private var driving = false
     private var driveAgain = false
-    /// Exchanges begun on this connection; a protocol preface is only looked for before the first.
-    private var exchangesStarted = 0
+    /// Exchanges begun on this connection (a protocol preface is only looked for before the
+    /// first) and its age, against the caps that retire it.
+    private var lifetime: ConnectionLifetime
+    /// The body-rate floor applied to the exchange in progress; nil between exchanges.
+    private var bodyRate: TransferRate?
     static let headReadSize = 4096
 
-    init(worker: Worker, listener: ListenerConfig, fd: Int32, peer: SocketAddress) {
+    init(worker: Worker, listener: ListenerSocket, fd: Int32, peer: SocketAddress) {
         self.worker = worker
         self.listener = listener
         self.peer = peer
         client = SocketChannel(fd: fd, loop: worker.loop)
         deadline = worker.loop.now + worker.timeouts.idle
+        lifetime = ConnectionLifetime(openedAt: worker.loop.now)
         client.owner = self
         client.wantRead = true
     }
@@ -159,7 +164,7 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
             return false
         }
         let limits = HeadLimits(maxHeadBytes: worker.limits.maxHeadBytes, maxHeaderCount: worker.limits.maxHeaders)
-        let preface = exchangesStarted == 0 ? client.inbound.withUnsafeBytes { HTTP2Preface.match($0) } : .none
+        let preface = lifetime.requests == 0 ? client.inbound.withUnsafeBytes { HTTP2Preface.match($0) } : .none
         if preface == .complete {
             startOpaqueTunnel()
             return true
@@ -198,7 +203,8 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
     }
 
     private func startExchange(_ head: RequestHead) {
-        exchangesStarted += 1
+        lifetime.requestStarted()
+        bodyRate = worker.bodyRateFloor.map(TransferRate.init)
         responseHeadParser = nil
         worker.stats.requests += 1
         let framing: BodyFraming
@@ -215,7 +221,7 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
             return
         }
         let routing = RequestRouting(head)
-        guard let route = listener.route(host: routing.host, path: routing.path) else {
+        guard let route = listener.config.route(host: routing.host, path: routing.path) else {
             respondError(404, reason: "no route for this host and path")
             return
         }
@@ -230,7 +236,7 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
         let clientKeepAlive = keepAlive(request: head)
         let upgrade = head.headers.contains("Upgrade")
         let upstreamHead = worker.rewrite.request(
-            head, clientAddress: peer.hostText, trustForwarded: listener.trustForwarded, forwardingUpgrade: upgrade).serialize()
+            head, clientAddress: peer.hostText, trustForwarded: listener.config.trustForwarded, forwardingUpgrade: upgrade).serialize()
         let hasBody: Bool
         switch framing {
         case .none: hasBody = false
@@ -256,13 +262,16 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
     }
 
     /// A connection that opens with a protocol the relay does not parse (HTTP/2 with prior
-    /// knowledge) becomes a dedicated byte stream to the listener's catch-all route, copied in
-    /// user space both ways and never pooled.
+    /// knowledge) becomes, where the listener's catch-all route allows it, a byte stream to
+    /// that route over a fresh upstream connection (one that never carried a request), copied
+    /// in user space both ways and never pooled.
     private func startOpaqueTunnel() {
-        exchangesStarted += 1
-        guard let route = listener.route(host: nil, path: "/"), let pool = worker.pools[route.upstream] else {
+        lifetime.requestStarted()
+        guard let route = listener.config.route(host: nil, path: "/"), route.allowHTTP2PriorKnowledge,
+              let pool = worker.pools[route.upstream] else {
             worker.stats.rejectedRequests += 1
-            respondError(400, reason: "no catch-all route for a connection the relay cannot parse")
+            worker.logger.notice("rejected request", metadata: ["client": "\(peer)", "reason": "HTTP/2 prior knowledge is not allowed"])
+            respondError(400, reason: "HTTP/2 with prior knowledge needs allow_http2_prior_knowledge on the catch-all route")
             return
         }
         worker.stats.fallbacksUnparsed += 1
@@ -271,16 +280,17 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
             requestKeepsUpstream: false, clientKeepAlive: false, now: worker.loop.now)
         exchange = current
         client.wantRead = false
-        guard connectUpstream(current) else { return }
+        guard connectUpstream(current, fresh: true) else { return }
         becomeTunnel(current, upstream: current.upstream!, path: .copy)
     }
 
-    /// Leases a connection for the exchange, trying the pool's servers in turn.
-    private func connectUpstream(_ current: Exchange) -> Bool {
+    /// Leases a connection for the exchange, trying the pool's servers in turn; `fresh` never
+    /// takes an idle pooled one.
+    private func connectUpstream(_ current: Exchange, fresh: Bool = false) -> Bool {
         while !current.candidates.isEmpty {
             let server = current.candidates.removeFirst()
             do {
-                let lease = try current.pool.lease(server: server)
+                let lease = try current.pool.lease(server: server, fresh: fresh)
                 worker.idleUpstreams.adopt(lease.channel)
                 lease.channel.owner = self
                 lease.channel.outbound.append(contentsOf: current.upstreamHead)
@@ -464,6 +474,11 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
         }
         var outgoing = worker.rewrite.response(head)
         var keepClient = current.clientKeepAlive && !closingAfterFlush
+        if keepClient, let limit = lifetime.retiringLimit(
+            now: worker.loop.now, maxRequests: worker.limits.maxRequestsPerConnection, maxAge: worker.timeouts.maxConnectionAge) {
+            keepClient = false
+            worker.connectionEnded(by: limit, client: peer)
+        }
         current.upstreamReusable = current.requestKeepsUpstream && keepAlive(response: head)
         let bodyFraming: BodyTransfer.Framing?
         switch framing {
@@ -621,6 +636,9 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
                 source: body.source, target: body.target, length: length, chunked: lookahead != nil,
                 budget: UInt64(route.flowBudget), lookahead: lookahead, delegate: self)
             body.source.wantRead = true
+        } catch .bufferMemoryCap {
+            worker.bufferMemoryCapReached()
+            body.path = .copy
         } catch .lookaheadRefused {
             // What waits ends in framing: copy one read's worth and look again.
             var reads = 0
@@ -665,6 +683,7 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
 
     private func finishExchange(_ current: Exchange) {
         exchange = nil
+        bodyRate = nil
         if let upstream = current.upstream {
             var reusable = current.upstreamReusable && !upstream.readClosed
             if upstream.inSourceMap {
@@ -752,6 +771,24 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
         }
     }
 
+    /// Ends the exchange when a body moved slower than `timeouts.min_body_rate` while the relay
+    /// waited on the client: 408 while no answer has begun, otherwise an abort. True when it ended.
+    private func checkBodyRate(_ current: Exchange, now: Double) -> Bool {
+        guard var rate = bodyRate, !current.isTunnel else { return false }
+        let tooSlow = rate.tooSlow(now: now, ClientPace(current, client: client))
+        bodyRate = rate
+        guard tooSlow else { return false }
+        worker.connectionEnded(by: .minBodyRate, client: peer)
+        let reason = "a body moved slower than timeouts.min_body_rate (\(Int(rate.floor.bytesPerSecond)) bytes/s)"
+        if current.responseStarted {
+            abort(reason)
+        } else {
+            respondError(408, reason: reason)
+            drive()
+        }
+        return true
+    }
+
     private func touch() {
         deadline = worker.loop.now + worker.timeouts.idle
     }
@@ -772,9 +809,16 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
             drive()
             return
         }
+        if exchange == nil, headStartedAt == nil, !closingAfterFlush,
+           lifetime.isPastAge(now: now, maxAge: worker.timeouts.maxConnectionAge) {
+            worker.connectionEnded(by: .maxAge, client: peer)
+            close()
+            return
+        }
         for flow in [exchange?.requestBody?.flow, exchange?.responseBody?.flow].compactMap({ $0 }) {
             worker.kernel?.refresh(flow)
         }
+        if let current = exchange, checkBodyRate(current, now: now) { return }
         // Bytes that moved since the last check are activity: the idle timeout is for
         // stalls, not for long transfers to slow readers.
         if exchange != nil {

@@ -49,10 +49,11 @@ public final class UpstreamPool {
         return healthy + failed
     }
 
-    /// An idle keep-alive connection to `server`, or a new non-blocking connect.
-    public func lease(server index: Int) throws(SystemError) -> Lease {
+    /// An idle keep-alive connection to `server`, or a new non-blocking connect; `fresh` always
+    /// connects anew.
+    public func lease(server index: Int, fresh: Bool = false) throws(SystemError) -> Lease {
         let server = servers[index]
-        while let channel = server.idle.popLast() {
+        while !fresh, let channel = server.idle.popLast() {
             if !channel.isClosed && !channel.readClosed { return Lease(channel: channel, server: index, reused: true) }
         }
         if server.addresses.isEmpty {

@@ -4,7 +4,8 @@ import ODBConfig
 /// A worker's listening socket; SO_REUSEPORT lets every worker bind the same address.
 final class ListenerSocket: EventHandler {
     let fd: Int32
-    /// Routes for connections accepted from now on; a reload replaces them.
+    /// Routes for every request from now on, on every connection this socket accepted; a
+    /// reload replaces them.
     var config: ListenerConfig
     unowned let worker: Worker
 
@@ -30,7 +31,7 @@ final class ListenerSocket: EventHandler {
         for _ in 0..<64 {
             switch Socket.accept(fd) {
             case let .connection(client, peer):
-                worker.accepted(fd: client, peer: peer, listener: config)
+                worker.accepted(fd: client, peer: peer, listener: self)
             case .none:
                 return
             case let .failed(code):

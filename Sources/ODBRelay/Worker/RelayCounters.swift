@@ -1,3 +1,4 @@
+import ODBKernel
 import OdbShared
 
 /// Counters one worker keeps; their sum across workers is the one source of the odb_relays
@@ -12,11 +13,18 @@ struct RelayCounters {
     var fallbacksUnparsed: UInt64 = 0
     var fallbacksUnsupported: UInt64 = 0
     var fallbacksKernelSelfTest: UInt64 = 0
+    var fallbacksBufferMemory: UInt64 = 0
     var rejectedRequests: UInt64 = 0
     var refusedConnections: UInt64 = 0
+    /// Indexed by `RelayLimit.slot`.
+    var limitCloses = [UInt64](repeating: 0, count: RelayLimit.slotCount)
     var upstreamErrors: UInt64 = 0
     var activeConnections: UInt64 = 0
     var activeFlows: UInt64 = 0
+
+    mutating func recordLimit(_ limit: RelayLimit) {
+        limitCloses[limit.slot] += 1
+    }
 
     mutating func recordStatus(_ status: Int) {
         let index = status / 100
@@ -34,8 +42,10 @@ struct RelayCounters {
         sum.fallbacksUnparsed = a.fallbacksUnparsed + b.fallbacksUnparsed
         sum.fallbacksUnsupported = a.fallbacksUnsupported + b.fallbacksUnsupported
         sum.fallbacksKernelSelfTest = a.fallbacksKernelSelfTest + b.fallbacksKernelSelfTest
+        sum.fallbacksBufferMemory = a.fallbacksBufferMemory + b.fallbacksBufferMemory
         sum.rejectedRequests = a.rejectedRequests + b.rejectedRequests
         sum.refusedConnections = a.refusedConnections + b.refusedConnections
+        sum.limitCloses = zip(a.limitCloses, b.limitCloses).map(+)
         sum.upstreamErrors = a.upstreamErrors + b.upstreamErrors
         sum.activeConnections = a.activeConnections + b.activeConnections
         sum.activeFlows = a.activeFlows + b.activeFlows
@@ -56,8 +66,12 @@ struct RelayCounters {
         stats.fallbacks_unparsed = fallbacksUnparsed
         stats.fallbacks_unsupported = fallbacksUnsupported
         stats.fallbacks_kernel_selftest = fallbacksKernelSelfTest
+        stats.fallbacks_buffer_memory = fallbacksBufferMemory
         stats.rejected_requests = rejectedRequests
         stats.refused_connections = refusedConnections
+        withUnsafeMutableBytes(of: &stats.limit_closes) { raw in
+            for (index, count) in limitCloses.enumerated() { raw.storeBytes(of: count, toByteOffset: index * 8, as: UInt64.self) }
+        }
         stats.upstream_errors = upstreamErrors
         stats.active_connections = activeConnections
         stats.active_flows = activeFlows

@@ -12,8 +12,12 @@ final class RelayShared: @unchecked Sendable {
     let metrics: RelayMetrics
     /// Client connections the descriptor limit can carry, whatever `limits.max_connections` says.
     let descriptorConnectionCap: Int
+    /// What forced socket buffers hold across workers, under `limits.kernel_buffer_memory`.
+    let forcedBufferMemory: ForcedBufferMemory
     private let lock = NSLock()
     private var connections = 0
+    /// Open client connections by client address, for `limits.max_connections_per_client`.
+    private var connectionsByClient = [String: Int]()
     private var perWorker: [RelayCounters]
     private var stop = false
     private var config: (generation: Int, value: RelayConfig)
@@ -24,6 +28,7 @@ final class RelayShared: @unchecked Sendable {
         kernelObjects = kernel?.decision == .redirect ? kernel?.objects : nil
         kernelSelfTestFailed = kernel.map { $0.decision != .redirect } ?? false
         self.descriptorConnectionCap = descriptorConnectionCap
+        forcedBufferMemory = ForcedBufferMemory(limit: config.limits.kernelBufferMemory)
         self.metrics = metrics
         self.config = (0, config)
         perWorker = Array(repeating: RelayCounters(), count: workers)
@@ -38,16 +43,29 @@ final class RelayShared: @unchecked Sendable {
         lock.withLock { stop = true }
     }
 
-    func admitConnection(limit: Int) -> Bool {
+    enum Admission {
+        case admitted, overLimit, overClientLimit
+    }
+
+    /// Counts a new connection from `client` unless it would pass `limit` or, when
+    /// `perClientLimit` is above 0, the client's own cap.
+    func admitConnection(limit: Int, client: String, perClientLimit: Int) -> Admission {
         lock.withLock {
-            guard connections < limit else { return false }
+            guard connections < limit else { return .overLimit }
+            let fromClient = connectionsByClient[client, default: 0]
+            guard perClientLimit == 0 || fromClient < perClientLimit else { return .overClientLimit }
             connections += 1
-            return true
+            connectionsByClient[client] = fromClient + 1
+            return .admitted
         }
     }
 
-    func releaseConnection() {
-        lock.withLock { connections -= 1 }
+    func releaseConnection(client: String) {
+        lock.withLock {
+            connections -= 1
+            let left = connectionsByClient[client, default: 1] - 1
+            connectionsByClient[client] = left > 0 ? left : nil
+        }
     }
 
     func publish(worker: Int, _ counters: RelayCounters) {
@@ -62,6 +80,7 @@ final class RelayShared: @unchecked Sendable {
     func install(_ new: RelayConfig) -> Int {
         lock.withLock {
             config = (config.generation + 1, new)
+            forcedBufferMemory.setLimit(new.limits.kernelBufferMemory)
             return config.generation
         }
     }

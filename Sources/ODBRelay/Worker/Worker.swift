@@ -3,6 +3,7 @@ import Glibc
 import Logging
 import ODBConfig
 import ODBHTTP
+import ODBKernel
 
 /// One event-loop thread: its own listening sockets (SO_REUSEPORT), sessions, upstream pools
 /// and kernel event ring. Nothing in it is touched from another thread except `counters`.
@@ -16,7 +17,9 @@ final class Worker: @unchecked Sendable {
     private(set) var pools: [String: UpstreamPool]
     let idleUpstreams = IdleUpstream()
     private(set) var limits: Limits
-    private(set) var timeouts: (idle: Double, headRead: Double, connect: Double, grace: Double)
+    private(set) var timeouts: (idle: Double, headRead: Double, connect: Double, grace: Double, maxConnectionAge: Double)
+    /// nil when `timeouts.min_body_rate` is 0.
+    private(set) var bodyRateFloor: BodyRateFloor?
     let rewrite = ProxyHeaderRewrite(pseudonym: "odb-redirect")
     private var accessLog: Bool
     private let logFormat: LogConfig.Format
@@ -28,7 +31,10 @@ final class Worker: @unchecked Sendable {
     private var configGeneration = 0
     private var lastRefusalLog = -Double.infinity
     private var refusedSinceLog = 0
+    private var lastClientRefusalLog = -Double.infinity
+    private var clientRefusedSinceLog = 0
     private var lastShortageLog = -Double.infinity
+    private var lastBufferCapLog = -Double.infinity
     /// Held open so that, out of descriptors, one can be freed to accept a waiting client and
     /// answer it 503 instead of leaving it in the backlog.
     private var reserveFD: Int32 = -1
@@ -40,13 +46,15 @@ final class Worker: @unchecked Sendable {
         loop = try EventLoop()
         limits = config.limits
         timeouts = Self.timeouts(config)
+        bodyRateFloor = Self.bodyRateFloor(config)
         accessLog = config.log.accessLog
         logFormat = config.log.format
         pools = [:]
         kernelSelfTestFailed = shared.kernelSelfTestFailed
         if let objects = shared.kernelObjects {
             kernel = try KernelPath(objects: objects, loop: loop,
-                                    eventKey: UInt64(UInt32(getpid())) << 16 | UInt64(index), logger: logger)
+                                    eventKey: UInt64(UInt32(getpid())) << 16 | UInt64(index), logger: logger,
+                                    forcedMemory: shared.forcedBufferMemory)
         } else {
             kernel = nil
         }
@@ -62,9 +70,14 @@ final class Worker: @unchecked Sendable {
         }
     }
 
-    private static func timeouts(_ config: RelayConfig) -> (idle: Double, headRead: Double, connect: Double, grace: Double) {
+    private static func timeouts(_ config: RelayConfig) -> (idle: Double, headRead: Double, connect: Double, grace: Double, maxConnectionAge: Double) {
         (config.timeouts.idle.seconds, config.timeouts.headRead.seconds,
-         config.timeouts.connect.seconds, config.timeouts.shutdownGrace.seconds)
+         config.timeouts.connect.seconds, config.timeouts.shutdownGrace.seconds, config.timeouts.maxConnectionAge.seconds)
+    }
+
+    private static func bodyRateFloor(_ config: RelayConfig) -> BodyRateFloor? {
+        guard config.timeouts.minBodyRate > 0 else { return nil }
+        return BodyRateFloor(bytesPerSecond: Double(config.timeouts.minBodyRate), window: config.timeouts.minBodyRateWindow.seconds)
     }
 
     /// Pools for `config`, keeping each current pool whose settings did not change (with its
@@ -81,15 +94,16 @@ final class Worker: @unchecked Sendable {
         return result
     }
 
-    /// Takes over a configuration a reload installed. Connections accepted from now on use its
-    /// routes; open ones keep the routes they were accepted with, and every request takes the
-    /// current pool of its upstream's name. Exchanges in flight finish on the pool they leased
-    /// from; a replaced pool closes its connections instead of keeping them idle.
+    /// Takes over a configuration a reload installed. Every request from now on, on new and
+    /// open connections alike, is routed by it and takes the current pool of its upstream's
+    /// name. Exchanges in flight finish on the route and pool they began with; a replaced pool
+    /// closes its connections instead of keeping them idle.
     private func applyReloadedConfig() {
         guard let (generation, config) = shared.configuration(newerThan: configGeneration) else { return }
         configGeneration = generation
         limits = config.limits
         timeouts = Self.timeouts(config)
+        bodyRateFloor = Self.bodyRateFloor(config)
         accessLog = config.log.accessLog
         logger.logLevel = Logger.Level(rawValue: config.log.level.rawValue) ?? logger.logLevel
         let replaced = pools
@@ -123,10 +137,19 @@ final class Worker: @unchecked Sendable {
         for session in Array(sessions.values) { session.closeWhenDone() }
     }
 
-    func accepted(fd: Int32, peer: SocketAddress, listener: ListenerConfig) {
-        guard shared.admitConnection(limit: connectionLimit) else {
+    func accepted(fd: Int32, peer: SocketAddress, listener: ListenerSocket) {
+        switch shared.admitConnection(limit: connectionLimit, client: peer.hostText, perClientLimit: limits.maxConnectionsPerClient) {
+        case .admitted:
+            break
+        case .overLimit:
             refuse(fd)
+            stats.refusedConnections += 1
             logLimitRefusal()
+            return
+        case .overClientLimit:
+            refuse(fd)
+            stats.recordLimit(.perClient)
+            logClientLimitRefusal(peer)
             return
         }
         let session = ClientSession(worker: self, listener: listener, fd: fd, peer: peer)
@@ -140,7 +163,6 @@ final class Worker: @unchecked Sendable {
         let page = Self.limitPage
         _ = page.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
         Glibc.close(fd)
-        stats.refusedConnections += 1
     }
 
     /// Logged at most once a second, with the count, so a flood cannot flood the log.
@@ -152,6 +174,34 @@ final class Worker: @unchecked Sendable {
         ])
         lastRefusalLog = loop.now
         refusedSinceLog = 0
+    }
+
+    /// Logged like `logLimitRefusal`, naming the last client refused.
+    private func logClientLimitRefusal(_ peer: SocketAddress) {
+        clientRefusedSinceLog += 1
+        guard loop.now - lastClientRefusalLog >= 1 else { return }
+        logger.warning("per-client connection limit reached; answering 503 and closing", metadata: [
+            "client": "\(peer.hostText)", "limit": "\(limits.maxConnectionsPerClient)", "refused": "\(clientRefusedSinceLog)",
+        ])
+        lastClientRefusalLog = loop.now
+        clientRefusedSinceLog = 0
+    }
+
+    /// A limit ended a connection: counted, and logged (one line per connection at most).
+    func connectionEnded(by limit: RelayLimit, client: SocketAddress) {
+        stats.recordLimit(limit)
+        logger.notice("connection closed at a limit", metadata: ["client": "\(client)", "limit": "\(limit.statusKey)"])
+    }
+
+    /// A body is copied because forced socket buffers reached `limits.kernel_buffer_memory`:
+    /// counted, and logged at most once a second.
+    func bufferMemoryCapReached() {
+        stats.fallbacksBufferMemory += 1
+        guard loop.now - lastBufferCapLog >= 1 else { return }
+        logger.warning("kernel buffer memory limit reached; copying bodies in user space for now", metadata: [
+            "limit": "\(limits.kernelBufferMemory)", "held": "\(shared.forcedBufferMemory.inUse)",
+        ])
+        lastBufferCapLog = loop.now
     }
 
     private static let limitPage = ErrorPage.render(status: 503, detail: "the relay is at its connection limit")
@@ -167,7 +217,10 @@ final class Worker: @unchecked Sendable {
         if DescriptorBudget.isLocalShortage(code) {
             if reserveFD >= 0 {
                 Glibc.close(reserveFD)
-                if case let .connection(client, _) = Socket.accept(listener.fd) { refuse(client) }
+                if case let .connection(client, _) = Socket.accept(listener.fd) {
+                    refuse(client)
+                    stats.refusedConnections += 1
+                }
                 reserveFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
             }
             if loop.now - lastShortageLog >= 1 {
@@ -186,7 +239,7 @@ final class Worker: @unchecked Sendable {
     func sessionClosed(_ session: ClientSession) {
         guard sessions.removeValue(forKey: ObjectIdentifier(session)) != nil else { return }
         stats.activeConnections -= 1
-        shared.releaseConnection()
+        shared.releaseConnection(client: session.peer.hostText)
     }
 
     /// Closes a socket and forgets its BPF state.
