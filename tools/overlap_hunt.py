@@ -18,7 +18,7 @@ import subprocess
 import sys
 import threading
 
-from source_window import wait_for_port
+from ports import wait_for_port
 
 ORIGIN_PORT, RELAY_PORT = 18741, 18742
 

@@ -37,27 +37,13 @@ import tempfile
 import threading
 import time
 
+from ports import free_port, wait_for_port
+
 PERIOD = 251
 PIECE = 64 << 10
 PATTERN = bytes(i % PERIOD for i in range(PIECE + PERIOD))
 PAGE = os.sysconf("SC_PAGE_SIZE")
 MIB = 1 << 20
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for_port(port):
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit(f"slow_readers: nothing listens on port {port}")
 
 
 def sockstat_pages():

@@ -34,6 +34,8 @@ import sys
 import tempfile
 import time
 
+from ports import free_port, wait_for_port
+
 PERIOD = 251
 MAX_BODY = 8 << 20
 PATTERN = bytes(i % PERIOD for i in range(MAX_BODY + PERIOD))
@@ -277,22 +279,6 @@ def log_reasons(log):
         key = f"{match.group(2)}: {match.group(1)}"
         counts[key] = counts.get(key, 0) + 1
     return counts
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for_port(port):
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit(f"soak: nothing listens on port {port}")
 
 
 def proc_field(path, name):

@@ -24,6 +24,8 @@ import sys
 import threading
 import time
 
+from ports import wait_for_port
+
 ORIGIN_PORT, RELAY_PORT = 18731, 18732
 SYS_PIDFD_GETFD = 438
 SO_MEMINFO = 55
@@ -44,16 +46,6 @@ def upstream_socket(relay_pid):
     if duplicate < 0:
         sys.exit(f"pidfd_getfd: {os.strerror(ctypes.get_errno())}")
     return socket.socket(fileno=duplicate)
-
-
-def wait_for_port(port):
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port)).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    sys.exit(f"nothing listens on port {port}")
 
 
 def counters():
