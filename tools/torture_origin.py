@@ -74,8 +74,15 @@ class Reader:
         return True
 
 
+# One line per verdict: print from several threads at once can run two lines together.
+REPORT_LOCK = threading.Lock()
+
+
 def report(kind, serial, size, verdict):
-    print(json.dumps({"kind": kind, "serial": serial, "size": size, "bad": verdict}), flush=True)
+    line = json.dumps({"kind": kind, "serial": serial, "size": size, "bad": verdict}) + "\n"
+    with REPORT_LOCK:
+        sys.stdout.write(line)
+        sys.stdout.flush()
 
 
 def tunnel(connection, reader):
