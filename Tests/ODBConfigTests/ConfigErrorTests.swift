@@ -69,18 +69,7 @@ import Testing
         ("limits", "kernel_buffer_memory: 1MiB", "between 16MiB and"),
     ])
     func limitKeyErrorNamesTheLine(section: String, line: String, reason: String) throws {
-        let error = try #require(configError("""
-            workers: 2
-            \(section):
-              \(line)
-            listeners:
-              - listen: :8080
-                routes:
-                  - upstream: api
-            upstreams:
-              api:
-                servers: [127.0.0.1:9000]
-            """))
+        let error = try #require(configError("workers: 2\n\(section):\n  \(line)\n" + minimalYAML))
         #expect(error.line == 3, "\(error)")
         #expect(error.reason.contains(reason), "\(error)")
     }
