@@ -14,23 +14,8 @@ import Testing
             try objects.socks.update(UInt64.max - index, odb_sock())
         }
         let admin = freePort()
-        let relay = try RelayProcess(pinRoot: fixture.pinDirectory) { port in
-            """
-            log:
-              level: notice
-              access_log: false
-            admin:
-              listen: "127.0.0.1:\(admin)"
-            listeners:
-              - listen: "127.0.0.1:\(port)"
-                routes:
-                  - upstream: origin
-                    mode: kernel
-            upstreams:
-              origin:
-                servers: ["127.0.0.1:1"]
-            """
-        }
+        let relay = try RelayProcess(upstreams: ["127.0.0.1:1"], mode: "kernel",
+                                     extraTop: "admin:\n  listen: \"127.0.0.1:\(admin)\"", pinRoot: fixture.pinDirectory)
         // The relay's self-test and admin connections are sockets of its hooked cgroup.
         let scrape = try MetricsScrape(port: admin)
         #expect(KernelFixture.eventually(seconds: 10) { relay.log.contains("odb_socks is full") }, "\(relay.log)")

@@ -98,21 +98,8 @@ extension RelayTests {
         @Test func relayStartedInTheRootCgroupHooksOnlyItsOwn() throws {
             let mount = try CgroupHooks.mountPoint()
             let origin = try NginxOrigin(fileSizes: [1 << 20])
-            let relay = try RelayProcess(launcher: CgroupHooks.launcher(joining: mount)) { port in
-                """
-                log:
-                  level: notice
-                  access_log: false
-                listeners:
-                  - listen: "127.0.0.1:\(port)"
-                    routes:
-                      - upstream: origin
-                        mode: kernel
-                upstreams:
-                  origin:
-                    servers: ["127.0.0.1:\(origin.port)"]
-                """
-            }
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel",
+                                         launcher: CgroupHooks.launcher(joining: mount))
             let own = try privateSet(pinRoot: relay.pinRoot, pid: relay.pid)
             #expect(try CgroupHooks.cgroup(of: relay.pid) == "\(mount)/odb-redirect-relay-\(relay.pid)")
             #expect(own.cgroup == "\(mount)/odb-redirect-relay-\(relay.pid)")
