@@ -62,7 +62,7 @@ let package = Package(
         .target(
             name: "ODBRelay",
             dependencies: [
-                "ODBKernel", "ODBHTTP", "ODBConfig", "CSocketShims", "CPrivilegeShims", "CLibBPF", "OdbShared",
+                "ODBKernel", "ODBHTTP", "ODBConfig", "CSocketShims", "CPrivilegeShims", "OdbShared",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
