@@ -16,8 +16,11 @@ public final class KernelPath: EventHandler {
     let flowTable: FlowTable
     let windowTable: WindowTable
     private let eventRing: EventRing
-    /// Sockets this path has used, by channel identity.
+    /// Sockets this path has used, by channel identity. A socket closed without `forget` (an
+    /// upstream pool closing an idle connection) leaves an entry whose channel is gone; such
+    /// entries are dropped whenever the table has doubled.
     private var sockets = [ObjectIdentifier: KernelSocket]()
+    private var socketsPruneAt = 64
     /// Sockets in the verdict map, by cookie.
     var flows = [UInt64: KernelFlow]()
     /// Where passed bytes are peeked before they are written to the target; as large as the
@@ -70,6 +73,10 @@ public final class KernelPath: EventHandler {
 
     private func socket(_ channel: SocketChannel) -> KernelSocket {
         if let socket = known(channel) { return socket }
+        if sockets.count >= socketsPruneAt {
+            sockets = sockets.filter { $0.value.channel != nil }
+            socketsPruneAt = max(64, 2 * sockets.count)
+        }
         let socket = KernelSocket(channel: channel)
         sockets[ObjectIdentifier(channel)] = socket
         return socket
