@@ -35,8 +35,9 @@ let package = Package(
         // Switching user while keeping chosen capabilities: prctl is variadic and capset has
         // no glibc wrapper, so neither is callable from Swift.
         .target(name: "CPrivilegeShims"),
-        // Turns the compiled BPF object into Swift source so the binary carries it.
-        .executableTarget(name: "bpf-embed"),
+        // Turns the compiled BPF object into Swift source so the binary carries it, with the
+        // names of its maps and programs.
+        .executableTarget(name: "bpf-embed", dependencies: ["CLibBPF"]),
         .plugin(
             name: "BPFObjectPlugin",
             capability: .buildTool(),
@@ -61,7 +62,7 @@ let package = Package(
         .target(
             name: "ODBRelay",
             dependencies: [
-                "ODBKernel", "ODBHTTP", "ODBConfig", "CSocketShims", "CPrivilegeShims", "CLibBPF", "OdbShared",
+                "ODBKernel", "ODBHTTP", "ODBConfig", "CSocketShims", "CPrivilegeShims", "OdbShared",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]

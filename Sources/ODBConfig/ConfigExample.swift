@@ -10,7 +10,7 @@ public enum ConfigExample {
         # Unknown keys are errors, so a typo cannot silently fall back to a default.
 
         workers: 2                          # default: number of online CPUs
-        pin_dir: /sys/fs/bpf/odb-redirect   # where BPF maps and programs are pinned
+        pin_dir: \(RelayConfig.defaultPinDirectory)   # where BPF maps and programs are pinned
         user: odb                           # started as root: switch to this user after setup,
                                             # keeping only the capabilities the relay needs
         group: odb                          # default: the user's primary group

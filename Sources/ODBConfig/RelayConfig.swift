@@ -70,7 +70,8 @@ public struct RelayConfig: Sendable, Equatable {
     /// Upstream pools by name; every route's `upstream` is a key here.
     public internal(set) var upstreams: [String: UpstreamConfig]
 
-    static let defaultPinDirectory = "/sys/fs/bpf/odb-redirect"
+    /// Where `attach`, `status` and the relay find the pinned maps and programs unless told otherwise.
+    public static let defaultPinDirectory = "/sys/fs/bpf/odb-redirect"
     static let workerRange = 1...1024
 
     /// The number of online CPUs, the default worker count.

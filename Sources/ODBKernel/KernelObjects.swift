@@ -8,15 +8,15 @@ import OdbShared
 /// Either loaded from the embedded object and pinned, or reopened from existing pins, so that
 /// `attach` run twice and relays started later all share one set of maps.
 public final class KernelObjects: @unchecked Sendable {
-    /// Names of the pinned files, one per map or program.
+    /// Names of the pinned files: each map under its own name, each program under `prog_` and
+    /// its name, both as the embedded object names them (`BPFMapName`, `BPFProgramName`).
     public enum Pin {
-        public static let maps = [
-            "odb_socks", "odb_flows", "odb_windows", "odb_sources", "odb_targets",
-            "odb_counters", "odb_event_rings", "odb_attachments", "odb_relays", "odb_meta",
-        ]
-        public static let sockopsProgram = "prog_odb_sockops"
-        public static let verdictProgram = "prog_odb_verdict"
+        public static let maps = BPFMapName.allCases.map(\.rawValue)
+        public static let sockopsProgram = program(.sockops)
+        public static let verdictProgram = program(.verdict)
         static let linkPrefix = "link_cgroup_"
+
+        static func program(_ name: BPFProgramName) -> String { "prog_" + name.rawValue }
     }
 
     public let pinDirectory: String
@@ -34,19 +34,19 @@ public final class KernelObjects: @unchecked Sendable {
     public let verdictProgramFD: Int32
     private let ownedFDs: [Int32]
 
-    private init(pinDirectory: String, fds: [String: Int32], sockops: Int32, verdict: Int32) {
-        func map<K, V>(_ name: String) -> BPFMap<K, V> { BPFMap(name: name, fd: fds[name]!) }
+    private init(pinDirectory: String, fds: [BPFMapName: Int32], sockops: Int32, verdict: Int32) {
+        func map<K, V>(_ name: BPFMapName) -> BPFMap<K, V> { BPFMap(name: name.rawValue, fd: fds[name]!) }
         self.pinDirectory = pinDirectory
-        socks = map("odb_socks")
-        flows = map("odb_flows")
-        windows = map("odb_windows")
-        sources = SocketHash(map: map("odb_sources"))
-        targets = SocketHash(map: map("odb_targets"))
-        counters = CounterArray(fd: fds["odb_counters"]!)
-        eventRings = map("odb_event_rings")
-        attachments = map("odb_attachments")
-        relays = map("odb_relays")
-        meta = map("odb_meta")
+        socks = map(.socks)
+        flows = map(.flows)
+        windows = map(.windows)
+        sources = SocketHash(map: map(.sources))
+        targets = SocketHash(map: map(.targets))
+        counters = CounterArray(fd: fds[.counters]!)
+        eventRings = map(.eventRings)
+        attachments = map(.attachments)
+        relays = map(.relays)
+        meta = map(.meta)
         sockopsProgramFD = sockops
         verdictProgramFD = verdict
         ownedFDs = Array(fds.values) + [sockops, verdict]
@@ -64,7 +64,7 @@ public final class KernelObjects: @unchecked Sendable {
     /// Reopens a pinned set, refusing one whose map layout differs from this build's.
     public static func open(pinDirectory: String) throws(KernelError) -> KernelObjects {
         guard isPinned(at: pinDirectory) else { throw .notAttached(pinDirectory: pinDirectory) }
-        var fds = [String: Int32]()
+        var fds = [BPFMapName: Int32]()
         func get(_ name: String) throws(KernelError) -> Int32 {
             let fd = bpf_obj_get(pinDirectory + "/" + name)
             if fd < 0 {
@@ -74,7 +74,7 @@ public final class KernelObjects: @unchecked Sendable {
             }
             return fd
         }
-        for name in Pin.maps { fds[name] = try get(name) }
+        for name in BPFMapName.allCases { fds[name] = try get(name.rawValue) }
         let sockops = try get(Pin.sockopsProgram)
         let verdict = try get(Pin.verdictProgram)
         let objects = KernelObjects(pinDirectory: pinDirectory, fds: fds, sockops: sockops, verdict: verdict)
@@ -105,11 +105,8 @@ public final class KernelObjects: @unchecked Sendable {
         }
         defer { bpf_object__close(object) }
         for name in Pin.maps {
-            guard let map = bpf_object__find_map_by_name(object, name) else {
-                throw .system(operation: "finding map \(name) in the BPF object", errno: ENOENT)
-            }
             // libbpf reuses a compatible pinned map at this path, or creates and pins a new one.
-            bpf_map__set_pin_path(map, pinDirectory + "/" + name)
+            bpf_map__set_pin_path(bpf_object__find_map_by_name(object, name), pinDirectory + "/" + name)
         }
         let loaded = bpf_object__load(object)
         if loaded != 0 {
@@ -120,23 +117,28 @@ public final class KernelObjects: @unchecked Sendable {
             }
             throw .kernelFeatureMissing(feature: "the odb-redirect BPF programs (verifier or map creation failed)", errno: error)
         }
-        let metaFD = bpf_map__fd(bpf_object__find_map_by_name(object, "odb_meta"))
+        let metaFD = bpf_map__fd(bpf_object__find_map_by_name(object, BPFMapName.meta.rawValue))
         var key: UInt32 = 0
         var meta = odb_meta(abi_version: UInt32(ODB_ABI_VERSION), pad: 0, loaded_unix_ns: UnixTime.nowNanoseconds())
         if bpf_map_update_elem(metaFD, &key, &meta, UInt64(BPF_ANY)) != 0 {
             throw KernelError.fromErrno(errno, operation: "writing odb_meta")
         }
-        let sourcesFD = bpf_map__fd(bpf_object__find_map_by_name(object, "odb_sources"))
-        let verdictFD = bpf_program__fd(bpf_object__find_program_by_name(object, "odb_verdict"))
+        let sourcesFD = bpf_map__fd(bpf_object__find_map_by_name(object, BPFMapName.sources.rawValue))
+        let verdictFD = bpf_program__fd(bpf_object__find_program_by_name(object, BPFProgramName.verdict.rawValue))
         if bpf_prog_attach(verdictFD, sourcesFD, BPF_SK_SKB_VERDICT, 0) != 0 {
             throw .kernelFeatureMissing(feature: "sk_skb verdict programs on a SOCKHASH", errno: errno)
         }
-        let sockopsFD = bpf_program__fd(bpf_object__find_program_by_name(object, "odb_sockops"))
+        let sockopsFD = bpf_program__fd(bpf_object__find_program_by_name(object, BPFProgramName.sockops.rawValue))
         for (fd, name) in [(sockopsFD, Pin.sockopsProgram), (verdictFD, Pin.verdictProgram)] {
             if bpf_obj_pin(fd, pinDirectory + "/" + name) != 0 && errno != EEXIST {
                 throw KernelError.fromErrno(errno, operation: "pinning \(pinDirectory)/\(name)")
             }
         }
+    }
+
+    /// True when sock_ops tracks the socket (it has an odb_socks entry), as a redirect target must be.
+    public func tracksSocket(cookie: UInt64) -> Bool {
+        socks.lookup(cookie) != nil
     }
 
     /// Path of the pinned link that hooks the cgroup with inode `cgroupID`.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ODBConfig
 
 /// The `odb-redirect` command: kernel set-up, live status, the relay and its benchmark.
 @main
@@ -13,10 +14,8 @@ struct OdbRedirect: ParsableCommand {
 /// Options every command that touches pinned objects shares.
 struct PinOptions: ParsableArguments {
     @Option(name: .customLong("pin"), help: "bpffs directory holding the pinned maps and programs.")
-    var directory: String = PinOptions.defaultDirectory
-
-    static let defaultDirectory = "/sys/fs/bpf/odb-redirect"
+    var directory: String = RelayConfig.defaultPinDirectory
 
     /// True when --pin was not given, so a config file's pin_dir may apply.
-    var isDefault: Bool { directory == Self.defaultDirectory }
+    var isDefault: Bool { directory == RelayConfig.defaultPinDirectory }
 }

@@ -8,9 +8,12 @@ public protocol ChannelOwner: AnyObject {
 
 /// One TCP socket of the relay with its user-space buffers and its byte accounting.
 ///
-/// Accounting covers both paths into the socket: bytes user space wrote and bytes the verdict
-/// redirected. Redirected bytes pass through an asynchronous kernel backlog, so user space may
-/// write again only once they have all left it (docs/DESIGN.md, "Ordering rule").
+/// Accounting covers every path into the socket: bytes user space wrote, and bytes another
+/// writer queued through an asynchronous backlog (the sk_skb redirect's, which the kernel path
+/// reports in `backlogBytesQueued`). Backlog bytes reach the send queue later than user space
+/// learns of them, so user space may write again only once they have all left the backlog
+/// (docs/DESIGN.md, "Ordering rule"). That rule is about this socket's byte stream, so it lives
+/// here; which maps the socket is in is the kernel path's business.
 public final class SocketChannel: EventHandler {
     public let fd: Int32
     public let loop: EventLoop
@@ -20,23 +23,21 @@ public final class SocketChannel: EventHandler {
     public private(set) var userBytesWritten: UInt64 = 0
     /// Bytes user space consumed from the socket, by any read.
     public private(set) var bytesRead: UInt64 = 0
-    /// Bytes the kernel redirected into this socket, as far as user space has learned.
-    public var kernelBytesQueued: UInt64 = 0
-    private var kernelBytesConfirmed: UInt64 = 0
+    /// Bytes queued into this socket through the asynchronous backlog, as far as user space has learned.
+    public var backlogBytesQueued: UInt64 = 0
+    /// The part of `backlogBytesQueued` seen to have left the backlog.
+    private var backlogBytesConfirmed: UInt64 = 0
     public var readClosed = false
     public var wantRead = false { didSet { updateInterest() } }
     /// Writability wanted regardless of `outbound` (a pending connect, a splice into it).
     public var wantWrite = false { didSet { updateInterest() } }
-    public var inTargetMap = false
     /// Socket memory this socket may hold by SO_RCVBUFFORCE/SO_SNDBUFFORCE (the doubled value
     /// the kernel uses), held in `forcedMemory` until close.
     public private(set) var forcedBufferBytes = 0
     private weak var forcedMemory: ForcedBufferMemory?
-    public var inSourceMap = false
     private var interest: UInt32 = 0
     private var gateTimer: TimerHeap.ID?
     public private(set) var isClosed = false
-    public lazy var cookie: UInt64 = Socket.cookie(fd)
 
     public init(fd: Int32, loop: EventLoop) {
         self.fd = fd
@@ -45,7 +46,7 @@ public final class SocketChannel: EventHandler {
     }
 
     /// All bytes ever queued on the socket by either path.
-    public var queuedTotal: UInt64 { userBytesWritten + kernelBytesQueued }
+    public var queuedTotal: UInt64 { userBytesWritten + backlogBytesQueued }
 
     public func handle(events: UInt32) {
         owner?.channelReady(self, events: events)
@@ -73,15 +74,15 @@ public final class SocketChannel: EventHandler {
         bytesRead += UInt64(count)
     }
 
-    /// True when every redirected byte has left the kernel backlog into the TCP send queue.
+    /// True when every backlog byte has left the backlog into the TCP send queue.
     ///
     /// TCP_INFO is read before SIOCOUTQ, so the sum can only under-report what was queued.
-    public func kernelBacklogDrained() -> Bool {
-        if kernelBytesConfirmed == kernelBytesQueued { return true }
+    public func backlogDrained() -> Bool {
+        if backlogBytesConfirmed == backlogBytesQueued { return true }
         var progress = odb_tcp_progress()
         guard odb_tcp_progress(fd, &progress) == 0 else { return false }
         if progress.bytes_acked + UInt64(progress.unacked_bytes) >= queuedTotal {
-            kernelBytesConfirmed = kernelBytesQueued
+            backlogBytesConfirmed = backlogBytesQueued
             return true
         }
         return false
@@ -91,7 +92,7 @@ public final class SocketChannel: EventHandler {
     public func flush() -> Bool {
         guard !isClosed else { return false }
         if !outbound.isEmpty {
-            guard kernelBacklogDrained() else {
+            guard backlogDrained() else {
                 retryWhenDrained()
                 updateInterest()
                 return true
@@ -131,7 +132,7 @@ public final class SocketChannel: EventHandler {
     public func updateInterest() {
         guard !isClosed else { return }
         var events: UInt32 = wantRead && !readClosed ? EventLoop.readable : 0
-        if wantWrite || (!outbound.isEmpty && kernelBytesConfirmed == kernelBytesQueued) { events |= EventLoop.writable }
+        if wantWrite || (!outbound.isEmpty && backlogBytesConfirmed == backlogBytesQueued) { events |= EventLoop.writable }
         if events != interest {
             interest = events
             loop.modify(fd, events: events)

@@ -1,84 +1,30 @@
-import OdbShared
+import ODBKernel
 
-/// Told when a kernel flow is over.
-public protocol KernelFlowDelegate: AnyObject {
-    func kernelFlowEnded(_ flow: KernelFlow, _ ending: KernelFlow.Ending)
-}
-
-/// One window of a source's stream moving to `target` through the sk_skb verdict: a body, the
-/// data of one chunk, or one direction of a tunnel.
-///
-/// Window bytes reach the target two ways: redirected by the verdict, or passed to the source's
-/// own queue and forwarded by user space (at the window's end, over budget, or behind bytes
-/// passed earlier). The verdict keeps the two in stream order; `forwarded` counts the second.
-public final class KernelFlow {
-    public enum Ending: Equatable {
-        /// Every window byte reached the target's queues.
-        case complete
-        /// The target left the target map (it closed); the source must be closed too.
-        case targetGone
-        /// The source reached end of stream (before the end of a bounded window).
-        case sourceClosed
-        /// The verdict could not cut an skb at the flow's start; the exchange cannot continue.
-        case failed
-    }
-
-    public let source: SocketChannel
-    public let target: SocketChannel
-    /// Stream offsets of the window (see `odb_flow`); `end` is `ODB_WINDOW_UNBOUNDED` for a tunnel.
-    let start: UInt64
-    /// Moves on in a chunked window as the verdict checks chunk-size lines.
-    var end: UInt64
-    /// The window starts as one chunk's data; see `odb_window.chunked`.
-    let chunked: Bool
-    /// Most bytes the target may hold unacknowledged; passed bytes wait until it is half empty.
-    let budget: UInt64
-    weak var delegate: KernelFlowDelegate?
-    /// The source's `redirected` total when the window opened.
-    let redirectedBase: UInt64
-    /// Bytes of this window redirected, as last read from the flow map.
-    public internal(set) var redirected: UInt64 = 0
-    /// Passed window bytes user space has written to the target.
-    public internal(set) var forwarded: UInt64 = 0
-    /// `target.kernelBytesQueued` before this window; redirected bytes are added to it.
-    let targetKernelBase: UInt64
-    var ended = false
-    /// Set when the source reported end of stream while the window was open.
-    var sourceEOFSeen: Double?
-
-    init(source: SocketChannel, target: SocketChannel, start: UInt64, length: UInt64?, chunked: Bool, budget: UInt64,
-         redirectedBase: UInt64, delegate: KernelFlowDelegate) {
-        self.source = source
-        self.target = target
-        self.start = start
-        self.chunked = chunked
-        end = length.map { start + $0 } ?? ODB_WINDOW_UNBOUNDED
-        self.budget = budget
-        self.redirectedBase = redirectedBase
-        self.delegate = delegate
-        targetKernelBase = target.kernelBytesQueued
-    }
-
-    var isUnbounded: Bool { end == ODB_WINDOW_UNBOUNDED }
-}
-
-/// A socket in the verdict map and how far its stream has got.
+/// A socket in the verdict map (odb_sources) with its flow record (`odb_flow`) as last read:
+/// how far its stream has got.
 ///
 /// Stream offsets count from the moment it joined: what user space read since then plus what
 /// the verdict redirected is exactly the offset of the next byte user space will read.
-final class KernelSource {
+final class KernelFlow {
     let channel: SocketChannel
+    let cookie: UInt64
     /// `channel.bytesRead` when the socket joined the verdict map.
     let readBase: UInt64
-    /// From the flow map, as last read.
+    /// From the flow record, as last read.
     var redirected: UInt64 = 0
     var handled: UInt64 = 0
-    /// The open window, if any; windows of one source follow each other, never overlap.
-    var flow: KernelFlow?
+    /// The open window, if any; windows of one flow follow each other, never overlap.
+    var window: KernelWindow?
 
-    init(channel: SocketChannel) {
+    init(channel: SocketChannel, cookie: UInt64) {
         self.channel = channel
+        self.cookie = cookie
         readBase = channel.bytesRead
+    }
+
+    func take(_ record: FlowRecord) {
+        redirected = record.redirected
+        handled = record.handled
     }
 
     /// Offset of the next byte user space reads.
@@ -87,15 +33,17 @@ final class KernelSource {
     var unread: UInt64 { handled > position ? handled - position : 0 }
 }
 
-/// Why a body could not take the kernel path; the relay then moves it in user space.
-public enum KernelPathUnavailable: Error, Equatable {
-    case targetNotTracked
-    case sourceAlreadyInMap
-    case windowStillOpen
-    /// Bytes waiting ahead of a chunked window could not be covered by it.
-    case lookaheadRefused
-    /// The flow's forced socket buffers would pass `limits.kernel_buffer_memory`.
-    case bufferMemoryCap
-    case sourceFailed
-    case mapUpdateFailed(String)
+/// What the kernel path knows of a relay socket it has used: its cookie, the key of every BPF
+/// map, and whether it is in the target map. Kept on the kernel side, so a `SocketChannel` is
+/// a plain socket.
+final class KernelSocket {
+    /// Weak, so an entry whose channel went without `KernelPath.forget` is seen to be stale.
+    weak var channel: SocketChannel?
+    let cookie: UInt64
+    var inTargetMap = false
+
+    init(channel: SocketChannel) {
+        self.channel = channel
+        cookie = Socket.cookie(channel.fd)
+    }
 }

@@ -1,11 +1,9 @@
-import CLibBPF
 import CSocketShims
 import Glibc
 import Logging
 import ODBKernel
-import OdbShared
 
-/// A worker's side of the kernel path: starts flows and hears how they end.
+/// A worker's side of the kernel path: opens windows and hears how they end.
 ///
 /// Each worker has its own event ring (registered in odb_event_rings under `eventKey`), so
 /// flows of this worker only ever wake this worker's loop.
@@ -15,13 +13,19 @@ public final class KernelPath: EventHandler {
     let eventKey: UInt64
     let logger: Logger
     let forcedMemory: ForcedBufferMemory
-    private let ringFD: Int32
-    private var ring: OpaquePointer?
-    private var sources = [UInt64: KernelSource]()
-    private var events = [odb_event]()
+    let flowTable: FlowTable
+    let windowTable: WindowTable
+    private let eventRing: EventRing
+    /// Sockets this path has used, by channel identity. A socket closed without `forget` (an
+    /// upstream pool closing an idle connection) leaves an entry whose channel is gone; such
+    /// entries are dropped whenever the table has doubled.
+    private var sockets = [ObjectIdentifier: KernelSocket]()
+    private var socketsPruneAt = 64
+    /// Sockets in the verdict map, by cookie.
+    var flows = [UInt64: KernelFlow]()
     /// Where passed bytes are peeked before they are written to the target; as large as the
     /// source's receive memory, so one burst forwards all of them.
-    private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(sourceMemory), alignment: 16)
+    let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(sourceMemory), alignment: 16)
     /// A source's receive memory while it is in the verdict map, and the most receive window it
     /// may advertise; see `sizeSourceBuffer`.
     static let sourceMemory: Int32 = 4 << 20
@@ -34,37 +38,48 @@ public final class KernelPath: EventHandler {
         self.loop = loop
         self.eventKey = eventKey
         self.logger = logger
-        ringFD = odb_create_ringbuf("odb_events", UInt32(ODB_EVENT_RING_BYTES))
-        guard ringFD >= 0 else { throw .kernelFeatureMissing(feature: "BPF ring buffers", errno: errno) }
-        try objects.eventRings.update(eventKey, UInt32(ringFD))
-        let context = Unmanaged.passUnretained(self).toOpaque()
-        ring = ring_buffer__new(ringFD, { context, data, size in
-            guard let context, let data, size >= MemoryLayout<odb_event>.size else { return 0 }
-            let path = Unmanaged<KernelPath>.fromOpaque(context).takeUnretainedValue()
-            path.events.append(data.loadUnaligned(as: odb_event.self))
-            return 0
-        }, context, nil)
-        guard let ring else { throw .kernelFeatureMissing(feature: "BPF ring buffers", errno: errno) }
-        loop.register(ring_buffer__epoll_fd(ring), events: EventLoop.readable, handler: self)
+        flowTable = FlowTable(objects)
+        windowTable = WindowTable(objects)
+        eventRing = try EventRing(objects: objects, key: eventKey)
+        loop.register(eventRing.pollDescriptor, events: EventLoop.readable, handler: self)
     }
 
     deinit {
         scratch.deallocate()
-        objects.eventRings.delete(eventKey)
-        if let ring { ring_buffer__free(ring) }
-        close(ringFD)
     }
 
     /// Leaves the loop, so that this path, its ring and its odb_event_rings entry can go while
     /// the loop lives on (a worker's path lives as long as its loop and never needs this).
     public func leaveLoop() {
-        if let ring { loop.unregister(ring_buffer__epoll_fd(ring)) }
+        loop.unregister(eventRing.pollDescriptor)
     }
 
-    public var activeFlows: Int { sources.values.reduce(0) { $0 + ($1.flow == nil ? 0 : 1) } }
+    public var openWindows: Int { flows.values.reduce(0) { $0 + ($1.window == nil ? 0 : 1) } }
 
     public func handle(events: UInt32) {
         drain()
+    }
+
+    /// True while the socket is in the verdict map; its bytes then arrive through its psock
+    /// queue, which splice(2) does not read.
+    public func isSource(_ channel: SocketChannel) -> Bool {
+        known(channel).map { flows[$0.cookie] != nil } ?? false
+    }
+
+    private func known(_ channel: SocketChannel) -> KernelSocket? {
+        guard let socket = sockets[ObjectIdentifier(channel)], socket.channel === channel else { return nil }
+        return socket
+    }
+
+    private func socket(_ channel: SocketChannel) -> KernelSocket {
+        if let socket = known(channel) { return socket }
+        if sockets.count >= socketsPruneAt {
+            sockets = sockets.filter { $0.value.channel != nil }
+            socketsPruneAt = max(64, 2 * sockets.count)
+        }
+        let socket = KernelSocket(channel: channel)
+        sockets[ObjectIdentifier(channel)] = socket
+        return socket
     }
 
     /// Opens a window over the next `length` bytes of `source` (nil: until it closes), redirected
@@ -79,73 +94,68 @@ public final class KernelPath: EventHandler {
     /// lines. `lookahead` reads them (peeked, not consumed) and answers how long the window must
     /// be to end at a chunk's data end past them, or nil when it cannot; the window then covers
     /// them and the verdict walks on from its end.
-    public func start(
+    public func openWindow(
         source: SocketChannel, target: SocketChannel, length: UInt64?, chunked: Bool = false, budget: UInt64,
-        lookahead: ((UnsafeRawBufferPointer) -> UInt64?)? = nil, delegate: KernelFlowDelegate
-    ) throws(KernelPathUnavailable) -> KernelFlow {
+        lookahead: ((UnsafeRawBufferPointer) -> UInt64?)? = nil, delegate: KernelWindowDelegate
+    ) throws(KernelPathUnavailable) -> KernelWindow {
         var length = length
-        let joined = sources[source.cookie]
-        if joined == nil && source.inSourceMap { throw .sourceAlreadyInMap }
-        guard joined?.flow == nil else { throw .windowStillOpen }
-        guard objects.socks.lookup(target.cookie) != nil else { throw .targetNotTracked }
+        let sourceSocket = socket(source)
+        let targetSocket = socket(target)
+        let joined = flows[sourceSocket.cookie]
+        guard joined?.window == nil else { throw .windowStillOpen }
+        guard objects.tracksSocket(cookie: targetSocket.cookie) else { throw .targetNotTracked }
         // The kernel doubles both values: the source's receive memory, twice the budget to send.
         guard forcedMemory.hold([(source, Int(Self.sourceMemory)), (target, 2 * Int(clamping: budget))]) else {
             throw .bufferMemoryCap
         }
-        let record = joined ?? KernelSource(channel: source)
+        let flow = joined ?? KernelFlow(channel: source, cookie: sourceSocket.cookie)
         do {
-            if !target.inTargetMap {
-                try objects.targets.insert(cookie: target.cookie, fd: target.fd)
-                target.inTargetMap = true
+            if !targetSocket.inTargetMap {
+                try objects.targets.insert(cookie: targetSocket.cookie, fd: target.fd)
+                targetSocket.inTargetMap = true
             }
             if joined == nil {
-                try objects.flows.update(source.cookie, odb_flow(
-                    offset: 0, redirected: 0, passed: 0, event_key: eventKey, chunk_end: 0,
-                    state: UInt32(ODB_FLOW_ACTIVE.rawValue), handed_seq: 0, handed_known: 0, pad: 0))
+                try flowTable.create(source: flow.cookie, eventKey: eventKey)
             } else {
                 // No window is open, so the verdict redirects nothing and these stay put.
-                guard let entry = objects.flows.lookup(source.cookie), entry.state == UInt32(ODB_FLOW_ACTIVE.rawValue) else {
+                guard let record = flowTable.lookup(source: flow.cookie), record.state == .active else {
                     throw KernelPathUnavailable.sourceFailed
                 }
-                record.redirected = entry.redirected
-                record.handled = entry.offset
-                if let lookahead, record.unread > 0 {
-                    length = try peekAhead(source, unread: record.unread, lookahead)
+                flow.take(record)
+                if let lookahead, flow.unread > 0 {
+                    length = try peekAhead(source, unread: flow.unread, lookahead)
                 }
             }
-            let flow = KernelFlow(
-                source: source, target: target, start: record.position, length: length, chunked: chunked,
-                budget: budget, redirectedBase: record.redirected, delegate: delegate)
-            try objects.windows.update(source.cookie, odb_window(
-                source_cookie: source.cookie, target_cookie: target.cookie, end: flow.end, high_watermark: budget,
-                target_base: target.queuedTotal, redirected_base: record.redirected, chunked: chunked ? 1 : 0, pad: 0))
+            let window = KernelWindow(
+                flow: flow, target: target, targetCookie: targetSocket.cookie, length: length, chunked: chunked,
+                budget: budget, delegate: delegate)
+            try windowTable.write(window.record)
             Self.sizeSourceBuffer(source)
             // The backlog worker that sends redirected skbs churns when the target's send
             // buffer is full (docs/DESIGN.md); a send buffer as large as the budget keeps it
-            // moving, and the budget still bounds what the flow may have in flight.
+            // moving, and the budget still bounds what the window may have in flight.
             Socket.setOption(target.fd, SOL_SOCKET, SO_SNDBUFFORCE, Int32(clamping: budget))
-            record.flow = flow
+            flow.window = window
             if joined == nil {
-                try objects.sources.insert(cookie: source.cookie, fd: source.fd)
-                source.inSourceMap = true
-                sources[source.cookie] = record
+                try objects.sources.insert(cookie: flow.cookie, fd: source.fd)
+                flows[flow.cookie] = flow
                 // Skbs queued before the socket joined reach the verdict now, in this call.
                 Socket.kickDataReady(source.fd)
             } else {
                 // Bytes passed before the window opened may be waiting in the source's queue.
-                loop.later { [weak self, weak flow] in
-                    if let self, let flow { self.refresh(flow) }
+                loop.later { [weak self, weak window] in
+                    if let self, let window { self.refresh(window) }
                 }
             }
-            return flow
+            return window
         } catch let error as KernelPathUnavailable {
-            record.flow = nil
+            flow.window = nil
             throw error
         } catch {
-            record.flow = nil
+            flow.window = nil
             if joined == nil {
-                objects.windows.delete(source.cookie)
-                objects.flows.delete(source.cookie)
+                windowTable.delete(source: flow.cookie)
+                flowTable.delete(source: flow.cookie)
             }
             throw .mapUpdateFailed("\(error)")
         }
@@ -154,9 +164,9 @@ public final class KernelPath: EventHandler {
     /// Gives the source four times the receive memory of the window it may advertise.
     ///
     /// A redirected skb stays charged to the source until the target's backlog worker has sent
-    /// it, and its freeing sends no window update. With memory as large as the window (it was
-    /// 2 MiB of both), the backlog shrank the window offered below one segment, now and then
-    /// forced a prune, and the sender sat out a 200 ms zero-window probe (4 MiB bodies, one
+    /// it, and its freeing sends no window update. With memory only as large as the window
+    /// (2 MiB of both), the backlog shrinks the window offered below one segment, now and then
+    /// forces a prune, and the sender sits out a 200 ms zero-window probe (4 MiB bodies, one
     /// connection: 5-20 req/s where copying made 500; docs/PERFORMANCE.md §1a).
     ///
     /// The memory must stay small all the same: once passed bytes fill it, the window closes,
@@ -185,199 +195,47 @@ public final class KernelPath: EventHandler {
     /// Takes a socket out of the verdict map. Only call when its peer cannot be sending: an skb
     /// on its way to the verdict while the socket leaves the map is dropped by the kernel.
     public func removeSource(_ channel: SocketChannel) {
-        guard channel.inSourceMap else { return }
-        objects.sources.remove(cookie: channel.cookie)
-        channel.inSourceMap = false
-        sources.removeValue(forKey: channel.cookie)?.flow?.ended = true
-        objects.windows.delete(channel.cookie)
-        objects.flows.delete(channel.cookie)
+        guard let socket = known(channel), let flow = flows[socket.cookie] else { return }
+        objects.sources.remove(cookie: socket.cookie)
+        flows.removeValue(forKey: socket.cookie)
+        flow.window?.ended = true
+        windowTable.delete(source: socket.cookie)
+        flowTable.delete(source: socket.cookie)
     }
 
     /// Forgets a closing socket's map entries (the kernel drops closed sockets from SOCKHASHes
     /// on its own; this keeps flow records from outliving them).
     public func forget(_ channel: SocketChannel) {
         removeSource(channel)
-        if channel.inTargetMap {
-            objects.targets.remove(cookie: channel.cookie)
-            channel.inTargetMap = false
+        guard let socket = sockets.removeValue(forKey: ObjectIdentifier(channel)) else { return }
+        if socket.inTargetMap && socket.channel === channel {
+            objects.targets.remove(cookie: socket.cookie)
         }
     }
 
     /// Reads all pending events and acts on them.
     public func drain() {
-        guard let ring else { return }
-        ring_buffer__consume(ring)
-        let batch = events
-        events.removeAll(keepingCapacity: true)
-        // Every event says a flow changed state; the map entry says how.
-        for event in batch {
-            guard let record = sources[event.source_cookie] else { continue }
-            if let flow = record.flow {
-                refresh(flow)
-            } else if event.type == ODB_EVENT_FAILED.rawValue {
-                logger.error("the verdict could not trim an skb outside a window", metadata: ["cookie": "\(event.source_cookie)"])
+        // Every event says a flow changed state; the flow record says how.
+        for event in eventRing.consume() {
+            guard let flow = flows[event.sourceCookie] else { continue }
+            if let window = flow.window {
+                refresh(window)
+            } else if event.kind == .failed {
+                logger.error("the verdict could not trim an skb outside a window", metadata: ["cookie": "\(event.sourceCookie)"])
             }
-        }
-    }
-
-    /// Reads the source's flow entry, forwards passed window bytes, and ends the window once
-    /// every byte of it is out. Also the safety net for a lost event: the sweep and socket
-    /// readiness call it.
-    public func refresh(_ flow: KernelFlow) {
-        guard !flow.ended, let record = sources[flow.source.cookie], update(record, flow) else { return }
-        forwardPassed(flow, record)
-        guard !flow.ended, record.position >= flow.end else { return }
-        if !flow.chunked {
-            finish(flow, .complete)
-        } else if record.unread > 0 {
-            closeChunkedWindow(flow)
-        }
-    }
-
-    /// A chunked window grows while the verdict checks chunk-size lines. Once user space stands
-    /// at its end with bytes past it waiting, the relay's parser takes over there; the window is
-    /// pinned to that end first, so the verdict cannot walk on under the parser. No skb can be
-    /// redirected meanwhile: the waiting bytes are unread.
-    private func closeChunkedWindow(_ flow: KernelFlow) {
-        do {
-            try objects.windows.update(flow.source.cookie, odb_window(
-                source_cookie: flow.source.cookie, target_cookie: flow.target.cookie, end: flow.end, high_watermark: 0,
-                target_base: 0, redirected_base: 0, chunked: 0, pad: 0))
-            finish(flow, .complete)
-        } catch {
-            logger.error("closing a chunked window failed", metadata: ["error": "\(error)"])
-            finish(flow, .failed)
-        }
-    }
-
-    /// Takes in the flow entry; false (and the flow finished) when the verdict gave up on it.
-    private func update(_ record: KernelSource, _ flow: KernelFlow) -> Bool {
-        guard let entry = objects.flows.lookup(record.channel.cookie) else { return false }
-        record.redirected = entry.redirected
-        record.handled = entry.offset
-        flow.redirected = entry.redirected - flow.redirectedBase
-        if flow.chunked && entry.chunk_end > flow.end { flow.end = entry.chunk_end }
-        flow.target.kernelBytesQueued = flow.targetKernelBase + flow.redirected
-        switch entry.state {
-        case UInt32(ODB_FLOW_TARGET_GONE.rawValue):
-            finish(flow, .targetGone)
-            return false
-        case UInt32(ODB_FLOW_FAILED.rawValue):
-            finish(flow, .failed)
-            return false
-        default:
-            return true
-        }
-    }
-
-    /// Writes passed window bytes to the target, in stream order.
-    ///
-    /// They are peeked, written, and only then consumed: until user space consumes them the
-    /// verdict passes every later skb too, so no redirected byte can overtake bytes still in
-    /// user space. A write waits until the redirected bytes before it have left the backlog,
-    /// and until the target is below half its budget: then the whole backlog of passed bytes
-    /// goes out in one burst, faster than the sender can refill the reopened window, and the
-    /// verdict's next skb finds nothing unread before it and is redirected again.
-    private func forwardPassed(_ flow: KernelFlow, _ record: KernelSource) {
-        while !flow.ended && record.unread > 0 && record.position < flow.end {
-            guard flow.target.outbound.isEmpty, flow.target.kernelBacklogDrained(),
-                  targetInFlight(flow.target) <= flow.budget / 2 else {
-                flow.target.retryWhenDrained()
-                return
-            }
-            let wanted = Int(min(UInt64(scratch.count), flow.end - record.position))
-            let peeked = recv(flow.source.fd, scratch.baseAddress, wanted, Int32(MSG_PEEK | MSG_DONTWAIT))
-            guard peeked > 0 else {
-                if peeked == 0 && flow.sourceEOFSeen == nil { sourceClosed(flow) }
-                return
-            }
-            // Bytes redirected since the last look lie before the peeked ones and move the
-            // window's remainder; none can be redirected while these stay unread. So the count
-            // read now is final for them, and they may be written only once every byte it
-            // names has left the backlog: the check above could have counted fewer (the verdict
-            // runs on another CPU), and a write then overtook an skb still in the backlog.
-            guard update(record, flow), record.position < flow.end else { return }
-            guard flow.target.kernelBacklogDrained() else {
-                flow.target.retryWhenDrained()
-                return
-            }
-            let inside = Int(min(UInt64(peeked), flow.end - record.position))
-            let sent = send(flow.target.fd, scratch.baseAddress, inside, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
-            guard sent > 0 else {
-                if errno == EAGAIN { flow.target.wantWrite = true } else { finish(flow, .targetGone) }
-                return
-            }
-            guard flow.source.discard(sent, into: scratch) else {
-                logger.error("consuming forwarded bytes failed", metadata: ["expected": "\(sent)"])
-                finish(flow, .failed)
-                return
-            }
-            flow.target.recordDirectWrite(sent)
-            flow.forwarded += UInt64(sent)
-            if sent < inside {
-                flow.target.wantWrite = true
-                return
-            }
-        }
-        flow.target.wantWrite = false
-    }
-
-    /// The source reached end of stream during the window. Bytes before the FIN may still be
-    /// waiting for the verdict, so the window gets a short grace period to complete.
-    public func sourceClosed(_ flow: KernelFlow) {
-        guard !flow.ended else { return }
-        let seen = flow.sourceEOFSeen ?? loop.now
-        flow.sourceEOFSeen = seen
-        refresh(flow)
-        guard !flow.ended else { return }
-        let before = flow.redirected + flow.forwarded
-        loop.schedule(after: 0.005) { [weak self, weak flow] in
-            guard let self, let flow, !flow.ended else { return }
-            self.refresh(flow)
-            if flow.ended { return }
-            // Bytes the verdict passed may still wait (for the budget, or in the psock's
-            // backlog, where a peek does not see them yet), and received bytes may not have
-            // reached the verdict yet: only an idle source with nothing received unconsumed is over.
-            let drained = self.sources[flow.source.cookie]?.unread == 0 && odb_unread_bytes(flow.source.fd) == 0
-            if drained && flow.redirected + flow.forwarded == before && self.loop.now - seen > 0.1 {
-                self.finish(flow, .sourceClosed)
-            } else {
-                self.sourceClosed(flow)
-            }
-        }
-    }
-
-    private func targetInFlight(_ target: SocketChannel) -> UInt64 {
-        var progress = odb_tcp_progress()
-        guard odb_tcp_progress(target.fd, &progress) == 0 else { return 0 }
-        return target.queuedTotal > progress.bytes_acked ? target.queuedTotal - progress.bytes_acked : 0
-    }
-
-    /// The source or the target of a flow became ready: forward passed bytes, notice an end
-    /// of stream (a peek of 0 bytes while nothing passed is waiting).
-    public func socketReady(_ flow: KernelFlow) {
-        refresh(flow)
-        guard !flow.ended, flow.sourceEOFSeen == nil, let record = sources[flow.source.cookie], record.unread == 0 else { return }
-        var byte: UInt8 = 0
-        let peeked = recv(flow.source.fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
-        if peeked == 0 || (peeked < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-            flow.source.wantRead = false
-            sourceClosed(flow)
-        } else if peeked > 0 {
-            refresh(flow)
         }
     }
 
     /// Periodic safety net for a lost event.
     public func sweep() {
-        for flow in sources.values.compactMap(\.flow) { refresh(flow) }
+        for window in flows.values.compactMap(\.window) { refresh(window) }
     }
 
-    private func finish(_ flow: KernelFlow, _ ending: KernelFlow.Ending) {
-        guard !flow.ended else { return }
-        flow.ended = true
-        if let record = sources[flow.source.cookie], record.flow === flow { record.flow = nil }
-        flow.target.kernelBytesQueued = flow.targetKernelBase + flow.redirected
-        flow.delegate?.kernelFlowEnded(flow, ending)
+    func finish(_ window: KernelWindow, _ ending: KernelWindow.Ending) {
+        guard !window.ended else { return }
+        window.ended = true
+        if let flow = flows[window.sourceCookie], flow.window === window { flow.window = nil }
+        window.target.backlogBytesQueued = window.targetBacklogBase + window.redirected
+        window.delegate?.kernelWindowEnded(window, ending)
     }
 }

@@ -12,7 +12,7 @@ import ODBKernel
 ///
 /// It makes two loopback connections, like an upstream and a client: the source's peer writes
 /// an indexed stream, and the target's peer has a small receive buffer. A window over the
-/// source opens through `KernelPath.start`, the code path of every kernel body, with a budget
+/// source opens through `KernelPath.openWindow`, the code path of every kernel body, with a budget
 /// as large as the stream, so the verdict redirects every skb (and passes none for the budget,
 /// which `status` would show as flow-control pauses). The target's send buffer is then cut to
 /// 16 KiB, so redirected skbs of tens of KiB do not fit in the room it leaves. The target's
@@ -59,7 +59,7 @@ struct SelfTestSetupError: Error, CustomStringConvertible {
 }
 
 /// The sockets, the kernel path and the reading state of one self-test.
-private final class SelfTestExchange: ChannelOwner, KernelFlowDelegate {
+private final class SelfTestExchange: ChannelOwner, KernelWindowDelegate {
     private let loop: EventLoop
     private let path: KernelPath
     private let deadline: Double
@@ -68,8 +68,8 @@ private final class SelfTestExchange: ChannelOwner, KernelFlowDelegate {
     private var reader: PeerSocket?
     private var source: SocketChannel?
     private var target: SocketChannel?
-    private var flow: KernelFlow?
-    private var ending: KernelFlow.Ending?
+    private var window: KernelWindow?
+    private var ending: KernelWindow.Ending?
     private var written = 0
     private var backlogStopped = false
     /// Room for the whole stream and one more read, so bytes past its end show as too many.
@@ -116,7 +116,7 @@ private final class SelfTestExchange: ChannelOwner, KernelFlowDelegate {
         source.owner = self
         target.owner = self
         do {
-            flow = try path.start(source: source, target: target, length: UInt64(KernelSelfTest.streamLength),
+            window = try path.openWindow(source: source, target: target, length: UInt64(KernelSelfTest.streamLength),
                                   budget: UInt64(KernelSelfTest.streamLength), delegate: self)
         } catch {
             return .failed(reason: "the kernel path refused the test connection (\(error))")
@@ -128,9 +128,9 @@ private final class SelfTestExchange: ChannelOwner, KernelFlowDelegate {
         writer.interest = EventLoop.writable
         awaitBacklogStop()
         loop.run { receivedCount < KernelSelfTest.streamLength && !failed && loop.now < deadline }
-        let redirected = flow?.redirected ?? 0
+        let redirected = window?.redirected ?? 0
         if let ending, ending != .complete {
-            return .failed(reason: "the test flow ended as \(ending) after \(receivedCount) bytes arrived")
+            return .failed(reason: "the test window ended as \(ending) after \(receivedCount) bytes arrived")
         }
         guard backlogStopped else {
             return .failed(reason: "timed out before the backlog stopped with bytes left: \(redirected) bytes redirected")
@@ -165,10 +165,10 @@ private final class SelfTestExchange: ChannelOwner, KernelFlowDelegate {
     /// bytes only once the backlog is drained), so bytes in its send queue came from the
     /// backlog. No event announces that moment, so this polls.
     private func awaitBacklogStop() {
-        guard let flow, let target, let reader else { return }
-        path.refresh(flow)
+        guard let window, let target, let reader else { return }
+        path.refresh(window)
         var progress = odb_tcp_progress()
-        if odb_tcp_progress(target.fd, &progress) == 0 && progress.unacked_bytes > 0 && !target.kernelBacklogDrained() {
+        if odb_tcp_progress(target.fd, &progress) == 0 && progress.unacked_bytes > 0 && !target.backlogDrained() {
             backlogStopped = true
             reader.interest = EventLoop.readable
         } else if !failed {
@@ -188,10 +188,10 @@ private final class SelfTestExchange: ChannelOwner, KernelFlowDelegate {
     }
 
     func channelReady(_ channel: SocketChannel, events: UInt32) {
-        if let flow { path.socketReady(flow) }
+        if let window { path.socketReady(window) }
     }
 
-    func kernelFlowEnded(_ flow: KernelFlow, _ ending: KernelFlow.Ending) {
+    func kernelWindowEnded(_ window: KernelWindow, _ ending: KernelWindow.Ending) {
         self.ending = ending
     }
 

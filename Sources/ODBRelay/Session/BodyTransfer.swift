@@ -31,7 +31,7 @@ final class BodyTransfer {
     var framing: Framing
     var path: Path
     var pipe: SplicePipe?
-    var flow: KernelFlow?
+    var window: KernelWindow?
     var bytesByPath: [Path: UInt64] = [:]
     /// The target's write side was shut down after this body (a tunnel direction that ended).
     var targetShutDown = false
@@ -187,8 +187,8 @@ final class BodyTransfer {
     }
 
     /// Called when a kernel window is over; a chunked body goes on with its next chunk.
-    func kernelEnded(_ ending: KernelFlow.Ending, redirected: UInt64, forwarded: UInt64) {
-        flow = nil
+    func kernelEnded(_ ending: KernelWindow.Ending, redirected: UInt64, forwarded: UInt64) {
+        window = nil
         record(Int(redirected), .kernel)
         record(Int(forwarded), .copy)
         let moved = redirected + forwarded

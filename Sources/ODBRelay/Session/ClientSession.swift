@@ -9,7 +9,7 @@ import ODBHTTP
 ///
 /// Exchanges run one at a time; pipelined requests wait in the client's buffer or socket
 /// until the previous response is complete, so responses can never be reordered.
-final class ClientSession: ChannelOwner, KernelFlowDelegate {
+final class ClientSession: ChannelOwner, KernelWindowDelegate {
     let worker: Worker
     /// Its `config` routes each request, so a reload reaches open connections.
     let listener: ListenerSocket
@@ -56,17 +56,17 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
             return
         }
         for transfer in [exchange?.requestBody, exchange?.responseBody] {
-            if let flow = transfer?.flow, flow.source === channel || flow.target === channel {
-                worker.kernel?.socketReady(flow)
+            if let window = transfer?.window, window.source === channel || window.target === channel {
+                worker.kernel?.socketReady(window)
             }
         }
         drive()
     }
 
-    func kernelFlowEnded(_ flow: KernelFlow, _ ending: KernelFlow.Ending) {
+    func kernelWindowEnded(_ window: KernelWindow, _ ending: KernelWindow.Ending) {
         guard let exchange else { return }
-        for transfer in [exchange.requestBody, exchange.responseBody] where transfer?.flow === flow {
-            transfer?.kernelEnded(ending, redirected: flow.redirected, forwarded: flow.forwarded)
+        for transfer in [exchange.requestBody, exchange.responseBody] where transfer?.window === window {
+            transfer?.kernelEnded(ending, redirected: window.redirected, forwarded: window.forwarded)
         }
         worker.loop.later { [weak self] in self?.drive() }
     }
@@ -112,7 +112,7 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
         guard !closed else { return }
         if let current = exchange { halfCloseFinishedTunnels(current) }
         guard closingAfterFlush, exchange == nil else { return }
-        if client.outbound.isEmpty && client.kernelBacklogDrained() {
+        if client.outbound.isEmpty && client.backlogDrained() {
             close()
         } else {
             client.retryWhenDrained()
@@ -126,7 +126,7 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
         for transfer in [current.requestBody, current.responseBody] {
             guard let transfer, transfer.isFinished, !transfer.targetShutDown, transfer.target.outbound.isEmpty else { continue }
             // Redirected bytes still in the kernel backlog would meet a shut-down socket.
-            guard transfer.target.kernelBacklogDrained() else {
+            guard transfer.target.backlogDrained() else {
                 transfer.target.retryWhenDrained()
                 continue
             }
@@ -507,9 +507,9 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
         } else {
             current.responseDone = true
         }
-        if !current.requestDone, let flow = current.requestBody?.flow {
+        if !current.requestDone, let window = current.requestBody?.window {
             // The verdict may have moved the request's last bytes before its event arrived.
-            worker.kernel?.refresh(flow)
+            worker.kernel?.refresh(window)
             _ = pumpRequest(current)
         }
         if !current.requestDone {
@@ -556,7 +556,7 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
 
     // MARK: Bodies
 
-    /// Moves one body along its path; starts the kernel flow once user-space bytes are out.
+    /// Moves one body along its path; opens a kernel window once user-space bytes are out.
     private func pump(_ body: BodyTransfer) -> Bool {
         let progressed = body.forwardBuffered()
         guard !body.isFinished else { return true }
@@ -566,7 +566,7 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
         case .splice:
             // A socket in the verdict map delivers through its psock queue, which splice(2)
             // does not read.
-            if body.source.inSourceMap {
+            if worker.kernel?.isSource(body.source) == true {
                 body.path = .copy
                 return true
             }
@@ -579,8 +579,8 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
             }
             return body.pumpSplice() || progressed
         case .kernel:
-            if body.flow != nil { return progressed }
-            return startKernelFlow(body) || progressed
+            if body.window != nil { return progressed }
+            return startKernelWindow(body) || progressed
         }
     }
 
@@ -591,7 +591,7 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
     /// partly read skb that lies before the socket's copied_seq. A chunked body takes a window
     /// at a chunk of at least the route's threshold; the verdict walks plain chunk-size lines
     /// from there, and what it hands back (and smaller chunks) the relay copies and parses.
-    private func startKernelFlow(_ body: BodyTransfer) -> Bool {
+    private func startKernelWindow(_ body: BodyTransfer) -> Bool {
         guard let kernel = worker.kernel, let route = exchange?.route else {
             body.path = .copy
             return true
@@ -632,7 +632,7 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
             if case let .chunked(scanner) = body.framing {
                 lookahead = { waiting in Self.chunkedWindowLength(scanner, waiting: waiting, minimum: UInt64(route.kernelMinBody)) }
             }
-            body.flow = try kernel.start(
+            body.window = try kernel.openWindow(
                 source: body.source, target: body.target, length: length, chunked: lookahead != nil,
                 budget: UInt64(route.flowBudget), lookahead: lookahead, delegate: self)
             body.source.wantRead = true
@@ -669,9 +669,9 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
     private func account(_ body: BodyTransfer) {
         guard !body.accounted else { return }
         body.accounted = true
-        if let flow = body.flow {
-            body.record(Int(flow.redirected), .kernel)
-            body.record(Int(flow.forwarded), .copy)
+        if let window = body.window {
+            body.record(Int(window.redirected), .kernel)
+            body.record(Int(window.forwarded), .copy)
         }
         worker.stats.bodyBytesKernel += body.bytesByPath[.kernel] ?? 0
         worker.stats.bodyBytesSplice += body.bytesByPath[.splice] ?? 0
@@ -686,7 +686,7 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
         bodyRate = nil
         if let upstream = current.upstream {
             var reusable = current.upstreamReusable && !upstream.readClosed
-            if upstream.inSourceMap {
+            if worker.kernel?.isSource(upstream) == true {
                 // The response is complete and no request is outstanding, so the upstream is
                 // silent: reading to EAGAIN first makes removing it from the verdict map safe.
                 if upstream.fill() != -1 || !upstream.inbound.isEmpty { reusable = false }
@@ -793,7 +793,7 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
         deadline = worker.loop.now + worker.timeouts.idle
     }
 
-    /// Applies idle, head-read and connect timeouts; kernel flows that still move count as activity.
+    /// Applies idle, head-read and connect timeouts; kernel windows that still move count as activity.
     func checkTimeouts(now: Double) {
         guard !closed else { return }
         if let started = headStartedAt, exchange == nil, now - started > worker.timeouts.headRead {
@@ -815,8 +815,8 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
             close()
             return
         }
-        for flow in [exchange?.requestBody?.flow, exchange?.responseBody?.flow].compactMap({ $0 }) {
-            worker.kernel?.refresh(flow)
+        for window in [exchange?.requestBody?.window, exchange?.responseBody?.window].compactMap({ $0 }) {
+            worker.kernel?.refresh(window)
         }
         if let current = exchange, checkBodyRate(current, now: now) { return }
         // Bytes that moved since the last check are activity: the idle timeout is for

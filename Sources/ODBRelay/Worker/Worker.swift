@@ -282,7 +282,7 @@ final class Worker: @unchecked Sendable {
     }
 
     private func publish() {
-        stats.activeFlows = UInt64(kernel?.activeFlows ?? 0)
+        stats.activeFlows = UInt64(kernel?.openWindows ?? 0)
         shared.publish(worker: index, stats)
     }
 }

@@ -1,0 +1,87 @@
+import ODBKernel
+
+/// Told when a kernel window is over.
+public protocol KernelWindowDelegate: AnyObject {
+    func kernelWindowEnded(_ window: KernelWindow, _ ending: KernelWindow.Ending)
+}
+
+/// One window (`odb_window`) of a source's stream moving to `target` through the sk_skb
+/// verdict: a body, the data of one chunk, or one direction of a tunnel.
+///
+/// Window bytes reach the target two ways: redirected by the verdict, or passed to the source's
+/// own queue and forwarded by user space (at the window's end, over budget, or behind bytes
+/// passed earlier). The verdict keeps the two in stream order; `forwarded` counts the second.
+public final class KernelWindow {
+    public enum Ending: Equatable {
+        /// Every window byte reached the target's queues.
+        case complete
+        /// The target left the target map (it closed); the source must be closed too.
+        case targetGone
+        /// The source reached end of stream (before the end of a bounded window).
+        case sourceClosed
+        /// The verdict could not cut an skb at the window's start; the exchange cannot continue.
+        case failed
+    }
+
+    public let source: SocketChannel
+    public let target: SocketChannel
+    let sourceCookie: UInt64
+    let targetCookie: UInt64
+    /// Stream offset where the window ends (see `KernelFlow`), `WindowRecord.unbounded` for a
+    /// tunnel; moves on in a chunked window as the verdict checks chunk-size lines.
+    var end: UInt64
+    /// The window starts as one chunk's data; see `WindowRecord.chunked`.
+    let chunked: Bool
+    /// Most bytes the target may hold unacknowledged; passed bytes wait until it is half empty.
+    let budget: UInt64
+    weak var delegate: KernelWindowDelegate?
+    /// The flow's `redirected` total when the window opened.
+    let redirectedBase: UInt64
+    /// Bytes of this window redirected, as last read from the flow record.
+    public internal(set) var redirected: UInt64 = 0
+    /// Passed window bytes user space has written to the target.
+    public internal(set) var forwarded: UInt64 = 0
+    /// `target.backlogBytesQueued` before this window; redirected bytes are added to it.
+    let targetBacklogBase: UInt64
+    var ended = false
+    /// Set when the source reported end of stream while the window was open.
+    var sourceEOFSeen: Double?
+
+    init(flow: KernelFlow, target: SocketChannel, targetCookie: UInt64, length: UInt64?, chunked: Bool,
+         budget: UInt64, delegate: KernelWindowDelegate) {
+        source = flow.channel
+        sourceCookie = flow.cookie
+        self.target = target
+        self.targetCookie = targetCookie
+        self.chunked = chunked
+        end = length.map { flow.position + $0 } ?? WindowRecord.unbounded
+        self.budget = budget
+        redirectedBase = flow.redirected
+        self.delegate = delegate
+        targetBacklogBase = target.backlogBytesQueued
+    }
+
+    /// The window as the verdict reads it, opened now.
+    var record: WindowRecord {
+        WindowRecord(sourceCookie: sourceCookie, targetCookie: targetCookie, end: end, highWatermark: budget,
+                     targetBase: target.queuedTotal, redirectedBase: redirectedBase, chunked: chunked)
+    }
+
+    /// The window pinned at its end: the verdict can neither walk on nor redirect past it.
+    var pinnedRecord: WindowRecord {
+        WindowRecord(sourceCookie: sourceCookie, targetCookie: targetCookie, end: end, highWatermark: 0,
+                     targetBase: 0, redirectedBase: 0, chunked: false)
+    }
+}
+
+/// Why a body could not take the kernel path; the relay then moves it in user space.
+public enum KernelPathUnavailable: Error, Equatable {
+    case targetNotTracked
+    case windowStillOpen
+    /// Bytes waiting ahead of a chunked window could not be covered by it.
+    case lookaheadRefused
+    /// The window's forced socket buffers would pass `limits.kernel_buffer_memory`.
+    case bufferMemoryCap
+    case sourceFailed
+    case mapUpdateFailed(String)
+}
