@@ -50,6 +50,15 @@ public final class TestHTTPClient {
         }
     }
 
+    /// The port this client's end of the connection is bound to.
+    public var localPort: Int {
+        var address = sockaddr_in6()
+        var length = socklen_t(MemoryLayout<sockaddr_in6>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        // sin_port and sin6_port sit at the same offset, right after the family.
+        return Int(UInt16(bigEndian: address.sin6_port))
+    }
+
     public func close() {
         Glibc.close(fd)
     }

@@ -26,7 +26,7 @@ extension RelayTests {
             s.sendall(first)
             for i in range(len(trickled)):
                 s.send(trickled[i:i + 1])
-                time.sleep(0.00005)
+                time.sleep(0.00005)  # the trickle under test
             reply = b""
             while True:
                 data = s.recv(65536)
@@ -51,7 +51,7 @@ extension RelayTests {
 
         @Test func aHeadTricklingInCostsAboutWhatABodyDoes() throws {
             let origin = try ScriptedOrigin(handler: HTTPSemantics.echoOrigin)
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "copy", workers: 1)
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.copy), workers: 1)
             let body = try Self.relayTicks(relay, bytes: 40_000, part: "body")
             let head = try Self.relayTicks(relay, bytes: 40_000, part: "head")
             #expect(head <= 2 * body + 10, "40 KB trickled: head \(head) ticks, body \(body) ticks")

@@ -13,21 +13,11 @@ extension RelayTests {
         static let runtimeMask: UInt64 = 1 << 12 | 1 << 39
         static let size = 4_194_307
 
-        static func yaml(port: Int, origin: Int, user: String) -> String {
-            """
-            workers: 2
-            user: \(user)
-            log:
-              level: notice
-            listeners:
-              - listen: "127.0.0.1:\(port)"
-                routes:
-                  - upstream: origin
-                    mode: kernel
-            upstreams:
-              origin:
-                servers: ["127.0.0.1:\(origin)"]
-            """
+        static func config(port: Int, origin: Int, user: String) -> RelayConfigFile {
+            var config = RelayConfigFile.singleRoute(port: port, upstreams: ["127.0.0.1:\(origin)"], route: RouteOptions(.kernel),
+                                                     log: LogOptions(accessLog: nil))
+            config.user = user
+            return config
         }
 
         @Test func unprivilegedUserWithTheDocumentedCapabilitiesRelaysInTheKernel() throws {
@@ -39,7 +29,7 @@ extension RelayTests {
             let relay = try RelayProcess(pinRoot: try user.pinRoot(), executable: try user.executableCopy(),
                                          launcher: CgroupHooks.launcher(joining: delegated)
                                              + user.launcher(capabilities: Self.setupCapabilities)) { port in
-                Self.yaml(port: port, origin: origin.port, user: user.name)
+                Self.config(port: port, origin: origin.port, user: user.name)
             }
             defer { rmdir(relay.pinRoot) }
             let own = "\(delegated)/odb-redirect-relay-\(relay.pid)"
@@ -53,9 +43,7 @@ extension RelayTests {
             let client = try TestHTTPClient(port: relay.port)
             defer { client.close() }
             #expect(try fetchAndCompare(client, size: Self.size).ok)
-            usleep(400_000)
-            let entry = try #require(try relay.statusEntry())
-            let bytes = entry["body_bytes"] as? [String: Int] ?? [:]
+            let bytes = try relay.bodyBytes(atLeast: Self.size)
             #expect((bytes["kernel"] ?? 0) > Self.size / 2, "the body took the kernel path: \(bytes)")
             let ownSet = "\(relay.pinRoot)/relay-\(relay.pid)"
             #expect(FileManager.default.fileExists(atPath: ownSet))
@@ -70,7 +58,8 @@ extension RelayTests {
             let pinRoot = try user.pinRoot()
             defer { rmdir(pinRoot) }
             let path = NSTemporaryDirectory() + "odb-caps-\(getpid())-\(missing).yaml"
-            try Self.yaml(port: freePort(), origin: freePort(), user: user.name).write(toFile: path, atomically: true, encoding: .utf8)
+            try Self.config(port: freePort(), origin: freePort(), user: user.name)
+                .yaml.write(toFile: path, atomically: true, encoding: .utf8)
             defer { try? FileManager.default.removeItem(atPath: path) }
             let launcher = user.launcher(capabilities: Self.setupCapabilities.filter { $0 != missing })
             let result = try CommandRunner.run(launcher[0], Array(launcher.dropFirst())
@@ -86,7 +75,8 @@ extension RelayTests {
             let pinRoot = try user.pinRoot()
             defer { rmdir(pinRoot) }
             let path = NSTemporaryDirectory() + "odb-nodelegate-\(getpid()).yaml"
-            try Self.yaml(port: freePort(), origin: freePort(), user: user.name).write(toFile: path, atomically: true, encoding: .utf8)
+            try Self.config(port: freePort(), origin: freePort(), user: user.name)
+                .yaml.write(toFile: path, atomically: true, encoding: .utf8)
             defer { try? FileManager.default.removeItem(atPath: path) }
             let launcher = CgroupHooks.launcher(joining: try CgroupHooks.mountPoint()) + user.launcher(capabilities: Self.setupCapabilities)
             let result = try CommandRunner.run(launcher[0], Array(launcher.dropFirst())
@@ -100,7 +90,8 @@ extension RelayTests {
         @Test func unknownUserFailsBeforeAnythingIsLoaded() throws {
             let pinRoot = "/sys/fs/bpf/odb-test-nouser-\(getpid())"
             let path = NSTemporaryDirectory() + "odb-nouser-\(getpid()).yaml"
-            try Self.yaml(port: freePort(), origin: freePort(), user: "odb-no-such-user").write(toFile: path, atomically: true, encoding: .utf8)
+            try Self.config(port: freePort(), origin: freePort(), user: "odb-no-such-user")
+                .yaml.write(toFile: path, atomically: true, encoding: .utf8)
             defer { try? FileManager.default.removeItem(atPath: path) }
             let result = try CommandRunner.odb("relay", "--config", path, "--pin", pinRoot)
             #expect(result.status != 0)
@@ -111,7 +102,7 @@ extension RelayTests {
         @Test func rootSwitchesToTheConfiguredUserKeepingOnlyRuntimeCapabilities() throws {
             let user = try SystemUser.ensure()
             let origin = try NginxOrigin(fileSizes: [Self.size])
-            let relay = try RelayProcess { port in Self.yaml(port: port, origin: origin.port, user: user.name) }
+            let relay = try RelayProcess { port in Self.config(port: port, origin: origin.port, user: user.name) }
             #expect(relay.waitForLog("switched user"), "\(relay.log)")
             let threads = try Self.threadStatus(relay.pid)
             #expect(threads.count >= 3, "main and two workers: \(threads.count)")
