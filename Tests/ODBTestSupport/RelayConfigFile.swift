@@ -7,14 +7,14 @@ public struct RelayConfigFile {
     public var user: String?
     public var log: LogOptions?
     public var admin: AdminOptions?
-    public var limits: LimitOptions
-    public var timeouts: TimeoutOptions
+    public var limits: [LimitOption]
+    public var timeouts: [TimeoutOption]
     public var listeners: [ListenerOptions]
     /// Upstream pools by name, each with its servers (host:port), written in this order.
     public var upstreams: [(name: String, servers: [String])]
 
     public init(workers: Int? = 2, user: String? = nil, log: LogOptions? = LogOptions(), admin: AdminOptions? = nil,
-                limits: LimitOptions = LimitOptions(), timeouts: TimeoutOptions = TimeoutOptions(),
+                limits: [LimitOption] = [], timeouts: [TimeoutOption] = [],
                 listeners: [ListenerOptions], upstreams: [(name: String, servers: [String])]) {
         self.workers = workers
         self.user = user
@@ -29,7 +29,7 @@ public struct RelayConfigFile {
     /// One listener on 127.0.0.1:`port` with one route to the pool "origin" of `upstreams`.
     public static func singleRoute(port: Int, upstreams: [String], route: RouteOptions, workers: Int = 2,
                                    log: LogOptions = LogOptions(), admin: AdminOptions? = nil,
-                                   limits: LimitOptions = LimitOptions(), timeouts: TimeoutOptions = TimeoutOptions()) -> RelayConfigFile {
+                                   limits: [LimitOption] = [], timeouts: [TimeoutOption] = []) -> RelayConfigFile {
         RelayConfigFile(workers: workers, log: log, admin: admin, limits: limits, timeouts: timeouts,
                         listeners: [ListenerOptions(listen: "127.0.0.1:\(port)", routes: [route])],
                         upstreams: [(name: route.upstream, servers: upstreams)])
@@ -47,18 +47,8 @@ public struct RelayConfigFile {
         case .socket(let path): lines += ["admin:", "  socket: \(path)"]
         case nil: break
         }
-        lines += Self.section("limits", [
-            ("max_connections", limits.maxConnections.map(String.init)),
-            ("max_connections_per_client", limits.maxConnectionsPerClient.map(String.init)),
-            ("max_requests_per_connection", limits.maxRequestsPerConnection.map(String.init)),
-            ("max_head_bytes", limits.maxHeadBytes), ("max_headers", limits.maxHeaders.map(String.init)),
-            ("kernel_buffer_memory", limits.kernelBufferMemory),
-        ])
-        lines += Self.section("timeouts", [
-            ("head_read", timeouts.headRead), ("idle", timeouts.idle), ("shutdown_grace", timeouts.shutdownGrace),
-            ("max_connection_age", timeouts.maxConnectionAge), ("min_body_rate", timeouts.minBodyRate),
-            ("min_body_rate_window", timeouts.minBodyRateWindow),
-        ])
+        lines += Self.section("limits", limits.map(\.entry))
+        lines += Self.section("timeouts", timeouts.map(\.entry))
         lines.append("listeners:")
         for listener in listeners {
             lines.append("  - listen: \(Self.quoted(listener.listen))")
@@ -157,41 +147,36 @@ public enum AdminOptions {
     case socket(String)
 }
 
-public struct LimitOptions {
-    public var maxConnections: Int?
-    public var maxConnectionsPerClient: Int?
-    public var maxRequestsPerConnection: Int?
-    public var maxHeadBytes: String?
-    public var maxHeaders: Int?
-    public var kernelBufferMemory: String?
+/// One key of the `limits` section.
+public enum LimitOption {
+    case maxConnections(Int), maxConnectionsPerClient(Int), maxRequestsPerConnection(Int), maxHeaders(Int)
+    case maxHeadBytes(String), kernelBufferMemory(String)
 
-    public init(maxConnections: Int? = nil, maxConnectionsPerClient: Int? = nil, maxRequestsPerConnection: Int? = nil,
-                maxHeadBytes: String? = nil, maxHeaders: Int? = nil, kernelBufferMemory: String? = nil) {
-        self.maxConnections = maxConnections
-        self.maxConnectionsPerClient = maxConnectionsPerClient
-        self.maxRequestsPerConnection = maxRequestsPerConnection
-        self.maxHeadBytes = maxHeadBytes
-        self.maxHeaders = maxHeaders
-        self.kernelBufferMemory = kernelBufferMemory
+    var entry: (String, String?) {
+        switch self {
+        case .maxConnections(let count): ("max_connections", String(count))
+        case .maxConnectionsPerClient(let count): ("max_connections_per_client", String(count))
+        case .maxRequestsPerConnection(let count): ("max_requests_per_connection", String(count))
+        case .maxHeaders(let count): ("max_headers", String(count))
+        case .maxHeadBytes(let size): ("max_head_bytes", size)
+        case .kernelBufferMemory(let size): ("kernel_buffer_memory", size)
+        }
     }
 }
 
-public struct TimeoutOptions {
-    public var headRead: String?
-    public var idle: String?
-    public var shutdownGrace: String?
-    public var maxConnectionAge: String?
-    /// Bytes per second, e.g. "100" or "1MiB".
-    public var minBodyRate: String?
-    public var minBodyRateWindow: String?
+/// One key of the `timeouts` section: durations ("1s"), and `minBodyRate` in bytes per second.
+public enum TimeoutOption {
+    case headRead(String), idle(String), shutdownGrace(String), maxConnectionAge(String)
+    case minBodyRate(String), minBodyRateWindow(String)
 
-    public init(headRead: String? = nil, idle: String? = nil, shutdownGrace: String? = nil, maxConnectionAge: String? = nil,
-                minBodyRate: String? = nil, minBodyRateWindow: String? = nil) {
-        self.headRead = headRead
-        self.idle = idle
-        self.shutdownGrace = shutdownGrace
-        self.maxConnectionAge = maxConnectionAge
-        self.minBodyRate = minBodyRate
-        self.minBodyRateWindow = minBodyRateWindow
+    var entry: (String, String?) {
+        switch self {
+        case .headRead(let duration): ("head_read", duration)
+        case .idle(let duration): ("idle", duration)
+        case .shutdownGrace(let duration): ("shutdown_grace", duration)
+        case .maxConnectionAge(let duration): ("max_connection_age", duration)
+        case .minBodyRate(let rate): ("min_body_rate", rate)
+        case .minBodyRateWindow(let duration): ("min_body_rate_window", duration)
+        }
     }
 }

@@ -11,8 +11,8 @@ public final class RelayProcess {
 
     /// A relay with one route to one upstream pool: `upstreams` are its servers (host:port).
     public convenience init(upstreams: [String], route: RouteOptions, workers: Int = 2, log: LogOptions = LogOptions(),
-                            admin: AdminOptions? = nil, limits: LimitOptions = LimitOptions(),
-                            timeouts: TimeoutOptions = TimeoutOptions(), pinRoot: String? = nil, launcher: [String] = []) throws {
+                            admin: AdminOptions? = nil, limits: [LimitOption] = [],
+                            timeouts: [TimeoutOption] = [], pinRoot: String? = nil, launcher: [String] = []) throws {
         try self.init(pinRoot: pinRoot, launcher: launcher) { port in
             .singleRoute(port: port, upstreams: upstreams, route: route, workers: workers, log: log, admin: admin,
                          limits: limits, timeouts: timeouts)

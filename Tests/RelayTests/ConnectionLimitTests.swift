@@ -9,7 +9,7 @@ extension RelayTests {
     /// Each ends the connection cleanly, counts it under `limit_closes` and logs it.
     @Suite struct ConnectionLimits {
         @Test func requestCapMakesTheLastAnswerCloseTheConnection() throws {
-            let setup = try RelayUnderTest(route: RouteOptions(.kernel), sizes: [1000], limits: LimitOptions(maxRequestsPerConnection: 3))
+            let setup = try RelayUnderTest(route: RouteOptions(.kernel), sizes: [1000], limits: [.maxRequestsPerConnection(3)])
             let relay = setup.relay
             let client = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
             defer { client.close() }
@@ -32,7 +32,7 @@ extension RelayTests {
         /// current answer whole with `Connection: close`; the idle timeout is far away.
         @Test func ageCapClosesIdleAndBusyConnections() throws {
             let setup = try RelayUnderTest(route: RouteOptions(.kernel), sizes: [1000],
-                                           timeouts: TimeoutOptions(idle: "60s", maxConnectionAge: "2s"))
+                                           timeouts: [.idle("60s"), .maxConnectionAge("2s")])
             let relay = setup.relay
             let idle = try TestHTTPClient(port: relay.port, receiveTimeout: 15)
             defer { idle.close() }
@@ -56,7 +56,7 @@ extension RelayTests {
         @Test func requestBodyBelowTheRateFloorIsAnswered408() throws {
             let origin = try ScriptedOrigin(handler: HTTPSemantics.echoOrigin)
             let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel),
-                                         timeouts: TimeoutOptions(idle: "3s", minBodyRate: "100", minBodyRateWindow: "1s"))
+                                         timeouts: [.idle("3s"), .minBodyRate("100"), .minBodyRateWindow("1s")])
             let client = try TestHTTPClient(port: relay.port, receiveTimeout: 15)
             defer { client.close() }
             try client.send("POST /upload HTTP/1.1\r\nHost: test\r\nContent-Length: 1000\r\n\r\n")
@@ -80,7 +80,7 @@ extension RelayTests {
         func responseBodyTakenBelowTheRateFloorIsAborted(mode: RouteMode) throws {
             let size = 24 << 20
             let setup = try RelayUnderTest(route: RouteOptions(mode), sizes: [size],
-                                           timeouts: TimeoutOptions(minBodyRate: "1MiB", minBodyRateWindow: "1s"))
+                                           timeouts: [.minBodyRate("1MiB"), .minBodyRateWindow("1s")])
             let relay = setup.relay
             let client = try TestHTTPClient(port: relay.port, receiveTimeout: 30)
             defer { client.close() }
@@ -108,7 +108,7 @@ extension RelayTests {
         }
 
         @Test func perClientCapAnswers503AndFreesItsPlaceOnClose() throws {
-            let setup = try RelayUnderTest(route: RouteOptions(.kernel), sizes: [1000], limits: LimitOptions(maxConnectionsPerClient: 2))
+            let setup = try RelayUnderTest(route: RouteOptions(.kernel), sizes: [1000], limits: [.maxConnectionsPerClient(2)])
             let relay = setup.relay
             let first = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
             let second = try TestHTTPClient(port: relay.port, receiveTimeout: 10)

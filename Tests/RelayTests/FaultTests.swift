@@ -137,7 +137,7 @@ extension RelayTests {
         @Test func idleKeepAliveConnectionIsClosedAfterTheIdleTimeout() throws {
             let origin = try NginxOrigin(fileSizes: [1000])
             let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel),
-                                         timeouts: TimeoutOptions(idle: "1s"))
+                                         timeouts: [.idle("1s")])
             let client = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
             defer { client.close() }
             #expect(try fetchAndCompare(client, size: 1000).ok)

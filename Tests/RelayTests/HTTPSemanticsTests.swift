@@ -136,7 +136,7 @@ extension RelayTests {
         @Test func slowlorisIsClosedAfterTheHeadReadTimeout() throws {
             let origin = try NginxOrigin(fileSizes: [1000])
             let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel),
-                                         timeouts: TimeoutOptions(headRead: "1s"))
+                                         timeouts: [.headRead("1s")])
             let slow = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
             defer { slow.close() }
             let started = Date()

@@ -57,13 +57,8 @@ extension RelayTests {
             let user = try SystemUser.ensure()
             let pinRoot = try user.pinRoot()
             defer { rmdir(pinRoot) }
-            let path = NSTemporaryDirectory() + "odb-caps-\(getpid())-\(missing).yaml"
-            try Self.config(port: freePort(), origin: freePort(), user: user.name)
-                .yaml.write(toFile: path, atomically: true, encoding: .utf8)
-            defer { try? FileManager.default.removeItem(atPath: path) }
-            let launcher = user.launcher(capabilities: Self.setupCapabilities.filter { $0 != missing })
-            let result = try CommandRunner.run(launcher[0], Array(launcher.dropFirst())
-                + [try user.executableCopy(), "relay", "--config", path, "--pin", pinRoot])
+            let result = try Self.failedStart(user: user.name, executable: try user.executableCopy(), pinRoot: pinRoot,
+                                              launcher: user.launcher(capabilities: Self.setupCapabilities.filter { $0 != missing }))
             #expect(result.status != 0)
             #expect(result.stderr.contains("needs CAP_\(missing.uppercased())"), "\(result.stderr)")
         }
@@ -74,13 +69,8 @@ extension RelayTests {
             let user = try SystemUser.ensure()
             let pinRoot = try user.pinRoot()
             defer { rmdir(pinRoot) }
-            let path = NSTemporaryDirectory() + "odb-nodelegate-\(getpid()).yaml"
-            try Self.config(port: freePort(), origin: freePort(), user: user.name)
-                .yaml.write(toFile: path, atomically: true, encoding: .utf8)
-            defer { try? FileManager.default.removeItem(atPath: path) }
             let launcher = CgroupHooks.launcher(joining: try CgroupHooks.mountPoint()) + user.launcher(capabilities: Self.setupCapabilities)
-            let result = try CommandRunner.run(launcher[0], Array(launcher.dropFirst())
-                + [try user.executableCopy(), "relay", "--config", path, "--pin", pinRoot])
+            let result = try Self.failedStart(user: user.name, executable: try user.executableCopy(), pinRoot: pinRoot, launcher: launcher)
             #expect(result.status != 0)
             #expect(result.stderr.contains("cannot move into a cgroup of its own"), "\(result.stderr)")
             #expect(result.stderr.contains("Delegate=yes"))
@@ -89,11 +79,7 @@ extension RelayTests {
 
         @Test func unknownUserFailsBeforeAnythingIsLoaded() throws {
             let pinRoot = "/sys/fs/bpf/odb-test-nouser-\(getpid())"
-            let path = NSTemporaryDirectory() + "odb-nouser-\(getpid()).yaml"
-            try Self.config(port: freePort(), origin: freePort(), user: "odb-no-such-user")
-                .yaml.write(toFile: path, atomically: true, encoding: .utf8)
-            defer { try? FileManager.default.removeItem(atPath: path) }
-            let result = try CommandRunner.odb("relay", "--config", path, "--pin", pinRoot)
+            let result = try Self.failedStart(user: "odb-no-such-user", executable: CommandRunner.odbRedirect, pinRoot: pinRoot)
             #expect(result.status != 0)
             #expect(result.stderr.contains("no such user \"odb-no-such-user\""), "\(result.stderr)")
             #expect(!FileManager.default.fileExists(atPath: pinRoot), "nothing was pinned")
@@ -121,6 +107,16 @@ extension RelayTests {
             #expect(try fetchAndCompare(client, size: Self.size).ok, "relaying works after the switch")
             #expect(relay.stopsGracefully())
             #expect(!FileManager.default.fileExists(atPath: relay.pinRoot), "the pins it created are gone: \(relay.log)")
+        }
+
+        /// Runs `executable relay` (through `launcher`) with a configuration for `user`, for a
+        /// start that must fail, and returns what it printed.
+        static func failedStart(user: String, executable: String, pinRoot: String, launcher: [String] = []) throws -> CommandResult {
+            let path = NSTemporaryDirectory() + "odb-privileges-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).yaml"
+            try config(port: freePort(), origin: freePort(), user: user).yaml.write(toFile: path, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let command = launcher + [executable, "relay", "--config", path, "--pin", pinRoot]
+            return try CommandRunner.run(command[0], Array(command.dropFirst()))
         }
 
         /// Fields of /proc/PID/task/*/status, one dictionary per thread.

@@ -20,8 +20,7 @@ struct RelayUnderTest {
     let origin: NginxOrigin
     let relay: RelayProcess
 
-    init(route: RouteOptions, sizes: [Int] = bodySizes, workers: Int = 2, limits: LimitOptions = LimitOptions(),
-         timeouts: TimeoutOptions = TimeoutOptions()) throws {
+    init(route: RouteOptions, sizes: [Int] = bodySizes, workers: Int = 2, limits: [LimitOption] = [], timeouts: [TimeoutOption] = []) throws {
         origin = try NginxOrigin(fileSizes: sizes)
         relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: route, workers: workers,
                                  limits: limits, timeouts: timeouts)

@@ -10,8 +10,8 @@ extension RelayTests {
     /// beside fast ones.
     @Suite struct ResourceLimits {
         @Test func connectionLimitAnswers503AndIdleHogsAreReclaimed() throws {
-            let setup = try RelayUnderTest(route: RouteOptions(.kernel), sizes: [1000], limits: LimitOptions(maxConnections: 4),
-                                           timeouts: TimeoutOptions(idle: "3s"))
+            let setup = try RelayUnderTest(route: RouteOptions(.kernel), sizes: [1000], limits: [.maxConnections(4)],
+                                           timeouts: [.idle("3s")])
             let relay = setup.relay
             let good = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
             defer { good.close() }
@@ -46,7 +46,7 @@ extension RelayTests {
         @Test(arguments: relayModes)
         func idleTimeoutSparesABodyThatIsStillMoving(mode: RouteMode) throws {
             let size = 24 << 20
-            let setup = try RelayUnderTest(route: RouteOptions(mode), sizes: [size], timeouts: TimeoutOptions(idle: "1s"))
+            let setup = try RelayUnderTest(route: RouteOptions(mode), sizes: [size], timeouts: [.idle("1s")])
             let relay = setup.relay
             let client = try TestHTTPClient(port: relay.port, receiveTimeout: 30)
             defer { client.close() }
@@ -64,7 +64,7 @@ extension RelayTests {
         @Test func kernelBufferMemoryCapCopiesBodiesPastIt() throws {
             let size = 1 << 20
             let setup = try RelayUnderTest(route: RouteOptions(.kernel), sizes: [size], workers: 1,
-                                           limits: LimitOptions(kernelBufferMemory: "24MiB"))
+                                           limits: [.kernelBufferMemory("24MiB")])
             let relay = setup.relay
             let first = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
             #expect(try fetchAndCompare(first, size: size).ok)
@@ -85,7 +85,7 @@ extension RelayTests {
 
         @Test func oversizedHeadsAre431WhileAnotherClientIsServed() throws {
             let setup = try RelayUnderTest(route: RouteOptions(.kernel), sizes: [1000],
-                                           limits: LimitOptions(maxHeadBytes: "2KiB", maxHeaders: 10))
+                                           limits: [.maxHeadBytes("2KiB"), .maxHeaders(10)])
             let relay = setup.relay
             let good = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
             defer { good.close() }
@@ -111,7 +111,7 @@ extension RelayTests {
         /// Twenty clients trickle header lines and never finish; each is closed with 408 once
         /// its head has taken longer than head_read, and a normal client is served throughout.
         @Test func slowlorisFloodIsClosedWhileAnotherClientIsServed() throws {
-            let setup = try RelayUnderTest(route: RouteOptions(.kernel), sizes: [1000], timeouts: TimeoutOptions(headRead: "1s"))
+            let setup = try RelayUnderTest(route: RouteOptions(.kernel), sizes: [1000], timeouts: [.headRead("1s")])
             let relay = setup.relay
             let slow = try (0..<20).map { _ in try TestHTTPClient(port: relay.port, receiveTimeout: 10) }
             defer { slow.forEach { $0.close() } }

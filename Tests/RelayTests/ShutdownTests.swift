@@ -13,7 +13,7 @@ extension RelayTests {
         func downloadInFlightFinishesWithinTheGracePeriod(mode: RouteMode) throws {
             let origin = try NginxOrigin(fileSizes: [Self.size])
             let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(mode),
-                                         timeouts: TimeoutOptions(shutdownGrace: "20s"))
+                                         timeouts: [.shutdownGrace("20s")])
             let ownSet = "\(relay.pinRoot)/relay-\(relay.pid)"
             let client = try TestHTTPClient(port: relay.port)
             defer { client.close() }
@@ -49,7 +49,7 @@ extension RelayTests {
         @Test func exchangeOutlastingTheGracePeriodIsCutAndTheRelayExits() throws {
             let origin = try NginxOrigin(fileSizes: [Self.size])
             let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel),
-                                         timeouts: TimeoutOptions(shutdownGrace: "1s"))
+                                         timeouts: [.shutdownGrace("1s")])
             let ownSet = "\(relay.pinRoot)/relay-\(relay.pid)"
             let client = try TestHTTPClient(port: relay.port)
             defer { client.close() }

@@ -111,7 +111,7 @@ extension RelayTests {
                 handler: Self.bodyReadingOrigin,
                 recordingDirectory: NSTemporaryDirectory() + "odb-smuggling-\(getpid())-\(mode)")
             let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(mode),
-                                         limits: LimitOptions(maxHeadBytes: "4KiB", maxHeaders: 20))
+                                         limits: [.maxHeadBytes("4KiB"), .maxHeaders(20)])
             var marks: [String: Int] = [:]
             for payload in Self.cases {
                 try check(payload, relay: relay, origin: origin, marks: &marks, mode: mode)
