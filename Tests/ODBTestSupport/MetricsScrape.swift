@@ -43,10 +43,10 @@ public struct MetricsScrape: Equatable, CustomStringConvertible {
     /// Scrapes until two scrapes in a row agree (the relay publishes its counters every
     /// 250 ms, so a pair taken 300 ms apart that match is settled) or `seconds` pass.
     public static func settled(port: Int, seconds: Double = Waiting.timeout) throws -> MetricsScrape {
-        var previous = try MetricsScrape(port: port)
+        var previous: MetricsScrape?
         return try Waiting.poll(timeout: seconds, poll: 0.3, { try MetricsScrape(port: port) }, until: { next in
             defer { previous = next }
-            return next.samples == previous.samples
+            return next.samples == previous?.samples
         }).value
     }
 

@@ -190,8 +190,13 @@ public final class TestHTTPClient {
         }
     }
 
-    /// True when the server closed the connection (reads end of stream).
+    /// True when the server closed the connection: a read meets the end of the stream or a
+    /// reset. False when bytes arrive or the receive timeout passes with the connection open.
     public func isClosedByPeer() -> Bool {
-        (try? fill()) != true
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        let received = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        let reset = received < 0 && errno == ECONNRESET
+        if received > 0 { buffer.append(contentsOf: chunk[..<received]) }
+        return received == 0 || reset
     }
 }

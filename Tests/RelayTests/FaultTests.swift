@@ -157,7 +157,7 @@ enum FaultAftermath {
         let client = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
         #expect(try exchange(client))
         client.close()
-        let count = try settledFileCount(relay) { _ in false }
+        let count = settledFileCount(relay) { _ in false }
         #expect(count > 0, "the relay's fds are readable in /proc")
         return count
     }
@@ -167,7 +167,7 @@ enum FaultAftermath {
         let next = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
         #expect(try exchange(next), "\(label): the next client is served")
         next.close()
-        let files = try settledFileCount(relay) { $0 == baseline }
+        let files = settledFileCount(relay) { $0 == baseline }
         #expect(files == baseline, "\(label): relay fds \(files), before the fault \(baseline)")
         guard mode == .kernel else { return }
         try waitFor("\(label): no BPF flow left, in the map and in status", {
@@ -177,8 +177,8 @@ enum FaultAftermath {
     }
 
     /// The fd count once `done` accepts it or it has not changed for 300 ms, within 5 s.
-    private static func settledFileCount(_ relay: RelayProcess, done: (Int) -> Bool) throws -> Int {
-        var last = relay.openFileCount
+    private static func settledFileCount(_ relay: RelayProcess, done: (Int) -> Bool) -> Int {
+        var last: Int?
         var stableFor = 0
         return Waiting.poll(timeout: 5, poll: 0.05, { relay.openFileCount }, until: { now in
             defer { last = now }

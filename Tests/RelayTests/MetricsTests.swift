@@ -110,7 +110,8 @@ extension RelayTests {
             let before = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(relay.pid)/fd").count
             let flood = try (0..<200).map { _ in try TestHTTPClient(port: admin, receiveTimeout: 5) }
             defer { flood.forEach { $0.close() } }
-            // The relay has taken every flood connection off its listener (it closes those over the cap at accept).
+            // The relay has taken every flood connection off its listener, closing those over the
+            // cap at accept.
             try waitUntil("the admin listener's accept queue to empty") {
                 TCPSocketRow.all().contains { $0.localPort == admin && $0.state == .listen && $0.receiveQueue == 0 }
             }
@@ -127,7 +128,7 @@ extension RelayTests {
             let origin = try NginxOrigin(fileSizes: [Self.smallSize])
             let path = NSTemporaryDirectory() + "odb-admin-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock"
             let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel),
-                                         admin: .socket("\(path)"))
+                                         admin: .socket(path))
             var info = stat()
             #expect(lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFSOCK, "the admin socket exists")
             #expect(info.st_mode & 0o777 == 0o600, "mode \(String(info.st_mode & 0o777, radix: 8))")
