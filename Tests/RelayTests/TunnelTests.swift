@@ -168,8 +168,8 @@ extension RelayTests {
             let preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
             let frames: [UInt8] = [0, 0, 0, 4, 0, 0, 0, 0, 0] + Array(repeating: 0x42, count: 100_000)
             try client.send(Array(preface[..<10]))
-            // The subject: the preface arrives in two reads, and is recognised across them.
-            usleep(100_000)
+            // The preface arrives in two reads, and is recognised across them.
+            try waitUntil("the relay to read the preface's first part") { relay.hasReadEverything(from: client) }
             try client.send(Array(preface[10...]) + frames)
             shutdown(client.fd, Int32(SHUT_WR))
             let answer = try client.readToEnd()
