@@ -16,16 +16,9 @@ public struct TCPSocketRow: CustomStringConvertible {
     public let receiveQueue: Int
     public let inode: Int
 
-    /// Every row of /proc/net/tcp. Read to its end with read(2): Foundation stops after the
-    /// first page of a /proc file, which reports its size as 0.
+    /// Every row of /proc/net/tcp.
     public static func all() -> [TCPSocketRow] {
-        let fd = open("/proc/net/tcp", O_RDONLY)
-        guard fd >= 0 else { return [] }
-        defer { close(fd) }
-        var text = [UInt8]()
-        var page = [UInt8](repeating: 0, count: 1 << 16)
-        while case let count = read(fd, &page, page.count), count > 0 { text += page[..<count] }
-        return String(decoding: text, as: UTF8.self).split(separator: "\n").dropFirst().compactMap(TCPSocketRow.init)
+        (readProcFile("/proc/net/tcp") ?? "").split(separator: "\n").dropFirst().compactMap(TCPSocketRow.init)
     }
 
     /// Parses `sl local rem st tx_queue:rx_queue tr:when retrnsmt uid timeout inode ...`.

@@ -12,15 +12,6 @@ extension RelayTests {
             try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel), workers: 1, launcher: launcher)
         }
 
-        /// CPU seconds the process used, from /proc/PID/stat (utime + stime).
-        private static func cpuSeconds(_ pid: Int32) -> Double {
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { return 0 }
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            let ticks = (Double(fields[11]) ?? 0) + (Double(fields[12]) ?? 0)
-            return ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
-        }
-
         private static func openDescriptors(_ pid: Int32) -> Int {
             (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? 0
         }
@@ -62,10 +53,10 @@ extension RelayTests {
                 // Clients left waiting in the backlog keep the listener readable; the relay must not spin on it.
                 let waiting = try (0..<20).map { _ in try TestHTTPClient(port: relay.port, receiveTimeout: 10) }
                 defer { waiting.forEach { $0.close() } }
-                let before = Self.cpuSeconds(relay.pid)
+                let before = cpuSeconds(pid: relay.pid)
                 let start = Date()
                 usleep(2_000_000)  // the interval measured: the relay rests, out of descriptors
-                let share = (Self.cpuSeconds(relay.pid) - before) / Date().timeIntervalSince(start)
+                let share = (cpuSeconds(pid: relay.pid) - before) / Date().timeIntervalSince(start)
                 #expect(share < 0.25, "the relay used \(Int(share * 100)) % of a CPU while out of descriptors")
                 #expect(relay.process.isRunning, "the relay runs on: \(relay.process.isRunning ? 0 : relay.process.terminationStatus) \(relay.process.isRunning ? "" : "\(relay.process.terminationReason.rawValue)")")
             }

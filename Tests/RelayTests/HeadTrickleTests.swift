@@ -35,18 +35,11 @@ extension RelayTests {
             print(reply.split(b"\\r\\n")[0].decode())
             """
 
-        private static func cpuTicks(_ pid: Int32) -> Int {
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { return 0 }
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            return (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
-        }
-
         private static func relayTicks(_ relay: RelayProcess, bytes: Int, part: String) throws -> Int {
-            let before = cpuTicks(relay.pid)
+            let before = cpuTicks(pid: relay.pid)
             let result = try CommandRunner.run("/usr/bin/python3", ["-c", trickle, "\(relay.port)", "\(bytes)", part])
             #expect(result.stdout.hasPrefix("HTTP/1.1 200"), "\(part): \(result.stdout) \(result.stderr)")
-            return cpuTicks(relay.pid) - before
+            return cpuTicks(pid: relay.pid) - before
         }
 
         @Test func aHeadTricklingInCostsAboutWhatABodyDoes() throws {
