@@ -23,7 +23,7 @@ import Testing
         let child = try PythonChild(script: "import time\nprint('up', flush=True)\ntime.sleep(30)")
         _ = child.readyLine()
         let before = CPUSnapshot.take(pids: [child.pid])
-        usleep(300_000)
+        usleep(300_000)  // the idle interval measured
         let delta = CPUSnapshot.take(pids: [child.pid]).since(before)
         #expect(delta.processSeconds < 0.05, "a sleeping child used \(delta.processSeconds) s")
         #expect(delta.machineBusySeconds >= 0)
@@ -60,7 +60,7 @@ import Testing
             """)
         #expect(child.readyLine() == String(200 * 1024 * 1024))
         let sampler = ResourceSampler(pids: [child.pid], interval: 0.02)
-        usleep(100_000)
+        usleep(100_000)  // the sampler's thread samples over this interval, at 20 ms
         let peaks = sampler.stop()
         let mib = Double(peaks.residentKiB) / 1024
         // The interpreter itself is ~10 MiB.

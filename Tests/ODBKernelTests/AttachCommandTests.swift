@@ -67,12 +67,12 @@ import Testing
         #expect(detach.status == 0, "\(detach.stderr)")
         #expect(!FileManager.default.fileExists(atPath: fixture.pinDirectory))
         // bpffs drops an unpinned object's reference after an RCU grace period.
-        #expect(KernelFixture.eventually {
+        #expect(eventually {
             (try? CommandRunner.run("/usr/sbin/bpftool", ["cgroup", "show", fixture.cgroupPath]).stdout.contains("odb_sockops")) == false
         }, "the cgroup still has odb_sockops attached after detach")
-        #expect(KernelFixture.eventually { ids.allSatisfy { !KernelFixture.bpftoolKnows("prog", id: $0) } },
+        #expect(eventually { ids.allSatisfy { !KernelFixture.bpftoolKnows("prog", id: $0) } },
                 "programs \(ids) are still loaded after detach")
-        #expect(KernelFixture.eventually { mapIDs.allSatisfy { !KernelFixture.bpftoolKnows("map", id: $0) } },
+        #expect(eventually { mapIDs.allSatisfy { !KernelFixture.bpftoolKnows("map", id: $0) } },
                 "maps \(mapIDs) still exist after detach")
         let after = try CommandRunner.odb("status", "--pin", fixture.pinDirectory)
         #expect(after.status != 0)

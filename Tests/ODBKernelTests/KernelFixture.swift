@@ -23,10 +23,7 @@ final class KernelFixture {
     deinit {
         _ = try? CgroupAttachment.detachAll(pinDirectory: pinDirectory)
         // A cgroup can only be removed once its processes have exited.
-        for _ in 0..<50 {
-            if rmdir(cgroupPath) == 0 || errno == ENOENT { break }
-            usleep(100_000)
-        }
+        _ = eventually(poll: 0.1) { rmdir(cgroupPath) == 0 || errno == ENOENT }
     }
 
     /// Starts `python3 -c script` as a member of this fixture's cgroup.
@@ -47,16 +44,6 @@ struct FixtureError: Error, CustomStringConvertible {
 }
 
 extension KernelFixture {
-    /// Kernel objects are freed asynchronously after their last reference goes; poll for it.
-    static func eventually(seconds: Double = 3, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(50_000)
-        }
-        return condition()
-    }
-
     /// One line a child printed, without its newline.
     static func readLine(_ handle: FileHandle) -> String {
         var line = [UInt8]()

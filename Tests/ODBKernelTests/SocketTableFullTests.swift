@@ -14,11 +14,11 @@ import Testing
             try objects.socks.update(UInt64.max - index, odb_sock())
         }
         let admin = freePort()
-        let relay = try RelayProcess(upstreams: ["127.0.0.1:1"], mode: "kernel",
-                                     extraTop: "admin:\n  listen: \"127.0.0.1:\(admin)\"", pinRoot: fixture.pinDirectory)
+        let relay = try RelayProcess(upstreams: ["127.0.0.1:1"], route: RouteOptions(.kernel),
+                                     admin: .listen("127.0.0.1:\(admin)"), pinRoot: fixture.pinDirectory)
         // The relay's self-test and admin connections are sockets of its hooked cgroup.
         let scrape = try MetricsScrape(port: admin)
-        #expect(KernelFixture.eventually(seconds: 10) { relay.log.contains("odb_socks is full") }, "\(relay.log)")
+        #expect(relay.waitForLog("odb_socks is full"), "\(relay.log)")
         #expect(relay.log.contains("sockets_missed"), "the message says how many sockets it missed")
         #expect((try MetricsScrape(port: admin)["odb_sockets_table_full_total"] ?? 0) > 0, "\(scrape)")
         let table = try CommandRunner.odb("status", "--pin", fixture.pinDirectory)

@@ -20,8 +20,7 @@ public enum CgroupHooks {
 
     /// The cgroup2 mount point, from /proc/self/mountinfo.
     public static func mountPoint() throws -> String {
-        let mountinfo = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
-        for line in mountinfo.split(separator: "\n") {
+        for line in (readProcFile("/proc/self/mountinfo") ?? "").split(separator: "\n") {
             let halves = line.components(separatedBy: " - ")
             guard halves.count == 2, halves[1].hasPrefix("cgroup2 ") else { continue }
             let fields = halves[0].split(separator: " ")

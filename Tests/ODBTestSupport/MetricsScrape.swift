@@ -42,15 +42,18 @@ public struct MetricsScrape: Equatable, CustomStringConvertible {
 
     /// Scrapes until two scrapes in a row agree (the relay publishes its counters every
     /// 250 ms, so a pair taken 300 ms apart that match is settled) or `seconds` pass.
-    public static func settled(port: Int, seconds: Double = 10) throws -> MetricsScrape {
-        var previous = try MetricsScrape(port: port)
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            usleep(300_000)
-            let next = try MetricsScrape(port: port)
-            if next.samples == previous.samples { return next }
-            previous = next
-        }
-        return previous
+    public static func settled(port: Int, seconds: Double = Waiting.timeout) throws -> MetricsScrape {
+        var previous: MetricsScrape?
+        return try Waiting.poll(timeout: seconds, poll: 0.3, { try MetricsScrape(port: port) }, until: { next in
+            defer { previous = next }
+            return next.samples == previous?.samples
+        }).value
+    }
+
+    /// Scrapes until `condition` holds for a scrape, and returns it; throws after `seconds`.
+    public static func waiting(port: Int, seconds: Double = Waiting.timeout, for what: String,
+                               until condition: (MetricsScrape) -> Bool) throws -> MetricsScrape {
+        try waitFor("a scrape of port \(port) where \(what)", timeout: seconds, poll: 0.1,
+                    { try MetricsScrape(port: port) }, until: condition)
     }
 }

@@ -17,14 +17,10 @@ public func freePort() -> Int {
 }
 
 /// Waits until something accepts TCP connections on `port`.
-public func waitForPort(_ port: Int, host: String = "127.0.0.1", seconds: Double = 10) -> Bool {
-    let deadline = Double(time(nil)) + seconds
-    while Double(time(nil)) < deadline {
-        if let client = try? TestHTTPClient(port: port, host: host) {
-            client.close()
-            return true
-        }
-        usleep(50_000)
+public func waitForPort(_ port: Int, host: String = "127.0.0.1", seconds: Double = Waiting.timeout) -> Bool {
+    eventually(timeout: seconds) {
+        guard let client = try? TestHTTPClient(port: port, host: host) else { return false }
+        client.close()
+        return true
     }
-    return false
 }

@@ -9,47 +9,29 @@ public final class RelayProcess {
     public let process: Process
     private let logPath: String
 
-    /// - Parameters:
-    ///   - upstreams: host:port of each server of the single upstream pool.
-    ///   - mode: kernel, splice, copy or auto.
-    ///   - extraRoute: more YAML keys for the route (indented for the route mapping).
-    ///   - log: the `log` section's keys, indented by two spaces.
-    public convenience init(upstreams: [String], mode: String, workers: Int = 2, extraRoute: String = "",
-                            extraTop: String = "", log: String = "  level: notice\n  access_log: false",
-                            pinRoot: String? = nil, launcher: [String] = []) throws {
-        let servers = upstreams.map { "\"\($0)\"" }.joined(separator: ", ")
+    /// A relay with one route to one upstream pool: `upstreams` are its servers (host:port).
+    public convenience init(upstreams: [String], route: RouteOptions, workers: Int = 2, log: LogOptions = LogOptions(),
+                            admin: AdminOptions? = nil, limits: [LimitOption] = [],
+                            timeouts: [TimeoutOption] = [], pinRoot: String? = nil, launcher: [String] = []) throws {
         try self.init(pinRoot: pinRoot, launcher: launcher) { port in
-            """
-            workers: \(workers)
-            log:
-            \(log)
-            \(extraTop)
-            listeners:
-              - listen: "127.0.0.1:\(port)"
-                routes:
-                  - upstream: origin
-                    mode: \(mode)
-            \(extraRoute)
-            upstreams:
-              origin:
-                servers: [\(servers)]
-            """
+            .singleRoute(port: port, upstreams: upstreams, route: route, workers: workers, log: log, admin: admin,
+                         limits: limits, timeouts: timeouts)
         }
     }
 
-    /// A relay whose whole configuration file is `yaml(port)`, listening on 127.0.0.1:`port`.
+    /// A relay whose configuration file is `config(port)`, listening on 127.0.0.1:`port`.
     ///
     /// - Parameters:
     ///   - executable: the odb-redirect binary (a copy other users can run, for instance).
     ///   - launcher: a command that runs the binary, e.g. setpriv with its options.
     public init(pinRoot: String? = nil, executable: String = CommandRunner.odbRedirect, launcher: [String] = [],
-                yaml: (_ port: Int) -> String) throws {
+                config: (_ port: Int) -> RelayConfigFile) throws {
         port = freePort()
         let tag = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         self.pinRoot = pinRoot ?? "/sys/fs/bpf/odb-test-relay-\(tag)"
         configPath = NSTemporaryDirectory() + "odb-relay-\(tag).yaml"
         logPath = NSTemporaryDirectory() + "odb-relay-\(tag).log"
-        try yaml(port).write(toFile: configPath, atomically: true, encoding: .utf8)
+        try config(port).yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
         process = try Self.start(launcher + [executable, "relay", "--config", configPath, "--pin", self.pinRoot], logPath: logPath)
         try waitUntilListening(host: "127.0.0.1")
     }
@@ -102,7 +84,12 @@ public final class RelayProcess {
     }
 
     /// Replaces the configuration file (the relay reads it again on SIGHUP).
-    public func rewriteConfig(_ yaml: String) throws {
+    public func rewriteConfig(_ config: RelayConfigFile) throws {
+        try rewriteConfig(yaml: config.yaml)
+    }
+
+    /// Replaces the configuration file with raw text, e.g. a broken file a reload must refuse.
+    public func rewriteConfig(yaml: String) throws {
         try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
@@ -111,20 +98,45 @@ public final class RelayProcess {
     }
 
     /// Waits until the relay's log contains `text` `count` times.
-    public func waitForLog(_ text: String, count: Int = 1, seconds: Double = 10) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        repeat {
-            if log.components(separatedBy: text).count - 1 >= count { return true }
-            usleep(50_000)
-        } while Date() < deadline
-        return false
+    public func waitForLog(_ text: String, count: Int = 1, seconds: Double = Waiting.timeout) -> Bool {
+        eventually(timeout: seconds) { log.components(separatedBy: text).count - 1 >= count }
     }
 
     /// Waits up to `seconds` for the process to exit on its own.
     public func exits(within seconds: Double) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        return !process.isRunning
+        eventually(timeout: seconds, poll: 0.02) { !process.isRunning }
+    }
+
+    /// The status counter `key`, or `key` within the group `group` (e.g. "limit_closes"); -1
+    /// while the relay has no status entry or the entry lacks it.
+    public func counter(_ key: String, in group: String? = nil) throws -> Int {
+        let entry = try statusEntry()
+        let value = group.map { (entry?[$0] as? [String: Any])?[key] } ?? entry?[key]
+        return value as? Int ?? -1
+    }
+
+    /// The counter once `accepts` holds for it (the relay publishes its counters every 250 ms);
+    /// throws when it does not within `timeout` seconds.
+    @discardableResult
+    public func waitForCounter(_ key: String, in group: String? = nil, timeout: Double = Waiting.timeout,
+                               until accepts: (Int) -> Bool) throws -> Int {
+        try waitFor("status counter \(group.map { "\($0)." } ?? "")\(key) of relay \(pid)", timeout: timeout,
+                    { try counter(key, in: group) }, until: accepts)
+    }
+
+    /// Body bytes by path (kernel, splice, copy) once they account for at least `total` bytes.
+    public func bodyBytes(atLeast total: Int) throws -> [String: Int] {
+        try waitFor("relay \(pid) to count \(total) body bytes", {
+            try statusEntry()?["body_bytes"] as? [String: Int] ?? [:]
+        }, until: { $0.values.reduce(0, +) >= total })
+    }
+
+    /// True once the relay holds `client`'s accepted connection and has read every byte sent on it.
+    public func hasReadEverything(from client: TestHTTPClient) -> Bool {
+        let held = socketInodes(pid: pid)
+        return TCPSocketRow.all().contains {
+            $0.localPort == port && $0.remotePort == client.localPort && held.contains($0.inode) && $0.receiveQueue == 0
+        }
     }
 
     /// This relay's entry in `status --json`: its counters.
@@ -139,9 +151,7 @@ public final class RelayProcess {
     public func stop(grace: Double = 15) {
         guard process.isRunning else { return }
         process.terminate()
-        let deadline = Date().addingTimeInterval(grace)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning { kill() }
+        if !exits(within: grace) { kill() }
         process.waitUntilExit()
     }
 

@@ -50,6 +50,15 @@ public final class TestHTTPClient {
         }
     }
 
+    /// The port this client's end of the connection is bound to.
+    public var localPort: Int {
+        var address = sockaddr_in6()
+        var length = socklen_t(MemoryLayout<sockaddr_in6>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        // sin_port and sin6_port sit at the same offset, right after the family.
+        return Int(UInt16(bigEndian: address.sin6_port))
+    }
+
     public func close() {
         Glibc.close(fd)
     }
@@ -181,8 +190,13 @@ public final class TestHTTPClient {
         }
     }
 
-    /// True when the server closed the connection (reads end of stream).
+    /// True when the server closed the connection: a read meets the end of the stream or a
+    /// reset. False when bytes arrive or the receive timeout passes with the connection open.
     public func isClosedByPeer() -> Bool {
-        (try? fill()) != true
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        let received = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        let reset = received < 0 && errno == ECONNRESET
+        if received > 0 { buffer.append(contentsOf: chunk[..<received]) }
+        return received == 0 || reset
     }
 }

@@ -7,8 +7,8 @@ extension RelayTests {
     @Suite struct AccessLog {
         @Test func textLinesHaveTheCommonShapeWithBodyPathAndUpstream() throws {
             let origin = try NginxOrigin(fileSizes: [1000, 1_048_577])
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel",
-                                         log: "  level: info\n  format: text")
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel),
+                                         log: LogOptions(level: "info", format: "text", accessLog: nil))
             let client = try TestHTTPClient(port: relay.port)
             defer { client.close() }
             #expect(try fetchAndCompare(client, size: 1000).ok)
@@ -26,8 +26,8 @@ extension RelayTests {
 
         @Test func jsonLinesCarryEveryFieldAndRelayAnswersTheirReason() throws {
             let origin = try NginxOrigin(fileSizes: [1_048_577])
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel",
-                                         log: "  level: info\n  format: json")
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel),
+                                         log: LogOptions(level: "info", format: "json", accessLog: nil))
             let client = try TestHTTPClient(port: relay.port)
             #expect(try fetchAndCompare(client, size: 1_048_577).ok)
             client.close()

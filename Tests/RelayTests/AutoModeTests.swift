@@ -11,17 +11,13 @@ extension RelayTests {
         static let small = 1000, middle = 262_147, large = 4_194_307, belowDefaultMax = 4_194_301
 
         @Test func eachBodyTakesThePathForItsSize() throws {
-            try expectPaths(route: """
-                        kernel_min_body: 64KiB
-                        kernel_max_body: 1MiB
-                        flow_budget: 128MiB
-                """, [(Self.small, "copy"), (Self.middle, "kernel"), (Self.large, "copy"), (Self.middle, "kernel")])
+            try expectPaths(route: RouteOptions(.auto, kernelMinBody: "64KiB", kernelMaxBody: "1MiB", flowBudget: "128MiB"),
+                [(Self.small, "copy"), (Self.middle, "kernel"), (Self.large, "copy"), (Self.middle, "kernel")])
         }
 
         @Test func theDefaultUpperThresholdSendsLargeBodiesToCopy() throws {
-            try expectPaths(route: """
-                        kernel_min_body: 64KiB
-                """, [(Self.middle, "kernel"), (Self.belowDefaultMax, "kernel"), (Self.large, "copy")])
+            try expectPaths(route: RouteOptions(.auto, kernelMinBody: "64KiB"),
+                [(Self.middle, "kernel"), (Self.belowDefaultMax, "kernel"), (Self.large, "copy")])
         }
 
         /// A chunked body's length is unknown until its end, so it is copied: large ones measured
@@ -34,7 +30,7 @@ extension RelayTests {
                     conn.sendall(b"HTTP/1.1 200 OK\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n" + chunk * \(chunks) + b"0\\r\\n\\r\\n")
                     return data
                 """)
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "auto")
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.auto))
             let result = try CommandRunner.run("/usr/bin/env", ["python3", "-c", """
                 import http.client
                 c = http.client.HTTPConnection("127.0.0.1", \(relay.port))
@@ -42,37 +38,26 @@ extension RelayTests {
                 print(len(c.getresponse().read()))
                 """])
             #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == String(chunks * chunkSize), "\(result.stderr)")
-            let bytes = try bodyBytes(relay, total: chunks * chunkSize)
+            let bytes = try relay.bodyBytes(atLeast: chunks * chunkSize)
             #expect((bytes["kernel"] ?? 0) == 0 && (bytes["copy"] ?? 0) >= chunks * chunkSize, "the chunked body was copied: \(bytes)")
         }
 
         /// Fetches each size in turn on one connection and checks that the path named with it
         /// carried the body.
-        private func expectPaths(route: String, _ expected: [(size: Int, path: String)]) throws {
-            let setup = try RelayUnderTest(mode: "auto", sizes: Array(Set(expected.map(\.size))), extraRoute: route)
+        private func expectPaths(route: RouteOptions, _ expected: [(size: Int, path: String)]) throws {
+            let setup = try RelayUnderTest(route: route, sizes: Array(Set(expected.map(\.size))))
             let client = try TestHTTPClient(port: setup.relay.port)
             defer { client.close() }
             var before = [String: Int]()
             for (size, path) in expected {
                 let result = try fetchAndCompare(client, size: size)
                 #expect(result.ok, "\(result.detail)")
-                let after = try bodyBytes(setup.relay, total: before.values.reduce(0, +) + size)
+                let after = try setup.relay.bodyBytes(atLeast: before.values.reduce(0, +) + size)
                 let moved = after.merging(before) { $0 - $1 }
                 // The kernel path copies what was read together with the head.
                 #expect(Double(moved[path] ?? 0) >= 0.95 * Double(size), "\(size) B: \(path) expected, moved \(moved)")
                 before = after
             }
-        }
-
-        /// Body byte counters once they account for `total` bytes (they are published on a timer).
-        private func bodyBytes(_ relay: RelayProcess, total: Int) throws -> [String: Int] {
-            var bytes = [String: Int]()
-            for _ in 0..<50 {
-                bytes = try relay.statusEntry()?["body_bytes"] as? [String: Int] ?? bytes
-                if bytes.values.reduce(0, +) >= total { break }
-                usleep(100_000)
-            }
-            return bytes
         }
     }
 }

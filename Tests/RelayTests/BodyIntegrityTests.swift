@@ -6,8 +6,8 @@ extension RelayTests {
     /// Bodies arrive byte-exact in every mode, over keep-alive and pipelined connections.
     @Suite struct BodyIntegrity {
         @Test(arguments: relayModes)
-        func everySizeArrivesExactlyOverOneConnection(mode: String) throws {
-            let setup = try RelayUnderTest(mode: mode)
+        func everySizeArrivesExactlyOverOneConnection(mode: RouteMode) throws {
+            let setup = try RelayUnderTest(route: RouteOptions(mode))
             let client = try TestHTTPClient(port: setup.relay.port)
             defer { client.close() }
             for size in bodySizes {
@@ -28,9 +28,9 @@ extension RelayTests {
         }
 
         @Test(arguments: relayModes)
-        func thousandKeepAliveRequestsWithPythonHTTPClient(mode: String) throws {
+        func thousandKeepAliveRequestsWithPythonHTTPClient(mode: RouteMode) throws {
             let sizes = [0, 1000, 65537, 1_048_577]
-            let setup = try RelayUnderTest(mode: mode, sizes: sizes)
+            let setup = try RelayUnderTest(route: RouteOptions(mode), sizes: sizes)
             let script = """
                 import hashlib, http.client, sys
                 expected = {s: hashlib.sha256(open(f"\(TestContent.directory)/{s}.bin", "rb").read()).hexdigest() for s in \(sizes)}
@@ -53,9 +53,9 @@ extension RelayTests {
         }
 
         @Test(arguments: relayModes)
-        func pipelinedRequestsAnswerInOrder(mode: String) throws {
+        func pipelinedRequestsAnswerInOrder(mode: RouteMode) throws {
             let sizes = [1000, 65536, 1_048_577, 1, 4_194_307, 0, 65537]
-            let setup = try RelayUnderTest(mode: mode, sizes: sizes)
+            let setup = try RelayUnderTest(route: RouteOptions(mode), sizes: sizes)
             let client = try TestHTTPClient(port: setup.relay.port)
             defer { client.close() }
             let requests = sizes.map { "GET /files/\($0).bin HTTP/1.1\r\nHost: test\r\n\r\n" }.joined()
@@ -68,9 +68,9 @@ extension RelayTests {
         }
 
         @Test(arguments: relayModes)
-        func uploadsArriveExactly(mode: String) throws {
+        func uploadsArriveExactly(mode: RouteMode) throws {
             let sizes = [1000, 65537, 4_194_307, 67_108_864]
-            let setup = try RelayUnderTest(mode: mode, sizes: sizes)
+            let setup = try RelayUnderTest(route: RouteOptions(mode), sizes: sizes)
             let client = try TestHTTPClient(port: setup.relay.port)
             defer { client.close() }
             for size in sizes {
@@ -82,7 +82,7 @@ extension RelayTests {
                 let stored = try Data(contentsOf: URL(fileURLWithPath: "\(setup.origin.webRoot)/upload/\(mode)-\(size).bin"))
                 #expect([UInt8](stored) == body, "\(mode): upload of \(size) bytes: \(firstDifference([UInt8](stored), body))")
             }
-            if mode == "kernel" {
+            if mode == .kernel {
                 // Uploads above the threshold go through the kernel too, several on one client
                 // connection (the client stays in the verdict map between them). What the client
                 // sends before the relay has the upstream connected and the window open is queued

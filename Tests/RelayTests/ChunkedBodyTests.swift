@@ -111,16 +111,15 @@ extension RelayTests {
                 """
         }
 
-        @Test(arguments: ["kernel", "copy"])
-        func chunkedResponsesArriveUnchangedAndTheNextMessageParses(mode: String) throws {
+        @Test(arguments: [RouteMode.kernel, .copy])
+        func chunkedResponsesArriveUnchangedAndTheNextMessageParses(mode: RouteMode) throws {
             let origin = try ScriptedOrigin(handler: Self.origin)
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: mode,
-                                         extraRoute: "        kernel_min_body: 64KiB")
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(mode, kernelMinBody: "64KiB"))
             let result = try CommandRunner.run("/usr/bin/env", ["python3", "-c", Self.client(port: relay.port)])
             #expect(result.status == 0, "\(mode): \(result.stdout) \(result.stderr)")
             let total = Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
             #expect(total > 100_000_000, "\(mode): the responses were as large as planned: \(total)")
-            if mode == "kernel" {
+            if mode == .kernel {
                 // The verdict walks plain chunk-size lines; extensions, the last chunk and bytes
                 // that queue while the relay parses are copied (docs/CHUNKED.md: 47-79 % went
                 // through the kernel here, depending on how busy the machine was).
@@ -129,11 +128,10 @@ extension RelayTests {
             }
         }
 
-        @Test(arguments: ["kernel", "copy"])
-        func chunkedRequestBodiesArriveUnchanged(mode: String) throws {
+        @Test(arguments: [RouteMode.kernel, .copy])
+        func chunkedRequestBodiesArriveUnchanged(mode: RouteMode) throws {
             let origin = try ScriptedOrigin(handler: Self.origin)
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: mode,
-                                         extraRoute: "        kernel_min_body: 64KiB")
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(mode, kernelMinBody: "64KiB"))
             let script = chunkedBodyGenerator + "\n" + """
                 import hashlib, socket, sys
                 conn = socket.create_connection(("127.0.0.1", \(relay.port)))
@@ -154,7 +152,7 @@ extension RelayTests {
                 """
             let result = try CommandRunner.run("/usr/bin/env", ["python3", "-c", script])
             #expect(result.status == 0 && result.stdout.contains("ok"), "\(mode): \(result.stdout) \(result.stderr)")
-            if mode == "kernel" {
+            if mode == .kernel {
                 let bytes = try relay.statusEntry()?["body_bytes"] as? [String: Int] ?? [:]
                 #expect((bytes["kernel"] ?? 0) > 10_000_000, "upload chunk data went through the kernel: \(bytes)")
             }
@@ -163,11 +161,10 @@ extension RelayTests {
         /// Bad hex, a size that overflows, data not followed by CRLF, an oversized extension, and a
         /// CRLF missing after a chunk the kernel carried: the client sees a closed connection, not
         /// a complete response, while a download on another connection finishes byte-exact.
-        @Test(arguments: ["kernel", "copy"])
-        func malformedChunkFramingClosesOnlyThatConnection(mode: String) throws {
+        @Test(arguments: [RouteMode.kernel, .copy])
+        func malformedChunkFramingClosesOnlyThatConnection(mode: RouteMode) throws {
             let origin = try ScriptedOrigin(handler: Self.origin)
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: mode,
-                                         extraRoute: "        kernel_min_body: 64KiB")
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(mode, kernelMinBody: "64KiB"))
             let bystander = try TestHTTPClient(port: relay.port, receiveTimeout: 20)
             defer { bystander.close() }
             try bystander.send("GET /chunked/5/800/0 HTTP/1.1\r\nHost: test\r\n\r\n")
@@ -194,15 +191,11 @@ extension RelayTests {
                 print(data.split(b"\\r\\n")[0].decode())
                 """])
             #expect(rejected.stdout.contains("400"), "\(mode): a malformed chunked upload gets 400: \(rejected.stdout)")
-            guard mode == "kernel" else { return }
-            // The relay publishes its counters every 250 ms.
-            var entry = try relay.statusEntry()
-            for _ in 0..<20 where (entry?["active_flows"] as? Int ?? 1) != 0 {
-                usleep(100_000)
-                entry = try relay.statusEntry()
-            }
-            #expect((entry?["upstream_errors"] as? Int ?? 0) >= 5, "each bad response was counted: \(entry ?? [:])")
-            #expect((entry?["active_flows"] as? Int ?? 1) == 0, "no flow outlived its connection: \(entry ?? [:])")
+            guard mode == .kernel else { return }
+            // No flow outlives its connection (the relay publishes its counters every 250 ms).
+            let entry = try waitFor("relay \(relay.pid) with no active flow", { try relay.statusEntry() ?? [:] },
+                                    until: { $0["active_flows"] as? Int == 0 })
+            #expect((entry["upstream_errors"] as? Int ?? 0) >= 5, "each bad response was counted: \(entry)")
         }
     }
 }

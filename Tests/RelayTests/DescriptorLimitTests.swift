@@ -9,16 +9,7 @@ extension RelayTests {
     /// listener. Kernel mode, so that `status` shows the relay's counters.
     @Suite(.serialized) struct DescriptorLimits {
         private static func relay(origin: NginxOrigin, launcher: [String] = []) throws -> RelayProcess {
-            try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel", workers: 1, launcher: launcher)
-        }
-
-        /// CPU seconds the process used, from /proc/PID/stat (utime + stime).
-        private static func cpuSeconds(_ pid: Int32) -> Double {
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { return 0 }
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            let ticks = (Double(fields[11]) ?? 0) + (Double(fields[12]) ?? 0)
-            return ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
+            try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel), workers: 1, launcher: launcher)
         }
 
         private static func openDescriptors(_ pid: Int32) -> Int {
@@ -32,7 +23,7 @@ extension RelayTests {
             #expect(relay.log.contains("admitted: 32") || relay.log.contains("admitted=32"), "\(relay.log)")
             let admitted = try (0..<32).map { _ in try TestHTTPClient(port: relay.port, receiveTimeout: 10) }
             defer { admitted.forEach { $0.close() } }
-            #expect(try ResourceLimits.waitForStatus(relay, "active_connections") { $0 == 32 } == 32)
+            try relay.waitForCounter("active_connections") { $0 == 32 }
             let refused = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
             defer { refused.close() }
             #expect(try refused.readResponse().status == 503)
@@ -56,28 +47,24 @@ extension RelayTests {
                 let answered503 = clients.filter { (try? $0.readResponse().status) == 503 }.count
                 #expect(answered503 >= 8, "clients past the descriptor limit are answered 503: \(answered503) of 16")
                 #expect(relay.waitForLog("out of file descriptors"), "\(relay.log)")
-                usleep(200_000)
-                #expect(relay.process.isRunning, "the relay runs on: \(relay.process.isRunning ? 0 : relay.process.terminationStatus) \(relay.process.isRunning ? "" : "\(relay.process.terminationReason.rawValue)")")
-                let refused = try ResourceLimits.waitForStatus(relay, "refused_connections") { $0 >= answered503 }
-                #expect(refused >= answered503, "status counts the refusals: \(refused), log: \(relay.log)")
+                // Status counts the refusals.
+                try relay.waitForCounter("refused_connections") { $0 >= answered503 }
 
                 // Clients left waiting in the backlog keep the listener readable; the relay must not spin on it.
                 let waiting = try (0..<20).map { _ in try TestHTTPClient(port: relay.port, receiveTimeout: 10) }
                 defer { waiting.forEach { $0.close() } }
-                let before = Self.cpuSeconds(relay.pid)
+                let before = cpuSeconds(pid: relay.pid)
                 let start = Date()
-                usleep(2_000_000)
-                let share = (Self.cpuSeconds(relay.pid) - before) / Date().timeIntervalSince(start)
+                usleep(2_000_000)  // the interval measured: the relay rests, out of descriptors
+                let share = (cpuSeconds(pid: relay.pid) - before) / Date().timeIntervalSince(start)
                 #expect(share < 0.25, "the relay used \(Int(share * 100)) % of a CPU while out of descriptors")
+                #expect(relay.process.isRunning, "the relay runs on: \(relay.process.isRunning ? 0 : relay.process.terminationStatus) \(relay.process.isRunning ? "" : "\(relay.process.terminationReason.rawValue)")")
             }
-            var served = false
-            for _ in 0..<40 where !served {
-                usleep(100_000)
+            try waitUntil("clients served with descriptors free again", poll: 0.1) {
                 let client = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
                 defer { client.close() }
-                served = (try? client.get("/files/100.bin").status) == 200
+                return (try? client.get("/files/100.bin").status) == 200
             }
-            #expect(served, "with descriptors free again, clients are served")
         }
     }
 }

@@ -37,9 +37,9 @@ extension RelayTests {
         /// pooled one died between messages; afterwards the relay holds no flow and no extra fd.
         @Test(arguments: UpstreamPhase.allCases, ["reset", "close"])
         func upstreamDyingAtEveryPhase(phase: UpstreamPhase, how: String) throws {
-            for mode in ["kernel", "copy"] {
+            for mode in [RouteMode.kernel, .copy] {
                 let origin = try ScriptedOrigin(handler: Self.dyingOrigin)
-                let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: mode, workers: 1)
+                let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(mode), workers: 1)
                 let label = "\(mode) upstream \(how) \(phase.rawValue)"
                 let baseline = try FaultAftermath.baseline(relay) { try $0.get("/ok").status == 200 }
                 let client = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
@@ -54,7 +54,9 @@ extension RelayTests {
                     }
                 case .betweenMessages:
                     #expect(try client.get(path).body == Array("ok".utf8), "\(label)")
-                    usleep(100_000)
+                    try waitUntil("\(label): the upstream's close to reach the relay") {
+                        !TCPSocketRow.all().contains { $0.remotePort == origin.port && $0.state == .established }
+                    }
                     let next = try client.get("/ok")
                     #expect(next.status == 200 && next.body == Array("ok".utf8), "\(label): retried on a fresh connection")
                 }
@@ -64,7 +66,7 @@ extension RelayTests {
         }
 
         @Test func unreachableUpstreamGets502() throws {
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(freePort())"], mode: "kernel")
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(freePort())"], route: RouteOptions(.kernel))
             let client = try TestHTTPClient(port: relay.port)
             defer { client.close() }
             let response = try client.get("/anything")
@@ -74,7 +76,7 @@ extension RelayTests {
 
         @Test func malformedRequestGets400AndNothingReachesTheUpstream() throws {
             let origin = try NginxOrigin(fileSizes: [1000])
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel")
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel))
             for request in [
                 "GET /files/1000.bin HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
                 "GET /files/1000.bin HTTP/1.1\r\nHost: test\r\n folded: yes\r\n\r\n",
@@ -103,8 +105,8 @@ extension RelayTests {
         /// upstream's, leaves no kernel flow and no extra fd, and serves the next client.
         @Test(arguments: ClientPhase.allCases, ["reset", "close"])
         func clientGoneAtEveryPhase(phase: ClientPhase, how: String) throws {
-            for mode in ["kernel", "copy"] {
-                let setup = try RelayUnderTest(mode: mode, sizes: [16 << 20, 1000], workers: 1)
+            for mode in [RouteMode.kernel, .copy] {
+                let setup = try RelayUnderTest(route: RouteOptions(mode), sizes: [16 << 20, 1000], workers: 1)
                 let relay = setup.relay
                 let label = "\(mode) client \(how) \(phase.rawValue)"
                 let baseline = try FaultAftermath.baseline(relay) { try fetchAndCompare($0, size: 1000).ok }
@@ -124,7 +126,7 @@ extension RelayTests {
                 case .betweenMessages:
                     #expect(try fetchAndCompare(quitter, size: 1000).ok)
                 }
-                usleep(100_000)
+                try waitUntil("\(label): the relay to read what the client sent") { relay.hasReadEverything(from: quitter) }
                 if how == "reset" { quitter.reset() } else { quitter.close() }
                 try FaultAftermath.expectClean(relay, baseline: baseline, mode: mode, label: label) {
                     try fetchAndCompare($0, size: 1000).ok
@@ -134,10 +136,8 @@ extension RelayTests {
 
         @Test func idleKeepAliveConnectionIsClosedAfterTheIdleTimeout() throws {
             let origin = try NginxOrigin(fileSizes: [1000])
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel", extraTop: """
-                timeouts:
-                  idle: 1s
-                """)
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel),
+                                         timeouts: [.idle("1s")])
             let client = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
             defer { client.close() }
             #expect(try fetchAndCompare(client, size: 1000).ok)
@@ -157,42 +157,33 @@ enum FaultAftermath {
         let client = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
         #expect(try exchange(client))
         client.close()
-        let count = try settledFileCount(relay) { _ in false }
+        let count = settledFileCount(relay) { _ in false }
         #expect(count > 0, "the relay's fds are readable in /proc")
         return count
     }
 
-    static func expectClean(_ relay: RelayProcess, baseline: Int, mode: String, label: String,
+    static func expectClean(_ relay: RelayProcess, baseline: Int, mode: RouteMode, label: String,
                             exchange: (TestHTTPClient) throws -> Bool) throws {
         let next = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
         #expect(try exchange(next), "\(label): the next client is served")
         next.close()
-        let files = try settledFileCount(relay) { $0 == baseline }
+        let files = settledFileCount(relay) { $0 == baseline }
         #expect(files == baseline, "\(label): relay fds \(files), before the fault \(baseline)")
-        guard mode == "kernel" else { return }
-        var flows = -1
-        for _ in 0..<100 {
-            flows = try relay.kernelFlowCount()
-            let active = try relay.statusEntry()?["active_flows"] as? Int
-            if flows == 0 && active == 0 { break }
-            usleep(50_000)
-        }
-        #expect(flows == 0, "\(label): \(flows) BPF flows left")
+        guard mode == .kernel else { return }
+        try waitFor("\(label): no BPF flow left, in the map and in status", {
+            (map: try relay.kernelFlowCount(), status: try relay.statusEntry()?["active_flows"] as? Int)
+        }, until: { $0.map == 0 && $0.status == 0 })
         #expect(!relay.log.contains("Fatal error"), "\(label): \(relay.log)")
     }
 
-    /// The fd count once it stops changing (or `done` accepts it), within 5 s.
-    private static func settledFileCount(_ relay: RelayProcess, done: (Int) -> Bool) throws -> Int {
-        var last = relay.openFileCount
+    /// The fd count once `done` accepts it or it has not changed for 300 ms, within 5 s.
+    private static func settledFileCount(_ relay: RelayProcess, done: (Int) -> Bool) -> Int {
+        var last: Int?
         var stableFor = 0
-        for _ in 0..<100 {
-            usleep(50_000)
-            let now = relay.openFileCount
-            if done(now) { return now }
+        return Waiting.poll(timeout: 5, poll: 0.05, { relay.openFileCount }, until: { now in
+            defer { last = now }
             stableFor = now == last ? stableFor + 1 : 0
-            last = now
-            if stableFor >= 6 { return now }
-        }
-        return last
+            return done(now) || stableFor >= 6
+        }).value
     }
 }

@@ -31,7 +31,7 @@ extension RelayTests {
 
         @Test func hopByHopHeadersGoAndForwardingHeadersArrive() throws {
             let origin = try ScriptedOrigin(handler: Self.echoOrigin)
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel")
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel))
             let client = try TestHTTPClient(port: relay.port)
             defer { client.close() }
             let response = try client.get("/echo", extra: "Connection: X-Private\r\nX-Private: 1\r\nKeep-Alive: 300\r\nTE: trailers\r\n")
@@ -48,7 +48,7 @@ extension RelayTests {
 
         @Test func dotSegmentsAreRefusedBeforeRouting() throws {
             let origin = try ScriptedOrigin(handler: Self.echoOrigin)
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "copy")
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.copy))
             for path in ["/public/../secret/x", "/public/%2e%2e/secret/x", "/public/./x"] {
                 let client = try TestHTTPClient(port: relay.port)
                 defer { client.close() }
@@ -69,16 +69,10 @@ extension RelayTests {
             let forged = "X-Forwarded-For: 203.0.113.9\r\nX-Forwarded-Proto: https\r\n"
             for trusted in [false, true] {
                 let relay = try RelayProcess { port in
-                    """
-                    listeners:
-                      - listen: 127.0.0.1:\(port)
-                        trust_forwarded: \(trusted)
-                        routes:
-                          - upstream: origin
-                    upstreams:
-                      origin:
-                        servers: [127.0.0.1:\(origin.port)]
-                    """
+                    RelayConfigFile(workers: nil, log: nil,
+                                    listeners: [ListenerOptions(listen: "127.0.0.1:\(port)", trustForwarded: trusted,
+                                                                routes: [RouteOptions()])],
+                                    upstreams: [(name: "origin", servers: ["127.0.0.1:\(origin.port)"])])
                 }
                 let client = try TestHTTPClient(port: relay.port)
                 defer { client.close() }
@@ -95,7 +89,7 @@ extension RelayTests {
 
         @Test func headAnd204HaveNoBodyAndTheConnectionStaysUsable() throws {
             let origin = try ScriptedOrigin(handler: Self.echoOrigin)
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel")
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel))
             let client = try TestHTTPClient(port: relay.port)
             defer { client.close() }
             try client.send("HEAD /x HTTP/1.1\r\nHost: test\r\n\r\n")
@@ -111,7 +105,7 @@ extension RelayTests {
 
         @Test func expectContinueReachesTheClientBeforeTheBody() throws {
             let origin = try ScriptedOrigin(handler: Self.echoOrigin)
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel")
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel))
             let client = try TestHTTPClient(port: relay.port)
             defer { client.close() }
             try client.send("POST /upload HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
@@ -127,17 +121,10 @@ extension RelayTests {
             let origin = try NginxOrigin(fileSizes: [1_048_577])
             let port = freePort()
             let config = NSTemporaryDirectory() + "odb-v6-\(getpid()).yaml"
-            try """
-                workers: 1
-                listeners:
-                  - listen: "[::1]:\(port)"
-                    routes:
-                      - upstream: origin
-                        mode: kernel
-                upstreams:
-                  origin:
-                    servers: ["localhost:\(origin.port)"]
-                """.write(toFile: config, atomically: true, encoding: .utf8)
+            try RelayConfigFile(workers: 1, log: nil,
+                                listeners: [ListenerOptions(listen: "[::1]:\(port)", routes: [RouteOptions(.kernel)])],
+                                upstreams: [(name: "origin", servers: ["localhost:\(origin.port)"])])
+                .yaml.write(toFile: config, atomically: true, encoding: .utf8)
             defer { try? FileManager.default.removeItem(atPath: config) }
             let relay = try RelayProcess(commandLine: ["relay", "--config", config], port: port, host: "::1")
             let client = try TestHTTPClient(port: relay.port, host: "::1")
@@ -148,15 +135,13 @@ extension RelayTests {
 
         @Test func slowlorisIsClosedAfterTheHeadReadTimeout() throws {
             let origin = try NginxOrigin(fileSizes: [1000])
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel", extraTop: """
-                timeouts:
-                  head_read: 1s
-                """)
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel),
+                                         timeouts: [.headRead("1s")])
             let slow = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
             defer { slow.close() }
             let started = Date()
             try slow.send("GET /files/1000.bin HTTP/1.1\r\n")
-            usleep(300_000)
+            usleep(300_000)  // the slow client under test: the head keeps trickling in
             try slow.send("Host: te")
             let response = try slow.readResponse()
             #expect(response.status == 408)
@@ -186,9 +171,9 @@ extension RelayTests {
             """
 
         @Test(arguments: relayModes)
-        func upgradedConnectionCarriesBytesBothWaysAndHalfCloses(mode: String) throws {
+        func upgradedConnectionCarriesBytesBothWaysAndHalfCloses(mode: RouteMode) throws {
             let origin = try ScriptedOrigin(handler: Self.upgradingEcho)
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: mode)
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(mode))
             let client = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
             defer { client.close() }
             try client.send("GET /chat HTTP/1.1\r\nHost: test\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n")

@@ -26,7 +26,7 @@ extension RelayTests {
             s.sendall(first)
             for i in range(len(trickled)):
                 s.send(trickled[i:i + 1])
-                time.sleep(0.00005)
+                time.sleep(0.00005)  # the trickle under test
             reply = b""
             while True:
                 data = s.recv(65536)
@@ -35,23 +35,16 @@ extension RelayTests {
             print(reply.split(b"\\r\\n")[0].decode())
             """
 
-        private static func cpuTicks(_ pid: Int32) -> Int {
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { return 0 }
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            return (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
-        }
-
         private static func relayTicks(_ relay: RelayProcess, bytes: Int, part: String) throws -> Int {
-            let before = cpuTicks(relay.pid)
+            let before = cpuTicks(pid: relay.pid)
             let result = try CommandRunner.run("/usr/bin/python3", ["-c", trickle, "\(relay.port)", "\(bytes)", part])
             #expect(result.stdout.hasPrefix("HTTP/1.1 200"), "\(part): \(result.stdout) \(result.stderr)")
-            return cpuTicks(relay.pid) - before
+            return cpuTicks(pid: relay.pid) - before
         }
 
         @Test func aHeadTricklingInCostsAboutWhatABodyDoes() throws {
             let origin = try ScriptedOrigin(handler: HTTPSemantics.echoOrigin)
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "copy", workers: 1)
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.copy), workers: 1)
             let body = try Self.relayTicks(relay, bytes: 40_000, part: "body")
             let head = try Self.relayTicks(relay, bytes: 40_000, part: "head")
             #expect(head <= 2 * body + 10, "40 KB trickled: head \(head) ticks, body \(body) ticks")

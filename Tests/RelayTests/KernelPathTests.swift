@@ -11,10 +11,7 @@ extension RelayTests {
             let sizes = [65537, 262_144, 1_048_577, 4_194_307, 67_108_864]
             // A budget above the largest body: this test measures which path carries the bytes
             // when the target keeps up; passing over budget is the slow-client test's subject.
-            let setup = try RelayUnderTest(mode: "kernel", sizes: sizes, extraRoute: """
-                        kernel_min_body: 64KiB
-                        flow_budget: 128MiB
-                """)
+            let setup = try RelayUnderTest(route: RouteOptions(.kernel, kernelMinBody: "64KiB", flowBudget: "128MiB"), sizes: sizes)
             #expect(setup.relay.log.contains("kernel self-test passed"), "\(setup.relay.log)")
             let client = try TestHTTPClient(port: setup.relay.port)
             defer { client.close() }
@@ -24,9 +21,7 @@ extension RelayTests {
                     #expect(result.ok, "\(result.detail)")
                 }
             }
-            usleep(400_000)
-            let entry = try #require(try setup.relay.statusEntry())
-            let bytes = entry["body_bytes"] as? [String: Int] ?? [:]
+            let bytes = try setup.relay.bodyBytes(atLeast: 2 * sizes.reduce(0, +))
             let total = bytes.values.reduce(0, +)
             #expect(total == 2 * sizes.reduce(0, +), "every body byte is accounted once: \(bytes)")
             let share = Double(bytes["kernel"] ?? 0) / Double(max(total, 1))
@@ -35,10 +30,7 @@ extension RelayTests {
 
         @Test func slowClientKeepsKernelMemoryWithinTheBudget() throws {
             let size = 256 << 20
-            let setup = try RelayUnderTest(mode: "kernel", sizes: [size], extraRoute: """
-                        kernel_min_body: 64KiB
-                        flow_budget: 8MiB
-                """)
+            let setup = try RelayUnderTest(route: RouteOptions(.kernel, kernelMinBody: "64KiB", flowBudget: "8MiB"), sizes: [size])
             let client = try TestHTTPClient(port: setup.relay.port)
             defer { client.close() }
             var peaks = ProcessMemory.Peaks(pid: setup.relay.pid)
@@ -65,11 +57,12 @@ extension RelayTests {
         /// A socket that is a redirect target (in a SOCKHASH with no programs) must still wake
         /// the relay when its own peer sends: the client's next request after a kernel body.
         @Test func targetSocketStillWakesTheRelayForTheNextRequest() throws {
-            let setup = try RelayUnderTest(mode: "kernel", sizes: [1_048_577, 1000])
+            let setup = try RelayUnderTest(route: RouteOptions(.kernel), sizes: [1_048_577, 1000])
             let client = try TestHTTPClient(port: setup.relay.port, receiveTimeout: 5)
             defer { client.close() }
             for _ in 0..<20 {
                 #expect(try fetchAndCompare(client, size: 1_048_577).ok)
+                // The subject: the relay goes back to waiting, so the next request must wake it.
                 usleep(20_000)
                 #expect(try fetchAndCompare(client, size: 1000).ok)
             }

@@ -8,7 +8,7 @@ extension RelayTests {
     @Suite struct Lifecycle {
         @Test func relayWithoutAttachPinsItsOwnSetAndRemovesItOnExit() throws {
             let origin = try NginxOrigin(fileSizes: [1000])
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel")
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel))
             let own = "\(relay.pinRoot)/relay-\(relay.pid)"
             #expect(FileManager.default.fileExists(atPath: own + "/prog_odb_verdict"))
             #expect(relay.stopsGracefully(), "SIGTERM stops an idle relay")
@@ -21,14 +21,15 @@ extension RelayTests {
         @Test func relayKilledMidTransferLeavesPinsThatStatusShowsAndDetachRemoves() throws {
             let size = 64 << 20
             let origin = try NginxOrigin(fileSizes: [size, 1000])
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel")
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel))
             let pid = relay.pid
             let client = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
             defer { client.close() }
             try client.send("GET /files/\(size).bin HTTP/1.1\r\nHost: test\r\n\r\n")
             var received = [UInt8](repeating: 0, count: 4 << 20)
             #expect(recv(client.fd, &received, received.count, Int32(MSG_WAITALL)) == received.count)
-            #expect(try ResourceLimits.waitForStatus(relay, "active_flows") { $0 >= 1 } >= 1, "the body is in the kernel")
+            // The body is in the kernel.
+            try relay.waitForCounter("active_flows") { $0 >= 1 }
             relay.kill()
             var drained = [UInt8](repeating: 0, count: 1 << 20)
             var total = received.count
@@ -43,7 +44,7 @@ extension RelayTests {
             let detach = try CommandRunner.odb("detach", "--pin", relay.pinRoot)
             #expect(detach.status == 0)
             #expect(!FileManager.default.fileExists(atPath: relay.pinRoot))
-            let restarted = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel", pinRoot: relay.pinRoot)
+            let restarted = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel), pinRoot: relay.pinRoot)
             let next = try TestHTTPClient(port: restarted.port, receiveTimeout: 10)
             defer { next.close() }
             #expect(try next.get("/files/1000.bin").status == 200, "a restarted relay serves")
@@ -68,18 +69,18 @@ extension RelayTests {
         /// removes the dead relay's set and cgroup, and leaves nothing of its own at exit.
         @Test func killedRelayLeavesNoHookAndTheNextStartRemovesWhatItLeft() throws {
             let origin = try NginxOrigin(fileSizes: [1000])
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel")
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel))
             let pid = relay.pid
             let killed = try privateSet(pinRoot: relay.pinRoot, pid: pid)
             #expect(try CgroupHooks.programIDs(killed.cgroup).contains(killed.programID), "a running relay hooks its cgroup")
             relay.kill()
             // The kernel releases the link when the dead process's descriptors are closed.
-            #expect(waitUntil { (try? CgroupHooks.programIDs(killed.cgroup).contains(killed.programID)) == false },
+            #expect(eventually { (try? CgroupHooks.programIDs(killed.cgroup).contains(killed.programID)) == false },
                     "odb_sockops \(killed.programID) is still attached to \(killed.cgroup) after SIGKILL")
             let deadSet = "\(relay.pinRoot)/relay-\(pid)"
             #expect(FileManager.default.fileExists(atPath: deadSet + "/odb_counters"), "the dead relay's maps stay pinned for status")
 
-            let restarted = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel", pinRoot: relay.pinRoot)
+            let restarted = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel), pinRoot: relay.pinRoot)
             #expect(!FileManager.default.fileExists(atPath: deadSet), "a starting relay removes a dead relay's set")
             #expect(!FileManager.default.fileExists(atPath: killed.cgroup), "and the cgroup the dead relay made")
             let status = try CommandRunner.odb("status", "--json", "--pin", relay.pinRoot)
@@ -98,7 +99,7 @@ extension RelayTests {
         @Test func relayStartedInTheRootCgroupHooksOnlyItsOwn() throws {
             let mount = try CgroupHooks.mountPoint()
             let origin = try NginxOrigin(fileSizes: [1 << 20])
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel",
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel),
                                          launcher: CgroupHooks.launcher(joining: mount))
             let own = try privateSet(pinRoot: relay.pinRoot, pid: relay.pid)
             #expect(try CgroupHooks.cgroup(of: relay.pid) == "\(mount)/odb-redirect-relay-\(relay.pid)")
@@ -110,19 +111,10 @@ extension RelayTests {
             let response = try client.get("/files/\(1 << 20).bin")
             #expect(response.status == 200)
             #expect(response.body.count == 1 << 20)
-            #expect(waitUntil { ((try? relay.statusEntry())?["body_bytes"] as? [String: Int])?["kernel"] ?? 0 > 0 },
-                    "the body went through the kernel")
+            // The body went through the kernel.
+            try relay.waitForCounter("kernel", in: "body_bytes") { $0 > 0 }
             #expect(relay.stopsGracefully())
             #expect(!FileManager.default.fileExists(atPath: own.cgroup))
-        }
-
-        private func waitUntil(seconds: Double = 5, _ condition: () -> Bool) -> Bool {
-            let deadline = Date().addingTimeInterval(seconds)
-            while Date() < deadline {
-                if condition() { return true }
-                usleep(50_000)
-            }
-            return condition()
         }
 
         @Test func badConfigNamesFileLineAndReason() throws {

@@ -12,10 +12,9 @@ extension RelayTests {
         static let longSize = 67_108_864
 
         /// A kernel-mode relay with an admin endpoint in front of nginx.
-        static func relay(origin: NginxOrigin, admin: Int, extraRoute: String = "        kernel_min_body: 64KiB",
-                          log: String = "  level: notice\n  access_log: false") throws -> RelayProcess {
-            try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel", extraRoute: extraRoute,
-                             extraTop: "admin:\n  listen: \"127.0.0.1:\(admin)\"", log: log)
+        static func relay(origin: NginxOrigin, admin: Int) throws -> RelayProcess {
+            try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel, kernelMinBody: "64KiB"),
+                             admin: .listen("127.0.0.1:\(admin)"))
         }
 
         @Test func countersMoveWithTheBytesRelayed() throws {
@@ -46,7 +45,9 @@ extension RelayTests {
             try client.send("GET /files/\(Self.longSize).bin HTTP/1.1\r\nHost: test\r\n\r\n")
             let long = try client.readResponse { received in
                 if received >= 4 << 20 && during == nil {
-                    during = try? Self.scrape(admin) { $0["odb_requests_total"] == 6 && ($0["odb_active_kernel_flows"] ?? 0) >= 1 }
+                    during = try? MetricsScrape.waiting(port: admin, for: "the request in progress counts with its kernel flow") {
+                        $0["odb_requests_total"] == 6 && ($0["odb_active_kernel_flows"] ?? 0) >= 1
+                    }
                 }
                 return 0
             }
@@ -109,7 +110,11 @@ extension RelayTests {
             let before = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(relay.pid)/fd").count
             let flood = try (0..<200).map { _ in try TestHTTPClient(port: admin, receiveTimeout: 5) }
             defer { flood.forEach { $0.close() } }
-            usleep(300_000)
+            // The relay has taken every flood connection off its listener, closing those over the
+            // cap at accept.
+            try waitUntil("the admin listener's accept queue to empty") {
+                TCPSocketRow.all().contains { $0.localPort == admin && $0.state == .listen && $0.receiveQueue == 0 }
+            }
             let during = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(relay.pid)/fd").count
             // 16 admin connections, plus whatever else the relay opened meanwhile; far from 200.
             #expect(during - before <= 40, "200 idle admin connections hold \(during - before) of the relay's descriptors")
@@ -122,8 +127,8 @@ extension RelayTests {
         @Test func metricsAreServedOnAUnixSocketOnlyItsOwnerMayUse() throws {
             let origin = try NginxOrigin(fileSizes: [Self.smallSize])
             let path = NSTemporaryDirectory() + "odb-admin-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock"
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel",
-                                         extraTop: "admin:\n  socket: \(path)")
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel),
+                                         admin: .socket(path))
             var info = stat()
             #expect(lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFSOCK, "the admin socket exists")
             #expect(info.st_mode & 0o777 == 0o600, "mode \(String(info.st_mode & 0o777, radix: 8))")
@@ -179,17 +184,6 @@ extension RelayTests {
             #expect(metrics["odb_active_kernel_flows"] == Double(entry["active_flows"] as? Int ?? -1))
             let counters = set["counters"] as? [String: Int] ?? [:]
             #expect(metrics["odb_flow_control_pauses_total"] == Double(counters["budget_passes"] ?? -1))
-        }
-
-        /// Polls the endpoint until `condition` holds (the relay publishes every 250 ms).
-        static func scrape(_ port: Int, seconds: Double = 5, until condition: (MetricsScrape) -> Bool) throws -> MetricsScrape {
-            let deadline = Date().addingTimeInterval(seconds)
-            var scrape = try MetricsScrape(port: port)
-            while !condition(scrape) && Date() < deadline {
-                usleep(100_000)
-                scrape = try MetricsScrape(port: port)
-            }
-            return scrape
         }
 
         /// The `status --json` pin set holding this relay's entry.

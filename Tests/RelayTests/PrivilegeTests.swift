@@ -13,21 +13,11 @@ extension RelayTests {
         static let runtimeMask: UInt64 = 1 << 12 | 1 << 39
         static let size = 4_194_307
 
-        static func yaml(port: Int, origin: Int, user: String) -> String {
-            """
-            workers: 2
-            user: \(user)
-            log:
-              level: notice
-            listeners:
-              - listen: "127.0.0.1:\(port)"
-                routes:
-                  - upstream: origin
-                    mode: kernel
-            upstreams:
-              origin:
-                servers: ["127.0.0.1:\(origin)"]
-            """
+        static func config(port: Int, origin: Int, user: String) -> RelayConfigFile {
+            var config = RelayConfigFile.singleRoute(port: port, upstreams: ["127.0.0.1:\(origin)"], route: RouteOptions(.kernel),
+                                                     log: LogOptions(accessLog: nil))
+            config.user = user
+            return config
         }
 
         @Test func unprivilegedUserWithTheDocumentedCapabilitiesRelaysInTheKernel() throws {
@@ -39,7 +29,7 @@ extension RelayTests {
             let relay = try RelayProcess(pinRoot: try user.pinRoot(), executable: try user.executableCopy(),
                                          launcher: CgroupHooks.launcher(joining: delegated)
                                              + user.launcher(capabilities: Self.setupCapabilities)) { port in
-                Self.yaml(port: port, origin: origin.port, user: user.name)
+                Self.config(port: port, origin: origin.port, user: user.name)
             }
             defer { rmdir(relay.pinRoot) }
             let own = "\(delegated)/odb-redirect-relay-\(relay.pid)"
@@ -53,9 +43,7 @@ extension RelayTests {
             let client = try TestHTTPClient(port: relay.port)
             defer { client.close() }
             #expect(try fetchAndCompare(client, size: Self.size).ok)
-            usleep(400_000)
-            let entry = try #require(try relay.statusEntry())
-            let bytes = entry["body_bytes"] as? [String: Int] ?? [:]
+            let bytes = try relay.bodyBytes(atLeast: Self.size)
             #expect((bytes["kernel"] ?? 0) > Self.size / 2, "the body took the kernel path: \(bytes)")
             let ownSet = "\(relay.pinRoot)/relay-\(relay.pid)"
             #expect(FileManager.default.fileExists(atPath: ownSet))
@@ -69,12 +57,8 @@ extension RelayTests {
             let user = try SystemUser.ensure()
             let pinRoot = try user.pinRoot()
             defer { rmdir(pinRoot) }
-            let path = NSTemporaryDirectory() + "odb-caps-\(getpid())-\(missing).yaml"
-            try Self.yaml(port: freePort(), origin: freePort(), user: user.name).write(toFile: path, atomically: true, encoding: .utf8)
-            defer { try? FileManager.default.removeItem(atPath: path) }
-            let launcher = user.launcher(capabilities: Self.setupCapabilities.filter { $0 != missing })
-            let result = try CommandRunner.run(launcher[0], Array(launcher.dropFirst())
-                + [try user.executableCopy(), "relay", "--config", path, "--pin", pinRoot])
+            let result = try Self.failedStart(user: user.name, executable: try user.executableCopy(), pinRoot: pinRoot,
+                                              launcher: user.launcher(capabilities: Self.setupCapabilities.filter { $0 != missing }))
             #expect(result.status != 0)
             #expect(result.stderr.contains("needs CAP_\(missing.uppercased())"), "\(result.stderr)")
         }
@@ -85,12 +69,8 @@ extension RelayTests {
             let user = try SystemUser.ensure()
             let pinRoot = try user.pinRoot()
             defer { rmdir(pinRoot) }
-            let path = NSTemporaryDirectory() + "odb-nodelegate-\(getpid()).yaml"
-            try Self.yaml(port: freePort(), origin: freePort(), user: user.name).write(toFile: path, atomically: true, encoding: .utf8)
-            defer { try? FileManager.default.removeItem(atPath: path) }
             let launcher = CgroupHooks.launcher(joining: try CgroupHooks.mountPoint()) + user.launcher(capabilities: Self.setupCapabilities)
-            let result = try CommandRunner.run(launcher[0], Array(launcher.dropFirst())
-                + [try user.executableCopy(), "relay", "--config", path, "--pin", pinRoot])
+            let result = try Self.failedStart(user: user.name, executable: try user.executableCopy(), pinRoot: pinRoot, launcher: launcher)
             #expect(result.status != 0)
             #expect(result.stderr.contains("cannot move into a cgroup of its own"), "\(result.stderr)")
             #expect(result.stderr.contains("Delegate=yes"))
@@ -99,10 +79,7 @@ extension RelayTests {
 
         @Test func unknownUserFailsBeforeAnythingIsLoaded() throws {
             let pinRoot = "/sys/fs/bpf/odb-test-nouser-\(getpid())"
-            let path = NSTemporaryDirectory() + "odb-nouser-\(getpid()).yaml"
-            try Self.yaml(port: freePort(), origin: freePort(), user: "odb-no-such-user").write(toFile: path, atomically: true, encoding: .utf8)
-            defer { try? FileManager.default.removeItem(atPath: path) }
-            let result = try CommandRunner.odb("relay", "--config", path, "--pin", pinRoot)
+            let result = try Self.failedStart(user: "odb-no-such-user", executable: CommandRunner.odbRedirect, pinRoot: pinRoot)
             #expect(result.status != 0)
             #expect(result.stderr.contains("no such user \"odb-no-such-user\""), "\(result.stderr)")
             #expect(!FileManager.default.fileExists(atPath: pinRoot), "nothing was pinned")
@@ -111,7 +88,7 @@ extension RelayTests {
         @Test func rootSwitchesToTheConfiguredUserKeepingOnlyRuntimeCapabilities() throws {
             let user = try SystemUser.ensure()
             let origin = try NginxOrigin(fileSizes: [Self.size])
-            let relay = try RelayProcess { port in Self.yaml(port: port, origin: origin.port, user: user.name) }
+            let relay = try RelayProcess { port in Self.config(port: port, origin: origin.port, user: user.name) }
             #expect(relay.waitForLog("switched user"), "\(relay.log)")
             let threads = try Self.threadStatus(relay.pid)
             #expect(threads.count >= 3, "main and two workers: \(threads.count)")
@@ -130,6 +107,16 @@ extension RelayTests {
             #expect(try fetchAndCompare(client, size: Self.size).ok, "relaying works after the switch")
             #expect(relay.stopsGracefully())
             #expect(!FileManager.default.fileExists(atPath: relay.pinRoot), "the pins it created are gone: \(relay.log)")
+        }
+
+        /// Runs `executable relay` (through `launcher`) with a configuration for `user`, for a
+        /// start that must fail, and returns what it printed.
+        static func failedStart(user: String, executable: String, pinRoot: String, launcher: [String] = []) throws -> CommandResult {
+            let path = NSTemporaryDirectory() + "odb-privileges-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).yaml"
+            try config(port: freePort(), origin: freePort(), user: user).yaml.write(toFile: path, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let command = launcher + [executable, "relay", "--config", path, "--pin", pinRoot]
+            return try CommandRunner.run(command[0], Array(command.dropFirst()))
         }
 
         /// Fields of /proc/PID/task/*/status, one dictionary per thread.

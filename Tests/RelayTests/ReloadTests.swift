@@ -16,27 +16,14 @@ extension RelayTests {
                 return data
             """
 
-        /// Two pools; the only route goes to `upstream`.
-        static func yaml(port: Int, admin: Int, upstream: String, nginx: Int, scripted: Int,
-                         workers: Int = 2, mode: String = "kernel") -> String {
-            """
-            workers: \(workers)
-            admin:
-              listen: "127.0.0.1:\(admin)"
-            log:
-              level: info
-              access_log: false
-            listeners:
-              - listen: "127.0.0.1:\(port)"
-                routes:
-                  - upstream: \(upstream)
-                    mode: \(mode)
-            upstreams:
-              nginx:
-                servers: ["127.0.0.1:\(nginx)"]
-              scripted:
-                servers: ["127.0.0.1:\(scripted)"]
-            """
+        /// Two pools, nginx and scripted; `routes` (by default one to `upstream`) choose between them.
+        static func config(port: Int, admin: Int, upstream: String, nginx: Int, scripted: Int, workers: Int = 2,
+                           routes: [RouteOptions] = []) -> RelayConfigFile {
+            RelayConfigFile(workers: workers, log: LogOptions(level: "info"), admin: .listen("127.0.0.1:\(admin)"),
+                            listeners: [ListenerOptions(listen: "127.0.0.1:\(port)",
+                                                        routes: routes + [RouteOptions(.kernel, upstream: upstream)])],
+                            upstreams: [(name: "nginx", servers: ["127.0.0.1:\(nginx)"]),
+                                        (name: "scripted", servers: ["127.0.0.1:\(scripted)"])])
         }
 
         @Test func changedRouteTakesEveryNextRequestWhileAnOpenDownloadCompletesExactly() throws {
@@ -44,7 +31,7 @@ extension RelayTests {
             let scripted = try ScriptedOrigin(handler: Self.scripted)
             let admin = freePort()
             let relay = try RelayProcess { port in
-                Self.yaml(port: port, admin: admin, upstream: "nginx", nginx: nginx.port, scripted: scripted.port)
+                Self.config(port: port, admin: admin, upstream: "nginx", nginx: nginx.port, scripted: scripted.port)
             }
             let old = try TestHTTPClient(port: relay.port)
             defer { old.close() }
@@ -54,8 +41,8 @@ extension RelayTests {
             let long = try old.readResponse { received in
                 guard received >= 8 << 20, !reloaded else { return 0 }
                 reloaded = true
-                try? relay.rewriteConfig(Self.yaml(port: relay.port, admin: admin, upstream: "scripted",
-                                                   nginx: nginx.port, scripted: scripted.port))
+                try? relay.rewriteConfig(Self.config(port: relay.port, admin: admin, upstream: "scripted",
+                                                     nginx: nginx.port, scripted: scripted.port))
                 relay.signal(SIGHUP)
                 if relay.waitForLog("configuration reloaded") {
                     fresh = try? TestHTTPClient(port: relay.port).get("/files/1000.bin")
@@ -81,16 +68,15 @@ extension RelayTests {
             let nginx = try NginxOrigin(fileSizes: [1000])
             let scripted = try ScriptedOrigin(handler: Self.scripted)
             let admin = freePort()
-            let both = { (port: Int) in
-                Self.yaml(port: port, admin: admin, upstream: "scripted", nginx: nginx.port, scripted: scripted.port)
-                    .replacingOccurrences(of: "    routes:\n", with: "    routes:\n      - path_prefix: /files/\n        upstream: nginx\n")
+            let relay = try RelayProcess { port in
+                Self.config(port: port, admin: admin, upstream: "scripted", nginx: nginx.port, scripted: scripted.port,
+                            routes: [RouteOptions(upstream: "nginx", pathPrefix: "/files/")])
             }
-            let relay = try RelayProcess { port in both(port) }
             let open = try TestHTTPClient(port: relay.port)
             defer { open.close() }
             #expect(try fetchAndCompare(open, size: 1000).ok, "before the reload /files/ goes to nginx")
-            try relay.rewriteConfig(Self.yaml(port: relay.port, admin: admin, upstream: "scripted",
-                                              nginx: nginx.port, scripted: scripted.port))
+            try relay.rewriteConfig(Self.config(port: relay.port, admin: admin, upstream: "scripted",
+                                                nginx: nginx.port, scripted: scripted.port))
             relay.signal(SIGHUP)
             #expect(relay.waitForLog("configuration reloaded"))
             let after = try open.get("/files/1000.bin")
@@ -102,16 +88,17 @@ extension RelayTests {
             let scripted = try ScriptedOrigin(handler: Self.scripted)
             let admin = freePort()
             let relay = try RelayProcess { port in
-                Self.yaml(port: port, admin: admin, upstream: "nginx", nginx: nginx.port, scripted: scripted.port)
+                Self.config(port: port, admin: admin, upstream: "nginx", nginx: nginx.port, scripted: scripted.port)
             }
-            let good = Self.yaml(port: relay.port, admin: admin, upstream: "scripted", nginx: nginx.port, scripted: scripted.port)
+            // Broken files are raw text: the good file's YAML with one mistake each.
+            let good = Self.config(port: relay.port, admin: admin, upstream: "scripted", nginx: nginx.port, scripted: scripted.port).yaml
             let typo = good.replacingOccurrences(of: "mode: kernel", with: "mode: kernal")
             let typoLine = try #require(typo.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("kernal") }) + 1
             let unparsable = good.replacingOccurrences(of: "servers: [\"127.0.0.1:\(scripted.port)\"]", with: "servers: [\"127.0.0.1:1\"")
-            let moreWorkers = Self.yaml(port: relay.port, admin: admin, upstream: "scripted", nginx: nginx.port,
-                                        scripted: scripted.port, workers: 3)
+            let moreWorkers = Self.config(port: relay.port, admin: admin, upstream: "scripted", nginx: nginx.port,
+                                          scripted: scripted.port, workers: 3).yaml
             for (refusals, yaml) in [typo, unparsable, moreWorkers].enumerated() {
-                try relay.rewriteConfig(yaml)
+                try relay.rewriteConfig(yaml: yaml)
                 relay.signal(SIGHUP)
                 #expect(relay.waitForLog("configuration reload refused", count: refusals + 1), "\(relay.log)")
                 let client = try TestHTTPClient(port: relay.port)
@@ -126,7 +113,7 @@ extension RelayTests {
             #expect(metrics["odb_config_reloads_total{result=\"applied\"}"] == 0)
             #expect(!relay.log.contains("configuration reloaded"))
 
-            try relay.rewriteConfig(good)
+            try relay.rewriteConfig(yaml: good)
             relay.signal(SIGHUP)
             #expect(relay.waitForLog("configuration reloaded"))
             let client = try TestHTTPClient(port: relay.port)

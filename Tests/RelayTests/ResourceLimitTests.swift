@@ -9,31 +9,16 @@ extension RelayTests {
     /// (KernelPath.slowClientKeepsKernelMemoryWithinTheBudget); the soak runs slow readers
     /// beside fast ones.
     @Suite struct ResourceLimits {
-        /// Polls the relay's status entry until `field` satisfies `condition`, for up to 10 s.
-        static func waitForStatus(_ relay: RelayProcess, _ field: String, _ condition: (Int) -> Bool) throws -> Int {
-            var value = -1
-            for _ in 0..<200 {
-                value = try relay.statusEntry()?[field] as? Int ?? -1
-                if condition(value) { return value }
-                usleep(50_000)
-            }
-            return value
-        }
-
         @Test func connectionLimitAnswers503AndIdleHogsAreReclaimed() throws {
-            let setup = try RelayUnderTest(mode: "kernel", sizes: [1000], extraTop: """
-                limits:
-                  max_connections: 4
-                timeouts:
-                  idle: 3s
-                """)
+            let setup = try RelayUnderTest(route: RouteOptions(.kernel), sizes: [1000], limits: [.maxConnections(4)],
+                                           timeouts: [.idle("3s")])
             let relay = setup.relay
             let good = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
             defer { good.close() }
             #expect(try fetchAndCompare(good, size: 1000).ok)
             let hogs = try (0..<3).map { _ in try TestHTTPClient(port: relay.port, receiveTimeout: 10) }
             defer { hogs.forEach { $0.close() } }
-            #expect(try Self.waitForStatus(relay, "active_connections") { $0 == 4 } == 4, "the hogs hold the other three places")
+            try relay.waitForCounter("active_connections") { $0 == 4 }
 
             let refused = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
             defer { refused.close() }
@@ -42,31 +27,26 @@ extension RelayTests {
             #expect(answer.header("Connection") == "close")
             #expect(refused.isClosedByPeer())
             #expect(try fetchAndCompare(good, size: 1000).ok, "the admitted client is still served")
-            #expect(try Self.waitForStatus(relay, "refused_connections") { $0 >= 1 } >= 1)
+            try relay.waitForCounter("refused_connections") { $0 >= 1 }
             #expect(relay.log.contains("connection limit reached"))
 
-            // The idle timeout frees the hogs' places; the active client keeps its own.
-            var admitted = false
-            for _ in 0..<40 where !admitted {
-                usleep(250_000)
+            // The idle timeout frees the hogs' places; the active client, asking every 250 ms,
+            // keeps its own.
+            try waitUntil("a newcomer admitted once the idle hogs are gone", poll: 0.25) {
                 #expect(try fetchAndCompare(good, size: 1000).ok)
                 let newcomer = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
                 defer { newcomer.close() }
-                admitted = try newcomer.get("/files/1000.bin").status == 200
+                return try newcomer.get("/files/1000.bin").status == 200
             }
-            #expect(admitted, "a newcomer is admitted once the idle hogs are gone")
             #expect(hogs.allSatisfy { $0.isClosedByPeer() })
         }
 
         /// The idle timeout closes stalled connections, not long transfers: a body a slow
         /// client reads for several idle periods arrives whole in every mode.
         @Test(arguments: relayModes)
-        func idleTimeoutSparesABodyThatIsStillMoving(mode: String) throws {
+        func idleTimeoutSparesABodyThatIsStillMoving(mode: RouteMode) throws {
             let size = 24 << 20
-            let setup = try RelayUnderTest(mode: mode, sizes: [size], extraTop: """
-                timeouts:
-                  idle: 1s
-                """)
+            let setup = try RelayUnderTest(route: RouteOptions(mode), sizes: [size], timeouts: [.idle("1s")])
             let relay = setup.relay
             let client = try TestHTTPClient(port: relay.port, receiveTimeout: 30)
             defer { client.close() }
@@ -83,47 +63,29 @@ extension RelayTests {
         /// counted and exact; once the first client closes, the kernel path takes bodies again.
         @Test func kernelBufferMemoryCapCopiesBodiesPastIt() throws {
             let size = 1 << 20
-            let setup = try RelayUnderTest(mode: "kernel", sizes: [size], workers: 1, extraTop: """
-                limits:
-                  kernel_buffer_memory: 24MiB
-                """)
+            let setup = try RelayUnderTest(route: RouteOptions(.kernel), sizes: [size], workers: 1,
+                                           limits: [.kernelBufferMemory("24MiB")])
             let relay = setup.relay
-            /// The counter once it satisfies `condition`, or its last value after 10 s.
-            func entry(_ group: String, _ key: String, until condition: (Int) -> Bool) throws -> Int {
-                var value = -1
-                for _ in 0..<200 {
-                    value = (try relay.statusEntry()?[group] as? [String: Int])?[key] ?? -1
-                    if condition(value) { break }
-                    usleep(50_000)
-                }
-                return value
-            }
             let first = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
             #expect(try fetchAndCompare(first, size: size).ok)
-            let kernelBytes = try entry("body_bytes", "kernel") { $0 >= size / 2 }
-            #expect(kernelBytes >= size / 2, "the first flow fits: \(kernelBytes) bytes by the kernel")
+            // The first flow fits: most of its body goes by the kernel.
+            let kernelBytes = try relay.waitForCounter("kernel", in: "body_bytes") { $0 >= size / 2 }
             let second = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
             defer { second.close() }
             #expect(try fetchAndCompare(second, size: size).ok, "a body past the cap is copied, exact")
-            #expect(try entry("fallbacks", "buffer_memory") { $0 >= 1 } == 1)
-            #expect(try entry("body_bytes", "kernel") { _ in true } == kernelBytes, "nothing more went by the kernel")
+            #expect(try relay.waitForCounter("buffer_memory", in: "fallbacks") { $0 >= 1 } == 1)
+            #expect(try relay.counter("kernel", in: "body_bytes") == kernelBytes, "nothing more went by the kernel")
             #expect(relay.log.contains("kernel buffer memory limit reached"))
             first.close()
-            var freed = false
-            for _ in 0..<40 where !freed {
+            try waitUntil("a closed client's share given back: a body by the kernel again", poll: 0.25) {
                 #expect(try fetchAndCompare(second, size: size).ok)
-                freed = try entry("body_bytes", "kernel") { _ in true } > kernelBytes
-                if !freed { usleep(250_000) }
+                return try relay.counter("kernel", in: "body_bytes") > kernelBytes
             }
-            #expect(freed, "a closed client's share is given back")
         }
 
         @Test func oversizedHeadsAre431WhileAnotherClientIsServed() throws {
-            let setup = try RelayUnderTest(mode: "kernel", sizes: [1000], extraTop: """
-                limits:
-                  max_head_bytes: 2KiB
-                  max_headers: 10
-                """)
+            let setup = try RelayUnderTest(route: RouteOptions(.kernel), sizes: [1000],
+                                           limits: [.maxHeadBytes("2KiB"), .maxHeaders(10)])
             let relay = setup.relay
             let good = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
             defer { good.close() }
@@ -142,17 +104,14 @@ extension RelayTests {
                 #expect(client.isClosedByPeer())
             }
             #expect(try fetchAndCompare(good, size: 1000).ok)
-            #expect(try Self.waitForStatus(relay, "rejected_requests") { $0 >= oversized.count } >= oversized.count)
+            try relay.waitForCounter("rejected_requests") { $0 >= oversized.count }
             #expect(relay.log.contains("rejected request"))
         }
 
         /// Twenty clients trickle header lines and never finish; each is closed with 408 once
         /// its head has taken longer than head_read, and a normal client is served throughout.
         @Test func slowlorisFloodIsClosedWhileAnotherClientIsServed() throws {
-            let setup = try RelayUnderTest(mode: "kernel", sizes: [1000], extraTop: """
-                timeouts:
-                  head_read: 1s
-                """)
+            let setup = try RelayUnderTest(route: RouteOptions(.kernel), sizes: [1000], timeouts: [.headRead("1s")])
             let relay = setup.relay
             let slow = try (0..<20).map { _ in try TestHTTPClient(port: relay.port, receiveTimeout: 10) }
             defer { slow.forEach { $0.close() } }
@@ -163,15 +122,16 @@ extension RelayTests {
             for round in 0..<12 {
                 for client in slow { try? client.send("X-\(round): keep-me-open\r\n") }
                 #expect(try fetchAndCompare(good, size: 1000).ok, "served during the flood")
-                usleep(250_000)
+                usleep(250_000)  // the flood under test: a header line per client every 250 ms
             }
             for (index, client) in slow.enumerated() {
                 #expect(try client.readResponse().status == 408, "slow client \(index)")
                 #expect(client.isClosedByPeer())
             }
             #expect(Date().timeIntervalSince(started) < 10)
-            #expect(try Self.waitForStatus(relay, "rejected_requests") { $0 >= slow.count } >= slow.count)
-            #expect(try Self.waitForStatus(relay, "active_connections") { $0 == 1 } == 1, "only the good client is left")
+            try relay.waitForCounter("rejected_requests") { $0 >= slow.count }
+            // Only the good client is left.
+            try relay.waitForCounter("active_connections") { $0 == 1 }
             #expect(relay.log.contains("request head timed out"))
         }
     }

@@ -10,10 +10,10 @@ extension RelayTests {
         static let size = 67_108_864
 
         @Test(arguments: relayModes)
-        func downloadInFlightFinishesWithinTheGracePeriod(mode: String) throws {
+        func downloadInFlightFinishesWithinTheGracePeriod(mode: RouteMode) throws {
             let origin = try NginxOrigin(fileSizes: [Self.size])
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: mode,
-                                         extraTop: "timeouts:\n  shutdown_grace: 20s")
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(mode),
+                                         timeouts: [.shutdownGrace("20s")])
             let ownSet = "\(relay.pinRoot)/relay-\(relay.pid)"
             let client = try TestHTTPClient(port: relay.port)
             defer { client.close() }
@@ -38,20 +38,18 @@ extension RelayTests {
         }
 
         /// Polls until connecting fails (workers close their listeners within 100 ms of the stop).
-        static func connectionsRefused(port: Int, seconds: Double = 3) -> Bool {
-            let deadline = Date().addingTimeInterval(seconds)
-            while let client = try? TestHTTPClient(port: port) {
+        static func connectionsRefused(port: Int) -> Bool {
+            eventually {
+                guard let client = try? TestHTTPClient(port: port) else { return true }
                 client.close()
-                guard Date() < deadline else { return false }
-                usleep(50_000)
+                return false
             }
-            return true
         }
 
         @Test func exchangeOutlastingTheGracePeriodIsCutAndTheRelayExits() throws {
             let origin = try NginxOrigin(fileSizes: [Self.size])
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel",
-                                         extraTop: "timeouts:\n  shutdown_grace: 1s")
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel),
+                                         timeouts: [.shutdownGrace("1s")])
             let ownSet = "\(relay.pinRoot)/relay-\(relay.pid)"
             let client = try TestHTTPClient(port: relay.port)
             defer { client.close() }

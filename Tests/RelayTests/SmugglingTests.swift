@@ -105,16 +105,13 @@ extension RelayTests {
                  expected: .forwarded(line: "GET /lead HTTP/1.1", body: "")),
         ]
 
-        @Test(arguments: ["kernel", "copy"])
-        func everyPayloadIsRefusedOrForwardedAsOneMessage(mode: String) throws {
+        @Test(arguments: [RouteMode.kernel, .copy])
+        func everyPayloadIsRefusedOrForwardedAsOneMessage(mode: RouteMode) throws {
             let origin = try ScriptedOrigin(
                 handler: Self.bodyReadingOrigin,
                 recordingDirectory: NSTemporaryDirectory() + "odb-smuggling-\(getpid())-\(mode)")
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: mode, extraTop: """
-                limits:
-                  max_head_bytes: 4KiB
-                  max_headers: 20
-                """)
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(mode),
+                                         limits: [.maxHeadBytes("4KiB"), .maxHeaders(20)])
             var marks: [String: Int] = [:]
             for payload in Self.cases {
                 try check(payload, relay: relay, origin: origin, marks: &marks, mode: mode)
@@ -141,7 +138,7 @@ extension RelayTests {
             #expect(!relay.log.contains("Fatal error"))
         }
 
-        private func check(_ payload: Case, relay: RelayProcess, origin: ScriptedOrigin, marks: inout [String: Int], mode: String) throws {
+        private func check(_ payload: Case, relay: RelayProcess, origin: ScriptedOrigin, marks: inout [String: Int], mode: RouteMode) throws {
             let label = "\(mode) \(payload.name)"
             let client = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
             defer { client.close() }

@@ -67,12 +67,8 @@ extension RelayTests {
                 return (entry["active_flows"] as? Int ?? 1) == 0 && (entry["active_connections"] as? Int ?? 1) == 0
                     && bytes.values.reduce(0, +) >= counted
             }
-            var entry = try relay.statusEntry() ?? [:]
-            for _ in 0..<100 where !settled(entry) {
-                usleep(100_000)
-                entry = try relay.statusEntry() ?? [:]
-            }
-            return entry
+            return try waitFor("relay \(relay.pid) with no flow, no connection and \(counted) body bytes counted",
+                        { try relay.statusEntry() ?? [:] }, until: settled)
         }
 
         /// Tunnel bytes are counted as body bytes of the exchange; in `kernel` mode most of them
@@ -88,10 +84,10 @@ extension RelayTests {
             #expect(Double(bytes["kernel"] ?? 0) > 0.5 * Double(tunnelled), "the tunnel went through the kernel: \(bytes)")
         }
 
-        @Test(arguments: ["kernel", "splice", "copy"])
-        func webSocketEchoCarriesLargeFramesBothWaysAtOnce(mode: String) throws {
+        @Test(arguments: [RouteMode.kernel, .splice, .copy])
+        func webSocketEchoCarriesLargeFramesBothWaysAtOnce(mode: RouteMode) throws {
             let origin = try ScriptedOrigin(script: Self.webSocketEcho)
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: mode)
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(mode))
             let client = """
                 import os, sys, threading
                 from websockets.sync.client import connect
@@ -110,17 +106,16 @@ extension RelayTests {
             #expect(result.status == 0, "\(mode): \(result.stdout) \(result.stderr)")
             let total = Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
             #expect(total > 18_000_000)
-            if mode == "kernel" {
+            if mode == .kernel {
                 try Self.expectMostlyKernel(relay, tunnelled: 2 * total, framing: 256)
             }
         }
 
-        @Test(arguments: ["kernel", "splice", "copy"])
-        func connectReachesATCPEchoServerAndEndsCleanly(mode: String) throws {
+        @Test(arguments: [RouteMode.kernel, .splice, .copy])
+        func connectReachesATCPEchoServerAndEndsCleanly(mode: RouteMode) throws {
             let echo = try ScriptedOrigin(script: Self.tcpEcho)
             let proxy = try ScriptedOrigin(handler: Self.connectProxy)
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(proxy.port)"], mode: mode,
-                                         extraRoute: "        allow_connect: true")
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(proxy.port)"], route: RouteOptions(mode, allowConnect: true))
             let client = """
                 import os, socket, sys, threading
                 conn = socket.create_connection(("127.0.0.1", \(relay.port)))
@@ -146,7 +141,7 @@ extension RelayTests {
             let result = try CommandRunner.run("/usr/bin/env", ["python3", "-c", client])
             #expect(result.status == 0 && result.stdout.contains("exact"),
                     "\(mode): the echo came back whole and the end of the stream reached the client: \(result.stdout) \(result.stderr) \(relay.log.suffix(2000))")
-            if mode == "kernel" {
+            if mode == .kernel {
                 try Self.expectMostlyKernel(relay, tunnelled: 2 * (6 << 20))
             }
         }
@@ -154,8 +149,8 @@ extension RelayTests {
         /// A connection opening with HTTP/2's prior-knowledge preface is not HTTP/1 the relay can
         /// parse: where the catch-all route allows it, it is carried whole to the upstream as a
         /// byte stream, and counted.
-        @Test(arguments: ["kernel", "copy"])
-        func unparsedProtocolIsCarriedAsAByteStream(mode: String) throws {
+        @Test(arguments: [RouteMode.kernel, .copy])
+        func unparsedProtocolIsCarriedAsAByteStream(mode: RouteMode) throws {
             let origin = try ScriptedOrigin(handler: """
                 def answer(conn, head, data):
                     received = head + b"\\r\\n\\r\\n" + data
@@ -167,19 +162,19 @@ extension RelayTests {
                     conn.close()
                     return None
                 """)
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: mode,
-                                         extraRoute: "        allow_http2_prior_knowledge: true")
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(mode, allowHTTP2PriorKnowledge: true))
             let client = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
             defer { client.close() }
             let preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
             let frames: [UInt8] = [0, 0, 0, 4, 0, 0, 0, 0, 0] + Array(repeating: 0x42, count: 100_000)
             try client.send(Array(preface[..<10]))
-            usleep(100_000)
+            // The preface arrives in two reads, and is recognised across them.
+            try waitUntil("the relay to read the preface's first part") { relay.hasReadEverything(from: client) }
             try client.send(Array(preface[10...]) + frames)
             shutdown(client.fd, Int32(SHUT_WR))
             let answer = try client.readToEnd()
             #expect(answer == Array("got:".utf8) + preface + frames, "\(mode): every byte reached the upstream unchanged (\(answer.count) back)")
-            if mode == "kernel" {
+            if mode == .kernel {
                 let entry = try Self.settledEntry(relay)
                 let fallbacks = entry["fallbacks"] as? [String: Int] ?? [:]
                 #expect(fallbacks["unparsed"] == 1, "the fallback was counted: \(entry)")
@@ -191,7 +186,7 @@ extension RelayTests {
             let recording = NSTemporaryDirectory() + "odb-h2-refused-\(getpid())"
             defer { try? FileManager.default.removeItem(atPath: recording) }
             let origin = try ScriptedOrigin(handler: HTTPSemantics.echoOrigin, recordingDirectory: recording)
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "copy")
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.copy))
             let client = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
             defer { client.close() }
             try client.send(Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8) + [0, 0, 0, 4, 0, 0, 0, 0, 0])
@@ -220,8 +215,8 @@ extension RelayTests {
                     return data
                 """)
             // One worker: the pooled connection and the preface meet in the same pool.
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "copy", workers: 1,
-                                         extraRoute: "        allow_http2_prior_knowledge: true")
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"],
+                                         route: RouteOptions(.copy, allowHTTP2PriorKnowledge: true), workers: 1)
             let first = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
             #expect(try first.get("/").status == 200)
             first.close()
@@ -249,7 +244,7 @@ extension RelayTests {
                     conn.close()
                     return None
                 """)
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel", extraRoute: "        flow_budget: 2MiB")
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel, flowBudget: "2MiB"))
             let client = try TestHTTPClient(port: relay.port, receiveTimeout: 20)
             defer { client.close() }
             try client.send("GET /push HTTP/1.1\r\nHost: test\r\nUpgrade: push\r\nConnection: Upgrade\r\n\r\n")
@@ -269,7 +264,7 @@ extension RelayTests {
                 received += piece.count
                 if Date() < slowUntil {
                     peaks.sample()
-                    usleep(62_500)
+                    usleep(62_500)  // the slow reader under test: 64 KiB per 62.5 ms
                 }
             }
             #expect(received == size && intact, "the pushed stream arrived whole and in order: \(received) bytes; \(relay.log.suffix(1500))")
@@ -283,15 +278,16 @@ extension RelayTests {
 
         /// The upstream ends its side first: the client sees the end while its own direction still
         /// carries bytes to the upstream, which counts them.
-        @Test(arguments: ["kernel", "copy"])
-        func upstreamHalfCloseReachesTheClientAndItsDirectionStaysOpen(mode: String) throws {
+        @Test(arguments: [RouteMode.kernel, .copy])
+        func upstreamHalfCloseReachesTheClientAndItsDirectionStaysOpen(mode: RouteMode) throws {
             let report = NSTemporaryDirectory() + "odb-halfclose-\(getpid())-\(mode)"
             defer { try? FileManager.default.removeItem(atPath: report) }
             let origin = try ScriptedOrigin(handler: """
-                import time
                 def answer(conn, head, data):
                     conn.sendall(b"HTTP/1.1 101 Switching Protocols\\r\\nUpgrade: count\\r\\nConnection: Upgrade\\r\\n\\r\\n")
-                    time.sleep(0.3)
+                    # The client's first byte came through the tunnel: the relay carries it both ways.
+                    while not data:
+                        data = conn.recv(1 << 20)
                     conn.sendall(b"hello")
                     conn.shutdown(socket.SHUT_WR)
                     received = len(data)
@@ -299,27 +295,27 @@ extension RelayTests {
                         chunk = conn.recv(1 << 20)
                         if not chunk: break
                         received += len(chunk)
-                    open("\(report)", "w").write(str(received))
+                    with open("\(report).tmp", "w") as out: out.write(str(received))
+                    os.rename("\(report).tmp", "\(report)")
                     conn.close()
                     return None
                 """)
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: mode)
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(mode))
             let client = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
             defer { client.close() }
             try client.send("GET /count HTTP/1.1\r\nHost: test\r\nUpgrade: count\r\nConnection: Upgrade\r\n\r\n")
             let switched = try client.readResponse()
             #expect(switched.status == 101)
+            try client.send("!")
             let greeting = try client.readToEnd()
             #expect(String(decoding: greeting, as: UTF8.self) == "hello", "\(mode): the upstream's end arrived after its bytes")
             let payload = [UInt8](repeating: 0x5a, count: 3 << 20)
             try client.send(payload)
             shutdown(client.fd, Int32(SHUT_WR))
-            var reported: String?
-            for _ in 0..<100 where reported == nil {
-                usleep(100_000)
-                reported = try? String(contentsOfFile: report, encoding: .utf8)
-            }
-            #expect(reported == String(payload.count), "\(mode): the client's direction stayed open after the upstream's end")
+            let reported = try waitFor("the upstream's report of the bytes it received", {
+                try? String(contentsOfFile: report, encoding: .utf8)
+            }, until: { $0 != nil })
+            #expect(reported == String(1 + payload.count), "\(mode): the client's direction stayed open after the upstream's end")
         }
     }
 }
