@@ -1,3 +1,4 @@
+import Foundation
 import CLibBPF
 import Testing
 import OdbShared
@@ -56,6 +57,15 @@ import OdbShared
         #expect(Set(places).count == RelayCounter.allCases.count, "\(places)")
         let series = RelayCounter.allCases.compactMap(\.metric)
         #expect(Set(series).count == RelayCounter.allCases.count, "\(series)")
+    }
+
+    @Test func everyMetricIsInTheOperationsGuide() throws {
+        let guide = URL(filePath: #filePath).deletingLastPathComponent().appending(path: "../../docs/OPERATIONS.md")
+        let text = try String(contentsOf: guide, encoding: .utf8)
+        let metrics = RelayCounter.allCases.compactMap(\.metric) + KernelCounter.allCases.compactMap(\.metric)
+        for name in Set(metrics.map(\.name)) {
+            #expect(text.contains("| `\(name)"), "\(name) has no row in docs/OPERATIONS.md")
+        }
     }
 
     @Test func responseClassesFollowTheStatusCode() {
