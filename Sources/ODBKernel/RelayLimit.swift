@@ -13,5 +13,5 @@ public enum RelayLimit: CaseIterable, Sendable {
     }
 
     /// Its key under `limit_closes` in `status`, as logs name it.
-    public var statusKey: String { counter.status.key }
+    public var statusKey: String { counter.status.key.description }
 }

@@ -64,11 +64,11 @@ public struct StatusSnapshot: Encodable, Sendable, Equatable {
             for counter in RelayCounter.allCases {
                 switch counter.status {
                 case .field(let name):
-                    try container.encode(self[counter], forKey: JSONKey(name))
+                    try container.encode(self[counter], forKey: JSONKey(name.description))
                 case .member(let key, let family):
-                    var object = objects[family.statusObject] ?? [:]
-                    if self[counter] > 0 || !family.omitsZeros { object[key] = self[counter] }
-                    objects[family.statusObject] = object
+                    var object = objects[family.statusObject.description] ?? [:]
+                    if self[counter] > 0 || !family.omitsZeros { object[key.description] = self[counter] }
+                    objects[family.statusObject.description] = object
                 }
             }
             for (name, object) in objects {

@@ -50,12 +50,12 @@ import OdbShared
     @Test func everyCounterHasItsOwnStatusPlaceAndSeries() {
         let places = RelayCounter.allCases.map { counter in
             switch counter.status {
-            case .field(let name): name
-            case .member(let key, let family): family.statusObject + "." + key
+            case .field(let name): "\(name)"
+            case .member(let key, let family): "\(family.statusObject).\(key)"
             }
         }
         #expect(Set(places).count == RelayCounter.allCases.count, "\(places)")
-        let series = RelayCounter.allCases.compactMap(\.metric)
+        let series = RelayCounter.allCases.compactMap(\.metric).map { "\($0.name)\($0.dimensions)" }
         #expect(Set(series).count == RelayCounter.allCases.count, "\(series)")
     }
 
@@ -63,7 +63,7 @@ import OdbShared
         let guide = URL(filePath: #filePath).deletingLastPathComponent().appending(path: "../../docs/OPERATIONS.md")
         let text = try String(contentsOf: guide, encoding: .utf8)
         let metrics = RelayCounter.allCases.compactMap(\.metric) + KernelCounter.allCases.compactMap(\.metric)
-        for name in Set(metrics.map(\.name)) {
+        for name in Set(metrics.map(\.name.description)) {
             #expect(text.contains("| `\(name)"), "\(name) has no row in docs/OPERATIONS.md")
         }
     }
@@ -80,6 +80,6 @@ import OdbShared
     @Test func everyLimitHasItsOwnLimitClosesCounter() {
         let counters = RelayLimit.allCases.map(\.counter)
         #expect(Set(counters).count == RelayLimit.allCases.count)
-        #expect(counters.allSatisfy { if case .member(_, .limitCloses) = $0.status { true } else { false } })
+        #expect(counters.allSatisfy { if case .member(_, let family) = $0.status { "\(family.statusObject)" == "limit_closes" } else { false } })
     }
 }

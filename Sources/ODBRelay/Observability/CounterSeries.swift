@@ -18,8 +18,8 @@ struct CounterSeries {
         handles = counters.compactMap { counter in
             counter.metric.map { metric in
                 switch metric.kind {
-                case .counter: (counter.slot, .counter(Counter(label: metric.name, dimensions: metric.dimensions, factory: factory)))
-                case .gauge: (counter.slot, .gauge(Gauge(label: metric.name, dimensions: metric.dimensions, factory: factory)))
+                case .counter: (counter.slot, .counter(Counter(label: metric.name.description, dimensions: metric.dimensions, factory: factory)))
+                case .gauge: (counter.slot, .gauge(Gauge(label: metric.name.description, dimensions: metric.dimensions, factory: factory)))
                 }
             }
         }
