@@ -68,7 +68,7 @@ let package = Package(
             ]
         ),
         // The benchmark: built-in origin, topologies, load generators, samplers and reports.
-        .target(name: "ODBBench"),
+        .target(name: "ODBBench", dependencies: ["ODBConfig"]),
         .executableTarget(
             name: "odb-redirect",
             dependencies: [

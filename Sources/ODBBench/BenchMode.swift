@@ -1,3 +1,5 @@
+import ODBConfig
+
 /// What sits between the load generator and the origin in one configuration.
 public enum BenchMode: String, CaseIterable, Codable, Sendable {
     /// Client to origin, no intermediate: the baseline.
@@ -23,23 +25,18 @@ public enum BenchMode: String, CaseIterable, Codable, Sendable {
     public var isRelay: Bool { relayMode != nil }
 
     /// Whether its relays load the BPF objects, whose maps hold the body counters.
-    var relayLoadsKernel: Bool {
-        switch self {
-        case .kernel, .kernelFaults, .auto: return true
-        default: return false
-        }
-    }
+    var relayLoadsKernel: Bool { relayMode?.usesKernel ?? false }
 
     /// Whether the chain length applies; direct and external have a fixed shape.
     public var hasChain: Bool { self != .direct && self != .external }
 
-    /// The relay's `mode:` value for relay modes.
-    var relayMode: String? {
+    /// The relay's `mode:` for relay modes.
+    var relayMode: RelayMode? {
         switch self {
-        case .kernel, .kernelFaults: return "kernel"
-        case .splice: return "splice"
-        case .copy: return "copy"
-        case .auto: return "auto"
+        case .kernel, .kernelFaults: return .kernel
+        case .splice: return .splice
+        case .copy: return .copy
+        case .auto: return .auto
         default: return nil
         }
     }

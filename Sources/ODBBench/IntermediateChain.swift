@@ -58,7 +58,7 @@ public final class IntermediateChain: @unchecked Sendable {
             let config = RelayConfigText.yaml(
                 listen: HostPort(host: settings.listenHost, port: ports[index]),
                 upstream: upstream(of: index, ports: ports, origin: origin, settings: settings),
-                mode: mode.relayMode ?? "kernel", workers: settings.workers, pinRoot: settings.pinRoot,
+                mode: (mode.relayMode ?? .kernel).rawValue, workers: settings.workers, pinRoot: settings.pinRoot,
                 kernelMinBody: mode == .kernelFaults ? settings.faultThreshold : nil)
             let path = settings.scratchDirectory + "/relay-\(ports[index]).yaml"
             try writeText(config, to: path)

@@ -80,6 +80,11 @@ public struct RelayConfig: Sendable, Equatable {
         return min(max(count, workerRange.lowerBound), workerRange.upperBound)
     }
 
+    /// Whether any route's mode needs the kernel objects loaded.
+    public var usesKernel: Bool {
+        listeners.contains { $0.routes.contains { $0.mode.usesKernel } }
+    }
+
     /// Returns this configuration with command-line flags applied on top of the file.
     ///
     /// - Parameters:

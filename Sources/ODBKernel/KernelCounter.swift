@@ -1,65 +1,43 @@
 import OdbShared
 
 /// One slot of odb_counters (`enum odb_counter`): its key in `status` and, for the counters an
-/// operator watches, the Prometheus metric the relay publishes it as.
-public enum KernelCounter: CaseIterable, Sendable {
-    case socketsEstablished, socketsClosed, socketsTableFull
-    case verdictSkbs, redirectedSkbs, redirectedBytes, passedSkbs, passedBodyBytes, tailsPassed
-    case redirectFailed, budgetPasses, eventsLost, prefixBytesDropped
-    case chunkLinesWalked, chunkHandbacks, overlapSkbs, overlapBytesTrimmed
+/// operator watches, the Prometheus metric the relay publishes it as. Metrics of these count
+/// the whole pin set: every relay sharing it publishes the same totals.
+public struct KernelCounter: SharedCounter {
+    public let slot: Int
+    public let statusKey: String
+    public let metric: MetricSeries?
 
-    public var slot: odb_counter {
-        switch self {
-        case .socketsEstablished: ODB_CTR_SOCKS_ESTABLISHED
-        case .socketsClosed: ODB_CTR_SOCKS_CLOSED
-        case .socketsTableFull: ODB_CTR_SOCKS_TABLE_FULL
-        case .verdictSkbs: ODB_CTR_VERDICT_SKBS
-        case .redirectedSkbs: ODB_CTR_REDIRECTED_SKBS
-        case .redirectedBytes: ODB_CTR_REDIRECTED_BYTES
-        case .passedSkbs: ODB_CTR_PASSED_SKBS
-        case .passedBodyBytes: ODB_CTR_PASSED_BODY_BYTES
-        case .tailsPassed: ODB_CTR_TAILS_PASSED
-        case .redirectFailed: ODB_CTR_REDIRECT_FAILED
-        case .budgetPasses: ODB_CTR_BUDGET_PASSES
-        case .eventsLost: ODB_CTR_EVENTS_LOST
-        case .prefixBytesDropped: ODB_CTR_PREFIX_BYTES_DROPPED
-        case .chunkLinesWalked: ODB_CTR_CHUNK_LINES_WALKED
-        case .chunkHandbacks: ODB_CTR_CHUNK_HANDBACKS
-        case .overlapSkbs: ODB_CTR_OVERLAP_SKBS
-        case .overlapBytesTrimmed: ODB_CTR_OVERLAP_BYTES_TRIMMED
-        }
+    init(_ slot: odb_counter, _ statusKey: String, _ metric: MetricSeries? = nil) {
+        self.slot = Int(slot.rawValue)
+        self.statusKey = statusKey
+        self.metric = metric
     }
 
-    public var statusKey: String {
-        switch self {
-        case .socketsEstablished: "sockets_established"
-        case .socketsClosed: "sockets_closed"
-        case .socketsTableFull: "sockets_table_full"
-        case .verdictSkbs: "verdict_skbs"
-        case .redirectedSkbs: "redirected_skbs"
-        case .redirectedBytes: "redirected_bytes"
-        case .passedSkbs: "passed_skbs"
-        case .passedBodyBytes: "passed_body_bytes"
-        case .tailsPassed: "tails_passed"
-        case .redirectFailed: "redirect_failed"
-        case .budgetPasses: "budget_passes"
-        case .eventsLost: "events_lost"
-        case .prefixBytesDropped: "prefix_bytes_dropped"
-        case .chunkLinesWalked: "chunk_lines_walked"
-        case .chunkHandbacks: "chunk_handbacks"
-        case .overlapSkbs: "overlap_skbs"
-        case .overlapBytesTrimmed: "overlap_bytes_trimmed"
-        }
-    }
+    public static let socketsEstablished = KernelCounter(ODB_CTR_SOCKS_ESTABLISHED, "sockets_established")
+    public static let socketsClosed = KernelCounter(ODB_CTR_SOCKS_CLOSED, "sockets_closed")
+    public static let socketsTableFull = KernelCounter(ODB_CTR_SOCKS_TABLE_FULL, "sockets_table_full", .counter("odb_sockets_table_full_total"))
+    public static let verdictSkbs = KernelCounter(ODB_CTR_VERDICT_SKBS, "verdict_skbs")
+    public static let redirectedSkbs = KernelCounter(ODB_CTR_REDIRECTED_SKBS, "redirected_skbs")
+    public static let redirectedBytes = KernelCounter(ODB_CTR_REDIRECTED_BYTES, "redirected_bytes")
+    public static let passedSkbs = KernelCounter(ODB_CTR_PASSED_SKBS, "passed_skbs")
+    public static let passedBodyBytes = KernelCounter(ODB_CTR_PASSED_BODY_BYTES, "passed_body_bytes")
+    public static let tailsPassed = KernelCounter(ODB_CTR_TAILS_PASSED, "tails_passed")
+    public static let redirectFailed = KernelCounter(ODB_CTR_REDIRECT_FAILED, "redirect_failed")
+    public static let budgetPasses = KernelCounter(ODB_CTR_BUDGET_PASSES, "budget_passes", .counter("odb_flow_control_pauses_total"))
+    public static let eventsLost = KernelCounter(ODB_CTR_EVENTS_LOST, "events_lost")
+    public static let prefixBytesDropped = KernelCounter(ODB_CTR_PREFIX_BYTES_DROPPED, "prefix_bytes_dropped")
+    public static let chunkLinesWalked = KernelCounter(ODB_CTR_CHUNK_LINES_WALKED, "chunk_lines_walked")
+    public static let chunkHandbacks = KernelCounter(ODB_CTR_CHUNK_HANDBACKS, "chunk_handbacks")
+    public static let overlapSkbs = KernelCounter(ODB_CTR_OVERLAP_SKBS, "overlap_skbs", .counter("odb_overlap_skbs_total"))
+    public static let overlapBytesTrimmed = KernelCounter(ODB_CTR_OVERLAP_BYTES_TRIMMED, "overlap_bytes_trimmed", .counter("odb_overlap_bytes_trimmed_total"))
 
-    /// Counters of the whole pin set: every relay sharing it publishes the same totals.
-    public var metricName: String? {
-        switch self {
-        case .socketsTableFull: "odb_sockets_table_full_total"
-        case .budgetPasses: "odb_flow_control_pauses_total"
-        case .overlapSkbs: "odb_overlap_skbs_total"
-        case .overlapBytesTrimmed: "odb_overlap_bytes_trimmed_total"
-        default: nil
-        }
-    }
+    /// Every counter, in slot order.
+    public static let allCases: [KernelCounter] = [
+        .socketsEstablished, .socketsClosed, .socketsTableFull, .verdictSkbs, .redirectedSkbs, .redirectedBytes,
+        .passedSkbs, .passedBodyBytes, .tailsPassed, .redirectFailed, .budgetPasses, .eventsLost, .prefixBytesDropped,
+        .chunkLinesWalked, .chunkHandbacks, .overlapSkbs, .overlapBytesTrimmed,
+    ]
+
+    public static let slotCount = Int(ODB_CTR_COUNT.rawValue)
 }

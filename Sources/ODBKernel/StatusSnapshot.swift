@@ -4,7 +4,7 @@ import Glibc
 import OdbShared
 
 /// What the pinned maps of one pin directory say right now: the data behind `odb-redirect status`.
-public struct StatusSnapshot: Codable, Sendable, Equatable {
+public struct StatusSnapshot: Encodable, Sendable, Equatable {
     public struct Program: Codable, Sendable, Equatable {
         public let name: String
         public let id: UInt32
@@ -45,20 +45,54 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
         public let state: String
     }
 
-    public struct Relay: Codable, Sendable, Equatable {
+    public struct Relay: Encodable, Sendable, Equatable {
         public let pid: UInt32
         public let alive: Bool
-        public let bodyBytes: [String: UInt64]
-        public let fallbacks: [String: UInt64]
-        public let requests: UInt64
-        public let responsesByClass: [String: UInt64]
-        public let rejectedRequests: UInt64
-        public let refusedConnections: UInt64
-        /// Connections each limit ended or refused, by `RelayLimit.statusKey`.
-        public let limitCloses: [String: UInt64]
-        public let upstreamErrors: UInt64
-        public let activeConnections: UInt64
-        public let activeFlows: UInt64
+        /// Indexed by `RelayCounter.slot`.
+        public let counters: [UInt64]
+
+        public subscript(counter: RelayCounter) -> UInt64 {
+            counters[counter.slot]
+        }
+
+        /// `pid`, `alive`, and every counter at its `RelayCounter.status` place.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: JSONKey.self)
+            try container.encode(pid, forKey: JSONKey("pid"))
+            try container.encode(alive, forKey: JSONKey("alive"))
+            var objects = [String: [String: UInt64]]()
+            for counter in RelayCounter.allCases {
+                switch counter.status {
+                case .field(let name):
+                    try container.encode(self[counter], forKey: JSONKey(name.description))
+                case .member(let key, let family):
+                    var object = objects[family.statusObject.description] ?? [:]
+                    if self[counter] > 0 || !family.omitsZeros { object[key.description] = self[counter] }
+                    objects[family.statusObject.description] = object
+                }
+            }
+            for (name, object) in objects {
+                try container.encode(object, forKey: JSONKey(name))
+            }
+        }
+    }
+
+    /// A key named at run time, from a counter list.
+    struct JSONKey: CodingKey {
+        let stringValue: String
+        var intValue: Int? { nil }
+
+        init(_ name: String) {
+            stringValue = name
+        }
+
+        init?(stringValue: String) {
+            self.stringValue = stringValue
+        }
+
+        init?(intValue: Int) {
+            return nil
+        }
     }
 
     public let pinDirectory: String
@@ -114,7 +148,7 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
         let totals = objects.counters.read()
         var counters = [String: UInt64]()
         for counter in KernelCounter.allCases {
-            counters[counter.statusKey] = totals[Int(counter.slot.rawValue)]
+            counters[counter.statusKey] = totals[counter.slot]
         }
         return StatusSnapshot(
             pinDirectory: objects.pinDirectory,
@@ -139,32 +173,8 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
     }
 
     static func relay(_ pid: UInt32, _ stats: odb_relay_stats) -> Relay {
-        let classes = withUnsafeBytes(of: stats.responses_by_class) { Array($0.bindMemory(to: UInt64.self)) }
-        let closes = withUnsafeBytes(of: stats.limit_closes) { Array($0.bindMemory(to: UInt64.self)) }
-        var byClass = [String: UInt64]()
-        for (index, count) in classes.enumerated() where count > 0 {
-            byClass[index == 0 ? "none" : "\(index)xx"] = count
-        }
-        return Relay(
-            pid: pid,
-            alive: processAlive(pid),
-            bodyBytes: ["kernel": stats.body_bytes_kernel, "splice": stats.body_bytes_splice, "copy": stats.body_bytes_copy],
-            fallbacks: [
-                "small_body": stats.fallbacks_small_body,
-                "unparsed": stats.fallbacks_unparsed,
-                "unsupported": stats.fallbacks_unsupported,
-                "kernel_selftest": stats.fallbacks_kernel_selftest,
-                "buffer_memory": stats.fallbacks_buffer_memory,
-            ],
-            requests: stats.requests,
-            responsesByClass: byClass,
-            rejectedRequests: stats.rejected_requests,
-            refusedConnections: stats.refused_connections,
-            limitCloses: Dictionary(uniqueKeysWithValues: RelayLimit.allCases.map { ($0.statusKey, closes[$0.slot]) }),
-            upstreamErrors: stats.upstream_errors,
-            activeConnections: stats.active_connections,
-            activeFlows: stats.active_flows
-        )
+        let counters = withUnsafeBytes(of: stats.counters) { Array($0.bindMemory(to: UInt64.self)) }
+        return Relay(pid: pid, alive: processAlive(pid), counters: counters)
     }
 
     static func programInfo(_ fd: Int32) -> Program? {

@@ -1,5 +1,11 @@
 /// Renders a `StatusSnapshot` as aligned text tables for a terminal.
 enum StatusTable {
+    /// The relay counters the table shows; `status --json` has them all.
+    static let relayColumns: [(header: String, counter: RelayCounter)] = [
+        ("KERNEL B", .bodyBytesKernel), ("SPLICE B", .bodyBytesSplice), ("COPY B", .bodyBytesCopy),
+        ("REQUESTS", .requests), ("CONNS", .activeConnections), ("FLOWS", .activeFlows),
+    ]
+
     static func render(_ snapshot: StatusSnapshot) -> String {
         var out = "pin set \(snapshot.pinDirectory) (map layout v\(snapshot.abiVersion))\n"
         out += "programs: " + snapshot.programs.map { "\($0.name) (\($0.type), id \($0.id))" }.joined(separator: ", ") + "\n"
@@ -13,9 +19,8 @@ enum StatusTable {
             [$0.source ?? String($0.sourceCookie), $0.target ?? String($0.targetCookie), String($0.bytesRedirected),
              String($0.bytesPassed), String($0.streamOffset), $0.windowRemaining.map(String.init) ?? "tunnel", $0.state]
         })
-        out += section("relays", ["PID", "ALIVE", "KERNEL B", "SPLICE B", "COPY B", "REQUESTS", "CONNS", "FLOWS"], snapshot.relays.map {
-            [String($0.pid), $0.alive ? "yes" : "no", String($0.bodyBytes["kernel"] ?? 0), String($0.bodyBytes["splice"] ?? 0),
-             String($0.bodyBytes["copy"] ?? 0), String($0.requests), String($0.activeConnections), String($0.activeFlows)]
+        out += section("relays", ["PID", "ALIVE"] + relayColumns.map(\.header), snapshot.relays.map { relay in
+            [String(relay.pid), relay.alive ? "yes" : "no"] + relayColumns.map { String(relay[$0.counter]) }
         })
         if let missed = snapshot.counters[KernelCounter.socketsTableFull.statusKey], missed > 0 {
             out += "WARNING: odb_socks was full for \(missed) new sockets: they are not tracked, so their bodies are copied, not redirected\n"

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Status of every pin set under a root: the one `attach` made and those of running relays.
-public struct SystemStatus: Codable, Sendable {
+public struct SystemStatus: Encodable, Sendable {
     public let pinRoot: String
     public let sets: [StatusSnapshot]
 

@@ -48,7 +48,7 @@ public final class Relay {
         installSignalHandlers()
         // Looked up first: an unknown user fails before anything is loaded or bound.
         let identity = try config.user.map { try PrivilegeDrop.identity(user: $0, group: config.group) }
-        let needsKernel = config.listeners.contains { $0.routes.contains { $0.mode.usesKernel } }
+        let needsKernel = config.usesKernel
         let kernel = needsKernel ? try RelayKernelLease.acquire(pinRoot: pinRoot, logger: logger) : nil
         defer { kernel?.release() }
         let tested = kernel.map { (objects: $0.objects, decision: selfTest($0.objects)) }
@@ -170,7 +170,7 @@ public final class Relay {
             metrics.recordReload(applied: false)
             return nil
         }
-        if !kernelLoaded && new.listeners.contains(where: { $0.routes.contains { $0.mode.usesKernel } }) {
+        if !kernelLoaded && new.usesKernel {
             logger.warning("routes in kernel or auto mode splice the bodies they would redirect in the kernel until a restart: the relay started without kernel objects")
         }
         config = new

@@ -1,3 +1,4 @@
+import Foundation
 import CLibBPF
 import Testing
 import OdbShared
@@ -35,15 +36,50 @@ import OdbShared
 
 @Suite struct KernelCounterTests {
     @Test func everyCounterSlotHasExactlyOneCase() {
-        let slots = KernelCounter.allCases.map { Int($0.slot.rawValue) }
-        #expect(slots.sorted() == Array(0..<Int(ODB_CTR_COUNT.rawValue)))
+        #expect(KernelCounter.allCases.map(\.slot) == Array(0..<KernelCounter.slotCount))
         #expect(Set(KernelCounter.allCases.map(\.statusKey)).count == KernelCounter.allCases.count)
     }
 }
 
+@Suite struct RelayCounterTests {
+    @Test func everyCounterSlotHasExactlyOneCase() {
+        #expect(RelayCounter.allCases.map(\.slot) == Array(0..<RelayCounter.slotCount))
+        #expect(MemoryLayout<odb_relay_stats>.size == (RelayCounter.slotCount + 1) * MemoryLayout<UInt64>.size)
+    }
+
+    @Test func everyCounterHasItsOwnStatusPlaceAndSeries() {
+        let places = RelayCounter.allCases.map { counter in
+            switch counter.status {
+            case .field(let name): "\(name)"
+            case .member(let key, let family): "\(family.statusObject).\(key)"
+            }
+        }
+        #expect(Set(places).count == RelayCounter.allCases.count, "\(places)")
+        let series = RelayCounter.allCases.compactMap(\.metric).map { "\($0.name)\($0.dimensions)" }
+        #expect(Set(series).count == RelayCounter.allCases.count, "\(series)")
+    }
+
+    @Test func everyMetricIsInTheOperationsGuide() throws {
+        let guide = URL(filePath: #filePath).deletingLastPathComponent().appending(path: "../../docs/OPERATIONS.md")
+        let text = try String(contentsOf: guide, encoding: .utf8)
+        let metrics = RelayCounter.allCases.compactMap(\.metric) + KernelCounter.allCases.compactMap(\.metric)
+        for name in Set(metrics.map(\.name.description)) {
+            #expect(text.contains("| `\(name)"), "\(name) has no row in docs/OPERATIONS.md")
+        }
+    }
+
+    @Test func responseClassesFollowTheStatusCode() {
+        #expect(RelayCounter.response(status: 204) == .responses2xx)
+        #expect(RelayCounter.response(status: 599) == .responses5xx)
+        #expect(RelayCounter.response(status: 600) == .responsesNone)
+        #expect(RelayCounter.response(status: 99) == .responsesNone)
+    }
+}
+
 @Suite struct RelayLimitTests {
-    @Test func everyLimitSlotHasExactlyOneCase() {
-        #expect(RelayLimit.allCases.map(\.slot).sorted() == Array(0..<RelayLimit.slotCount))
-        #expect(Set(RelayLimit.allCases.map(\.statusKey)).count == RelayLimit.allCases.count)
+    @Test func everyLimitHasItsOwnLimitClosesCounter() {
+        let counters = RelayLimit.allCases.map(\.counter)
+        #expect(Set(counters).count == RelayLimit.allCases.count)
+        #expect(counters.allSatisfy { if case .member(_, let family) = $0.status { "\(family.statusObject)" == "limit_closes" } else { false } })
     }
 }

@@ -14,7 +14,7 @@ extern const unsigned int odb_abi_version;
 #endif
 
 /* Bumped whenever a map layout below changes; pinned maps with another version are refused. */
-#define ODB_ABI_VERSION 7
+#define ODB_ABI_VERSION 8
 
 /* `end` of a window that never ends by itself (tunnels): redirect until a side closes. */
 #define ODB_WINDOW_UNBOUNDED 0xffffffffffffffffULL
@@ -145,34 +145,41 @@ struct odb_attachment {
 	__u32 pad;
 };
 
-/* Connections a relay limit ended or refused; slots of odb_relay_stats.limit_closes. */
-enum odb_limit {
-	ODB_LIMIT_MAX_REQUESTS = 0,   /* limits.max_requests_per_connection: closed after the answer */
-	ODB_LIMIT_MAX_AGE,            /* timeouts.max_connection_age: closed after the answer or when idle */
-	ODB_LIMIT_MIN_BODY_RATE,      /* timeouts.min_body_rate: a body moved too slowly, aborted */
-	ODB_LIMIT_PER_CLIENT,         /* limits.max_connections_per_client: answered 503, closed */
-	ODB_LIMIT_COUNT,
+/* Counters of one relay process, slots of odb_relay_stats.counters. Each has one entry in
+ * Sources/ODBKernel/RelayCounter.swift, which names it in `status` and on /metrics. All only
+ * grow except the two ACTIVE gauges, which hold the present value. */
+enum odb_relay_counter {
+	ODB_RELAY_BODY_BYTES_KERNEL = 0,
+	ODB_RELAY_BODY_BYTES_SPLICE,
+	ODB_RELAY_BODY_BYTES_COPY,
+	ODB_RELAY_REQUESTS,
+	ODB_RELAY_RESPONSES_NONE,           /* a status outside 100-599 */
+	ODB_RELAY_RESPONSES_1XX,
+	ODB_RELAY_RESPONSES_2XX,
+	ODB_RELAY_RESPONSES_3XX,
+	ODB_RELAY_RESPONSES_4XX,
+	ODB_RELAY_RESPONSES_5XX,
+	ODB_RELAY_FALLBACKS_SMALL_BODY,
+	ODB_RELAY_FALLBACKS_UNPARSED,
+	ODB_RELAY_FALLBACKS_UNSUPPORTED,
+	ODB_RELAY_FALLBACKS_KERNEL_SELFTEST, /* bodies spliced because the kernel failed the self-test */
+	ODB_RELAY_FALLBACKS_BUFFER_MEMORY,   /* bodies copied: limits.kernel_buffer_memory was reached */
+	ODB_RELAY_REJECTED_REQUESTS,
+	ODB_RELAY_REFUSED_CONNECTIONS,       /* over limits.max_connections: answered 503, closed */
+	ODB_RELAY_LIMIT_MAX_REQUESTS,        /* limits.max_requests_per_connection: closed after the answer */
+	ODB_RELAY_LIMIT_MAX_AGE,             /* timeouts.max_connection_age: closed after the answer or when idle */
+	ODB_RELAY_LIMIT_MIN_BODY_RATE,       /* timeouts.min_body_rate: a body moved too slowly, aborted */
+	ODB_RELAY_LIMIT_PER_CLIENT,          /* limits.max_connections_per_client: answered 503, closed */
+	ODB_RELAY_UPSTREAM_ERRORS,
+	ODB_RELAY_ACTIVE_CONNECTIONS,        /* gauge */
+	ODB_RELAY_ACTIVE_FLOWS,              /* gauge */
+	ODB_RELAY_COUNTER_COUNT,
 };
 
-/* Byte and event counters of one relay process. Key: pid. Written by that relay. */
+/* Counters of one relay process. Key: pid. Written by that relay. */
 struct odb_relay_stats {
-	__u64 body_bytes_kernel;
-	__u64 body_bytes_splice;
-	__u64 body_bytes_copy;
-	__u64 requests;
-	__u64 responses_by_class[6];     /* index: status / 100, 0 for none */
-	__u64 fallbacks_small_body;
-	__u64 fallbacks_unparsed;
-	__u64 fallbacks_unsupported;
-	__u64 rejected_requests;
-	__u64 upstream_errors;
-	__u64 active_connections;
-	__u64 active_flows;
+	__u64 counters[ODB_RELAY_COUNTER_COUNT]; /* index: enum odb_relay_counter */
 	__u64 updated_unix_ns;
-	__u64 refused_connections;       /* over limits.max_connections: answered 503, closed */
-	__u64 fallbacks_kernel_selftest; /* bodies spliced because the kernel failed the self-test */
-	__u64 limit_closes[ODB_LIMIT_COUNT]; /* index: enum odb_limit */
-	__u64 fallbacks_buffer_memory;   /* bodies copied: limits.kernel_buffer_memory was reached */
 };
 
 /* Whole-object facts. Single entry (key 0) of odb_meta. */

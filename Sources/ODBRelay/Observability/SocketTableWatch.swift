@@ -16,7 +16,7 @@ final class SocketTableWatch {
 
     /// `kernel` is the pin set's odb_counters, indexed by `odb_counter`.
     func observe(_ kernel: [UInt64], now: Double) {
-        let slot = Int(KernelCounter.socketsTableFull.slot.rawValue)
+        let slot = KernelCounter.socketsTableFull.slot
         guard slot < kernel.count, kernel[slot] > reported, now - lastLog >= Self.interval else { return }
         logger.warning("odb_socks is full: new sockets are not tracked, so their bodies are copied instead of redirected", metadata: [
             "sockets_missed": "\(kernel[slot] - reported)", "sockets_table_full": "\(kernel[slot])",
