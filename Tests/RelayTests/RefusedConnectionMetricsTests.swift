@@ -8,12 +8,8 @@ extension RelayTests.Metrics {
     @Test func aRefusedConnectionIsCountedInStatusAndMetrics() throws {
         let origin = try NginxOrigin(fileSizes: [Self.smallSize])
         let admin = freePort()
-        let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], mode: "kernel", extraTop: """
-            admin:
-              listen: "127.0.0.1:\(admin)"
-            limits:
-              max_connections: 1
-            """)
+        let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel),
+                                     admin: .listen("127.0.0.1:\(admin)"), limits: [.maxConnections(1)])
         // The start-up probe of the port can hold the one place until the relay sees it closed.
         var holder: TestHTTPClient?
         for _ in 0..<50 where holder == nil {
@@ -31,7 +27,9 @@ extension RelayTests.Metrics {
         defer { refused.close() }
         #expect(try refused.readResponse().status == 503)
 
-        _ = try Self.scrape(admin) { ($0["odb_refused_connections_total"] ?? 0) >= 1 }
+        _ = try MetricsScrape.waiting(port: admin, for: "a refusal is counted") {
+            ($0["odb_refused_connections_total"] ?? 0) >= 1
+        }
         let metrics = try MetricsScrape.settled(port: admin)
         let entry = try #require(try relay.statusEntry())
         let counted = try #require(metrics["odb_refused_connections_total"], "\(metrics)")
