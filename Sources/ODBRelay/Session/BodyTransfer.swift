@@ -107,16 +107,18 @@ final class BodyTransfer {
                 endOfSource()
                 return true
             }
-            let received = source.fill()
-            if received == -1 {
+            switch source.fill() {
+            case .wouldBlock:
                 source.wantRead = true
                 return progressed
-            }
-            if received == -2 {
-                outcome = .failed("reading: \(SystemError("recv").description)")
+            case let .failed(code):
+                outcome = .failed("reading: \(SystemError("recv", errno: code).description)")
                 return true
+            case .endOfStream:
+                progressed = true
+            case .bytes:
+                progressed = forwardBuffered() || progressed
             }
-            progressed = forwardBuffered() || progressed || received == 0
         }
         return progressed
     }

@@ -179,15 +179,19 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
                 close()
                 return false
             }
-            let received = client.fill(max: Self.headReadSize)
-            if received > 0 {
+            switch client.fill(max: Self.headReadSize) {
+            case .bytes:
                 touch()
                 return true
+            case .endOfStream:
+                return true
+            case .failed:
+                abort("reading from the client failed")
+                return false
+            case .wouldBlock:
+                client.wantRead = true
+                return false
             }
-            if received == 0 { return true }
-            if received == -2 { abort("reading from the client failed") }
-            client.wantRead = true
-            return false
         case let .invalid(error):
             worker.stats.rejectedRequests += 1
             worker.logger.notice("rejected request", metadata: ["client": "\(peer)", "reason": "\(error)"])
@@ -434,11 +438,18 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
             }
             // Small reads while waiting for a head: body bytes read here are copied, while the
             // verdict takes everything after them (trimming a partly read skb).
-            let received = upstream.fill(max: Self.headReadSize)
-            if received > 0 { touch() }
-            if received == -2 { upstream.readClosed = true }
-            if received == -1 { upstream.wantRead = true }
-            return received != -1
+            switch upstream.fill(max: Self.headReadSize) {
+            case .bytes:
+                touch()
+            case .failed:
+                upstream.readClosed = true
+            case .endOfStream:
+                break
+            case .wouldBlock:
+                upstream.wantRead = true
+                return false
+            }
+            return true
         case let .invalid(error):
             worker.stats.upstreamErrors += 1
             upstreamFailed("invalid response head: \(error)")
@@ -689,7 +700,7 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
             if upstream.inSourceMap {
                 // The response is complete and no request is outstanding, so the upstream is
                 // silent: reading to EAGAIN first makes removing it from the verdict map safe.
-                if upstream.fill() != -1 || !upstream.inbound.isEmpty { reusable = false }
+                if upstream.fill() != .wouldBlock || !upstream.inbound.isEmpty { reusable = false }
                 worker.kernel?.removeSource(upstream)
             }
             if reusable, let lease = current.lease {
