@@ -46,7 +46,11 @@ struct PathPolicy: Equatable {
 
     func decide(_ body: Body) -> PathDecision {
         let decision = decide(body, mode: mode)
-        if body == .untilClose, decision.fallback == nil { return PathDecision(decision.path, counting: .unsupported(nil)) }
+        // `fallbacks_unsupported` counts bodies a route that would use the kernel keeps out of
+        // it (docs/OPERATIONS.md); a copy or splice route never meant to use it.
+        if body == .untilClose, mode == .kernel || mode == .auto, decision.path != .kernel, decision.fallback == nil {
+            return PathDecision(decision.path, counting: .unsupported(nil))
+        }
         return decision
     }
 
