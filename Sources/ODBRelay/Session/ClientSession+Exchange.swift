@@ -6,7 +6,8 @@ extension ClientSession {
 
     func readRequestHead() -> Bool {
         let limits = HeadLimits(maxHeadBytes: worker.limits.maxHeadBytes, maxHeaderCount: worker.limits.maxHeaders)
-        let opening = requestHead.next(from: client, firstOnConnection: lifetime.requests == 0, limits: limits, now: worker.loop.now)
+        let opening = requestHeadReader.next(
+            from: client, firstOnConnection: lifetime.requests == 0, limits: limits, now: worker.loop.now)
         guard case let .http1(step) = opening else {
             startOpaqueTunnel()
             return true
@@ -140,7 +141,7 @@ extension ClientSession {
         }
         guard current.phase == .awaitingResponse || current.phase == .interim else { return false }
         let limits = HeadLimits(maxHeadBytes: worker.limits.maxHeadBytes, maxHeaderCount: worker.limits.maxHeaders)
-        switch current.responseHead.next(from: upstream, limits: limits, now: worker.loop.now) {
+        switch current.responseHeadReader.next(from: upstream, limits: limits, now: worker.loop.now) {
         case .closedWithoutHead:
             do { try connector.closedBeforeResponse(current) } catch { upstreamUnavailable(error) }
             return false

@@ -31,7 +31,7 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
     private(set) var state = State.open
     private var driving = Driving.idle
     var exchange: Exchange?
-    var requestHead = HeadReader<RequestHead>()
+    var requestHeadReader = HeadReader<RequestHead>()
     var timeouts: SessionTimeouts
     /// Exchanges begun on this connection (a protocol preface is only looked for before the
     /// first) and its age, against the caps that retire it.
@@ -261,7 +261,7 @@ final class ClientSession: ChannelOwner, KernelFlowDelegate {
         }
         let expiry = timeouts.expired(
             now: now, limits: worker.timeouts, exchange: exchange, client: client,
-            headStartedAt: requestHead.startedAt, draining: state != .open, lifetime: lifetime)
+            headStartedAt: requestHeadReader.startedAt, draining: state != .open, lifetime: lifetime)
         switch expiry {
         case nil:
             return

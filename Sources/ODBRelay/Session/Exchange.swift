@@ -24,7 +24,7 @@ final class Exchange {
     var connectStarted: Double = 0
     var requestBody: BodyTransfer?
     var response: ResponseHead?
-    var responseHead = HeadReader<ResponseHead>()
+    var responseHeadReader = HeadReader<ResponseHead>()
     var responseBody: BodyTransfer?
     /// The upstream connection may go back to its pool once the exchange is complete: decided
     /// by the response's keep-alive and cleared by anything that leaves bytes of unknown

@@ -100,7 +100,7 @@ struct UpstreamConnector {
         guard let failed = exchange.lease?.channel else { return }
         worker.closeChannel(failed)
         exchange.lease = nil
-        exchange.responseHead.reset()
+        exchange.responseHeadReader.reset()
         guard !exchange.requestBodyStarted, !exchange.answerBegun else { throw .connectionFailed }
         try connect(exchange)
         if let body = exchange.requestBody, let upstream = exchange.upstream {
