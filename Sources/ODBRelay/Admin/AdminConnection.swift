@@ -21,10 +21,12 @@ final class AdminConnection: ChannelOwner {
 
     func channelReady(_ channel: SocketChannel, events: UInt32) {
         if !answered {
-            let received = channel.fill(max: Self.maxHeadBytes)
-            if received == -2 || received == 0 {
+            switch channel.fill(max: Self.maxHeadBytes) {
+            case .endOfStream, .failed:
                 close()
                 return
+            case .bytes, .wouldBlock:
+                break
             }
             let limits = HeadLimits(maxHeadBytes: Self.maxHeadBytes, maxHeaderCount: 100)
             switch channel.inbound.withUnsafeBytes({ RequestHead.parse($0, limits: limits) }) {

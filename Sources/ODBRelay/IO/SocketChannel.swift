@@ -52,14 +52,27 @@ public final class SocketChannel: EventHandler {
         owner?.channelReady(self, events: events)
     }
 
-    /// Reads what is available into `inbound`: >0 bytes, 0 at end of stream, -1 would block,
-    /// -2 on a socket error.
-    public func fill(max: Int = 64 * 1024) -> Int {
+    /// What one read from the socket brought.
+    public enum ReadResult: Equatable {
+        case bytes(Int)
+        case wouldBlock
+        case endOfStream
+        case failed(errno: Int32)
+    }
+
+    /// Reads what is available into `inbound`.
+    public func fill(max: Int = 64 * 1024) -> ReadResult {
         let received = inbound.read(from: fd, max: max)
-        if received > 0 { bytesRead += UInt64(received) }
-        if received == 0 { readClosed = true }
-        if received < 0 { return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -1 : -2 }
-        return received
+        if received > 0 {
+            bytesRead += UInt64(received)
+            return .bytes(received)
+        }
+        if received == 0 {
+            readClosed = true
+            return .endOfStream
+        }
+        let code = errno
+        return code == EAGAIN || code == EWOULDBLOCK || code == EINTR ? .wouldBlock : .failed(errno: code)
     }
 
     /// Consumes `count` bytes that were peeked and handled already. False when fewer arrived.

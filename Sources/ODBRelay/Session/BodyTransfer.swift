@@ -1,10 +1,9 @@
-import Glibc
 import ODBHTTP
 
 /// One message body (or one direction of a tunnel) moving from `source` to `target`.
 ///
-/// The framing says where the body ends; the path says how its bytes travel. Bytes user space
-/// already holds always go first through `target.outbound`, then the chosen path takes over.
+/// The framing says where the body ends; the mover says how its bytes travel. Bytes user space
+/// already holds always go first through `target.outbound`, then the mover takes over.
 final class BodyTransfer {
     enum Framing {
         case length(remaining: UInt64)
@@ -23,30 +22,37 @@ final class BodyTransfer {
         case finished
         /// The source ended before the framing said the body was complete.
         case truncated
-        case failed(String)
+        case failed(BodyFailure)
     }
 
     let source: SocketChannel
     let target: SocketChannel
     var framing: Framing
-    var path: Path
-    var pipe: SplicePipe?
+    private(set) var mover: BodyMover
+    private let movers: BodyMovers
+    /// The kernel window open for this body, if any.
     var window: KernelWindow?
-    var bytesByPath: [Path: UInt64] = [:]
+    private(set) var bytesByPath: [Path: UInt64] = [:]
     /// The target's write side was shut down after this body (a tunnel direction that ended).
     var targetShutDown = false
     /// Its bytes are in the relay's counters.
     var accounted = false
     private(set) var outcome: Outcome = .progressing
-    /// Most user-space bytes queued on the target before the source stops being read.
-    static let outboundHighWater = 512 * 1024
 
-    init(source: SocketChannel, target: SocketChannel, framing: Framing, path: Path) {
+    init(source: SocketChannel, target: SocketChannel, framing: Framing, path: Path, movers: BodyMovers) {
         self.source = source
         self.target = target
         self.framing = framing
-        self.path = path
+        self.movers = movers
+        mover = movers.make(path)
     }
+
+    /// The same body, not yet started, sent to another target (a retried upstream connection).
+    func retargeted(to target: SocketChannel) -> BodyTransfer {
+        BodyTransfer(source: source, target: target, framing: framing, path: path, movers: movers)
+    }
+
+    var path: Path { mover.path }
 
     var remainingLength: UInt64? {
         if case let .length(remaining) = framing { return remaining }
@@ -55,8 +61,34 @@ final class BodyTransfer {
 
     var isFinished: Bool { outcome != .progressing }
 
-    func fail(_ outcome: Outcome) {
+    var bytesMoved: UInt64 { bytesByPath.values.reduce(0, +) }
+
+    /// The path that carried most of the body.
+    var mainPath: Path? { bytesByPath.max { $0.value < $1.value }?.key }
+
+    /// Sets the outcome once; later outcomes do not replace the first.
+    func end(_ outcome: Outcome) {
         if self.outcome == .progressing { self.outcome = outcome }
+    }
+
+    /// Moves buffered bytes, then lets the mover move what the sockets allow.
+    /// - Returns: true when anything moved or the body changed path or outcome.
+    func pump() -> Bool {
+        let progressed = forwardBuffered()
+        guard !isFinished else { return true }
+        switch mover.move(self) {
+        case let .moved(moved):
+            return moved || progressed
+        case let .fallBack(path, reason):
+            fallBack(to: path, reason: reason)
+            return true
+        }
+    }
+
+    /// The one way a body leaves the path it started on: counted by reason.
+    func fallBack(to path: Path, reason: FallbackReason) {
+        mover = movers.make(path)
+        movers.count(reason)
     }
 
     /// Moves the body bytes already read into `source.inbound` to `target.outbound`.
@@ -76,7 +108,7 @@ final class BodyTransfer {
             framing = .chunked(scanner)
             switch step {
             case let .invalid(error):
-                outcome = .failed("chunked body: \(error)")
+                outcome = .failed(.invalidChunked(error))
                 return false
             case .needMore:
                 source.inbound.move(available, to: target.outbound)
@@ -93,91 +125,13 @@ final class BodyTransfer {
         return true
     }
 
-    /// Reads from the source and forwards in user space until the socket would block, or until
-    /// `pause` says the rest can take another path.
-    /// - Returns: true when anything moved or the outcome changed.
-    func pumpCopy(pause: () -> Bool = { false }) -> Bool {
-        var progressed = forwardBuffered()
-        while outcome == .progressing && !pause() {
-            if target.outbound.count >= Self.outboundHighWater {
-                source.wantRead = false
-                return progressed
-            }
-            if source.readClosed {
-                endOfSource()
-                return true
-            }
-            let received = source.fill()
-            if received == -1 {
-                source.wantRead = true
-                return progressed
-            }
-            if received == -2 {
-                outcome = .failed("reading: \(SystemError("recv").description)")
-                return true
-            }
-            progressed = forwardBuffered() || progressed || received == 0
-        }
-        return progressed
-    }
-
-    /// splice(2) through a pipe, for a length-framed body or a stream until close.
-    func pumpSplice() -> Bool {
-        guard let pipe else { return pumpCopy() }
-        var progressed = false
-        while outcome == .progressing {
-            if pipe.buffered > 0 {
-                switch pipe.drain(into: target.fd) {
-                case let .moved(count):
-                    target.recordDirectWrite(count)
-                    record(count, .splice)
-                    progressed = true
-                    if pipe.buffered > 0 { continue }
-                case .wouldBlock:
-                    target.wantWrite = true
-                    source.wantRead = false
-                    return progressed
-                case let .failed(code):
-                    outcome = .failed("splicing out: \(SystemError("splice", errno: code).description)")
-                    return true
-                case .endOfStream:
-                    return progressed
-                }
-            }
-            target.wantWrite = false
-            if case .length(0) = framing {
-                outcome = .finished
-                return true
-            }
-            let limit = remainingLength.map { Int(min($0, 1 << 20)) } ?? (1 << 20)
-            switch pipe.fill(from: source.fd, limit: limit) {
-            case let .moved(count):
-                source.recordDirectRead(count)
-                if let remaining = remainingLength { framing = .length(remaining: remaining - UInt64(count)) }
-                progressed = true
-            case .wouldBlock:
-                source.wantRead = true
-                return progressed
-            case .endOfStream:
-                source.readClosed = true
-                endOfSource()
-                return true
-            case let .failed(code):
-                outcome = .failed("splicing in: \(SystemError("splice", errno: code).description)")
-                return true
-            }
-        }
-        return progressed
-    }
-
-    private func endOfSource() {
+    /// The source reached end of stream: complete where the framing allows it.
+    func endOfSource() {
         switch framing {
-        case .untilClose:
-            outcome = .finished
-        case .length(0):
-            outcome = .finished
+        case .untilClose, .length(0):
+            end(.finished)
         default:
-            outcome = .truncated
+            end(.truncated)
         }
     }
 
@@ -195,20 +149,20 @@ final class BodyTransfer {
         switch (ending, framing) {
         case let (.complete, .length(remaining)):
             framing = .length(remaining: remaining - min(remaining, moved))
-            if remaining <= moved { outcome = .finished }
+            if remaining <= moved { end(.finished) }
         case (.complete, var .chunked(scanner)):
             // The window ended where some chunk's data ends (the verdict may have walked past
             // more chunk-size lines); the relay's parser reads on from the CRLF after it.
             scanner.skipData(scanner.dataRemainingInChunk)
             framing = .chunked(scanner)
         case (.complete, .untilClose), (.sourceClosed, .untilClose):
-            outcome = .finished
+            end(.finished)
         case (.sourceClosed, _):
-            outcome = .truncated
+            end(.truncated)
         case (.targetGone, _):
-            outcome = .failed("the receiving side closed during an in-kernel body")
+            end(.failed(.targetGone))
         case (.failed, _):
-            outcome = .failed("the kernel path could not start this body")
+            end(.failed(.kernelRefused))
         }
     }
 }

@@ -15,36 +15,64 @@ final class Exchange {
     let upstreamHead: [UInt8]
     let requestKeepsUpstream: Bool
     let clientKeepAlive: Bool
+    /// The client opened with a protocol the relay does not parse: the exchange is a byte stream
+    /// from its start, and no relay answer can be sent in that protocol.
+    let opensAsTunnel: Bool
+    private(set) var phase: ExchangePhase
     var candidates: [Int]
     var lease: UpstreamPool.Lease?
-    var connecting = false
     var connectStarted: Double = 0
     var requestBody: BodyTransfer?
-    var requestDone: Bool
-    var requestBodyStarted = false
     var response: ResponseHead?
+    var responseHeadReader = HeadReader<ResponseHead>()
     var responseBody: BodyTransfer?
-    var responseDone = false
-    /// Any byte of a response (interim or final) was queued to the client.
-    var responseStarted = false
+    /// The upstream connection may go back to its pool once the exchange is complete: decided
+    /// by the response's keep-alive and cleared by anything that leaves bytes of unknown
+    /// meaning on it (an unread request body, a response read until close, a tunnel).
     var upstreamReusable = true
-    /// The connection became a two-way byte stream (Upgrade or CONNECT).
-    var isTunnel = false
     var bytesToClient: UInt64 = 0
     var status = 0
 
-    init(request: RequestHead, route: RouteConfig, pool: UpstreamPool, upstreamHead: [UInt8], requestHasBody: Bool,
+    init(request: RequestHead, route: RouteConfig, pool: UpstreamPool, upstreamHead: [UInt8], opensAsTunnel: Bool = false,
          requestKeepsUpstream: Bool, clientKeepAlive: Bool, now: Double) {
         self.request = request
         self.route = route
         self.pool = pool
         self.upstreamHead = upstreamHead
+        self.opensAsTunnel = opensAsTunnel
         self.requestKeepsUpstream = requestKeepsUpstream
         self.clientKeepAlive = clientKeepAlive
-        requestDone = !requestHasBody
+        phase = .connecting
         candidates = pool.candidates()
         startedAt = now
         headHandlingSeconds = Monotonic.now() - now
+    }
+
+    func transition(to next: ExchangePhase) {
+        precondition(phase.canMove(to: next), "exchange cannot move from \(phase) to \(next)")
+        phase = next
+    }
+
+    /// The phase an exchange enters once its upstream connection is up.
+    var connectedPhase: ExchangePhase { opensAsTunnel ? .tunnel : .awaitingResponse }
+
+    var connecting: Bool { phase == .connecting }
+
+    /// No relay answer can be sent: some byte of an answer reached the client, or the client
+    /// speaks a protocol the relay does not.
+    var answerBegun: Bool { opensAsTunnel || phase.answerBegun }
+
+    var requestDone: Bool { requestBody.map { $0.outcome == .finished } ?? true }
+
+    /// Some byte of the request body went upstream, so the request can no longer be retried.
+    var requestBodyStarted: Bool { (requestBody?.bytesMoved ?? 0) > 0 }
+
+    var responseDone: Bool {
+        switch phase {
+        case .responded: return true
+        case .tunnel: return responseBody?.outcome == .finished
+        default: return false
+        }
     }
 
     var upstream: SocketChannel? { lease?.channel }

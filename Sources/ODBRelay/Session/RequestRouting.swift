@@ -11,10 +11,3 @@ struct RequestRouting {
         path = head.target.path ?? "/"
     }
 }
-
-extension BodyFraming {
-    var contentLength: UInt64? {
-        if case let .contentLength(length) = self { return length }
-        return nil
-    }
-}

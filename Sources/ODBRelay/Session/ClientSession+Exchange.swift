@@ -1,0 +1,293 @@
+import ODBHTTP
+
+/// The steps of one exchange, from its request head to its response's end.
+extension ClientSession {
+    // MARK: Request side
+
+    func readRequestHead() -> Bool {
+        let limits = HeadLimits(maxHeadBytes: worker.limits.maxHeadBytes, maxHeaderCount: worker.limits.maxHeaders)
+        let opening = requestHeadReader.next(
+            from: client, firstOnConnection: lifetime.requests == 0, limits: limits, now: worker.loop.now)
+        guard case let .http1(step) = opening else {
+            startOpaqueTunnel()
+            return true
+        }
+        switch step {
+        case .received:
+            touch()
+            return true
+        case .endOfStream:
+            return true
+        case .closedWithoutHead:
+            close()
+            return false
+        case .readFailed:
+            abort("reading from the client failed")
+            return false
+        case .waiting:
+            return false
+        case let .invalid(error):
+            worker.stats.rejectedRequests += 1
+            worker.logger.notice("rejected request", metadata: ["client": "\(peer)", "reason": "\(error)"])
+            respondError(error.statusCode, reason: error.description)
+            return false
+        case let .head(head):
+            touch()
+            startExchange(head)
+            return true
+        }
+    }
+
+    private func startExchange(_ head: RequestHead) {
+        lifetime.requestStarted()
+        timeouts.exchangeStarted(floor: worker.bodyRateFloor)
+        worker.stats.requests += 1
+        let admitted: RequestAdmission
+        do {
+            admitted = try RequestAdmission(
+                head, listener: listener.config, pools: worker.pools, rewrite: worker.rewrite, clientAddress: peer.hostText)
+        } catch {
+            if error.malformed { worker.stats.rejectedRequests += 1 }
+            respondError(error.status, reason: error.reason)
+            return
+        }
+        let current = Exchange(
+            request: head, route: admitted.route, pool: admitted.pool, upstreamHead: admitted.upstreamHead,
+            requestKeepsUpstream: head.version.minor >= 1, clientKeepAlive: admitted.clientKeepAlive, now: worker.loop.now)
+        exchange = current
+        client.wantRead = false
+        do { try connector.connect(current) } catch {
+            upstreamUnavailable(error)
+            return
+        }
+        if let body = admitted.body, let upstream = current.upstream {
+            let path = decidePath(current, body.policy)
+            current.requestBody = bodyTransfer(current, from: client, to: upstream, framing: body.framing, path: path)
+        }
+    }
+
+    /// A connection that opens with a protocol the relay does not parse (HTTP/2 with prior
+    /// knowledge) becomes, where the listener's catch-all route allows it, a byte stream to
+    /// that route over a fresh upstream connection (one that never carried a request), copied
+    /// in user space both ways and never pooled.
+    private func startOpaqueTunnel() {
+        lifetime.requestStarted()
+        guard let route = listener.config.route(host: nil, path: "/"), route.allowHTTP2PriorKnowledge,
+              let pool = worker.pools[route.upstream] else {
+            worker.stats.rejectedRequests += 1
+            worker.logger.notice("rejected request", metadata: ["client": "\(peer)", "reason": "HTTP/2 prior knowledge is not allowed"])
+            respondError(400, reason: "HTTP/2 with prior knowledge needs allow_http2_prior_knowledge on the catch-all route")
+            return
+        }
+        worker.countFallback(.unparsed)
+        let current = Exchange(
+            request: HTTP2Preface.head, route: route, pool: pool, upstreamHead: [], opensAsTunnel: true,
+            requestKeepsUpstream: false, clientKeepAlive: false, now: worker.loop.now)
+        exchange = current
+        client.wantRead = false
+        do { try connector.connect(current, fresh: true) } catch {
+            upstreamUnavailable(error)
+            return
+        }
+        becomeTunnel(current, upstream: current.upstream!, path: .copy)
+    }
+
+    func pumpRequest(_ current: Exchange) -> Bool {
+        // A body is pumped until it is accounted: it may finish outside a pump (a kernel window's end).
+        guard !current.connecting, let body = current.requestBody, !body.accounted else { return false }
+        let progressed = body.pump()
+        switch body.outcome {
+        case .progressing:
+            return progressed
+        case .finished:
+            account(body)
+            return true
+        case .truncated:
+            abort("the client closed during the request body")
+            return false
+        case let .failed(failure):
+            if case .invalidChunked = failure {
+                respondError(400, reason: failure.description)
+            } else {
+                abort(failure.description)
+            }
+            return false
+        }
+    }
+
+    // MARK: Response side
+
+    func pumpResponse(_ current: Exchange) -> Bool {
+        guard !current.connecting, let upstream = current.upstream else { return false }
+        if let body = current.responseBody {
+            guard !body.accounted else { return false }
+            let progressed = body.pump()
+            switch body.outcome {
+            case .progressing:
+                return progressed
+            case .finished:
+                if current.phase == .streaming { current.transition(to: .responded) }
+                account(body)
+                if case .untilClose = body.framing {
+                    current.upstreamReusable = false
+                    drainThenClose()
+                }
+                return true
+            case .truncated, .failed:
+                worker.stats.upstreamErrors += 1
+                abort("upstream response body ended early: \(body.outcome)")
+                return false
+            }
+        }
+        guard current.phase == .awaitingResponse || current.phase == .interim else { return false }
+        let limits = HeadLimits(maxHeadBytes: worker.limits.maxHeadBytes, maxHeaderCount: worker.limits.maxHeaders)
+        switch current.responseHeadReader.next(from: upstream, limits: limits, now: worker.loop.now) {
+        case .closedWithoutHead:
+            do { try connector.closedBeforeResponse(current) } catch { upstreamUnavailable(error) }
+            return false
+        case .received:
+            touch()
+            return true
+        case .endOfStream:
+            return true
+        case .readFailed:
+            upstream.readClosed = true
+            return true
+        case .waiting:
+            return false
+        case let .invalid(error):
+            worker.stats.upstreamErrors += 1
+            upstreamFailed("invalid response head: \(error)")
+            return false
+        case let .head(head):
+            return startResponse(current, head)
+        }
+    }
+
+    private func startResponse(_ current: Exchange, _ head: ResponseHead) -> Bool {
+        if head.status >= 100 && head.status < 200 && head.status != 101 {
+            // Interim responses (100 Continue, 103 Early Hints) pass through; the final one follows.
+            client.outbound.append(contentsOf: worker.rewrite.response(head).serialize())
+            current.transition(to: .interim)
+            return true
+        }
+        let framing: BodyFraming
+        switch responseFraming(head, requestMethod: current.request.method) {
+        case let .success(value): framing = value
+        case let .failure(error):
+            worker.stats.upstreamErrors += 1
+            upstreamFailed("ambiguous response framing: \(error)")
+            return false
+        }
+        current.response = head
+        current.status = head.status
+        worker.stats.recordStatus(head.status)
+        let upstream = current.upstream!
+        if framing == .tunnel {
+            startTunnel(current, head, upstream: upstream)
+            return true
+        }
+        var outgoing = worker.rewrite.response(head)
+        var keepClient = current.clientKeepAlive && state == .open
+        if keepClient, let limit = lifetime.retiringLimit(
+            now: worker.loop.now, maxRequests: worker.limits.maxRequestsPerConnection, maxAge: worker.timeouts.maxConnectionAge) {
+            keepClient = false
+            worker.connectionEnded(by: limit, client: peer)
+        }
+        current.upstreamReusable = current.requestKeepsUpstream && keepAlive(response: head)
+        let body: (framing: BodyTransfer.Framing, policy: PathPolicy.Body)?
+        switch framing {
+        case .none, .contentLength(0):
+            body = nil
+        case let .contentLength(length):
+            body = (.length(remaining: length), .length(length))
+        case .chunked:
+            body = (.chunked(ChunkedScanner()), .chunked)
+        case .untilClose, .tunnel:
+            body = (.untilClose, .untilClose)
+            keepClient = false
+            current.upstreamReusable = false
+        }
+        if !keepClient {
+            outgoing.headers.replaceAll(with: HTTPField(name: "Connection", value: "close"))
+            drainThenClose()
+        }
+        client.outbound.append(contentsOf: outgoing.serialize())
+        if let body {
+            current.transition(to: .streaming)
+            let path = decidePath(current, body.policy)
+            current.responseBody = bodyTransfer(current, from: upstream, to: client, framing: body.framing, path: path)
+        } else {
+            current.transition(to: .responded)
+        }
+        if !current.requestDone, let window = current.requestBody?.window {
+            // The verdict may have moved the request's last bytes before its event arrived.
+            worker.kernel?.refresh(window)
+            _ = pumpRequest(current)
+        }
+        if !current.requestDone {
+            // The upstream answered before reading the whole request; its connection cannot be
+            // reused, and the client's remaining body has nowhere defined to go.
+            current.upstreamReusable = false
+            drainThenClose()
+        }
+        return true
+    }
+
+    /// After 101 Switching Protocols or a 2xx to CONNECT the connection is a byte stream both
+    /// ways: in `kernel` mode each direction is an unbounded window redirected by the verdict
+    /// until its source ends, then half-closed.
+    private func startTunnel(_ current: Exchange, _ head: ResponseHead, upstream: SocketChannel) {
+        let outgoing = worker.rewrite.response(head, forwardingUpgrade: head.status == 101)
+        client.outbound.append(contentsOf: outgoing.serialize())
+        current.transition(to: .tunnel)
+        becomeTunnel(current, upstream: upstream, path: decidePath(current, .tunnel))
+    }
+
+    /// Both directions become bodies read until their source closes; the upstream connection
+    /// is never pooled again.
+    private func becomeTunnel(_ current: Exchange, upstream: SocketChannel, path: BodyTransfer.Path) {
+        current.upstreamReusable = false
+        drainThenClose()
+        current.responseBody = bodyTransfer(current, from: upstream, to: client, framing: .untilClose, path: path)
+        current.requestBody = bodyTransfer(current, from: client, to: upstream, framing: .untilClose, path: path)
+    }
+
+    // MARK: Bodies
+
+    /// The path a body of `exchange` starts on by its route's policy; the fallback that choice
+    /// implies is counted here, once per decision.
+    private func decidePath(_ exchange: Exchange, _ body: PathPolicy.Body) -> BodyTransfer.Path {
+        let policy = PathPolicy(route: exchange.route, kernelAvailable: worker.kernel != nil,
+                                kernelSelfTestFailed: worker.kernelSelfTestFailed)
+        let decision = policy.decide(body)
+        if let reason = decision.fallback { worker.countFallback(reason) }
+        return decision.path
+    }
+
+    /// A body of `exchange` whose movers use the route's kernel thresholds and count fallbacks
+    /// in this worker.
+    private func bodyTransfer(_ exchange: Exchange, from source: SocketChannel, to target: SocketChannel,
+                              framing: BodyTransfer.Framing, path: BodyTransfer.Path) -> BodyTransfer {
+        let route = exchange.route
+        let kernel = worker.kernel.map {
+            KernelMover(kernel: $0, minimumChunk: UInt64(route.kernelMinBody), budget: UInt64(route.flowBudget), delegate: self)
+        }
+        let movers = BodyMovers(kernel: kernel) { [unowned worker] in worker.countFallback($0) }
+        return BodyTransfer(source: source, target: target, framing: framing, path: path, movers: movers)
+    }
+
+    /// Adds a body's bytes to the counters, once, whether or not it completed.
+    func account(_ body: BodyTransfer) {
+        guard !body.accounted else { return }
+        body.accounted = true
+        if let window = body.window {
+            body.record(Int(window.redirected), .kernel)
+            body.record(Int(window.forwarded), .copy)
+        }
+        worker.stats.bodyBytesKernel += body.bytesByPath[.kernel] ?? 0
+        worker.stats.bodyBytesSplice += body.bytesByPath[.splice] ?? 0
+        worker.stats.bodyBytesCopy += body.bytesByPath[.copy] ?? 0
+        if body.target === client { exchange?.bytesToClient += body.bytesMoved }
+    }
+}

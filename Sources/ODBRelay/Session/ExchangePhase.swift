@@ -1,0 +1,57 @@
+/// Where one exchange stands; `Exchange.transition(to:)` makes every move and checks it.
+///
+/// The request body moves alongside these phases (the upstream may answer before it ends), so
+/// its progress is its transfer's outcome, not a phase.
+enum ExchangePhase: Equatable, CustomStringConvertible {
+    /// A new upstream connection is being set up; nothing moves yet.
+    case connecting
+    /// The request went or goes upstream; no byte of an answer reached the client.
+    case awaitingResponse
+    /// An interim response (100 Continue, 103 Early Hints) went to the client; the final one follows.
+    case interim
+    /// The final response head went to the client and its body moves.
+    case streaming
+    /// The final response is complete.
+    case responded
+    /// The connection is a byte stream both ways (Upgrade, CONNECT, HTTP/2 prior knowledge).
+    case tunnel
+
+    /// The moves an exchange may make; anything else is a bug in the session.
+    func canMove(to next: ExchangePhase) -> Bool {
+        switch (self, next) {
+        case (.connecting, .connecting), (.connecting, .awaitingResponse), (.connecting, .tunnel):
+            return true
+        case (.awaitingResponse, .connecting), (.awaitingResponse, .awaitingResponse):
+            // A retry onto a new connection, or onto a pooled one that is up already.
+            return true
+        case (.awaitingResponse, .interim), (.awaitingResponse, .streaming), (.awaitingResponse, .responded),
+             (.awaitingResponse, .tunnel):
+            return true
+        case (.interim, .interim), (.interim, .streaming), (.interim, .responded), (.interim, .tunnel):
+            return true
+        case (.streaming, .responded):
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Some byte of an answer reached the client, so an error page can no longer be sent.
+    var answerBegun: Bool {
+        switch self {
+        case .connecting, .awaitingResponse: return false
+        case .interim, .streaming, .responded, .tunnel: return true
+        }
+    }
+
+    var description: String {
+        switch self {
+        case .connecting: return "connecting"
+        case .awaitingResponse: return "awaitingResponse"
+        case .interim: return "interim"
+        case .streaming: return "streaming"
+        case .responded: return "responded"
+        case .tunnel: return "tunnel"
+        }
+    }
+}

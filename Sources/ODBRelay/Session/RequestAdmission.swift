@@ -1,0 +1,56 @@
+import ODBConfig
+import ODBHTTP
+
+/// Decides whether a parsed request head is forwarded, where, and how its body is framed.
+struct RequestAdmission {
+    /// A request the relay answers itself.
+    struct Refusal: Error, Equatable {
+        let status: Int
+        let reason: String
+        /// Counted in `rejected_requests`: the request itself was malformed or ambiguous.
+        let malformed: Bool
+    }
+
+    let route: RouteConfig
+    let pool: UpstreamPool
+    /// The request body's framing and what `PathPolicy` knows of it; nil when it has none.
+    let body: (framing: BodyTransfer.Framing, policy: PathPolicy.Body)?
+    let upstreamHead: [UInt8]
+    let clientKeepAlive: Bool
+
+    init(_ head: RequestHead, listener: ListenerConfig, pools: [String: UpstreamPool], rewrite: ProxyHeaderRewrite,
+         clientAddress: String) throws(Refusal) {
+        let framing: BodyFraming
+        switch requestFraming(head) {
+        case let .success(value): framing = value
+        case let .failure(error): throw Refusal(status: error.statusCode, reason: error.description, malformed: true)
+        }
+        if head.target.hasDotSegment {
+            throw Refusal(status: 400, reason: "dot-segments (. and ..) are not allowed in the request path", malformed: true)
+        }
+        let routing = RequestRouting(head)
+        guard let route = listener.route(host: routing.host, path: routing.path) else {
+            throw Refusal(status: 404, reason: "no route for this host and path", malformed: false)
+        }
+        guard let pool = pools[route.upstream] else {
+            throw Refusal(status: 502, reason: "upstream pool \(route.upstream) is not configured", malformed: false)
+        }
+        if head.method == "CONNECT" && !route.allowConnect {
+            throw Refusal(status: 405, reason: "CONNECT is not allowed on this route", malformed: false)
+        }
+        self.route = route
+        self.pool = pool
+        clientKeepAlive = keepAlive(request: head)
+        upstreamHead = rewrite.request(
+            head, clientAddress: clientAddress, trustForwarded: listener.trustForwarded,
+            forwardingUpgrade: head.headers.contains("Upgrade")).serialize()
+        switch framing {
+        case .none, .contentLength(0):
+            body = nil
+        case let .contentLength(length):
+            body = (.length(remaining: length), .length(length))
+        default:
+            body = (.chunked(ChunkedScanner()), .chunked)
+        }
+    }
+}
