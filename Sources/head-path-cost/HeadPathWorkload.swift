@@ -28,7 +28,7 @@ public struct HeadPathWorkload: Sendable {
         guard case let .complete(request, _) = Self.request.withUnsafeBytes({ requestParser.parse($0) }),
               case .success(.none) = requestFraming(request),
               !request.target.hasDotSegment,
-              (request.target.authority ?? request.headers.values(for: "Host").first) != nil,
+              (request.target.authority ?? request.headers.value(for: "Host")) != nil,
               keepAlive(request: request)
         else { preconditionFailure("the sample request no longer parses as a keep-alive GET") }
         let upgrade = request.headers.contains("Upgrade")
