@@ -4,8 +4,8 @@
 /// far it scanned, so total work stays linear however the bytes trickle in. Use a fresh
 /// parser (or `reset()`) for each message.
 ///
-/// `parse` is inlinable so the relay's module compiles it for its concrete head type: called
-/// generically, every call looked up the runtime metadata of its `Result` and tuple types.
+/// `parse` is inlinable so the relay's module compiles it for its concrete head type, instead
+/// of looking up the runtime metadata of its `Result` and tuple types on every call.
 public struct HeadParser<Head: Sendable>: Sendable {
     public let limits: HeadLimits
     @usableFromInline let decode: @Sendable (UnsafeRawBufferPointer, HeadLimits) -> Result<Head, HTTPParseError>
