@@ -87,4 +87,19 @@ enum ByteClass {
     static func lowercased(_ byte: UInt8) -> UInt8 {
         byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
     }
+
+    /// ASCII case-insensitive comparison; field names and tokens are ASCII, so folding ASCII is exact.
+    static func equalIgnoringCase(_ bytes: UnsafeRawBufferPointer, _ other: UnsafeRawBufferPointer) -> Bool {
+        guard bytes.count == other.count else { return false }
+        for index in 0..<bytes.count where lowercased(bytes[index]) != lowercased(other[index]) {
+            return false
+        }
+        return true
+    }
+
+    /// `equalIgnoringCase` against the UTF-8 of `text`, such as a field name the code spells out.
+    static func equalIgnoringCase(_ bytes: UnsafeRawBufferPointer, _ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { equalIgnoringCase(bytes, UnsafeRawBufferPointer($0)) }
+    }
 }

@@ -13,25 +13,34 @@ enum FieldLineSyntax {
     }
 
     /// Parses the field lines from `start` through the empty line ending the head.
+    ///
+    /// The fields keep one copy of the field section, and a span per line into it.
     static func parseFields(_ head: UnsafeRawBufferPointer, from start: Int, limits: HeadLimits) -> Result<HTTPHeaders, HTTPParseError> {
-        var fields: [HTTPField] = []
-        var lineStart = start
+        let section = UnsafeRawBufferPointer(rebasing: head[start...])
+        // Every field line ends in CRLF and so does the empty line after them, and a checked
+        // head has no other CR: this many spans, so the array is allocated once.
+        let lines = section.reduce(0) { $1 == ByteClass.cr ? $0 + 1 : $0 } - 1
+        guard lines > 0 else { return .success(HTTPHeaders()) }
+        var spans: [FieldSpan] = []
+        spans.reserveCapacity(min(lines, limits.maxHeaderCount))
+        var lineStart = 0
         while true {
-            let end = lineEnd(in: head, from: lineStart)
+            let end = lineEnd(in: section, from: lineStart)
             if end == lineStart {
-                return .success(HTTPHeaders(fields))
+                return .success(HTTPHeaders(text: Array(section), spans: spans))
             }
-            guard fields.count < limits.maxHeaderCount else { return .failure(.tooManyHeaders) }
-            switch parseField(UnsafeRawBufferPointer(rebasing: head[lineStart..<end])) {
-            case let .success(field): fields.append(field)
+            guard spans.count < limits.maxHeaderCount else { return .failure(.tooManyHeaders) }
+            switch parseField(UnsafeRawBufferPointer(rebasing: section[lineStart..<end])) {
+            case let .success(span): spans.append(span.moved(by: lineStart))
             case let .failure(error): return .failure(error)
             }
             lineStart = end + 2
         }
     }
 
-    /// Parses `field-name ":" OWS field-value OWS` (RFC 9112 §5), without the CRLF.
-    static func parseField(_ line: UnsafeRawBufferPointer) -> Result<HTTPField, HTTPParseError> {
+    /// Parses `field-name ":" OWS field-value OWS` (RFC 9112 §5), without the CRLF; the span
+    /// counts from the line's start.
+    static func parseField(_ line: UnsafeRawBufferPointer) -> Result<FieldSpan, HTTPParseError> {
         guard let first = line.first else { return .failure(.missingColon) }
         if ByteClass.isWhitespace(first) {
             return .failure(.obsoleteLineFolding)
@@ -58,11 +67,7 @@ enum FieldLineSyntax {
         while valueEnd > valueStart, ByteClass.isWhitespace(line[valueEnd - 1]) {
             valueEnd -= 1
         }
-        let value = UnsafeRawBufferPointer(rebasing: line[valueStart..<valueEnd])
-        guard value.allSatisfy(ByteClass.isFieldValueByte) else { return .failure(.invalidFieldValue) }
-        return .success(HTTPField(
-            unchecked: String(decoding: UnsafeRawBufferPointer(rebasing: line[..<nameEnd]), as: UTF8.self),
-            value: IsomorphicText.decode(value)
-        ))
+        guard line[valueStart..<valueEnd].allSatisfy(ByteClass.isFieldValueByte) else { return .failure(.invalidFieldValue) }
+        return .success(FieldSpan(nameStart: 0, nameEnd: nameEnd, valueStart: valueStart, valueEnd: valueEnd))
     }
 }

@@ -11,25 +11,49 @@ enum FramingFields {
     /// field); differing values are refused.
     static func contentLength(_ headers: HTTPHeaders) -> Result<UInt64?, HTTPParseError> {
         var length: UInt64?
-        for value in headers.values(for: "Content-Length") {
-            for element in value.utf8.split(separator: ByteClass.comma, omittingEmptySubsequences: false) {
-                let digits = trimmed(element)
+        var failure: HTTPParseError?
+        headers.forEachValue(named: "Content-Length") { value in
+            for digits in ListElements(value) {
                 guard !digits.isEmpty, digits.allSatisfy(ByteClass.isDigit) else {
-                    return .failure(.invalidContentLength)
+                    failure = .invalidContentLength
+                    return false
                 }
                 var parsed: UInt64 = 0
                 for digit in digits {
                     let value = UInt64(digit - UInt8(ascii: "0"))
-                    guard parsed <= (maxContentLength - value) / 10 else { return .failure(.contentLengthTooLarge) }
+                    guard parsed <= (maxContentLength - value) / 10 else {
+                        failure = .contentLengthTooLarge
+                        return false
+                    }
                     parsed = parsed * 10 + value
                 }
                 if let length, length != parsed {
-                    return .failure(.conflictingContentLength)
+                    failure = .conflictingContentLength
+                    return false
                 }
                 length = parsed
             }
+            return true
         }
-        return .success(length)
+        return failure.map { .failure($0) } ?? .success(length)
+    }
+
+    /// Whether Content-Length is a single field that says `length` as `String(length)` would:
+    /// one element, no leading zeros.
+    static func isOnlyContentLength(_ length: UInt64, in headers: HTTPHeaders) -> Bool {
+        guard let first = headers.index(named: "Content-Length"),
+              headers.index(named: "Content-Length", from: first + 1) == nil
+        else { return false }
+        return headers.withValue(at: first) { value in
+            var rest = length
+            var index = value.count
+            repeat {
+                index -= 1
+                guard index >= 0, value[index] == UInt8(ascii: "0") + UInt8(rest % 10) else { return false }
+                rest /= 10
+            } while rest > 0
+            return index == 0
+        }
     }
 
     /// The lowercased transfer codings of all Transfer-Encoding fields, in order.
@@ -39,27 +63,17 @@ enum FramingFields {
     /// would have recipients skip: here they only appear in obfuscation attempts.
     static func transferCodings(_ headers: HTTPHeaders) -> Result<[String], HTTPParseError> {
         var codings: [String] = []
-        for value in headers.values(for: "Transfer-Encoding") {
-            for element in value.utf8.split(separator: ByteClass.comma, omittingEmptySubsequences: false) {
-                let coding = trimmed(element)
+        var valid = true
+        headers.forEachValue(named: "Transfer-Encoding") { value in
+            for coding in ListElements(value) {
                 guard !coding.isEmpty, coding.allSatisfy(ByteClass.isToken) else {
-                    return .failure(.invalidTransferEncoding)
+                    valid = false
+                    return false
                 }
                 codings.append(String(decoding: coding.map(ByteClass.lowercased), as: UTF8.self))
             }
+            return true
         }
-        return .success(codings)
-    }
-
-    private static func trimmed(_ bytes: Substring.UTF8View.SubSequence) -> Substring.UTF8View.SubSequence {
-        var start = bytes.startIndex
-        var end = bytes.endIndex
-        while start < end, ByteClass.isWhitespace(bytes[start]) {
-            start = bytes.index(after: start)
-        }
-        while start < end, ByteClass.isWhitespace(bytes[bytes.index(before: end)]) {
-            end = bytes.index(before: end)
-        }
-        return bytes[start..<end]
+        return valid ? .success(codings) : .failure(.invalidTransferEncoding)
     }
 }

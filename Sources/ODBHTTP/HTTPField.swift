@@ -37,11 +37,12 @@ public struct HTTPField: Sendable, Hashable {
         return scalars.allSatisfy { $0.value < 0x100 && ByteClass.isFieldValueByte(UInt8($0.value)) }
     }
 
-    /// ASCII case-insensitive name comparison; field names are tokens, so ASCII folding is exact.
-    func hasName(_ other: String) -> Bool {
-        let mine = name.utf8
-        let theirs = other.utf8
-        guard mine.count == theirs.count else { return false }
-        return zip(mine, theirs).allSatisfy { ByteClass.lowercased($0) == ByteClass.lowercased($1) }
+    /// `isValidValue` for a value in wire form (its isomorphic decoding).
+    static func isValidValue(_ value: UnsafeRawBufferPointer) -> Bool {
+        if let first = value.first, let last = value.last,
+           ByteClass.isWhitespace(first) || ByteClass.isWhitespace(last) {
+            return false
+        }
+        return value.allSatisfy(ByteClass.isFieldValueByte)
     }
 }

@@ -2,25 +2,107 @@
 ///
 /// Order and case are kept because the relay forwards heads and some origins depend on
 /// both; lookups are case-insensitive as RFC 9110 §5.1 requires.
-public struct HTTPHeaders: Sendable, Hashable, RandomAccessCollection {
-    public private(set) var fields: [HTTPField]
+///
+/// Fields are byte ranges into one buffer, for a parsed head its received field section:
+/// lookups compare bytes, edits append bytes and move ranges, and serializing copies ranges,
+/// so forwarding a head makes no String per field. An `HTTPField` is made only when one is
+/// asked for; its value is the field's bytes isomorphically decoded (see `IsomorphicText`).
+public struct HTTPHeaders: Sendable, RandomAccessCollection {
+    /// The bytes every span points into; edits only append, so spans stay valid.
+    private var text: [UInt8]
+    private var spans: [FieldSpan]
 
     public init(_ fields: [HTTPField] = []) {
-        self.fields = fields
+        text = []
+        spans = []
+        for field in fields {
+            append(field)
+        }
     }
 
-    public var startIndex: Int { fields.startIndex }
-    public var endIndex: Int { fields.endIndex }
-    public subscript(position: Int) -> HTTPField { fields[position] }
+    /// The fields `FieldLineSyntax` found in `text`.
+    init(text: [UInt8], spans: [FieldSpan]) {
+        self.text = text
+        self.spans = spans
+    }
 
-    /// Every value of fields named `name`, in order; one entry per field line.
-    public func values(for name: String) -> [String] {
-        fields.filter { $0.hasName(name) }.map(\.value)
+    /// Every field as a name and a value String, in order.
+    public var fields: [HTTPField] { Array(self) }
+
+    public var startIndex: Int { spans.startIndex }
+    public var endIndex: Int { spans.endIndex }
+
+    public subscript(position: Int) -> HTTPField {
+        let span = spans[position]
+        return text.withUnsafeBytes { bytes in
+            HTTPField(
+                unchecked: String(decoding: UnsafeRawBufferPointer(rebasing: bytes[span.name]), as: UTF8.self),
+                value: IsomorphicText.decode(UnsafeRawBufferPointer(rebasing: bytes[span.value]))
+            )
+        }
+    }
+
+    // MARK: Lookup
+
+    /// The index of the first field named `name` at or after `start`.
+    func index(named name: String, from start: Int = 0) -> Int? {
+        var name = name
+        return name.withUTF8 { name in
+            text.withUnsafeBytes { bytes in
+                (start..<spans.count).first { has(UnsafeRawBufferPointer(name), at: $0, in: bytes) }
+            }
+        }
+    }
+
+    /// The index of the last field named `name`.
+    func lastIndex(named name: String) -> Int? {
+        var name = name
+        return name.withUTF8 { name in
+            text.withUnsafeBytes { bytes in
+                spans.indices.last { has(UnsafeRawBufferPointer(name), at: $0, in: bytes) }
+            }
+        }
+    }
+
+    private func has(_ name: UnsafeRawBufferPointer, at index: Int, in bytes: UnsafeRawBufferPointer) -> Bool {
+        ByteClass.equalIgnoringCase(UnsafeRawBufferPointer(rebasing: bytes[spans[index].name]), name)
+    }
+
+    /// Calls `body` with the value of each field named `name`, in order, while it returns true.
+    func forEachValue(named name: String, _ body: (UnsafeRawBufferPointer) -> Bool) {
+        var name = name
+        name.withUTF8 { name in
+            text.withUnsafeBytes { bytes in
+                for index in spans.indices where has(UnsafeRawBufferPointer(name), at: index, in: bytes) {
+                    guard body(UnsafeRawBufferPointer(rebasing: bytes[spans[index].value])) else { return }
+                }
+            }
+        }
+    }
+
+    /// Calls `body` with the value of the field at `index`.
+    func withValue<Result>(at index: Int, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        text.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[spans[index].value])) }
     }
 
     /// Whether any field is named `name`.
     public func contains(_ name: String) -> Bool {
-        fields.contains { $0.hasName(name) }
+        index(named: name) != nil
+    }
+
+    /// Every value of fields named `name`, in order; one entry per field line.
+    public func values(for name: String) -> [String] {
+        var values: [String] = []
+        forEachValue(named: name) { value in
+            values.append(IsomorphicText.decode(value))
+            return true
+        }
+        return values
+    }
+
+    /// The value of the first field named `name`, if any; `values(for:).first` without the array.
+    public func value(for name: String) -> String? {
+        index(named: name).map { withValue(at: $0, IsomorphicText.decode) }
     }
 
     /// The comma-separated list elements of every field named `name`, trimmed and lowercased.
@@ -28,44 +110,94 @@ public struct HTTPHeaders: Sendable, Hashable, RandomAccessCollection {
     /// Empty elements are dropped, as RFC 9110 §5.6.1 asks of list recipients. Meant for
     /// token lists such as Connection; framing fields use stricter parsing.
     public func tokens(for name: String) -> [String] {
-        values(for: name).flatMap { value in
-            value.split(separator: ",", omittingEmptySubsequences: false).compactMap { element in
-                let trimmed = element.drop { $0 == " " || $0 == "\t" }
-                let token = String(trimmed.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
-                return token.isEmpty ? nil : token.lowercased()
+        var tokens: [String] = []
+        forEachValue(named: name) { value in
+            for element in ListElements(value) where !element.isEmpty {
+                tokens.append(IsomorphicText.decode(element).lowercased())
             }
+            return true
         }
+        return tokens
     }
 
     /// Whether the token list named `name` has `token` (case-insensitive).
     public func hasToken(_ token: String, in name: String) -> Bool {
-        tokens(for: name).contains(token.lowercased())
+        var token = token
+        // Field bytes are ASCII-folded; a token with other scalars needs Unicode lowercasing.
+        let ascii = token.withUTF8 { token in
+            token.allSatisfy { $0 < 0x80 } ? hasToken(UnsafeRawBufferPointer(token), in: name) : nil
+        }
+        return ascii ?? tokens(for: name).contains(token.lowercased())
     }
 
+    /// Whether the token list named `name` has the ASCII `token`, compared without case.
+    func hasToken(_ token: UnsafeRawBufferPointer, in name: String) -> Bool {
+        var found = false
+        forEachValue(named: name) { value in
+            found = ListElements(value).contains { !$0.isEmpty && ByteClass.equalIgnoringCase($0, token) }
+            return !found
+        }
+        return found
+    }
+
+    // MARK: Edits
+
+    /// Appends a field; `HTTPField`'s initialiser has checked it.
     public mutating func append(_ field: HTTPField) {
-        fields.append(field)
+        IsomorphicText.withBytes(of: field.value) { appendUnchecked(name: field.name, value: $0) }
     }
 
     /// Appends a field; crashes on an invalid name or value (see `HTTPField.init`).
     public mutating func append(name: String, value: String) {
-        fields.append(HTTPField(name: name, value: value))
+        append(HTTPField(name: name, value: value))
+    }
+
+    private mutating func appendUnchecked(name: String, value: UnsafeRawBufferPointer) {
+        let nameStart = text.count
+        text.append(contentsOf: name.utf8)
+        let valueStart = text.count
+        text.append(contentsOf: value.assumingMemoryBound(to: UInt8.self))
+        spans.append(FieldSpan(nameStart: nameStart, nameEnd: valueStart, valueStart: valueStart, valueEnd: text.count))
     }
 
     /// Removes every field named `name`.
     public mutating func remove(named name: String) {
-        fields.removeAll { $0.hasName(name) }
+        var name = name
+        name.withUTF8 { name in
+            removeAll { ByteClass.equalIgnoringCase($0, UnsafeRawBufferPointer(name)) }
+        }
+    }
+
+    /// Removes the fields at or after `start` whose name `shouldRemove` picks, keeping order.
+    mutating func removeAll(from start: Int = 0, where shouldRemove: (UnsafeRawBufferPointer) -> Bool) {
+        let text = self.text
+        text.withUnsafeBytes { bytes in
+            var kept = start
+            for index in start..<spans.count {
+                let span = spans[index]
+                guard !shouldRemove(UnsafeRawBufferPointer(rebasing: bytes[span.name])) else { continue }
+                if kept != index {
+                    spans[kept] = span
+                }
+                kept += 1
+            }
+            if kept != spans.count {
+                spans.removeSubrange(kept...)
+            }
+        }
     }
 
     /// Makes `field` the only one of its name, where the first of that name was, else last.
     public mutating func replaceAll(with field: HTTPField) {
-        var replaced = false
-        fields = fields.compactMap { existing in
-            guard existing.hasName(field.name) else { return existing }
-            defer { replaced = true }
-            return replaced ? nil : field
+        guard let first = index(named: field.name) else {
+            append(field)
+            return
         }
-        if !replaced {
-            fields.append(field)
+        append(field)
+        spans[first] = spans.removeLast()
+        var name = field.name
+        name.withUTF8 { name in
+            removeAll(from: first + 1) { ByteClass.equalIgnoringCase($0, UnsafeRawBufferPointer(name)) }
         }
     }
 
@@ -74,27 +206,90 @@ public struct HTTPHeaders: Sendable, Hashable, RandomAccessCollection {
     /// Extending the last line keeps a list-valued field (Via, X-Forwarded-For) in one
     /// place without reordering what earlier hops wrote.
     public mutating func appendListElement(_ element: String, to name: String) {
-        if let last = fields.lastIndex(where: { $0.hasName(name) }) {
-            let existing = fields[last]
-            let value = existing.value.isEmpty ? element : existing.value + ", " + element
-            fields[last] = HTTPField(name: existing.name, value: value)
-        } else {
-            fields.append(HTTPField(name: name, value: element))
-        }
+        IsomorphicText.withBytes(of: element) { appendListElement($0, to: name) }
     }
 
-    func serialize(into bytes: inout [UInt8]) {
-        for field in fields {
-            bytes.append(contentsOf: field.name.utf8)
-            bytes.append(ByteClass.colon)
-            if !field.value.isEmpty {
-                bytes.append(ByteClass.space)
-                IsomorphicText.encode(field.value, into: &bytes)
+    /// `appendListElement` for an element already in wire form; crashes on an invalid result.
+    mutating func appendListElement(_ element: UnsafeRawBufferPointer, to name: String) {
+        guard let last = lastIndex(named: name) else {
+            precondition(HTTPField.isValidName(name), "invalid HTTP field name")
+            precondition(HTTPField.isValidValue(element), "invalid HTTP field value")
+            appendUnchecked(name: name, value: element)
+            return
+        }
+        let existing = spans[last].value
+        let valueStart = text.count
+        if !existing.isEmpty {
+            text.reserveCapacity(text.count + existing.count + 2 + element.count)
+            for index in existing {
+                text.append(text[index])
             }
-            bytes.append(ByteClass.cr)
-            bytes.append(ByteClass.lf)
+            text.append(ByteClass.comma)
+            text.append(ByteClass.space)
+        }
+        text.append(contentsOf: element.assumingMemoryBound(to: UInt8.self))
+        let value = valueStart..<text.count
+        precondition(text.withUnsafeBytes { HTTPField.isValidValue(UnsafeRawBufferPointer(rebasing: $0[value])) },
+                     "invalid HTTP field value")
+        spans[last].valueStart = value.lowerBound
+        spans[last].valueEnd = value.upperBound
+    }
+
+    /// Makes room for `fields` more fields and `bytes` more bytes, so edits that follow copy
+    /// shared storage once instead of growing it step by step.
+    mutating func reserveCapacity(fields: Int, bytes: Int) {
+        spans.reserveCapacity(spans.count + fields)
+        text.reserveCapacity(text.count + bytes)
+    }
+
+    // MARK: Wire form
+
+    /// Bytes `serialize(into:)` appends.
+    var serializedCount: Int {
+        spans.reduce(2) { $0 + $1.serializedCount }
+    }
+
+    /// Appends each field as `name: value` CRLF (`name:` CRLF when empty), then the empty line.
+    func serialize(into bytes: inout [UInt8]) {
+        text.withUnsafeBufferPointer { text in
+            for span in spans {
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[span.name]))
+                bytes.append(ByteClass.colon)
+                if !span.value.isEmpty {
+                    bytes.append(ByteClass.space)
+                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[span.value]))
+                }
+                bytes.append(ByteClass.cr)
+                bytes.append(ByteClass.lf)
+            }
         }
         bytes.append(ByteClass.cr)
         bytes.append(ByteClass.lf)
+    }
+}
+
+/// Heads are equal when their fields are, name case and value bytes included.
+extension HTTPHeaders: Hashable {
+    public static func == (lhs: HTTPHeaders, rhs: HTTPHeaders) -> Bool {
+        guard lhs.spans.count == rhs.spans.count else { return false }
+        return lhs.text.withUnsafeBytes { left in
+            rhs.text.withUnsafeBytes { right in
+                zip(lhs.spans, rhs.spans).allSatisfy { mine, theirs in
+                    left[mine.name].elementsEqual(right[theirs.name]) && left[mine.value].elementsEqual(right[theirs.value])
+                }
+            }
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(spans.count)
+        text.withUnsafeBytes { bytes in
+            for span in spans {
+                hasher.combine(span.name.count)
+                hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: bytes[span.name]))
+                hasher.combine(span.value.count)
+                hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: bytes[span.value]))
+            }
+        }
     }
 }

@@ -16,6 +16,22 @@ public struct HTTPVersion: Sendable, Hashable, CustomStringConvertible {
     /// The wire form, e.g. `HTTP/1.1`.
     public var description: String { "HTTP/\(major).\(minor)" }
 
+    /// The ASCII digits of `major` and `minor`: parsing and the predefined versions allow one each.
+    var majorDigit: UInt8 { UInt8(ascii: "0") + major }
+    var minorDigit: UInt8 { UInt8(ascii: "0") + minor }
+
+    private static let protocolName = Array("HTTP/".utf8)
+
+    /// Appends the wire form, `serializedCount` bytes.
+    func serialize(into bytes: inout [UInt8]) {
+        bytes.append(contentsOf: Self.protocolName)
+        bytes.append(majorDigit)
+        bytes.append(UInt8(ascii: "."))
+        bytes.append(minorDigit)
+    }
+
+    static let serializedCount = 8
+
     /// Parses exactly `HTTP/` DIGIT `.` DIGIT, case-sensitive as RFC 9112 §2.3 requires.
     ///
     /// A well-formed version other than 1.0 or 1.1 is `.unsupportedVersion` (505) rather than

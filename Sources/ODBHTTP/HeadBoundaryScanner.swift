@@ -3,7 +3,9 @@
 /// Resuming keeps a head delivered one byte per packet linear instead of quadratic. It also
 /// rejects bare CR and LF as soon as they arrive, since a head containing them could never
 /// be accepted and waiting for the size limit would only waste memory.
+@usableFromInline
 struct HeadBoundaryScanner: Sendable {
+    @usableFromInline
     enum Boundary: Equatable {
         case needMore
         /// The head is `bytes[start..<end]`; bytes before `start` were skipped empty lines.
@@ -23,6 +25,7 @@ struct HeadBoundaryScanner: Sendable {
     }
 
     /// Scans `buffer`, which must start with the bytes given to earlier calls.
+    @usableFromInline
     mutating func scan(_ buffer: UnsafeRawBufferPointer, limit: Int) -> Boundary {
         let stop = min(buffer.count, limit)
         var index = scanned

@@ -3,10 +3,13 @@
 /// Give every call the whole buffer since the head's first byte; the parser remembers how
 /// far it scanned, so total work stays linear however the bytes trickle in. Use a fresh
 /// parser (or `reset()`) for each message.
+///
+/// `parse` is inlinable so the relay's module compiles it for its concrete head type, instead
+/// of looking up the runtime metadata of its `Result` and tuple types on every call.
 public struct HeadParser<Head: Sendable>: Sendable {
     public let limits: HeadLimits
-    private let decode: @Sendable (UnsafeRawBufferPointer, HeadLimits) -> Result<Head, HTTPParseError>
-    private var boundary: HeadBoundaryScanner
+    @usableFromInline let decode: @Sendable (UnsafeRawBufferPointer, HeadLimits) -> Result<Head, HTTPParseError>
+    @usableFromInline var boundary: HeadBoundaryScanner
 
     private init(
         limits: HeadLimits,
@@ -19,6 +22,7 @@ public struct HeadParser<Head: Sendable>: Sendable {
     }
 
     /// Parses `buffered`, which must begin with the bytes passed to earlier calls.
+    @inlinable
     public mutating func parse(_ buffered: UnsafeRawBufferPointer) -> HeadParseResult<Head> {
         switch boundary.scan(buffered, limit: limits.maxHeadBytes) {
         case .needMore:
@@ -34,6 +38,7 @@ public struct HeadParser<Head: Sendable>: Sendable {
     }
 
     /// Parses bytes held in any collection, copying only when it has no contiguous storage.
+    @inlinable
     public mutating func parse<Bytes: Collection<UInt8>>(_ buffered: Bytes) -> HeadParseResult<Head> {
         if let result = buffered.withContiguousStorageIfAvailable({ parse(UnsafeRawBufferPointer($0)) }) {
             return result

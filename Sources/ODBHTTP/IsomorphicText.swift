@@ -17,8 +17,16 @@ enum IsomorphicText {
 
     /// Appends the bytes of a String made by `decode`, or one whose scalars are all below 0x100.
     static func encode(_ text: String, into bytes: inout [UInt8]) {
-        for scalar in text.unicodeScalars {
-            bytes.append(UInt8(truncatingIfNeeded: scalar.value))
+        withBytes(of: text) { bytes.append(contentsOf: $0.assumingMemoryBound(to: UInt8.self)) }
+    }
+
+    /// Calls `body` with the bytes `encode` would append; ASCII text is passed without a copy.
+    static func withBytes<Result>(of text: String, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        var text = text
+        if text.withUTF8({ utf8 in utf8.allSatisfy { $0 < 0x80 } }) {
+            return text.withUTF8 { body(UnsafeRawBufferPointer($0)) }
         }
+        let bytes = text.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) }
+        return bytes.withUnsafeBytes(body)
     }
 }

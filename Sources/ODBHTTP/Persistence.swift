@@ -20,9 +20,8 @@ public func expectsContinue(request: RequestHead) -> Bool {
 }
 
 private func isPersistent(_ headers: HTTPHeaders, version: HTTPVersion) -> Bool {
-    let options = headers.tokens(for: "Connection")
-    if options.contains("close") {
+    if headers.hasToken("close", in: "Connection") {
         return false
     }
-    return version == .http1_1 || options.contains("keep-alive")
+    return version == .http1_1 || headers.hasToken("keep-alive", in: "Connection")
 }

@@ -12,15 +12,27 @@ public struct ProxyHeaderRewrite: Sendable {
     /// Fields a peer may name in Connection that must survive it: dropping them would change
     /// how the forwarded bytes are framed or routed, which is what such a request is after.
     static let protectedFields = ["Content-Length", "Transfer-Encoding", "Host"]
+    /// Fields only a trusted relay's request may bring along (see `request`).
+    static let forwardingFields = ["X-Forwarded-For", "X-Forwarded-Proto"]
+    static let upgradeConnection = HTTPField(name: "Connection", value: "upgrade")
+    static let forwardedProto = HTTPField(name: "X-Forwarded-Proto", value: "http")
+    /// Bytes the edits of one rewrite usually append (the fields above, Via, and a client
+    /// address joined to a forwarded list), reserved so a parsed head's storage is copied once.
+    static let editRoom = 256
 
     /// The relay's name in Via (RFC 9110 §7.6.3), e.g. a host name or `odb-redirect`.
     public let pseudonym: String
+    /// `pseudonym` in wire form.
+    private let pseudonymBytes: [UInt8]
 
     /// Crashes unless `pseudonym` is a valid field value without commas; check configuration first.
     public init(pseudonym: String) {
         precondition(!pseudonym.isEmpty && HTTPField.isValidValue(pseudonym) && !pseudonym.contains(","),
                      "invalid Via pseudonym")
         self.pseudonym = pseudonym
+        var bytes: [UInt8] = []
+        IsomorphicText.encode(pseudonym, into: &bytes)
+        pseudonymBytes = bytes
     }
 
     /// The request to send upstream.
@@ -37,19 +49,16 @@ public struct ProxyHeaderRewrite: Sendable {
         _ head: RequestHead, clientAddress: String, trustForwarded: Bool = false, forwardingUpgrade: Bool = false
     ) -> RequestHead {
         var rewritten = head
-        rewritten.headers = forwardable(head.headers, version: head.version, forwardingUpgrade: forwardingUpgrade)
+        rewritten.headers = forwardable(
+            head.headers, version: head.version, forwardingUpgrade: forwardingUpgrade, dropsForwarding: !trustForwarded)
         if case let .absolute(_, authority, _) = head.target, let path = head.target.path {
             // RFC 9112 §3.2.2: the target's authority wins over whatever Host said.
             rewritten.target = .origin(path)
             rewritten.headers.replaceAll(with: HTTPField(name: "Host", value: authority))
         }
-        if !trustForwarded {
-            rewritten.headers.remove(named: "x-forwarded-for")
-            rewritten.headers.remove(named: "x-forwarded-proto")
-        }
         rewritten.headers.appendListElement(clientAddress, to: "X-Forwarded-For")
         if !rewritten.headers.contains("X-Forwarded-Proto") {
-            rewritten.headers.append(name: "X-Forwarded-Proto", value: "http")
+            rewritten.headers.append(Self.forwardedProto)
         }
         return rewritten
     }
@@ -60,26 +69,58 @@ public struct ProxyHeaderRewrite: Sendable {
     ///   is kept and `Connection: upgrade` sent.
     public func response(_ head: ResponseHead, forwardingUpgrade: Bool = false) -> ResponseHead {
         var rewritten = head
-        rewritten.headers = forwardable(head.headers, version: head.version, forwardingUpgrade: forwardingUpgrade)
+        rewritten.headers = forwardable(
+            head.headers, version: head.version, forwardingUpgrade: forwardingUpgrade, dropsForwarding: false)
         return rewritten
     }
 
-    private func forwardable(_ received: HTTPHeaders, version: HTTPVersion, forwardingUpgrade: Bool) -> HTTPHeaders {
+    private func forwardable(
+        _ received: HTTPHeaders, version: HTTPVersion, forwardingUpgrade: Bool, dropsForwarding: Bool
+    ) -> HTTPHeaders {
         var headers = received
-        let named = headers.tokens(for: "Connection")
-        let keep = forwardingUpgrade ? ["upgrade"] : []
-        for name in Self.hopByHopFields.map({ $0.lowercased() }) + named
-            where !keep.contains(name) && !Self.protectedFields.contains(where: { $0.lowercased() == name }) {
-            headers.remove(named: name)
+        headers.reserveCapacity(fields: 4, bytes: Self.editRoom + pseudonymBytes.count)
+        headers.removeAll { name in
+            Self.drops(name, from: received, forwardingUpgrade: forwardingUpgrade, dropsForwarding: dropsForwarding)
         }
         if forwardingUpgrade {
-            headers.append(name: "Connection", value: "upgrade")
+            headers.append(Self.upgradeConnection)
         }
         if case let .success(length?) = FramingFields.contentLength(headers),
-           headers.values(for: "Content-Length") != [String(length)] {
+           !FramingFields.isOnlyContentLength(length, in: headers) {
             headers.replaceAll(with: HTTPField(name: "Content-Length", value: String(length)))
         }
-        headers.appendListElement("\(version.major).\(version.minor) \(pseudonym)", to: "Via")
+        appendVia(to: &headers, version: version)
         return headers
+    }
+
+    /// Whether a field named `name` stays behind: a hop-by-hop field or one `received`'s
+    /// Connection names, unless it frames or routes the message or is an Upgrade being
+    /// forwarded; and the forwarding fields when they come from a client not trusted.
+    private static func drops(
+        _ name: UnsafeRawBufferPointer, from received: HTTPHeaders, forwardingUpgrade: Bool, dropsForwarding: Bool
+    ) -> Bool {
+        if dropsForwarding && forwardingFields.contains(where: { ByteClass.equalIgnoringCase(name, $0) }) {
+            return true
+        }
+        if forwardingUpgrade && ByteClass.equalIgnoringCase(name, "Upgrade") {
+            return false
+        }
+        if protectedFields.contains(where: { ByteClass.equalIgnoringCase(name, $0) }) {
+            return false
+        }
+        return hopByHopFields.contains { ByteClass.equalIgnoringCase(name, $0) }
+            || received.hasToken(name, in: "Connection")
+    }
+
+    /// Appends `major.minor pseudonym` to Via.
+    private func appendVia(to headers: inout HTTPHeaders, version: HTTPVersion) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4 + pseudonymBytes.count) { element in
+            element[0] = version.majorDigit
+            element[1] = UInt8(ascii: ".")
+            element[2] = version.minorDigit
+            element[3] = ByteClass.space
+            _ = UnsafeMutableBufferPointer(rebasing: element[4...]).initialize(from: pseudonymBytes)
+            headers.appendListElement(UnsafeRawBufferPointer(element), to: "Via")
+        }
     }
 }

@@ -26,14 +26,17 @@ public struct RequestHead: Sendable, Hashable {
     }
 
     /// The head in wire form: request line, fields with their original name case, empty line.
+    ///
+    /// The bytes are counted first, so the array is allocated once.
     public func serialize() -> [UInt8] {
+        let target = target.description
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(256)
+        bytes.reserveCapacity(method.utf8.count + target.utf8.count + HTTPVersion.serializedCount + 4 + headers.serializedCount)
         bytes.append(contentsOf: method.utf8)
         bytes.append(ByteClass.space)
-        bytes.append(contentsOf: target.description.utf8)
+        bytes.append(contentsOf: target.utf8)
         bytes.append(ByteClass.space)
-        bytes.append(contentsOf: version.description.utf8)
+        version.serialize(into: &bytes)
         bytes.append(ByteClass.cr)
         bytes.append(ByteClass.lf)
         headers.serialize(into: &bytes)
@@ -79,12 +82,11 @@ public struct RequestHead: Sendable, Hashable {
     /// RFC 9112 §3.2: HTTP/1.1 needs exactly one Host; more than one is refused in any version
     /// because components that pick different ones would route to different origins.
     private static func validateHost(_ headers: HTTPHeaders, version: HTTPVersion) -> HTTPParseError? {
-        let hosts = headers.values(for: "Host")
-        guard let host = hosts.first else {
+        guard let host = headers.index(named: "Host") else {
             return version == .http1_1 ? .missingHost : nil
         }
-        guard hosts.count == 1 else { return .multipleHost }
-        let valid = Array(host.utf8).withUnsafeBytes {
+        guard headers.index(named: "Host", from: host + 1) == nil else { return .multipleHost }
+        let valid = headers.withValue(at: host) {
             HostSyntax.isValid($0, allowEmptyHost: true, requirePort: false)
         }
         return valid ? nil : .invalidHost

@@ -41,8 +41,14 @@ public enum RequestTarget: Sendable, Hashable, CustomStringConvertible {
     /// (RFC 3986 §5.2.4) into a path no route would have let through: `/public/../secret`
     /// matches a `/public/` prefix and reaches `/secret`.
     public var hasDotSegment: Bool {
-        guard let path else { return false }
-        let bytes = Array(path.utf8.prefix { $0 != UInt8(ascii: "?") && $0 != UInt8(ascii: "#") })
+        guard var path else { return false }
+        return path.withUTF8 { path in
+            let beforeQuery = path.prefix { $0 != UInt8(ascii: "?") && $0 != UInt8(ascii: "#") }
+            return Self.hasDotSegment(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: beforeQuery)))
+        }
+    }
+
+    private static func hasDotSegment(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var dots = 0
         var otherBytes = false
         var index = 0

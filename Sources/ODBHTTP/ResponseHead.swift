@@ -34,12 +34,17 @@ public struct ResponseHead: Sendable, Hashable {
     /// The head in wire form: status line, fields with their original name case, empty line.
     ///
     /// The status line always has the SP before the reason, even when the reason is empty.
+    ///
+    /// The bytes are counted first, so the array is allocated once.
     public func serialize() -> [UInt8] {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(256)
-        bytes.append(contentsOf: version.description.utf8)
+        bytes.reserveCapacity(HTTPVersion.serializedCount + 7 + reason.unicodeScalars.count + headers.serializedCount)
+        version.serialize(into: &bytes)
         bytes.append(ByteClass.space)
-        bytes.append(contentsOf: String(status).utf8)
+        // 100...599, as both initialisers ensure: three digits.
+        bytes.append(UInt8(ascii: "0") + UInt8(status / 100))
+        bytes.append(UInt8(ascii: "0") + UInt8(status / 10 % 10))
+        bytes.append(UInt8(ascii: "0") + UInt8(status % 10))
         bytes.append(ByteClass.space)
         IsomorphicText.encode(reason, into: &bytes)
         bytes.append(ByteClass.cr)

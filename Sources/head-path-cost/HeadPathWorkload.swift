@@ -1,0 +1,59 @@
+import CAllocationCounter
+import ODBHTTP
+
+/// The ODBHTTP work the relay does for one keep-alive GET exchange, in the order
+/// `ClientSession` does it: parse the request head, judge its framing, path, route host,
+/// persistence and upgrade, rewrite and serialize it for the upstream; then parse the
+/// response head, judge its framing and persistence, rewrite and serialize it for the client.
+public struct HeadPathWorkload: Sendable {
+    /// A request as curl sends it through a relay that an edge already passed.
+    public static let request = Array((
+        "GET /bytes/1024 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: curl/8.5.0\r\nAccept: */*\r\n"
+            + "Accept-Encoding: gzip, deflate\r\nX-Forwarded-For: 198.51.100.7\r\nConnection: keep-alive\r\n\r\n"
+    ).utf8)
+    /// The built-in origin's answer, with a Date and Server as most origins add.
+    public static let response = Array((
+        "HTTP/1.1 200 OK\r\nDate: Thu, 03 Dec 2026 09:00:00 GMT\r\nServer: origin\r\nContent-Length: 1024\r\n"
+            + "Content-Type: application/octet-stream\r\n\r\n"
+    ).utf8)
+
+    let rewrite = ProxyHeaderRewrite(pseudonym: "odb-redirect")
+    let limits = HeadLimits()
+
+    public init() {}
+
+    /// Runs one exchange's head work and returns the number of head bytes it produced.
+    public func exchange() -> Int {
+        var requestParser = HeadParser<RequestHead>(limits: limits)
+        guard case let .complete(request, _) = Self.request.withUnsafeBytes({ requestParser.parse($0) }),
+              case .success(.none) = requestFraming(request),
+              !request.target.hasDotSegment,
+              (request.target.authority ?? request.headers.value(for: "Host")) != nil,
+              keepAlive(request: request)
+        else { preconditionFailure("the sample request no longer parses as a keep-alive GET") }
+        let upgrade = request.headers.contains("Upgrade")
+        let upstreamHead = rewrite.request(
+            request, clientAddress: "127.0.0.1", trustForwarded: false, forwardingUpgrade: upgrade).serialize()
+
+        var responseParser = HeadParser<ResponseHead>(limits: limits)
+        guard case let .complete(response, _) = Self.response.withUnsafeBytes({ responseParser.parse($0) }),
+              case .success(.contentLength) = responseFraming(response, requestMethod: request.method),
+              keepAlive(response: response)
+        else { preconditionFailure("the sample response no longer parses as a keep-alive 200") }
+        let clientHead = rewrite.response(response).serialize()
+        return upstreamHead.count + clientHead.count
+    }
+
+    /// Heap allocations per exchange, averaged over `exchanges` runs on this thread.
+    public func allocationsPerExchange(exchanges: Int) -> Double {
+        _ = exchange()
+        allocation_counter_start()
+        var produced = 0
+        for _ in 0..<exchanges {
+            produced &+= exchange()
+        }
+        let allocations = allocation_counter_stop()
+        precondition(produced > 0)
+        return Double(allocations) / Double(exchanges)
+    }
+}
