@@ -28,6 +28,35 @@ extension RelayTests {
             #expect(relay.log.contains("connection closed at a limit"))
         }
 
+        /// A request that arrives after the relay decided to close (here the request cap) is
+        /// read and dropped, never left unread: closing over unread bytes resets the connection
+        /// and throws away the part of the last answer still in the relay's send queue.
+        @Test(arguments: [RouteMode.copy, .kernel])
+        func theLastAnswerArrivesWholeWhenTheClientPipelinesPastTheCap(mode: RouteMode) throws {
+            let size = 1_048_576
+            let setup = try RelayUnderTest(route: RouteOptions(mode), sizes: [size], limits: [.maxRequestsPerConnection(1)])
+            let relay = setup.relay
+            let client = try TestHTTPClient(port: relay.port, receiveTimeout: 20)
+            defer { client.close() }
+            let request = "GET /files/\(size).bin HTTP/1.1\r\nHost: test\r\n\r\n"
+            // The relay is done with the connection once its side left ESTABLISHED (the answer
+            // in flight, its side shut down or closed); the client reads only then.
+            func relayEnded() -> Bool {
+                !TCPSocketRow.all().contains {
+                    $0.localPort == relay.port && $0.remotePort == client.localPort && $0.state == .established
+                }
+            }
+            try client.send(request)
+            try waitUntil("the relay read the first request") { relay.hasReadEverything(from: client) || relayEnded() }
+            try client.send(request)
+            try waitUntil("the relay ended its side of the connection", relayEnded)
+            let response = try client.readResponse()
+            #expect(response.status == 200)
+            #expect(response.header("Connection") == "close")
+            #expect(response.body == (try TestContent.bytes(size: size)), "the last answer is whole")
+            #expect(client.isClosedByPeer())
+        }
+
         /// Past the age cap an idle keep-alive connection is closed, and a busy one gets its
         /// current answer whole with `Connection: close`; the idle timeout is far away.
         @Test func ageCapClosesIdleAndBusyConnections() throws {

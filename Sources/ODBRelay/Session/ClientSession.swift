@@ -16,6 +16,8 @@ final class ClientSession: ChannelOwner, KernelWindowDelegate {
         /// The answer now queued is the connection's last: no further request is read, and
         /// the connection closes once it is written.
         case draining
+        /// The last answer is written; see `LingeringClose`.
+        case lingering(LingeringClose)
         case closed
     }
 
@@ -102,7 +104,7 @@ final class ClientSession: ChannelOwner, KernelWindowDelegate {
                 guard !closed else { return }
                 progressed = pumpResponse(current) || progressed
                 guard !closed else { return }
-                if current.requestDone && current.responseDone && tunnelEndsDelivered(current) {
+                if current.requestDone && current.responseDone && current.tunnelEndsDelivered() {
                     finishExchange(current)
                     progressed = true
                 }
@@ -115,36 +117,24 @@ final class ClientSession: ChannelOwner, KernelWindowDelegate {
             progressed = flushBoth() || progressed
         }
         guard !closed else { return }
-        if let current = exchange { halfCloseFinishedTunnels(current) }
-        guard state == .draining, exchange == nil else { return }
-        if client.outbound.isEmpty && client.backlogDrained() {
-            close()
-        } else {
-            client.retryWhenDrained()
-        }
-    }
-
-    /// A tunnel direction whose source ended passes the end on: shutdown(SHUT_WR) once
-    /// everything before it is written.
-    private func halfCloseFinishedTunnels(_ current: Exchange) {
-        guard current.phase == .tunnel else { return }
-        for transfer in [current.requestBody, current.responseBody] {
-            guard let transfer, transfer.isFinished, !transfer.targetShutDown, transfer.target.outbound.isEmpty else { continue }
-            // Redirected bytes still in the kernel backlog would meet a shut-down socket.
-            guard transfer.target.backlogDrained() else {
-                transfer.target.retryWhenDrained()
-                continue
+        exchange?.halfCloseFinishedTunnel()
+        if state == .draining, exchange == nil {
+            guard client.outbound.isEmpty && client.backlogDrained() else {
+                client.retryWhenDrained()
+                return
             }
-            shutdown(transfer.target.fd, Int32(SHUT_WR))
-            transfer.targetShutDown = true
+            // A client that already ended its side has nothing left unread to reset the connection.
+            guard !client.readClosed else {
+                close()
+                return
+            }
+            shutdown(client.fd, Int32(SHUT_WR))
+            state = .lingering(LingeringClose(now: worker.loop.now))
         }
-    }
-
-    /// A tunnel is over once both ends were passed on, which waits for every byte before them.
-    private func tunnelEndsDelivered(_ current: Exchange) -> Bool {
-        guard current.phase == .tunnel else { return true }
-        halfCloseFinishedTunnels(current)
-        return [current.requestBody, current.responseBody].allSatisfy { $0?.targetShutDown ?? true }
+        guard case var .lingering(linger) = state else { return }
+        let done = linger.discard(from: client)
+        state = .lingering(linger)
+        if done { close() }
     }
 
     /// Writes what both sides have queued. True when any byte left.
@@ -256,6 +246,10 @@ final class ClientSession: ChannelOwner, KernelWindowDelegate {
     /// Applies the connection's time limits; kernel windows that still move count as activity.
     func checkTimeouts(now: Double) {
         guard !closed else { return }
+        if case let .lingering(linger) = state {
+            if now > linger.until { close() }
+            return
+        }
         for window in [exchange?.requestBody?.window, exchange?.responseBody?.window].compactMap({ $0 }) {
             worker.kernel?.refresh(window)
         }

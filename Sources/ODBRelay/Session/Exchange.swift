@@ -1,3 +1,4 @@
+import Glibc
 import ODBConfig
 import ODBHTTP
 
@@ -79,4 +80,29 @@ final class Exchange {
 
     /// The server of the pool this exchange was sent to, as configured.
     var upstreamServer: String? { lease.map { pool.serverName($0.server) } }
+}
+
+extension Exchange {
+    /// A tunnel direction whose source ended passes the end on: shutdown(SHUT_WR) once
+    /// everything before it is written.
+    func halfCloseFinishedTunnel() {
+        guard phase == .tunnel else { return }
+        for transfer in [requestBody, responseBody] {
+            guard let transfer, transfer.isFinished, !transfer.targetShutDown, transfer.target.outbound.isEmpty else { continue }
+            // Redirected bytes still in the kernel backlog would meet a shut-down socket.
+            guard transfer.target.backlogDrained() else {
+                transfer.target.retryWhenDrained()
+                continue
+            }
+            shutdown(transfer.target.fd, Int32(SHUT_WR))
+            transfer.targetShutDown = true
+        }
+    }
+
+    /// A tunnel is over once both ends were passed on, which waits for every byte before them.
+    func tunnelEndsDelivered() -> Bool {
+        guard phase == .tunnel else { return true }
+        halfCloseFinishedTunnel()
+        return [requestBody, responseBody].allSatisfy { $0?.targetShutDown ?? true }
+    }
 }
