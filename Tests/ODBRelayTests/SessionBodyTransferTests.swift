@@ -1,5 +1,6 @@
 import Glibc
 import ODBHTTP
+import ODBTestSupport
 import Testing
 @testable import ODBRelay
 
@@ -19,25 +20,10 @@ import Testing
             try #require(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0, &fds) == 0)
             return Pair(near: fds[0], far: fds[1])
         }
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(listener) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        try withUnsafeMutablePointer(to: &address) { pointer in
-            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-                try #require(bind(listener, raw, length) == 0)
-                try #require(listen(listener, 1) == 0)
-                try #require(getsockname(listener, raw, &length) == 0)
-            }
-        }
-        let far = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        let connected = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(far, $0, length) }
-        }
-        try #require(connected == 0)
-        let near = accept(listener, nil, nil)
+        let listener = try #require(loopbackListener())
+        defer { close(listener.fd) }
+        let far = try #require(connectLoopback(port: listener.port))
+        let near = accept(listener.fd, nil, nil)
         try #require(near >= 0)
         for fd in [near, far] { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
         return Pair(near: near, far: far)
