@@ -58,7 +58,11 @@ public enum PeersComparison {
 
     /// Markdown: one row per body size and chain length of the leg's samples.
     public static func table(title: String, _ samples: [BenchSample]) -> String {
-        let keys = Set(samples.map { [$0.bodyBytes, $0.chain] }).sorted { $0[1] != $1[1] ? $0[1] < $1[1] : $0[0] < $1[0] }
+        let chains = Set(samples.map(\.chain)).sorted()
+        let sizes = Set(samples.map(\.bodyBytes)).sorted()
+        let keys: [(size: Int, chain: Int)] = chains.flatMap { chain in
+            sizes.filter { size in samples.contains { $0.chain == chain && $0.bodyBytes == size } }.map { (size: $0, chain: chain) }
+        }
         var lines = [
             "### \(title): kernel path / peer (machine CPU per request, req/s)",
             "",
@@ -66,11 +70,11 @@ public enum PeersComparison {
             "|---|---:|---:|---:|---:|---|",
         ]
         for key in keys {
-            let ratios = ratios(samples, size: key[0], chain: key[1])
+            let ratios = ratios(samples, size: key.size, chain: key.chain)
             let met = ratios.meetsTargets.map { $0 ? "met" : "missed" } ?? "–"
-            lines.append("| \(ByteSize.label(key[0])), \(key[1]) | " + [
-                ratios.cpuToCopy, ratios.cpuToHAProxy, ratios.requestsToCopy, ratios.requestsToHAProxy,
-            ].map { BenchReport.format($0, "%.2f") }.joined(separator: " | ") + " | \(met) |")
+            let row: [Double?] = [ratios.cpuToCopy, ratios.cpuToHAProxy, ratios.requestsToCopy, ratios.requestsToHAProxy]
+            lines.append("| \(ByteSize.label(key.size)), \(key.chain) | " + row
+                .map { BenchReport.format($0, "%.2f") }.joined(separator: " | ") + " | \(met) |")
         }
         lines.append("")
         lines.append("Targets: CPU kernel/copy ≤ 0.90, CPU kernel/HAProxy ≤ 1.00, req/s kernel/HAProxy ≥ 1.00.")

@@ -112,15 +112,7 @@ extension OdbRedirect {
             if preset != nil { return try runPeers() }
             let preset: BenchPreset = quick ? .quick : full ? .full : .standard
             let options = try resolvedOptions(preset)
-            let samples: [BenchSample]
-            do {
-                samples = try BenchRunner(options: options) { line in
-                    FileHandle.standardError.write(Data((line + "\n").utf8))
-                }.run()
-            } catch BenchError.configurationsFailed(let count, let directory) {
-                printTables(directory: directory)
-                throw BenchError.configurationsFailed(count: count, outputDirectory: directory)
-            }
+            let samples = try sweep(options)
             print(BenchReport.tables(samples).joined(separator: "\n\n"))
             print("\nResults in \(options.outputDirectory); plots: python3 tools/bench_report.py \(options.outputDirectory)")
         }
@@ -138,20 +130,25 @@ extension OdbRedirect {
                 if modes == nil { options.modes = PeersComparison.modes }
                 options.repetitions = repetitions ?? PeersComparison.repetitions
                 options.duration = duration ?? PeersComparison.duration
-                let samples: [BenchSample]
-                do {
-                    samples = try BenchRunner(options: options) { line in
-                        FileHandle.standardError.write(Data((line + "\n").utf8))
-                    }.run()
-                } catch BenchError.configurationsFailed(let count, let directory) {
-                    printTables(directory: directory)
-                    throw BenchError.configurationsFailed(count: count, outputDirectory: directory)
-                }
+                let samples = try sweep(options)
                 print("## \(leg.title)\n\n" + BenchReport.tables(samples).joined(separator: "\n\n") + "\n")
                 ratioTables.append(PeersComparison.table(title: leg.title, samples))
             }
             print(ratioTables.joined(separator: "\n\n"))
             print("\nResults in \(base.outputDirectory)/{netns,loopback}")
+        }
+
+        /// Runs one bench sweep with progress on stderr; on failed configurations, prints the
+        /// passing rows from disk before rethrowing.
+        private func sweep(_ options: BenchOptions) throws -> [BenchSample] {
+            do {
+                return try BenchRunner(options: options) { line in
+                    FileHandle.standardError.write(Data((line + "\n").utf8))
+                }.run()
+            } catch BenchError.configurationsFailed(let count, let directory) {
+                printTables(directory: directory)
+                throw BenchError.configurationsFailed(count: count, outputDirectory: directory)
+            }
         }
 
         /// Prints the report's tables from disk after a failed run, so the passing rows still show.
