@@ -34,6 +34,12 @@ public struct BenchConfiguration: Sendable {
     public var point: SweepPoint
     public var repetition: Int
 
+    public init(mode: BenchMode, point: SweepPoint, repetition: Int) {
+        self.mode = mode
+        self.point = point
+        self.repetition = repetition
+    }
+
     public var label: String {
         let chain = point.chain > 0 ? " chain=\(point.chain)" : ""
         let load: String

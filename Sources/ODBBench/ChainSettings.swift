@@ -47,7 +47,7 @@ extension ChainSettings {
     /// Waits until the tier's server accepts on `port`, from wherever it can be seen.
     func waitUntilListening(_ process: ManagedProcess, tier: Tier, port: Int) throws(BenchError) {
         guard let namespaces else { return try process.waitUntilListening(port: port) }
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(ManagedProcess.listenTimeout)
         while !namespaces.isListening(tier, port: port) {
             guard process.isRunning else { throw .processFailed(name: process.name, detail: process.logTail) }
             guard Date() < deadline else { throw .notListening(name: process.name, port: port, log: process.logTail) }

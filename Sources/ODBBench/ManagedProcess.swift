@@ -36,8 +36,13 @@ public final class ManagedProcess: @unchecked Sendable {
         return String(text.suffix(2000))
     }
 
+    /// Seconds a server may take to listen. A kernel relay loads and verifies its BPF programs
+    /// and runs its kernel self-test first: over 10 s on the shared 2-core machine at a load
+    /// average of 10.
+    public static let listenTimeout = 30.0
+
     /// Waits until `port` accepts connections, failing early if the process died.
-    public func waitUntilListening(port: Int, host: String = "127.0.0.1", seconds: Double = 10) throws(BenchError) {
+    public func waitUntilListening(port: Int, host: String = "127.0.0.1", seconds: Double = listenTimeout) throws(BenchError) {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if let socket = try? TCPSocket.connect(host: host, port: port) {

@@ -23,6 +23,9 @@ extension OdbRedirect {
         @Flag(help: "The research sweep: sizes 1KiB…64MiB, chains 1…4, concurrency 1…64, fixed rate (339 configurations; one repetition took 11.5 minutes on 2 cores).")
         var full = false
 
+        @Option(help: "peers: issue 18's comparison of kernel against copy and HAProxy at 8 connections, 256KiB and 1MiB at chains 1 and 2 across --netns hosts, then 1KiB, 64KiB and 1MiB at chains 1 and 3 on loopback, 2 × 3 s each; prints the kernel path's ratios to both.")
+        var preset: String?
+
         @Option(help: "Comma-separated modes: direct,kernel,splice,copy,auto,kernel-faults,nginx,haproxy,external.")
         var modes: String?
 
@@ -76,6 +79,12 @@ extension OdbRedirect {
 
         func validate() throws {
             if quick && full { throw ValidationError("--quick and --full exclude each other") }
+            if let preset {
+                guard preset == "peers" else { throw ValidationError("--preset is peers") }
+                if quick || full || sizes != nil || chains != nil || concurrency != nil || netns || rate != nil {
+                    throw ValidationError("--preset peers sets sizes, chains, concurrency and topology itself")
+                }
+            }
             _ = try resolvedModes()
             _ = try list(sizes, ByteSize.parse)
             for value in try list(concurrency, { Int($0) }) where value < 1 || value > 10_000 {
@@ -100,19 +109,46 @@ extension OdbRedirect {
         }
 
         func run() throws {
+            if preset != nil { return try runPeers() }
             let preset: BenchPreset = quick ? .quick : full ? .full : .standard
             let options = try resolvedOptions(preset)
-            let samples: [BenchSample]
+            let samples = try sweep(options)
+            print(BenchReport.tables(samples).joined(separator: "\n\n"))
+            print("\nResults in \(options.outputDirectory); plots: python3 tools/bench_report.py \(options.outputDirectory)")
+        }
+
+        /// Runs each leg of `PeersComparison` as its own bench run (in DIR/netns and DIR/loopback),
+        /// then prints the kernel path's ratios to copy and HAProxy for both.
+        private func runPeers() throws {
+            let base = try resolvedOptions(.standard)
+            var ratioTables = [String]()
+            for leg in PeersComparison.legs {
+                var options = base
+                options.points = leg.points
+                options.separateNamespaces = leg.separateNamespaces
+                options.outputDirectory = base.outputDirectory + "/" + leg.name
+                if modes == nil { options.modes = PeersComparison.modes }
+                options.repetitions = repetitions ?? PeersComparison.repetitions
+                options.duration = duration ?? PeersComparison.duration
+                let samples = try sweep(options)
+                print("## \(leg.title)\n\n" + BenchReport.tables(samples).joined(separator: "\n\n") + "\n")
+                ratioTables.append(PeersComparison.table(title: leg.title, samples))
+            }
+            print(ratioTables.joined(separator: "\n\n"))
+            print("\nResults in \(base.outputDirectory)/{netns,loopback}")
+        }
+
+        /// Runs one bench sweep with progress on stderr; on failed configurations, prints the
+        /// passing rows from disk before rethrowing.
+        private func sweep(_ options: BenchOptions) throws -> [BenchSample] {
             do {
-                samples = try BenchRunner(options: options) { line in
+                return try BenchRunner(options: options) { line in
                     FileHandle.standardError.write(Data((line + "\n").utf8))
                 }.run()
             } catch BenchError.configurationsFailed(let count, let directory) {
                 printTables(directory: directory)
                 throw BenchError.configurationsFailed(count: count, outputDirectory: directory)
             }
-            print(BenchReport.tables(samples).joined(separator: "\n\n"))
-            print("\nResults in \(options.outputDirectory); plots: python3 tools/bench_report.py \(options.outputDirectory)")
         }
 
         /// Prints the report's tables from disk after a failed run, so the passing rows still show.

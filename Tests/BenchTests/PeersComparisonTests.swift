@@ -1,0 +1,45 @@
+import ODBBench
+import Testing
+
+/// The ratios `bench --preset peers` prints: medians over passed repetitions, per body size and chain.
+@Suite struct PeersComparisonTests {
+    static func sample(_ mode: BenchMode, size: Int = 1 << 20, chain: Int = 2, repetition: Int = 0,
+                       requestsPerSecond: Double, cpu: Double, failed: Bool = false) -> BenchSample {
+        let point = SweepPoint(size: size, concurrency: 8, chain: chain, load: .saturation)
+        var sample = BenchSample(configuration: BenchConfiguration(mode: mode, point: point, repetition: repetition), origin: "builtin")
+        sample.requestsPerSecond = requestsPerSecond
+        sample.machineCPUMicrosPerRequest = cpu
+        if failed { sample.fail("short body") }
+        return sample
+    }
+
+    @Test func ratiosUseMediansOfPassedRepetitionsOfTheSamePoint() {
+        let samples = [
+            Self.sample(.kernel, repetition: 0, requestsPerSecond: 900, cpu: 1_800),
+            Self.sample(.kernel, repetition: 1, requestsPerSecond: 1_100, cpu: 2_200),
+            Self.sample(.kernel, repetition: 2, requestsPerSecond: 10, cpu: 99_000, failed: true),
+            Self.sample(.copy, requestsPerSecond: 800, cpu: 2_500),
+            Self.sample(.haproxy, requestsPerSecond: 1_250, cpu: 1_600),
+            Self.sample(.copy, chain: 1, requestsPerSecond: 5_000, cpu: 100),
+        ]
+        let ratios = PeersComparison.ratios(samples, size: 1 << 20, chain: 2)
+        #expect(ratios.requestsToCopy == 1_000.0 / 800)
+        #expect(ratios.requestsToHAProxy == 1_000.0 / 1_250)
+        #expect(ratios.cpuToCopy == 2_000.0 / 2_500)
+        #expect(ratios.cpuToHAProxy == 2_000.0 / 1_600)
+        #expect(ratios.meetsTargets == false)
+    }
+
+    @Test func targetsNeedAllThreeBoundsAndBothPeers() {
+        let met = [
+            Self.sample(.kernel, requestsPerSecond: 1_000, cpu: 1_000),
+            Self.sample(.copy, requestsPerSecond: 900, cpu: 1_200),
+            Self.sample(.haproxy, requestsPerSecond: 1_000, cpu: 1_000),
+        ]
+        #expect(PeersComparison.ratios(met, size: 1 << 20, chain: 2).meetsTargets == true)
+        let noHAProxy = met.filter { $0.mode != BenchMode.haproxy.rawValue }
+        #expect(PeersComparison.ratios(noHAProxy, size: 1 << 20, chain: 2).meetsTargets == nil)
+        let table = PeersComparison.table(title: "Loopback", met)
+        #expect(table.contains("| 1MiB, 2 | 0.83 | 1.00 | 1.11 | 1.00 | met |"))
+    }
+}
