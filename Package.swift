@@ -73,7 +73,7 @@ let package = Package(
         .target(
             name: "ODBRelay",
             dependencies: [
-                "ODBKernel", "ODBHTTP", "ODBConfig", "CSocketShims", "CPrivilegeShims", "OdbShared",
+                "ODBKernel", "ODBHTTP", "ODBConfig", "CSocketShims", "CPrivilegeShims",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]

@@ -200,13 +200,13 @@ struct RelayKernelLease {
         if KernelObjects.isPinned(at: pinRoot) {
             let objects = try KernelObjects.open(pinDirectory: pinRoot)
             if covered(try Filesystems.ownCgroupDirectory(), by: objects) {
-                return RelayKernelLease(objects: objects, ownedDirectories: []) { objects.relays.delete(UInt32(pid)) }
+                return RelayKernelLease(objects: objects, ownedDirectories: []) { objects.removeRelay(pid: pid) }
             }
             let hook = try OwnCgroupHook.install(objects, pid: pid, logger: logger)
             logger.notice("hooked the relay's own cgroup in the shared pin set", metadata: ["cgroup": "\(hook.cgroup.path)"])
             return RelayKernelLease(objects: objects, ownedDirectories: []) {
                 hook.remove(logger: logger)
-                objects.relays.delete(UInt32(pid))
+                objects.removeRelay(pid: pid)
             }
         }
         try Filesystems.preparePinDirectory(pinRoot)
@@ -247,7 +247,7 @@ struct RelayKernelLease {
     }
 
     func publish(_ counters: RelayCounters) {
-        try? objects.relays.update(UInt32(getpid()), counters.mapValue(updatedNanoseconds: UInt64(Date().timeIntervalSince1970 * 1e9)))
+        objects.publishRelay(pid: getpid(), counters, updatedNanoseconds: UInt64(Date().timeIntervalSince1970 * 1e9))
     }
 
     func release() {
