@@ -500,8 +500,8 @@ int odb_verdict(struct __sk_buff *skb)
 	}
 	/* A failed pull (no memory for the linear copy) leaves the skb as it was, and it is
 	 * sent fragment by fragment. */
-	if (small_fragments(skb))
-		bpf_skb_pull_data(skb, skb->len);
+	if (small_fragments(skb) && bpf_skb_pull_data(skb, skb->len) == 0)
+		count(ODB_CTR_LINEARISED_SKBS, 1);
 	verdict = bpf_sk_redirect_hash(skb, &odb_targets, &window.target_cookie, 0);
 	if (verdict != SK_PASS) {
 		flow->state = ODB_FLOW_TARGET_GONE;

@@ -31,12 +31,13 @@ public struct KernelCounter: SharedCounter {
     public static let chunkHandbacks = KernelCounter(ODB_CTR_CHUNK_HANDBACKS, "chunk_handbacks")
     public static let overlapSkbs = KernelCounter(ODB_CTR_OVERLAP_SKBS, "overlap_skbs", .counter("odb_overlap_skbs_total"))
     public static let overlapBytesTrimmed = KernelCounter(ODB_CTR_OVERLAP_BYTES_TRIMMED, "overlap_bytes_trimmed", .counter("odb_overlap_bytes_trimmed_total"))
+    public static let linearisedSkbs = KernelCounter(ODB_CTR_LINEARISED_SKBS, "linearised_skbs")
 
     /// Every counter, in slot order.
     public static let allCases: [KernelCounter] = [
         .socketsEstablished, .socketsClosed, .socketsTableFull, .verdictSkbs, .redirectedSkbs, .redirectedBytes,
         .passedSkbs, .passedBodyBytes, .tailsPassed, .redirectFailed, .budgetPasses, .eventsLost, .prefixBytesDropped,
-        .chunkLinesWalked, .chunkHandbacks, .overlapSkbs, .overlapBytesTrimmed,
+        .chunkLinesWalked, .chunkHandbacks, .overlapSkbs, .overlapBytesTrimmed, .linearisedSkbs,
     ]
 
     public static let slotCount = Int(ODB_CTR_COUNT.rawValue)

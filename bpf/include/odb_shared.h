@@ -14,7 +14,7 @@ extern const unsigned int odb_abi_version;
 #endif
 
 /* Bumped whenever a map layout below changes; pinned maps with another version are refused. */
-#define ODB_ABI_VERSION 8
+#define ODB_ABI_VERSION 9
 
 /* `end` of a window that never ends by itself (tunnels): redirect until a side closes. */
 #define ODB_WINDOW_UNBOUNDED 0xffffffffffffffffULL
@@ -134,6 +134,7 @@ enum odb_counter {
 	ODB_CTR_CHUNK_HANDBACKS,
 	ODB_CTR_OVERLAP_SKBS,          /* skbs that began before bytes the verdict had handed on */
 	ODB_CTR_OVERLAP_BYTES_TRIMMED, /* those bytes, trimmed from the skbs' fronts */
+	ODB_CTR_LINEARISED_SKBS,       /* redirected skbs made linear: their page fragments were small */
 	ODB_CTR_COUNT,
 };
 
