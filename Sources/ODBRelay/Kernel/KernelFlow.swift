@@ -41,6 +41,10 @@ final class KernelSocket {
     weak var channel: SocketChannel?
     let cookie: UInt64
     var inTargetMap = false
+    /// Socket options stay until the socket closes, so each is set once per connection (the
+    /// send buffer again only when a window's budget differs).
+    var sourceBufferSized = false
+    var sendBufferForced: Int32?
 
     init(channel: SocketChannel) {
         self.channel = channel

@@ -103,7 +103,8 @@ public final class KernelPath: EventHandler {
         let targetSocket = socket(target)
         let joined = flows[sourceSocket.cookie]
         guard joined?.window == nil else { throw .windowStillOpen }
-        guard objects.tracksSocket(cookie: targetSocket.cookie) else { throw .targetNotTracked }
+        // A target stays tracked from its first window until it closes.
+        guard targetSocket.inTargetMap || objects.tracksSocket(cookie: targetSocket.cookie) else { throw .targetNotTracked }
         // The kernel doubles both values: the source's receive memory, twice the budget to send.
         guard forcedMemory.hold([(source, Int(Self.sourceMemory)), (target, 2 * Int(clamping: budget))]) else {
             throw .bufferMemoryCap
@@ -130,11 +131,18 @@ public final class KernelPath: EventHandler {
                 flow: flow, target: target, targetCookie: targetSocket.cookie, length: length, chunked: chunked,
                 budget: budget, delegate: delegate)
             try windowTable.write(window.record)
-            Self.sizeSourceBuffer(source)
+            if !sourceSocket.sourceBufferSized {
+                Self.sizeSourceBuffer(source)
+                sourceSocket.sourceBufferSized = true
+            }
             // The backlog worker that sends redirected skbs churns when the target's send
             // buffer is full (docs/DESIGN.md); a send buffer as large as the budget keeps it
             // moving, and the budget still bounds what the window may have in flight.
-            Socket.setOption(target.fd, SOL_SOCKET, SO_SNDBUFFORCE, Int32(clamping: budget))
+            let sendBuffer = Int32(clamping: budget)
+            if targetSocket.sendBufferForced != sendBuffer {
+                Socket.setOption(target.fd, SOL_SOCKET, SO_SNDBUFFORCE, sendBuffer)
+                targetSocket.sendBufferForced = sendBuffer
+            }
             flow.window = window
             if joined == nil {
                 try objects.sources.insert(cookie: flow.cookie, fd: source.fd)
