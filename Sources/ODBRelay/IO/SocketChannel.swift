@@ -35,7 +35,12 @@ public final class SocketChannel: EventHandler {
     /// the kernel uses), held in `forcedMemory` until close.
     public private(set) var forcedBufferBytes = 0
     private weak var forcedMemory: ForcedBufferMemory?
+    /// The events registered with the loop: `wantedEvents` and `staleReadable`.
     private var interest: UInt32 = 0
+    /// Readability still registered though no longer wanted (see `updateInterest`).
+    private var staleReadable: UInt32 = 0
+    /// A send found the socket full: writability is wanted until `outbound` is empty.
+    private var sendBlocked = false
     private var gateTimer: TimerHeap.ID?
     public private(set) var isClosed = false
 
@@ -49,7 +54,14 @@ public final class SocketChannel: EventHandler {
     public var queuedTotal: UInt64 { userBytesWritten + backlogBytesQueued }
 
     public func handle(events: UInt32) {
-        owner?.channelReady(self, events: events)
+        let unwanted = events & staleReadable
+        if unwanted != 0 {
+            staleReadable = 0
+            interest &= ~EventLoop.readable
+            loop.modify(fd, events: interest)
+        }
+        let reported = events & ~unwanted
+        if reported != 0 { owner?.channelReady(self, events: reported) }
     }
 
     /// What one read from the socket brought.
@@ -115,6 +127,7 @@ public final class SocketChannel: EventHandler {
                 if sent > 0 {
                     userBytesWritten += UInt64(sent)
                 } else if sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                    sendBlocked = true
                     break
                 } else if sent < 0 && errno == EINTR {
                     continue
@@ -122,6 +135,7 @@ public final class SocketChannel: EventHandler {
                     return false
                 }
             }
+            if outbound.isEmpty { sendBlocked = false }
         }
         updateInterest()
         return true
@@ -142,10 +156,26 @@ public final class SocketChannel: EventHandler {
         }
     }
 
+    /// Readability while the owner reads; writability while a connect or splice waits for it, or
+    /// while queued bytes wait for room that a send found missing (bytes not yet tried go out
+    /// with the owner's next flush, so they need no wake-up).
+    private var wantedEvents: UInt32 {
+        var events: UInt32 = wantRead && !readClosed ? EventLoop.readable : 0
+        if wantWrite || (sendBlocked && !outbound.isEmpty && backlogBytesConfirmed == backlogBytesQueued) {
+            events |= EventLoop.writable
+        }
+        return events
+    }
+
+    /// Registers what is wanted, with one exception that saves two epoll_ctl calls per exchange:
+    /// readability no longer wanted stays registered until it next fires (`handle` removes it
+    /// then and reports nothing for it), because a keep-alive client that is not read during an
+    /// exchange is usually read again at its end, before it sent anything more.
     public func updateInterest() {
         guard !isClosed else { return }
-        var events: UInt32 = wantRead && !readClosed ? EventLoop.readable : 0
-        if wantWrite || (!outbound.isEmpty && backlogBytesConfirmed == backlogBytesQueued) { events |= EventLoop.writable }
+        let wanted = wantedEvents
+        staleReadable = interest & EventLoop.readable & ~wanted
+        let events = wanted | staleReadable
         if events != interest {
             interest = events
             loop.modify(fd, events: events)

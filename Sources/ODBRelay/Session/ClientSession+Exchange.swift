@@ -160,7 +160,11 @@ extension ClientSession {
             upstreamFailed("invalid response head: \(error)")
             return false
         case let .head(head):
-            return startResponse(current, head)
+            guard startResponse(current, head) else { return false }
+            // Body bytes read along with the head join it in the client's queue before the
+            // next flush, so a small response leaves in one send.
+            if current.responseBody != nil { _ = pumpResponse(current) }
+            return true
         }
     }
 
