@@ -5,9 +5,8 @@ extension ClientSession {
     // MARK: Request side
 
     func readRequestHead() -> Bool {
-        let limits = HeadLimits(maxHeadBytes: worker.limits.maxHeadBytes, maxHeaderCount: worker.limits.maxHeaders)
         let opening = requestHeadReader.next(
-            from: client, firstOnConnection: lifetime.requests == 0, limits: limits, now: worker.loop.now)
+            from: client, firstOnConnection: lifetime.requests == 0, limits: worker.headLimits, now: worker.loop.now)
         guard case let .http1(step) = opening else {
             startOpaqueTunnel()
             return true
@@ -140,8 +139,7 @@ extension ClientSession {
             }
         }
         guard current.phase == .awaitingResponse || current.phase == .interim else { return false }
-        let limits = HeadLimits(maxHeadBytes: worker.limits.maxHeadBytes, maxHeaderCount: worker.limits.maxHeaders)
-        switch current.responseHeadReader.next(from: upstream, limits: limits, now: worker.loop.now) {
+        switch current.responseHeadReader.next(from: upstream, limits: worker.headLimits, now: worker.loop.now) {
         case .closedWithoutHead:
             do { try connector.closedBeforeResponse(current) } catch { upstreamUnavailable(error) }
             return false

@@ -17,6 +17,8 @@ final class Worker: @unchecked Sendable {
     private(set) var pools: [String: UpstreamPool]
     let idleUpstreams = IdleUpstream()
     private(set) var limits: Limits
+    /// The configured head limits, for request and response heads alike.
+    var headLimits: HeadLimits { HeadLimits(maxHeadBytes: limits.maxHeadBytes, maxHeaderCount: limits.maxHeaders) }
     private(set) var timeouts: (idle: Double, headRead: Double, connect: Double, grace: Double, maxConnectionAge: Double)
     /// nil when `timeouts.min_body_rate` is 0.
     private(set) var bodyRateFloor: BodyRateFloor?
