@@ -13,19 +13,30 @@ enum BodyMove: Equatable {
     case fallBack(to: BodyTransfer.Path, reason: FallbackReason)
 }
 
-/// Makes the mover for each path of one exchange's bodies, and counts every fallback.
+/// Makes the mover for each path of one exchange's bodies, and counts every fallback. A mover
+/// is made only when a body takes its path; the copy mover holds no state and is shared.
 struct BodyMovers {
-    /// Nil where the relay has no kernel path; `PathPolicy` then never chooses `.kernel`.
-    let kernel: KernelMover?
+    /// The kernel path and the route's thresholds for its windows; nil where the relay has no
+    /// kernel path (`PathPolicy` then never chooses `.kernel`).
+    let kernel: KernelWindows?
     /// Whether a socket is in the verdict map, whose psock queue splice(2) cannot read.
     let isVerdictSource: (SocketChannel) -> Bool
     let count: (FallbackReason) -> Void
 
-    init(kernel: KernelMover?, count: @escaping (FallbackReason) -> Void) {
-        self.init(kernel: kernel, isVerdictSource: { kernel?.kernel.isSource($0) == true }, count: count)
+    /// What a kernel mover needs: the worker's kernel path and one route's thresholds.
+    struct KernelWindows {
+        let path: KernelPath
+        let minimumChunk: UInt64
+        let budget: UInt64
+        unowned let delegate: KernelWindowDelegate
     }
 
-    init(kernel: KernelMover?, isVerdictSource: @escaping (SocketChannel) -> Bool,
+    init(kernel: KernelWindows?, count: @escaping (FallbackReason) -> Void) {
+        let path = kernel?.path
+        self.init(kernel: kernel, isVerdictSource: { path?.isSource($0) == true }, count: count)
+    }
+
+    init(kernel: KernelWindows?, isVerdictSource: @escaping (SocketChannel) -> Bool,
          count: @escaping (FallbackReason) -> Void) {
         self.kernel = kernel
         self.isVerdictSource = isVerdictSource
@@ -34,9 +45,14 @@ struct BodyMovers {
 
     func make(_ path: BodyTransfer.Path) -> BodyMover {
         switch path {
-        case .copy: return CopyMover()
-        case .splice: return SpliceMover(isVerdictSource: isVerdictSource)
-        case .kernel: return kernel ?? CopyMover()
+        case .copy:
+            return CopyMover.shared
+        case .splice:
+            return SpliceMover(isVerdictSource: isVerdictSource)
+        case .kernel:
+            guard let kernel else { return CopyMover.shared }
+            return KernelMover(kernel: kernel.path, minimumChunk: kernel.minimumChunk, budget: kernel.budget,
+                               delegate: kernel.delegate)
         }
     }
 }

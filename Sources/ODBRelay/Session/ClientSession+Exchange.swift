@@ -273,7 +273,8 @@ extension ClientSession {
                               framing: BodyTransfer.Framing, path: BodyTransfer.Path) -> BodyTransfer {
         let route = exchange.route
         let kernel = worker.kernel.map {
-            KernelMover(kernel: $0, minimumChunk: UInt64(route.kernelMinBody), budget: UInt64(route.flowBudget), delegate: self)
+            BodyMovers.KernelWindows(path: $0, minimumChunk: UInt64(route.kernelMinBody), budget: UInt64(route.flowBudget),
+                                     delegate: self)
         }
         let movers = BodyMovers(kernel: kernel) { [unowned worker] in worker.countFallback($0) }
         return BodyTransfer(source: source, target: target, framing: framing, path: path, movers: movers)

@@ -1,7 +1,11 @@
 /// Moves a body through user space: recv into `source.inbound`, framed, then out of `target.outbound`.
-final class CopyMover: BodyMover {
+final class CopyMover: BodyMover, Sendable {
+    /// It holds no state, so every body copying shares this one.
+    static let shared = CopyMover()
     /// Most user-space bytes queued on the target before the source stops being read.
     static let outboundHighWater = 512 * 1024
+
+    private init() {}
 
     var path: BodyTransfer.Path { .copy }
 
