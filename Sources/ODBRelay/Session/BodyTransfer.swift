@@ -17,6 +17,40 @@ final class BodyTransfer {
         case kernel
     }
 
+    /// Bytes each path carried: three counters in the body itself, so counting allocates nothing.
+    struct PathBytes {
+        private var copy: UInt64 = 0
+        private var splice: UInt64 = 0
+        private var kernel: UInt64 = 0
+
+        /// Nil for a path that carried no byte.
+        subscript(path: Path) -> UInt64? {
+            let count = switch path {
+            case .copy: copy
+            case .splice: splice
+            case .kernel: kernel
+            }
+            return count > 0 ? count : nil
+        }
+
+        mutating func add(_ count: UInt64, _ path: Path) {
+            switch path {
+            case .copy: copy += count
+            case .splice: splice += count
+            case .kernel: kernel += count
+            }
+        }
+
+        var total: UInt64 { copy + splice + kernel }
+
+        /// The path that carried most bytes; nil when none moved.
+        var largest: Path? {
+            guard total > 0 else { return nil }
+            if kernel >= splice && kernel >= copy { return .kernel }
+            return splice >= copy ? .splice : .copy
+        }
+    }
+
     enum Outcome: Equatable {
         case progressing
         case finished
@@ -32,7 +66,7 @@ final class BodyTransfer {
     private let movers: BodyMovers
     /// The kernel window open for this body, if any.
     var window: KernelWindow?
-    private(set) var bytesByPath: [Path: UInt64] = [:]
+    private(set) var bytesByPath = PathBytes()
     /// The target's write side was shut down after this body (a tunnel direction that ended).
     var targetShutDown = false
     /// Its bytes are in the relay's counters.
@@ -61,10 +95,10 @@ final class BodyTransfer {
 
     var isFinished: Bool { outcome != .progressing }
 
-    var bytesMoved: UInt64 { bytesByPath.values.reduce(0, +) }
+    var bytesMoved: UInt64 { bytesByPath.total }
 
     /// The path that carried most of the body.
-    var mainPath: Path? { bytesByPath.max { $0.value < $1.value }?.key }
+    var mainPath: Path? { bytesByPath.largest }
 
     /// Sets the outcome once; later outcomes do not replace the first.
     func end(_ outcome: Outcome) {
@@ -137,7 +171,7 @@ final class BodyTransfer {
 
     func record(_ count: Int, _ path: Path) {
         guard count > 0 else { return }
-        bytesByPath[path, default: 0] += UInt64(count)
+        bytesByPath.add(UInt64(count), path)
     }
 
     /// Called when a kernel window is over; a chunked body goes on with its next chunk.
