@@ -19,7 +19,7 @@ final class Worker: @unchecked Sendable {
     private(set) var limits: Limits
     /// The configured head limits, for request and response heads alike.
     var headLimits: HeadLimits { HeadLimits(maxHeadBytes: limits.maxHeadBytes, maxHeaderCount: limits.maxHeaders) }
-    private(set) var timeouts: (idle: Double, headRead: Double, connect: Double, grace: Double, maxConnectionAge: Double)
+    private(set) var timeouts: SessionTimeouts.Limits
     /// nil when `timeouts.min_body_rate` is 0.
     private(set) var bodyRateFloor: BodyRateFloor?
     let rewrite = ProxyHeaderRewrite(pseudonym: "odb-redirect")
@@ -72,7 +72,7 @@ final class Worker: @unchecked Sendable {
         }
     }
 
-    private static func timeouts(_ config: RelayConfig) -> (idle: Double, headRead: Double, connect: Double, grace: Double, maxConnectionAge: Double) {
+    private static func timeouts(_ config: RelayConfig) -> SessionTimeouts.Limits {
         (config.timeouts.idle.seconds, config.timeouts.headRead.seconds,
          config.timeouts.connect.seconds, config.timeouts.shutdownGrace.seconds, config.timeouts.maxConnectionAge.seconds)
     }
