@@ -34,6 +34,9 @@ extension OdbRedirect {
         @Option(name: .customLong("odb-hold-timeout"), help: "Seconds an unclaimed payload stays claimable.")
         var odbHoldTimeout: Double = 10
 
+        @Option(name: .customLong("odb-max-held"), help: "Most payloads held at once; past it, bodies are served for real.")
+        var odbMaxHeld: Int = OriginHoldSettings.defaultMaxHeldPayloads
+
         func validate() throws {
             _ = try HostPort(parsing: listen)
             if workers < 1 || workers > 256 { throw ValidationError("--workers must be between 1 and 256") }
@@ -53,10 +56,11 @@ extension OdbRedirect {
                 guard odbHoldTimeout.isFinite, odbHoldTimeout > 0, odbHoldTimeout <= 86_400 else {
                     throw ValidationError("--odb-hold-timeout must be between 0 and 86400 seconds")
                 }
+                guard (1...1_000_000).contains(odbMaxHeld) else { throw ValidationError("--odb-max-held must be between 1 and 1000000") }
                 do {
                     return try OriginHoldSettings(
                         name: name, secret: secret, claimListen: HostPort(parsing: claimListen),
-                        holdTimeout: .milliseconds(Int64((odbHoldTimeout * 1000).rounded(.up))))
+                        holdTimeout: .milliseconds(Int64((odbHoldTimeout * 1000).rounded(.up))), maxHeldPayloads: odbMaxHeld)
                 } catch {
                     throw ValidationError(error.description)
                 }

@@ -15,11 +15,12 @@ import Testing
         let claimPort = freePort()
         private let process = Process()
 
-        init(holdTimeout: Double = 60) throws {
+        init(holdTimeout: Double = 60, maxHeld: Int = 100_000) throws {
             process.executableURL = URL(fileURLWithPath: CommandRunner.odbRedirect)
             process.arguments = [
                 "origin", "--listen", "127.0.0.1:\(port)", "--odb-name", "holder", "--odb-secret", OriginHolderTests.secret,
                 "--odb-claim-listen", "127.0.0.1:\(claimPort)", "--odb-hold-timeout", String(holdTimeout),
+                "--odb-max-held", String(maxHeld),
             ]
             try process.run()
             try waitUntil("the holding origin's listeners") { waitForPort(port, seconds: 0) && waitForPort(claimPort, seconds: 0) }
@@ -134,6 +135,18 @@ import Testing
         #expect(try Self.claim(try TestHTTPClient(port: origin.claimPort), token).status == 200, "refusals spent nothing")
     }
 
+    @Test func pastTheCapBodiesAreServedForReal() throws {
+        let origin = try HoldingOrigin(maxHeld: 2)
+        let client = try TestHTTPClient(port: origin.port)
+        let first = try Self.descriptor(client, "/bytes/3000")
+        _ = try Self.descriptor(client, "/bytes/3000")
+        let overCap = try client.get("/bytes/3000", extra: Self.peer)
+        #expect(overCap.header(VirtualPayload.payloadHeader) == nil)
+        #expect(overCap.body == (try client.get("/bytes/3000")).body && overCap.body.count == 3000)
+        #expect(try Self.claim(try TestHTTPClient(port: origin.claimPort), first.token).status == 200)
+        _ = try Self.descriptor(client, "/bytes/3000")
+    }
+
     @Test func holderOptionsAreValidated() throws {
         let short = try CommandRunner.odb(
             "origin", "--listen", "127.0.0.1:0", "--odb-name", "holder", "--odb-secret", "short", "--odb-claim-listen", "127.0.0.1:0")
@@ -147,7 +160,7 @@ import Testing
 
     @Test func anUnclaimedPayloadExpires() throws {
         let holdTimeout = 3.0
-        let origin = try HoldingOrigin(holdTimeout: holdTimeout)
+        let origin = try HoldingOrigin(holdTimeout: holdTimeout, maxHeld: 2)
         let client = try TestHTTPClient(port: origin.port)
         let expiring = try Self.descriptor(client, "/bytes/4096")
         // The origin set the deadline before it answered, so it has passed once this much time
@@ -157,6 +170,10 @@ import Testing
         let fresh = try Self.descriptor(client, "/bytes/4096")
         #expect(try Self.claim(claims, fresh.token).status == 200, "claimed in time")
         try waitUntil("the hold timeout to pass") { ContinuousClock.now - answered > .seconds(holdTimeout) }
+        for _ in 0..<2 {
+            #expect(try client.get("/bytes/4096", extra: Self.peer).header(VirtualPayload.payloadHeader) != nil,
+                    "an expired payload leaves the table, so both places under the cap are free")
+        }
         let expired = try Self.claim(claims, expiring.token)
         #expect(expired.status == 404 && expired.body.isEmpty)
     }
