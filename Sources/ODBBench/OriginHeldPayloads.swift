@@ -20,17 +20,17 @@ final class OriginHeldPayloads: @unchecked Sendable {
 
     /// Whether an `ODB-Peer` value proves its request a peer's.
     func acceptsPeer(_ secret: String) -> Bool {
-        settings.peers.acceptsPeer(headerValue: secret.utf8)
+        settings.odb.acceptsPeer(headerValue: secret.utf8)
     }
 
     /// Holds a body of `size` bytes and returns its descriptor; nil when the table is full.
     func hold(size: Int) -> PayloadDescriptor? {
         let now = ContinuousClock.now
         let token = PayloadToken.random()
-        let deadline = now + settings.peers.holdTimeout
+        let deadline = now + settings.odb.holdTimeout
         let held: Bool = lock.withLock {
             sweep(now: now)
-            guard sizes.count < settings.peers.maxHeldPayloads else { return false }
+            guard sizes.count < settings.odb.maxHeldPayloads else { return false }
             sizes[token] = (size, deadline)
             expiryOrder.append((token, deadline))
             return true
@@ -46,9 +46,6 @@ final class OriginHeldPayloads: @unchecked Sendable {
             return sizes.removeValue(forKey: token)?.size
         }
     }
-
-    /// Payloads held now.
-    var count: Int { lock.withLock { sizes.count } }
 
     /// Drops every expired entry, and rebuilds the expiry order once claimed tokens make up most
     /// of it, so that neither grows past a small multiple of the cap. Called with the lock held.

@@ -11,7 +11,7 @@ public struct OriginHoldSettings: Sendable {
     public let claimListen: HostPort
     /// The shared secret, the hold timeout and the table's cap, in the relay's own terms, so that
     /// the origin checks a peer exactly as a relay does.
-    let peers: VirtualPayloadConfig
+    let odb: VirtualPayloadConfig
 
     /// The most payloads held at once; past it, bodies are served for real. A held payload costs
     /// the origin only its table entry, since the bytes are generated when claimed.
@@ -30,6 +30,6 @@ public struct OriginHoldSettings: Sendable {
         guard maxHeldPayloads > 0 else { throw .invalidArgument("the held payload cap must be positive") }
         self.name = name
         self.claimListen = claimListen
-        peers = VirtualPayloadConfig(name: name, secret: secret, holdTimeout: holdTimeout, maxHeldPayloads: maxHeldPayloads)
+        odb = VirtualPayloadConfig(name: name, secret: secret, holdTimeout: holdTimeout, maxHeldPayloads: maxHeldPayloads)
     }
 }
