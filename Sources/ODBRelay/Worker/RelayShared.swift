@@ -14,6 +14,8 @@ final class RelayShared: @unchecked Sendable {
     let descriptorConnectionCap: Int
     /// What forced socket buffers hold across workers, under `limits.kernel_buffer_memory`.
     let forcedBufferMemory: ForcedBufferMemory
+    /// Which worker holds each virtual payload, under the caps that bound them all.
+    let heldPayloads = HeldPayloadRegistry()
     private let lock = NSLock()
     private var connections = 0
     /// Open client connections by client address, for `limits.max_connections_per_client`.
