@@ -32,6 +32,15 @@ public final class HolderRelay {
         return try client.readResponse(headRequest: method == "HEAD")
     }
 
+    /// The payloads `status --json` lists for this relay, and the whole output.
+    public func heldPayloads() throws -> (entries: [[String: Any]], output: String) {
+        let result = try CommandRunner.odb("status", "--json", "--pin", relay.pinRoot)
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let sets = report?["sets"] as? [[String: Any]] ?? []
+        let entries = sets.flatMap { $0["held_payloads"] as? [[String: Any]] ?? [] }.filter { ($0["pid"] as? Int) == Int(relay.pid) }
+        return (entries, result.stdout)
+    }
+
     /// Claims `token` on `claims` (a connection to the claim port) with `extra` header lines.
     public func claim(_ claims: TestHTTPClient, token: String, headers: String = HolderRelay.peerHeader) throws -> TestHTTPClient.Response {
         try claims.send("GET /odb/v1/payload/\(token) HTTP/1.1\r\nHost: holder-test\r\n\(headers)\r\n")

@@ -166,6 +166,14 @@ extension RelayTests {
             #expect(answers[2].body == (try TestContent.bytes(size: 65536)), "the third body is served for real")
             #expect(try holder.relay.waitForCounter("over_cap", in: "virtual_payloads") { $0 >= 1 } == 1)
             #expect(try holder.relay.counter("held_payloads") == 2)
+            // `status` lists what is held by digest, size and upstream; never the token.
+            let (listed, output) = try holder.heldPayloads()
+            #expect(listed.count == 2, "\(listed)")
+            #expect(listed.allSatisfy { ($0["length"] as? Int) == 65536 && ($0["framing"] as? String) == "length" })
+            #expect(listed.allSatisfy { ($0["upstream"] as? String) == "127.0.0.1:\(origin.port)" && ($0["age_seconds"] as? Double ?? -1) >= 0 })
+            let tokens = answers.prefix(2).compactMap { DescriptorFields($0)?.token }
+            #expect(tokens.count == 2 && tokens.allSatisfy { !output.contains($0) }, "status never shows a token")
+            #expect(Set(listed.compactMap { $0["token_digest"] as? String }).count == 2)
         }
 
         /// A thousand payloads held at once stay within docs/OPERATIONS.md's bound: each costs at

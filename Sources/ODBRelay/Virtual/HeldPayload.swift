@@ -1,11 +1,15 @@
+import Foundation
 import Glibc
 import ODBConfig
 import ODBHTTP
+import ODBKernel
 
 /// A response body kept unread in its upstream connection's receive buffer until a peer claims
 /// it: on-demand buffering by the kernel, with TCP's window holding the origin back.
 final class HeldPayload {
     let token: PayloadToken
+    /// Names it in `status`'s listing, with its worker and the relay's pid.
+    let serial: UInt64
     let framing: PayloadFraming
     /// The parked upstream connection; body bytes read along with the head wait in its `inbound`.
     let lease: UpstreamPool.Lease
@@ -21,9 +25,10 @@ final class HeldPayload {
     let parkedAt: Double
     var expiry: TimerHeap.ID?
 
-    init(token: PayloadToken, framing: PayloadFraming, lease: UpstreamPool.Lease, pool: UpstreamPool, route: RouteConfig,
+    init(token: PayloadToken, serial: UInt64, framing: PayloadFraming, lease: UpstreamPool.Lease, pool: UpstreamPool, route: RouteConfig,
          upstreamReusable: Bool, parkedAt: Double) {
         self.token = token
+        self.serial = serial
         self.framing = framing
         self.lease = lease
         self.pool = pool
@@ -36,6 +41,19 @@ final class HeldPayload {
     var upstream: SocketChannel { lease.channel }
 
     var upstreamServer: String { pool.serverName(lease.server) }
+
+    /// What `status` lists for it.
+    func listing(worker: Int) -> HeldPayloadEntry {
+        let length: UInt64? = if case let .length(length) = framing { length } else { nil }
+        let kind: HeldPayloadEntry.Framing = switch framing {
+        case .length: .length
+        case .chunked: .chunked
+        case .close: .close
+        }
+        return HeldPayloadEntry(tokenDigest: token.digest, pid: UInt32(getpid()), worker: UInt32(worker), framing: kind,
+                                length: length, boundBytes: UInt64(bound), heldUnixSeconds: Date().timeIntervalSince1970,
+                                upstream: upstreamServer)
+    }
 
     /// What the kernel may queue for the socket is its receive buffer (SO_RCVBUF reads the
     /// doubled value the kernel enforces); bytes user space read with the head are counted too.

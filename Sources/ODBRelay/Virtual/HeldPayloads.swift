@@ -10,6 +10,7 @@ final class HeldPayloads: ChannelOwner {
     private var payloads = [PayloadToken: HeldPayload]()
     /// Tokens by parked connection, for events on it.
     private var byChannel = [ObjectIdentifier: PayloadToken]()
+    private var nextSerial: UInt64 = 0
 
     init(worker: Worker) {
         self.worker = worker
@@ -22,7 +23,8 @@ final class HeldPayloads: ChannelOwner {
     func park(_ lease: UpstreamPool.Lease, pool: UpstreamPool, route: RouteConfig, framing: PayloadFraming,
               upstreamReusable: Bool) -> PayloadToken? {
         guard let odb = worker.odb else { return nil }
-        let payload = HeldPayload(token: PayloadToken.random(), framing: framing, lease: lease, pool: pool, route: route,
+        nextSerial += 1
+        let payload = HeldPayload(token: PayloadToken.random(), serial: nextSerial, framing: framing, lease: lease, pool: pool, route: route,
                                   upstreamReusable: upstreamReusable, parkedAt: worker.loop.now)
         guard worker.heldRegistry.admit(payload.token, worker: worker.index, bound: payload.bound,
                                         maxPayloads: odb.maxHeldPayloads, maxBytes: odb.maxHeldBytes) else {
@@ -40,6 +42,7 @@ final class HeldPayloads: ChannelOwner {
         worker.stats.odbHeld += 1
         worker.stats.odbHeldNow += 1
         worker.stats.odbHeldBytes += UInt64(payload.bound)
+        worker.statusObjects?.publishHeldPayload(serial: payload.serial, payload.listing(worker: worker.index))
         return token
     }
 
@@ -51,6 +54,7 @@ final class HeldPayloads: ChannelOwner {
         worker.heldRegistry.remove(token)
         worker.stats.odbHeldNow -= 1
         worker.stats.odbHeldBytes -= UInt64(payload.bound)
+        worker.statusObjects?.removeHeldPayload(pid: getpid(), worker: worker.index, serial: payload.serial)
         return payload
     }
 

@@ -94,6 +94,9 @@ final class Worker: @unchecked Sendable {
 
     var heldRegistry: HeldPayloadRegistry { shared.heldPayloads }
 
+    /// Where `status` reads what this relay holds, if it has kernel objects.
+    var statusObjects: KernelObjects? { shared.statusObjects }
+
     private static func timeouts(_ config: RelayConfig) -> SessionTimeouts.Limits {
         (config.timeouts.idle.seconds, config.timeouts.headRead.seconds,
          config.timeouts.connect.seconds, config.timeouts.shutdownGrace.seconds, config.timeouts.maxConnectionAge.seconds)
