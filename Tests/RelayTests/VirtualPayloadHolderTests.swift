@@ -9,7 +9,8 @@ extension RelayTests {
     /// once. The test acts as the peer, with real sockets.
     @Suite struct VirtualPayloadHolder {
         /// GET /length/N, /chunked/N and /close/N answer N bytes of `pattern` framed that way
-        /// (chunks of 1000 bytes); /status/S answers status S without a body.
+        /// (chunks of 1000 bytes); /truncated/N announces N and closes after half of them;
+        /// /status/S answers status S without a body.
         static let origin = """
             def pattern(n):
                 return bytes(i % 251 for i in range(n))
@@ -30,6 +31,10 @@ extension RelayTests {
                     conn.sendall(b"HTTP/1.1 200 OK\\r\\n\\r\\n" + body)
                     conn.close()
                     return None
+                elif kind == "truncated":
+                    conn.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: %d\\r\\n\\r\\n" % len(body) + body[:len(body) // 2])
+                    conn.close()
+                    return None
                 return data
             """
 
@@ -37,9 +42,10 @@ extension RelayTests {
             (0..<count).map { UInt8($0 % 251) }
         }
 
-        @Test func descriptorsNameEachFramingAndClaimsReturnTheBodyFramedTheSameWay() throws {
+        @Test(arguments: relayModes)
+        func descriptorsNameEachFramingAndClaimsReturnTheBodyFramedTheSameWay(mode: RouteMode) throws {
             let origin = try ScriptedOrigin(handler: Self.origin)
-            let holder = try HolderRelay(origin: origin.port)
+            let holder = try HolderRelay(origin: origin.port, mode: mode)
             let peer = try TestHTTPClient(port: holder.relay.port)
             for (path, framing, claimHeader) in [("/length/300000", "length", "Content-Length"),
                                                  ("/chunked/300000", "chunked", "Transfer-Encoding"),
@@ -64,8 +70,30 @@ extension RelayTests {
             // The descriptor exchanges left the peer's connection reusable, close framing included.
             let plain = try peer.get("/length/10")
             #expect(plain.body == Self.pattern(10))
-            #expect(try holder.relay.waitForCounter("claims_served", in: "virtual_payloads") { $0 >= 3 } == 3)
-            #expect(try holder.relay.counter("held", in: "virtual_payloads") == 3)
+            if mode == .kernel {
+                // A relay without kernel objects has no status entry.
+                #expect(try holder.relay.waitForCounter("claims_served", in: "virtual_payloads") { $0 >= 3 } == 3)
+                #expect(try holder.relay.counter("held", in: "virtual_payloads") == 3)
+            }
+        }
+
+        /// The origin closed a held connection before the whole body: the claim answer is aborted
+        /// after the bytes there were, never a short body that looks complete.
+        @Test(arguments: [RouteMode.kernel, .copy])
+        func aHeldBodyCutShortAbortsItsClaim(mode: RouteMode) throws {
+            let origin = try ScriptedOrigin(handler: Self.origin)
+            let holder = try HolderRelay(origin: origin.port, mode: mode)
+            let peer = try TestHTTPClient(port: holder.relay.port)
+            let descriptor = try #require(DescriptorFields(try holder.askAsPeer(peer, "/truncated/400000")))
+            #expect(descriptor.length == 400_000)
+            let claims = try TestHTTPClient(port: holder.claimPort)
+            #expect(throws: TestHTTPClient.ClosedEarly.self, "the claim connection closes inside the body") {
+                try holder.claim(claims, token: descriptor.token)
+            }
+            if mode == .kernel {
+                // A relay without kernel objects has no status entry.
+                #expect(try holder.relay.waitForCounter("upstream_errors") { $0 >= 1 } >= 1)
+            }
         }
 
         @Test(arguments: [1, 65536, 4_194_304, 67_108_864])
