@@ -155,7 +155,7 @@ extension RelayTests {
 
         @Test func headNoContentAndNotModifiedAreNeverHeld() throws {
             let origin = try ScriptedOrigin(handler: Self.origin)
-            let holder = try HolderRelay(origin: origin.port)
+            let holder = try HolderRelay(origin: origin.port, logLevel: "info", accessLog: true)
             let peer = try TestHTTPClient(port: holder.relay.port)
             for (method, path, status) in [("HEAD", "/length/5000", 200), ("GET", "/status/204", 204), ("GET", "/status/304", 304)] {
                 let answer = try holder.askAsPeer(peer, path, method: method)
@@ -165,6 +165,11 @@ extension RelayTests {
             let held = try holder.askAsPeer(peer, "/length/5000")
             #expect(DescriptorFields(held) != nil, "the connection is in step after them, and a body is held")
             #expect(try holder.relay.waitForCounter("held", in: "virtual_payloads") { $0 >= 1 } == 1)
+            // The access log names the descriptor answer's path; the others carried no body.
+            #expect(holder.relay.waitForLog("\"GET /length/5000 HTTP/1.1\" 200 0 "))
+            let lines = holder.relay.log.split(separator: "\n").filter { $0.contains("\"GET /length/5000 HTTP/1.1\"") }
+            #expect(lines.count == 1 && lines[0].contains(" virtual "), "\(lines)")
+            #expect(holder.relay.log.split(separator: "\n").filter { $0.contains(" virtual ") }.count == 1)
         }
 
         @Test func anUnclaimedPayloadExpiresAndItsUpstreamConnectionCloses() throws {
