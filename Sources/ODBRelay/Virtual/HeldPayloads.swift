@@ -1,3 +1,4 @@
+import CSocketShims
 import Glibc
 import ODBConfig
 import ODBHTTP
@@ -69,10 +70,13 @@ final class HeldPayloads: ChannelOwner {
         worker.closeChannel(payload.upstream)
     }
 
-    /// A parked connection is not read, so only an error or a hang-up reports on it: the body is
-    /// lost, and the connection goes now rather than waking the loop until it expires.
+    /// A parked connection is not read, so it reports only an error or a hang-up (which epoll
+    /// always reports): the body is lost, and the connection goes now rather than waking the
+    /// loop until it expires. Anything else (a write the request left waiting on the kernel's
+    /// backlog) waits for the claim.
     func channelReady(_ channel: SocketChannel, events: UInt32) {
-        guard let token = byChannel[ObjectIdentifier(channel)], let payload = take(token) else { return }
+        guard events & (UInt32(EPOLLERR.rawValue) | UInt32(EPOLLHUP.rawValue)) != 0,
+              let token = byChannel[ObjectIdentifier(channel)], let payload = take(token) else { return }
         worker.stats.upstreamErrors += 1
         worker.logger.warning("held upstream connection failed; its payload is released", metadata: [
             "payload": "\(token.digest)", "upstream": "\(payload.upstreamServer)",
