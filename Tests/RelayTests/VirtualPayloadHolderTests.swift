@@ -10,13 +10,20 @@ extension RelayTests {
     @Suite struct VirtualPayloadHolder {
         /// GET /length/N, /chunked/N and /close/N answer N bytes of `pattern` framed that way
         /// (chunks of 1000 bytes); /truncated/N announces N and closes after half of them;
-        /// /status/S answers status S without a body.
+        /// /reset/N sends the head and 1000 bytes, then resets the connection once a request for
+        /// /fire/0 arrives; /status/S answers status S without a body.
         static let origin = """
+            import struct, threading
+            fire = threading.Event()
             def pattern(n):
                 return bytes(i % 251 for i in range(n))
             def answer(conn, head, data):
                 method, target = head.split(b" ")[:2]
                 kind, value = target.decode().split("/")[1:3]
+                if kind == "fire":
+                    fire.set()
+                    conn.sendall(b"HTTP/1.1 204 Fired\\r\\n\\r\\n")
+                    return data
                 if kind == "status":
                     conn.sendall(b"HTTP/1.1 %s Nothing\\r\\nETag: \\"e\\"\\r\\n\\r\\n" % value.encode())
                     return data
@@ -33,6 +40,12 @@ extension RelayTests {
                     return None
                 elif kind == "truncated":
                     conn.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: %d\\r\\n\\r\\n" % len(body) + body[:len(body) // 2])
+                    conn.close()
+                    return None
+                elif kind == "reset":
+                    conn.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: %d\\r\\n\\r\\n" % len(body) + body[:1000])
+                    fire.wait()
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                     conn.close()
                     return None
                 return data
@@ -94,6 +107,20 @@ extension RelayTests {
                 // A relay without kernel objects has no status entry.
                 #expect(try holder.relay.waitForCounter("upstream_errors") { $0 >= 1 } >= 1)
             }
+        }
+
+        /// A parked connection the origin resets is released at once, not kept until it expires.
+        @Test func aHeldConnectionResetIsReleasedAtOnce() throws {
+            let origin = try ScriptedOrigin(handler: Self.origin)
+            let holder = try HolderRelay(origin: origin.port, holdTimeout: "300s")
+            let peer = try TestHTTPClient(port: holder.relay.port)
+            let descriptor = try #require(DescriptorFields(try holder.askAsPeer(peer, "/reset/100000")))
+            #expect(try TestHTTPClient(port: origin.port).get("/fire/0").status == 204, "the origin resets the held connection")
+            #expect(try holder.relay.waitForCounter("upstream_errors") { $0 >= 1 } == 1)
+            #expect(try holder.relay.counter("held_payloads") == 0)
+            #expect(holder.relay.log.contains("held upstream connection failed; its payload is released"))
+            let claims = try TestHTTPClient(port: holder.claimPort)
+            #expect(try holder.claim(claims, token: descriptor.token).status == 404)
         }
 
         @Test(arguments: [1, 65536, 4_194_304, 67_108_864])
