@@ -90,6 +90,25 @@ extension RelayTests {
             }
         }
 
+        /// A claimed body leaves its upstream connection reusable when the response allowed it:
+        /// the next held body comes over the same connection, in the kernel and copied alike.
+        @Test(arguments: [RouteMode.kernel, .copy])
+        func aClaimedConnectionReturnsToItsPool(mode: RouteMode) throws {
+            let recording = NSTemporaryDirectory() + "odb-holder-pool-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            let origin = try ScriptedOrigin(handler: Self.origin, recordingDirectory: recording)
+            let holder = try HolderRelay(origin: origin.port, mode: mode)
+            let peer = try TestHTTPClient(port: holder.relay.port)
+            let claims = try TestHTTPClient(port: holder.claimPort)
+            for round in 0..<3 {
+                let descriptor = try #require(DescriptorFields(try holder.askAsPeer(peer, "/length/500000")))
+                let claimed = try holder.claim(claims, token: descriptor.token)
+                #expect(claimed.body == Self.pattern(500_000), "round \(round)")
+            }
+            var marks = [String: Int]()
+            let connections = origin.recorded(since: &marks)
+            #expect(connections.count == 1, "three held bodies over one upstream connection: \(connections.count)")
+        }
+
         /// The origin closed a held connection before the whole body: the claim answer is aborted
         /// after the bytes there were, never a short body that looks complete.
         @Test(arguments: [RouteMode.kernel, .copy])
