@@ -17,6 +17,7 @@ final class ClaimMailbox: EventHandler, @unchecked Sendable {
         let token: PayloadToken
         /// Bytes the other worker read after the claim's head (a pipelined next claim).
         let buffered: [UInt8]
+        /// The worker that accepted it.
         let from: Int
     }
 

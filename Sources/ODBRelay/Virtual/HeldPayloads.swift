@@ -17,16 +17,14 @@ final class HeldPayloads: ChannelOwner {
         self.worker = worker
     }
 
-    var count: Int { payloads.count }
-
     /// Parks the exchange's upstream connection with its unread body under a fresh token, unless
     /// that passes `odb.max_held_payloads` or `odb.max_held_bytes` (counted as over cap).
     func park(_ lease: UpstreamPool.Lease, pool: UpstreamPool, route: RouteConfig, framing: PayloadFraming,
               upstreamReusable: Bool) -> PayloadToken? {
         guard let odb = worker.odb else { return nil }
         nextSerial += 1
-        let payload = HeldPayload(token: PayloadToken.random(), serial: nextSerial, framing: framing, lease: lease, pool: pool, route: route,
-                                  upstreamReusable: upstreamReusable, parkedAt: worker.loop.now)
+        let payload = HeldPayload(token: PayloadToken.random(), serial: nextSerial, framing: framing, lease: lease, pool: pool,
+                                  route: route, upstreamReusable: upstreamReusable, parkedAt: worker.loop.now)
         guard worker.heldRegistry.admit(payload.token, worker: worker.index, bound: payload.bound,
                                         maxPayloads: odb.maxHeldPayloads, maxBytes: odb.maxHeldBytes) else {
             worker.stats.odbOverCap += 1
