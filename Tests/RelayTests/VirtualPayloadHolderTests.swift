@@ -260,14 +260,14 @@ extension RelayTests {
         /// `held_payload_bytes` gauge is the sum of those bounds.
         @Test func aThousandHeldPayloadsStayWithinTheirMemoryBound() throws {
             let count = 1000
-            let origin = try NginxOrigin(fileSizes: [1_048_576])
+            let origin = try NginxOrigin(fileSizes: [262_144])
             let holder = try HolderRelay(origin: origin.port, holdTimeout: "300s", maxHeldPayloads: count)
             let systemBefore = TCPMemory.systemBytes()
             let residentBefore = ProcessMemory.residentSize(pid: holder.relay.pid)
             let peer = try TestHTTPClient(port: holder.relay.port)
             for index in 0..<count {
-                let answer = try holder.askAsPeer(peer, "/files/1048576.bin")
-                #expect(DescriptorFields(answer)?.length == 1_048_576, "payload \(index) is held")
+                let answer = try holder.askAsPeer(peer, "/files/262144.bin")
+                #expect(DescriptorFields(answer)?.length == 262_144, "payload \(index) is held")
             }
             #expect(try holder.relay.waitForCounter("held_payloads") { $0 >= count } == count)
             let bound = try holder.relay.counter("held_payload_bytes")
@@ -277,7 +277,7 @@ extension RelayTests {
             }, until: { $0.count > count && $0.charged > count * 100_000 })
             let resident = ProcessMemory.residentSize(pid: holder.relay.pid) - residentBefore
             let systemGrowth = TCPMemory.systemBytes() - systemBefore
-            print("held \(count) x 1 MiB: relay TCP memory \(sockets.charged) B (\(sockets.charged / count) B each), "
+            print("held \(count) x 256 KiB: relay TCP memory \(sockets.charged) B (\(sockets.charged / count) B each), "
                   + "bound \(bound) B (\(bound / count) B each), relay RSS +\(resident) B (\(resident / count) B each), "
                   + "all TCP memory +\(systemGrowth) B (\(systemGrowth / count) B each, origin send queues included)")
             // docs/OPERATIONS.md: a held payload's socket holds at most its bound and 8 KiB of the
