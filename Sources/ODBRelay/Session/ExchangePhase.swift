@@ -9,6 +9,9 @@ enum ExchangePhase: Equatable, CustomStringConvertible {
     case awaitingResponse
     /// An interim response (100 Continue, 103 Early Hints) went to the client; the final one follows.
     case interim
+    /// A peer answered with a descriptor; the claim for its payload went or goes to the holder,
+    /// whose answer head has not arrived. No byte of the final answer reached the client.
+    case claiming
     /// The final response head went to the client and its body moves.
     case streaming
     /// The final response is complete.
@@ -29,6 +32,12 @@ enum ExchangePhase: Equatable, CustomStringConvertible {
             return true
         case (.interim, .interim), (.interim, .streaming), (.interim, .responded), (.interim, .tunnel):
             return true
+        case (.awaitingResponse, .claiming), (.interim, .connecting), (.interim, .claiming), (.connecting, .claiming):
+            // A descriptor arrived: the claim goes out on a new claim connection or a pooled one.
+            return true
+        case (.claiming, .connecting), (.claiming, .claiming), (.claiming, .streaming), (.claiming, .responded):
+            // A retry of the claim, or the holder's answer.
+            return true
         case (.streaming, .responded):
             return true
         default:
@@ -39,7 +48,7 @@ enum ExchangePhase: Equatable, CustomStringConvertible {
     /// Some byte of an answer reached the client, so an error page can no longer be sent.
     var answerBegun: Bool {
         switch self {
-        case .connecting, .awaitingResponse: return false
+        case .connecting, .awaitingResponse, .claiming: return false
         case .interim, .streaming, .responded, .tunnel: return true
         }
     }
@@ -49,6 +58,7 @@ enum ExchangePhase: Equatable, CustomStringConvertible {
         case .connecting: return "connecting"
         case .awaitingResponse: return "awaitingResponse"
         case .interim: return "interim"
+        case .claiming: return "claiming"
         case .streaming: return "streaming"
         case .responded: return "responded"
         case .tunnel: return "tunnel"

@@ -55,7 +55,7 @@ struct UpstreamConnector {
                 worker.stats.upstreamErrors += 1
             }
         }
-        throw .noServerAccepted(upstream: exchange.route.upstream)
+        throw .noServerAccepted(upstream: exchange.pool.config.name)
     }
 
     /// The pending connect finished: the exchange goes on, or moves to another server.
