@@ -12,10 +12,17 @@ public struct RelayConfigFile {
     public var listeners: [ListenerOptions]
     /// Upstream pools by name, each with its servers (host:port), written in this order.
     public var upstreams: [(name: String, servers: [String])]
+    /// The `odb` section (virtual payload), if any.
+    public var odb: ODBOptions?
+    /// Names of `upstreams` whose servers are ODB peers (`odb_peer: true`).
+    public var peerUpstreams: Set<String>
 
     public init(workers: Int? = 2, user: String? = nil, log: LogOptions? = LogOptions(), admin: AdminOptions? = nil,
                 limits: [LimitOption] = [], timeouts: [TimeoutOption] = [],
-                listeners: [ListenerOptions], upstreams: [(name: String, servers: [String])]) {
+                listeners: [ListenerOptions], upstreams: [(name: String, servers: [String])],
+                odb: ODBOptions? = nil, peerUpstreams: Set<String> = []) {
+        self.odb = odb
+        self.peerUpstreams = peerUpstreams
         self.workers = workers
         self.user = user
         self.log = log
@@ -49,6 +56,7 @@ public struct RelayConfigFile {
         }
         lines += Self.section("limits", limits.map(\.entry))
         lines += Self.section("timeouts", timeouts.map(\.entry))
+        lines += odb?.lines ?? []
         lines.append("listeners:")
         for listener in listeners {
             lines.append("  - listen: \(Self.quoted(listener.listen))")
@@ -60,6 +68,7 @@ public struct RelayConfigFile {
                     ("kernel_min_body", route.kernelMinBody), ("kernel_max_body", route.kernelMaxBody),
                     ("flow_budget", route.flowBudget), ("allow_connect", route.allowConnect ? "true" : nil),
                     ("allow_http2_prior_knowledge", route.allowHTTP2PriorKnowledge ? "true" : nil),
+                    ("odb", route.odb?.rawValue),
                 ])
                 lines += keys.enumerated().map { index, key in (index == 0 ? "      - " : "        ") + key }
             }
@@ -67,6 +76,7 @@ public struct RelayConfigFile {
         lines.append("upstreams:")
         for upstream in upstreams {
             lines += ["  \(upstream.name):", "    servers: [\(upstream.servers.map(Self.quoted).joined(separator: ", "))]"]
+            if peerUpstreams.contains(upstream.name) { lines.append("    odb_peer: true") }
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -81,7 +91,7 @@ public struct RelayConfigFile {
         entries.compactMap { key, value in value.map { "\(key): \($0)" } }
     }
 
-    private static func quoted(_ text: String) -> String {
+    static func quoted(_ text: String) -> String {
         "\"\(text)\""
     }
 }
@@ -100,10 +110,13 @@ public struct RouteOptions {
     public var flowBudget: String?
     public var allowConnect: Bool
     public var allowHTTP2PriorKnowledge: Bool
+    /// The route's virtual payload role; nil leaves the default (off).
+    public var odb: VirtualPayloadRoleOption?
 
     public init(_ mode: RouteMode? = nil, upstream: String = "origin", pathPrefix: String? = nil,
                 kernelMinBody: String? = nil, kernelMaxBody: String? = nil, flowBudget: String? = nil,
-                allowConnect: Bool = false, allowHTTP2PriorKnowledge: Bool = false) {
+                allowConnect: Bool = false, allowHTTP2PriorKnowledge: Bool = false, odb: VirtualPayloadRoleOption? = nil) {
+        self.odb = odb
         self.mode = mode
         self.upstream = upstream
         self.pathPrefix = pathPrefix

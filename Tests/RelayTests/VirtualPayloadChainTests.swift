@@ -1,0 +1,302 @@
+import Foundation
+import Glibc
+import ODBTestSupport
+import Testing
+
+extension RelayTests {
+    /// The descriptor-receiving side of the virtual payload (docs/DESIGN.md, "Virtual payload"):
+    /// relays in a chain pass a holder's descriptor on, head only, and the relay facing the
+    /// client (or a route that needs the bytes) claims the body from the holder.
+    @Suite struct VirtualPayloadChain {
+        /// The holder as the relays' `odb.peers` name it.
+        static func peers(_ holder: ScriptedHolder) -> [(name: String, address: String)] {
+            [(holder.name, "127.0.0.1:\(holder.claimPort)")]
+        }
+
+        /// Reads `target` on `client` and checks the body is the pattern of `size` bytes.
+        static func fetch(_ client: TestHTTPClient, _ target: String, size: Int) throws -> TestHTTPClient.Response {
+            let response = try client.get(target)
+            #expect(response.status == 200, "\(target): status \(response.status)")
+            #expect(response.body == ScriptedHolder.body(size: size), "\(target): \(firstDifference(response.body, ScriptedHolder.body(size: size)))")
+            #expect(response.header("ODB-Payload") == nil, "\(target): no descriptor reaches a client")
+            return response
+        }
+
+        static func virtualCounter(_ relay: RelayProcess, _ key: String) throws -> Int {
+            try relay.counter(key, in: "virtual_payloads")
+        }
+
+        /// Body bytes the relay carried, by any path.
+        static func bodyBytes(_ relay: RelayProcess) throws -> Int {
+            (try relay.statusEntry()?["body_bytes"] as? [String: Int] ?? [:]).values.reduce(0, +)
+        }
+
+        /// Body bytes the relay carried once they are at least `total`.
+        static func totalBodyBytes(_ relay: RelayProcess, atLeast total: Int) throws -> Int {
+            try relay.bodyBytes(atLeast: total).values.reduce(0, +)
+        }
+
+        /// A listener nothing should ever connect to; `connected` says whether something did.
+        final class Trap {
+            let fd: Int32
+            let port: Int
+
+            init() throws {
+                let listener = try #require(loopbackListener())
+                fd = listener.fd
+                port = listener.port
+                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            }
+
+            var connected: Bool {
+                let accepted = accept(fd, nil, nil)
+                if accepted >= 0 { Glibc.close(accepted) }
+                return accepted >= 0
+            }
+
+            deinit { Glibc.close(fd) }
+        }
+
+        @Test func contentLengthBodiesThroughChainsOfOneToFourRelays() throws {
+            let holder = try ScriptedHolder()
+            let sizes = [1, 1000, 65_537, 1_048_577]
+            for length in 1...4 {
+                let chain = try VirtualChain(length: length, origin: "127.0.0.1:\(holder.port)", peers: Self.peers(holder))
+                let client = try TestHTTPClient(port: chain.edge.port)
+                defer { client.close() }
+                for size in sizes { _ = try Self.fetch(client, "/bytes/\(size)", size: size) }
+                try chain.edge.waitForCounter("claims", in: "virtual_payloads") { $0 == sizes.count }
+                #expect(try Self.virtualCounter(chain.edge, "claims_failed") == 0)
+                #expect(try chain.edge.counter("claims_in_flight") == 0)
+                for relay in chain.intermediates {
+                    try relay.waitForCounter("passed", in: "virtual_payloads") { $0 == sizes.count }
+                    #expect(try Self.bodyBytes(relay) == 0, "chain of \(length): an intermediate carries no body byte")
+                    #expect(try Self.virtualCounter(relay, "claims") == 0)
+                }
+                let total: Int = sizes.reduce(0, +)
+                #expect(try Self.totalBodyBytes(chain.edge, atLeast: total) == total, "the edge carried every body byte")
+            }
+        }
+
+        @Test func pipelinedRequestsGetTheirBodiesInOrder() throws {
+            let holder = try ScriptedHolder()
+            let chain = try VirtualChain(length: 3, origin: "127.0.0.1:\(holder.port)", peers: Self.peers(holder))
+            let client = try TestHTTPClient(port: chain.edge.port)
+            defer { client.close() }
+            let sizes = [5, 70_000, 1, 1_048_577, 300]
+            try client.send(sizes.map { "GET /bytes/\($0) HTTP/1.1\r\nHost: test\r\n\r\n" }.joined())
+            for size in sizes {
+                let response = try client.readResponse()
+                #expect(response.status == 200)
+                #expect(response.body == ScriptedHolder.body(size: size), "pipelined \(size): \(firstDifference(response.body, ScriptedHolder.body(size: size)))")
+            }
+            _ = try Self.fetch(client, "/bytes/10", size: 10)
+            try chain.relays[1].waitForCounter("passed", in: "virtual_payloads") { $0 == sizes.count + 1 }
+        }
+
+        @Test func chunkedAndUntilCloseBodiesTravelVirtually() throws {
+            let holder = try ScriptedHolder()
+            let chain = try VirtualChain(length: 2, origin: "127.0.0.1:\(holder.port)", peers: Self.peers(holder))
+            let client = try TestHTTPClient(port: chain.edge.port)
+            defer { client.close() }
+            let sizes = [1, 1000, 65_537, 1_048_577]
+            for size in sizes {
+                let response = try Self.fetch(client, "/chunked/\(size)", size: size)
+                #expect(response.header("Transfer-Encoding") == "chunked")
+            }
+            for size in sizes {
+                let once = try TestHTTPClient(port: chain.edge.port)
+                defer { once.close() }
+                let response = try Self.fetch(once, "/close/\(size)", size: size)
+                #expect(response.header("Content-Length") == nil && response.header("Connection") == "close",
+                        "a body read until close is delimited by close: \(response.headers)")
+            }
+            try chain.edge.waitForCounter("claims", in: "virtual_payloads") { $0 == 2 * sizes.count }
+            try chain.relays[1].waitForCounter("passed", in: "virtual_payloads") { $0 == 2 * sizes.count }
+            #expect(try Self.bodyBytes(chain.relays[1]) == 0)
+            #expect(try Self.virtualCounter(chain.edge, "claims_failed") == 0)
+        }
+
+        @Test func headNoContentNotModifiedAndHTTP10Clients() throws {
+            let holder = try ScriptedHolder()
+            let chain = try VirtualChain(length: 2, origin: "127.0.0.1:\(holder.port)", peers: Self.peers(holder))
+            let client = try TestHTTPClient(port: chain.edge.port)
+            defer { client.close() }
+            try client.send("HEAD /bytes/1000 HTTP/1.1\r\nHost: test\r\n\r\n")
+            let head = try client.readResponse(headRequest: true)
+            #expect(head.status == 200 && head.header("Content-Length") == "1000" && head.header("ODB-Payload") == nil)
+            for status in [204, 304] {
+                let response = try client.get("/status/\(status)")
+                #expect(response.status == status && response.body.isEmpty)
+            }
+            _ = try Self.fetch(client, "/bytes/2000", size: 2000)
+
+            for (target, size) in [("/bytes/70000", 70_000), ("/close/70000", 70_000), ("/bytes/1", 1)] {
+                let old = try TestHTTPClient(port: chain.edge.port)
+                defer { old.close() }
+                try old.send("GET \(target) HTTP/1.0\r\nHost: test\r\n\r\n")
+                let response = try old.readResponse()
+                #expect(response.status == 200)
+                #expect(response.body == ScriptedHolder.body(size: size), "HTTP/1.0 \(target)")
+                #expect(response.header("Connection") == "close")
+                #expect(old.isClosedByPeer(), "an HTTP/1.0 client's connection ends after its answer")
+            }
+            try chain.edge.waitForCounter("claims", in: "virtual_payloads") { $0 == 4 }
+        }
+
+        @Test func claimConnectionsAreKeptAliveAndTimed() throws {
+            let holder = try ScriptedHolder()
+            let admin = freePort()
+            let chain = try VirtualChain(length: 2, origin: "127.0.0.1:\(holder.port)", peers: Self.peers(holder),
+                                         admin: { $0 == 0 ? .listen("127.0.0.1:\(admin)") : nil })
+            let client = try TestHTTPClient(port: chain.edge.port)
+            defer { client.close() }
+            for size in [10, 20, 30, 40, 50] { _ = try Self.fetch(client, "/bytes/\(size)", size: size) }
+            let log = holder.claimLog
+            #expect(log.filter { $0.hasPrefix("claim ") }.count == 5)
+            // One connection is the fixture's own start-up probe.
+            #expect(log.filter { $0 == "connection" }.count == 2, "five claims share one claim connection: \(log)")
+            let metrics = try MetricsScrape.waiting(port: admin, for: "five claims are counted") {
+                $0["odb_virtual_payloads_total{event=\"claims\"}"] == 5
+            }
+            #expect(metrics["odb_claim_latency_seconds_count"] == 5, "\(metrics)")
+            #expect(metrics["odb_claims_in_flight"] == 0)
+        }
+
+        @Test func failedClaimsAnswer502BeforeAnyByte() throws {
+            let holder = try ScriptedHolder()
+            let chain = try VirtualChain(length: 2, origin: "127.0.0.1:\(holder.port)", peers: Self.peers(holder))
+            // An unknown holder name, a claim answer framed unlike its descriptor, and a token
+            // the holder no longer has (404).
+            let targets = ["/foreign/100", "/misframed/100", "/forgotten/100"]
+            for target in targets {
+                let client = try TestHTTPClient(port: chain.edge.port)
+                defer { client.close() }
+                let response = try client.get(target)
+                #expect(response.status == 502, "\(target): \(response.status)")
+            }
+            #expect(!holder.claimLog.contains { $0.hasPrefix("claim ") && $0.contains("foreign") })
+            try chain.edge.waitForCounter("claims_failed", in: "virtual_payloads") { $0 == targets.count }
+            #expect(try chain.edge.counter("claims_in_flight") == 0)
+            #expect(holder.claimLog.filter { $0.hasPrefix("claim ") }.count == 2, "the unknown holder was never claimed from")
+            let client = try TestHTTPClient(port: chain.edge.port)
+            defer { client.close() }
+            _ = try Self.fetch(client, "/bytes/5000", size: 5000)
+        }
+
+        @Test func aFaultedRouteClaimsAndSendsTheRealBytesOn() throws {
+            let holder = try ScriptedHolder()
+            let plain = [RouteOptions(.kernel, odb: .intermediate)]
+            let faulting = plain + [RouteOptions(.kernel, pathPrefix: "/fault/", odb: .edge)]
+            let chain = try VirtualChain(length: 3, origin: "127.0.0.1:\(holder.port)", peers: Self.peers(holder),
+                                         routes: { $0 == 1 ? faulting : plain })
+            let client = try TestHTTPClient(port: chain.edge.port)
+            defer { client.close() }
+            let sizes = [1000, 1_048_577]
+            for size in sizes { _ = try Self.fetch(client, "/fault/bytes/\(size)", size: size) }
+            _ = try Self.fetch(client, "/bytes/777", size: 777)
+            let middle = chain.relays[1]
+            try middle.waitForCounter("faults", in: "virtual_payloads") { $0 == sizes.count }
+            #expect(try Self.virtualCounter(middle, "claims") == sizes.count)
+            #expect(try Self.virtualCounter(middle, "passed") == 1, "the route without the fault passes on")
+            let faulted: Int = sizes.reduce(0, +)
+            #expect(try Self.totalBodyBytes(middle, atLeast: faulted) == faulted, "the faulting relay carried the bodies")
+            try chain.relays[2].waitForCounter("passed", in: "virtual_payloads") { $0 == sizes.count + 1 }
+            #expect(try Self.bodyBytes(chain.relays[2]) == 0)
+            // The edge saw real bodies from the faulting relay and claimed only the other one.
+            try chain.edge.waitForCounter("claims", in: "virtual_payloads") { $0 == 1 }
+            #expect(try Self.totalBodyBytes(chain.edge, atLeast: faulted + 777) == faulted + 777)
+        }
+
+        @Test func aDescriptorFromAPlainOriginIsNeverResolved() throws {
+            let trap = try Trap()
+            let token = String(repeating: "ab", count: 16)
+            let origin = try ScriptedOrigin(handler: """
+                def answer(conn, head, data):
+                    conn.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 5\\r\\nODB-Payload: v=1; holder=trap; token=\(token); framing=length; length=5\\r\\n\\r\\nplain")
+                    return data
+                """)
+            let relay = try RelayProcess { port in
+                RelayConfigFile(listeners: [ListenerOptions(listen: "127.0.0.1:\(port)", routes: [RouteOptions(.kernel)])],
+                                upstreams: [(name: "origin", servers: ["127.0.0.1:\(origin.port)"])],
+                                odb: ODBOptions(peers: [("trap", "127.0.0.1:\(trap.port)")]))
+            }
+            let client = try TestHTTPClient(port: relay.port)
+            defer { client.close() }
+            for _ in 0..<3 {
+                let response = try client.get("/x")
+                #expect(response.status == 200 && response.body == Array("plain".utf8))
+                #expect(response.header("ODB-Payload") == nil)
+            }
+            try relay.waitForCounter("forged", in: "virtual_payloads") { $0 == 3 }
+            #expect(try Self.virtualCounter(relay, "claims") == 0)
+            #expect(!trap.connected, "nothing connected to the holder the forged descriptor named")
+        }
+
+        @Test func aDescriptorFromAClientIsNeverResolved() throws {
+            let trap = try Trap()
+            let record = NSTemporaryDirectory() + "odb-forged-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            let origin = try ScriptedOrigin(handler: """
+                def answer(conn, head, data):
+                    conn.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\nok")
+                    return data
+                """, recordingDirectory: record)
+            let relay = try RelayProcess { port in
+                RelayConfigFile(listeners: [ListenerOptions(listen: "127.0.0.1:\(port)", routes: [RouteOptions(.kernel, odb: .intermediate)])],
+                                upstreams: [(name: "origin", servers: ["127.0.0.1:\(origin.port)"])],
+                                odb: ODBOptions(peers: [("trap", "127.0.0.1:\(trap.port)")]), peerUpstreams: ["origin"])
+            }
+            let client = try TestHTTPClient(port: relay.port)
+            defer { client.close() }
+            let forged = "v=1; holder=trap; token=\(String(repeating: "cd", count: 16)); framing=length; length=2"
+            let response = try client.get("/x", extra: "ODB-Payload: \(forged)\r\nODB-Peer: not-the-secret-at-all\r\n")
+            #expect(response.status == 200 && response.body == Array("ok".utf8))
+            try relay.waitForCounter("forged", in: "virtual_payloads") { $0 == 1 }
+            var marks: [String: Int] = [:]
+            let upstream = String(decoding: origin.recorded(since: &marks).joined(), as: UTF8.self)
+            #expect(!upstream.contains("ODB-Payload") && !upstream.contains("not-the-secret"), "\(upstream)")
+            #expect(upstream.contains("ODB-Peer: \(ODBOptions.testSecret)"), "the relay proves itself a peer upstream")
+            #expect(!trap.connected, "nothing connected to the holder the forged descriptor named")
+        }
+
+        @Test func aHolderKilledMidClaimAbortsOnlyItsClient() throws {
+            let dying = try ScriptedHolder(name: "dying")
+            let staying = try ScriptedHolder(name: "staying")
+            let relay = try RelayProcess { port in
+                RelayConfigFile(listeners: [ListenerOptions(listen: "127.0.0.1:\(port)", routes: [
+                    RouteOptions(.kernel, upstream: "dying", pathPrefix: "/dying/", odb: .intermediate),
+                    RouteOptions(.kernel, upstream: "staying", odb: .intermediate),
+                ])], upstreams: [(name: "dying", servers: ["127.0.0.1:\(dying.port)"]),
+                                 (name: "staying", servers: ["127.0.0.1:\(staying.port)"])],
+                odb: ODBOptions(peers: Self.peers(dying) + Self.peers(staying)), peerUpstreams: ["dying", "staying"])
+            }
+            let size = 67_108_864
+            let other = try TestHTTPClient(port: relay.port)
+            defer { other.close() }
+            try other.send("GET /staying/bytes/\(size) HTTP/1.1\r\nHost: test\r\n\r\n")
+            try relay.waitForCounter("claims", in: "virtual_payloads") { $0 == 1 }
+
+            let victim = try TestHTTPClient(port: relay.port)
+            defer { victim.close() }
+            try victim.send("GET /dying/bytes/\(size) HTTP/1.1\r\nHost: test\r\n\r\n")
+            var killed = false
+            #expect(throws: TestHTTPClient.ClosedEarly.self, "the client sees the connection end before the body does") {
+                _ = try victim.readResponse { received in
+                    if received >= 1 << 20 && !killed {
+                        dying.kill()
+                        killed = true
+                    }
+                    return 0
+                }
+            }
+            #expect(killed, "the holder died mid-claim")
+            try relay.waitForCounter("claims_failed", in: "virtual_payloads") { $0 == 1 }
+
+            let response = try other.readResponse()
+            #expect(response.body == ScriptedHolder.body(size: size), "the other connection's body: \(firstDifference(response.body, ScriptedHolder.body(size: size)))")
+            _ = try Self.fetch(other, "/staying/bytes/1000", size: 1000)
+            try relay.waitForCounter("claims_in_flight") { $0 == 0 }
+            #expect(try Self.virtualCounter(relay, "claims_failed") == 1)
+        }
+    }
+}
