@@ -33,11 +33,14 @@ enum DescriptorDisposition: Equatable {
     /// taken the descriptor, but the route needs the bytes.
     case claim(fault: Bool)
 
+    /// For a route whose role sends to a peer (`intermediate` or `edge`).
     init(role: VirtualPayloadRole, fromPeer: Bool) {
-        switch role {
-        case .intermediate where fromPeer: self = .passOn
-        case .edge: self = .claim(fault: fromPeer)
-        default: self = .claim(fault: false)
+        switch (role, fromPeer) {
+        case (.intermediate, true): self = .passOn
+        case (.edge, _): self = .claim(fault: fromPeer)
+        default:
+            // An intermediate whose client is not a peer is that client's edge.
+            self = .claim(fault: false)
         }
     }
 }

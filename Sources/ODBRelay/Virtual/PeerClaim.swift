@@ -17,7 +17,17 @@ enum ClaimFailure: Error, Equatable, CustomStringConvertible {
         case let .refused(status): return "the holder answered the claim with \(status)"
         case let .invalidFraming(error): return "the claim answer's framing is invalid: \(error)"
         case let .framingMismatch(announced, answered):
-            return "the claim answer's framing (\(answered)) is not the descriptor's (\(announced))"
+            return "the claim answer's framing (\(Self.text(PayloadFraming(answered)))) is not the descriptor's (\(Self.text(announced)))"
+        }
+    }
+
+    /// A framing as a message would show it; nil is a message without a body to hold.
+    private static func text(_ framing: PayloadFraming?) -> String {
+        switch framing {
+        case let .length(length)?: return "Content-Length: \(length)"
+        case .chunked?: return "chunked"
+        case .close?: return "until close"
+        case nil: return "no body"
         }
     }
 }
