@@ -5,7 +5,7 @@ import Glibc
 /// answer framed unlike its descriptor, a token forgotten before its claim, a descriptor naming
 /// a holder nobody configured, and chunked or until-close payloads.
 ///
-/// It serves `/PATTERN/N` (after any path prefix) with N bytes where byte i is i % 251, as the
+/// It serves `/PATTERN/N` (after any path prefix) with `BuiltinHolder.body(size: N)`, as the
 /// built-in origin does. A GET carrying `ODB-Peer` with the secret is answered with a
 /// descriptor (`Content-Length: 0`, `ODB-Payload`) and the body is claimable once on the claim
 /// port; any other request gets the body. PATTERN picks the framing and the misbehaviour:
@@ -137,20 +137,8 @@ public final class ScriptedHolder {
         ((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
-    /// The bytes `/PATTERN/N` carries (and the built-in origin's `/bytes/N`): byte i is i % 251.
-    public static func body(size: Int) -> [UInt8] {
-        let block = (0..<251).map(UInt8.init)
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(size + block.count)
-        while bytes.count < size { bytes += block }
-        return Array(bytes.prefix(size))
-    }
-
-    /// SIGKILL: the holder dies with whatever it was sending.
-    public func kill() {
-        Glibc.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
+    /// How the relays' `odb.peers` name this holder.
+    public var peer: (name: String, address: String) { (name, "127.0.0.1:\(claimPort)") }
 
     deinit {
         // SIGKILL: the script inherits the test runner's signal mask, which blocks SIGTERM.

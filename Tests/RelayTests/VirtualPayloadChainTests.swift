@@ -8,16 +8,13 @@ extension RelayTests {
     /// relays in a chain pass a holder's descriptor on, head only, and the relay facing the
     /// client (or a route that needs the bytes) claims the body from the holder.
     @Suite struct VirtualPayloadChain {
-        /// The holder as the relays' `odb.peers` name it.
-        static func peers(_ holder: ScriptedHolder) -> [(name: String, address: String)] {
-            [(holder.name, "127.0.0.1:\(holder.claimPort)")]
-        }
-
-        /// Reads `target` on `client` and checks the body is the pattern of `size` bytes.
-        static func fetch(_ client: TestHTTPClient, _ target: String, size: Int) throws -> TestHTTPClient.Response {
+        /// Reads `target` on `client` and checks the body is the holders' pattern of `size` bytes.
+        @discardableResult
+        static func fetch(_ client: TestHTTPClient, _ target: String, size: Int, expected: [UInt8]? = nil) throws -> TestHTTPClient.Response {
             let response = try client.get(target)
+            let body = expected ?? BuiltinHolder.body(size: size)
             #expect(response.status == 200, "\(target): status \(response.status)")
-            #expect(response.body == ScriptedHolder.body(size: size), "\(target): \(firstDifference(response.body, ScriptedHolder.body(size: size)))")
+            #expect(response.body == body, "\(target): \(firstDifference(response.body, body))")
             #expect(response.header("ODB-Payload") == nil, "\(target): no descriptor reaches a client")
             return response
         }
@@ -58,45 +55,64 @@ extension RelayTests {
         }
 
         @Test func contentLengthBodiesThroughChainsOfOneToFourRelays() throws {
-            let holder = try ScriptedHolder()
-            let sizes = [1, 1000, 65_537, 1_048_577]
+            let holder = try BuiltinHolder()
+            let sizes = [1, 1000, 65_537, 1_048_577, 4_194_307]
+            let large = 67_108_864
+            let expected = Dictionary(uniqueKeysWithValues: (sizes + [large]).map { ($0, BuiltinHolder.body(size: $0)) })
             for length in 1...4 {
-                let chain = try VirtualChain(length: length, origin: "127.0.0.1:\(holder.port)", peers: Self.peers(holder))
+                let chain = try VirtualChain(length: length, origin: "127.0.0.1:\(holder.port)", peers: [holder.peer])
                 let client = try TestHTTPClient(port: chain.edge.port)
                 defer { client.close() }
-                for size in sizes { _ = try Self.fetch(client, "/bytes/\(size)", size: size) }
-                try chain.edge.waitForCounter("claims", in: "virtual_payloads") { $0 == sizes.count }
+                let fetched = length == 1 || length == 4 ? sizes + [large] : sizes
+                for size in fetched + fetched.reversed() {
+                    try Self.fetch(client, "/bytes/\(size)", size: size, expected: expected[size])
+                }
+                let total: Int = 2 * fetched.reduce(0, +)
+                try chain.edge.waitForCounter("claims", in: "virtual_payloads") { $0 == 2 * fetched.count }
                 #expect(try Self.virtualCounter(chain.edge, "claims_failed") == 0)
                 #expect(try chain.edge.counter("claims_in_flight") == 0)
+                #expect(try Self.totalBodyBytes(chain.edge, atLeast: total) == total, "chain of \(length): the edge carried every body byte")
                 for relay in chain.intermediates {
-                    try relay.waitForCounter("passed", in: "virtual_payloads") { $0 == sizes.count }
+                    try relay.waitForCounter("passed", in: "virtual_payloads") { $0 == 2 * fetched.count }
                     #expect(try Self.bodyBytes(relay) == 0, "chain of \(length): an intermediate carries no body byte")
                     #expect(try Self.virtualCounter(relay, "claims") == 0)
                 }
-                let total: Int = sizes.reduce(0, +)
-                #expect(try Self.totalBodyBytes(chain.edge, atLeast: total) == total, "the edge carried every body byte")
             }
         }
 
-        @Test func pipelinedRequestsGetTheirBodiesInOrder() throws {
-            let holder = try ScriptedHolder()
-            let chain = try VirtualChain(length: 3, origin: "127.0.0.1:\(holder.port)", peers: Self.peers(holder))
+        @Test func pipelinedKeptAliveHeadAndHTTP10Requests() throws {
+            let holder = try BuiltinHolder()
+            let chain = try VirtualChain(length: 3, origin: "127.0.0.1:\(holder.port)", peers: [holder.peer])
             let client = try TestHTTPClient(port: chain.edge.port)
             defer { client.close() }
             let sizes = [5, 70_000, 1, 1_048_577, 300]
             try client.send(sizes.map { "GET /bytes/\($0) HTTP/1.1\r\nHost: test\r\n\r\n" }.joined())
             for size in sizes {
                 let response = try client.readResponse()
+                let expected = BuiltinHolder.body(size: size)
                 #expect(response.status == 200)
-                #expect(response.body == ScriptedHolder.body(size: size), "pipelined \(size): \(firstDifference(response.body, ScriptedHolder.body(size: size)))")
+                #expect(response.body == expected, "pipelined \(size): \(firstDifference(response.body, expected))")
             }
-            _ = try Self.fetch(client, "/bytes/10", size: 10)
+            try client.send("HEAD /bytes/1000 HTTP/1.1\r\nHost: test\r\n\r\n")
+            let head = try client.readResponse(headRequest: true)
+            #expect(head.status == 200 && head.header("Content-Length") == "1000" && head.header("ODB-Payload") == nil)
+            try Self.fetch(client, "/bytes/10", size: 10)
             try chain.relays[1].waitForCounter("passed", in: "virtual_payloads") { $0 == sizes.count + 1 }
+
+            let old = try TestHTTPClient(port: chain.edge.port)
+            defer { old.close() }
+            try old.send("GET /bytes/70000 HTTP/1.0\r\nHost: test\r\n\r\n")
+            let response = try old.readResponse()
+            #expect(response.status == 200 && response.body == BuiltinHolder.body(size: 70_000))
+            #expect(response.header("Connection") == "close")
+            #expect(old.isClosedByPeer(), "an HTTP/1.0 client's connection ends after its answer")
+            try chain.edge.waitForCounter("claims", in: "virtual_payloads") { $0 == sizes.count + 2 }
+            #expect(try Self.virtualCounter(chain.edge, "claims_failed") == 0)
         }
 
         @Test func chunkedAndUntilCloseBodiesTravelVirtually() throws {
             let holder = try ScriptedHolder()
-            let chain = try VirtualChain(length: 2, origin: "127.0.0.1:\(holder.port)", peers: Self.peers(holder))
+            let chain = try VirtualChain(length: 2, origin: "127.0.0.1:\(holder.port)", peers: [holder.peer])
             let client = try TestHTTPClient(port: chain.edge.port)
             defer { client.close() }
             let sizes = [1, 1000, 65_537, 1_048_577]
@@ -119,7 +135,7 @@ extension RelayTests {
 
         @Test func headNoContentNotModifiedAndHTTP10Clients() throws {
             let holder = try ScriptedHolder()
-            let chain = try VirtualChain(length: 2, origin: "127.0.0.1:\(holder.port)", peers: Self.peers(holder))
+            let chain = try VirtualChain(length: 2, origin: "127.0.0.1:\(holder.port)", peers: [holder.peer])
             let client = try TestHTTPClient(port: chain.edge.port)
             defer { client.close() }
             try client.send("HEAD /bytes/1000 HTTP/1.1\r\nHost: test\r\n\r\n")
@@ -129,7 +145,7 @@ extension RelayTests {
                 let response = try client.get("/status/\(status)")
                 #expect(response.status == status && response.body.isEmpty)
             }
-            _ = try Self.fetch(client, "/bytes/2000", size: 2000)
+            try Self.fetch(client, "/bytes/2000", size: 2000)
 
             for (target, size) in [("/bytes/70000", 70_000), ("/close/70000", 70_000), ("/bytes/1", 1)] {
                 let old = try TestHTTPClient(port: chain.edge.port)
@@ -137,7 +153,7 @@ extension RelayTests {
                 try old.send("GET \(target) HTTP/1.0\r\nHost: test\r\n\r\n")
                 let response = try old.readResponse()
                 #expect(response.status == 200)
-                #expect(response.body == ScriptedHolder.body(size: size), "HTTP/1.0 \(target)")
+                #expect(response.body == BuiltinHolder.body(size: size), "HTTP/1.0 \(target)")
                 #expect(response.header("Connection") == "close")
                 #expect(old.isClosedByPeer(), "an HTTP/1.0 client's connection ends after its answer")
             }
@@ -147,11 +163,11 @@ extension RelayTests {
         @Test func claimConnectionsAreKeptAliveAndTimed() throws {
             let holder = try ScriptedHolder()
             let admin = freePort()
-            let chain = try VirtualChain(length: 2, origin: "127.0.0.1:\(holder.port)", peers: Self.peers(holder),
+            let chain = try VirtualChain(length: 2, origin: "127.0.0.1:\(holder.port)", peers: [holder.peer],
                                          admin: { $0 == 0 ? .listen("127.0.0.1:\(admin)") : nil })
             let client = try TestHTTPClient(port: chain.edge.port)
             defer { client.close() }
-            for size in [10, 20, 30, 40, 50] { _ = try Self.fetch(client, "/bytes/\(size)", size: size) }
+            for size in [10, 20, 30, 40, 50] { try Self.fetch(client, "/bytes/\(size)", size: size) }
             let log = holder.claimLog
             #expect(log.filter { $0.hasPrefix("claim ") }.count == 5)
             // One connection is the fixture's own start-up probe.
@@ -165,7 +181,7 @@ extension RelayTests {
 
         @Test func failedClaimsAnswer502BeforeAnyByte() throws {
             let holder = try ScriptedHolder()
-            let chain = try VirtualChain(length: 2, origin: "127.0.0.1:\(holder.port)", peers: Self.peers(holder))
+            let chain = try VirtualChain(length: 2, origin: "127.0.0.1:\(holder.port)", peers: [holder.peer])
             // An unknown holder name, a claim answer framed unlike its descriptor, and a token
             // the holder no longer has (404).
             let targets = ["/foreign/100", "/misframed/100", "/forgotten/100"]
@@ -181,20 +197,35 @@ extension RelayTests {
             #expect(holder.claimLog.filter { $0.hasPrefix("claim ") }.count == 2, "the unknown holder was never claimed from")
             let client = try TestHTTPClient(port: chain.edge.port)
             defer { client.close() }
-            _ = try Self.fetch(client, "/bytes/5000", size: 5000)
+            try Self.fetch(client, "/bytes/5000", size: 5000)
+        }
+
+        @Test func aHolderNameNotInPeersIsAnswered502() throws {
+            let holder = try BuiltinHolder(name: "stranger")
+            let trap = try Trap()
+            let chain = try VirtualChain(length: 2, origin: "127.0.0.1:\(holder.port)", peers: [("someone-else", "127.0.0.1:\(trap.port)")])
+            for _ in 0..<2 {
+                let client = try TestHTTPClient(port: chain.edge.port)
+                defer { client.close() }
+                let response = try client.get("/bytes/1000")
+                #expect(response.status == 502 && response.header("ODB-Payload") == nil)
+            }
+            try chain.edge.waitForCounter("claims_failed", in: "virtual_payloads") { $0 == 2 }
+            #expect(try chain.relays[1].counter("passed", in: "virtual_payloads") == 2)
+            #expect(!trap.connected, "a claim goes only to the address configured for the holder it names")
         }
 
         @Test func aFaultedRouteClaimsAndSendsTheRealBytesOn() throws {
-            let holder = try ScriptedHolder()
+            let holder = try BuiltinHolder()
             let plain = [RouteOptions(.kernel, odb: .intermediate)]
             let faulting = plain + [RouteOptions(.kernel, pathPrefix: "/fault/", odb: .edge)]
-            let chain = try VirtualChain(length: 3, origin: "127.0.0.1:\(holder.port)", peers: Self.peers(holder),
+            let chain = try VirtualChain(length: 3, origin: "127.0.0.1:\(holder.port)", peers: [holder.peer],
                                          routes: { $0 == 1 ? faulting : plain })
             let client = try TestHTTPClient(port: chain.edge.port)
             defer { client.close() }
             let sizes = [1000, 1_048_577]
-            for size in sizes { _ = try Self.fetch(client, "/fault/bytes/\(size)", size: size) }
-            _ = try Self.fetch(client, "/bytes/777", size: 777)
+            for size in sizes { try Self.fetch(client, "/fault/bytes/\(size)", size: size) }
+            try Self.fetch(client, "/bytes/777", size: 777)
             let middle = chain.relays[1]
             try middle.waitForCounter("faults", in: "virtual_payloads") { $0 == sizes.count }
             #expect(try Self.virtualCounter(middle, "claims") == sizes.count)
@@ -260,17 +291,18 @@ extension RelayTests {
         }
 
         @Test func aHolderKilledMidClaimAbortsOnlyItsClient() throws {
-            let dying = try ScriptedHolder(name: "dying")
-            let staying = try ScriptedHolder(name: "staying")
+            let dying = try BuiltinHolder(name: "dying")
+            let staying = try BuiltinHolder(name: "staying")
             let relay = try RelayProcess { port in
                 RelayConfigFile(listeners: [ListenerOptions(listen: "127.0.0.1:\(port)", routes: [
                     RouteOptions(.kernel, upstream: "dying", pathPrefix: "/dying/", odb: .intermediate),
                     RouteOptions(.kernel, upstream: "staying", odb: .intermediate),
                 ])], upstreams: [(name: "dying", servers: ["127.0.0.1:\(dying.port)"]),
                                  (name: "staying", servers: ["127.0.0.1:\(staying.port)"])],
-                odb: ODBOptions(peers: Self.peers(dying) + Self.peers(staying)), peerUpstreams: ["dying", "staying"])
+                odb: ODBOptions(peers: [dying.peer, staying.peer]), peerUpstreams: ["dying", "staying"])
             }
             let size = 67_108_864
+            let expected = BuiltinHolder.body(size: size)
             let other = try TestHTTPClient(port: relay.port)
             defer { other.close() }
             try other.send("GET /staying/bytes/\(size) HTTP/1.1\r\nHost: test\r\n\r\n")
@@ -293,8 +325,8 @@ extension RelayTests {
             try relay.waitForCounter("claims_failed", in: "virtual_payloads") { $0 == 1 }
 
             let response = try other.readResponse()
-            #expect(response.body == ScriptedHolder.body(size: size), "the other connection's body: \(firstDifference(response.body, ScriptedHolder.body(size: size)))")
-            _ = try Self.fetch(other, "/staying/bytes/1000", size: 1000)
+            #expect(response.body == expected, "the other connection's body: \(firstDifference(response.body, expected))")
+            try Self.fetch(other, "/staying/bytes/1000", size: 1000)
             try relay.waitForCounter("claims_in_flight") { $0 == 0 }
             #expect(try Self.virtualCounter(relay, "claims_failed") == 1)
         }
