@@ -9,7 +9,7 @@ public final class BuiltinHolder {
     public let claimPort: Int
     private let process: Process
 
-    public init(name: String = "origin-holder", secret: String = ODBOptions.testSecret) throws {
+    public init(name: String = "origin-holder", secret: String = VirtualPayloadOptions.testSecret) throws {
         self.name = name
         port = freePort()
         claimPort = freePort()

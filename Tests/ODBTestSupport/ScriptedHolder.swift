@@ -112,7 +112,7 @@ public final class ScriptedHolder {
         accept(listen(int(os.environ["PORT"])), serve_origin)
         """
 
-    public init(name: String = "scripted-holder", secret: String = ODBOptions.testSecret) throws {
+    public init(name: String = "scripted-holder", secret: String = VirtualPayloadOptions.testSecret) throws {
         self.name = name
         port = freePort()
         claimPort = freePort()

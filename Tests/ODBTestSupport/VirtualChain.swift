@@ -12,11 +12,11 @@ public final class VirtualChain {
         var relays: [RelayProcess] = []
         var upstream = origin
         for index in (0..<length).reversed() {
-            let routeList = routes?(index) ?? [RouteOptions(mode, odb: .intermediate)]
+            let routeList = routes?(index) ?? [RouteOptions(mode, odb: "intermediate")]
             let relay = try RelayProcess { [upstream] port in
-                RelayConfigFile(admin: admin(index), listeners: [ListenerOptions(listen: "127.0.0.1:\(port)", routes: routeList)],
-                                upstreams: [(name: "origin", servers: [upstream])],
-                                odb: ODBOptions(peers: peers), peerUpstreams: ["origin"])
+                RelayConfigFile(admin: admin(index), odb: VirtualPayloadOptions(peers: peers),
+                                listeners: [ListenerOptions(listen: "127.0.0.1:\(port)", routes: routeList)],
+                                upstreams: [(name: "origin", servers: [upstream])], peerUpstreams: ["origin"])
             }
             relays.insert(relay, at: 0)
             upstream = "127.0.0.1:\(relay.port)"

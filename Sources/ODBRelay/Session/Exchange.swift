@@ -37,8 +37,8 @@ final class Exchange {
     /// meaning on it (an unread request body, a response read until close, a tunnel).
     var upstreamReusable = true
     var bytesToClient: UInt64 = 0
-    /// What this relay did with a descriptor its peer upstream answered; nil without one.
-    private(set) var virtualPayload: DescriptorHandling?
+    /// The payload this exchange claims from its holder, in place of a peer's descriptor.
+    private(set) var claim: PeerClaim?
     var status = 0
 
     init(request: RequestHead, route: RouteConfig, pool: UpstreamPool, upstreamHead: [UInt8], fromPeer: Bool = false,
@@ -65,20 +65,15 @@ final class Exchange {
     /// The phase an exchange enters once its upstream connection is up.
     var connectedPhase: ExchangePhase {
         if opensAsTunnel { return .tunnel }
-        if case .claiming = virtualPayload { return .claiming }
+        if claim != nil { return .claiming }
         return .awaitingResponse
-    }
-
-    /// The descriptor its peer answered goes on to the peer downstream, head only.
-    func passOnDescriptor() {
-        virtualPayload = .passedOn
     }
 
     /// The exchange's upstream becomes a claim connection to the payload's holder, from `pool`,
     /// carrying `request`. The hop's connection is released already, and the request's body,
     /// complete and counted, is no longer the exchange's to move.
     func beginClaim(_ claim: PeerClaim, pool: UpstreamPool, request: [UInt8]) {
-        virtualPayload = .claiming(claim)
+        self.claim = claim
         self.pool = pool
         upstreamHead = request
         candidates = pool.candidates()
@@ -109,10 +104,10 @@ final class Exchange {
     var upstream: SocketChannel? { lease?.channel }
 
     /// The body path the access log names: the one that carried most of the response body,
-    /// `virtual` for a descriptor passed on, or `none`.
+    /// `virtual` for an answer that carried a descriptor instead of its body, or `none`.
     var loggedBodyPath: String {
-        if case .passedOn = virtualPayload { return "virtual" }
-        return responseBody.flatMap { $0.mainPath.map { "\($0)" } } ?? "none"
+        if let responseBody { return responseBody.mainPath.map { "\($0)" } ?? "none" }
+        return response?.headers.contains(VirtualPayload.payloadHeader) == true ? "virtual" : "none"
     }
 
     /// The server of the pool this exchange was sent to, as configured.

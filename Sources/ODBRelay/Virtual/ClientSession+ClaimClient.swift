@@ -1,13 +1,5 @@
 import ODBHTTP
 
-/// What a relay did with a descriptor its peer upstream answered.
-enum DescriptorHandling {
-    /// Passed on to the peer downstream, head only.
-    case passedOn
-    /// Claimed from its holder: the exchange's upstream is the claim connection.
-    case claiming(PeerClaim)
-}
-
 /// The descriptor-receiving side (docs/DESIGN.md, "Virtual payload"): a descriptor from a peer
 /// upstream is passed on to a peer downstream, or its payload claimed from the holder named in
 /// `odb.peers` and delivered to the client as the response's body.
@@ -26,7 +18,6 @@ extension ClientSession {
         switch DescriptorDisposition(role: current.route.odb, fromPeer: current.fromPeer) {
         case .passOn:
             worker.stats.odbPassed += 1
-            current.passOnDescriptor()
             return forwardResponse(current, head, framing: .contentLength(0),
                                    upstreamKeepsAlive: current.requestKeepsUpstream && keepAlive(response: head))
         case let .claim(fault):
@@ -68,7 +59,7 @@ extension ClientSession {
     /// The holder's answer head arrived: the client gets the descriptor response with the
     /// answer's framing, and the body from the claim connection by the route's path.
     func claimAnswered(_ current: Exchange, _ answer: ResponseHead) -> Bool {
-        guard case let .claiming(claim) = current.virtualPayload else { preconditionFailure("a claim answer without a claim") }
+        guard let claim = current.claim else { preconditionFailure("a claim answer without a claim") }
         worker.recordClaimLatency(seconds: worker.loop.now - claim.receivedAt)
         let response: (head: ResponseHead, framing: BodyFraming)
         do {
@@ -87,7 +78,7 @@ extension ClientSession {
     /// An exchange left the session: a claim it made is no longer in flight, and failed unless
     /// its body reached the client whole.
     func claimEnded(_ ended: Exchange) {
-        guard case .claiming = ended.virtualPayload else { return }
+        guard ended.claim != nil else { return }
         worker.stats.odbClaimsInFlight -= 1
         if !ended.responseDone { worker.stats.odbClaimsFailed += 1 }
     }
