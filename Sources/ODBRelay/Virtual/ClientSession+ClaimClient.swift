@@ -31,10 +31,10 @@ extension ClientSession {
     private func startClaim(_ current: Exchange, _ response: DescriptorResponse) -> Bool {
         let holder = response.descriptor.holder
         guard let odb = worker.odb, let pool = worker.claimPools.pool(holder: holder) else {
-            return claimRefused(current, ClaimFailure.unknownHolder(holder).description)
+            return claimRefused(.unknownHolder(holder))
         }
         settleRequestBody(current)
-        guard current.requestDone else { return claimRefused(current, DescriptorError.requestUnfinished.description) }
+        guard current.requestDone else { return claimRefused(.requestUnfinished) }
         if let body = current.requestBody { account(body) }
         current.upstreamReusable = current.requestKeepsUpstream && keepAlive(response: response.head)
         releaseUpstream(current)
@@ -49,10 +49,10 @@ extension ClientSession {
     }
 
     /// A claim that never went out: answered 502 and counted as failed.
-    private func claimRefused(_ current: Exchange, _ reason: String) -> Bool {
+    private func claimRefused(_ failure: ClaimFailure) -> Bool {
         worker.stats.odbClaimsFailed += 1
-        worker.logger.warning("claim failed", metadata: ["client": "\(peer)", "reason": "\(reason)"])
-        respondError(502, reason: reason)
+        worker.logger.warning("claim failed", metadata: ["client": "\(peer)", "reason": "\(failure)"])
+        respondError(502, reason: failure.description)
         return false
     }
 

@@ -10,16 +10,12 @@ enum DescriptorError: Error, Equatable, CustomStringConvertible {
     /// The hop is not framed `Content-Length: 0` (or has no body at all, as for HEAD, 1xx,
     /// 204 and 304, which carry no payload).
     case hopNotEmpty
-    /// The descriptor arrived before the request's body had all gone upstream, so that body
-    /// has nowhere left to go.
-    case requestUnfinished
 
     var description: String {
         switch self {
         case let .unparsable(error): return "invalid ODB-Payload: \(error)"
         case .repeated: return "more than one ODB-Payload field"
         case .hopNotEmpty: return "a descriptor response must be framed Content-Length: 0"
-        case .requestUnfinished: return "a descriptor arrived before the request body was sent"
         }
     }
 }

@@ -4,6 +4,9 @@ import ODBHTTP
 enum ClaimFailure: Error, Equatable, CustomStringConvertible {
     /// The descriptor names a holder `odb.peers` does not: nothing is connected to.
     case unknownHolder(String)
+    /// The descriptor arrived before the request's body had all gone upstream, so that body
+    /// has nowhere left to go.
+    case requestUnfinished
     /// The holder answered something other than 200 (404: unknown, expired or claimed token).
     case refused(status: Int)
     /// The answer's framing is unreadable.
@@ -14,6 +17,7 @@ enum ClaimFailure: Error, Equatable, CustomStringConvertible {
     var description: String {
         switch self {
         case let .unknownHolder(name): return "the descriptor names holder \"\(name)\", which odb.peers does not"
+        case .requestUnfinished: return "a descriptor arrived before the request body was sent"
         case let .refused(status): return "the holder answered the claim with \(status)"
         case let .invalidFraming(error): return "the claim answer's framing is invalid: \(error)"
         case let .framingMismatch(announced, answered):
