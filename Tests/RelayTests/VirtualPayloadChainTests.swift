@@ -80,6 +80,35 @@ extension RelayTests {
             }
         }
 
+        /// Splice and copy relays have no kernel objects and so no `status` entry: their counters
+        /// are read from the admin endpoint.
+        @Test(arguments: [RouteMode.splice, .copy, .auto])
+        func claimedBodiesTakeTheRoutesPath(mode: RouteMode) throws {
+            let holder = try BuiltinHolder()
+            let admin = (freePort(), freePort())
+            let chain = try VirtualChain(length: 2, origin: "127.0.0.1:\(holder.port)", peers: [holder.peer], mode: mode,
+                                         admin: { .listen("127.0.0.1:\($0 == 0 ? admin.0 : admin.1)") })
+            let client = try TestHTTPClient(port: chain.edge.port)
+            defer { client.close() }
+            let sizes = [1, 65_537, 4_194_307]
+            for size in sizes { try Self.fetch(client, "/bytes/\(size)", size: size) }
+            let total = Double(sizes.reduce(0, +))
+            let edge = try MetricsScrape.waiting(port: admin.0, for: "every claimed body counted, none in flight") {
+                $0["odb_virtual_payloads_total{event=\"claims\"}"] == Double(sizes.count) && $0["odb_claims_in_flight"] == 0
+            }
+            let bytes = ["kernel", "splice", "copy"].map { edge["odb_body_bytes_total{path=\"\($0)\"}"] ?? 0 }
+            #expect(bytes.reduce(0, +) == total, "\(mode): \(bytes)")
+            switch mode {
+            case .splice: #expect(bytes[0] == 0 && bytes[1] > 0, "\(bytes)")
+            case .copy: #expect(bytes[2] == total, "\(bytes)")
+            default: #expect(bytes[1] == 0, "\(bytes)")
+            }
+            let middle = try MetricsScrape.waiting(port: admin.1, for: "every descriptor passed on") {
+                $0["odb_virtual_payloads_total{event=\"passed\"}"] == Double(sizes.count)
+            }
+            #expect(["kernel", "splice", "copy"].allSatisfy { middle["odb_body_bytes_total{path=\"\($0)\"}"] == 0 }, "\(middle)")
+        }
+
         /// nginx is a plain origin: a holder relay in front of it holds its bodies for the chain.
         @Test func throughAHolderRelayInFrontOfNginx() throws {
             let sizes = [0, 1, 65_537, 1_048_577, 67_108_864]
