@@ -6,15 +6,17 @@ import Glibc
 /// a holder nobody configured, and chunked or until-close payloads.
 ///
 /// It serves `/PATTERN/N` (after any path prefix) with `BuiltinHolder.body(size: N)`, as the
-/// built-in origin does. A GET carrying `ODB-Peer` with the secret is answered with a
+/// built-in origin does. A GET or POST carrying `ODB-Peer` with the secret is answered with a
 /// descriptor (`Content-Length: 0`, `ODB-Payload`) and the body is claimable once on the claim
 /// port; any other request gets the body. PATTERN picks the framing and the misbehaviour:
 /// - `bytes`: Content-Length; `chunked`: chunks of at most 1000 bytes; `close`: until close;
 /// - `misframed`: the claim answer announces one byte more than the descriptor (and sends it);
 /// - `forgotten`: the token is forgotten at once, so its claim is answered 404;
+/// - `hangup`: the claim connection is closed without an answer;
 /// - `foreign`: the descriptor names the holder `nobody-configured-this`;
 /// - `status`: `/status/CODE` answers CODE without a body (204, 304), never held.
-/// HEAD is answered with the head alone, never held.
+/// HEAD is answered with the head alone, never held. A request body (Content-Length) is read
+/// and dropped, after `100 Continue` when the request expects it; a POST is held like a GET.
 ///
 /// Every claim connection and claim it receives is one line in `claimLog`.
 public final class ScriptedHolder {
@@ -60,6 +62,14 @@ public final class ScriptedHolder {
                 method, target, fields, data = read_head(conn, data)
                 if method is None: break
                 kind, size = target.split("/")[-2:]
+                if fields.get(b"expect", b"").lower() == b"100-continue":
+                    conn.sendall(b"HTTP/1.1 100 Continue\\r\\n\\r\\n")
+                length = int(fields.get(b"content-length", b"0"))
+                while len(data) < length:
+                    chunk = conn.recv(65536)
+                    if not chunk: conn.close(); return
+                    data += chunk
+                data = data[length:]
                 if kind == "status":
                     conn.sendall(b"HTTP/1.1 " + size.encode() + b" Status\\r\\nX-Origin: scripted-holder\\r\\n\\r\\n")
                     continue
@@ -67,7 +77,7 @@ public final class ScriptedHolder {
                 if method == b"HEAD":
                     conn.sendall(b"HTTP/1.1 200 OK\\r\\nX-Origin: scripted-holder\\r\\nContent-Length: %d\\r\\n\\r\\n" % len(body))
                     continue
-                if fields.get(b"odb-peer") == SECRET and method == b"GET":
+                if fields.get(b"odb-peer") == SECRET and method in (b"GET", b"POST"):
                     token = secrets.token_hex(16)
                     if kind != "forgotten":
                         with lock: held[token] = (kind, body)
@@ -95,6 +105,7 @@ public final class ScriptedHolder {
                     conn.sendall(b"HTTP/1.1 404 Not Found\\r\\nContent-Length: 0\\r\\n\\r\\n")
                     continue
                 kind, body = entry
+                if kind == "hangup": break
                 if kind == "misframed": body += b"x"
                 conn.sendall(b"HTTP/1.1 200 OK\\r\\n" + framed(framing(kind), body))
                 if framing(kind) == "close": break

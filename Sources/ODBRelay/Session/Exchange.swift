@@ -82,7 +82,10 @@ final class Exchange {
         responseHeadReader.reset()
     }
 
-    var connecting: Bool { phase == .connecting }
+    /// The phase an exchange waits in while a new upstream connection is set up.
+    var connectingPhase: ExchangePhase { claim != nil ? .claimConnecting : .connecting }
+
+    var connecting: Bool { phase == .connecting || phase == .claimConnecting }
 
     /// No relay answer can be sent: some byte of an answer reached the client, or the client
     /// speaks a protocol the relay does not.

@@ -40,7 +40,7 @@ struct UpstreamConnector {
                 lease.channel.owner = owner
                 lease.channel.outbound.append(contentsOf: exchange.upstreamHead)
                 exchange.lease = lease
-                exchange.transition(to: lease.reused ? exchange.connectedPhase : .connecting)
+                exchange.transition(to: lease.reused ? exchange.connectedPhase : exchange.connectingPhase)
                 exchange.connectStarted = worker.loop.now
                 lease.channel.wantWrite = !lease.reused
                 lease.channel.wantRead = lease.reused
