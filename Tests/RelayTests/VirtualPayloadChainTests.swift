@@ -172,6 +172,47 @@ extension RelayTests {
             try chain.edge.waitForCounter("claims_failed", in: "virtual_payloads") { $0 == 0 }
         }
 
+        /// Eight Python clients at once, twenty keep-alive requests each, every body checked.
+        @Test func concurrentClientsShareTheClaimPools() throws {
+            let holder = try BuiltinHolder()
+            let chain = try VirtualChain(length: 3, origin: "127.0.0.1:\(holder.port)", peers: [holder.peer])
+            let script = """
+                import socket, sys, threading
+                port, block = int(sys.argv[1]), bytes(range(251))
+                sizes = [1, 999, 65537, 300000, 1048577]
+                good, bad, lock = [0], [], threading.Lock()
+                def client(k):
+                    conn = socket.create_connection(("127.0.0.1", port)); stream = conn.makefile("rb")
+                    for i in range(20):
+                        size = sizes[(k + i) % len(sizes)]
+                        conn.sendall(b"GET /bytes/%d HTTP/1.1\\r\\nHost: test\\r\\n\\r\\n" % size)
+                        status, fields = stream.readline(), {}
+                        while True:
+                            line = stream.readline()
+                            if line in (b"\\r\\n", b""): break
+                            name, _, value = line.partition(b":")
+                            fields[name.strip().lower()] = value.strip()
+                        body = stream.read(int(fields.get(b"content-length", b"0")))
+                        ok = status.startswith(b"HTTP/1.1 200") and body == (block * (size // 251 + 1))[:size]
+                        with lock:
+                            if ok: good[0] += 1
+                            else: bad.append((k, i, size, status, len(body)))
+                threads = [threading.Thread(target=client, args=(k,)) for k in range(8)]
+                for thread in threads: thread.start()
+                for thread in threads: thread.join()
+                print(good[0], len(bad), bad[:3])
+                """
+            let result = try CommandRunner.run("/usr/bin/env", ["python3", "-c", script, String(chain.edge.port)])
+            #expect(result.stdout.hasPrefix("160 0 "), "exact bodies: \(result.stdout) \(result.stderr)")
+            try chain.edge.waitForCounter("claims", in: "virtual_payloads") { $0 == 160 }
+            try chain.edge.waitForCounter("claims_in_flight") { $0 == 0 }
+            try chain.edge.waitForCounter("claims_failed", in: "virtual_payloads") { $0 == 0 }
+            for relay in chain.intermediates {
+                try relay.waitForCounter("passed", in: "virtual_payloads") { $0 == 160 }
+                #expect(try Self.bodyBytes(relay) == 0)
+            }
+        }
+
         @Test func chunkedAndUntilCloseBodiesTravelVirtually() throws {
             let holder = try ScriptedHolder()
             let chain = try VirtualChain(length: 2, origin: "127.0.0.1:\(holder.port)", peers: [holder.peer])
