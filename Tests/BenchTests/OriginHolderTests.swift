@@ -10,26 +10,9 @@ import Testing
     static let peer = "ODB-Peer: \(secret)\r\n"
 
     /// An `odb-redirect origin` holding payloads as `holder`, killed when the test ends.
-    final class HoldingOrigin {
-        let port = freePort()
-        let claimPort = freePort()
-        private let process = Process()
-
-        init(holdTimeout: Double = 60, maxHeld: Int = 100_000) throws {
-            process.executableURL = URL(fileURLWithPath: CommandRunner.odbRedirect)
-            process.arguments = [
-                "origin", "--listen", "127.0.0.1:\(port)", "--odb-name", "holder", "--odb-secret", OriginHolderTests.secret,
-                "--odb-claim-listen", "127.0.0.1:\(claimPort)", "--odb-hold-timeout", String(holdTimeout),
-                "--odb-max-held", String(maxHeld),
-            ]
-            try process.run()
-            try waitUntil("the holding origin's listeners") { waitForPort(port, seconds: 0) && waitForPort(claimPort, seconds: 0) }
-        }
-
-        deinit {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+    /// The origin under test, named `holder`.
+    static func holdingOrigin(holdTimeout: Double = 60, maxHeld: Int = 100_000) throws -> BuiltinHolder {
+        try BuiltinHolder(name: "holder", secret: secret, holdTimeout: holdTimeout, maxHeld: maxHeld)
     }
 
     /// The descriptor a peer's request for `path` gets, checked to be one.
@@ -47,7 +30,7 @@ import Testing
     }
 
     @Test func aClaimCarriesExactlyThePlainBodyOnce() throws {
-        let origin = try HoldingOrigin()
+        let origin = try Self.holdingOrigin()
         let plain = try TestHTTPClient(port: origin.port)
         let peer = try TestHTTPClient(port: origin.port)
         let claims = try TestHTTPClient(port: origin.claimPort)
@@ -72,7 +55,7 @@ import Testing
     }
 
     @Test func everyPathEndingInBytesIsServedAndHeld() throws {
-        let origin = try HoldingOrigin()
+        let origin = try Self.holdingOrigin()
         let client = try TestHTTPClient(port: origin.port)
         let plain = try client.get("/bytes/1000")
         let fault = try client.get("/fault/bytes/1000")
@@ -86,7 +69,7 @@ import Testing
     }
 
     @Test func whatIsNotAPeersGetsTheRealBody() throws {
-        let origin = try HoldingOrigin()
+        let origin = try Self.holdingOrigin()
         let client = try TestHTTPClient(port: origin.port)
         let wrong = try client.get("/bytes/5000", extra: "ODB-Peer: not-the-secret-but-long-enough\r\n")
         #expect(wrong.status == 200 && wrong.body.count == 5000 && wrong.header(VirtualPayload.payloadHeader) == nil)
@@ -104,7 +87,7 @@ import Testing
     }
 
     @Test func aClaimWithoutTheSecretIsForbiddenAndLeavesThePayload() throws {
-        let origin = try HoldingOrigin()
+        let origin = try Self.holdingOrigin()
         let descriptor = try Self.descriptor(try TestHTTPClient(port: origin.port), "/bytes/2048")
         let claims = try TestHTTPClient(port: origin.claimPort)
         let forbidden = try Self.claim(claims, descriptor.token, secret: "not-the-secret-but-long-enough")
@@ -116,7 +99,7 @@ import Testing
     }
 
     @Test func malformedClaimsAreRefused() throws {
-        let origin = try HoldingOrigin()
+        let origin = try Self.holdingOrigin()
         let token = try Self.descriptor(try TestHTTPClient(port: origin.port), "/bytes/10").token
         for request in [
             "GET /odb/v1/payload/\(token.hex.uppercased()) HTTP/1.1\r\nHost: holder\r\n\(Self.peer)\r\n",
@@ -136,7 +119,7 @@ import Testing
     }
 
     @Test func pastTheCapBodiesAreServedForReal() throws {
-        let origin = try HoldingOrigin(maxHeld: 2)
+        let origin = try Self.holdingOrigin(maxHeld: 2)
         let client = try TestHTTPClient(port: origin.port)
         let first = try Self.descriptor(client, "/bytes/3000")
         _ = try Self.descriptor(client, "/bytes/3000")
@@ -160,7 +143,7 @@ import Testing
 
     @Test func anUnclaimedPayloadExpires() throws {
         let holdTimeout = 3.0
-        let origin = try HoldingOrigin(holdTimeout: holdTimeout, maxHeld: 2)
+        let origin = try Self.holdingOrigin(holdTimeout: holdTimeout, maxHeld: 2)
         let client = try TestHTTPClient(port: origin.port)
         let expiring = try Self.descriptor(client, "/bytes/4096")
         // The origin set the deadline before it answered, so it has passed once this much time

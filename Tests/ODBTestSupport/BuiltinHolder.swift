@@ -9,14 +9,16 @@ public final class BuiltinHolder {
     public let claimPort: Int
     private let process: Process
 
-    public init(name: String = "origin-holder", secret: String = VirtualPayloadOptions.testSecret) throws {
+    public init(name: String = "origin-holder", secret: String = VirtualPayloadOptions.testSecret, holdTimeout: Double = 10,
+                maxHeld: Int = 100_000) throws {
         self.name = name
         port = freePort()
         claimPort = freePort()
         process = Process()
         process.executableURL = URL(fileURLWithPath: CommandRunner.odbRedirect)
         process.arguments = ["origin", "--listen", "127.0.0.1:\(port)", "--odb-name", name, "--odb-secret", secret,
-                             "--odb-claim-listen", "127.0.0.1:\(claimPort)"]
+                             "--odb-claim-listen", "127.0.0.1:\(claimPort)", "--odb-hold-timeout", String(holdTimeout),
+                             "--odb-max-held", String(maxHeld)]
         try process.run()
         guard waitForPort(port), waitForPort(claimPort) else {
             kill()
