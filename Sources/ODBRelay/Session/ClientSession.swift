@@ -255,8 +255,10 @@ final class ClientSession: ChannelOwner, KernelWindowDelegate {
         state = .closed
         if let upstream = exchange?.upstream { worker.closeChannel(upstream) }
         exchange = nil
-        worker.closeChannel(client)
+        // The client's place goes back before its socket closes: a client that sees the
+        // connection end and connects again at once finds the place free on every worker.
         worker.sessionClosed(self)
+        worker.closeChannel(client)
     }
 
     // MARK: Time
