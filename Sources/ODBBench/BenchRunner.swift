@@ -27,9 +27,17 @@ public struct BenchRunner {
             scratchDirectory: scratch, externalProxy: options.externalProxy)
         try writeJSON(MachineInfo.describe(odbRedirect: options.odbRedirect), to: output + "/machine.json")
         if options.separateNamespaces {
-            settings.namespaces = try NetworkNamespaces(maxChain: options.points.map(\.chain).max() ?? 1, linkRate: options.linkRate)
+            // Behind a plain origin the edge and a faulting relay claim from the last relay.
+            settings.namespaces = try NetworkNamespaces(
+                maxChain: options.points.map(\.chain).max() ?? 1, linkRate: options.linkRate,
+                meshed: options.modes.contains(where: \.isVirtual) && options.origin != .builtin)
         }
         defer { settings.namespaces?.remove() }
+        if options.modes.contains(where: \.isVirtual) {
+            settings.peering = VirtualPayloadChain.Peering(
+                secret: VirtualPayloadChain.Peering.newSecret(),
+                originClaimPort: options.origin == .builtin ? try freeLoopbackPort() : nil)
+        }
 
         let (origin, originProcess) = try OriginLauncher.start(
             options.origin, sizes: allSizes, workers: options.workers, settings: settings)

@@ -43,7 +43,12 @@ public struct BenchSample: Sendable {
     public var kernelShare: Double?
     /// Responses the relays moved in user space instead of the mode's path, by reason, summed.
     public var fallbacks: Int?
-    /// Share of requests the load asked at a size below the kernel threshold (kernel-faults).
+    /// Body bytes all relays carried per body byte the load received: the hops a body takes
+    /// through relays (a chain of N carries N for real, virtual only at the edge and holder).
+    /// The counters run a moment past the load, so it reads a little high.
+    public var bodyHopsPerRequest: Double?
+    /// Share of requests the load asked for the mix's other request: below the kernel threshold
+    /// (kernel-faults, copied) or under the faulting prefix (virtual-faults, claimed mid-chain).
     public var plannedFallbackShare: Double?
 
     /// Requests of the checking pass, each body read to its end and compared with the pattern.

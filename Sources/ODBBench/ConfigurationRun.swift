@@ -10,6 +10,11 @@ struct ConfigurationRun {
     /// Seconds relays take to publish counters (250 ms) plus a margin.
     static let counterPublishDelay = 0.35
 
+    /// What the load and the checking pass ask for besides the usual request.
+    var mix: RequestMix? {
+        RequestMix.forMode(configuration.mode, size: configuration.point.size, percent: options.faultPercent)
+    }
+
     func run() -> BenchSample {
         var sample = BenchSample(configuration: configuration, origin: options.origin.description)
         let point = configuration.point
@@ -30,7 +35,7 @@ struct ConfigurationRun {
         let point = configuration.point
         // The checking pass doubles as warm-up: connections and pools exist before measuring.
         let check = BuiltinLoad(target: chain.entry, size: point.size, connections: min(point.concurrency, 4))
-            .verify(total: options.verifyRequests(size: point.size))
+            .verify(total: options.verifyRequests(size: point.size), mix: mix)
         sample.verifiedRequests = check.requests
         if check.errors > 0 {
             sample.errors += check.errors
@@ -68,6 +73,10 @@ struct ConfigurationRun {
                 sample.copyBodyBytes = delta.copy
                 sample.kernelShare = delta.kernelShare
                 sample.fallbacks = delta.fallbacks
+                if sample.requests > 0 && point.size > 0 {
+                    sample.bodyHopsPerRequest = Double(delta.kernel + delta.splice + delta.copy)
+                        / (Double(sample.requests) * Double(point.size))
+                }
             }
         }
         if sample.requests == 0 { sample.fail("no request completed") }
@@ -86,8 +95,6 @@ struct ConfigurationRun {
 
     private func applyLoad(_ entry: HostPort, into sample: inout BenchSample) {
         let point = configuration.point
-        let mix = configuration.mode == .kernelFaults && options.faultPercent > 0
-            ? RequestMix(size: max(point.size - 1, 0), percent: options.faultPercent) : nil
         if mix != nil { sample.plannedFallbackShare = Double(options.faultPercent) / 100 }
         switch point.load {
         case .saturation:

@@ -33,6 +33,7 @@ public enum SampleTable {
         ("copy_body_bytes", { .integer($0.copyBodyBytes) }),
         ("kernel_share", { .number($0.kernelShare) }),
         ("fallbacks", { .integer($0.fallbacks) }),
+        ("body_hops_per_request", { .number($0.bodyHopsPerRequest) }),
         ("planned_fallback_share", { .number($0.plannedFallbackShare) }),
         ("verified_requests", { .integer($0.verifiedRequests) }),
         ("errors", { .integer($0.errors) }),
