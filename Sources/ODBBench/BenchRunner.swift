@@ -16,6 +16,7 @@ public struct BenchRunner {
     /// all outputs when any configuration failed, so the exit status tells.
     @discardableResult
     public func run() throws(BenchError) -> [BenchSample] {
+        var load = BenchReport.LoadAverages(before: BenchReport.LoadAverages.now(), after: "")
         // nginx resolves relative paths against its prefix, so every path handed out is absolute.
         let output = URL(fileURLWithPath: options.outputDirectory).standardizedFileURL.path
         let scratch = output + "/work"
@@ -58,7 +59,11 @@ public struct BenchRunner {
                 throw .processFailed(name: "origin", detail: originProcess.logTail)
             }
         }
-        try writeText(BenchReport.markdown(samples: samples, options: options), to: output + "/report.md")
+        let plots = BenchPlots.draw(outputDirectory: output, odbRedirect: options.odbRedirect)
+        if case .notDrawn(let reason) = plots { progress("bench: plots not drawn: \(reason)") }
+        load.after = BenchReport.LoadAverages.now()
+        try writeText(BenchReport.markdown(samples: samples, options: options, load: load, plots: plots),
+                      to: output + "/report.md")
         let failed = samples.filter(\.failed).count
         if failed > 0 { throw .configurationsFailed(count: failed, outputDirectory: output) }
         return samples

@@ -11,8 +11,8 @@ extension OdbRedirect {
             discussion: """
                 Starts an origin, a chain of intermediates per configuration and a load generator \
                 (wrk at saturation, the built-in one at a fixed rate), and writes machine.json, \
-                samples.csv, samples.json and report.md to the output directory. Plots: \
-                python3 tools/bench_report.py DIR. Needs root (BPF), wrk, nginx and haproxy. \
+                samples.csv, samples.json, PNG plots (tools/bench_report.py, matplotlib) and \
+                report.md to the output directory. Needs root (BPF), wrk, nginx and haproxy. \
                 Exits non-zero when any configuration failed (errors, short or wrong bodies).
                 """
         )
@@ -26,7 +26,7 @@ extension OdbRedirect {
         @Option(help: "peers: issue 18's comparison of kernel against copy and HAProxy at 8 connections, 256KiB and 1MiB at chains 1 and 2 across --netns hosts, then 1KiB, 64KiB and 1MiB at chains 1 and 3 on loopback, 2 × 3 s each; prints the kernel path's ratios to both.")
         var preset: String?
 
-        @Option(help: "Comma-separated modes: direct,kernel,splice,copy,auto,kernel-faults,nginx,haproxy,external.")
+        @Option(help: "Comma-separated modes: direct,kernel,splice,copy,auto,kernel-faults,virtual,virtual-faults,nginx,haproxy,external.")
         var modes: String?
 
         @Option(help: "Comma-separated body sizes (e.g. 1KiB,256KiB,4MiB).")
@@ -59,7 +59,7 @@ extension OdbRedirect {
         @Option(help: "wrk threads.")
         var loadThreads: Int = 2
 
-        @Option(help: "kernel-faults: percent of requests asked one byte below kernel_min_body, so they are copied.")
+        @Option(help: "kernel-faults: percent of requests asked one byte below kernel_min_body, so they are copied; virtual-faults: percent asked under /fault/, where the middle relay claims the body and carries it on.")
         var faultPercent: Int = 25
 
         @Option(help: "Address of an intermediate you run (mode external); it must forward to --origin.")
@@ -114,7 +114,7 @@ extension OdbRedirect {
             let options = try resolvedOptions(preset)
             let samples = try sweep(options)
             print(BenchReport.tables(samples).joined(separator: "\n\n"))
-            print("\nResults in \(options.outputDirectory); plots: python3 tools/bench_report.py \(options.outputDirectory)")
+            print("\nResults, plots and report.md in \(options.outputDirectory)")
         }
 
         /// Runs each leg of `PeersComparison` as its own bench run (in DIR/netns and DIR/loopback),
