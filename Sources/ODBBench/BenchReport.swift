@@ -48,11 +48,11 @@ public enum BenchReport {
     }
 
     /// /proc/loadavg's first three fields when the run began and ended.
-    struct LoadAverages {
+    public struct LoadAverages {
         var before: String
         var after: String
 
-        static func now() -> String {
+        public static func now() -> String {
             (ProcFS.read("/proc/loadavg") ?? "").split(separator: " ").prefix(3).joined(separator: " ")
         }
     }

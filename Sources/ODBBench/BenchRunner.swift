@@ -16,9 +16,24 @@ public struct BenchRunner {
     /// all outputs when any configuration failed, so the exit status tells.
     @discardableResult
     public func run() throws(BenchError) -> [BenchSample] {
+        let samples = try measure()
+        let failed = samples.filter(\.failed).count
+        if failed > 0 {
+            throw .configurationsFailed(count: failed, outputDirectory: resolvedOutputDirectory)
+        }
+        return samples
+    }
+
+    /// The output directory as an absolute path.
+    public var resolvedOutputDirectory: String {
+        URL(fileURLWithPath: options.outputDirectory).standardizedFileURL.path
+    }
+
+    /// Runs everything, writes every output and returns the samples, failed ones included.
+    public func measure() throws(BenchError) -> [BenchSample] {
         var load = BenchReport.LoadAverages(before: BenchReport.LoadAverages.now(), after: "")
         // nginx resolves relative paths against its prefix, so every path handed out is absolute.
-        let output = URL(fileURLWithPath: options.outputDirectory).standardizedFileURL.path
+        let output = resolvedOutputDirectory
         let scratch = output + "/work"
         try makeDirectory(scratch)
         let pinRoot = "/sys/fs/bpf/odb-bench-\(getpid())"
@@ -64,8 +79,6 @@ public struct BenchRunner {
         load.after = BenchReport.LoadAverages.now()
         try writeText(BenchReport.markdown(samples: samples, options: options, load: load, plots: plots),
                       to: output + "/report.md")
-        let failed = samples.filter(\.failed).count
-        if failed > 0 { throw .configurationsFailed(count: failed, outputDirectory: output) }
         return samples
     }
 
