@@ -67,7 +67,7 @@ let package = Package(
         // The relay's YAML configuration, with file and line in every error.
         .target(
             name: "ODBConfig",
-            dependencies: [.product(name: "Yams", package: "Yams")]
+            dependencies: ["ODBHTTP", .product(name: "Yams", package: "Yams")]
         ),
         // The relay: event loops, sessions, upstream pools and the kernel handoff.
         .target(

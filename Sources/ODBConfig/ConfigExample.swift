@@ -43,6 +43,17 @@ public enum ConfigExample {
           format: text                      # text | json
           access_log: true
 
+        odb:                                # virtual payload between relays (docs/DESIGN.md)
+          name: relay-a                     # this relay's holder name in the descriptors it issues
+          secret: change-me-to-a-long-shared-secret   # or secret_file: PATH (its first line);
+                                            #   16+ visible characters, the same on every peer
+          claim_listen: 127.0.0.1:7000      # where peers claim payloads this relay holds
+          hold_timeout: 10s                 # an unclaimed payload is released after this
+          max_held_payloads: 1000           # past either cap, bodies are served for real
+          max_held_bytes: 256MiB            # socket memory held payloads may occupy
+          peers:                            # holder name -> claim address: the only places
+            relay-b: 10.0.0.2:7000          #   this relay claims from
+
         listeners:
           - listen: 0.0.0.0:8080            # host:port, [v6]:port, or :port for all addresses
             trust_forwarded: false          # keep clients' X-Forwarded-For/-Proto (true only
@@ -58,6 +69,10 @@ public enum ConfigExample {
                 kernel_max_body: 4MiB       # auto mode: longer bodies are copied
                 flow_budget: 8MiB           # max in-flight kernel bytes per flow
                 allow_connect: false        # CONNECT tunnels through this route
+                odb: off                    # off | holder (hold the origin's bodies for peers)
+                                            #   | intermediate (pass descriptors on to peers,
+                                            #   claim for plain clients) | edge (always claim:
+                                            #   the route needs the bytes)
               - host: "*.example.com"       # quoted: a bare * starts a YAML alias
                 upstream: web
               - path_prefix: /              # any host, any path
@@ -76,6 +91,8 @@ public enum ConfigExample {
             servers: [127.0.0.1:9000, "[::1]:9000", "backend.internal:80"]
             max_idle_per_server: 32
             fail_timeout: 10s               # a failed server is skipped this long
+            odb_peer: false                 # true: the servers are ODB peers (relays or an
+                                            #   ODB-aware origin), needed by intermediate/edge routes
           web:
             servers:
               - 127.0.0.1:9100

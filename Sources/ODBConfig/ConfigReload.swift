@@ -13,6 +13,7 @@ extension RelayConfig {
         if group != new.group { changed.append("group") }
         if admin != new.admin { changed.append("admin") }
         if log.format != new.log.format { changed.append("log.format") }
+        if odb?.claimListen != new.odb?.claimListen { changed.append("odb.claim_listen") }
         if listeners.map(\.listen) != new.listeners.map(\.listen) { changed.append("listeners[].listen") }
         return changed
     }

@@ -52,7 +52,7 @@ public struct ListenerConfig: Sendable, Equatable {
 
     static let keys = ["listen", "routes", "trust_forwarded"]
 
-    init(from section: ConfigMapping, upstreams: Set<String>) throws(ConfigError) {
+    init(from section: ConfigMapping, upstreams: [String: UpstreamConfig], odb: VirtualPayloadConfig?) throws(ConfigError) {
         let listen = try section.required("listen").endpoint()
         let routesNode = try section.required("routes")
         let items = try routesNode.list()
@@ -60,7 +60,7 @@ public struct ListenerConfig: Sendable, Equatable {
         var routes: [RouteConfig] = []
         var seen: [String: Int] = [:]
         for item in items {
-            let route = try RouteConfig(from: item.named("route").mapping(allowedKeys: RouteConfig.keys), upstreams: upstreams)
+            let route = try RouteConfig(from: item.named("route").mapping(allowedKeys: RouteConfig.keys), upstreams: upstreams, odb: odb)
             let identity = "host \(route.host.map { "\"\($0)\"" } ?? "(any)") and path_prefix \"\(route.pathPrefix)\""
             if let line = seen[identity] {
                 throw item.error("routes: a route for \(identity) is already defined on line \(line)")

@@ -7,7 +7,7 @@ import Foundation
 import Yams
 
 extension RelayConfig {
-    static let keys = ["workers", "pin_dir", "user", "group", "timeouts", "limits", "admin", "log", "listeners", "upstreams"]
+    static let keys = ["workers", "pin_dir", "user", "group", "timeouts", "limits", "admin", "log", "odb", "listeners", "upstreams"]
 
     /// Reads and validates a configuration file.
     ///
@@ -39,7 +39,12 @@ extension RelayConfig {
     private init(from root: ConfigNode) throws(ConfigError) {
         let top = try root.mapping(allowedKeys: Self.keys)
         let upstreams = try Self.upstreams(top)
-        let listeners = try Self.listeners(top, upstreams: Set(upstreams.keys))
+        let odbSection = try top.section("odb", allowedKeys: VirtualPayloadConfig.keys)
+        let odb = try odbSection.map { section throws(ConfigError) in try VirtualPayloadConfig(from: section) }
+        let listeners = try Self.listeners(top, upstreams: upstreams, odb: odb)
+        if let odbSection, let claim = odb?.claimListen, let clash = listeners.first(where: { Self.conflict($0.listen, claim) }) {
+            throw try odbSection.required("claim_listen").error("claim_listen: address \(claim) conflicts with listener \(clash.listen)")
+        }
         var admin: AdminConfig?
         if let section = try top.section("admin", allowedKeys: AdminConfig.keys) {
             let config = try AdminConfig(from: section)
@@ -47,6 +52,9 @@ extension RelayConfig {
                 throw try section.required("listen").error(
                     "listen: admin address \(address) conflicts with listener \(clash.listen)"
                 )
+            }
+            if let address = config.listen, let claim = odb?.claimListen, Self.conflict(claim, address) {
+                throw try section.required("listen").error("listen: admin address \(address) conflicts with odb.claim_listen \(claim)")
             }
             admin = config
         }
@@ -68,6 +76,7 @@ extension RelayConfig {
             limits: try Limits(from: top.section("limits", allowedKeys: Limits.keys)),
             admin: admin,
             log: try LogConfig(from: top.section("log", allowedKeys: LogConfig.keys)),
+            odb: odb,
             listeners: listeners,
             upstreams: upstreams
         )
@@ -88,7 +97,8 @@ extension RelayConfig {
         return upstreams
     }
 
-    private static func listeners(_ top: ConfigMapping, upstreams: Set<String>) throws(ConfigError) -> [ListenerConfig] {
+    private static func listeners(_ top: ConfigMapping, upstreams: [String: UpstreamConfig],
+                                  odb: VirtualPayloadConfig?) throws(ConfigError) -> [ListenerConfig] {
         let node = try top.required("listeners")
         let items = try node.list()
         guard !items.isEmpty else { throw node.error("listeners: at least one listener is required") }
@@ -96,7 +106,7 @@ extension RelayConfig {
         var lines: [Int] = []
         for item in items {
             let section = try item.named("listener").mapping(allowedKeys: ListenerConfig.keys)
-            let listener = try ListenerConfig(from: section, upstreams: upstreams)
+            let listener = try ListenerConfig(from: section, upstreams: upstreams, odb: odb)
             if let index = listeners.firstIndex(where: { conflict($0.listen, listener.listen) }) {
                 throw try section.required("listen").error(
                     "listen: address \(listener.listen) conflicts with listener \(listeners[index].listen) on line \(lines[index])"

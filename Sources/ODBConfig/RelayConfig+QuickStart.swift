@@ -45,6 +45,7 @@ extension RelayConfig {
             limits: Limits(),
             admin: nil,
             log: LogConfig(),
+            odb: nil,
             listeners: listeners,
             upstreams: [quickStartUpstream: UpstreamConfig(name: quickStartUpstream, servers: servers)]
         )

@@ -35,6 +35,15 @@ import Darwin
 ///   level: info             # trace debug info notice warning error critical
 ///   format: text            # text | json
 ///   access_log: true        # default true
+/// odb:                      # virtual payload (docs/DESIGN.md); needed by any route's odb role
+///   name: relay-3           # this relay's holder name; required by holder routes
+///   secret: "..."           # or secret_file: PATH (first line); 16+ visible characters, shared by peers
+///   claim_listen: 10.0.0.3:7000   # where peers claim held payloads; required by holder routes
+///   hold_timeout: 10s       # an unclaimed payload is released after this
+///   max_held_payloads: 1000 # 1...1000000; past it, bodies are served for real
+///   max_held_bytes: 256MiB  # 64KiB...1TiB; socket memory held payloads may occupy
+///   peers:                  # holder name -> claim address; the only places claims go
+///     relay-3: 10.0.0.3:7000
 /// listeners:                # at least one; listen addresses must be distinct
 ///   - listen: 0.0.0.0:8080  # host:port, [v6]:port, or :port (all addresses)
 ///     routes:               # at least one
@@ -46,11 +55,13 @@ import Darwin
 ///         kernel_max_body: 4MiB   # auto mode copies longer bodies; 0...1TiB; default 4MiB
 ///         flow_budget: 8MiB       # 256KiB...1GiB; default 8MiB
 ///         allow_connect: false    # default false
+///         odb: off                # off | holder | intermediate | edge; default off
 /// upstreams:                # name (letters, digits, . _ -) -> pool
 ///   api:
 ///     servers: [127.0.0.1:9000, "[::1]:9000"]   # required, non-empty, each with a host
 ///     max_idle_per_server: 32 # 0...10000; default 32
 ///     fail_timeout: 10s       # default 10s
+///     odb_peer: false         # the servers are ODB peers; default false
 /// ```
 public struct RelayConfig: Sendable, Equatable {
     /// Number of worker threads, each with its own listening sockets.
@@ -65,6 +76,8 @@ public struct RelayConfig: Sendable, Equatable {
     public internal(set) var limits: Limits
     public internal(set) var admin: AdminConfig?
     public internal(set) var log: LogConfig
+    /// Virtual payload settings; nil when no route uses ODB.
+    public internal(set) var odb: VirtualPayloadConfig?
     /// Listeners in file order; never empty.
     public internal(set) var listeners: [ListenerConfig]
     /// Upstream pools by name; every route's `upstream` is a key here.

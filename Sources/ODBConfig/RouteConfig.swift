@@ -25,6 +25,8 @@ public struct RouteConfig: Sendable, Equatable {
     /// opaque byte stream to this route (the listener's catch-all) over a fresh upstream
     /// connection. Off: such a connection is answered 400 and closed.
     public var allowHTTP2PriorKnowledge: Bool
+    /// What this route does with virtual payloads.
+    public var odb: VirtualPayloadRole
 
     public init(
         host: HostPattern? = nil,
@@ -35,7 +37,8 @@ public struct RouteConfig: Sendable, Equatable {
         kernelMaxBody: Int = RouteConfig.defaultKernelMaxBody,
         flowBudget: Int = 8 << 20,
         allowConnect: Bool = false,
-        allowHTTP2PriorKnowledge: Bool = false
+        allowHTTP2PriorKnowledge: Bool = false,
+        odb: VirtualPayloadRole = .off
     ) {
         self.host = host
         self.pathPrefix = pathPrefix
@@ -46,20 +49,26 @@ public struct RouteConfig: Sendable, Equatable {
         self.flowBudget = flowBudget
         self.allowConnect = allowConnect
         self.allowHTTP2PriorKnowledge = allowHTTP2PriorKnowledge
+        self.odb = odb
     }
 
     /// Default `kernel_max_body`, from the bench in docs/PERFORMANCE.md.
     public static let defaultKernelMaxBody = 4 << 20
 
     static let keys = ["host", "path_prefix", "upstream", "mode", "kernel_min_body", "kernel_max_body", "flow_budget", "allow_connect",
-                       "allow_http2_prior_knowledge"]
+                       "allow_http2_prior_knowledge", "odb"]
 
-    init(from section: ConfigMapping, upstreams: Set<String>) throws(ConfigError) {
+    init(from section: ConfigMapping, upstreams: [String: UpstreamConfig], odb: VirtualPayloadConfig?) throws(ConfigError) {
         let upstreamNode = try section.required("upstream")
         let upstream = try upstreamNode.nonEmptyString()
-        guard upstreams.contains(upstream) else {
-            let defined = upstreams.sorted().joined(separator: ", ")
+        guard let pool = upstreams[upstream] else {
+            let defined = upstreams.keys.sorted().joined(separator: ", ")
             throw upstreamNode.error("upstream: undefined upstream \"\(upstream)\" (defined: \(defined))")
+        }
+        let role = try section.value("odb", default: VirtualPayloadRole.off) { node throws(ConfigError) in
+            let role = try node.choice(of: VirtualPayloadRole.self)
+            try Self.check(role, pool: pool, odb: odb, at: node)
+            return role
         }
         let defaults = RouteConfig(upstream: upstream)
         self.init(
@@ -89,7 +98,34 @@ public struct RouteConfig: Sendable, Equatable {
             },
             allowHTTP2PriorKnowledge: try section.value("allow_http2_prior_knowledge", default: defaults.allowHTTP2PriorKnowledge) {
                 node throws(ConfigError) in try node.bool()
-            }
+            },
+            odb: role
         )
+    }
+
+    /// A role needs the `odb` settings it uses, and an upstream of the matching kind: a holder
+    /// holds what a plain origin sends, the other roles talk to a peer.
+    private static func check(_ role: VirtualPayloadRole, pool: UpstreamConfig, odb: VirtualPayloadConfig?,
+                              at node: ConfigNode) throws(ConfigError) {
+        guard role != .off else { return }
+        guard let odb else { throw node.error("odb: role \"\(role.rawValue)\" needs the top-level \"odb\" section (its secret)") }
+        switch role {
+        case .off:
+            return
+        case .holder:
+            guard odb.name != nil, odb.claimListen != nil else {
+                throw node.error("odb: role \"holder\" needs odb.name and odb.claim_listen, where peers claim what it holds")
+            }
+            guard !pool.odbPeer else {
+                throw node.error("odb: upstream \"\(pool.name)\" is a peer (odb_peer: true); a holder holds a plain origin's bodies, use \"intermediate\"")
+            }
+        case .intermediate, .edge:
+            guard pool.odbPeer else {
+                throw node.error("odb: role \"\(role.rawValue)\" sends to a peer, but upstream \"\(pool.name)\" is not one (set odb_peer: true)")
+            }
+            guard !odb.peers.isEmpty else {
+                throw node.error("odb: role \"\(role.rawValue)\" claims payloads, but odb.peers names no holder to claim from")
+            }
+        }
     }
 }

@@ -11,15 +11,20 @@ public struct UpstreamConfig: Sendable, Equatable {
     public var maxIdlePerServer: Int
     /// How long a failed server is skipped.
     public var failTimeout: Duration
+    /// The servers are ODB peers (relays or an ODB-aware origin): requests to them prove this
+    /// relay a peer, and descriptors in their responses are honoured.
+    public var odbPeer: Bool
 
-    public init(name: String, servers: [Endpoint], maxIdlePerServer: Int = 32, failTimeout: Duration = .seconds(10)) {
+    public init(name: String, servers: [Endpoint], maxIdlePerServer: Int = 32, failTimeout: Duration = .seconds(10),
+                odbPeer: Bool = false) {
         self.name = name
         self.servers = servers
         self.maxIdlePerServer = maxIdlePerServer
         self.failTimeout = failTimeout
+        self.odbPeer = odbPeer
     }
 
-    static let keys = ["servers", "max_idle_per_server", "fail_timeout"]
+    static let keys = ["servers", "max_idle_per_server", "fail_timeout", "odb_peer"]
 
     init(name: String, nameNode: ConfigNode, section: ConfigMapping) throws(ConfigError) {
         guard let serversNode = section["servers"] else {
@@ -47,7 +52,8 @@ public struct UpstreamConfig: Sendable, Equatable {
             },
             failTimeout: try section.value("fail_timeout", default: defaults.failTimeout) { node throws(ConfigError) in
                 try node.duration()
-            }
+            },
+            odbPeer: try section.value("odb_peer", default: defaults.odbPeer) { node throws(ConfigError) in try node.bool() }
         )
     }
 }

@@ -45,6 +45,7 @@ public struct RelayCounter: SharedCounter {
         @inlinable public static var responses: Family { Family(statusObject: "responses_by_class", metricName: "odb_responses_total", labelName: "class", omitsZeros: true) }
         @inlinable public static var fallbacks: Family { Family(statusObject: "fallbacks", metricName: "odb_fallbacks_total", labelName: "reason", omitsZeros: false) }
         @inlinable public static var limitCloses: Family { Family(statusObject: "limit_closes", metricName: "odb_limit_closes_total", labelName: "limit", omitsZeros: false) }
+        @inlinable public static var virtualPayloads: Family { Family(statusObject: "virtual_payloads", metricName: "odb_virtual_payloads_total", labelName: "event", omitsZeros: false) }
     }
 
     @inlinable
@@ -87,6 +88,18 @@ public struct RelayCounter: SharedCounter {
     @inlinable public static var upstreamErrors: RelayCounter { RelayCounter(ODB_RELAY_UPSTREAM_ERRORS, "upstream_errors", .counter("odb_upstream_errors_total")) }
     @inlinable public static var activeConnections: RelayCounter { RelayCounter(ODB_RELAY_ACTIVE_CONNECTIONS, "active_connections", .gauge("odb_active_connections")) }
     @inlinable public static var activeFlows: RelayCounter { RelayCounter(ODB_RELAY_ACTIVE_FLOWS, "active_flows", .gauge("odb_active_kernel_flows")) }
+    @inlinable public static var odbHeld: RelayCounter { RelayCounter(ODB_RELAY_ODB_HELD, .virtualPayloads, "held") }
+    @inlinable public static var odbClaimsServed: RelayCounter { RelayCounter(ODB_RELAY_ODB_CLAIMS_SERVED, .virtualPayloads, "claims_served") }
+    @inlinable public static var odbExpired: RelayCounter { RelayCounter(ODB_RELAY_ODB_EXPIRED, .virtualPayloads, "expired") }
+    @inlinable public static var odbOverCap: RelayCounter { RelayCounter(ODB_RELAY_ODB_OVER_CAP, .virtualPayloads, "over_cap") }
+    @inlinable public static var odbPassed: RelayCounter { RelayCounter(ODB_RELAY_ODB_PASSED, .virtualPayloads, "passed") }
+    @inlinable public static var odbForged: RelayCounter { RelayCounter(ODB_RELAY_ODB_FORGED, .virtualPayloads, "forged") }
+    @inlinable public static var odbClaims: RelayCounter { RelayCounter(ODB_RELAY_ODB_CLAIMS, .virtualPayloads, "claims") }
+    @inlinable public static var odbFaults: RelayCounter { RelayCounter(ODB_RELAY_ODB_FAULTS, .virtualPayloads, "faults") }
+    @inlinable public static var odbClaimsFailed: RelayCounter { RelayCounter(ODB_RELAY_ODB_CLAIMS_FAILED, .virtualPayloads, "claims_failed") }
+    @inlinable public static var odbHeldNow: RelayCounter { RelayCounter(ODB_RELAY_ODB_HELD_NOW, "held_payloads", .gauge("odb_held_payloads")) }
+    @inlinable public static var odbHeldBytes: RelayCounter { RelayCounter(ODB_RELAY_ODB_HELD_BYTES, "held_payload_bytes", .gauge("odb_held_payload_bytes")) }
+    @inlinable public static var odbClaimsInFlight: RelayCounter { RelayCounter(ODB_RELAY_ODB_CLAIMS_IN_FLIGHT, "claims_in_flight", .gauge("odb_claims_in_flight")) }
 
     /// Every counter, in slot order.
     public static let allCases: [RelayCounter] = [
@@ -96,6 +109,8 @@ public struct RelayCounter: SharedCounter {
         .rejectedRequests, .refusedConnections,
         .limitMaxRequests, .limitMaxAge, .limitMinBodyRate, .limitPerClient,
         .upstreamErrors, .activeConnections, .activeFlows,
+        .odbHeld, .odbClaimsServed, .odbExpired, .odbOverCap, .odbPassed, .odbForged, .odbClaims, .odbFaults, .odbClaimsFailed,
+        .odbHeldNow, .odbHeldBytes, .odbClaimsInFlight,
     ]
 
     public static let slotCount = Int(ODB_RELAY_COUNTER_COUNT.rawValue)

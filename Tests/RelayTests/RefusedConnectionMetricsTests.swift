@@ -36,8 +36,9 @@ extension RelayTests.Metrics {
         #expect(counted >= 1)
         #expect(entry["refused_connections"] as? Int == Int(counted), "\(entry)")
         #expect(entry.keys.sorted() == [
-            "active_connections", "active_flows", "alive", "body_bytes", "fallbacks", "limit_closes", "pid",
-            "refused_connections", "rejected_requests", "requests", "responses_by_class", "upstream_errors",
+            "active_connections", "active_flows", "alive", "body_bytes", "claims_in_flight", "fallbacks", "held_payload_bytes",
+            "held_payloads", "limit_closes", "pid", "refused_connections", "rejected_requests", "requests", "responses_by_class",
+            "upstream_errors", "virtual_payloads",
         ])
         let fallbacks = entry["fallbacks"] as? [String: Int] ?? [:]
         #expect(fallbacks.keys.sorted() == ["buffer_memory", "kernel_selftest", "small_body", "unparsed", "unsupported"])

@@ -14,7 +14,7 @@ extern const unsigned int odb_abi_version;
 #endif
 
 /* Bumped whenever a map layout below changes; pinned maps with another version are refused. */
-#define ODB_ABI_VERSION 9
+#define ODB_ABI_VERSION 10
 
 /* `end` of a window that never ends by itself (tunnels): redirect until a side closes. */
 #define ODB_WINDOW_UNBOUNDED 0xffffffffffffffffULL
@@ -174,6 +174,19 @@ enum odb_relay_counter {
 	ODB_RELAY_UPSTREAM_ERRORS,
 	ODB_RELAY_ACTIVE_CONNECTIONS,        /* gauge */
 	ODB_RELAY_ACTIVE_FLOWS,              /* gauge */
+	/* Virtual payload (docs/DESIGN.md, "Virtual payload"). */
+	ODB_RELAY_ODB_HELD,                  /* bodies held for a peer, a descriptor answered */
+	ODB_RELAY_ODB_CLAIMS_SERVED,         /* held bodies served to a claim */
+	ODB_RELAY_ODB_EXPIRED,               /* held bodies released unclaimed after odb.hold_timeout */
+	ODB_RELAY_ODB_OVER_CAP,              /* bodies served for real: odb.max_held_* reached */
+	ODB_RELAY_ODB_PASSED,                /* descriptors passed on to a peer, head only */
+	ODB_RELAY_ODB_FORGED,                /* descriptors or peer headers removed from non-peers */
+	ODB_RELAY_ODB_CLAIMS,                /* claims this relay made */
+	ODB_RELAY_ODB_FAULTS,                /* claims made for a peer downstream: the route needs the bytes */
+	ODB_RELAY_ODB_CLAIMS_FAILED,         /* claims that failed (502 before any byte, or an abort) */
+	ODB_RELAY_ODB_HELD_NOW,              /* gauge: payloads held */
+	ODB_RELAY_ODB_HELD_BYTES,            /* gauge: socket memory they may occupy */
+	ODB_RELAY_ODB_CLAIMS_IN_FLIGHT,      /* gauge: claims made and not yet complete */
 	ODB_RELAY_COUNTER_COUNT,
 };
 

@@ -44,14 +44,16 @@ extension ClientSession {
         let admitted: RequestAdmission
         do {
             admitted = try RequestAdmission(
-                head, listener: listener.config, pools: worker.pools, rewrite: worker.rewrite, clientAddress: peer.hostText)
+                head, listener: listener.config, pools: worker.pools, rewrite: worker.rewrite, odb: worker.odb,
+                clientAddress: peer.hostText)
         } catch {
             if error.malformed { worker.stats.rejectedRequests += 1 }
             respondError(error.status, reason: error.reason)
             return
         }
+        if admitted.forgedFields { worker.stats.odbForged += 1 }
         let current = Exchange(
-            request: head, route: admitted.route, pool: admitted.pool, upstreamHead: admitted.upstreamHead,
+            request: head, route: admitted.route, pool: admitted.pool, upstreamHead: admitted.upstreamHead, fromPeer: admitted.fromPeer,
             requestKeepsUpstream: head.version.minor >= 1, clientKeepAlive: admitted.clientKeepAlive, now: worker.loop.now)
         exchange = current
         client.wantRead = false
@@ -166,7 +168,12 @@ extension ClientSession {
         }
     }
 
-    private func startResponse(_ current: Exchange, _ head: ResponseHead) -> Bool {
+    private func startResponse(_ current: Exchange, _ received: ResponseHead) -> Bool {
+        var head = received
+        // Only a peer asked as one may answer with a descriptor; from anyone else it is forged.
+        if !(current.route.odb.sendsToPeer && current.pool.config.odbPeer), VirtualPayload.strip(&head.headers) {
+            worker.stats.odbForged += 1
+        }
         if head.status >= 100 && head.status < 200 && head.status != 101 {
             // Interim responses (100 Continue, 103 Early Hints) pass through; the final one follows.
             client.outbound.append(contentsOf: worker.rewrite.response(head).serialize())

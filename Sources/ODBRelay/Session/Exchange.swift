@@ -16,6 +16,8 @@ final class Exchange {
     let upstreamHead: [UInt8]
     let requestKeepsUpstream: Bool
     let clientKeepAlive: Bool
+    /// The request came from an ODB peer, so its answer may be a descriptor.
+    let fromPeer: Bool
     /// The client opened with a protocol the relay does not parse: the exchange is a byte stream
     /// from its start, and no relay answer can be sent in that protocol.
     let opensAsTunnel: Bool
@@ -34,13 +36,14 @@ final class Exchange {
     var bytesToClient: UInt64 = 0
     var status = 0
 
-    init(request: RequestHead, route: RouteConfig, pool: UpstreamPool, upstreamHead: [UInt8], opensAsTunnel: Bool = false,
-         requestKeepsUpstream: Bool, clientKeepAlive: Bool, now: Double) {
+    init(request: RequestHead, route: RouteConfig, pool: UpstreamPool, upstreamHead: [UInt8], fromPeer: Bool = false,
+         opensAsTunnel: Bool = false, requestKeepsUpstream: Bool, clientKeepAlive: Bool, now: Double) {
         self.request = request
         self.route = route
         self.pool = pool
         self.upstreamHead = upstreamHead
         self.opensAsTunnel = opensAsTunnel
+        self.fromPeer = fromPeer
         self.requestKeepsUpstream = requestKeepsUpstream
         self.clientKeepAlive = clientKeepAlive
         phase = .connecting

@@ -17,9 +17,18 @@ struct RequestAdmission {
     let body: (framing: BodyTransfer.Framing, policy: PathPolicy.Body)?
     let upstreamHead: [UInt8]
     let clientKeepAlive: Bool
+    /// The request proved its sender an ODB peer (`ODB-Peer` carried this relay's secret), so
+    /// its answer may be a descriptor.
+    let fromPeer: Bool
+    /// It carried virtual payload fields without being a peer's: they were removed, never used.
+    let forgedFields: Bool
 
-    init(_ head: RequestHead, listener: ListenerConfig, pools: [String: UpstreamPool], rewrite: ProxyHeaderRewrite,
-         clientAddress: String) throws(Refusal) {
+    init(_ received: RequestHead, listener: ListenerConfig, pools: [String: UpstreamPool], rewrite: ProxyHeaderRewrite,
+         odb: VirtualPayloadConfig?, clientAddress: String) throws(Refusal) {
+        var head = received
+        let peerSecret = head.headers.contains(VirtualPayload.peerHeader) ? head.headers.value(for: VirtualPayload.peerHeader) : nil
+        fromPeer = peerSecret.map { odb?.acceptsPeer(headerValue: $0.utf8) == true } ?? false
+        forgedFields = VirtualPayload.strip(&head.headers) && !fromPeer
         let framing: BodyFraming
         switch requestFraming(head) {
         case let .success(value): framing = value
@@ -41,9 +50,13 @@ struct RequestAdmission {
         self.route = route
         self.pool = pool
         clientKeepAlive = keepAlive(request: head)
-        upstreamHead = rewrite.request(
+        var upstream = rewrite.request(
             head, clientAddress: clientAddress, trustForwarded: listener.trustForwarded,
-            forwardingUpgrade: head.headers.contains("Upgrade")).serialize()
+            forwardingUpgrade: head.headers.contains("Upgrade"))
+        if route.odb.sendsToPeer, let odb {
+            upstream.headers.append(name: VirtualPayload.peerHeader, value: odb.secret)
+        }
+        upstreamHead = upstream.serialize()
         switch framing {
         case .none, .contentLength(0):
             body = nil

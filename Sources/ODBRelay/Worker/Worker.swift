@@ -17,6 +17,8 @@ final class Worker: @unchecked Sendable {
     private(set) var pools: [String: UpstreamPool]
     let idleUpstreams = IdleUpstream()
     private(set) var limits: Limits
+    /// Virtual payload settings, as the configuration last loaded gave them.
+    private(set) var odb: VirtualPayloadConfig?
     /// The configured head limits, for request and response heads alike.
     var headLimits: HeadLimits { HeadLimits(maxHeadBytes: limits.maxHeadBytes, maxHeaderCount: limits.maxHeaders) }
     private(set) var timeouts: SessionTimeouts.Limits
@@ -47,6 +49,7 @@ final class Worker: @unchecked Sendable {
         self.logger = logger
         loop = try EventLoop()
         limits = config.limits
+        odb = config.odb
         timeouts = Self.timeouts(config)
         bodyRateFloor = Self.bodyRateFloor(config)
         accessLog = config.log.accessLog
@@ -104,6 +107,7 @@ final class Worker: @unchecked Sendable {
         guard let (generation, config) = shared.configuration(newerThan: configGeneration) else { return }
         configGeneration = generation
         limits = config.limits
+        odb = config.odb
         timeouts = Self.timeouts(config)
         bodyRateFloor = Self.bodyRateFloor(config)
         accessLog = config.log.accessLog

@@ -1,0 +1,193 @@
+/// The names the virtual payload protocol puts on the wire (docs/DESIGN.md, "Virtual payload").
+public enum VirtualPayload {
+    /// Request header: the shared secret, proving the sender a peer.
+    public static let peerHeader = "ODB-Peer"
+    /// Response header: a `PayloadDescriptor` in place of the body.
+    public static let payloadHeader = "ODB-Payload"
+    /// The request target of a claim is this prefix followed by the token's hex.
+    public static let claimPathPrefix = "/odb/v1/payload/"
+    /// The protocol version a descriptor carries as `v=`.
+    public static let version = 1
+
+    /// Removes every protocol field, for a message from or to someone outside the peer set.
+    /// - Returns: whether any was present.
+    @discardableResult
+    public static func strip(_ headers: inout HTTPHeaders) -> Bool {
+        let present = headers.contains(peerHeader) || headers.contains(payloadHeader)
+        if present {
+            headers.remove(named: peerHeader)
+            headers.remove(named: payloadHeader)
+        }
+        return present
+    }
+}
+
+/// An unguessable single-use name for one held payload: 128 bits from the kernel's random source.
+public struct PayloadToken: Hashable, Sendable, CustomStringConvertible {
+    public let high: UInt64
+    public let low: UInt64
+
+    public init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
+    /// A fresh token from the system's cryptographically secure generator (getrandom(2) on Linux).
+    public static func random() -> PayloadToken {
+        var generator = SystemRandomNumberGenerator()
+        return PayloadToken(high: generator.next(), low: generator.next())
+    }
+
+    /// 32 lowercase hex digits, the form on the wire; nil for anything else.
+    public init?(hex: some StringProtocol) {
+        let digits = Array(hex.utf8)
+        guard digits.count == 32, let high = Self.word(digits[0..<16]), let low = Self.word(digits[16..<32]) else { return nil }
+        self.init(high: high, low: low)
+    }
+
+    /// The token named by a claim's request target, if it is one.
+    public init?(claimTarget target: String) {
+        guard target.hasPrefix(VirtualPayload.claimPathPrefix) else { return nil }
+        self.init(hex: target.dropFirst(VirtualPayload.claimPathPrefix.count))
+    }
+
+    public var hex: String { Self.hex(high) + Self.hex(low) }
+
+    /// The request target that claims this token.
+    public var claimTarget: String { VirtualPayload.claimPathPrefix + hex }
+
+    /// What `status` and logs show instead of the token: 8 hex digits of a one-way mix, enough to
+    /// tell payloads apart and useless for claiming.
+    public var digest: String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in hex.utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        }
+        return String(Self.hex(hash).prefix(8))
+    }
+
+    public var description: String { digest }
+
+    private static func hex(_ word: UInt64) -> String {
+        let text = String(word, radix: 16)
+        return String(repeating: "0", count: 16 - text.count) + text
+    }
+
+    private static func word(_ digits: ArraySlice<UInt8>) -> UInt64? {
+        var value: UInt64 = 0
+        for digit in digits {
+            switch digit {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = value << 4 | UInt64(digit - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = value << 4 | UInt64(digit - UInt8(ascii: "a") + 10)
+            default: return nil
+            }
+        }
+        return value
+    }
+}
+
+/// How a held body is framed where it is held, which the claim answer repeats.
+public enum PayloadFraming: Equatable, Sendable {
+    case length(UInt64)
+    case chunked
+    /// Read until the holder's upstream closes.
+    case close
+
+    /// The framing of a response body, or nil for a response that has none to hold.
+    public init?(_ framing: BodyFraming) {
+        switch framing {
+        case let .contentLength(length) where length > 0: self = .length(length)
+        case .chunked: self = .chunked
+        case .untilClose: self = .close
+        case .none, .contentLength, .tunnel: return nil
+        }
+    }
+}
+
+/// Names a held payload: its holder, its token and its framing. Travels as the `ODB-Payload`
+/// header, only between peers.
+public struct PayloadDescriptor: Equatable, Sendable {
+    public let holder: String
+    public let token: PayloadToken
+    public let framing: PayloadFraming
+
+    public init(holder: String, token: PayloadToken, framing: PayloadFraming) {
+        self.holder = holder
+        self.token = token
+        self.framing = framing
+    }
+
+    /// Why a header value is not a descriptor.
+    public enum ParseError: Error, Equatable, CustomStringConvertible {
+        case malformed(String)
+        case unsupportedVersion(String)
+        case missing(String)
+
+        public var description: String {
+            switch self {
+            case let .malformed(part): return "malformed descriptor part \"\(part)\""
+            case let .unsupportedVersion(version): return "unsupported descriptor version \(version)"
+            case let .missing(key): return "descriptor without \(key)"
+            }
+        }
+    }
+
+    /// Parses `v=1; holder=NAME; token=HEX; framing=length; length=N` (or `framing=chunked`,
+    /// `framing=close`). Every part must be known and well formed: a descriptor is never guessed at.
+    public init(headerValue: String) throws(ParseError) {
+        var parts: [String: String] = [:]
+        for rawPart in headerValue.split(separator: ";") {
+            let part = rawPart.trimmingSpaces()
+            guard let equals = part.firstIndex(of: "="), parts[String(part[..<equals])] == nil else { throw .malformed(String(part)) }
+            parts[String(part[..<equals])] = String(part[part.index(after: equals)...])
+        }
+        guard let version = parts.removeValue(forKey: "v") else { throw .missing("v") }
+        guard version == String(VirtualPayload.version) else { throw .unsupportedVersion(version) }
+        guard let holder = parts.removeValue(forKey: "holder") else { throw .missing("holder") }
+        guard Self.isHolderName(holder) else { throw .malformed("holder=\(holder)") }
+        guard let tokenText = parts.removeValue(forKey: "token") else { throw .missing("token") }
+        guard let token = PayloadToken(hex: tokenText) else { throw .malformed("token") }
+        guard let framingText = parts.removeValue(forKey: "framing") else { throw .missing("framing") }
+        let framing: PayloadFraming
+        switch framingText {
+        case "length":
+            guard let lengthText = parts.removeValue(forKey: "length") else { throw .missing("length") }
+            guard !lengthText.isEmpty, lengthText.utf8.count <= 19, lengthText.utf8.allSatisfy({ (0x30...0x39).contains($0) }),
+                  let length = UInt64(lengthText), length > 0 else { throw .malformed("length=\(lengthText)") }
+            framing = .length(length)
+        case "chunked": framing = .chunked
+        case "close": framing = .close
+        default: throw .malformed("framing=\(framingText)")
+        }
+        if let (key, value) = parts.first { throw .malformed("\(key)=\(value)") }
+        self.init(holder: holder, token: token, framing: framing)
+    }
+
+    public var headerValue: String {
+        var value = "v=\(VirtualPayload.version); holder=\(holder); token=\(token.hex); framing="
+        switch framing {
+        case let .length(length): value += "length; length=\(length)"
+        case .chunked: value += "chunked"
+        case .close: value += "close"
+        }
+        return value
+    }
+
+    /// Holder names: letters, digits, '.', '_' and '-', at most 64 bytes, so a descriptor stays short.
+    public static func isHolderName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 64
+            && name.utf8.allSatisfy { byte in
+                (0x30...0x39).contains(byte) || (0x41...0x5a).contains(byte) || (0x61...0x7a).contains(byte)
+                    || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+            }
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingSpaces() -> Substring {
+        var text = self
+        while text.first == " " || text.first == "\t" { text.removeFirst() }
+        while text.last == " " || text.last == "\t" { text.removeLast() }
+        return text
+    }
+}
