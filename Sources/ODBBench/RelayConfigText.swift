@@ -1,3 +1,5 @@
+import ODBConfig
+
 /// The YAML an `odb-redirect relay` of a bench chain runs with.
 enum RelayConfigText {
     /// One listener and one upstream, with one route or, for a virtual-faults middle relay, two;
@@ -8,14 +10,14 @@ enum RelayConfigText {
         let threshold = kernelMinBody.map { "\n        kernel_min_body: \($0)" } ?? ""
         var routes = """
                   - upstream: next
-                    mode: \(mode)\(threshold)\(odb.map { "\n        odb: \($0.route.rawValue)" } ?? "")
+                    mode: \(mode)\(threshold)\(role(odb?.route))
             """
         if let faultRoute = odb?.faultRoute {
             routes += """
 
                       - path_prefix: \(BenchMode.faultPrefix)/
                         upstream: next
-                        mode: \(mode)\(faultRoute.map { "\n        odb: \($0.rawValue)" } ?? "")
+                        mode: \(mode)\(role(faultRoute))
                 """
         }
         let peer = odb?.upstreamIsPeer == true ? "\n    odb_peer: true" : ""
@@ -33,6 +35,12 @@ enum RelayConfigText {
               next:
                 servers: ["\(upstream)"]\(peer)
             """
+    }
+
+    /// A route's `odb:` line; none for `off`, the default.
+    private static func role(_ role: VirtualPayloadRole?) -> String {
+        guard let role, role != .off else { return "" }
+        return "\n        odb: \(role.rawValue)"
     }
 
     /// The top-level `odb:` section, ending in a newline.

@@ -1,3 +1,5 @@
+import ODBConfig
+
 /// The ODB roles of the relays of a `virtual` or `virtual-faults` chain (docs/DESIGN.md,
 /// "Virtual payload (On-Demand Buffering)").
 ///
@@ -14,13 +16,6 @@
 /// (a plain origin and a chain of 1 or 2) its `/fault/` route has no ODB role: it reads the body
 /// it would otherwise hold and serves it for real.
 struct VirtualPayloadChain {
-    /// A route's `odb:` role, as the relay's YAML spells it.
-    enum RouteRole: String {
-        case holder
-        case intermediate
-        case edge
-    }
-
     /// Everything ODB in one relay's configuration.
     struct Hop {
         /// `odb.name` and `odb.claim_listen`: set for the holder relay only.
@@ -30,10 +25,9 @@ struct VirtualPayloadChain {
         var peers: [(name: String, claim: HostPort)]
         var secret: String
         /// The `/` route's role.
-        var route: RouteRole
-        /// The `/fault/` route's role when this relay has that route; `.some(nil)` for a route
-        /// without ODB.
-        var faultRoute: RouteRole??
+        var route: VirtualPayloadRole
+        /// The `/fault/` route's role when this relay has that route.
+        var faultRoute: VirtualPayloadRole?
         /// `odb_peer: true` on the upstream: it answers descriptors this relay honours.
         var upstreamIsPeer: Bool
     }
@@ -78,7 +72,7 @@ struct VirtualPayloadChain {
             hop.peers = [(Self.holderName(length), HostPort(host: settings.address(of: holder, from: tier), port: holderClaimPort))]
         }
         if faults && index == length / 2 {
-            hop.faultRoute = .some(isHolder ? nil : .edge)
+            hop.faultRoute = isHolder ? .off : .edge
         }
         return hop
     }

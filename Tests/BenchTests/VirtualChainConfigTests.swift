@@ -28,7 +28,11 @@ import Testing
                 for index in 0..<length {
                     let text = Self.yaml(chain.hop(index, settings: Self.settings), index: index)
                     do {
-                        _ = try RelayConfig.parse(yaml: text, fileName: "relay-\(index + 1).yaml")
+                        let config = try RelayConfig.parse(yaml: text, fileName: "relay-\(index + 1).yaml")
+                        let roles = config.listeners.flatMap(\.routes).map(\.odb)
+                        let hop = chain.hop(index, settings: Self.settings)
+                        #expect(roles.contains(hop.route), "the / route's role reached the configuration")
+                        #expect(config.odb?.secret == Self.secret)
                     } catch {
                         Issue.record("chain \(length) faults \(faults) relay \(index + 1): \(error)\n\(text)")
                     }
@@ -65,10 +69,10 @@ import Testing
             let chain = Self.chain(length: length, faults: true, originClaimPort: originClaimPort)
             let faulting = (0..<length).filter { chain.hop($0, settings: Self.settings).faultRoute != nil }
             #expect(faulting == [length / 2])
-            let role = chain.hop(length / 2, settings: Self.settings).faultRoute ?? nil
+            let role = chain.hop(length / 2, settings: Self.settings).faultRoute
             // A holder relay that faults reads the body it would hold: no ODB role on that route.
             let isHolder = originClaimPort == nil && length / 2 == length - 1
-            #expect(role == (isHolder ? nil : .edge))
+            #expect(role == (isHolder ? .off : .edge))
             let text = Self.yaml(chain.hop(length / 2, settings: Self.settings), index: 0)
             #expect(text.contains("path_prefix: /fault/"))
         }
