@@ -43,6 +43,13 @@ public struct BenchSample: Sendable {
     public var kernelShare: Double?
     /// Responses the relays moved in user space instead of the mode's path, by reason, summed.
     public var fallbacks: Int?
+    /// Virtual payload events of all relays during the load (relay status `virtual_payloads`):
+    /// bodies held, descriptors passed on, claims made, faults among them, failed claims.
+    public var virtualHeld: Int?
+    public var virtualPassed: Int?
+    public var virtualClaims: Int?
+    public var virtualFaults: Int?
+    public var virtualFailedClaims: Int?
     /// Body bytes all relays carried per body byte the load received: the hops a body takes
     /// through relays (a chain of N carries N for real, virtual only at the edge and holder).
     /// The counters run a moment past the load, so it reads a little high.

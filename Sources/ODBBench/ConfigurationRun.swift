@@ -73,6 +73,14 @@ struct ConfigurationRun {
                 sample.copyBodyBytes = delta.copy
                 sample.kernelShare = delta.kernelShare
                 sample.fallbacks = delta.fallbacks
+                if configuration.mode.isVirtual {
+                    let events = delta.virtualPayloads
+                    sample.virtualHeld = events["held", default: 0]
+                    sample.virtualPassed = events["passed", default: 0]
+                    sample.virtualClaims = events["claims", default: 0]
+                    sample.virtualFaults = events["faults", default: 0]
+                    sample.virtualFailedClaims = events["claims_failed", default: 0]
+                }
                 if sample.requests > 0 && point.size > 0 {
                     sample.bodyHopsPerRequest = Double(delta.kernel + delta.splice + delta.copy)
                         / (Double(sample.requests) * Double(point.size))
