@@ -44,6 +44,9 @@ struct ConfigurationRun {
         }
         let pids = chain.pids()
         let relayPIDs = configuration.mode.relayLoadsKernel ? chain.relayPIDs : []
+        // The checking pass's last bytes are published up to 250 ms after it ends; the load's
+        // counts must not include them.
+        if !relayPIDs.isEmpty { Thread.sleep(forTimeInterval: Self.counterPublishDelay) }
         let countersBefore = relayCounters(relayPIDs, into: &sample)
         let memoryBefore = ProcFS.memAvailableKiB() ?? 0
         let tcpBefore = ProcFS.tcpMemoryPages() ?? 0

@@ -23,9 +23,11 @@ extension OdbRedirect {
         @Flag(help: "The research sweep: sizes 1KiB…64MiB, chains 1…4, concurrency 1…64, fixed rate (339 configurations; one repetition took 11.5 minutes on 2 cores).")
         var full = false
 
-        @Option(help: """
-            peers: issue 18's comparison of kernel against copy and HAProxy at 8 connections, 256KiB and 1MiB at chains 1 and 2 across --netns hosts, then 1KiB, 64KiB and 1MiB at chains 1 and 3 on loopback, 2 × 3 s each; prints the kernel path's ratios to both.             report: the research report's data (docs/REPORT.md): copy, kernel, virtual, virtual-faults (every request faulting), nginx and HAProxy at chains 1-4, 1MiB and 4MiB, 8 connections, and 100 req/s of 1MiB, behind the built-in origin; then kernel, virtual, virtual-faults and HAProxy at chains 1-3 behind nginx; writes DIR/REPORT.md with issue 17's targets, tables against chain length and the plots (about 17 minutes on 2 cores).
-            """)
+        @Option(help: ArgumentHelp(
+            "peers or report.",
+            discussion: "peers: issue 18's comparison of kernel against copy and HAProxy at 8 connections, 256KiB and 1MiB at chains 1 and 2 across --netns hosts, then 1KiB, 64KiB and 1MiB at chains 1 and 3 on loopback, 2 × 3 s each; prints the kernel path's ratios to both. "
+                + "report: the research report's data (docs/REPORT.md): copy, kernel, virtual, virtual-faults (every request faulting), nginx and HAProxy at chains 1-4, 1MiB and 4MiB, 8 connections, and 100 req/s of 1MiB, behind the built-in origin; then kernel, virtual, virtual-faults and HAProxy at chains 1-3 behind nginx; writes DIR/REPORT.md with issue 17's targets, tables against chain length and the plots (about 17 minutes on 2 cores). "
+                + "--modes narrows either preset to the modes listed."))
         var preset: String?
 
         @Option(help: "Comma-separated modes: direct,kernel,splice,copy,auto,kernel-faults,virtual,virtual-faults,nginx,haproxy,external.")
@@ -83,8 +85,8 @@ extension OdbRedirect {
             if quick && full { throw ValidationError("--quick and --full exclude each other") }
             if let preset {
                 guard ["peers", "report"].contains(preset) else { throw ValidationError("--preset is peers or report") }
-                if quick || full || sizes != nil || chains != nil || concurrency != nil || rate != nil || modes != nil {
-                    throw ValidationError("--preset \(preset) sets modes, sizes, chains, concurrency and load itself")
+                if quick || full || sizes != nil || chains != nil || concurrency != nil || rate != nil {
+                    throw ValidationError("--preset \(preset) sets sizes, chains, concurrency and load itself")
                 }
                 if preset == "peers" && netns { throw ValidationError("--preset peers sets the topology itself") }
                 if preset == "report" && origin != "builtin" { throw ValidationError("--preset report runs both origins itself") }
@@ -150,7 +152,9 @@ extension OdbRedirect {
             var results = [ResearchReport.LegResult]()
             for leg in ResearchReport.legs {
                 var options = base
-                options.modes = leg.modes
+                // --modes narrows each leg to the modes it shares with the list.
+                options.modes = modes == nil ? leg.modes : leg.modes.filter(base.modes.contains)
+                guard !options.modes.isEmpty else { continue }
                 options.points = leg.points
                 options.origin = leg.origin
                 options.outputDirectory = base.outputDirectory + "/" + leg.name
