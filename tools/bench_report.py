@@ -42,6 +42,7 @@ CHAIN_METRICS = [
     ("intermediate_cpu_micros_per_request", "intermediates' CPU µs per request", "cpu_intermediate_per_request", False),
     ("intermediate_cores", "intermediates' CPU (cores busy)", "cpu_intermediate_cores", False),
     ("machine_cpu_micros_per_request", "whole-machine CPU µs per request", "cpu_machine_per_request", False),
+    ("topology_cpu_micros_per_request", "machine CPU µs per request, less other processes", "cpu_topology_per_request", False),
     ("peak_intermediate_rss_mib", "peak intermediates' RSS (MiB)", "memory_rss", False),
     ("mem_available_drop_mib", "largest MemAvailable drop (MiB)", "memory_kernel", False),
     ("tcp_mem_peak_mib", "peak TCP memory (MiB)", "memory_tcp", False),

@@ -30,7 +30,9 @@ public enum BenchReport {
             \(options.repetitions) repetition(s), mode order rotated per repetition. Values are medians over \
             passed repetitions; failed repetitions are counted, never averaged in. CPU per request is \
             utime+stime of the intermediates (relay CPU) and busy time of the whole machine \
-            (user+nice+system+irq+softirq, load generator and origin included). Kernel memory is the \
+            (user+nice+system+irq+softirq, load generator and origin included); topology CPU is that \
+            busy time less what user processes outside the bench's own process tree used, so other \
+            work on a shared machine does not count. Kernel memory is the \
             largest MemAvailable drop during the load. Body hops: body bytes all relays carried per \
             body byte served (relay modes).
 
@@ -79,8 +81,8 @@ public enum BenchReport {
             var lines = [
                 "### \(key)",
                 "",
-                "| mode | req/s | MB/s | p50 ms | p90 ms | p99 ms | max ms | relay CPU µs/req | machine CPU µs/req | peak RSS MiB | MemAvail drop MiB | TCP mem peak MiB | kernel share | body hops | failed |",
-                "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+                "| mode | req/s | MB/s | p50 ms | p90 ms | p99 ms | max ms | relay CPU µs/req | machine CPU µs/req | topology CPU µs/req | peak RSS MiB | MemAvail drop MiB | TCP mem peak MiB | kernel share | body hops | failed |",
+                "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
             ]
             for name in modes.sorted(by: { modeRank($0) < modeRank($1) }) {
                 let group = Group(mode: name, samples: groups[name]!)
@@ -94,6 +96,7 @@ public enum BenchReport {
                     format(group.median { $0.latencyMaxMs }, "%.2f"),
                     format(group.median { $0.intermediateCPUMicrosPerRequest }, "%.1f"),
                     format(group.median { $0.machineCPUMicrosPerRequest }, "%.1f"),
+                    format(group.median { $0.topologyCPUMicrosPerRequest }, "%.1f"),
                     format(group.median { Double($0.peakIntermediateRSSKiB) / 1024 }, "%.1f"),
                     format(group.median { Double($0.memAvailableDropKiB) / 1024 }, "%.1f"),
                     format(group.median { Double($0.tcpMemPeakPages * ProcFS.pageSize) / 1048576 }, "%.1f"),

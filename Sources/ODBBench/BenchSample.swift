@@ -26,6 +26,9 @@ public struct BenchSample: Sendable {
     /// Busy time of the whole machine (user+nice+system+irq+softirq), load generator included.
     public var machineCPUSeconds: Double = 0
     public var machineCPUMicrosPerRequest: Double?
+    /// Machine busy time less what processes outside the bench's tree used (`CPUUsage`).
+    public var topologyCPUSeconds: Double = 0
+    public var topologyCPUMicrosPerRequest: Double?
 
     /// Largest sum of the intermediates' VmRSS during the run.
     public var peakIntermediateRSSKiB: Int = 0

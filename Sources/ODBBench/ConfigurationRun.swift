@@ -58,9 +58,11 @@ struct ConfigurationRun {
 
         sample.intermediateCPUSeconds = cpu.processSeconds
         sample.machineCPUSeconds = cpu.machineBusySeconds
+        sample.topologyCPUSeconds = cpu.topologySeconds
         if sample.requests > 0 {
             sample.intermediateCPUMicrosPerRequest = cpu.processSeconds / Double(sample.requests) * 1e6
             sample.machineCPUMicrosPerRequest = cpu.machineBusySeconds / Double(sample.requests) * 1e6
+            sample.topologyCPUMicrosPerRequest = cpu.topologySeconds / Double(sample.requests) * 1e6
         }
         sample.peakIntermediateRSSKiB = peaks.residentKiB
         sample.memAvailableDropKiB = max(0, memoryBefore - peaks.minMemAvailableKiB)

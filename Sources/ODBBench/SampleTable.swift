@@ -24,6 +24,8 @@ public enum SampleTable {
         ("intermediate_cpu_micros_per_request", { .number($0.intermediateCPUMicrosPerRequest) }),
         ("machine_cpu_seconds", { .number($0.machineCPUSeconds) }),
         ("machine_cpu_micros_per_request", { .number($0.machineCPUMicrosPerRequest) }),
+        ("topology_cpu_seconds", { .number($0.topologyCPUSeconds) }),
+        ("topology_cpu_micros_per_request", { .number($0.topologyCPUMicrosPerRequest) }),
         ("peak_intermediate_rss_kib", { .integer($0.peakIntermediateRSSKiB) }),
         ("mem_available_drop_kib", { .integer($0.memAvailableDropKiB) }),
         ("tcp_mem_peak_pages", { .integer($0.tcpMemPeakPages) }),

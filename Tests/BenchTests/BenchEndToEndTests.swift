@@ -9,7 +9,7 @@ import Testing
         "requests", "seconds", "requests_per_second", "megabytes_per_second",
         "latency_p50_ms", "latency_p90_ms", "latency_p99_ms", "latency_max_ms",
         "intermediate_cpu_seconds", "intermediate_cpu_micros_per_request",
-        "machine_cpu_seconds", "machine_cpu_micros_per_request",
+        "machine_cpu_seconds", "machine_cpu_micros_per_request", "topology_cpu_seconds", "topology_cpu_micros_per_request",
         "peak_intermediate_rss_kib", "mem_available_drop_kib", "tcp_mem_peak_pages", "tcp_mem_rise_pages",
         "kernel_body_bytes", "splice_body_bytes", "copy_body_bytes", "kernel_share", "fallbacks",
         "body_hops_per_request", "virtual_held", "virtual_passed", "virtual_claims", "virtual_faults",
@@ -49,6 +49,8 @@ import Testing
             #expect((row["requests"] as? Int ?? 0) > 0)
             #expect((row["verified_requests"] as? Int ?? 0) >= 4)
             #expect((row["machine_cpu_seconds"] as? Double ?? 0) > 0)
+            let topology = row["topology_cpu_seconds"] as? Double ?? -1
+            #expect(topology > 0 && topology <= (row["machine_cpu_seconds"] as? Double ?? 0), "\(mode): topology CPU \(topology)")
             let p50 = row["latency_p50_ms"] as? Double ?? -1
             let p99 = row["latency_p99_ms"] as? Double ?? -1
             #expect(p50 > 0 && p50 <= p99, "\(mode): p50 \(p50) p99 \(p99)")

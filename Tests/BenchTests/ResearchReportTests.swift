@@ -8,7 +8,7 @@ import Testing
         let point = SweepPoint(size: size, concurrency: 8, chain: chain, load: .saturation)
         var sample = BenchSample(configuration: BenchConfiguration(mode: mode, point: point, repetition: repetition), origin: "builtin")
         sample.requestsPerSecond = requestsPerSecond
-        sample.machineCPUMicrosPerRequest = cpu
+        sample.topologyCPUMicrosPerRequest = cpu
         if failed { sample.fail("short body") }
         return sample
     }
