@@ -141,7 +141,7 @@ def chain_sweeps(rows, out):
                 ax.legend(fontsize="small")
             path = out / f"chain_{stem}_{load}.png"
             fig.tight_layout()
-            fig.savefig(path, dpi=110)
+            fig.savefig(path, dpi=90)
             plt.close(fig)
             made.append(path)
     return made
