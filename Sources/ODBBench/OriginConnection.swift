@@ -1,12 +1,14 @@
 import Glibc
 
-/// One keep-alive connection of the built-in origin: parses request heads, sends bodies.
+/// One keep-alive connection of the built-in origin: parses request heads and sends what its
+/// listener's service answers.
 ///
 /// Only what the bench sends is understood: GET (or HEAD) without a request body. Anything
 /// else gets an error status and the connection closes, so a confused client cannot make the
 /// origin misframe later responses.
 struct OriginConnection {
     let socket: TCPSocket
+    let service: any OriginService
     /// Request heads larger than this are refused; the bench's heads are ~100 bytes.
     static let maxHead = 16 << 10
 
@@ -21,7 +23,7 @@ struct OriginConnection {
             let headEnd = Self.findHeadEnd(UnsafeRawBufferPointer(rebasing: buffer[0..<filled]))
             guard let headEnd else {
                 guard filled < Self.maxHead else {
-                    respond(status: "431 Request Header Fields Too Large", body: 0, close: true)
+                    _ = send(.refusal("431 Request Header Fields Too Large", close: true))
                     return
                 }
                 guard let count = try? socket.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...])),
@@ -30,49 +32,27 @@ struct OriginConnection {
                 continue
             }
             let head = String(decoding: UnsafeRawBufferPointer(rebasing: buffer[0..<headEnd]), as: UTF8.self)
-            let request = OriginRequest(head: head)
-            let keepOpen = answer(request)
-            guard keepOpen else { return }
+            guard send(service.answer(OriginRequest(head: head))) else { return }
             let rest = filled - (headEnd + 4)
             if rest > 0 { memmove(buffer.baseAddress!, buffer.baseAddress! + headEnd + 4, rest) }
             filled = rest
         }
     }
 
-    /// Sends the response to `request`; false when the connection must close.
-    private func answer(_ request: OriginRequest) -> Bool {
-        switch request.target {
-        case .bytes(let size) where request.method == "GET" || request.method == "HEAD":
-            return respond(status: "200 OK", body: size, close: request.wantsClose, omitBody: request.method == "HEAD")
-        case .bytes:
-            respond(status: "405 Method Not Allowed", body: 0, close: true)
-            return false
-        case .unknown:
-            respond(status: "404 Not Found", body: 0, close: true)
-            return false
-        case .malformed:
-            respond(status: "400 Bad Request", body: 0, close: true)
-            return false
-        }
-    }
-
-    /// Writes a head and `body` pattern bytes; false when the write failed or `close` was asked.
-    @discardableResult
-    private func respond(status: String, body: Int, close: Bool, omitBody: Bool = false) -> Bool {
-        let head = "HTTP/1.1 \(status)\r\nContent-Length: \(body)\r\nContent-Type: application/octet-stream\r\n"
-            + (close ? "Connection: close\r\n" : "") + "\r\n"
+    /// Writes `response`'s head and body; false when the write failed or the connection closes.
+    private func send(_ response: OriginResponse) -> Bool {
         do {
-            try socket.writeAll(Array(head.utf8))
+            try socket.writeAll(Array(response.head.utf8))
             var sent = 0
-            while !omitBody && sent < body {
-                let slice = PatternBytes.slice(at: sent, count: body - sent)
+            while sent < response.bodyBytes {
+                let slice = PatternBytes.slice(at: sent, count: response.bodyBytes - sent)
                 try socket.writeAll(slice)
                 sent += slice.count
             }
         } catch {
             return false
         }
-        return !close
+        return !response.close
     }
 
     /// The offset of the blank line ending the first head in `bytes`.

@@ -1,7 +1,9 @@
 import Foundation
 import Glibc
 
-/// The benchmark's built-in origin: `GET /bytes/N` answers 200 with N pattern bytes.
+/// The benchmark's built-in origin: a path ending in `/bytes/N` answers 200 with N pattern
+/// bytes. Given `OriginHoldSettings` it is also a virtual payload holder: a peer's request gets
+/// a descriptor, and the body is claimed on a listener of its own.
 ///
 /// Each worker thread accepts on its own SO_REUSEPORT listener, so the kernel spreads
 /// connections over workers; each connection then gets a blocking thread of its own. Bodies are
@@ -9,17 +11,24 @@ import Glibc
 /// MiB and never allocates per request.
 public final class OriginServer: Sendable {
     public let address: HostPort
-    private let listeners: [TCPSocket]
+    /// The claim listener's address, when the origin holds payloads.
+    public let claimAddress: HostPort?
+    private let listeners: [(TCPSocket, any OriginService)]
 
-    /// Binds `workers` listeners on `address` (port 0 picks a free port, shared by all).
-    public init(address: HostPort, workers: Int) throws(BenchError) {
-        let first = try TCPSocket.listen(host: address.host, port: address.port)
-        let bound = HostPort(host: address.host, port: first.localPort)
-        var listeners = [first]
-        for _ in 1..<max(workers, 1) {
-            listeners.append(try TCPSocket.listen(host: bound.host, port: bound.port))
+    /// Binds `workers` listeners on `address` (port 0 picks a free port, shared by all), and as
+    /// many on the claim address when `holding` is given.
+    public init(address: HostPort, workers: Int, holding: OriginHoldSettings? = nil) throws(BenchError) {
+        let held = holding.map(OriginHeldPayloads.init)
+        let bodies = try Self.bind(address, count: workers)
+        var listeners = bodies.sockets.map { ($0, OriginBodyService(held: held) as any OriginService) }
+        self.address = bodies.address
+        if let held {
+            let claims = try Self.bind(held.settings.claimListen, count: workers)
+            listeners += claims.sockets.map { ($0, OriginClaimService(held: held) as any OriginService) }
+            claimAddress = claims.address
+        } else {
+            claimAddress = nil
         }
-        self.address = bound
         self.listeners = listeners
     }
 
@@ -33,18 +42,29 @@ public final class OriginServer: Sendable {
         sigaddset(&termination, SIGTERM)
         sigaddset(&termination, SIGINT)
         pthread_sigmask(SIG_UNBLOCK, &termination, nil)
-        for listener in listeners.dropFirst() {
-            Thread.detachNewThread { Self.acceptLoop(listener) }
+        for (listener, service) in listeners.dropFirst() {
+            Thread.detachNewThread { Self.acceptLoop(listener, service) }
         }
-        Self.acceptLoop(listeners[0])
+        Self.acceptLoop(listeners[0].0, listeners[0].1)
     }
 
-    private static func acceptLoop(_ listener: TCPSocket) -> Never {
+    /// `count` listeners sharing `address`'s port (a free one when it is 0), and that address.
+    private static func bind(_ address: HostPort, count: Int) throws(BenchError) -> (sockets: [TCPSocket], address: HostPort) {
+        let first = try TCPSocket.listen(host: address.host, port: address.port)
+        let bound = HostPort(host: address.host, port: first.localPort)
+        var sockets = [first]
+        for _ in 1..<max(count, 1) {
+            sockets.append(try TCPSocket.listen(host: bound.host, port: bound.port))
+        }
+        return (sockets, bound)
+    }
+
+    private static func acceptLoop(_ listener: TCPSocket, _ service: any OriginService) -> Never {
         while true {
             // A failed accept (EMFILE, ENOBUFS) must not end the origin; the client retries.
             guard let connection = try? listener.accept() else { continue }
             Thread.detachNewThread {
-                OriginConnection(socket: connection).serve()
+                OriginConnection(socket: connection, service: service).serve()
                 connection.close()
             }
         }

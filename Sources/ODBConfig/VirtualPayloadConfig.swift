@@ -54,6 +54,12 @@ public struct VirtualPayloadConfig: Sendable, Equatable {
     /// The shortest secret accepted, so that a guess is not cheap.
     public static let minimumSecretLength = 16
 
+    /// Whether `secret` may be the shared secret: long enough that a guess is not cheap, and
+    /// visible ASCII without spaces, so that it travels unchanged as a header value.
+    public static func isValidSecret(_ secret: String) -> Bool {
+        secret.utf8.count >= minimumSecretLength && secret.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7f }
+    }
+
     /// Whether an `ODB-Peer` header value proves the sender a peer; compares in constant time.
     public func acceptsPeer(headerValue: some Collection<UInt8>) -> Bool {
         let expected = Array(secret.utf8)
@@ -77,7 +83,7 @@ public struct VirtualPayloadConfig: Sendable, Equatable {
         case (nil, nil):
             throw section.node.error("odb: missing required key \"secret\" or \"secret_file\"")
         }
-        guard secret.utf8.count >= Self.minimumSecretLength, secret.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else {
+        guard Self.isValidSecret(secret) else {
             let node = section["secret"] ?? section["secret_file"]!
             throw node.error("\(node.key): the secret must be at least \(Self.minimumSecretLength) visible ASCII characters without spaces")
         }
