@@ -139,6 +139,11 @@ extension RelayTests {
         @Test func perClientCapAnswers503AndFreesItsPlaceOnClose() throws {
             let setup = try RelayUnderTest(route: RouteOptions(.kernel), sizes: [1000], limits: [.maxConnectionsPerClient(2)])
             let relay = setup.relay
+            // The fixture's readiness probe is a connection from this client too; until the
+            // relay has read its end and closed it, it holds one of the client's two places.
+            try waitUntil("the relay closed the readiness probe") {
+                !TCPSocketRow.all().contains { $0.localPort == relay.port && $0.state != .listen }
+            }
             let first = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
             let second = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
             defer { second.close() }
