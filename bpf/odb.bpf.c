@@ -97,6 +97,14 @@ struct {
 	__type(value, struct odb_relay_stats);
 } odb_relays SEC(".maps");
 
+/* Held virtual payloads by relay, worker and serial; written by each holding relay, read by `status`. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ODB_MAX_HELD);
+	__type(key, struct odb_held_key);
+	__type(value, struct odb_held_payload);
+} odb_held SEC(".maps");
+
 /* ABI version and load time, single entry; written by the controller at load. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

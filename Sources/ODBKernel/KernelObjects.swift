@@ -29,6 +29,7 @@ public final class KernelObjects: @unchecked Sendable {
     public let eventRings: BPFMap<UInt64, UInt32>
     public let attachments: BPFMap<UInt64, odb_attachment>
     public let relays: BPFMap<UInt32, odb_relay_stats>
+    public let held: BPFMap<odb_held_key, odb_held_payload>
     public let meta: BPFMap<UInt32, odb_meta>
     public let sockopsProgramFD: Int32
     public let verdictProgramFD: Int32
@@ -46,6 +47,7 @@ public final class KernelObjects: @unchecked Sendable {
         eventRings = map(.eventRings)
         attachments = map(.attachments)
         relays = map(.relays)
+        held = map(.held)
         meta = map(.meta)
         sockopsProgramFD = sockops
         verdictProgramFD = verdict

@@ -104,6 +104,8 @@ public struct StatusSnapshot: Encodable, Sendable, Equatable {
     public let flows: [Flow]
     public let counters: [String: UInt64]
     public let relays: [Relay]
+    /// Virtual payloads the relays of this pin set hold, oldest first.
+    public let heldPayloads: [HeldPayloadEntry]
 
     /// Reads every map of an open pin set.
     public static func read(_ objects: KernelObjects) -> StatusSnapshot {
@@ -159,7 +161,9 @@ public struct StatusSnapshot: Encodable, Sendable, Equatable {
             sockets: sockets,
             flows: flows,
             counters: counters,
-            relays: objects.relays.entries().map { relay($0.key, $0.value) }.sorted { $0.pid < $1.pid }
+            relays: objects.relays.entries().map { relay($0.key, $0.value) }.sorted { $0.pid < $1.pid },
+            heldPayloads: objects.held.entries().compactMap { HeldPayloadEntry($0.key, $0.value) }
+                .filter { processAlive($0.pid) }.sorted { $0.heldUnixSeconds < $1.heldUnixSeconds }
         )
     }
 

@@ -22,10 +22,27 @@ enum StatusTable {
         out += section("relays", ["PID", "ALIVE"] + relayColumns.map(\.header), snapshot.relays.map { relay in
             [String(relay.pid), relay.alive ? "yes" : "no"] + relayColumns.map { String(relay[$0.counter]) }
         })
+        out += heldSection(snapshot.heldPayloads)
         if let missed = snapshot.counters[KernelCounter.socketsTableFull.statusKey], missed > 0 {
             out += "WARNING: odb_socks was full for \(missed) new sockets: they are not tracked, so their bodies are copied, not redirected\n"
         }
         out += "counters: " + snapshot.counters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") + "\n"
+        return out
+    }
+
+    /// The oldest held payloads; `status --json` lists them all.
+    static let heldRows = 20
+
+    private static func heldSection(_ held: [HeldPayloadEntry]) -> String {
+        var out = section("held payloads", ["PAYLOAD", "PID", "WORKER", "FRAMING", "LENGTH", "BOUND B", "AGE s", "UPSTREAM"],
+                          held.prefix(heldRows).map {
+            [$0.tokenDigest, String($0.pid), String($0.worker), $0.framing.rawValue, $0.length.map(String.init) ?? "-",
+             String($0.boundBytes), String(format1($0.ageSeconds)), $0.upstream]
+        })
+        if held.count > heldRows {
+            let bytes = held.reduce(0) { $0 + $1.boundBytes }
+            out += "  ... \(held.count - heldRows) more; \(held.count) held in all, \(bytes) bytes bound\n"
+        }
         return out
     }
 

@@ -9,12 +9,13 @@ public struct RelayConfigFile {
     public var admin: AdminOptions?
     public var limits: [LimitOption]
     public var timeouts: [TimeoutOption]
+    public var odb: VirtualPayloadOptions?
     public var listeners: [ListenerOptions]
     /// Upstream pools by name, each with its servers (host:port), written in this order.
     public var upstreams: [(name: String, servers: [String])]
 
     public init(workers: Int? = 2, user: String? = nil, log: LogOptions? = LogOptions(), admin: AdminOptions? = nil,
-                limits: [LimitOption] = [], timeouts: [TimeoutOption] = [],
+                limits: [LimitOption] = [], timeouts: [TimeoutOption] = [], odb: VirtualPayloadOptions? = nil,
                 listeners: [ListenerOptions], upstreams: [(name: String, servers: [String])]) {
         self.workers = workers
         self.user = user
@@ -22,6 +23,7 @@ public struct RelayConfigFile {
         self.admin = admin
         self.limits = limits
         self.timeouts = timeouts
+        self.odb = odb
         self.listeners = listeners
         self.upstreams = upstreams
     }
@@ -49,6 +51,12 @@ public struct RelayConfigFile {
         }
         lines += Self.section("limits", limits.map(\.entry))
         lines += Self.section("timeouts", timeouts.map(\.entry))
+        if let odb {
+            lines += Self.section("odb", odb.entries)
+            if !odb.peers.isEmpty {
+                lines += ["  peers:"] + odb.peers.map { "    \($0.name): \(Self.quoted($0.address))" }
+            }
+        }
         lines.append("listeners:")
         for listener in listeners {
             lines.append("  - listen: \(Self.quoted(listener.listen))")
@@ -60,6 +68,7 @@ public struct RelayConfigFile {
                     ("kernel_min_body", route.kernelMinBody), ("kernel_max_body", route.kernelMaxBody),
                     ("flow_budget", route.flowBudget), ("allow_connect", route.allowConnect ? "true" : nil),
                     ("allow_http2_prior_knowledge", route.allowHTTP2PriorKnowledge ? "true" : nil),
+                    ("odb", route.odb),
                 ])
                 lines += keys.enumerated().map { index, key in (index == 0 ? "      - " : "        ") + key }
             }
@@ -100,10 +109,12 @@ public struct RouteOptions {
     public var flowBudget: String?
     public var allowConnect: Bool
     public var allowHTTP2PriorKnowledge: Bool
+    /// The route's virtual payload role: off, holder, intermediate or edge.
+    public var odb: String?
 
     public init(_ mode: RouteMode? = nil, upstream: String = "origin", pathPrefix: String? = nil,
                 kernelMinBody: String? = nil, kernelMaxBody: String? = nil, flowBudget: String? = nil,
-                allowConnect: Bool = false, allowHTTP2PriorKnowledge: Bool = false) {
+                allowConnect: Bool = false, allowHTTP2PriorKnowledge: Bool = false, odb: String? = nil) {
         self.mode = mode
         self.upstream = upstream
         self.pathPrefix = pathPrefix
@@ -112,6 +123,7 @@ public struct RouteOptions {
         self.flowBudget = flowBudget
         self.allowConnect = allowConnect
         self.allowHTTP2PriorKnowledge = allowHTTP2PriorKnowledge
+        self.odb = odb
     }
 }
 

@@ -14,7 +14,7 @@ extern const unsigned int odb_abi_version;
 #endif
 
 /* Bumped whenever a map layout below changes; pinned maps with another version are refused. */
-#define ODB_ABI_VERSION 10
+#define ODB_ABI_VERSION 11
 
 /* `end` of a window that never ends by itself (tunnels): redirect until a side closes. */
 #define ODB_WINDOW_UNBOUNDED 0xffffffffffffffffULL
@@ -25,6 +25,8 @@ extern const unsigned int odb_abi_version;
 #define ODB_MAX_EVENT_RINGS 1024
 #define ODB_MAX_ATTACHMENTS 64
 #define ODB_MAX_RELAYS 256
+/* Held virtual payloads `status` can list, across relays (odb.max_held_payloads may be more). */
+#define ODB_MAX_HELD 65536
 /* Size of each consumer's event ring (bytes, power of two, multiple of the page size). */
 #define ODB_EVENT_RING_BYTES (256 * 1024)
 
@@ -194,6 +196,33 @@ enum odb_relay_counter {
 struct odb_relay_stats {
 	__u64 counters[ODB_RELAY_COUNTER_COUNT]; /* index: enum odb_relay_counter */
 	__u64 updated_unix_ns;
+};
+
+/* How a held payload's body is framed (docs/DESIGN.md, "Virtual payload"). */
+enum odb_held_framing {
+	ODB_HELD_LENGTH = 1,
+	ODB_HELD_CHUNKED,
+	ODB_HELD_CLOSE,
+};
+
+/* Names one held payload: the relay, its worker and that worker's serial number for it. */
+struct odb_held_key {
+	__u32 pid;
+	__u32 worker;
+	__u64 serial;
+};
+
+/* A virtual payload a relay holds, unread in its upstream socket. Key: odb_held_key. Written by
+ * the holding relay while it holds the payload, read by `status`; the token itself is never
+ * stored, only its digest. */
+struct odb_held_payload {
+	__u64 length;           /* body bytes when framing is ODB_HELD_LENGTH, else 0 */
+	__u64 bound;            /* socket memory it may occupy, as counted against odb.max_held_bytes */
+	__u64 held_unix_ns;     /* when it was parked */
+	__u32 framing;          /* enum odb_held_framing */
+	__u32 pad;
+	char token_digest[16];  /* PayloadToken.digest, NUL-terminated */
+	char upstream[96];      /* the upstream server as configured, NUL-terminated */
 };
 
 /* Whole-object facts. Single entry (key 0) of odb_meta. */

@@ -5,6 +5,7 @@ extension ClientSession {
     // MARK: Request side
 
     func readRequestHead() -> Bool {
+        if listener.service == .claims && !readyForNextClaim() { return false }
         let opening = requestHeadReader.next(
             from: client, firstOnConnection: lifetime.requests == 0, limits: worker.headLimits, now: worker.loop.now)
         guard case let .http1(step) = opening else {
@@ -32,7 +33,7 @@ extension ClientSession {
             return false
         case let .head(head):
             touch()
-            startExchange(head)
+            if listener.service == .claims { startClaim(head) } else { startExchange(head) }
             return true
         }
     }
@@ -197,13 +198,12 @@ extension ClientSession {
             return true
         }
         var outgoing = worker.rewrite.response(head)
-        var keepClient = current.clientKeepAlive && state == .open
-        if keepClient, let limit = lifetime.retiringLimit(
-            now: worker.loop.now, maxRequests: worker.limits.maxRequestsPerConnection, maxAge: worker.timeouts.maxConnectionAge) {
-            keepClient = false
-            worker.connectionEnded(by: limit, client: peer)
-        }
+        var keepClient = clientStaysOpen(wanted: current.clientKeepAlive)
         current.upstreamReusable = current.requestKeepsUpstream && keepAlive(response: head)
+        if current.route.odb == .holder, current.fromPeer, let payload = PayloadFraming(framing),
+           holdBody(current, outgoing: outgoing, framing: payload, keepClient: keepClient) {
+            return true
+        }
         let body: (framing: BodyTransfer.Framing, policy: PathPolicy.Body)?
         switch framing {
         case .none, .contentLength(0):
@@ -243,6 +243,18 @@ extension ClientSession {
         return true
     }
 
+    /// Whether the client connection stays open after the answer now starting, when its request
+    /// `wanted` that; a cap that retires it is counted here.
+    func clientStaysOpen(wanted: Bool) -> Bool {
+        guard wanted && state == .open else { return false }
+        if let limit = lifetime.retiringLimit(
+            now: worker.loop.now, maxRequests: worker.limits.maxRequestsPerConnection, maxAge: worker.timeouts.maxConnectionAge) {
+            worker.connectionEnded(by: limit, client: peer)
+            return false
+        }
+        return true
+    }
+
     /// After 101 Switching Protocols or a 2xx to CONNECT the connection is a byte stream both
     /// ways: in `kernel` mode each direction is an unbounded window redirected by the verdict
     /// until its source ends, then half-closed.
@@ -266,7 +278,7 @@ extension ClientSession {
 
     /// The path a body of `exchange` starts on by its route's policy; the fallback that choice
     /// implies is counted here, once per decision.
-    private func decidePath(_ exchange: Exchange, _ body: PathPolicy.Body) -> BodyTransfer.Path {
+    func decidePath(_ exchange: Exchange, _ body: PathPolicy.Body) -> BodyTransfer.Path {
         let policy = PathPolicy(route: exchange.route, kernelAvailable: worker.kernel != nil,
                                 kernelSelfTestFailed: worker.kernelSelfTestFailed)
         let decision = policy.decide(body)
@@ -276,7 +288,7 @@ extension ClientSession {
 
     /// A body of `exchange` whose movers use the route's kernel thresholds and count fallbacks
     /// in this worker.
-    private func bodyTransfer(_ exchange: Exchange, from source: SocketChannel, to target: SocketChannel,
+    func bodyTransfer(_ exchange: Exchange, from source: SocketChannel, to target: SocketChannel,
                               framing: BodyTransfer.Framing, path: BodyTransfer.Path) -> BodyTransfer {
         let route = exchange.route
         let kernel = worker.kernel.map {

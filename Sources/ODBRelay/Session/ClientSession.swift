@@ -171,7 +171,9 @@ final class ClientSession: ChannelOwner, KernelWindowDelegate {
                 worker.closeChannel(upstream)
             }
         }
-        let bodyPath = current.responseBody.map { $0.mainPath.map { "\($0)" } ?? "none" } ?? "none"
+        // An answer that carried a descriptor instead of its body took the virtual path.
+        let answeredVirtually = current.response?.headers.contains(VirtualPayload.payloadHeader) == true
+        let bodyPath = current.responseBody.map { $0.mainPath.map { "\($0)" } ?? "none" } ?? (answeredVirtually ? "virtual" : "none")
         worker.exchangeFinished(current, client: peer, bodyPath: bodyPath)
         if !current.clientKeepAlive { drainThenClose() }
         touch()
@@ -226,6 +228,21 @@ final class ClientSession: ChannelOwner, KernelWindowDelegate {
     func closeWhenDone() {
         drainThenClose()
         drive()
+    }
+
+    /// Gives the client socket up, open, for another worker to serve: a duplicate taken before
+    /// this worker closes and forgets its own. Nil when no descriptor is left for the duplicate;
+    /// the connection is closed instead.
+    func releaseSocket() -> Int32? {
+        let fd = fcntl(client.fd, F_DUPFD_CLOEXEC, 0)
+        guard fd >= 0 else {
+            abort("no file descriptor left to hand the connection to another worker")
+            return nil
+        }
+        state = .closed
+        worker.closeChannel(client)
+        worker.sessionHandedOver(self)
+        return fd
     }
 
     func close() {

@@ -3,14 +3,24 @@ import ODBConfig
 
 /// A worker's listening socket; SO_REUSEPORT lets every worker bind the same address.
 final class ListenerSocket: EventHandler {
+    /// What the connections it accepts carry.
+    enum Service {
+        /// Requests relayed by the listener's routes.
+        case relay
+        /// Claims of the payloads this relay holds (`odb.claim_listen`).
+        case claims
+    }
+
     let fd: Int32
+    let service: Service
     /// Routes for every request from now on, on every connection this socket accepted; a
     /// reload replaces them.
     var config: ListenerConfig
     unowned let worker: Worker
 
-    init(address: SocketAddress, config: ListenerConfig, worker: Worker) throws(SystemError) {
+    init(address: SocketAddress, config: ListenerConfig, worker: Worker, service: Service = .relay) throws(SystemError) {
         fd = try Socket.listen(on: address)
+        self.service = service
         self.config = config
         self.worker = worker
         worker.loop.register(fd, events: EventLoop.readable, handler: self)

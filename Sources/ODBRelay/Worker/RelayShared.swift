@@ -8,12 +8,17 @@ final class RelayShared: @unchecked Sendable {
     /// The objects workers redirect bodies with: nil when no route needs the kernel, or when it
     /// failed its self-test.
     let kernelObjects: KernelObjects?
+    /// The maps `status` reads, whenever the relay has kernel objects (also when the kernel path
+    /// failed its self-test): held payloads are listed there.
+    let statusObjects: KernelObjects?
     let kernelSelfTestFailed: Bool
     let metrics: RelayMetrics
     /// Client connections the descriptor limit can carry, whatever `limits.max_connections` says.
     let descriptorConnectionCap: Int
     /// What forced socket buffers hold across workers, under `limits.kernel_buffer_memory`.
     let forcedBufferMemory: ForcedBufferMemory
+    /// Which worker holds each virtual payload, under the caps that bound them all.
+    let heldPayloads = HeldPayloadRegistry()
     private let lock = NSLock()
     private var connections = 0
     /// Open client connections by client address, for `limits.max_connections_per_client`.
@@ -26,6 +31,7 @@ final class RelayShared: @unchecked Sendable {
     init(workers: Int, kernel: (objects: KernelObjects, decision: KernelPathDecision)?, metrics: RelayMetrics, config: RelayConfig,
          descriptorConnectionCap: Int = .max) {
         kernelObjects = kernel?.decision == .redirect ? kernel?.objects : nil
+        statusObjects = kernel?.objects
         kernelSelfTestFailed = kernel.map { $0.decision != .redirect } ?? false
         self.descriptorConnectionCap = descriptorConnectionCap
         forcedBufferMemory = ForcedBufferMemory(limit: config.limits.kernelBufferMemory)

@@ -30,6 +30,11 @@ final class Worker: @unchecked Sendable {
     var stats = RelayCounters()
     private let shared: RelayShared
     private var listeners = [ListenerSocket]()
+    /// Listening on `odb.claim_listen`, like `listeners` on theirs.
+    private var claimListeners = [ListenerSocket]()
+    /// Claims other workers accepted for payloads this one holds.
+    private var claimMailbox: ClaimMailbox?
+    private(set) lazy var heldPayloads = HeldPayloads(worker: self)
     private var sessions = [ObjectIdentifier: ClientSession]()
     private var stopDeadline: Double?
     private var configGeneration = 0
@@ -73,7 +78,24 @@ final class Worker: @unchecked Sendable {
                 listeners.append(socket)
             }
         }
+        try startClaimService(config.odb)
     }
+
+    private func startClaimService(_ odb: VirtualPayloadConfig?) throws {
+        guard let claimListen = odb?.claimListen else { return }
+        let claims = ListenerConfig(listen: claimListen, routes: [])
+        for address in try ListenerSocket.addresses(for: claimListen) {
+            claimListeners.append(try ListenerSocket(address: address, config: claims, worker: self, service: .claims))
+        }
+        let mailbox = try ClaimMailbox(loop: loop) { [unowned self] in adoptClaim($0) }
+        shared.heldPayloads.register(mailbox, worker: index)
+        claimMailbox = mailbox
+    }
+
+    var heldRegistry: HeldPayloadRegistry { shared.heldPayloads }
+
+    /// Where `status` reads what this relay holds, if it has kernel objects.
+    var statusObjects: KernelObjects? { shared.statusObjects }
 
     private static func timeouts(_ config: RelayConfig) -> SessionTimeouts.Limits {
         (config.timeouts.idle.seconds, config.timeouts.headRead.seconds,
@@ -132,14 +154,17 @@ final class Worker: @unchecked Sendable {
             return !sessions.isEmpty && loop.now < stopDeadline
         }
         for session in Array(sessions.values) { session.abort("shutting down") }
+        for delivery in claimMailbox?.close() ?? [] { dropHandedClaim(delivery) }
+        heldPayloads.releaseAll()
         for pool in pools.values { pool.closeIdle() }
         publish()
     }
 
     private func beginShutdown() {
         stopDeadline = loop.now + timeouts.grace
-        for listener in listeners { listener.close() }
+        for listener in listeners + claimListeners { listener.close() }
         listeners.removeAll()
+        claimListeners.removeAll()
         for session in Array(sessions.values) { session.closeWhenDone() }
     }
 
@@ -246,6 +271,46 @@ final class Worker: @unchecked Sendable {
         guard sessions.removeValue(forKey: ObjectIdentifier(session)) != nil else { return }
         stats.activeConnections -= 1
         shared.releaseConnection(client: session.peer.hostText)
+    }
+
+    /// A session gave its connection to another worker (`ClientSession.releaseSocket`): it stays
+    /// admitted, and counts there from now on.
+    func sessionHandedOver(_ session: ClientSession) {
+        guard sessions.removeValue(forKey: ObjectIdentifier(session)) != nil else { return }
+        stats.activeConnections -= 1
+    }
+
+    /// Passes a claim, with its connection, to the worker that holds its payload.
+    func handClaim(_ delivery: ClaimMailbox.Delivery, to owner: Int) {
+        guard let mailbox = shared.heldPayloads.mailbox(of: owner), mailbox.post(delivery) else {
+            dropHandedClaim(delivery)
+            return
+        }
+        logger.debug("claim handed to the worker holding its payload", metadata: [
+            "payload": "\(delivery.token.digest)", "from": "\(index)", "to": "\(owner)",
+        ])
+    }
+
+    /// A claim another worker handed over: this worker holds its payload, and serves it on a
+    /// session of its own for the connection.
+    private func adoptClaim(_ delivery: ClaimMailbox.Delivery) {
+        guard let listener = claimListeners.first else {
+            dropHandedClaim(delivery)
+            return
+        }
+        logger.debug("claim taken over from another worker", metadata: [
+            "payload": "\(delivery.token.digest)", "from": "\(delivery.from)", "to": "\(index)",
+        ])
+        let session = ClientSession(worker: self, listener: listener, fd: delivery.fd, peer: delivery.peer)
+        sessions[ObjectIdentifier(session)] = session
+        stats.activeConnections += 1
+        session.resumeClaim(delivery)
+    }
+
+    /// A handed-over claim no worker serves (shutdown): its connection closes.
+    private func dropHandedClaim(_ delivery: ClaimMailbox.Delivery) {
+        Glibc.close(delivery.fd)
+        shared.releaseConnection(client: delivery.peer.hostText)
     }
 
     /// Closes a socket and forgets its BPF state.
