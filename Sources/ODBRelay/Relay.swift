@@ -21,6 +21,9 @@ public struct MetricsExport: Sendable {
 
     /// Histogram buckets and label the caller's factory should use for the head-handling timer.
     public static let headHandlingHistogram = (label: RelayMetrics.headHandlingLabel, buckets: RelayMetrics.headHandlingBuckets)
+
+    /// Histogram buckets and label for the claim latency timer (docs/DESIGN.md, "Virtual payload").
+    public static let claimLatencyHistogram = (label: RelayMetrics.claimLatencyLabel, buckets: RelayMetrics.claimLatencyBuckets)
 }
 
 /// The relay process: kernel objects, worker threads, signals and the status entry.

@@ -7,8 +7,9 @@ enum MetricsSetup {
     static func bootstrap() -> MetricsExport {
         let registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
-        let histogram = MetricsExport.headHandlingHistogram
-        factory.durationHistogramBuckets[histogram.label] = histogram.buckets
+        for histogram in [MetricsExport.headHandlingHistogram, MetricsExport.claimLatencyHistogram] {
+            factory.durationHistogramBuckets[histogram.label] = histogram.buckets
+        }
         MetricsSystem.bootstrap(factory)
         return MetricsExport(factory: factory) { registry.emitToBuffer() }
     }

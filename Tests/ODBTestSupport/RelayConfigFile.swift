@@ -13,10 +13,13 @@ public struct RelayConfigFile {
     public var listeners: [ListenerOptions]
     /// Upstream pools by name, each with its servers (host:port), written in this order.
     public var upstreams: [(name: String, servers: [String])]
+    /// Names of `upstreams` whose servers are ODB peers (`odb_peer: true`).
+    public var peerUpstreams: Set<String>
 
     public init(workers: Int? = 2, user: String? = nil, log: LogOptions? = LogOptions(), admin: AdminOptions? = nil,
                 limits: [LimitOption] = [], timeouts: [TimeoutOption] = [], odb: VirtualPayloadOptions? = nil,
-                listeners: [ListenerOptions], upstreams: [(name: String, servers: [String])]) {
+                listeners: [ListenerOptions], upstreams: [(name: String, servers: [String])], peerUpstreams: Set<String> = []) {
+        self.peerUpstreams = peerUpstreams
         self.workers = workers
         self.user = user
         self.log = log
@@ -76,6 +79,7 @@ public struct RelayConfigFile {
         lines.append("upstreams:")
         for upstream in upstreams {
             lines += ["  \(upstream.name):", "    servers: [\(upstream.servers.map(Self.quoted).joined(separator: ", "))]"]
+            if peerUpstreams.contains(upstream.name) { lines.append("    odb_peer: true") }
         }
         return lines.joined(separator: "\n") + "\n"
     }

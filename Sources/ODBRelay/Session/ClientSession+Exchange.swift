@@ -141,7 +141,7 @@ extension ClientSession {
                 return false
             }
         }
-        guard current.phase == .awaitingResponse || current.phase == .interim else { return false }
+        guard current.phase == .awaitingResponse || current.phase == .interim || current.phase == .claiming else { return false }
         switch current.responseHeadReader.next(from: upstream, limits: worker.headLimits, now: worker.loop.now) {
         case .closedWithoutHead:
             do { try connector.closedBeforeResponse(current) } catch { upstreamUnavailable(error) }
@@ -170,11 +170,14 @@ extension ClientSession {
     }
 
     private func startResponse(_ current: Exchange, _ received: ResponseHead) -> Bool {
+        if current.phase == .claiming { return claimAnswered(current, received) }
         var head = received
         // Only a peer asked as one may answer with a descriptor; from anyone else it is forged.
-        if !(current.route.odb.sendsToPeer && current.pool.config.odbPeer), VirtualPayload.strip(&head.headers) {
+        let askedPeer = current.route.odb.sendsToPeer && current.pool.config.odbPeer
+        if !askedPeer, VirtualPayload.strip(&head.headers) {
             worker.stats.odbForged += 1
         }
+        if askedPeer, head.headers.contains(VirtualPayload.payloadHeader) { return receiveDescriptor(current, head) }
         if head.status >= 100 && head.status < 200 && head.status != 101 {
             // Interim responses (100 Continue, 103 Early Hints) pass through; the final one follows.
             client.outbound.append(contentsOf: worker.rewrite.response(head).serialize())
@@ -189,6 +192,14 @@ extension ClientSession {
             upstreamFailed("ambiguous response framing: \(error)")
             return false
         }
+        return forwardResponse(current, head, framing: framing,
+                               upstreamKeepsAlive: current.requestKeepsUpstream && keepAlive(response: head))
+    }
+
+    /// Sends `head` to the client and starts moving its body, framed by `framing`, from the
+    /// exchange's upstream connection; `upstreamKeepsAlive` says whether that connection may
+    /// serve another request afterwards.
+    func forwardResponse(_ current: Exchange, _ head: ResponseHead, framing: BodyFraming, upstreamKeepsAlive: Bool) -> Bool {
         current.response = head
         current.status = head.status
         worker.stats.recordStatus(head.status)
@@ -199,7 +210,7 @@ extension ClientSession {
         }
         var outgoing = worker.rewrite.response(head)
         var keepClient = clientStaysOpen(wanted: current.clientKeepAlive)
-        current.upstreamReusable = current.requestKeepsUpstream && keepAlive(response: head)
+        current.upstreamReusable = upstreamKeepsAlive
         if current.route.odb == .holder, current.fromPeer, let payload = PayloadFraming(framing),
            holdBody(current, outgoing: outgoing, framing: payload, keepClient: keepClient) {
             return true
@@ -229,11 +240,7 @@ extension ClientSession {
         } else {
             current.transition(to: .responded)
         }
-        if !current.requestDone, let window = current.requestBody?.window {
-            // The verdict may have moved the request's last bytes before its event arrived.
-            worker.kernel?.refresh(window)
-            _ = pumpRequest(current)
-        }
+        settleRequestBody(current)
         if !current.requestDone {
             // The upstream answered before reading the whole request; its connection cannot be
             // reused, and the client's remaining body has nowhere defined to go.
@@ -253,6 +260,14 @@ extension ClientSession {
             return false
         }
         return true
+    }
+
+    /// A response arrived while the request body was still moving: the verdict may have moved
+    /// the request's last bytes before its event arrived.
+    func settleRequestBody(_ current: Exchange) {
+        guard !current.requestDone, let window = current.requestBody?.window else { return }
+        worker.kernel?.refresh(window)
+        _ = pumpRequest(current)
     }
 
     /// After 101 Switching Protocols or a 2xx to CONNECT the connection is a byte stream both

@@ -32,7 +32,10 @@ final class ClientSession: ChannelOwner, KernelWindowDelegate {
     let peer: SocketAddress
     private(set) var state = State.open
     private var driving = Driving.idle
-    var exchange: Exchange?
+    var exchange: Exchange? {
+        // A claim ends with its exchange, however that ends.
+        didSet { if let oldValue, oldValue !== exchange { claimEnded(oldValue) } }
+    }
     var requestHeadReader = HeadReader<RequestHead>()
     var timeouts: SessionTimeouts
     /// Exchanges begun on this connection (a protocol preface is only looked for before the
@@ -156,27 +159,29 @@ final class ClientSession: ChannelOwner, KernelWindowDelegate {
     private func finishExchange(_ current: Exchange) {
         exchange = nil
         timeouts.exchangeFinished()
-        if let upstream = current.upstream {
-            var reusable = current.upstreamReusable && !upstream.readClosed
-            if worker.kernel?.isSource(upstream) == true {
-                // The response is complete and no request is outstanding, so the upstream is
-                // silent: reading to EAGAIN first makes removing it from the verdict map safe.
-                if upstream.fill() != .wouldBlock || !upstream.inbound.isEmpty { reusable = false }
-                worker.kernel?.removeSource(upstream)
-            }
-            if reusable, let lease = current.lease {
-                upstream.owner = nil
-                current.pool.release(upstream, server: lease.server, idleWatcher: worker.idleUpstreams)
-            } else {
-                worker.closeChannel(upstream)
-            }
-        }
-        // An answer that carried a descriptor instead of its body took the virtual path.
-        let answeredVirtually = current.response?.headers.contains(VirtualPayload.payloadHeader) == true
-        let bodyPath = current.responseBody.map { $0.mainPath.map { "\($0)" } ?? "none" } ?? (answeredVirtually ? "virtual" : "none")
-        worker.exchangeFinished(current, client: peer, bodyPath: bodyPath)
+        releaseUpstream(current)
+        worker.exchangeFinished(current, client: peer, bodyPath: current.loggedBodyPath)
         if !current.clientKeepAlive { drainThenClose() }
         touch()
+    }
+
+    /// Returns the exchange's upstream connection to its pool when its response left it clean
+    /// and reusable, or closes it.
+    func releaseUpstream(_ current: Exchange) {
+        guard let upstream = current.upstream else { return }
+        var reusable = current.upstreamReusable && !upstream.readClosed
+        if worker.kernel?.isSource(upstream) == true {
+            // The response is complete and no request is outstanding, so the upstream is
+            // silent: reading to EAGAIN first makes removing it from the verdict map safe.
+            if upstream.fill() != .wouldBlock || !upstream.inbound.isEmpty { reusable = false }
+            worker.kernel?.removeSource(upstream)
+        }
+        if reusable, let lease = current.lease {
+            upstream.owner = nil
+            current.pool.release(upstream, server: lease.server, idleWatcher: worker.idleUpstreams)
+        } else {
+            worker.closeChannel(upstream)
+        }
     }
 
     /// The answer now queued is the connection's last.

@@ -6,14 +6,17 @@ import ODBHTTP
 final class Exchange {
     let request: RequestHead
     let route: RouteConfig
-    let pool: UpstreamPool
+    /// The pool the exchange's upstream connection belongs to: the route's, or a holder's claim
+    /// pool once the exchange claims a payload.
+    private(set) var pool: UpstreamPool
     let startedAt: Double
     /// From the event-loop wake-up that completed the request head until it was parsed, routed
     /// and rewritten for the upstream (this object is made right after that).
     let headHandlingSeconds: Double
-    /// The request head as sent upstream, kept to retry on a fresh connection when a pooled
-    /// one turns out to be closed before any of the request's body was sent.
-    let upstreamHead: [UInt8]
+    /// The request head as sent upstream (or the claim, once the exchange claims), kept to
+    /// retry on a fresh connection when a pooled one turns out to be closed before any of the
+    /// request's body was sent.
+    private(set) var upstreamHead: [UInt8]
     let requestKeepsUpstream: Bool
     let clientKeepAlive: Bool
     /// The request came from an ODB peer, so its answer may be a descriptor.
@@ -34,6 +37,8 @@ final class Exchange {
     /// meaning on it (an unread request body, a response read until close, a tunnel).
     var upstreamReusable = true
     var bytesToClient: UInt64 = 0
+    /// The payload this exchange claims from its holder, in place of a peer's descriptor.
+    private(set) var claim: PeerClaim?
     var status = 0
 
     init(request: RequestHead, route: RouteConfig, pool: UpstreamPool, upstreamHead: [UInt8], fromPeer: Bool = false,
@@ -58,9 +63,29 @@ final class Exchange {
     }
 
     /// The phase an exchange enters once its upstream connection is up.
-    var connectedPhase: ExchangePhase { opensAsTunnel ? .tunnel : .awaitingResponse }
+    var connectedPhase: ExchangePhase {
+        if opensAsTunnel { return .tunnel }
+        if claim != nil { return .claiming }
+        return .awaitingResponse
+    }
 
-    var connecting: Bool { phase == .connecting }
+    /// The exchange's upstream becomes a claim connection to the payload's holder, from `pool`,
+    /// carrying `request`. The hop's connection is released already, and the request's body,
+    /// complete and counted, is no longer the exchange's to move.
+    func beginClaim(_ claim: PeerClaim, pool: UpstreamPool, request: [UInt8]) {
+        self.claim = claim
+        self.pool = pool
+        upstreamHead = request
+        candidates = pool.candidates()
+        lease = nil
+        requestBody = nil
+        responseHeadReader.reset()
+    }
+
+    /// The phase an exchange waits in while a new upstream connection is set up.
+    var connectingPhase: ExchangePhase { claim != nil ? .claimConnecting : .connecting }
+
+    var connecting: Bool { phase == .connecting || phase == .claimConnecting }
 
     /// No relay answer can be sent: some byte of an answer reached the client, or the client
     /// speaks a protocol the relay does not.
@@ -80,6 +105,13 @@ final class Exchange {
     }
 
     var upstream: SocketChannel? { lease?.channel }
+
+    /// The body path the access log names: the one that carried most of the response body,
+    /// `virtual` for an answer that carried a descriptor instead of its body, or `none`.
+    var loggedBodyPath: String {
+        if let responseBody { return responseBody.mainPath.map { "\($0)" } ?? "none" }
+        return response?.headers.contains(VirtualPayload.payloadHeader) == true ? "virtual" : "none"
+    }
 
     /// The server of the pool this exchange was sent to, as configured.
     var upstreamServer: String? { lease.map { pool.serverName($0.server) } }

@@ -9,6 +9,12 @@ enum ExchangePhase: Equatable, CustomStringConvertible {
     case awaitingResponse
     /// An interim response (100 Continue, 103 Early Hints) went to the client; the final one follows.
     case interim
+    /// A peer answered with a descriptor, and a new claim connection to its holder is being
+    /// set up. No byte of the final answer reached the client (an interim one may have).
+    case claimConnecting
+    /// The claim for a descriptor's payload went or goes to its holder, whose answer head has
+    /// not arrived. No byte of the final answer reached the client (an interim one may have).
+    case claiming
     /// The final response head went to the client and its body moves.
     case streaming
     /// The final response is complete.
@@ -29,6 +35,16 @@ enum ExchangePhase: Equatable, CustomStringConvertible {
             return true
         case (.interim, .interim), (.interim, .streaming), (.interim, .responded), (.interim, .tunnel):
             return true
+        case (.awaitingResponse, .claimConnecting), (.awaitingResponse, .claiming), (.interim, .claimConnecting),
+             (.interim, .claiming):
+            // A descriptor arrived: the claim goes out on a new claim connection or a pooled one.
+            return true
+        case (.claimConnecting, .claimConnecting), (.claimConnecting, .claiming), (.claiming, .claimConnecting),
+             (.claiming, .claiming):
+            // The claim connection is up, or the claim moves to another one.
+            return true
+        case (.claiming, .streaming), (.claiming, .responded):
+            return true
         case (.streaming, .responded):
             return true
         default:
@@ -39,7 +55,7 @@ enum ExchangePhase: Equatable, CustomStringConvertible {
     /// Some byte of an answer reached the client, so an error page can no longer be sent.
     var answerBegun: Bool {
         switch self {
-        case .connecting, .awaitingResponse: return false
+        case .connecting, .awaitingResponse, .claimConnecting, .claiming: return false
         case .interim, .streaming, .responded, .tunnel: return true
         }
     }
@@ -49,6 +65,8 @@ enum ExchangePhase: Equatable, CustomStringConvertible {
         case .connecting: return "connecting"
         case .awaitingResponse: return "awaitingResponse"
         case .interim: return "interim"
+        case .claimConnecting: return "claimConnecting"
+        case .claiming: return "claiming"
         case .streaming: return "streaming"
         case .responded: return "responded"
         case .tunnel: return "tunnel"

@@ -40,7 +40,7 @@ struct UpstreamConnector {
                 lease.channel.owner = owner
                 lease.channel.outbound.append(contentsOf: exchange.upstreamHead)
                 exchange.lease = lease
-                exchange.transition(to: lease.reused ? exchange.connectedPhase : .connecting)
+                exchange.transition(to: lease.reused ? exchange.connectedPhase : exchange.connectingPhase)
                 exchange.connectStarted = worker.loop.now
                 lease.channel.wantWrite = !lease.reused
                 lease.channel.wantRead = lease.reused
@@ -55,7 +55,7 @@ struct UpstreamConnector {
                 worker.stats.upstreamErrors += 1
             }
         }
-        throw .noServerAccepted(upstream: exchange.route.upstream)
+        throw .noServerAccepted(upstream: exchange.pool.config.name)
     }
 
     /// The pending connect finished: the exchange goes on, or moves to another server.

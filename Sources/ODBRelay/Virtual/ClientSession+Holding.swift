@@ -11,6 +11,7 @@ extension ClientSession {
     ///   - outgoing: the origin's head as rewritten for the client.
     ///   - keepClient: whether the client connection stays open after this answer.
     func holdBody(_ current: Exchange, outgoing: ResponseHead, framing: PayloadFraming, keepClient: Bool) -> Bool {
+        settleRequestBody(current)
         guard current.requestDone, let lease = current.lease, let holder = worker.odb?.name else { return false }
         // A body read until close ends its connection; every other one leaves it as the head says.
         let upstreamReusable = current.upstreamReusable && framing != .close

@@ -16,6 +16,8 @@ final class Worker: @unchecked Sendable {
     private(set) var logger: Logger
     private(set) var pools: [String: UpstreamPool]
     let idleUpstreams = IdleUpstream()
+    /// Keep-alive claim connections to the holders in `odb.peers`.
+    let claimPools: PeerClaimPools
     private(set) var limits: Limits
     /// Virtual payload settings, as the configuration last loaded gave them.
     private(set) var odb: VirtualPayloadConfig?
@@ -53,6 +55,7 @@ final class Worker: @unchecked Sendable {
         self.shared = shared
         self.logger = logger
         loop = try EventLoop()
+        claimPools = PeerClaimPools(loop: loop, peers: config.odb?.peers ?? [:])
         limits = config.limits
         odb = config.odb
         timeouts = Self.timeouts(config)
@@ -137,6 +140,7 @@ final class Worker: @unchecked Sendable {
         let replaced = pools
         pools = poolsFor(config)
         for (name, pool) in replaced where pools[name] !== pool { pool.retire() }
+        claimPools.update(config.odb?.peers ?? [:])
         for listener in listeners {
             if let updated = config.listeners.first(where: { $0.listen == listener.config.listen }) {
                 listener.config = updated
@@ -157,6 +161,7 @@ final class Worker: @unchecked Sendable {
         for delivery in claimMailbox?.close() ?? [] { dropHandedClaim(delivery) }
         heldPayloads.releaseAll()
         for pool in pools.values { pool.closeIdle() }
+        claimPools.closeIdle()
         publish()
     }
 
@@ -324,6 +329,11 @@ final class Worker: @unchecked Sendable {
         shared.metrics.recordHeadHandling(seconds: exchange.headHandlingSeconds)
         logAccess(AccessLogLine(client: client, exchange: exchange, status: exchange.status, bytes: exchange.bytesToClient,
                                 seconds: loop.now - exchange.startedAt, bodyPath: bodyPath))
+    }
+
+    /// From a descriptor's arrival to its claim answer's head, in the claim latency histogram.
+    func recordClaimLatency(seconds: Double) {
+        shared.metrics.recordClaimLatency(seconds: seconds)
     }
 
     /// Records an answer the relay wrote itself (an error page) instead of an upstream's.
