@@ -26,7 +26,7 @@ extension OdbRedirect {
         @Option(help: ArgumentHelp(
             "peers or report.",
             discussion: "peers: issue 18's comparison of kernel against copy and HAProxy at 8 connections, 256KiB and 1MiB at chains 1 and 2 across --netns hosts, then 1KiB, 64KiB and 1MiB at chains 1 and 3 on loopback, 2 × 3 s each; prints the kernel path's ratios to both. "
-                + "report: the research report's data (docs/REPORT.md): copy, kernel, virtual, virtual-faults (every request faulting), nginx and HAProxy at chains 1-4, 1MiB and 4MiB, 8 connections, and 100 req/s of 1MiB, behind the built-in origin; then kernel, virtual, virtual-faults and HAProxy at chains 1-3 behind nginx; writes DIR/REPORT.md with issue 17's targets, tables against chain length and the plots (about 17 minutes on 2 cores). "
+                + "report: the research report's data (docs/REPORT.md): copy, kernel, virtual, virtual-faults (every request faulting), nginx and HAProxy at chains 1-4, 1MiB and 4MiB, 8 connections, and 100 req/s of 1MiB, behind the built-in origin; then kernel, virtual, virtual-faults and HAProxy at chains 1-3 behind nginx; writes DIR/REPORT.md with issue 17's targets, tables against chain length and the plots (21 minutes on 2 shared cores). "
                 + "--modes narrows either preset to the modes listed."))
         var preset: String?
 
