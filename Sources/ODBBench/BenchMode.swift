@@ -14,6 +14,12 @@ public enum BenchMode: String, CaseIterable, Codable, Sendable {
     case auto
     /// Kernel mode where a chosen share of responses falls back to copying: the shortcut with faults.
     case kernelFaults = "kernel-faults"
+    /// ODB relays: a descriptor travels the chain instead of the body, and the edge claims it
+    /// from the holder (the ODB-aware built-in origin, or the last relay before a plain origin).
+    case virtual
+    /// Virtual, where a chosen share of requests takes a route on which the middle relay
+    /// claims the body and carries it on (a fault).
+    case virtualFaults = "virtual-faults"
     /// nginx `proxy_pass` chain.
     case nginx
     /// HAProxy chain with splicing enabled.
@@ -30,10 +36,16 @@ public enum BenchMode: String, CaseIterable, Codable, Sendable {
     /// Whether the chain length applies; direct and external have a fixed shape.
     public var hasChain: Bool { self != .direct && self != .external }
 
+    /// Whether its relays speak ODB among themselves (`VirtualPayloadChain`).
+    public var isVirtual: Bool { self == .virtual || self == .virtualFaults }
+
+    /// The path prefix of the requests that fault at the middle relay in `virtual-faults`.
+    static let faultPrefix = "/fault"
+
     /// The relay's `mode:` for relay modes.
     var relayMode: RelayMode? {
         switch self {
-        case .kernel, .kernelFaults: return .kernel
+        case .kernel, .kernelFaults, .virtual, .virtualFaults: return .kernel
         case .splice: return .splice
         case .copy: return .copy
         case .auto: return .auto

@@ -17,22 +17,46 @@ public enum BenchReport {
         }
     }
 
-    /// Markdown: conditions, then one table per (load, size, concurrency, chain).
-    public static func markdown(samples: [BenchSample], options: BenchOptions) -> String {
+    /// Markdown: conditions, then one table per (load, size, concurrency, chain), then the plots.
+    static func markdown(samples: [BenchSample], options: BenchOptions, load: LoadAverages, plots: BenchPlots.Outcome) -> String {
         var text = """
             # odb-redirect bench report
+
+            Load average (1, 5, 15 min) before the run: \(load.before), after: \(load.after); other \
+            work on the machine during the run shares its cores with every mode alike.
 
             Modes: \(options.modes.map(\.rawValue).joined(separator: ", ")). Origin: \(options.origin). \
             Workers per intermediate: \(options.workers). \(options.duration) s of load per configuration, \
             \(options.repetitions) repetition(s), mode order rotated per repetition. Values are medians over \
             passed repetitions; failed repetitions are counted, never averaged in. CPU per request is \
             utime+stime of the intermediates (relay CPU) and busy time of the whole machine \
-            (user+nice+system+irq+softirq, load generator and origin included). Kernel memory is the \
-            largest MemAvailable drop during the load.
+            (user+nice+system+irq+softirq, load generator and origin included); topology CPU is that \
+            busy time less what user processes outside the bench's own process tree used, so other \
+            work on a shared machine does not count. Kernel memory is the \
+            largest MemAvailable drop during the load. Body hops: body bytes all relays carried per \
+            body byte served (relay modes).
 
             """
         for table in tables(samples) { text += "\n" + table + "\n" }
+        text += "\n## Plots\n\n"
+        switch plots {
+        case .drawn(let files):
+            text += files.isEmpty ? "No sweep here has more than one point to plot.\n"
+                : files.map { "![\($0)](\($0))" }.joined(separator: "\n\n") + "\n"
+        case .notDrawn(let reason):
+            text += "Not drawn: \(reason)\n"
+        }
         return text
+    }
+
+    /// /proc/loadavg's first three fields when the run began and ended.
+    public struct LoadAverages {
+        var before: String
+        var after: String
+
+        public static func now() -> String {
+            (ProcFS.read("/proc/loadavg") ?? "").split(separator: " ").prefix(3).joined(separator: " ")
+        }
     }
 
     /// The side-by-side tables, also printed at the end of a run.
@@ -57,8 +81,8 @@ public enum BenchReport {
             var lines = [
                 "### \(key)",
                 "",
-                "| mode | req/s | MB/s | p50 ms | p90 ms | p99 ms | max ms | relay CPU µs/req | machine CPU µs/req | peak RSS MiB | MemAvail drop MiB | TCP mem peak MiB | kernel share | failed |",
-                "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+                "| mode | req/s | MB/s | p50 ms | p90 ms | p99 ms | max ms | relay CPU µs/req | machine CPU µs/req | topology CPU µs/req | peak RSS MiB | MemAvail drop MiB | TCP mem peak MiB | kernel share | body hops | failed |",
+                "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
             ]
             for name in modes.sorted(by: { modeRank($0) < modeRank($1) }) {
                 let group = Group(mode: name, samples: groups[name]!)
@@ -72,10 +96,12 @@ public enum BenchReport {
                     format(group.median { $0.latencyMaxMs }, "%.2f"),
                     format(group.median { $0.intermediateCPUMicrosPerRequest }, "%.1f"),
                     format(group.median { $0.machineCPUMicrosPerRequest }, "%.1f"),
+                    format(group.median { $0.topologyCPUMicrosPerRequest }, "%.1f"),
                     format(group.median { Double($0.peakIntermediateRSSKiB) / 1024 }, "%.1f"),
                     format(group.median { Double($0.memAvailableDropKiB) / 1024 }, "%.1f"),
                     format(group.median { Double($0.tcpMemPeakPages * ProcFS.pageSize) / 1048576 }, "%.1f"),
                     format(group.median { $0.kernelShare.map { $0 * 100 } }, "%.0f%%"),
+                    format(group.median { $0.bodyHopsPerRequest }, "%.2f"),
                     "\(group.samples.count - group.passed.count)/\(group.samples.count)",
                 ]
                 lines.append("| " + cells.joined(separator: " | ") + " |")

@@ -16,8 +16,24 @@ public struct BenchRunner {
     /// all outputs when any configuration failed, so the exit status tells.
     @discardableResult
     public func run() throws(BenchError) -> [BenchSample] {
+        let samples = try measure()
+        let failed = samples.filter(\.failed).count
+        if failed > 0 {
+            throw .configurationsFailed(count: failed, outputDirectory: resolvedOutputDirectory)
+        }
+        return samples
+    }
+
+    /// The output directory as an absolute path.
+    public var resolvedOutputDirectory: String {
+        URL(fileURLWithPath: options.outputDirectory).standardizedFileURL.path
+    }
+
+    /// Runs everything, writes every output and returns the samples, failed ones included.
+    public func measure() throws(BenchError) -> [BenchSample] {
+        var load = BenchReport.LoadAverages(before: BenchReport.LoadAverages.now(), after: "")
         // nginx resolves relative paths against its prefix, so every path handed out is absolute.
-        let output = URL(fileURLWithPath: options.outputDirectory).standardizedFileURL.path
+        let output = resolvedOutputDirectory
         let scratch = output + "/work"
         try makeDirectory(scratch)
         let pinRoot = "/sys/fs/bpf/odb-bench-\(getpid())"
@@ -27,9 +43,17 @@ public struct BenchRunner {
             scratchDirectory: scratch, externalProxy: options.externalProxy)
         try writeJSON(MachineInfo.describe(odbRedirect: options.odbRedirect), to: output + "/machine.json")
         if options.separateNamespaces {
-            settings.namespaces = try NetworkNamespaces(maxChain: options.points.map(\.chain).max() ?? 1, linkRate: options.linkRate)
+            // Behind a plain origin the edge and a faulting relay claim from the last relay.
+            settings.namespaces = try NetworkNamespaces(
+                maxChain: options.points.map(\.chain).max() ?? 1, linkRate: options.linkRate,
+                meshed: options.modes.contains(where: \.isVirtual) && options.origin != .builtin)
         }
         defer { settings.namespaces?.remove() }
+        if options.modes.contains(where: \.isVirtual) {
+            settings.peering = VirtualPayloadChain.Peering(
+                secret: VirtualPayloadChain.Peering.newSecret(),
+                originClaimPort: options.origin == .builtin ? try freeLoopbackPort() : nil)
+        }
 
         let (origin, originProcess) = try OriginLauncher.start(
             options.origin, sizes: allSizes, workers: options.workers, settings: settings)
@@ -50,9 +74,11 @@ public struct BenchRunner {
                 throw .processFailed(name: "origin", detail: originProcess.logTail)
             }
         }
-        try writeText(BenchReport.markdown(samples: samples, options: options), to: output + "/report.md")
-        let failed = samples.filter(\.failed).count
-        if failed > 0 { throw .configurationsFailed(count: failed, outputDirectory: output) }
+        let plots = BenchPlots.draw(outputDirectory: output, odbRedirect: options.odbRedirect)
+        if case .notDrawn(let reason) = plots { progress("bench: plots not drawn: \(reason)") }
+        load.after = BenchReport.LoadAverages.now()
+        try writeText(BenchReport.markdown(samples: samples, options: options, load: load, plots: plots),
+                      to: output + "/report.md")
         return samples
     }
 

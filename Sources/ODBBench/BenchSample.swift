@@ -26,6 +26,9 @@ public struct BenchSample: Sendable {
     /// Busy time of the whole machine (user+nice+system+irq+softirq), load generator included.
     public var machineCPUSeconds: Double = 0
     public var machineCPUMicrosPerRequest: Double?
+    /// Machine busy time less what processes outside the bench's tree used (`CPUUsage`).
+    public var topologyCPUSeconds: Double = 0
+    public var topologyCPUMicrosPerRequest: Double?
 
     /// Largest sum of the intermediates' VmRSS during the run.
     public var peakIntermediateRSSKiB: Int = 0
@@ -43,7 +46,19 @@ public struct BenchSample: Sendable {
     public var kernelShare: Double?
     /// Responses the relays moved in user space instead of the mode's path, by reason, summed.
     public var fallbacks: Int?
-    /// Share of requests the load asked at a size below the kernel threshold (kernel-faults).
+    /// Virtual payload events of all relays during the load (relay status `virtual_payloads`):
+    /// bodies held, descriptors passed on, claims made, faults among them, failed claims.
+    public var virtualHeld: Int?
+    public var virtualPassed: Int?
+    public var virtualClaims: Int?
+    public var virtualFaults: Int?
+    public var virtualFailedClaims: Int?
+    /// Body bytes all relays carried per body byte the load received: the hops a body takes
+    /// through relays (a chain of N carries N for real, virtual only at the edge and holder).
+    /// The counters run a moment past the load, so it reads a little high.
+    public var bodyHopsPerRequest: Double?
+    /// Share of requests the load asked for the mix's other request: below the kernel threshold
+    /// (kernel-faults, copied) or under the faulting prefix (virtual-faults, claimed mid-chain).
     public var plannedFallbackShare: Double?
 
     /// Requests of the checking pass, each body read to its end and compared with the pattern.

@@ -20,17 +20,18 @@ final class BodyCheckingClient {
         buffer.deallocate()
     }
 
-    /// Sends `GET /bytes/size` and reads and checks the whole response.
-    func fetch(size: Int, verifyContent: Bool) throws(BenchError) {
+    /// Sends `GET request.path` and reads and checks the whole response.
+    func fetch(_ request: BenchRequest, verifyContent: Bool) throws(BenchError) {
         let socket = try connected()
+        let size = request.size
         do throws(BenchError) {
-            try socket.writeAll(Array("GET /bytes/\(size) HTTP/1.1\r\nHost: \(target)\r\n\r\n".utf8))
+            try socket.writeAll(Array("GET \(request.path) HTTP/1.1\r\nHost: \(target)\r\n\r\n".utf8))
             let (status, length, headEnd, closes) = try readHead(socket)
-            guard status == 200 else { throw .badResponse("status \(status) for /bytes/\(size)") }
+            guard status == 200 else { throw .badResponse("status \(status) for \(request.path)") }
             guard length == size else {
-                throw .badResponse("Content-Length \(length.map(String.init) ?? "missing") for /bytes/\(size)")
+                throw .badResponse("Content-Length \(length.map(String.init) ?? "missing") for \(request.path)")
             }
-            try readBody(socket, size: size, alreadyRead: headEnd, verify: verifyContent)
+            try readBody(socket, request: request, alreadyRead: headEnd, verify: verifyContent)
             if closes { disconnect() }
         } catch {
             disconnect()
@@ -94,8 +95,9 @@ final class BodyCheckingClient {
         return (status, length, closes)
     }
 
-    /// Reads `size` body bytes, the first of which may already be in `buffer` after the head.
-    private func readBody(_ socket: TCPSocket, size: Int, alreadyRead headEnd: Int, verify: Bool) throws(BenchError) {
+    /// Reads the request's body bytes, the first of which may already be in `buffer` after the head.
+    private func readBody(_ socket: TCPSocket, request: BenchRequest, alreadyRead headEnd: Int, verify: Bool) throws(BenchError) {
+        let size = request.size
         var received = 0
         var start = headEnd
         var end = pending
@@ -103,7 +105,7 @@ final class BodyCheckingClient {
             let available = min(end - start, size - received)
             if available > 0 {
                 if verify && !PatternBytes.matches(UnsafeRawBufferPointer(rebasing: buffer[start..<(start + available)]), at: received) {
-                    throw .badResponse("body of /bytes/\(size) differs from the pattern within bytes \(received)..<\(received + available)")
+                    throw .badResponse("body of \(request.path) differs from the pattern within bytes \(received)..<\(received + available)")
                 }
                 received += available
                 start += available

@@ -31,14 +31,18 @@ public struct BuiltinLoad: Sendable {
         public var lateStarts: Int
     }
 
-    /// Sends `total` requests as fast as the connections allow, checking every body.
-    public func verify(total: Int) -> Result {
+    /// Sends `total` requests as fast as the connections allow, checking every body; with
+    /// `mix`, its share of them asks for its request instead.
+    public func verify(total: Int, mix: RequestMix? = nil) -> Result {
         let next = Counter()
+        let usual = BenchRequest(size: size)
         return run { client, record in
-            while next.take() < total {
+            while true {
+                let index = next.take()
+                guard index < total else { break }
                 let started = monotonicSeconds()
                 do throws(BenchError) {
-                    try client.fetch(size: size, verifyContent: verifyContent)
+                    try client.fetch(mix?.request(index, usual: usual) ?? usual, verifyContent: verifyContent)
                     record(.success(monotonicSeconds() - started), false)
                 } catch {
                     record(.failure(error), false)
@@ -48,9 +52,10 @@ public struct BuiltinLoad: Sendable {
     }
 
     /// Sends `rate` requests per second for `seconds`, spread over the connections round robin.
-    /// With `mix`, its share of the requests asks for its size instead.
+    /// With `mix`, its share of the requests asks for its request instead.
     public func fixedRate(rate: Double, seconds: Double, mix: RequestMix? = nil) -> Result {
         let total = Int(rate * seconds)
+        let usual = BenchRequest(size: size)
         let start = monotonicSeconds() + 0.05
         let lanes = connections
         let lane = Counter()
@@ -64,9 +69,8 @@ public struct BuiltinLoad: Sendable {
                 // Behind schedule by more than one request interval: the latency below already
                 // carries the wait; count it so the report can say the rate was not kept.
                 let late = monotonicSeconds() - due > Double(lanes) / rate
-                let asked = mix?.size(ofRequest: index, usual: size) ?? size
                 do throws(BenchError) {
-                    try client.fetch(size: asked, verifyContent: verifyContent)
+                    try client.fetch(mix?.request(index, usual: usual) ?? usual, verifyContent: verifyContent)
                     record(.success(monotonicSeconds() - due), late)
                 } catch {
                     record(.failure(error), late)

@@ -17,6 +17,8 @@ public struct ChainSettings: Sendable {
     public var externalProxy: HostPort?
     /// Each tier in its own network namespace; nil runs everything on loopback.
     public var namespaces: NetworkNamespaces?
+    /// The secret and origin claim port of virtual chains; nil when the run has no virtual mode.
+    var peering: VirtualPayloadChain.Peering?
 
     public init(odbRedirect: String, workers: Int, pinRoot: String, scratchDirectory: String,
                 faultThreshold: Int = 0, externalProxy: HostPort? = nil) {

@@ -10,6 +10,11 @@ struct ConfigurationRun {
     /// Seconds relays take to publish counters (250 ms) plus a margin.
     static let counterPublishDelay = 0.35
 
+    /// What the load and the checking pass ask for besides the usual request.
+    var mix: RequestMix? {
+        RequestMix.forMode(configuration.mode, size: configuration.point.size, percent: options.faultPercent)
+    }
+
     func run() -> BenchSample {
         var sample = BenchSample(configuration: configuration, origin: options.origin.description)
         let point = configuration.point
@@ -30,7 +35,7 @@ struct ConfigurationRun {
         let point = configuration.point
         // The checking pass doubles as warm-up: connections and pools exist before measuring.
         let check = BuiltinLoad(target: chain.entry, size: point.size, connections: min(point.concurrency, 4))
-            .verify(total: options.verifyRequests(size: point.size))
+            .verify(total: options.verifyRequests(size: point.size), mix: mix)
         sample.verifiedRequests = check.requests
         if check.errors > 0 {
             sample.errors += check.errors
@@ -39,6 +44,9 @@ struct ConfigurationRun {
         }
         let pids = chain.pids()
         let relayPIDs = configuration.mode.relayLoadsKernel ? chain.relayPIDs : []
+        // The checking pass's last bytes are published up to 250 ms after it ends; the load's
+        // counts must not include them.
+        if !relayPIDs.isEmpty { Thread.sleep(forTimeInterval: Self.counterPublishDelay) }
         let countersBefore = relayCounters(relayPIDs, into: &sample)
         let memoryBefore = ProcFS.memAvailableKiB() ?? 0
         let tcpBefore = ProcFS.tcpMemoryPages() ?? 0
@@ -50,9 +58,11 @@ struct ConfigurationRun {
 
         sample.intermediateCPUSeconds = cpu.processSeconds
         sample.machineCPUSeconds = cpu.machineBusySeconds
+        sample.topologyCPUSeconds = cpu.topologySeconds
         if sample.requests > 0 {
             sample.intermediateCPUMicrosPerRequest = cpu.processSeconds / Double(sample.requests) * 1e6
             sample.machineCPUMicrosPerRequest = cpu.machineBusySeconds / Double(sample.requests) * 1e6
+            sample.topologyCPUMicrosPerRequest = cpu.topologySeconds / Double(sample.requests) * 1e6
         }
         sample.peakIntermediateRSSKiB = peaks.residentKiB
         sample.memAvailableDropKiB = max(0, memoryBefore - peaks.minMemAvailableKiB)
@@ -68,6 +78,18 @@ struct ConfigurationRun {
                 sample.copyBodyBytes = delta.copy
                 sample.kernelShare = delta.kernelShare
                 sample.fallbacks = delta.fallbacks
+                if configuration.mode.isVirtual {
+                    let events = delta.virtualPayloads
+                    sample.virtualHeld = events["held", default: 0]
+                    sample.virtualPassed = events["passed", default: 0]
+                    sample.virtualClaims = events["claims", default: 0]
+                    sample.virtualFaults = events["faults", default: 0]
+                    sample.virtualFailedClaims = events["claims_failed", default: 0]
+                }
+                if sample.requests > 0 && point.size > 0 {
+                    sample.bodyHopsPerRequest = Double(delta.kernel + delta.splice + delta.copy)
+                        / (Double(sample.requests) * Double(point.size))
+                }
             }
         }
         if sample.requests == 0 { sample.fail("no request completed") }
@@ -86,8 +108,6 @@ struct ConfigurationRun {
 
     private func applyLoad(_ entry: HostPort, into sample: inout BenchSample) {
         let point = configuration.point
-        let mix = configuration.mode == .kernelFaults && options.faultPercent > 0
-            ? RequestMix(size: max(point.size - 1, 0), percent: options.faultPercent) : nil
         if mix != nil { sample.plannedFallbackShare = Double(options.faultPercent) / 100 }
         switch point.load {
         case .saturation:

@@ -27,7 +27,7 @@ public final class IntermediateChain: @unchecked Sendable {
                 throw .invalidArgument("mode external needs --external-proxy HOST:PORT")
             }
             return IntermediateChain(entry: proxy, processes: [])
-        case .kernel, .splice, .copy, .auto, .kernelFaults:
+        case .kernel, .splice, .copy, .auto, .kernelFaults, .virtual, .virtualFaults:
             return try startRelays(mode: mode, ports: ports, origin: origin, settings: settings)
         case .nginx:
             return try NginxProxyChain.start(ports: ports, origin: origin, settings: settings)
@@ -53,13 +53,15 @@ public final class IntermediateChain: @unchecked Sendable {
 
     private static func startRelays(mode: BenchMode, ports: [Int], origin: HostPort,
                                     settings: ChainSettings) throws(BenchError) -> IntermediateChain {
+        let virtual = try virtualChain(mode: mode, length: ports.count, settings: settings)
         var processes = [ManagedProcess]()
         for index in ports.indices.reversed() {
             let config = RelayConfigText.yaml(
                 listen: HostPort(host: settings.listenHost, port: ports[index]),
                 upstream: upstream(of: index, ports: ports, origin: origin, settings: settings),
                 mode: (mode.relayMode ?? .kernel).rawValue, workers: settings.workers, pinRoot: settings.pinRoot,
-                kernelMinBody: mode == .kernelFaults ? settings.faultThreshold : nil)
+                kernelMinBody: mode == .kernelFaults ? settings.faultThreshold : nil,
+                odb: virtual?.hop(index, settings: settings))
             let path = settings.scratchDirectory + "/relay-\(ports[index]).yaml"
             try writeText(config, to: path)
             let relay = try settings.launch(
@@ -70,6 +72,18 @@ public final class IntermediateChain: @unchecked Sendable {
             try settings.waitUntilListening(relay, tier: .intermediate(index + 1), port: ports[index])
         }
         return IntermediateChain(entry: entry(ports: ports, settings: settings), processes: processes)
+    }
+
+    /// The ODB roles of a virtual chain; nil for other modes.
+    private static func virtualChain(mode: BenchMode, length: Int, settings: ChainSettings)
+        throws(BenchError) -> VirtualPayloadChain?
+    {
+        guard mode.isVirtual else { return nil }
+        guard let peering = settings.peering else {
+            throw .invalidArgument("mode \(mode.rawValue) needs the run to set up ODB peering")
+        }
+        return VirtualPayloadChain(length: length, faults: mode == .virtualFaults, peering: peering,
+                                   holderClaimPort: try freeLoopbackPort())
     }
 
     /// The pids whose CPU and memory count as "the intermediates", workers included.

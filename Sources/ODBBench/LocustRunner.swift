@@ -9,13 +9,14 @@ struct LocustRunner {
     let seconds: Double
 
     /// Requests `/bytes/SIZE` and fails every response whose status or body is not the pattern;
-    /// with a mix, every hundred requests start with PERCENT of `/bytes/MIX_SIZE`.
+    /// with a mix, every hundred requests start with PERCENT of `MIX_PREFIX/bytes/MIX_SIZE`.
     static let defaultLocustfile = """
         import os
         from locust import FastHttpUser, constant, task
         SIZE = int(os.environ["ODB_BODY_SIZE"])
         MIX_SIZE = int(os.environ.get("ODB_MIX_SIZE", "0"))
         MIX_PERCENT = int(os.environ.get("ODB_MIX_PERCENT", "0"))
+        MIX_PREFIX = os.environ.get("ODB_MIX_PREFIX", "")
         PATTERN = bytes(range(251)) * (max(SIZE, MIX_SIZE) // 251 + 1)
         class BodyUser(FastHttpUser):
             wait_time = constant(0)
@@ -23,8 +24,10 @@ struct LocustRunner {
             @task
             def fetch(self):
                 self.sent += 1
-                size = MIX_SIZE if self.sent % 100 < MIX_PERCENT else SIZE
-                with self.client.get("/bytes/%d" % size, name="/bytes", catch_response=True) as response:
+                mixed = self.sent % 100 < MIX_PERCENT
+                size = MIX_SIZE if mixed else SIZE
+                path = "%s/bytes/%d" % (MIX_PREFIX if mixed else "", size)
+                with self.client.get(path, name="/bytes", catch_response=True) as response:
                     if response.status_code != 200 or response.content != PATTERN[:size]:
                         response.failure("status %d, %d body bytes" % (response.status_code, len(response.content or b"")))
         """
@@ -38,7 +41,9 @@ struct LocustRunner {
         let prefix = scratchDirectory + "/locust-\(size)-\(users)"
         let duration = max(1, Int(seconds.rounded()))
         var environment = ["ODB_BODY_SIZE=\(size)"]
-        if let mix { environment += ["ODB_MIX_SIZE=\(mix.size)", "ODB_MIX_PERCENT=\(mix.percent)"] }
+        if let mix {
+            environment += ["ODB_MIX_SIZE=\(mix.other.size)", "ODB_MIX_PERCENT=\(mix.percent)", "ODB_MIX_PREFIX=\(mix.other.prefix)"]
+        }
         // Locust exits with 1 when any request failed; the statistics still say how many.
         _ = try runToCompletion("/usr/bin/env", environment + [
             "locust", "-f", file!, "--headless", "-u", String(users), "-r", String(users), "-t", "\(duration)s",

@@ -27,6 +27,15 @@ public enum MachineInfo {
         ]
     }
 
+    /// One line for a report: CPU, cores, memory, kernel and the proxies' versions.
+    public static func summary(odbRedirect: String) -> String {
+        let info = describe(odbRedirect: odbRedirect)
+        let tools = info["tools"] as? [String: String] ?? [:]
+        let memory = (info["memory_kib"] as? Int ?? 0) >> 20
+        return "\(info["cpu_model"] ?? "?"), \(info["cores"] ?? "?") cores, \(memory) GiB, Linux \(info["kernel"] ?? "?"); "
+            + ["wrk", "nginx", "haproxy"].map { tools[$0] ?? "?" }.joined(separator: "; ")
+    }
+
     /// The first line a version command prints on stdout or stderr (wrk and nginx use stderr).
     static func firstLine(_ command: [String]) -> String {
         let process = Process()

@@ -18,8 +18,14 @@ public enum Tier: Equatable, Sendable {
 /// length up to `maxChain` ends at the origin without re-wiring. Link L of the chain is subnet
 /// 10.213.L.0/24, link to the origin from tier k is 10.214.k.0/24; the side nearer the client
 /// is .1, the far side .2.
+///
+/// With `meshed`, every two intermediates that are not neighbours get a link too (j < k:
+/// 10.215.(16j+k).0/24), so a relay reaches any other directly, as hosts on one switch do: the
+/// edge claims from a holder relay at the chain's far end without its bytes crossing the relays
+/// between them, which is what a virtual chain claims to save.
 public final class NetworkNamespaces: @unchecked Sendable {
     public let maxChain: Int
+    public let meshed: Bool
     /// A tc rate (e.g. `10gbit`) for a tbf on both ends of every link; nil for none.
     public let linkRate: String?
     private let prefix: String
@@ -27,9 +33,10 @@ public final class NetworkNamespaces: @unchecked Sendable {
     private var links = 0
 
     /// Creates the namespaces and links; a failure removes what was made.
-    public init(maxChain: Int, linkRate: String?) throws(BenchError) {
+    public init(maxChain: Int, linkRate: String?, meshed: Bool = false) throws(BenchError) {
         self.maxChain = maxChain
         self.linkRate = linkRate
+        self.meshed = meshed
         prefix = "odbb\(getpid() % 100_000)"
         do {
             for tier in (1...maxChain).map(Tier.intermediate) + [.origin] {
@@ -44,6 +51,9 @@ public final class NetworkNamespaces: @unchecked Sendable {
             }
             try link(.client, .origin, subnet: "10.214.0")
             for index in 1...maxChain { try link(.intermediate(index), .origin, subnet: "10.214.\(index)") }
+            for (near, far) in meshPairs {
+                try link(.intermediate(near), .intermediate(far), subnet: "10.215.\(Self.meshSubnet(near, far))")
+            }
         } catch {
             remove()
             throw error
@@ -74,9 +84,22 @@ public final class NetworkNamespaces: @unchecked Sendable {
         case let (.intermediate(index), .intermediate(next)) where next == index + 1: return "10.213.\(index).2"
         case (.client, .origin): return "10.214.0.2"
         case let (.intermediate(index), .origin): return "10.214.\(index).2"
+        case let (.intermediate(index), .intermediate(next)) where meshed && index < next - 1:
+            return "10.215.\(Self.meshSubnet(index, next)).2"
+        case let (.intermediate(index), .intermediate(previous)) where meshed && previous < index - 1:
+            return "10.215.\(Self.meshSubnet(previous, index)).1"
         default: preconditionFailure("no link from \(from) to \(to)")
         }
     }
+
+    /// The pairs of intermediates (nearer the client first) that only a mesh links.
+    private var meshPairs: [(Int, Int)] {
+        guard meshed else { return [] }
+        return (1...maxChain).flatMap { near in stride(from: near + 2, through: maxChain, by: 1).map { (near, $0) } }
+    }
+
+    /// The third octet of the mesh link between intermediates `near` < `far`.
+    private static func meshSubnet(_ near: Int, _ far: Int) -> Int { near * 16 + far }
 
     /// `executable arguments` wrapped to run in the tier's namespace. nsenter enters only the
     /// network namespace: `ip netns exec` would also remount /sys, hiding bpffs and cgroup2.

@@ -11,9 +11,15 @@ enum OriginLauncher {
             return (address, nil)
         case .builtin:
             let port = try freeLoopbackPort()
+            var arguments = ["origin", "--listen", "\(settings.listenHost):\(port)", "--workers", String(workers)]
+            if let peering = settings.peering, let claimPort = peering.originClaimPort {
+                arguments += [
+                    "--odb-name", VirtualPayloadChain.Peering.originName, "--odb-secret", peering.secret,
+                    "--odb-claim-listen", "\(settings.listenHost):\(claimPort)",
+                ]
+            }
             let process = try settings.launch(
-                .origin, name: "origin", executable: settings.odbRedirect,
-                arguments: ["origin", "--listen", "\(settings.listenHost):\(port)", "--workers", String(workers)],
+                .origin, name: "origin", executable: settings.odbRedirect, arguments: arguments,
                 logPath: settings.scratchDirectory + "/origin.log")
             try settings.waitUntilListening(process, tier: .origin, port: port)
             return (HostPort(host: "127.0.0.1", port: port), process)
@@ -22,6 +28,8 @@ enum OriginLauncher {
             let directory = settings.scratchDirectory + "/nginx-origin"
             try makeDirectory(directory + "/bytes")
             for size in Set(sizes) { try writePatternFile(directory + "/bytes/\(size)", size: size) }
+            // `/fault/bytes/N` is the same file, as the built-in origin serves any path ending in `/bytes/N`.
+            try linkFaultPrefix(in: directory)
             let server = """
                 sendfile on;
                 tcp_nopush on;
@@ -35,6 +43,17 @@ enum OriginLauncher {
                 name: "nginx origin", directory: directory, workers: workers, http: server, tier: .origin, settings: settings)
             try settings.waitUntilListening(process, tier: .origin, port: port)
             return (HostPort(host: "127.0.0.1", port: port), process)
+        }
+    }
+
+    /// Makes `directory/fault` name `directory` itself.
+    static func linkFaultPrefix(in directory: String) throws(BenchError) {
+        let link = directory + BenchMode.faultPrefix
+        guard (try? FileManager.default.destinationOfSymbolicLink(atPath: link)) == nil else { return }
+        do {
+            try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: ".")
+        } catch {
+            throw .processFailed(name: "bench", detail: "could not link \(link): \(error)")
         }
     }
 

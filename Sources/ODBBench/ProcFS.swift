@@ -17,6 +17,26 @@ public enum ProcFS {
         return (user + system) / ticksPerSecond
     }
 
+    /// utime+stime+cutime+cstime, in seconds, of every user-space process except `excluded`:
+    /// what other work on the machine used. Kernel threads are left out: they run softirq and
+    /// writeback for whoever caused it, the measured topology included. A child's time joins
+    /// its parent's cutime when it is reaped, so work of processes that come and go between two
+    /// readings still shows in their parent's difference.
+    static func otherProcessesCPUSeconds(excluding excluded: Set<Int32>) -> [Int32: Double] {
+        let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.compactMap { Int32($0) } ?? []
+        var seconds = [Int32: Double]()
+        for pid in pids where !excluded.contains(pid) {
+            guard let fields = statFields(pid: pid), fields.count > 14, let flags = UInt(fields[6]),
+                  flags & kernelThreadFlag == 0 else { continue }
+            let ticks = fields[11...14].compactMap { Double($0) }.reduce(0, +)
+            seconds[pid] = ticks / ticksPerSecond
+        }
+        return seconds
+    }
+
+    /// PF_KTHREAD in /proc/PID/stat's flags.
+    private static let kernelThreadFlag: UInt = 0x0020_0000
+
     /// The parent pid of a process.
     static func parentPID(pid: Int32) -> Int32? {
         guard let fields = statFields(pid: pid), fields.count > 1 else { return nil }
@@ -24,7 +44,8 @@ public enum ProcFS {
     }
 
     /// Fields of /proc/PID/stat after the command name, which may itself hold spaces:
-    /// index 0 is the state, 1 ppid, 11 utime, 12 stime (proc(5) numbers minus 3).
+    /// index 0 is the state, 1 ppid, 6 flags, 11 utime, 12 stime, 13 cutime, 14 cstime
+    /// (proc(5) numbers minus 3).
     static func statFields(pid: Int32) -> [Substring]? {
         guard let text = read("/proc/\(pid)/stat"), let close = text.lastIndex(of: ")") else { return nil }
         return text[text.index(after: close)...].split(separator: " ")

@@ -7,6 +7,8 @@ public struct RelayBodyCounters: Sendable, Equatable {
     public var copy = 0
     public var fallbacks = 0
     public var requests = 0
+    /// `virtual_payloads` events (held, passed, claims, faults, claims_failed, …) by name.
+    public var virtualPayloads: [String: Int] = [:]
 
     /// Reads the counters of `pids` from the relays' pin sets under `pinRoot`.
     ///
@@ -32,6 +34,7 @@ public struct RelayBodyCounters: Sendable, Equatable {
             total.copy += body["copy"] ?? 0
             total.fallbacks += (relay["fallbacks"] as? [String: Int] ?? [:]).values.reduce(0, +)
             total.requests += relay["requests"] as? Int ?? 0
+            total.virtualPayloads.merge(relay["virtual_payloads"] as? [String: Int] ?? [:], uniquingKeysWith: +)
         }
         return total
     }
@@ -39,7 +42,8 @@ public struct RelayBodyCounters: Sendable, Equatable {
     /// What was counted since `earlier`.
     public func since(_ earlier: RelayBodyCounters) -> RelayBodyCounters {
         RelayBodyCounters(kernel: kernel - earlier.kernel, splice: splice - earlier.splice, copy: copy - earlier.copy,
-                          fallbacks: fallbacks - earlier.fallbacks, requests: requests - earlier.requests)
+                          fallbacks: fallbacks - earlier.fallbacks, requests: requests - earlier.requests,
+                          virtualPayloads: virtualPayloads.merging(earlier.virtualPayloads.mapValues { -$0 }, uniquingKeysWith: +))
     }
 
     /// Share of body bytes the kernel moved; nil when no body byte was counted.

@@ -1,17 +1,42 @@
-/// A second body size asked by a share of the requests (kernel-faults asks one byte below the
-/// kernel threshold). In every 100 requests the first `percent` ask for `size`, so the share is
-/// exact, not a random draw; every load generator follows this rule.
+/// What one request asks for: `size` pattern bytes at `prefix/bytes/size`. Every origin the
+/// bench runs answers any path ending in `/bytes/N`, so the prefix only picks a relay route.
+public struct BenchRequest: Sendable, Equatable {
+    public var prefix: String
+    public var size: Int
+
+    public init(size: Int, prefix: String = "") {
+        self.prefix = prefix
+        self.size = size
+    }
+
+    public var path: String { "\(prefix)/bytes/\(size)" }
+}
+
+/// A second request asked by a share of the requests: kernel-faults asks one byte below the
+/// kernel threshold, virtual-faults asks under the prefix whose route faults. In every 100
+/// requests the first `percent` ask for `other`, so the share is exact, not a random draw;
+/// every load generator follows this rule.
 public struct RequestMix: Sendable {
-    public let size: Int
+    public let other: BenchRequest
     public let percent: Int
 
-    public init(size: Int, percent: Int) {
-        self.size = size
+    public init(other: BenchRequest, percent: Int) {
+        self.other = other
         self.percent = percent
     }
 
-    /// The body size request number `index` asks for, when the others ask for `usual`.
-    func size(ofRequest index: Int, usual: Int) -> Int {
-        index % 100 < percent ? size : usual
+    /// The request number `index` sends, when the others send `usual`.
+    func request(_ index: Int, usual: BenchRequest) -> BenchRequest {
+        index % 100 < percent ? other : usual
+    }
+
+    /// The mix a mode's load follows at body size `size`; nil for modes without faults.
+    static func forMode(_ mode: BenchMode, size: Int, percent: Int) -> RequestMix? {
+        guard percent > 0 else { return nil }
+        switch mode {
+        case .kernelFaults: return RequestMix(other: BenchRequest(size: max(size - 1, 0)), percent: percent)
+        case .virtualFaults: return RequestMix(other: BenchRequest(size: size, prefix: BenchMode.faultPrefix), percent: percent)
+        default: return nil
+        }
     }
 }

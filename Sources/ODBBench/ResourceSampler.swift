@@ -73,24 +73,36 @@ public struct CPUSnapshot: Sendable {
     let cpus: Int
     /// Monotonic clock, seconds.
     let wallSeconds: Double
+    /// CPU seconds so far of every user-space process outside the bench's process tree.
+    let otherProcesses: [Int32: Double]
 
-    /// Reads utime+stime of `pids` (summed) and the machine's idle time now.
+    /// Reads utime+stime of `pids` (summed), the machine's idle time, and what processes
+    /// outside the bench's own tree (origin, intermediates, load generator) used, now.
     public static func take(pids: [Int32]) -> CPUSnapshot {
+        let others = ProcFS.otherProcessesCPUSeconds(excluding: Set(ProcFS.processTree(root: getpid())))
         let idle = ProcFS.machineIdle()
         return CPUSnapshot(
             processSeconds: pids.reduce(0) { $0 + (ProcFS.processCPUSeconds(pid: $1) ?? 0) },
             machineIdleSeconds: idle?.seconds ?? 0,
             cpus: idle?.cpus ?? 1,
-            wallSeconds: monotonicSeconds()
+            wallSeconds: monotonicSeconds(),
+            otherProcesses: others
         )
     }
 
     /// CPU used since `earlier`.
     public func since(_ earlier: CPUSnapshot) -> CPUUsage {
         let wall = wallSeconds - earlier.wallSeconds
+        let busy = max(0, wall * Double(cpus) - (machineIdleSeconds - earlier.machineIdleSeconds))
+        // A process that started in between counts from zero. One that ended was reaped by a
+        // parent, whose cutime rose by the child's whole life: its time before counts off.
+        let grown = otherProcesses.reduce(0) { $0 + $1.value - (earlier.otherProcesses[$1.key] ?? 0) }
+        let ended = earlier.otherProcesses.reduce(0) { $0 + (otherProcesses[$1.key] == nil ? $1.value : 0) }
+        let others = max(0, grown - ended)
         return CPUUsage(
             processSeconds: processSeconds - earlier.processSeconds,
-            machineBusySeconds: max(0, wall * Double(cpus) - (machineIdleSeconds - earlier.machineIdleSeconds)),
+            machineBusySeconds: busy,
+            topologySeconds: max(0, busy - others),
             wallSeconds: wall
         )
     }
@@ -102,5 +114,9 @@ public struct CPUUsage: Sendable {
     public let processSeconds: Double
     /// Every CPU's time not spent idle, in iowait or stolen: user, system, irq, softirq, kworkers.
     public let machineBusySeconds: Double
+    /// Machine busy time less what user processes outside the bench's tree used: the cost of
+    /// the measured topology (load generator, origin, intermediates, and the kernel's work for
+    /// them) on a machine that others share.
+    public let topologySeconds: Double
     public let wallSeconds: Double
 }

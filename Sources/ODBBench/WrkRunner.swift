@@ -14,7 +14,7 @@ public struct WrkRunner: Sendable {
         self.seconds = seconds
     }
 
-    /// Requests `/bytes/size`; with `mix`, `mix.percent` of requests get `/bytes/mix.size` instead.
+    /// Requests `/bytes/size`; with `mix`, `mix.percent` of requests get `mix.other.path` instead.
     public func run(target: HostPort, size: Int, mix: RequestMix? = nil,
                     scratchDirectory: String) throws(BenchError) -> LoadReport {
         var arguments = [
@@ -22,7 +22,7 @@ public struct WrkRunner: Sendable {
             "--timeout", "10s", "--latency",
         ]
         if let mix {
-            let script = scratchDirectory + "/wrk-mix-\(size)-\(mix.size)-\(mix.percent).lua"
+            let script = scratchDirectory + "/wrk-mix-\(size)-\(mix.other.path.replacingOccurrences(of: "/", with: "_"))-\(mix.percent).lua"
             try Self.writeMixScript(path: script, size: size, mix: mix)
             arguments += ["-s", script]
         }
@@ -37,9 +37,9 @@ public struct WrkRunner: Sendable {
             request = function()
               n = n + 1
               if (n % 100) < \(mix.percent) then
-                return wrk.format("GET", "/bytes/\(mix.size)")
+                return wrk.format("GET", "\(mix.other.path)")
               end
-              return wrk.format("GET", "/bytes/\(size)")
+              return wrk.format("GET", "\(BenchRequest(size: size).path)")
             end
             """
         do {

@@ -11,8 +11,8 @@ extension OdbRedirect {
             discussion: """
                 Starts an origin, a chain of intermediates per configuration and a load generator \
                 (wrk at saturation, the built-in one at a fixed rate), and writes machine.json, \
-                samples.csv, samples.json and report.md to the output directory. Plots: \
-                python3 tools/bench_report.py DIR. Needs root (BPF), wrk, nginx and haproxy. \
+                samples.csv, samples.json, PNG plots (tools/bench_report.py, matplotlib) and \
+                report.md to the output directory. Needs root (BPF), wrk, nginx and haproxy. \
                 Exits non-zero when any configuration failed (errors, short or wrong bodies).
                 """
         )
@@ -23,10 +23,14 @@ extension OdbRedirect {
         @Flag(help: "The research sweep: sizes 1KiB…64MiB, chains 1…4, concurrency 1…64, fixed rate (339 configurations; one repetition took 11.5 minutes on 2 cores).")
         var full = false
 
-        @Option(help: "peers: issue 18's comparison of kernel against copy and HAProxy at 8 connections, 256KiB and 1MiB at chains 1 and 2 across --netns hosts, then 1KiB, 64KiB and 1MiB at chains 1 and 3 on loopback, 2 × 3 s each; prints the kernel path's ratios to both.")
+        @Option(help: ArgumentHelp(
+            "peers or report.",
+            discussion: "peers: issue 18's comparison of kernel against copy and HAProxy at 8 connections, 256KiB and 1MiB at chains 1 and 2 across --netns hosts, then 1KiB, 64KiB and 1MiB at chains 1 and 3 on loopback, 2 × 3 s each; prints the kernel path's ratios to both. "
+                + "report: the research report's data (docs/REPORT.md): copy, kernel, virtual, virtual-faults (every request faulting), nginx and HAProxy at chains 1-4, 1MiB and 4MiB, 8 connections, and 100 req/s of 1MiB, behind the built-in origin; then kernel, virtual, virtual-faults and HAProxy at chains 1-3 behind nginx; writes DIR/REPORT.md with issue 17's targets, tables against chain length and the plots (21 minutes on 2 shared cores). "
+                + "--modes narrows either preset to the modes listed."))
         var preset: String?
 
-        @Option(help: "Comma-separated modes: direct,kernel,splice,copy,auto,kernel-faults,nginx,haproxy,external.")
+        @Option(help: "Comma-separated modes: direct,kernel,splice,copy,auto,kernel-faults,virtual,virtual-faults,nginx,haproxy,external.")
         var modes: String?
 
         @Option(help: "Comma-separated body sizes (e.g. 1KiB,256KiB,4MiB).")
@@ -59,8 +63,8 @@ extension OdbRedirect {
         @Option(help: "wrk threads.")
         var loadThreads: Int = 2
 
-        @Option(help: "kernel-faults: percent of requests asked one byte below kernel_min_body, so they are copied.")
-        var faultPercent: Int = 25
+        @Option(help: "kernel-faults: percent of requests asked one byte below kernel_min_body, so they are copied; virtual-faults: percent asked under /fault/, where the middle relay claims the body and carries it on.")
+        var faultPercent: Int?
 
         @Option(help: "Address of an intermediate you run (mode external); it must forward to --origin.")
         var externalProxy: String?
@@ -80,10 +84,12 @@ extension OdbRedirect {
         func validate() throws {
             if quick && full { throw ValidationError("--quick and --full exclude each other") }
             if let preset {
-                guard preset == "peers" else { throw ValidationError("--preset is peers") }
-                if quick || full || sizes != nil || chains != nil || concurrency != nil || netns || rate != nil {
-                    throw ValidationError("--preset peers sets sizes, chains, concurrency and topology itself")
+                guard ["peers", "report"].contains(preset) else { throw ValidationError("--preset is peers or report") }
+                if quick || full || sizes != nil || chains != nil || concurrency != nil || rate != nil {
+                    throw ValidationError("--preset \(preset) sets sizes, chains, concurrency and load itself")
                 }
+                if preset == "peers" && netns { throw ValidationError("--preset peers sets the topology itself") }
+                if preset == "report" && origin != "builtin" { throw ValidationError("--preset report runs both origins itself") }
             }
             _ = try resolvedModes()
             _ = try list(sizes, ByteSize.parse)
@@ -99,7 +105,7 @@ extension OdbRedirect {
             guard ["wrk", "locust"].contains(driver) else { throw ValidationError("--driver is wrk or locust") }
             if locustfile != nil && driver != "locust" { throw ValidationError("--locustfile needs --driver locust") }
             if linkRate != nil && !netns { throw ValidationError("--link-rate limits the links --netns creates; add --netns") }
-            if !(0...100).contains(faultPercent) { throw ValidationError("--fault-percent must be 0…100") }
+            if let faultPercent, !(0...100).contains(faultPercent) { throw ValidationError("--fault-percent must be 0…100") }
             if workers < 1 || loadThreads < 1 { throw ValidationError("--workers and --load-threads must be positive") }
             _ = try OriginKind(parsing: origin)
             if let externalProxy { _ = try HostPort(parsing: externalProxy) }
@@ -109,12 +115,13 @@ extension OdbRedirect {
         }
 
         func run() throws {
-            if preset != nil { return try runPeers() }
+            if preset == "peers" { return try runPeers() }
+            if preset == "report" { return try runReport() }
             let preset: BenchPreset = quick ? .quick : full ? .full : .standard
             let options = try resolvedOptions(preset)
             let samples = try sweep(options)
             print(BenchReport.tables(samples).joined(separator: "\n\n"))
-            print("\nResults in \(options.outputDirectory); plots: python3 tools/bench_report.py \(options.outputDirectory)")
+            print("\nResults, plots and report.md in \(options.outputDirectory)")
         }
 
         /// Runs each leg of `PeersComparison` as its own bench run (in DIR/netns and DIR/loopback),
@@ -136,6 +143,44 @@ extension OdbRedirect {
             }
             print(ratioTables.joined(separator: "\n\n"))
             print("\nResults in \(base.outputDirectory)/{netns,loopback}")
+        }
+
+        /// Runs each leg of `ResearchReport` as its own bench run (in DIR/<leg>, each with its
+        /// plots and report.md), then writes DIR/REPORT.md and prints issue 17's targets.
+        private func runReport() throws {
+            let base = try resolvedOptions(.standard)
+            var results = [ResearchReport.LegResult]()
+            for leg in ResearchReport.legs {
+                var options = base
+                // --modes narrows each leg to the modes it shares with the list.
+                options.modes = modes == nil ? leg.modes : leg.modes.filter(base.modes.contains)
+                guard !options.modes.isEmpty else { continue }
+                options.points = leg.points
+                options.origin = leg.origin
+                options.outputDirectory = base.outputDirectory + "/" + leg.name
+                options.repetitions = repetitions ?? ResearchReport.repetitions
+                options.duration = duration ?? ResearchReport.duration
+                options.faultPercent = faultPercent ?? ResearchReport.faultPercent
+                let before = BenchReport.LoadAverages.now()
+                let runner = BenchRunner(options: options) { line in
+                    FileHandle.standardError.write(Data((line + "\n").utf8))
+                }
+                let samples = try runner.measure()
+                print("## \(leg.title)\n\n" + BenchReport.tables(samples).joined(separator: "\n\n") + "\n")
+                let plots = (try? FileManager.default.contentsOfDirectory(atPath: runner.resolvedOutputDirectory)) ?? []
+                results.append(ResearchReport.LegResult(
+                    leg: leg, samples: samples, loadBefore: before, loadAfter: BenchReport.LoadAverages.now(),
+                    plots: plots.filter { $0.hasPrefix("chain_") && $0.hasSuffix(".png") }.sorted()))
+            }
+            let command = "odb-redirect bench --preset report" + (netns ? " --netns" : "")
+                + " --output " + base.outputDirectory
+            let report = ResearchReport.markdown(
+                results, machine: MachineInfo.summary(odbRedirect: Self.executablePath), command: command)
+            try report.write(toFile: base.outputDirectory + "/REPORT.md", atomically: true, encoding: .utf8)
+            print(report.components(separatedBy: "\n## ").prefix(2).joined(separator: "\n## "))
+            let failed = results.flatMap(\.samples).filter(\.failed).count
+            if failed > 0 { throw BenchError.configurationsFailed(count: failed, outputDirectory: base.outputDirectory) }
+            print("\nReport in \(base.outputDirectory)/REPORT.md")
         }
 
         /// Runs one bench sweep with progress on stderr; on failed configurations, prints the
@@ -173,7 +218,7 @@ extension OdbRedirect {
                 modes: try resolvedModes(), points: points, repetitions: repetitions ?? preset.repetitions,
                 duration: duration ?? preset.duration, outputDirectory: output ?? "bench-results/\(stamp)",
                 origin: try OriginKind(parsing: origin), workers: workers, loadThreads: loadThreads,
-                faultPercent: faultPercent, externalProxy: try externalProxy.map(HostPort.init(parsing:)),
+                faultPercent: faultPercent ?? 25, externalProxy: try externalProxy.map(HostPort.init(parsing:)),
                 odbRedirect: Self.executablePath)
             options.driver = driver == "locust" ? .locust(locustfile) : .wrk
             options.separateNamespaces = netns

@@ -9,10 +9,11 @@ import Testing
         "requests", "seconds", "requests_per_second", "megabytes_per_second",
         "latency_p50_ms", "latency_p90_ms", "latency_p99_ms", "latency_max_ms",
         "intermediate_cpu_seconds", "intermediate_cpu_micros_per_request",
-        "machine_cpu_seconds", "machine_cpu_micros_per_request",
+        "machine_cpu_seconds", "machine_cpu_micros_per_request", "topology_cpu_seconds", "topology_cpu_micros_per_request",
         "peak_intermediate_rss_kib", "mem_available_drop_kib", "tcp_mem_peak_pages", "tcp_mem_rise_pages",
         "kernel_body_bytes", "splice_body_bytes", "copy_body_bytes", "kernel_share", "fallbacks",
-        "planned_fallback_share", "verified_requests", "errors", "late_starts", "failed", "reason",
+        "body_hops_per_request", "virtual_held", "virtual_passed", "virtual_claims", "virtual_faults",
+        "virtual_failed_claims", "planned_fallback_share", "verified_requests", "errors", "late_starts", "failed", "reason",
     ]
 
     static func temporaryDirectory() -> String {
@@ -48,6 +49,8 @@ import Testing
             #expect((row["requests"] as? Int ?? 0) > 0)
             #expect((row["verified_requests"] as? Int ?? 0) >= 4)
             #expect((row["machine_cpu_seconds"] as? Double ?? 0) > 0)
+            let topology = row["topology_cpu_seconds"] as? Double ?? -1
+            #expect(topology > 0 && topology <= (row["machine_cpu_seconds"] as? Double ?? 0), "\(mode): topology CPU \(topology)")
             let p50 = row["latency_p50_ms"] as? Double ?? -1
             let p99 = row["latency_p99_ms"] as? Double ?? -1
             #expect(p50 > 0 && p50 <= p99, "\(mode): p50 \(p50) p99 \(p99)")
@@ -100,6 +103,79 @@ import Testing
         }
         let kernel = rows.first { $0["mode"] as? String == "kernel" }
         #expect((kernel?["kernel_share"] as? Double ?? 0) > 0.9, "relays in namespaces still redirect in the kernel")
+        let namespaces = try CommandRunner.run("/usr/sbin/ip", ["netns", "list"])
+        #expect(!namespaces.stdout.contains("odbb"), "namespaces removed: \(namespaces.stdout)")
+    }
+
+    /// Virtual chains of 1 and 2 behind the ODB-aware built-in origin: every body checked byte
+    /// for byte, the edge claims from the origin, relay 2 passes descriptors on without carrying
+    /// a body, and on virtual-faults' `/fault/` share the middle relay faults and carries it on.
+    @Test func virtualChainsBehindTheBuiltinOriginClaimAtTheEdge() throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try CommandRunner.odb(
+            "bench", "--modes", "virtual,virtual-faults", "--fault-percent", "50", "--sizes", "256KiB",
+            "--concurrency", "2", "--chains", "1,2", "--duration", "1", "--repetitions", "1", "--output", directory)
+        #expect(result.status == 0, "stderr: \(result.stderr.suffix(3000))")
+        let rows = try Self.rows(directory)
+        #expect(rows.count == 4)
+        for row in rows {
+            let name = "\(row["mode"] ?? "?") ×\(row["chain"] ?? "?")"
+            let requests = row["requests"] as? Int ?? 0
+            #expect(row["failed"] as? Bool == false, "\(name): \(row["reason"] ?? "")")
+            #expect((row["verified_requests"] as? Int ?? 0) >= 4)
+            #expect((row["virtual_claims"] as? Int ?? 0) >= requests / 2, "\(name): the edge claimed")
+            #expect(row["virtual_failed_claims"] as? Int == 0, "\(name)")
+            #expect(row["virtual_held"] as? Int == 0, "\(name): the origin holds, no relay does")
+            let hops = row["body_hops_per_request"] as? Double ?? 0
+            let chain = row["chain"] as? Int ?? 0
+            if row["mode"] as? String == "virtual" {
+                // Only the edge carries the body, whatever the chain's length.
+                #expect(hops > 0.8 && hops < 1.3, "\(name): body hops \(hops)")
+                #expect(row["virtual_faults"] as? Int == 0, "\(name)")
+                if chain == 2 { #expect((row["virtual_passed"] as? Int ?? 0) >= requests / 2, "\(name): relay 2 passed descriptors on") }
+            } else if chain == 2 {
+                // Half the requests fault at relay 2, which carries them on to relay 1: 1.5 hops.
+                #expect((row["virtual_faults"] as? Int ?? 0) >= requests / 4, "\(name): the middle relay faulted")
+                #expect(hops > 1.2 && hops < 1.8, "\(name): body hops \(hops)")
+            }
+        }
+        #expect(FileManager.default.fileExists(atPath: directory + "/chain_requests_per_second_saturation.png"),
+                "the run drew its plots")
+        #expect(try String(contentsOfFile: directory + "/report.md", encoding: .utf8).contains("](chain_body_hops_saturation.png)"))
+    }
+
+    /// Virtual chains across separate hosts behind nginx: the last relay holds, the edge claims
+    /// from it over the mesh link (chain 3: relay 1 to relay 3), the relay between carries nothing.
+    @Test func virtualChainsBehindNginxAcrossNamespacesClaimFromTheHolderRelay() throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try CommandRunner.odb(
+            "bench", "--netns", "--origin", "nginx", "--modes", "virtual,virtual-faults", "--fault-percent", "50",
+            "--sizes", "256KiB", "--concurrency", "2", "--chains", "1,3", "--duration", "1", "--repetitions", "1",
+            "--output", directory)
+        #expect(result.status == 0, "stderr: \(result.stderr.suffix(3000))")
+        let rows = try Self.rows(directory)
+        #expect(rows.count == 4)
+        for row in rows {
+            let name = "\(row["mode"] ?? "?") ×\(row["chain"] ?? "?")"
+            let requests = row["requests"] as? Int ?? 0
+            let hops = row["body_hops_per_request"] as? Double ?? 0
+            #expect(row["failed"] as? Bool == false, "\(name): \(row["reason"] ?? "")")
+            #expect(row["virtual_failed_claims"] as? Int == 0, "\(name)")
+            if row["chain"] as? Int == 1 {
+                // The one relay faces a plain client: nothing is held, the body is relayed once.
+                #expect(row["virtual_held"] as? Int == 0, "\(name)")
+                #expect(hops > 0.8 && hops < 1.3, "\(name): body hops \(hops)")
+            } else if row["mode"] as? String == "virtual" {
+                #expect((row["virtual_held"] as? Int ?? 0) >= requests / 2, "\(name): relay 3 held")
+                #expect((row["virtual_claims"] as? Int ?? 0) >= requests / 2, "\(name): relay 1 claimed")
+                // Holder and edge carry the body; relay 2 does not (3 for a real chain).
+                #expect(hops > 1.7 && hops < 2.4, "\(name): body hops \(hops)")
+            } else {
+                #expect((row["virtual_faults"] as? Int ?? 0) >= requests / 4, "\(name): relay 2 faulted")
+            }
+        }
         let namespaces = try CommandRunner.run("/usr/sbin/ip", ["netns", "list"])
         #expect(!namespaces.stdout.contains("odbb"), "namespaces removed: \(namespaces.stdout)")
     }
