@@ -223,8 +223,6 @@ final class ClientSession: ChannelOwner, KernelWindowDelegate {
     func abort(_ reason: String) {
         worker.logger.info("connection aborted", metadata: ["client": "\(peer)", "reason": "\(reason)"])
         for body in [exchange?.requestBody, exchange?.responseBody].compactMap({ $0 }) { account(body) }
-        if let upstream = exchange?.upstream { worker.closeChannel(upstream) }
-        exchange = nil
         close()
     }
 

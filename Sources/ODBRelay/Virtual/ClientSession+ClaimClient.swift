@@ -75,11 +75,27 @@ extension ClientSession {
         return forwardResponse(current, response.head, framing: response.framing, upstreamKeepsAlive: keepAlive(response: answer))
     }
 
-    /// An exchange left the session: a claim it made is no longer in flight, and failed unless
-    /// its body reached the client whole.
+    /// An exchange left the session: a claim it made is no longer in flight. It failed when its
+    /// answer did not reach the client whole for a reason on the holder's side: an error page
+    /// went out in its place, or its body ended early or could not be read. A client that went
+    /// away (its socket failed or closed, so the session closed) did not make the claim fail.
     func claimEnded(_ ended: Exchange) {
         guard ended.claim != nil else { return }
         worker.stats.odbClaimsInFlight -= 1
-        if !ended.responseDone { worker.stats.odbClaimsFailed += 1 }
+        guard !ended.responseDone else { return }
+        let failed: Bool
+        switch ended.responseBody?.outcome {
+        case nil:
+            failed = !closed
+        case .truncated?:
+            failed = true
+        case .failed(.targetGone)?, .failed(.writeFailed)?:
+            failed = false
+        case .failed?:
+            failed = true
+        case .progressing?, .finished?:
+            failed = false
+        }
+        if failed { worker.stats.odbClaimsFailed += 1 }
     }
 }
