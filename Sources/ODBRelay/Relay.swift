@@ -193,8 +193,8 @@ public final class Relay {
 /// `status` shows the dead owner, until `detach` or the next relay start removes them.
 struct RelayKernelLease {
     let objects: KernelObjects
-    /// Pin directories this relay created and removes at exit; a relay that switches user
-    /// hands them over so it can still remove them.
+    /// The pin set this relay created and unpins at exit; a relay that switches user hands it
+    /// over so it can still unpin it (the pin root stays its creator's, `PrivatePinSet`).
     let ownedDirectories: [String]
     private let cleanup: () -> Void
 
@@ -213,23 +213,38 @@ struct RelayKernelLease {
             }
         }
         try Filesystems.preparePinDirectory(pinRoot)
-        for directory in try DeadRelaySets.remove(pinRoot: pinRoot) {
+        for directory in try DeadRelaySets.remove(pinRoot: pinRoot, startingPID: UInt32(pid)) {
             logger.notice("removed the pin set of a relay that died", metadata: ["pin": "\(directory)"])
         }
         let directory = SystemStatus.relayPinDirectory(pinRoot: pinRoot, pid: pid)
         let objects = try KernelObjects.openOrLoad(pinDirectory: directory)
+        let set: PrivatePinSet
         let hook: OwnCgroupHook
         do {
+            set = try PrivatePinSet(pinRoot: pinRoot, pid: pid)
             hook = try OwnCgroupHook.install(objects, pid: pid, logger: logger)
         } catch {
             _ = try? CgroupAttachment.detachAll(pinDirectory: directory)
             throw error
         }
-        return RelayKernelLease(objects: objects, ownedDirectories: [pinRoot, directory]) {
+        return RelayKernelLease(objects: objects, ownedDirectories: [directory]) {
             hook.remove(logger: logger)
-            _ = try? CgroupAttachment.detachAll(pinDirectory: directory)
-            // The root stays when other relays or an attach still use it.
+            Self.remove(set, logger: logger)
+            // The root stays when other relays or an attach still use it, or when this relay
+            // switched to a user that may not remove it.
             rmdir(pinRoot)
+        }
+    }
+
+    private static func remove(_ set: PrivatePinSet, logger: Logger) {
+        do {
+            if case let .emptyDirectoryStays(code) = try set.remove() {
+                logger.notice("unpinned the relay's set; its empty directory stays until the next relay start or detach removes it", metadata: [
+                    "pin": "\(set.directory)", "reason": "\(String(cString: strerror(code)))",
+                ])
+            }
+        } catch {
+            logger.error("could not unpin the relay's set; the next relay start or detach removes it: \(error)")
         }
     }
 
