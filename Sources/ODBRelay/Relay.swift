@@ -33,6 +33,8 @@ public final class Relay {
     private(set) var logger: Logger
     let metricsExport: MetricsExport
     let reloadConfig: () throws(ConfigError) -> RelayConfig
+    /// False once the relay gave CAP_NET_ADMIN up: socket buffers then stay within the maxima.
+    private var forcesBuffers = true
 
     /// - Parameter reload: Reads the configuration again for SIGHUP (the file plus any
     ///   command-line overrides); a thrown error keeps the running configuration.
@@ -81,7 +83,7 @@ public final class Relay {
             try Worker(index: index, config: config, shared: shared, logger: logger)
         }
         if let identity {
-            try become(identity, keeping: needsKernel ? PrivilegeDrop.kernelRuntimeCapabilities : [],
+            try become(identity, keeping: needsKernel ? kernelRuntimeCapabilities() : [],
                        handingOver: kernel?.ownedDirectories ?? [])
         }
         let finished = DispatchSemaphore(value: 0)
@@ -145,6 +147,20 @@ public final class Relay {
         pthread_sigmask(SIG_UNBLOCK, &handled, nil)
     }
 
+    /// CAP_BPF, and CAP_NET_ADMIN only when the kernel path must force socket buffers past the
+    /// host's maxima; keeping it is logged with the reason.
+    private func kernelRuntimeCapabilities() -> [(bit: Int, name: String)] {
+        let needs = SocketBufferCeiling.Needs(config)
+        let ceiling = SocketBufferCeiling.host
+        forcesBuffers = !ceiling.fits(needs)
+        if forcesBuffers {
+            logger.notice("keeping CAP_NET_ADMIN: kernel-path socket buffers pass the host's maxima, which only SO_RCVBUFFORCE/SO_SNDBUFFORCE may do", metadata: [
+                "sizes": "\(needs)", "maxima": "\(ceiling)",
+            ])
+        }
+        return PrivilegeDrop.kernelRuntimeCapabilities(forcingBuffers: forcesBuffers)
+    }
+
     /// Becomes the configured user before any thread starts (capabilities are per thread;
     /// threads started afterwards inherit the reduced set).
     private func become(_ identity: PrivilegeDrop.Identity, keeping capabilities: [(bit: Int, name: String)],
@@ -172,6 +188,11 @@ public final class Relay {
             logger.error("configuration reload refused, the running configuration stays: changing \(fixed.joined(separator: ", ")) needs a restart")
             metrics.recordReload(applied: false)
             return nil
+        }
+        if !forcesBuffers && !SocketBufferCeiling.host.fits(SocketBufferCeiling.Needs(new)) {
+            logger.warning("a flow_budget passes net.core.wmem_max, and the relay gave CAP_NET_ADMIN up at start: kernel-path send buffers stay at the maximum until a restart", metadata: [
+                "sizes": "\(SocketBufferCeiling.Needs(new))", "maxima": "\(SocketBufferCeiling.host)",
+            ])
         }
         if !kernelLoaded && new.usesKernel {
             logger.warning("routes in kernel or auto mode splice the bodies they would redirect in the kernel until a restart: the relay started without kernel objects")

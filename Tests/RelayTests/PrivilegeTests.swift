@@ -9,15 +9,24 @@ extension RelayTests {
     @Suite struct Privileges {
         /// CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN: what loading, attaching and relaying needs.
         static let setupCapabilities = ["bpf", "perfmon", "net_admin"]
-        /// CAP_NET_ADMIN (12) and CAP_BPF (39): what a running relay keeps.
+        /// CAP_NET_ADMIN (12) and CAP_BPF (39): what a running relay with the default 8 MiB
+        /// flow_budget keeps on this host, whose net.core.wmem_max (4 MiB) is below it.
         static let runtimeMask: UInt64 = 1 << 12 | 1 << 39
+        static let bpfOnly: UInt64 = 1 << 39
         static let size = 4_194_307
 
-        static func config(port: Int, origin: Int, user: String) -> RelayConfigFile {
-            var config = RelayConfigFile.singleRoute(port: port, upstreams: ["127.0.0.1:\(origin)"], route: RouteOptions(.kernel),
+        static func config(port: Int, origin: Int, user: String, flowBudget: Int? = nil) -> RelayConfigFile {
+            var config = RelayConfigFile.singleRoute(port: port, upstreams: ["127.0.0.1:\(origin)"],
+                                                     route: RouteOptions(.kernel, flowBudget: flowBudget.map(String.init)),
                                                      log: LogOptions(accessLog: nil))
             config.user = user
             return config
+        }
+
+        /// A `net.core` sysctl of this host.
+        static func netCore(_ name: String) throws -> Int {
+            let text = try String(contentsOfFile: "/proc/sys/net/core/" + name, encoding: .utf8)
+            return try #require(Int(text.trimmingCharacters(in: .whitespacesAndNewlines)))
         }
 
         @Test func unprivilegedUserWithTheDocumentedCapabilitiesRelaysInTheKernel() throws {
@@ -107,6 +116,8 @@ extension RelayTests {
                 #expect(Self.mask(thread["CapInh"]) == 0)
                 #expect(Self.mask(thread["CapAmb"]) == 0)
             }
+            #expect(try Self.netCore("wmem_max") >= 8 << 20 || relay.log.contains("keeping CAP_NET_ADMIN"),
+                    "the reason to keep it is logged: \(relay.log)")
             let client = try TestHTTPClient(port: relay.port)
             defer { client.close() }
             #expect(try fetchAndCompare(client, size: Self.size).ok, "relaying works after the switch")
@@ -170,6 +181,33 @@ extension RelayTests {
             #expect(relay.waitForLog("relay started"), "\(relay.log)")
             #expect(relay.log.contains("removed the pin set of a relay that died"), "\(relay.log)")
             #expect(!PrivateBpffs.pins(under: "\(pinRoot)/relay-\(relay.pid)").isEmpty, "its own set is pinned in place of the leftover")
+            #expect(relay.stopsGracefully())
+        }
+
+        /// CAP_NET_ADMIN is only for socket buffers past the host's maxima: with a flow_budget
+        /// within net.core.wmem_max (and the 2 MiB source buffer within rmem_max, both true on
+        /// this host) the relay gives it up after setup, and bodies still take the kernel path
+        /// with their buffers set by plain SO_RCVBUF/SO_SNDBUF. A host whose maxima are lower
+        /// keeps it, with the reason logged.
+        @Test func netAdminIsDroppedWhenBuffersFitTheHostMaxima() throws {
+            let user = try SystemUser.ensure()
+            let origin = try NginxOrigin(fileSizes: [Self.size])
+            let sendMax = try Self.netCore("wmem_max")
+            let budget = max(256 << 10, min(sendMax, 8 << 20))
+            let fits = try Self.netCore("rmem_max") >= 2 << 20 && budget <= sendMax
+            let relay = try RelayProcess { port in Self.config(port: port, origin: origin.port, user: user.name, flowBudget: budget) }
+            #expect(relay.waitForLog("switched user"), "\(relay.log)")
+            for thread in try Self.threadStatus(relay.pid) {
+                for set in ["CapEff", "CapPrm", "CapBnd"] {
+                    #expect(Self.mask(thread[set]) == (fits ? Self.bpfOnly : Self.runtimeMask), "\(set) (buffers fit: \(fits)): \(thread)")
+                }
+            }
+            #expect(relay.log.contains("keeping CAP_NET_ADMIN") == !fits, "\(relay.log)")
+            let client = try TestHTTPClient(port: relay.port)
+            defer { client.close() }
+            #expect(try fetchAndCompare(client, size: Self.size).ok)
+            let bytes = try relay.bodyBytes(atLeast: Self.size)
+            #expect((bytes["kernel"] ?? 0) > Self.size / 2, "the body took the kernel path without the capability: \(bytes)")
             #expect(relay.stopsGracefully())
         }
 
