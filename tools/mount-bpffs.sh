@@ -42,7 +42,8 @@ if [ "$dir" = /sys/fs/bpf ]; then
         act mount -t bpf -o mode=0700 bpf "$dir"
     elif [ "$(stat -f -c %T "$dir")" != bpf_fs ]; then
         refuse "it is a mount point of another filesystem ($(stat -f -c %T "$dir"))"
-    elif [ "$(stat -c %a "$dir")" != 700 ]; then
+    elif [ $((0$(stat -c %a "$dir") & 0777)) -ne $((0700)) ]; then
+        # The sticky bit bpffs always sets on its top directory is harmless once others are out.
         act chmod 0700 "$dir"
     else
         echo "mount-bpffs: $dir is bpffs with mode 0700 already" >&2
