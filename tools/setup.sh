@@ -26,6 +26,7 @@ for service in nginx haproxy; do
     pkill -x "$service" 2>/dev/null || true
 done
 
+# Closed to everyone but root (docs/OPERATIONS.md, "Why bpffs is mounted 0700").
 tools/mount-bpffs.sh /sys/fs/bpf
 if ! grep -q " cgroup2 " /proc/self/mountinfo; then
     mkdir -p /sys/fs/cgroup/unified
