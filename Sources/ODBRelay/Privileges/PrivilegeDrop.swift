@@ -45,8 +45,8 @@ enum PrivilegeDrop {
 
     /// Becomes `identity` with exactly `keep` as permitted and effective capabilities.
     ///
-    /// `directories` (pin directories the relay created and must remove at exit) are handed to
-    /// the user first. Must run before any other thread starts.
+    /// `directories` (the relay's own pin set, which it unpins at exit) are handed to the user
+    /// first; the pin root stays root's. Must run before any other thread starts.
     static func become(_ identity: Identity, keep: [(bit: Int, name: String)], handingOver directories: [String]) throws(PrivilegeError) -> Outcome {
         let mask = keep.reduce(UInt64(0)) { $0 | (1 << UInt64($1.bit)) }
         var failedStep: UnsafePointer<CChar>?
