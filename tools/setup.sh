@@ -26,9 +26,8 @@ for service in nginx haproxy; do
     pkill -x "$service" 2>/dev/null || true
 done
 
-if ! mountpoint -q /sys/fs/bpf; then
-    mount -t bpf bpf /sys/fs/bpf
-fi
+# Closed to everyone but root (docs/OPERATIONS.md, "Why bpffs is mounted 0700").
+tools/mount-bpffs.sh /sys/fs/bpf
 if ! grep -q " cgroup2 " /proc/self/mountinfo; then
     mkdir -p /sys/fs/cgroup/unified
     mount -t cgroup2 none /sys/fs/cgroup/unified

@@ -21,6 +21,8 @@ public enum ConfigExample {
           idle: 60s                         # keep-alive connection idle between requests
           shutdown_grace: 30s               # in-flight exchanges may finish within this
           max_connection_age: 1h            # a client connection closes (Connection: close) past this
+          max_exchange_time: 1h             # request head to end of answer: 504 before the answer
+                                            #   began, else the connection is aborted
           min_body_rate: 256                # bytes/s a body must move while the client is awaited;
           min_body_rate_window: 30s         #   averaged over this window; 0 turns the floor off
 

@@ -14,6 +14,11 @@ public struct Timeouts: Sendable, Equatable {
     /// How long a client connection may stay open; the answer that ends past it says
     /// `Connection: close`, and a connection idle past it is closed.
     public var maxConnectionAge: Duration
+    /// How long one exchange may take from its request head to the end of its answer. The idle
+    /// timeout catches a stall and `minBodyRate` a client that takes its time; this bounds the
+    /// rest (an upstream trickling its answer). Past it: 504 while no answer has begun,
+    /// otherwise the connection is aborted. Tunnels are not held to it.
+    public var maxExchangeTime: Duration
     /// Fewest bytes per second a body must move while the relay waits on the client (to send
     /// a request body, or to take a response body), averaged over `minBodyRateWindow`; 0 sets
     /// no floor. Progress alone keeps the idle timeout away, so without it a body trickling a
@@ -27,6 +32,7 @@ public struct Timeouts: Sendable, Equatable {
         idle: Duration = .seconds(60),
         shutdownGrace: Duration = .seconds(30),
         maxConnectionAge: Duration = .seconds(3600),
+        maxExchangeTime: Duration = .seconds(3600),
         minBodyRate: Int = 256,
         minBodyRateWindow: Duration = .seconds(30)
     ) {
@@ -35,11 +41,12 @@ public struct Timeouts: Sendable, Equatable {
         self.idle = idle
         self.shutdownGrace = shutdownGrace
         self.maxConnectionAge = maxConnectionAge
+        self.maxExchangeTime = maxExchangeTime
         self.minBodyRate = minBodyRate
         self.minBodyRateWindow = minBodyRateWindow
     }
 
-    static let keys = ["connect", "head_read", "idle", "shutdown_grace", "max_connection_age", "min_body_rate", "min_body_rate_window"]
+    static let keys = ["connect", "head_read", "idle", "shutdown_grace", "max_connection_age", "max_exchange_time", "min_body_rate", "min_body_rate_window"]
 
     init(from section: ConfigMapping?) throws(ConfigError) {
         let defaults = Timeouts()
@@ -59,6 +66,9 @@ public struct Timeouts: Sendable, Equatable {
                 try node.duration()
             },
             maxConnectionAge: try section.value("max_connection_age", default: defaults.maxConnectionAge) { node throws(ConfigError) in
+                try node.duration()
+            },
+            maxExchangeTime: try section.value("max_exchange_time", default: defaults.maxExchangeTime) { node throws(ConfigError) in
                 try node.duration()
             },
             minBodyRate: try section.value("min_body_rate", default: defaults.minBodyRate) { node throws(ConfigError) in

@@ -85,46 +85,23 @@ public enum CgroupAttachment {
 
     /// Unpins every object under `pinDirectory` (and relay-owned subdirectories) and removes it.
     ///
-    /// Unpinning a link drops its last reference, which detaches the program from the cgroup;
-    /// maps and programs go away when no process holds them any more. Symbolic links are never
-    /// followed: one inside the directory is removed as itself, and a pin directory that is one
-    /// is refused, so a link cannot steer `detach` to another pin set.
+    /// Symbolic links are never followed (`PinTree`): one inside the directory is removed as
+    /// itself, and a pin directory that is one is refused, so a link cannot steer `detach` to
+    /// another pin set.
     /// - Returns: the names removed, empty when nothing was pinned.
     @discardableResult
     public static func detachAll(pinDirectory: String) throws(KernelError) -> [String] {
         var info = stat()
         guard lstat(pinDirectory, &info) == 0 else { return [] }
-        if (info.st_mode & S_IFMT) == S_IFLNK {
-            throw .untrustedPinDirectory(path: pinDirectory, reason: "it is a symbolic link")
-        }
-        guard Filesystems.isPinDirectory(pinDirectory) else {
-            throw .bpffsNotMounted(path: pinDirectory)
-        }
-        var removed = [String]()
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: pinDirectory)) ?? []
-        // Links first: the hooks stop before the maps they write disappear.
-        for name in names.sorted(by: { linkFirst($0, $1) }) {
-            let path = pinDirectory + "/" + name
-            var entry = stat()
-            guard lstat(path, &entry) == 0 else { continue }
-            if (entry.st_mode & S_IFMT) == S_IFDIR {
-                removed += try detachAll(pinDirectory: path).map { name + "/" + $0 }
-            } else if unlink(path) == 0 {
-                removed.append(name)
-            } else {
-                throw KernelError.fromErrno(errno, operation: "unpinning \(path)")
-            }
-        }
-        if rmdir(pinDirectory) != 0 && errno != ENOENT {
+        guard Filesystems.isPinDirectory(pinDirectory) else { throw .bpffsNotMounted(path: pinDirectory) }
+        let fd = try PinTree.open(pinDirectory)
+        defer { close(fd) }
+        let removed = try PinTree.removeContents(of: fd, path: pinDirectory)
+        // A pin root that is the top of a bpffs mount of its own stays (EBUSY).
+        if rmdir(pinDirectory) != 0 && errno != ENOENT && errno != EBUSY {
             throw KernelError.fromErrno(errno, operation: "removing \(pinDirectory)")
         }
         return removed
-    }
-
-    private static func linkFirst(_ a: String, _ b: String) -> Bool {
-        let aLink = a.hasPrefix(KernelObjects.Pin.linkPrefix)
-        let bLink = b.hasPrefix(KernelObjects.Pin.linkPrefix)
-        return aLink != bLink ? aLink : a < b
     }
 }
 

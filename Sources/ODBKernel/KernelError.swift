@@ -30,7 +30,7 @@ public enum KernelError: Error, Equatable, CustomStringConvertible {
                 + "(e.g. AmbientCapabilities=\(capability) in a systemd unit)"
         case let .bpffsNotMounted(path):
             return "\(path) is not on a bpf filesystem: mount one with "
-                + "'mount -t bpf bpf /sys/fs/bpf' or pass --pin with a directory under bpffs"
+                + "'mount -t bpf -o mode=0700 bpf /sys/fs/bpf' or pass --pin with a directory under bpffs"
         case let .untrustedPinDirectory(path, reason):
             return "refusing to pin under \(path): \(reason); remove it, or create it with "
                 + "'install -d -m 0700 \(path)' as the user that runs odb-redirect"

@@ -83,6 +83,7 @@ public struct RelayCounter: SharedCounter {
     @inlinable public static var refusedConnections: RelayCounter { RelayCounter(ODB_RELAY_REFUSED_CONNECTIONS, "refused_connections", .counter("odb_refused_connections_total")) }
     @inlinable public static var limitMaxRequests: RelayCounter { RelayCounter(ODB_RELAY_LIMIT_MAX_REQUESTS, .limitCloses, "max_requests") }
     @inlinable public static var limitMaxAge: RelayCounter { RelayCounter(ODB_RELAY_LIMIT_MAX_AGE, .limitCloses, "max_age") }
+    @inlinable public static var limitMaxExchangeTime: RelayCounter { RelayCounter(ODB_RELAY_LIMIT_MAX_EXCHANGE_TIME, .limitCloses, "max_exchange_time") }
     @inlinable public static var limitMinBodyRate: RelayCounter { RelayCounter(ODB_RELAY_LIMIT_MIN_BODY_RATE, .limitCloses, "min_body_rate") }
     @inlinable public static var limitPerClient: RelayCounter { RelayCounter(ODB_RELAY_LIMIT_PER_CLIENT, .limitCloses, "per_client") }
     @inlinable public static var upstreamErrors: RelayCounter { RelayCounter(ODB_RELAY_UPSTREAM_ERRORS, "upstream_errors", .counter("odb_upstream_errors_total")) }
@@ -107,7 +108,7 @@ public struct RelayCounter: SharedCounter {
         .responsesNone, .responses1xx, .responses2xx, .responses3xx, .responses4xx, .responses5xx,
         .fallbacksSmallBody, .fallbacksUnparsed, .fallbacksUnsupported, .fallbacksKernelSelfTest, .fallbacksBufferMemory,
         .rejectedRequests, .refusedConnections,
-        .limitMaxRequests, .limitMaxAge, .limitMinBodyRate, .limitPerClient,
+        .limitMaxRequests, .limitMaxAge, .limitMaxExchangeTime, .limitMinBodyRate, .limitPerClient,
         .upstreamErrors, .activeConnections, .activeFlows,
         .odbHeld, .odbClaimsServed, .odbExpired, .odbOverCap, .odbPassed, .odbForged, .odbClaims, .odbFaults, .odbClaimsFailed,
         .odbHeldNow, .odbHeldBytes, .odbClaimsInFlight,

@@ -1,12 +1,13 @@
 /// A limit that ends or refuses client connections, and the `limit_closes` counter it is
 /// counted under.
 public enum RelayLimit: CaseIterable, Sendable {
-    case maxRequests, maxAge, minBodyRate, perClient
+    case maxRequests, maxAge, maxExchangeTime, minBodyRate, perClient
 
     public var counter: RelayCounter {
         switch self {
         case .maxRequests: .limitMaxRequests
         case .maxAge: .limitMaxAge
+        case .maxExchangeTime: .limitMaxExchangeTime
         case .minBodyRate: .limitMinBodyRate
         case .perClient: .limitPerClient
         }

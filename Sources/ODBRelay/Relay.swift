@@ -33,6 +33,8 @@ public final class Relay {
     private(set) var logger: Logger
     let metricsExport: MetricsExport
     let reloadConfig: () throws(ConfigError) -> RelayConfig
+    /// False once the relay gave CAP_NET_ADMIN up: socket buffers then stay within the maxima.
+    private var forcesBuffers = true
 
     /// - Parameter reload: Reads the configuration again for SIGHUP (the file plus any
     ///   command-line overrides); a thrown error keeps the running configuration.
@@ -81,7 +83,7 @@ public final class Relay {
             try Worker(index: index, config: config, shared: shared, logger: logger)
         }
         if let identity {
-            try become(identity, keeping: needsKernel ? PrivilegeDrop.kernelRuntimeCapabilities : [],
+            try become(identity, keeping: needsKernel ? kernelRuntimeCapabilities() : [],
                        handingOver: kernel?.ownedDirectories ?? [])
         }
         let finished = DispatchSemaphore(value: 0)
@@ -145,6 +147,20 @@ public final class Relay {
         pthread_sigmask(SIG_UNBLOCK, &handled, nil)
     }
 
+    /// CAP_BPF, and CAP_NET_ADMIN only when the kernel path must force socket buffers past the
+    /// host's maxima; keeping it is logged with the reason.
+    private func kernelRuntimeCapabilities() -> [(bit: Int, name: String)] {
+        let needs = SocketBufferCeiling.Needs(config)
+        let ceiling = SocketBufferCeiling.host
+        forcesBuffers = !ceiling.fits(needs)
+        if forcesBuffers {
+            logger.notice("keeping CAP_NET_ADMIN: kernel-path socket buffers pass the host's maxima, which only SO_RCVBUFFORCE/SO_SNDBUFFORCE may do", metadata: [
+                "sizes": "\(needs)", "maxima": "\(ceiling)",
+            ])
+        }
+        return PrivilegeDrop.kernelRuntimeCapabilities(forcingBuffers: forcesBuffers)
+    }
+
     /// Becomes the configured user before any thread starts (capabilities are per thread;
     /// threads started afterwards inherit the reduced set).
     private func become(_ identity: PrivilegeDrop.Identity, keeping capabilities: [(bit: Int, name: String)],
@@ -173,6 +189,11 @@ public final class Relay {
             metrics.recordReload(applied: false)
             return nil
         }
+        if !forcesBuffers && !SocketBufferCeiling.host.fits(SocketBufferCeiling.Needs(new)) {
+            logger.warning("a flow_budget passes net.core.wmem_max, and the relay gave CAP_NET_ADMIN up at start: kernel-path send buffers stay at the maximum until a restart", metadata: [
+                "sizes": "\(SocketBufferCeiling.Needs(new))", "maxima": "\(SocketBufferCeiling.host)",
+            ])
+        }
         if !kernelLoaded && new.usesKernel {
             logger.warning("routes in kernel or auto mode splice the bodies they would redirect in the kernel until a restart: the relay started without kernel objects")
         }
@@ -193,8 +214,8 @@ public final class Relay {
 /// `status` shows the dead owner, until `detach` or the next relay start removes them.
 struct RelayKernelLease {
     let objects: KernelObjects
-    /// Pin directories this relay created and removes at exit; a relay that switches user
-    /// hands them over so it can still remove them.
+    /// The pin set this relay created and unpins at exit; a relay that switches user hands it
+    /// over so it can still unpin it (the pin root stays its creator's, `PrivatePinSet`).
     let ownedDirectories: [String]
     private let cleanup: () -> Void
 
@@ -213,23 +234,38 @@ struct RelayKernelLease {
             }
         }
         try Filesystems.preparePinDirectory(pinRoot)
-        for directory in try DeadRelaySets.remove(pinRoot: pinRoot) {
+        for directory in try DeadRelaySets.remove(pinRoot: pinRoot, startingPID: UInt32(pid)) {
             logger.notice("removed the pin set of a relay that died", metadata: ["pin": "\(directory)"])
         }
         let directory = SystemStatus.relayPinDirectory(pinRoot: pinRoot, pid: pid)
         let objects = try KernelObjects.openOrLoad(pinDirectory: directory)
+        let set: PrivatePinSet
         let hook: OwnCgroupHook
         do {
+            set = try PrivatePinSet(pinRoot: pinRoot, pid: pid)
             hook = try OwnCgroupHook.install(objects, pid: pid, logger: logger)
         } catch {
             _ = try? CgroupAttachment.detachAll(pinDirectory: directory)
             throw error
         }
-        return RelayKernelLease(objects: objects, ownedDirectories: [pinRoot, directory]) {
+        return RelayKernelLease(objects: objects, ownedDirectories: [directory]) {
             hook.remove(logger: logger)
-            _ = try? CgroupAttachment.detachAll(pinDirectory: directory)
-            // The root stays when other relays or an attach still use it.
+            Self.remove(set, logger: logger)
+            // The root stays when other relays or an attach still use it, or when this relay
+            // switched to a user that may not remove it.
             rmdir(pinRoot)
+        }
+    }
+
+    private static func remove(_ set: PrivatePinSet, logger: Logger) {
+        do {
+            if case let .emptyDirectoryStays(code) = try set.remove() {
+                logger.notice("unpinned the relay's set; its empty directory stays until the next relay start or detach removes it", metadata: [
+                    "pin": "\(set.directory)", "reason": "\(String(cString: strerror(code)))",
+                ])
+            }
+        } catch {
+            logger.error("could not unpin the relay's set; the next relay start or detach removes it: \(error)")
         }
     }
 

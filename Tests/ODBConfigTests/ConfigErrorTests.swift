@@ -62,6 +62,8 @@ import Testing
     /// Each limit key refuses a bad value on its own line.
     @Test(arguments: [
         ("timeouts", "max_connection_age: 0s", "greater than zero"),
+        ("timeouts", "max_exchange_time: 0s", "greater than zero"),
+        ("timeouts", "max_exchange_time: soon", "invalid duration"),
         ("timeouts", "min_body_rate: fast", "min_body_rate"),
         ("timeouts", "min_body_rate_window: 0", "greater than zero"),
         ("limits", "max_connections_per_client: -1", "between 0 and"),

@@ -45,6 +45,7 @@ import Testing
 
     @Test func connectionAndBodyLimits() {
         #expect(config.timeouts.maxConnectionAge == .seconds(3600))
+        #expect(config.timeouts.maxExchangeTime == .seconds(3600))
         #expect(config.timeouts.minBodyRate == 256)
         #expect(config.timeouts.minBodyRateWindow == .seconds(30))
         #expect(config.limits.maxConnectionsPerClient == 0)

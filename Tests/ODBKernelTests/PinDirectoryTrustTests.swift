@@ -67,4 +67,36 @@ import Testing
         #expect(refused.stderr.contains("it is a symbolic link"), "\(refused.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: victim.pinDirectory).sorted() == pinned)
     }
+
+    /// tools/mount-bpffs.sh mounts only on /sys/fs/bpf or a fresh empty directory: /, /tmp,
+    /// system directories, a non-empty directory, a link and a missing argument are refused
+    /// (checked with --dry-run, so that a wrong answer could not mount anything either).
+    @Test func mountScriptRefusesAnythingButBpffsOrAFreshDirectory() throws {
+        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        let script = packageRoot + "/tools/mount-bpffs.sh"
+        let link = packageRoot + "/.build/odb-test-link-to-tmp-\(getpid())"
+        #expect(symlink("/tmp", link) == 0)
+        defer { unlink(link) }
+        let targets = ["/", "/tmp", "/etc", "/usr/lib", "/sys", "/run/odb", packageRoot + "/Sources", link]
+        func mountsOnTargets() throws -> [String] {
+            try String(contentsOfFile: "/proc/mounts", encoding: .utf8).split(separator: "\n").map(String.init).filter { line in
+                let fields = line.split(separator: " ")
+                return fields.count > 1 && (targets + ["/sys/fs/bpf"]).contains(String(fields[1]))
+            }
+        }
+        let mountsBefore = try mountsOnTargets()
+        for target in targets {
+            let result = try CommandRunner.run(script, ["--dry-run", target])
+            #expect(result.status == 1, "\(target): \(result.stderr)")
+            #expect(result.stderr.contains("refusing"), "\(target): \(result.stderr)")
+        }
+        for arguments in [["--dry-run"], ["--dry-run", ""], ["--dry-run", "/a", "/b"]] {
+            let result = try CommandRunner.run(script, arguments)
+            #expect(result.status == 2, "\(arguments): \(result.stderr)")
+        }
+        let bpffs = try CommandRunner.run(script, ["--dry-run", "/sys/fs/bpf"])
+        #expect(bpffs.status == 0, "\(bpffs.stderr)")
+        #expect(try mountsOnTargets() == mountsBefore, "nothing was mounted on them")
+    }
 }

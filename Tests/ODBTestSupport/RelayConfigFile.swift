@@ -182,7 +182,7 @@ public enum LimitOption {
 
 /// One key of the `timeouts` section: durations ("1s"), and `minBodyRate` in bytes per second.
 public enum TimeoutOption {
-    case headRead(String), idle(String), shutdownGrace(String), maxConnectionAge(String)
+    case headRead(String), idle(String), shutdownGrace(String), maxConnectionAge(String), maxExchangeTime(String)
     case minBodyRate(String), minBodyRateWindow(String)
 
     var entry: (String, String?) {
@@ -191,6 +191,7 @@ public enum TimeoutOption {
         case .idle(let duration): ("idle", duration)
         case .shutdownGrace(let duration): ("shutdown_grace", duration)
         case .maxConnectionAge(let duration): ("max_connection_age", duration)
+        case .maxExchangeTime(let duration): ("max_exchange_time", duration)
         case .minBodyRate(let rate): ("min_body_rate", rate)
         case .minBodyRateWindow(let duration): ("min_body_rate_window", duration)
         }

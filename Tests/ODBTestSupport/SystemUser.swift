@@ -34,15 +34,6 @@ public struct SystemUser {
         return path
     }
 
-    /// A bpffs directory owned by this user, as the systemd unit's ExecStartPre prepares it.
-    public func pinRoot() throws -> String {
-        let path = "/sys/fs/bpf/odb-test-user-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        guard mkdir(path, 0o700) == 0, chown(path, uid, gid) == 0 else {
-            throw TestHTTPClient.ClosedEarly(description: "preparing \(path): errno \(errno)")
-        }
-        return path
-    }
-
     /// A new cgroup v2 delegated to this user as systemd's `Delegate=yes` does: the
     /// directory and the files that move processes are the user's. The caller removes it.
     public func delegatedCgroup() throws -> String {

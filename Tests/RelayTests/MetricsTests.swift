@@ -95,6 +95,7 @@ extension RelayTests {
                            "odb_flow_control_pauses_total", "odb_upstream_errors_total", "odb_rejected_requests_total",
                            "odb_refused_connections_total", "odb_overlap_skbs_total", "odb_overlap_bytes_trimmed_total",
                            "odb_responses_total{class=\"5xx\"}", "odb_body_bytes_total{path=\"splice\"}",
+                           "odb_limit_closes_total{limit=\"max_exchange_time\"}",
                            "odb_limit_closes_total{limit=\"min_body_rate\"}", "odb_limit_closes_total{limit=\"per_client\"}"] {
                 #expect(scrape[series] == 0, "\(series) is exported from the start")
             }
@@ -176,7 +177,7 @@ extension RelayTests {
             #expect(metrics["odb_refused_connections_total"] == Double(entry["refused_connections"] as? Int ?? -1))
             #expect(metrics["odb_upstream_errors_total"] == Double(entry["upstream_errors"] as? Int ?? -1))
             let limitCloses = entry["limit_closes"] as? [String: Int] ?? [:]
-            #expect(limitCloses.keys.sorted() == ["max_age", "max_requests", "min_body_rate", "per_client"])
+            #expect(limitCloses.keys.sorted() == ["max_age", "max_exchange_time", "max_requests", "min_body_rate", "per_client"])
             for (limit, count) in limitCloses {
                 #expect(metrics["odb_limit_closes_total{limit=\"\(limit)\"}"] == Double(count), "\(limit)")
             }

@@ -9,15 +9,24 @@ extension RelayTests {
     @Suite struct Privileges {
         /// CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN: what loading, attaching and relaying needs.
         static let setupCapabilities = ["bpf", "perfmon", "net_admin"]
-        /// CAP_NET_ADMIN (12) and CAP_BPF (39): what a running relay keeps.
+        /// CAP_NET_ADMIN (12) and CAP_BPF (39): what a running relay with the default 8 MiB
+        /// flow_budget keeps on this host, whose net.core.wmem_max (4 MiB) is below it.
         static let runtimeMask: UInt64 = 1 << 12 | 1 << 39
+        static let bpfOnly: UInt64 = 1 << 39
         static let size = 4_194_307
 
-        static func config(port: Int, origin: Int, user: String) -> RelayConfigFile {
-            var config = RelayConfigFile.singleRoute(port: port, upstreams: ["127.0.0.1:\(origin)"], route: RouteOptions(.kernel),
+        static func config(port: Int, origin: Int, user: String, flowBudget: Int? = nil) -> RelayConfigFile {
+            var config = RelayConfigFile.singleRoute(port: port, upstreams: ["127.0.0.1:\(origin)"],
+                                                     route: RouteOptions(.kernel, flowBudget: flowBudget.map(String.init)),
                                                      log: LogOptions(accessLog: nil))
             config.user = user
             return config
+        }
+
+        /// A `net.core` sysctl of this host.
+        static func netCore(_ name: String) throws -> Int {
+            let text = try String(contentsOfFile: "/proc/sys/net/core/" + name, encoding: .utf8)
+            return try #require(Int(text.trimmingCharacters(in: .whitespacesAndNewlines)))
         }
 
         @Test func unprivilegedUserWithTheDocumentedCapabilitiesRelaysInTheKernel() throws {
@@ -26,12 +35,14 @@ extension RelayTests {
             // What the systemd unit's Delegate=yes gives the relay: a cgroup of the user's own.
             let delegated = try user.delegatedCgroup()
             defer { rmdir(delegated) }
-            let relay = try RelayProcess(pinRoot: try user.pinRoot(), executable: try user.executableCopy(),
+            // A 0700 /sys/fs/bpf lets the user reach nothing below it: a bpffs of its own.
+            let bpffs = try PrivateBpffs(owner: user)
+            defer { bpffs.unmount() }
+            let relay = try RelayProcess(pinRoot: bpffs.mountPoint, executable: try user.executableCopy(),
                                          launcher: CgroupHooks.launcher(joining: delegated)
                                              + user.launcher(capabilities: Self.setupCapabilities)) { port in
                 Self.config(port: port, origin: origin.port, user: user.name)
             }
-            defer { rmdir(relay.pinRoot) }
             let own = "\(delegated)/odb-redirect-relay-\(relay.pid)"
             #expect(try CgroupHooks.cgroup(of: relay.pid) == own, "the relay hooks a cgroup of its own below the delegated one")
             #expect(relay.waitForLog("dropped unneeded capabilities"), "\(relay.log)")
@@ -55,9 +66,9 @@ extension RelayTests {
         @Test(arguments: ["bpf", "perfmon", "net_admin"])
         func eachMissingCapabilityIsNamed(missing: String) throws {
             let user = try SystemUser.ensure()
-            let pinRoot = try user.pinRoot()
-            defer { rmdir(pinRoot) }
-            let result = try Self.failedStart(user: user.name, executable: try user.executableCopy(), pinRoot: pinRoot,
+            let bpffs = try PrivateBpffs(owner: user)
+            defer { bpffs.unmount() }
+            let result = try Self.failedStart(user: user.name, executable: try user.executableCopy(), pinRoot: bpffs.mountPoint,
                                               launcher: user.launcher(capabilities: Self.setupCapabilities.filter { $0 != missing }))
             #expect(result.status != 0)
             #expect(result.stderr.contains("needs CAP_\(missing.uppercased())"), "\(result.stderr)")
@@ -67,14 +78,17 @@ extension RelayTests {
         /// relay stops, names the fixes, and leaves no pins.
         @Test func unprivilegedUserWithoutADelegatedCgroupIsToldTheFix() throws {
             let user = try SystemUser.ensure()
-            let pinRoot = try user.pinRoot()
-            defer { rmdir(pinRoot) }
+            let bpffs = try PrivateBpffs(owner: user)
+            defer { bpffs.unmount() }
+            let pinRoot = bpffs.mountPoint
             let launcher = CgroupHooks.launcher(joining: try CgroupHooks.mountPoint()) + user.launcher(capabilities: Self.setupCapabilities)
             let result = try Self.failedStart(user: user.name, executable: try user.executableCopy(), pinRoot: pinRoot, launcher: launcher)
             #expect(result.status != 0)
             #expect(result.stderr.contains("cannot move into a cgroup of its own"), "\(result.stderr)")
             #expect(result.stderr.contains("Delegate=yes"))
-            #expect(try FileManager.default.contentsOfDirectory(atPath: pinRoot).isEmpty, "nothing stays pinned")
+            // The top of a bpffs also lists the kernel's maps.debug and progs.debug.
+            #expect(try FileManager.default.contentsOfDirectory(atPath: pinRoot).filter { $0.hasPrefix("relay-") }.isEmpty,
+                    "nothing stays pinned")
         }
 
         @Test func unknownUserFailsBeforeAnythingIsLoaded() throws {
@@ -102,11 +116,99 @@ extension RelayTests {
                 #expect(Self.mask(thread["CapInh"]) == 0)
                 #expect(Self.mask(thread["CapAmb"]) == 0)
             }
+            #expect(try Self.netCore("wmem_max") >= 8 << 20 || relay.log.contains("keeping CAP_NET_ADMIN"),
+                    "the reason to keep it is logged: \(relay.log)")
             let client = try TestHTTPClient(port: relay.port)
             defer { client.close() }
             #expect(try fetchAndCompare(client, size: Self.size).ok, "relaying works after the switch")
             #expect(relay.stopsGracefully())
-            #expect(!FileManager.default.fileExists(atPath: relay.pinRoot), "the pins it created are gone: \(relay.log)")
+            #expect(PrivateBpffs.pins(under: relay.pinRoot).isEmpty, "the pins it created are gone: \(relay.log)")
+            let detach = try CommandRunner.odb("detach", "--pin", relay.pinRoot)
+            #expect(detach.status == 0, "\(detach.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: relay.pinRoot), "detach removes the set's empty directory and the root")
+        }
+
+        /// On a bpffs mounted 0700 (what tools/setup.sh makes of /sys/fs/bpf) the relay's user
+        /// can reach nothing by path. Started as root, the relay keeps its pin root root's and
+        /// hands only its own set to the user, who unpins it at exit through the descriptors
+        /// the relay opened before switching; the empty set directory, which only root may
+        /// remove from the pin root, goes at the next start as root, which finds the pin root
+        /// still its own.
+        @Test func relayThatSwitchedUserLeavesNoPinsOnA0700BpffsAndTheNextStartSucceeds() throws {
+            let user = try SystemUser.ensure()
+            let origin = try NginxOrigin(fileSizes: [Self.size])
+            let bpffs = try PrivateBpffs()
+            defer { bpffs.unmount() }
+            let pinRoot = bpffs.mountPoint + "/odb-redirect"
+            let first = try RelayProcess(pinRoot: pinRoot) { port in Self.config(port: port, origin: origin.port, user: user.name) }
+            #expect(first.waitForLog("switched user"), "\(first.log)")
+            let client = try TestHTTPClient(port: first.port)
+            #expect(try fetchAndCompare(client, size: Self.size).ok)
+            client.close()
+            #expect(!PrivateBpffs.pins(under: pinRoot).isEmpty)
+            #expect(first.stopsGracefully())
+            #expect(PrivateBpffs.pins(under: pinRoot).isEmpty, "the user unpinned the set: \(first.log)")
+            var root = stat()
+            #expect(lstat(pinRoot, &root) == 0)
+            #expect(root.st_uid == 0 && root.st_mode & 0o777 == 0o700, "the pin root stays root's, 0700")
+
+            let second = try RelayProcess(pinRoot: pinRoot) { port in Self.config(port: port, origin: origin.port, user: user.name) }
+            #expect(second.waitForLog("switched user"), "the next start as root trusts the pin root: \(second.log)")
+            #expect(second.log.contains("removed the pin set of a relay that died"), "\(second.log)")
+            #expect(!FileManager.default.fileExists(atPath: "\(pinRoot)/relay-\(first.pid)"))
+            let again = try TestHTTPClient(port: second.port)
+            defer { again.close() }
+            #expect(try fetchAndCompare(again, size: Self.size).ok)
+            #expect(second.stopsGracefully())
+            #expect(PrivateBpffs.pins(under: pinRoot).isEmpty)
+        }
+
+        /// A set named after the starting relay's own pid was left by an earlier process with
+        /// that pid (a relay in a container often gets the same pid every start), and owned by
+        /// the user that relay switched to: it is removed, never a reason to refuse the start.
+        @Test func aLeftoverSetWithTheRelaysOwnPidDoesNotStopItsStart() throws {
+            let user = try SystemUser.ensure()
+            let bpffs = try PrivateBpffs()
+            defer { bpffs.unmount() }
+            let pinRoot = bpffs.mountPoint + "/odb-redirect"
+            #expect(mkdir(pinRoot, 0o700) == 0)
+            // The shell makes the leftover under its own pid, then becomes the relay.
+            let leftover = "mkdir -m 0700 \"$1/relay-$$\" && chown \(user.uid):\(user.gid) \"$1/relay-$$\" && shift && exec \"$@\""
+            let relay = try RelayProcess(pinRoot: pinRoot, launcher: ["/bin/sh", "-c", leftover, "sh", pinRoot]) { port in
+                RelayConfigFile.singleRoute(port: port, upstreams: ["127.0.0.1:\(freePort())"], route: RouteOptions(.kernel),
+                                            log: LogOptions(accessLog: nil))
+            }
+            #expect(relay.waitForLog("relay started"), "\(relay.log)")
+            #expect(relay.log.contains("removed the pin set of a relay that died"), "\(relay.log)")
+            #expect(!PrivateBpffs.pins(under: "\(pinRoot)/relay-\(relay.pid)").isEmpty, "its own set is pinned in place of the leftover")
+            #expect(relay.stopsGracefully())
+        }
+
+        /// CAP_NET_ADMIN is only for socket buffers past the host's maxima: with a flow_budget
+        /// within net.core.wmem_max (and the 2 MiB source buffer within rmem_max, both true on
+        /// this host) the relay gives it up after setup, and bodies still take the kernel path
+        /// with their buffers set by plain SO_RCVBUF/SO_SNDBUF. A host whose maxima are lower
+        /// keeps it, with the reason logged.
+        @Test func netAdminIsDroppedWhenBuffersFitTheHostMaxima() throws {
+            let user = try SystemUser.ensure()
+            let origin = try NginxOrigin(fileSizes: [Self.size])
+            let sendMax = try Self.netCore("wmem_max")
+            let budget = max(256 << 10, min(sendMax, 8 << 20))
+            let fits = try Self.netCore("rmem_max") >= 2 << 20 && budget <= sendMax
+            let relay = try RelayProcess { port in Self.config(port: port, origin: origin.port, user: user.name, flowBudget: budget) }
+            #expect(relay.waitForLog("switched user"), "\(relay.log)")
+            for thread in try Self.threadStatus(relay.pid) {
+                for set in ["CapEff", "CapPrm", "CapBnd"] {
+                    #expect(Self.mask(thread[set]) == (fits ? Self.bpfOnly : Self.runtimeMask), "\(set) (buffers fit: \(fits)): \(thread)")
+                }
+            }
+            #expect(relay.log.contains("keeping CAP_NET_ADMIN") == !fits, "\(relay.log)")
+            let client = try TestHTTPClient(port: relay.port)
+            defer { client.close() }
+            #expect(try fetchAndCompare(client, size: Self.size).ok)
+            let bytes = try relay.bodyBytes(atLeast: Self.size)
+            #expect((bytes["kernel"] ?? 0) > Self.size / 2, "the body took the kernel path without the capability: \(bytes)")
+            #expect(relay.stopsGracefully())
         }
 
         /// Runs `executable relay` (through `launcher`) with a configuration for `user`, for a

@@ -83,6 +83,56 @@ extension RelayTests {
             }
         }
 
+        /// An upstream that never answers keeps no idle timer away, but the exchange still ends
+        /// at `timeouts.max_exchange_time`, long before the idle timeout: 504, counted, logged.
+        @Test func exchangePastItsMaximumTimeBeforeAnyAnswerIs504() throws {
+            let origin = try ScriptedOrigin(handler: """
+                import time
+                def answer(conn, head, data):
+                    time.sleep(60)
+                    return None
+                """)
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel),
+                                         timeouts: [.idle("60s"), .maxExchangeTime("2s")])
+            let client = try TestHTTPClient(port: relay.port, receiveTimeout: 30)
+            defer { client.close() }
+            let response = try client.get("/never-answered")
+            #expect(response.status == 504, "got \(response.status)")
+            #expect(response.header("Connection") == "close")
+            #expect(String(decoding: response.body, as: UTF8.self).contains("max_exchange_time"))
+            #expect(client.isClosedByPeer())
+            #expect(try relay.waitForCounter("max_exchange_time", in: "limit_closes") { $0 >= 1 } == 1)
+            #expect(relay.log.contains("connection closed at a limit"))
+        }
+
+        /// An upstream trickling its answer moves bytes all the time, so neither the idle timeout
+        /// nor the body-rate floor (which never counts a slow upstream against the client) ends
+        /// it. `max_exchange_time` does: the answer has begun, so the client sees the connection
+        /// close before the body's end, never a short answer that looks whole.
+        @Test func exchangePastItsMaximumTimeAfterTheAnswerBeganIsAborted() throws {
+            let length = 300
+            let origin = try ScriptedOrigin(handler: """
+                import time
+                def answer(conn, head, data):
+                    conn.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: \(length)\\r\\n\\r\\n")
+                    for _ in range(\(length / 10)):
+                        time.sleep(0.3)
+                        conn.sendall(b"x" * 10)
+                    return data
+                """)
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel),
+                                         timeouts: [.idle("3s"), .maxExchangeTime("2s")])
+            let client = try TestHTTPClient(port: relay.port, receiveTimeout: 30)
+            defer { client.close() }
+            try client.send("GET /trickled HTTP/1.1\r\nHost: test\r\n\r\n")
+            #expect(throws: TestHTTPClient.ClosedEarly.self, "the trickled answer (9 s at this pace) is cut off, not completed") {
+                try client.readResponse()
+            }
+            #expect(client.isClosedByPeer())
+            #expect(try relay.waitForCounter("max_exchange_time", in: "limit_closes") { $0 >= 1 } == 1)
+            #expect(relay.log.contains("limit=max_exchange_time"))
+        }
+
         @Test func oversizedHeadsAre431WhileAnotherClientIsServed() throws {
             let setup = try RelayUnderTest(route: RouteOptions(.kernel), sizes: [1000],
                                            limits: [.maxHeadBytes("2KiB"), .maxHeaders(10)])

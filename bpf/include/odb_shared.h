@@ -14,7 +14,7 @@ extern const unsigned int odb_abi_version;
 #endif
 
 /* Bumped whenever a map layout below changes; pinned maps with another version are refused. */
-#define ODB_ABI_VERSION 11
+#define ODB_ABI_VERSION 12
 
 /* `end` of a window that never ends by itself (tunnels): redirect until a side closes. */
 #define ODB_WINDOW_UNBOUNDED 0xffffffffffffffffULL
@@ -171,6 +171,7 @@ enum odb_relay_counter {
 	ODB_RELAY_REFUSED_CONNECTIONS,       /* over limits.max_connections: answered 503, closed */
 	ODB_RELAY_LIMIT_MAX_REQUESTS,        /* limits.max_requests_per_connection: closed after the answer */
 	ODB_RELAY_LIMIT_MAX_AGE,             /* timeouts.max_connection_age: closed after the answer or when idle */
+	ODB_RELAY_LIMIT_MAX_EXCHANGE_TIME,   /* timeouts.max_exchange_time: 504 before the answer began, else aborted */
 	ODB_RELAY_LIMIT_MIN_BODY_RATE,       /* timeouts.min_body_rate: a body moved too slowly, aborted */
 	ODB_RELAY_LIMIT_PER_CLIENT,          /* limits.max_connections_per_client: answered 503, closed */
 	ODB_RELAY_UPSTREAM_ERRORS,

@@ -140,7 +140,7 @@ public final class KernelPath: EventHandler {
             // moving, and the budget still bounds what the window may have in flight.
             let sendBuffer = Int32(clamping: budget)
             if targetSocket.sendBufferForced != sendBuffer {
-                Socket.setOption(target.fd, SOL_SOCKET, SO_SNDBUFFORCE, sendBuffer)
+                SocketBufferCeiling.host.apply(target.fd, .send, bytes: sendBuffer)
                 targetSocket.sendBufferForced = sendBuffer
             }
             flow.window = window
@@ -181,12 +181,10 @@ public final class KernelPath: EventHandler {
     /// user space forwards all of them in one burst and the verdict redirects again; with room
     /// for more the sender would refill it as fast as they are forwarded, and the flow would
     /// stay in user space (measured with 16 MiB).
-    /// `SO_RCVBUF` is capped at `net.core.rmem_max`, so it is only the fallback for a relay
-    /// without CAP_NET_ADMIN; the kernel doubles either value.
+    /// Within `net.core.rmem_max` no capability is needed to set it (`SocketBufferCeiling`);
+    /// the kernel doubles the value.
     private static func sizeSourceBuffer(_ source: SocketChannel) {
-        if !Socket.setOption(source.fd, SOL_SOCKET, SO_RCVBUFFORCE, sourceMemory / 2) {
-            Socket.setOption(source.fd, SOL_SOCKET, SO_RCVBUF, sourceMemory / 2)
-        }
+        SocketBufferCeiling.host.apply(source.fd, .receive, bytes: sourceMemory / 2)
         Socket.setOption(source.fd, Int32(IPPROTO_TCP), TCP_WINDOW_CLAMP, sourceWindowClamp)
     }
 

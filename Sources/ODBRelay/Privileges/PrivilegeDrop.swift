@@ -6,12 +6,15 @@ import ODBKernel
 /// Switching from root to the configured user once setup is done, keeping only the
 /// capabilities a running relay still uses.
 enum PrivilegeDrop {
-    /// What a running relay still uses once programs are loaded, maps pinned and listeners
-    /// bound (measured on Linux 6.18, docs/OPERATIONS.md): CAP_NET_ADMIN for SO_SNDBUFFORCE on
-    /// kernel-path targets and SO_RCVBUFFORCE on their sources. Map updates through the file descriptors it already holds needed
-    /// no capability there; CAP_BPF is kept because kernels before 6.5 refuse every bpf()
-    /// command without it while unprivileged BPF is disabled (the distribution default).
-    static let kernelRuntimeCapabilities = [Capabilities.bpf, Capabilities.netAdmin]
+    /// What a running relay with kernel routes still uses once programs are loaded, maps
+    /// pinned and listeners bound (measured on Linux 6.18, docs/OPERATIONS.md): CAP_NET_ADMIN
+    /// only for socket buffers past the host's maxima (`SocketBufferCeiling`). Map updates
+    /// through the file descriptors it already holds needed no capability there; CAP_BPF is
+    /// kept because kernels before 6.5 refuse every bpf() command without it while
+    /// unprivileged BPF is disabled (the distribution default).
+    static func kernelRuntimeCapabilities(forcingBuffers: Bool) -> [(bit: Int, name: String)] {
+        forcingBuffers ? [Capabilities.bpf, Capabilities.netAdmin] : [Capabilities.bpf]
+    }
 
     /// The identity to switch to.
     struct Identity: Equatable {
@@ -42,8 +45,8 @@ enum PrivilegeDrop {
 
     /// Becomes `identity` with exactly `keep` as permitted and effective capabilities.
     ///
-    /// `directories` (pin directories the relay created and must remove at exit) are handed to
-    /// the user first. Must run before any other thread starts.
+    /// `directories` (the relay's own pin set, which it unpins at exit) are handed to the user
+    /// first; the pin root stays root's. Must run before any other thread starts.
     static func become(_ identity: Identity, keep: [(bit: Int, name: String)], handingOver directories: [String]) throws(PrivilegeError) -> Outcome {
         let mask = keep.reduce(UInt64(0)) { $0 | (1 << UInt64($1.bit)) }
         var failedStep: UnsafePointer<CChar>?

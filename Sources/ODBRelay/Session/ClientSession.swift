@@ -293,6 +293,10 @@ final class ClientSession: ChannelOwner, KernelWindowDelegate {
             worker.connectionEnded(by: .maxAge, client: peer)
             close()
             return
+        case let .exchangeTime(seconds):
+            // 504 while no answer has begun; past that an abort, never a short answer.
+            worker.connectionEnded(by: .maxExchangeTime, client: peer)
+            respondError(504, reason: "the exchange took longer than timeouts.max_exchange_time (\(seconds) s)")
         case let .bodyRate(floor):
             worker.connectionEnded(by: .minBodyRate, client: peer)
             respondError(408, reason: "a body moved slower than timeouts.min_body_rate (\(Int(floor.bytesPerSecond)) bytes/s)")

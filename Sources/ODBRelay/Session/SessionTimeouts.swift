@@ -1,7 +1,8 @@
 import CSocketShims
 
 /// The limits in time of one client connection: the idle deadline, the head-read and connect
-/// timeouts, the connection's maximum age and the body-rate floor (`timeouts.*`).
+/// timeouts, the connection's maximum age, an exchange's maximum time and the body-rate floor
+/// (`timeouts.*`).
 struct SessionTimeouts {
     /// A limit that ran out; the session ends what it bounds.
     enum Expiry: Equatable {
@@ -11,13 +12,16 @@ struct SessionTimeouts {
         case connect
         /// An idle connection is older than `timeouts.max_connection_age`.
         case maxAge
+        /// The exchange in progress began longer than `timeouts.max_exchange_time` ago.
+        case exchangeTime(seconds: Double)
         /// A body moved slower than `timeouts.min_body_rate` while the relay waited on the client.
         case bodyRate(BodyRateFloor)
         /// Nothing moved within `timeouts.idle`.
         case idle
     }
 
-    typealias Limits = (idle: Double, headRead: Double, connect: Double, grace: Double, maxConnectionAge: Double)
+    typealias Limits = (idle: Double, headRead: Double, connect: Double, grace: Double, maxConnectionAge: Double,
+                        maxExchangeTime: Double)
 
     private var deadline: Double
     private var lastWireProgress: UInt64 = 0
@@ -41,9 +45,11 @@ struct SessionTimeouts {
         bodyRate = nil
     }
 
-    /// The first limit that ran out, checked in order: head read, connect, age, body rate, idle.
-    /// Bytes that moved since the last check are activity: the idle timeout is for stalls, not
-    /// for long transfers to slow readers.
+    /// The first limit that ran out, checked in order: head read, connect, age, exchange time,
+    /// body rate, idle. Bytes that moved since the last check are activity: the idle timeout is
+    /// for stalls, not for long transfers to slow readers, which the exchange time bounds.
+    /// Tunnels are held to neither the exchange time nor the body rate: they may last and be
+    /// quiet by design, and the idle timeout applies.
     mutating func expired(
         now: Double, limits: Limits, exchange: Exchange?, client: SocketChannel, headStartedAt: Double?,
         draining: Bool, lifetime: ConnectionLifetime
@@ -54,6 +60,9 @@ struct SessionTimeouts {
             return now > deadline ? .idle : nil
         }
         if exchange.connecting, now - exchange.connectStarted > limits.connect { return .connect }
+        if exchange.phase != .tunnel, now - exchange.startedAt > limits.maxExchangeTime {
+            return .exchangeTime(seconds: limits.maxExchangeTime)
+        }
         if var rate = bodyRate, exchange.phase != .tunnel {
             let tooSlow = rate.tooSlow(now: now, ClientPace(exchange, client: client))
             bodyRate = rate

@@ -102,7 +102,8 @@ final class Worker: @unchecked Sendable {
 
     private static func timeouts(_ config: RelayConfig) -> SessionTimeouts.Limits {
         (config.timeouts.idle.seconds, config.timeouts.headRead.seconds,
-         config.timeouts.connect.seconds, config.timeouts.shutdownGrace.seconds, config.timeouts.maxConnectionAge.seconds)
+         config.timeouts.connect.seconds, config.timeouts.shutdownGrace.seconds, config.timeouts.maxConnectionAge.seconds,
+         config.timeouts.maxExchangeTime.seconds)
     }
 
     private static func bodyRateFloor(_ config: RelayConfig) -> BodyRateFloor? {

@@ -1,0 +1,64 @@
+import Foundation
+import Glibc
+import ODBConfig
+
+/// The host's ceilings on the socket buffer sizes a process may set (`net.core.rmem_max`,
+/// `net.core.wmem_max`), read once at start, and how the kernel path sets a size against them.
+///
+/// Up to a ceiling, plain `SO_RCVBUF`/`SO_SNDBUF` set exactly what `SO_RCVBUFFORCE`/
+/// `SO_SNDBUFFORCE` would, and need no capability; only a size past it needs a forced option and
+/// so `CAP_NET_ADMIN`. A relay whose kernel-path sizes all fit gives that capability up after
+/// setup (docs/OPERATIONS.md, "Capabilities").
+struct SocketBufferCeiling: Sendable, CustomStringConvertible {
+    let receive: Int
+    let send: Int
+
+    enum Direction {
+        case receive, send
+    }
+
+    /// What the kernel path sets on its sockets: the source's receive memory (half of it, the
+    /// kernel doubles the value) and each kernel route's `flow_budget` as its target's send buffer.
+    struct Needs: Equatable, CustomStringConvertible {
+        let receive: Int
+        let send: Int
+
+        init(_ config: RelayConfig) {
+            receive = Int(KernelPath.sourceMemory / 2)
+            send = config.listeners.flatMap(\.routes).filter(\.mode.usesKernel).map(\.flowBudget).max() ?? 0
+        }
+
+        var description: String { "SO_RCVBUF \(receive) B, SO_SNDBUF \(send) B" }
+    }
+
+    /// The ceilings of the host this process runs on.
+    static let host = SocketBufferCeiling(receive: read("rmem_max"), send: read("wmem_max"))
+
+    /// True when plain options set every size the kernel path needs.
+    func fits(_ needs: Needs) -> Bool {
+        needs.receive <= receive && needs.send <= send
+    }
+
+    var description: String { "net.core.rmem_max \(receive) B, net.core.wmem_max \(send) B" }
+
+    /// Sets a socket's buffer size: a plain option within the ceiling, a forced one past it.
+    /// A forced option refused (the relay gave `CAP_NET_ADMIN` up, and a reload raised a
+    /// `flow_budget` past the ceiling) falls back to the plain one, which the kernel caps.
+    /// - Returns: false when the size was capped at the ceiling.
+    @discardableResult
+    func apply(_ fd: Int32, _ direction: Direction, bytes: Int32) -> Bool {
+        let (plain, forced, ceiling) = switch direction {
+        case .receive: (SO_RCVBUF, SO_RCVBUFFORCE, receive)
+        case .send: (SO_SNDBUF, SO_SNDBUFFORCE, send)
+        }
+        if Int(bytes) > ceiling && Socket.setOption(fd, SOL_SOCKET, forced, bytes) { return true }
+        Socket.setOption(fd, SOL_SOCKET, plain, bytes)
+        return Int(bytes) <= ceiling
+    }
+
+    /// A `net.core` sysctl; 0 when it cannot be read, so every size counts as past it.
+    private static func read(_ name: String) -> Int {
+        let text = try? String(contentsOfFile: "/proc/sys/net/core/" + name, encoding: .utf8)
+        return text.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
+    }
+}

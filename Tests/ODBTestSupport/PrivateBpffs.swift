@@ -1,0 +1,54 @@
+import Foundation
+import Glibc
+
+/// A bpffs of the test's own, mounted with mode=0700 by tools/mount-bpffs.sh on a fresh
+/// directory made under the package's `.build`, never on /sys/fs/bpf: a test can then show
+/// what a relay does on a bpffs closed to everyone but its owner without changing the host's.
+/// `unmount()` unmounts it (the pins in it go with the mount) and removes the directory.
+public final class PrivateBpffs {
+    public let mountPoint: String
+
+    /// Mounts it; with `owner`, the top directory is that user's (what an operator gives a relay
+    /// started as its own user, which cannot reach anything under a 0700 /sys/fs/bpf).
+    public init(owner: SystemUser? = nil) throws {
+        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        var template = Array((packageRoot + "/.build/odb-test-bpffs-XXXXXX").utf8CString)
+        try FileManager.default.createDirectory(atPath: packageRoot + "/.build", withIntermediateDirectories: true)
+        guard let made = mkdtemp(&template) else {
+            throw TestHTTPClient.ClosedEarly(description: "mkdtemp under \(packageRoot)/.build: errno \(errno)")
+        }
+        let path = String(cString: made)
+        guard !path.isEmpty, path.hasPrefix(packageRoot + "/.build/odb-test-bpffs-") else {
+            throw TestHTTPClient.ClosedEarly(description: "unexpected directory \"\(path)\"")
+        }
+        let mounted = try CommandRunner.run(packageRoot + "/tools/mount-bpffs.sh", [path])
+        guard mounted.status == 0 else {
+            rmdir(path)
+            throw TestHTTPClient.ClosedEarly(description: "mount-bpffs.sh \(path): \(mounted.stderr)")
+        }
+        mountPoint = path
+        if let owner, chown(path, owner.uid, owner.gid) != 0 {
+            unmount()
+            throw TestHTTPClient.ClosedEarly(description: "chown \(path): errno \(errno)")
+        }
+    }
+
+    /// Detached at once even while a relay still holds a directory of it open; the instance
+    /// goes when the last holder does.
+    public func unmount() {
+        umount2(mountPoint, Int32(MNT_DETACH))
+        rmdir(mountPoint)
+    }
+
+    /// Every file (pin) below `directory`, relative to it; directories are not listed.
+    public static func pins(under directory: String) -> [String] {
+        guard let walker = FileManager.default.enumerator(atPath: directory) else { return [] }
+        return walker.compactMap { entry in
+            guard let name = entry as? String else { return nil }
+            var info = stat()
+            guard lstat(directory + "/" + name, &info) == 0, (info.st_mode & S_IFMT) != S_IFDIR else { return nil }
+            return name
+        }
+    }
+}
