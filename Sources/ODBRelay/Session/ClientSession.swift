@@ -160,7 +160,7 @@ final class ClientSession: ChannelOwner, KernelWindowDelegate {
         exchange = nil
         timeouts.exchangeFinished()
         releaseUpstream(current)
-        worker.exchangeFinished(current, client: peer, bodyPath: current.loggedBodyPath)
+        worker.exchangeFinished(current, client: peer)
         if !current.clientKeepAlive { drainThenClose() }
         touch()
     }
@@ -173,7 +173,7 @@ final class ClientSession: ChannelOwner, KernelWindowDelegate {
         if worker.kernel?.isSource(upstream) == true {
             // The response is complete and no request is outstanding, so the upstream is
             // silent: reading to EAGAIN first makes removing it from the verdict map safe.
-            if upstream.fill() != .wouldBlock || !upstream.inbound.isEmpty { reusable = false }
+            if upstream.fillFromSocket() != .wouldBlock || !upstream.inbound.isEmpty { reusable = false }
             worker.kernel?.removeSource(upstream)
         }
         if reusable, let lease = current.lease {
