@@ -28,7 +28,8 @@ public struct ListenerConfig: Sendable, Equatable {
     ///     routes accept.
     ///   - path: The request target's path, compared byte for byte.
     public func route(host: String?, path: String) -> RouteConfig? {
-        let name = host.map(HostPattern.normalize)
+        // Normalized only when a route names a host: most requests meet none.
+        lazy var name = host.map(HostPattern.normalize)
         var best: (hostRank: Int, prefixLength: Int, route: RouteConfig)?
         for route in routes where path.utf8.starts(with: route.pathPrefix.utf8) {
             let hostRank: Int

@@ -89,6 +89,9 @@ import Testing
                                pollfd(fd: targetPair.far, events: Int16(POLLIN), revents: 0),
                                pollfd(fd: sourcePair.far, events: written < input.count ? Int16(POLLOUT) : 0, revents: 0)]
                     _ = poll(&fds, nfds_t(fds.count), 50)
+                    // Readiness reaches the source as the event loop hands it over: a channel
+                    // reads again only once told its socket is readable.
+                    if fds[0].revents != 0 { source.handle(events: UInt32(fds[0].revents)) }
                 }
             }
             return output

@@ -31,6 +31,13 @@ import Testing
         func send(_ bytes: [UInt8]) {
             #expect(bytes.withUnsafeBytes { Glibc.send(far, $0.baseAddress, $0.count, 0) } == bytes.count)
         }
+
+        /// Hands the socket's readiness to the channel as the event loop does: a channel reads
+        /// again only once told its socket is readable.
+        func deliverReadiness() {
+            var fd = pollfd(fd: channel.fd, events: Int16(POLLIN), revents: 0)
+            if poll(&fd, 1, 0) > 0 { channel.handle(events: UInt32(UInt16(bitPattern: fd.revents))) }
+        }
     }
 
     static let limits = HeadLimits(maxHeadBytes: 8192, maxHeaderCount: 100)
@@ -38,6 +45,7 @@ import Testing
     /// Reads until the reader answers something other than "bytes arrived".
     static func settle(_ reader: inout HeadReader<RequestHead>, _ client: Client, first: Bool = false) -> HeadReader<RequestHead>.Opening {
         while true {
+            client.deliverReadiness()
             let opening = reader.next(from: client.channel, firstOnConnection: first, limits: limits, now: 1)
             if case .http1(.received) = opening { continue }
             return opening

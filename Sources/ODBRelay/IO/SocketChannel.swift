@@ -42,6 +42,11 @@ public final class SocketChannel: EventHandler {
     /// A send found the socket full: writability is wanted until `outbound` is empty.
     private var sendBlocked = false
     private var gateTimer: TimerHeap.ID?
+    /// Whether a read may find bytes: false once a read came back short of what it asked for
+    /// (the socket held no more) or would block, true again when the loop reports the socket
+    /// readable. `fill` skips the read while it is false: the owner waits for readability
+    /// then, and level-triggered readiness reports bytes that arrived since.
+    private var mayHaveBytes = true
     public private(set) var isClosed = false
 
     public init(fd: Int32, loop: EventLoop) {
@@ -54,6 +59,7 @@ public final class SocketChannel: EventHandler {
     public var queuedTotal: UInt64 { userBytesWritten + backlogBytesQueued }
 
     public func handle(events: UInt32) {
+        if events & Self.readiness != 0 { mayHaveBytes = true }
         let unwanted = events & staleReadable
         if unwanted != 0 {
             staleReadable = 0
@@ -72,11 +78,29 @@ public final class SocketChannel: EventHandler {
         case failed(errno: Int32)
     }
 
-    /// Reads what is available into `inbound`.
+    /// Events after which a read finds bytes, the end of the stream or an error.
+    private static let readiness = EventLoop.readable | UInt32(EPOLLHUP.rawValue) | UInt32(EPOLLERR.rawValue)
+
+    /// Reads what is available into `inbound`; `.wouldBlock` without a system call when the
+    /// last read found the socket empty and the loop has not reported it readable since, so an
+    /// owner told `.wouldBlock` must want readability to learn of more.
     public func fill(max: Int = 64 * 1024) -> ReadResult {
+        guard mayHaveBytes else { return .wouldBlock }
+        return read(max: max)
+    }
+
+    /// Reads what is available into `inbound`, asking the socket even when the last read found
+    /// it empty: for an owner that must know the socket is empty now.
+    public func fillFromSocket(max: Int = 64 * 1024) -> ReadResult {
+        mayHaveBytes = true
+        return read(max: max)
+    }
+
+    private func read(max: Int) -> ReadResult {
         let received = inbound.read(from: fd, max: max)
         if received > 0 {
             bytesRead += UInt64(received)
+            if received < max { mayHaveBytes = false }
             return .bytes(received)
         }
         if received == 0 {
@@ -84,7 +108,9 @@ public final class SocketChannel: EventHandler {
             return .endOfStream
         }
         let code = errno
-        return code == EAGAIN || code == EWOULDBLOCK || code == EINTR ? .wouldBlock : .failed(errno: code)
+        guard code == EAGAIN || code == EWOULDBLOCK || code == EINTR else { return .failed(errno: code) }
+        if code != EINTR { mayHaveBytes = false }
+        return .wouldBlock
     }
 
     /// Consumes `count` bytes that were peeked and handled already. False when fewer arrived.

@@ -11,7 +11,8 @@ final class BodyTransfer {
         case untilClose
     }
 
-    enum Path: Equatable {
+    /// Raw values are the names the access log gives.
+    enum Path: String {
         case copy
         case splice
         case kernel

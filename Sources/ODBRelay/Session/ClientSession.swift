@@ -160,7 +160,7 @@ final class ClientSession: ChannelOwner, KernelWindowDelegate {
         exchange = nil
         timeouts.exchangeFinished()
         releaseUpstream(current)
-        worker.exchangeFinished(current, client: peer, bodyPath: current.loggedBodyPath)
+        worker.exchangeFinished(current, client: peer)
         if !current.clientKeepAlive { drainThenClose() }
         touch()
     }
@@ -173,7 +173,7 @@ final class ClientSession: ChannelOwner, KernelWindowDelegate {
         if worker.kernel?.isSource(upstream) == true {
             // The response is complete and no request is outstanding, so the upstream is
             // silent: reading to EAGAIN first makes removing it from the verdict map safe.
-            if upstream.fill() != .wouldBlock || !upstream.inbound.isEmpty { reusable = false }
+            if upstream.fillFromSocket() != .wouldBlock || !upstream.inbound.isEmpty { reusable = false }
             worker.kernel?.removeSource(upstream)
         }
         if reusable, let lease = current.lease {
@@ -257,61 +257,5 @@ final class ClientSession: ChannelOwner, KernelWindowDelegate {
         // connection end and connects again at once finds the place free on every worker.
         worker.sessionClosed(self)
         worker.closeChannel(client)
-    }
-
-    // MARK: Time
-
-    func touch() {
-        timeouts.touch(now: worker.loop.now, limits: worker.timeouts)
-    }
-
-    /// Applies the connection's time limits; kernel windows that still move count as activity.
-    func checkTimeouts(now: Double) {
-        guard !closed else { return }
-        if case let .lingering(linger) = state {
-            if now > linger.until { close() }
-            return
-        }
-        for window in [exchange?.requestBody?.window, exchange?.responseBody?.window].compactMap({ $0 }) {
-            worker.kernel?.refresh(window)
-        }
-        let expiry = timeouts.expired(
-            now: now, limits: worker.timeouts, exchange: exchange, client: client,
-            headStartedAt: requestHeadReader.startedAt, draining: state != .open, lifetime: lifetime)
-        switch expiry {
-        case nil:
-            return
-        case .requestHead:
-            worker.stats.rejectedRequests += 1
-            worker.logger.notice("request head timed out", metadata: ["client": "\(peer)"])
-            respondError(408, reason: "the request head did not arrive in time")
-        case .connect:
-            if let current = exchange {
-                do { try connector.connectTimedOut(current) } catch { upstreamUnavailable(error) }
-            }
-        case .maxAge:
-            worker.connectionEnded(by: .maxAge, client: peer)
-            close()
-            return
-        case let .exchangeTime(seconds):
-            // 504 while no answer has begun; past that an abort, never a short answer.
-            worker.connectionEnded(by: .maxExchangeTime, client: peer)
-            respondError(504, reason: "the exchange took longer than timeouts.max_exchange_time (\(seconds) s)")
-        case let .bodyRate(floor):
-            worker.connectionEnded(by: .minBodyRate, client: peer)
-            respondError(408, reason: "a body moved slower than timeouts.min_body_rate (\(Int(floor.bytesPerSecond)) bytes/s)")
-        case .idle:
-            guard let current = exchange else {
-                close()
-                return
-            }
-            if current.answerBegun {
-                abort("no progress within the idle timeout")
-            } else {
-                worker.stats.upstreamErrors += 1
-                respondError(504, reason: "the upstream did not respond in time")
-            }
-        }
-        drive()
     }
 }

@@ -109,7 +109,7 @@ final class Exchange {
     /// The body path the access log names: the one that carried most of the response body,
     /// `virtual` for an answer that carried a descriptor instead of its body, or `none`.
     var loggedBodyPath: String {
-        if let responseBody { return responseBody.mainPath.map { "\($0)" } ?? "none" }
+        if let responseBody { return responseBody.mainPath?.rawValue ?? "none" }
         return response?.headers.contains(VirtualPayload.payloadHeader) == true ? "virtual" : "none"
     }
 

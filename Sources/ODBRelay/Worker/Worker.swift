@@ -326,10 +326,10 @@ final class Worker: @unchecked Sendable {
     }
 
     /// Records a completed exchange: the head-handling histogram and the access log line.
-    func exchangeFinished(_ exchange: Exchange, client: SocketAddress, bodyPath: String) {
+    func exchangeFinished(_ exchange: Exchange, client: SocketAddress) {
         shared.metrics.recordHeadHandling(seconds: exchange.headHandlingSeconds)
         logAccess(AccessLogLine(client: client, exchange: exchange, status: exchange.status, bytes: exchange.bytesToClient,
-                                seconds: loop.now - exchange.startedAt, bodyPath: bodyPath))
+                                seconds: loop.now - exchange.startedAt, bodyPath: exchange.loggedBodyPath))
     }
 
     /// From a descriptor's arrival to its claim answer's head, in the claim latency histogram.
@@ -343,8 +343,11 @@ final class Worker: @unchecked Sendable {
                                 seconds: exchange.map { loop.now - $0.startedAt } ?? 0, bodyPath: "none", reason: reason))
     }
 
-    private func logAccess(_ line: AccessLogLine) {
+    /// The line is made only when the access log is on: formatting its texts (client address,
+    /// upstream name, target, body path) shows in a profile of every exchange.
+    private func logAccess(_ line: @autoclosure () -> AccessLogLine) {
         guard accessLog else { return }
+        let line = line()
         switch logFormat {
         case .json: logger.info("access", metadata: line.fields)
         case .text: logger.info("\(line.text)")
