@@ -133,11 +133,14 @@ extension OdbRedirect {
         }
 
         /// Runs each leg of a comparison preset as its own bench run (in DIR/<leg>), then prints
-        /// the preset's ratio table for every leg.
+        /// the preset's ratio table for every leg. A failed configuration (a 64 MiB run in which
+        /// no request completed on a busy machine) leaves out only its own sample: the legs go
+        /// on, and the exit status tells at the end.
         private func runComparison(_ legs: [ComparisonLeg], modes presetModes: [BenchMode], repetitions presetRepetitions: Int,
                                    duration presetDuration: Double, ratios: (String, [BenchSample]) -> String) throws {
             let base = try resolvedOptions(.standard)
             var ratioTables = [String]()
+            var failed = 0
             for leg in legs {
                 var options = base
                 options.points = leg.points
@@ -146,11 +149,15 @@ extension OdbRedirect {
                 if modes == nil { options.modes = presetModes }
                 options.repetitions = repetitions ?? presetRepetitions
                 options.duration = duration ?? presetDuration
-                let samples = try sweep(options)
+                let samples = try BenchRunner(options: options) { line in
+                    FileHandle.standardError.write(Data((line + "\n").utf8))
+                }.measure()
+                failed += samples.filter(\.failed).count
                 print("## \(leg.title)\n\n" + BenchReport.tables(samples).joined(separator: "\n\n") + "\n")
                 ratioTables.append(ratios(leg.title, samples))
             }
             print(ratioTables.joined(separator: "\n\n"))
+            if failed > 0 { throw BenchError.configurationsFailed(count: failed, outputDirectory: base.outputDirectory) }
             print("\nResults in \(base.outputDirectory)/{" + legs.map(\.name).joined(separator: ",") + "}")
         }
 
