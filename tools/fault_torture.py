@@ -43,6 +43,9 @@ PORT = 8080
 OVERLAP_COUNTERS = ["overlap_skbs", "overlap_bytes_trimmed"]
 CONTEXT_COUNTERS = ["redirected_bytes", "passed_body_bytes", "budget_passes"]
 SLOW_FLOW_BUDGET = "256KiB"
+# auto copies every body by default; this range puts its 64 KiB-4 MiB bodies in the kernel,
+# where the verdict meets overlapping skbs (kernel mode ignores it).
+AUTO_KERNEL_MAX_BODY = "4MiB"
 LOSS_SCALE = 1_000_000
 TCP_COUNTERS = ["TcpRetransSegs", "TcpExtTCPTimeouts", "TcpExtTCPOFOQueue", "TcpExtPruneCalled"]
 
@@ -139,9 +142,11 @@ listeners:
       - path_prefix: /slow/
         upstream: origin
         flow_budget: {SLOW_FLOW_BUDGET}
+        kernel_max_body: {AUTO_KERNEL_MAX_BODY}
       - path_prefix: /
         upstream: origin
         allow_connect: true
+        kernel_max_body: {AUTO_KERNEL_MAX_BODY}
 upstreams:
   origin:
     servers: ["{ORIGIN_ADDRESS}:{PORT}"]

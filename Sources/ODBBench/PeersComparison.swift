@@ -3,22 +3,14 @@ import Foundation
 /// Issue 18's comparison (`bench --preset peers`): the kernel path against copying and HAProxy
 /// at 8 connections, across separate hosts and on loopback, each leg one interleaved run.
 public enum PeersComparison {
-    /// One bench run of the comparison: its topology and its points.
-    public struct Leg: Sendable {
-        public let name: String
-        public let title: String
-        public let separateNamespaces: Bool
-        public let points: [SweepPoint]
-    }
-
     public static let modes: [BenchMode] = [.kernel, .copy, .haproxy]
     public static let repetitions = 2
     public static let duration = 3.0
 
     public static let legs = [
-        Leg(name: "netns", title: "Separate hosts (--netns)", separateNamespaces: true,
+        ComparisonLeg(name: "netns", title: "Separate hosts (--netns)", separateNamespaces: true,
             points: BenchPlan.grid(sizes: [256 << 10, 1 << 20], concurrency: [8], chains: [1, 2], loads: [.saturation])),
-        Leg(name: "loopback", title: "Loopback", separateNamespaces: false,
+        ComparisonLeg(name: "loopback", title: "Loopback", separateNamespaces: false,
             points: BenchPlan.grid(sizes: [1 << 10, 64 << 10, 1 << 20], concurrency: [8], chains: [1, 3], loads: [.saturation])),
     ]
 
@@ -39,14 +31,9 @@ public enum PeersComparison {
     /// The kernel path's ratios at one body size and chain length, from the medians over
     /// passed repetitions; nil where a mode has no passed sample.
     public static func ratios(_ samples: [BenchSample], size: Int, chain: Int) -> Ratios {
-        func median(_ mode: BenchMode, _ value: (BenchSample) -> Double?) -> Double? {
-            let group = BenchReport.Group(
-                mode: mode.rawValue,
-                samples: samples.filter { $0.mode == mode.rawValue && $0.bodyBytes == size && $0.chain == chain })
-            return group.median(value)
-        }
         func ratio(_ value: (BenchSample) -> Double?, _ peer: BenchMode) -> Double? {
-            guard let kernel = median(.kernel, value), let other = median(peer, value), other > 0 else { return nil }
+            guard let kernel = ComparisonLeg.median(samples, .kernel, size: size, chain: chain, value),
+                  let other = ComparisonLeg.median(samples, peer, size: size, chain: chain, value), other > 0 else { return nil }
             return kernel / other
         }
         return Ratios(
@@ -58,18 +45,13 @@ public enum PeersComparison {
 
     /// Markdown: one row per body size and chain length of the leg's samples.
     public static func table(title: String, _ samples: [BenchSample]) -> String {
-        let chains = Set(samples.map(\.chain)).sorted()
-        let sizes = Set(samples.map(\.bodyBytes)).sorted()
-        let keys: [(size: Int, chain: Int)] = chains.flatMap { chain in
-            sizes.filter { size in samples.contains { $0.chain == chain && $0.bodyBytes == size } }.map { (size: $0, chain: chain) }
-        }
         var lines = [
             "### \(title): kernel path / peer (machine CPU per request, req/s)",
             "",
             "| body, chain | CPU kernel/copy | CPU kernel/HAProxy | req/s kernel/copy | req/s kernel/HAProxy | issue 18 targets |",
             "|---|---:|---:|---:|---:|---|",
         ]
-        for key in keys {
+        for key in ComparisonLeg.keys(samples) {
             let ratios = ratios(samples, size: key.size, chain: key.chain)
             let met = ratios.meetsTargets.map { $0 ? "met" : "missed" } ?? "–"
             let row: [Double?] = [ratios.cpuToCopy, ratios.cpuToHAProxy, ratios.requestsToCopy, ratios.requestsToHAProxy]

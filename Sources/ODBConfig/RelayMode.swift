@@ -10,9 +10,10 @@ public enum RelayMode: String, Sendable, CaseIterable {
     case splice
     /// Bodies are read into and written from user-space buffers.
     case copy
-    /// Each body takes the path measured cheapest for its size: copied below the route's
-    /// `kernel_min_body`, redirected in the kernel up to its `kernel_max_body`, copied above
-    /// (docs/PERFORMANCE.md).
+    /// Each body takes the path measured cheapest for its size: redirected in the kernel from
+    /// the route's `kernel_min_body` up to its `kernel_max_body`, copied otherwise. The default
+    /// `kernel_max_body` (0) copies every body, which measured best at every size
+    /// (docs/PERFORMANCE.md §4).
     case auto
 
     /// Whether routes in this mode need the kernel objects loaded.

@@ -24,8 +24,9 @@ extension OdbRedirect {
         var full = false
 
         @Option(help: ArgumentHelp(
-            "peers or report.",
+            "peers, auto or report.",
             discussion: "peers: issue 18's comparison of kernel against copy and HAProxy at 8 connections, 256KiB and 1MiB at chains 1 and 2 across --netns hosts, then 1KiB, 64KiB and 1MiB at chains 1 and 3 on loopback, 2 × 3 s each; prints the kernel path's ratios to both. "
+                + "auto: issue 18's check of mode auto: kernel, copy and auto at 1KiB, 64KiB, 256KiB, 1MiB, 4MiB, 16MiB and 64MiB, 8 connections, one relay, on loopback, then across --netns hosts, 2 × 3 s each; prints auto's req/s and machine CPU per request as ratios to the better of kernel and copy. "
                 + "report: the research report's data (docs/REPORT.md): copy, kernel, virtual, virtual-faults (every request faulting), nginx and HAProxy at chains 1-4, 1MiB and 4MiB, 8 connections, and 100 req/s of 1MiB, behind the built-in origin; then kernel, virtual, virtual-faults and HAProxy at chains 1-3 behind nginx; writes DIR/REPORT.md with issue 17's targets, tables against chain length and the plots (21 minutes on 2 shared cores). "
                 + "--modes narrows either preset to the modes listed."))
         var preset: String?
@@ -84,11 +85,11 @@ extension OdbRedirect {
         func validate() throws {
             if quick && full { throw ValidationError("--quick and --full exclude each other") }
             if let preset {
-                guard ["peers", "report"].contains(preset) else { throw ValidationError("--preset is peers or report") }
+                guard ["peers", "auto", "report"].contains(preset) else { throw ValidationError("--preset is peers, auto or report") }
                 if quick || full || sizes != nil || chains != nil || concurrency != nil || rate != nil {
                     throw ValidationError("--preset \(preset) sets sizes, chains, concurrency and load itself")
                 }
-                if preset == "peers" && netns { throw ValidationError("--preset peers sets the topology itself") }
+                if (preset == "peers" || preset == "auto") && netns { throw ValidationError("--preset \(preset) sets the topology itself") }
                 if preset == "report" && origin != "builtin" { throw ValidationError("--preset report runs both origins itself") }
             }
             _ = try resolvedModes()
@@ -115,7 +116,14 @@ extension OdbRedirect {
         }
 
         func run() throws {
-            if preset == "peers" { return try runPeers() }
+            if preset == "peers" {
+                return try runComparison(PeersComparison.legs, modes: PeersComparison.modes, repetitions: PeersComparison.repetitions,
+                                         duration: PeersComparison.duration, ratios: PeersComparison.table)
+            }
+            if preset == "auto" {
+                return try runComparison(AutoComparison.legs, modes: AutoComparison.modes, repetitions: AutoComparison.repetitions,
+                                         duration: AutoComparison.duration, ratios: AutoComparison.table)
+            }
             if preset == "report" { return try runReport() }
             let preset: BenchPreset = quick ? .quick : full ? .full : .standard
             let options = try resolvedOptions(preset)
@@ -124,25 +132,33 @@ extension OdbRedirect {
             print("\nResults, plots and report.md in \(options.outputDirectory)")
         }
 
-        /// Runs each leg of `PeersComparison` as its own bench run (in DIR/netns and DIR/loopback),
-        /// then prints the kernel path's ratios to copy and HAProxy for both.
-        private func runPeers() throws {
+        /// Runs each leg of a comparison preset as its own bench run (in DIR/<leg>), then prints
+        /// the preset's ratio table for every leg. A failed configuration (a 64 MiB run in which
+        /// no request completed on a busy machine) leaves out only its own sample: the legs go
+        /// on, and the exit status tells at the end.
+        private func runComparison(_ legs: [ComparisonLeg], modes presetModes: [BenchMode], repetitions presetRepetitions: Int,
+                                   duration presetDuration: Double, ratios: (String, [BenchSample]) -> String) throws {
             let base = try resolvedOptions(.standard)
             var ratioTables = [String]()
-            for leg in PeersComparison.legs {
+            var failed = 0
+            for leg in legs {
                 var options = base
                 options.points = leg.points
                 options.separateNamespaces = leg.separateNamespaces
                 options.outputDirectory = base.outputDirectory + "/" + leg.name
-                if modes == nil { options.modes = PeersComparison.modes }
-                options.repetitions = repetitions ?? PeersComparison.repetitions
-                options.duration = duration ?? PeersComparison.duration
-                let samples = try sweep(options)
+                if modes == nil { options.modes = presetModes }
+                options.repetitions = repetitions ?? presetRepetitions
+                options.duration = duration ?? presetDuration
+                let samples = try BenchRunner(options: options) { line in
+                    FileHandle.standardError.write(Data((line + "\n").utf8))
+                }.measure()
+                failed += samples.filter(\.failed).count
                 print("## \(leg.title)\n\n" + BenchReport.tables(samples).joined(separator: "\n\n") + "\n")
-                ratioTables.append(PeersComparison.table(title: leg.title, samples))
+                ratioTables.append(ratios(leg.title, samples))
             }
             print(ratioTables.joined(separator: "\n\n"))
-            print("\nResults in \(base.outputDirectory)/{netns,loopback}")
+            if failed > 0 { throw BenchError.configurationsFailed(count: failed, outputDirectory: base.outputDirectory) }
+            print("\nResults in \(base.outputDirectory)/{" + legs.map(\.name).joined(separator: ",") + "}")
         }
 
         /// Runs each leg of `ResearchReport` as its own bench run (in DIR/<leg>, each with its

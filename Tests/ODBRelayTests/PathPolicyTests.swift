@@ -63,6 +63,18 @@ import Testing
         #expect(decision.fallback == row.fallback, "\(row)")
     }
 
+    /// With the default `kernel_max_body` (0) the kernel range of `auto` is empty: every body
+    /// is copied, and a short one is still counted as short.
+    @Test func autoWithTheDefaultMaximumCopiesEveryBody() {
+        let policy = PathPolicy(mode: .auto, kernelMinBody: Self.minBody, kernelMaxBody: UInt64(RouteConfig.defaultKernelMaxBody),
+                                kernelAvailable: true, kernelSelfTestFailed: false)
+        #expect(policy.decide(.length(0)) == PathDecision(.copy, counting: .smallBody))
+        #expect(policy.decide(Self.small) == PathDecision(.copy, counting: .smallBody))
+        for body: PathPolicy.Body in [Self.medium, .length(1 << 20), .length(64 << 20), Self.large, .chunked, .tunnel] {
+            #expect(policy.decide(body) == PathDecision(.copy), "\(body)")
+        }
+    }
+
     /// A kernel path is only chosen where one exists.
     @Test func neverChoosesTheKernelWithoutOne() {
         let bodies: [PathPolicy.Body] = [Self.small, Self.medium, Self.large, .chunked, .untilClose, .tunnel]

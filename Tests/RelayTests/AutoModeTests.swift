@@ -4,20 +4,22 @@ import ODBTestSupport
 import Testing
 
 extension RelayTests {
-    /// `mode: auto` picks each body's path by its length: copy below `kernel_min_body`, the
-    /// kernel up to `kernel_max_body` (default 4 MiB), copy above and when the length is
+    /// `mode: auto` picks each body's path by its length: the kernel from `kernel_min_body` up
+    /// to `kernel_max_body` (default 0: no body), copy otherwise and when the length is
     /// unknown; the relay's byte counters show which.
     @Suite struct AutoMode {
-        static let small = 1000, middle = 262_147, large = 4_194_307, belowDefaultMax = 4_194_301
+        static let small = 1000, middle = 262_147, large = 4_194_307
 
         @Test func eachBodyTakesThePathForItsSize() throws {
             try expectPaths(route: RouteOptions(.auto, kernelMinBody: "64KiB", kernelMaxBody: "1MiB", flowBudget: "128MiB"),
                 [(Self.small, "copy"), (Self.middle, "kernel"), (Self.large, "copy"), (Self.middle, "kernel")])
         }
 
-        @Test func theDefaultUpperThresholdSendsLargeBodiesToCopy() throws {
-            try expectPaths(route: RouteOptions(.auto, kernelMinBody: "64KiB"),
-                [(Self.middle, "kernel"), (Self.belowDefaultMax, "kernel"), (Self.large, "copy")])
+        /// Copying measured ahead of the kernel path at every size (docs/PERFORMANCE.md §4), so by
+        /// default no body takes it.
+        @Test func byDefaultEveryBodyIsCopied() throws {
+            try expectPaths(route: RouteOptions(.auto),
+                [(Self.small, "copy"), (Self.middle, "copy"), (Self.large, "copy")])
         }
 
         /// A chunked body's length is unknown until its end, so it is copied: large ones measured

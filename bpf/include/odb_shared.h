@@ -136,7 +136,7 @@ enum odb_counter {
 	ODB_CTR_CHUNK_HANDBACKS,
 	ODB_CTR_OVERLAP_SKBS,          /* skbs that began before bytes the verdict had handed on */
 	ODB_CTR_OVERLAP_BYTES_TRIMMED, /* those bytes, trimmed from the skbs' fronts */
-	ODB_CTR_LINEARISED_SKBS,       /* redirected skbs made linear: their page fragments were small */
+	ODB_CTR_LINEARISED_SKBS,       /* redirected skbs made linear: they held several page fragments */
 	ODB_CTR_COUNT,
 };
 

@@ -75,7 +75,10 @@ struct PathPolicy: Equatable {
             // A body of unknown length (chunked, until close, a tunnel) is copied too: the relay
             // cannot tell a large one in advance, and large ones measured several times slower
             // in the kernel (docs/CHUNKED.md: one 64 MiB chunked stream, 75 against 398 MB/s).
-            guard let length, length <= kernelMaxBody else { return PathDecision(.copy) }
+            // A short body is counted as kernel mode counts it, whatever `kernel_max_body` is.
+            guard let length else { return PathDecision(.copy) }
+            if length < kernelMinBody { return PathDecision(.copy, counting: .smallBody) }
+            guard length <= kernelMaxBody else { return PathDecision(.copy) }
             return decide(body, mode: .kernel)
         }
     }
