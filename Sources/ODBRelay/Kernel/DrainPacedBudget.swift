@@ -15,6 +15,10 @@ struct DrainPacedBudget {
     /// A reading over a shorter span counts as over this one: a reader that catches up after a
     /// stall drains a burst in microseconds, which says nothing of its pace.
     static let shortestSpan = 0.05
+    /// The budget is lowered only on a reading over at least this span: bytes are forwarded
+    /// for other reasons than the budget too (a window's tail, a chunked window handing back),
+    /// often just after a window opened, when the reader has had no time to acknowledge.
+    static let spanToLower = 0.25
 
     private(set) var current: UInt64
     private var ceiling: UInt64
@@ -37,11 +41,15 @@ struct DrainPacedBudget {
         measuredAt = now
     }
 
-    /// Sets the budget from the bytes the reader acknowledged since the last reading.
+    /// Sets the budget from the bytes the reader acknowledged since the last reading: raised on
+    /// any reading, lowered only on a long one (the reading then goes on from the same start).
     mutating func measure(acked: UInt64, now: Double) {
         guard acked >= self.acked else { return }
-        let rate = Double(acked - self.acked) / max(now - measuredAt, Self.shortestSpan)
-        current = min(ceiling, max(Self.floor, UInt64(rate * Self.horizon)))
+        let span = now - measuredAt
+        let rate = Double(acked - self.acked) / max(span, Self.shortestSpan)
+        let paced = min(ceiling, max(Self.floor, UInt64(rate * Self.horizon)))
+        guard paced >= current || span >= Self.spanToLower else { return }
+        current = paced
         self.acked = acked
         measuredAt = now
     }
