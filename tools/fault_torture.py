@@ -33,7 +33,7 @@ Exits 1 when any body was bad, any exchange failed, a direct kernel or auto mode
 overlapping skb (or has no such counter), or a virtual cell's holder served fewer claims than
 bodies were checked, or counted a failed, expired or over-cap payload: a torture run without
 overlaps, or a virtual one whose bodies were not claimed, proves nothing. The defaults are the
-CI size (about 3 minutes on 2 cores); `--seconds 200 --virtual-seconds 200` is a soak. The last
+CI size (docs/ROBUSTNESS.md gives measured times); `--seconds 200 --virtual-seconds 200` is a soak. The last
 line printed is a JSON summary (also written to FILE with --json). Run as root.
 """
 import argparse
