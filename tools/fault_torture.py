@@ -1,30 +1,40 @@
 #!/usr/bin/env python3
 """Fault-injection torture of the relay: bodies must arrive byte for byte under random packet loss.
 
-Usage: fault_torture.py [--relay BINARY] [--modes kernel,auto,copy] [--loss 0.1,0.5,2]
-                        [--seconds 3,4,12] [--slow-readers 8] [--slow-rate 4e6]
-                        [--sack off] [--tso off] [--json FILE]
+Usage: fault_torture.py [--relay BINARY] [--modes kernel,auto,copy] [--virtual-modes kernel,copy]
+                        [--loss 0.1,0.5,2] [--seconds 3,4,12] [--virtual-seconds 2,2,6]
+                        [--slow-readers 8] [--slow-rate 4e6] [--sack off] [--tso off] [--json FILE]
 
-Client, relay and origin each run in their own network namespace, joined by veth links
-(client 10.215.1.1 - 10.215.1.2 relay 10.215.2.1 - 10.215.2.2 origin). nftables drops a random
-share of the packets arriving on every veth end (`numgen random`), so both directions of both
-links lose data segments and ACKs alike. By default the namespaces run TCP without SACK and the
-veth ends without segmentation offload: TCP still builds skbs of up to 64 KiB but the link
-carries MTU-sized packets, so after a loss the sender resends from the first unacknowledged
-byte to the end of its skb, over segments the receiver already queued out of order. That is
-what makes retransmissions partly overlap data the relay's sockets hold.
+Two topologies, each a line of network namespaces joined by veth links (link N joins
+10.215.N.1, nearer the client, and 10.215.N.2):
+  direct   client - relay - origin: the relay carries every body (--modes).
+  virtual  client - edge relay - holder relay - origin (--virtual-modes): the holder answers each
+           response with a virtual payload descriptor and keeps the body unread in its upstream
+           socket; the edge claims it over a claim connection to the holder (docs/DESIGN.md,
+           "Virtual payload"), so every body crosses the edge-holder link on a claim.
+nftables drops a random share of the packets arriving on every veth end (`numgen random`), so
+both directions of every link, the claim connections included, lose data segments and ACKs
+alike. By default the namespaces run TCP without SACK and the veth ends without segmentation
+offload: TCP still builds skbs of up to 64 KiB but the link carries MTU-sized packets, so after
+a loss the sender resends from the first unacknowledged byte to the end of its skb, over
+segments the receiver already queued out of order. That is what makes retransmissions partly
+overlap data the relays' sockets hold.
 
-For each mode a fresh relay runs from BINARY; for each loss rate tools/torture_client.py
-fetches, uploads and tunnels self-describing bodies (tools/word_pattern.py) through it for the
-given seconds while tools/torture_origin.py serves and checks them. Every body is checked byte
-for byte; a bad one is listed with its first differing offset and where the bytes found there
-came from. The relay's BPF counters (`status --json` on its private pin set) give the
-overlapping skbs the verdict met and the bytes it trimmed from them.
+For each mode fresh relays run from BINARY; for each loss rate tools/torture_client.py fetches,
+uploads and tunnels self-describing bodies (tools/word_pattern.py) through them for the given
+seconds while tools/torture_origin.py serves and checks them. The virtual topology fetches the
+kinds a holder answers with descriptors: Content-Length bodies, slow readers, chunked and
+until-close bodies. Every body is checked byte for byte; a bad one is listed with its first
+differing offset and where the bytes found there came from. The relays' BPF counters (`status
+--json` on their private pin sets) give the overlapping skbs the verdict met and the bytes it
+trimmed from them; their metrics give the virtual payload events (held, claims, claims_served).
 
-Exits 1 when any body was bad, any exchange failed, or a kernel or auto mode run counted no
-overlapping skb (or has no such counter): a torture run without overlaps proves nothing. The
-defaults are the CI size (about 2 minutes on 2 cores); `--seconds 200` is a 30-minute soak.
-The last line printed is a JSON summary (also written to FILE with --json). Run as root.
+Exits 1 when any body was bad, any exchange failed, a direct kernel or auto mode run counted no
+overlapping skb (or has no such counter), or a virtual cell's holder served fewer claims than
+bodies were checked, or counted a failed, expired or over-cap payload: a torture run without
+overlaps, or a virtual one whose bodies were not claimed, proves nothing. The defaults are the
+CI size (docs/ROBUSTNESS.md gives measured times); `--seconds 200 --virtual-seconds 200` is a soak. The last
+line printed is a JSON summary (also written to FILE with --json). Run as root.
 """
 import argparse
 import json
@@ -38,8 +48,7 @@ import tempfile
 import time
 
 TOOLS = os.path.dirname(os.path.abspath(__file__))
-CLIENT_ADDRESS, RELAY_FRONT, RELAY_BACK, ORIGIN_ADDRESS = "10.215.1.1", "10.215.1.2", "10.215.2.1", "10.215.2.2"
-PORT = 8080
+PORT, CLAIM_PORT, ADMIN_PORT = 8080, 7000, 9901
 OVERLAP_COUNTERS = ["overlap_skbs", "overlap_bytes_trimmed"]
 CONTEXT_COUNTERS = ["redirected_bytes", "passed_body_bytes", "budget_passes"]
 SLOW_FLOW_BUDGET = "256KiB"
@@ -47,7 +56,15 @@ SLOW_FLOW_BUDGET = "256KiB"
 # where the verdict meets overlapping skbs (kernel mode ignores it).
 AUTO_KERNEL_MAX_BODY = "4MiB"
 LOSS_SCALE = 1_000_000
+SOCKET_COUNTERS = ["sockets_established", "sockets_closed"]
 TCP_COUNTERS = ["TcpRetransSegs", "TcpExtTCPTimeouts", "TcpExtTCPOFOQueue", "TcpExtPruneCalled"]
+ODB_SECRET = "fault-torture-odb-secret-0123456789"
+HOLDER_NAME = "holder-1"
+# Far above a claim's latency even on a loaded machine: an expired payload fails its cell.
+HOLD_TIMEOUT = "60s"
+# Body kinds the virtual topology fetches: each is answered by the holder with a descriptor and
+# claimed by the edge, so every one of them must have been served by a claim.
+VIRTUAL_KINDS = ["content_length", "slow", "chunked", "until_close"]
 
 
 def run(*command):
@@ -55,20 +72,24 @@ def run(*command):
 
 
 class Topology:
-    """Three namespaces, two veth links, and an nftables loss rule on every veth end."""
+    """Namespaces in a line (client, relays..., origin), a veth link between neighbours, and an
+    nftables loss rule on every veth end. Link N joins 10.215.N.1 (nearer the client) and
+    10.215.N.2."""
 
-    def __init__(self, sack, tso):
+    def __init__(self, tiers, sack, tso):
         prefix = f"odbt{os.getpid() % 100_000}"
-        self.client, self.relay, self.origin = (f"{prefix}-{tier}" for tier in "cro")
+        self.tiers = tiers
+        self.namespaces = {tier: f"{prefix}-{tier}" for tier in tiers}
         self.created = []
         try:
-            for name in (self.client, self.relay, self.origin):
+            for tier in tiers:
+                name = self.namespaces[tier]
                 run("ip", "netns", "add", name)
                 self.created.append(name)
                 run("ip", "-n", name, "link", "set", "lo", "up")
                 run("ip", "netns", "exec", name, "sysctl", "-q", f"net.ipv4.tcp_sack={int(sack)}")
-            self.link(self.client, "tc0", CLIENT_ADDRESS, self.relay, "tr0", RELAY_FRONT, tso)
-            self.link(self.relay, "tr1", RELAY_BACK, self.origin, "to0", ORIGIN_ADDRESS, tso)
+            for link, (near, far) in enumerate(zip(tiers, tiers[1:]), start=1):
+                self.link(link, self.namespaces[near], self.namespaces[far], tso)
             for name in self.created:
                 self.nft(name, "add table inet torture")
                 self.nft(name, "add chain inet torture loss { type filter hook prerouting priority -300; policy accept; }")
@@ -77,20 +98,25 @@ class Topology:
             raise
 
     @staticmethod
-    def link(near, near_device, near_address, far, far_device, far_address, tso):
+    def link(number, near, far, tso):
+        near_device, far_device = f"l{number}n", f"l{number}f"
         run("ip", "link", "add", near_device, "netns", near, "type", "veth", "peer", "name", far_device, "netns", far)
-        for namespace, device, address in ((near, near_device, near_address), (far, far_device, far_address)):
-            run("ip", "-n", namespace, "addr", "add", f"{address}/24", "dev", device)
+        for namespace, device, host in ((near, near_device, 1), (far, far_device, 2)):
+            run("ip", "-n", namespace, "addr", "add", f"10.215.{number}.{host}/24", "dev", device)
             run("ip", "netns", "exec", namespace, "ethtool", "-K", device, "tso", "on" if tso else "off")
             run("ip", "-n", namespace, "link", "set", device, "up")
+
+    def front(self, tier):
+        """The address `tier` has on the link towards the client."""
+        return f"10.215.{self.tiers.index(tier)}.2"
 
     @staticmethod
     def nft(namespace, rule):
         return run("ip", "netns", "exec", namespace, "nft", rule)
 
-    def command(self, namespace, *arguments):
-        """`arguments` run in `namespace`'s network only: bpffs and cgroup2 stay visible."""
-        return ["nsenter", f"--net=/run/netns/{namespace}", "--", *arguments]
+    def command(self, tier, *arguments):
+        """`arguments` run in `tier`'s network namespace only: bpffs and cgroup2 stay visible."""
+        return ["nsenter", f"--net=/run/netns/{self.namespaces[tier]}", "--", *arguments]
 
     def set_loss(self, percent):
         threshold = round(percent / 100 * LOSS_SCALE)
@@ -109,7 +135,7 @@ class Topology:
         return seen, dropped
 
     def tcp_counters(self):
-        """The TCP_COUNTERS summed over the three namespaces (each has its own)."""
+        """The TCP_COUNTERS summed over the namespaces (each has its own)."""
         totals = dict.fromkeys(TCP_COUNTERS, 0)
         for name in self.created:
             for line in run("ip", "netns", "exec", name, "nstat", "-asz", *TCP_COUNTERS).splitlines():
@@ -124,42 +150,90 @@ class Topology:
         self.created.clear()
 
 
-class Relay:
-    """One relay process in the relay namespace, with a private pin set under its own root."""
+def routes(upstream, role=None):
+    """A /slow/ route on a small flow budget and a default route, both to `upstream`."""
+    odb = f"\n        odb: {role}" if role else ""
+    return f"""      - path_prefix: /slow/
+        upstream: {upstream}
+        flow_budget: {SLOW_FLOW_BUDGET}
+        kernel_max_body: {AUTO_KERNEL_MAX_BODY}{odb}
+      - path_prefix: /
+        upstream: {upstream}
+        allow_connect: true
+        kernel_max_body: {AUTO_KERNEL_MAX_BODY}{odb}"""
 
-    def __init__(self, topology, binary, mode, scratch):
-        self.pin_root = f"/sys/fs/bpf/odb-torture-{os.getpid()}"
-        self.config = os.path.join(scratch, f"relay-{mode}.yaml")
-        self.log_path = os.path.join(scratch, f"relay-{mode}.log")
-        with open(self.config, "w") as file:
-            file.write(f"""workers: 2
+
+def relay_config(front, upstream, odb="", role=None, peer=False):
+    """A two-worker relay listening on `front`, its routes to `upstream` (host:port)."""
+    peer_line = "\n    odb_peer: true" if peer else ""
+    return f"""workers: 2
 log:
   level: notice
   access_log: false
-listeners:
-  - listen: "{RELAY_FRONT}:{PORT}"
+admin:
+  listen: "127.0.0.1:{ADMIN_PORT}"
+{odb}listeners:
+  - listen: "{front}:{PORT}"
     routes:
-      - path_prefix: /slow/
-        upstream: origin
-        flow_budget: {SLOW_FLOW_BUDGET}
-        kernel_max_body: {AUTO_KERNEL_MAX_BODY}
-      - path_prefix: /
-        upstream: origin
-        allow_connect: true
-        kernel_max_body: {AUTO_KERNEL_MAX_BODY}
+{routes("next", role)}
 upstreams:
-  origin:
-    servers: ["{ORIGIN_ADDRESS}:{PORT}"]
-""")
-        self.binary = binary
+  next:
+    servers: ["{upstream}"]{peer_line}
+"""
+
+
+class Scenario:
+    """A topology, the relays in it (tier -> configuration) and the kinds of body its client fetches."""
+
+    def __init__(self, name, tiers, configs, kinds):
+        self.name, self.tiers, self.configs, self.kinds = name, tiers, configs, kinds
+
+
+def direct_scenario():
+    """Client - relay - origin."""
+    tiers = ["client", "relay", "origin"]
+    return Scenario("direct", tiers, {"relay": relay_config("10.215.1.2", f"10.215.2.2:{PORT}")}, None)
+
+
+def virtual_scenario():
+    """Client - edge relay - holder relay - origin: the holder answers descriptors and the edge
+    claims every body over a claim connection that crosses the lossy edge-holder link."""
+    tiers = ["client", "edge", "holder", "origin"]
+    holder_odb = f"""odb:
+  name: {HOLDER_NAME}
+  secret: "{ODB_SECRET}"
+  claim_listen: "10.215.2.2:{CLAIM_PORT}"
+  hold_timeout: {HOLD_TIMEOUT}
+"""
+    edge_odb = f"""odb:
+  secret: "{ODB_SECRET}"
+  peers:
+    {HOLDER_NAME}: "10.215.2.2:{CLAIM_PORT}"
+"""
+    configs = {
+        "edge": relay_config("10.215.1.2", f"10.215.2.2:{PORT}", edge_odb, role="edge", peer=True),
+        "holder": relay_config("10.215.2.2", f"10.215.3.2:{PORT}", holder_odb, role="holder"),
+    }
+    return Scenario("virtual", tiers, configs, VIRTUAL_KINDS)
+
+
+class Relay:
+    """One relay process in its tier's namespace, with a private pin set under its own root."""
+
+    def __init__(self, topology, tier, config, binary, mode, scratch):
+        self.topology, self.tier, self.binary = topology, tier, binary
+        self.pin_root = f"/sys/fs/bpf/odb-torture-{os.getpid()}-{tier}"
+        self.config = os.path.join(scratch, f"{tier}-{mode}.yaml")
+        self.log_path = os.path.join(scratch, f"{tier}-{mode}.log")
+        with open(self.config, "w") as file:
+            file.write(config)
         with open(self.log_path, "w") as log:
             self.process = subprocess.Popen(
-                topology.command(topology.relay, binary, "relay", "--config", self.config, "--mode", mode,
-                                 "--pin", self.pin_root),
+                topology.command(tier, binary, "relay", "--config", self.config, "--mode", mode, "--pin", self.pin_root),
                 stdout=log, stderr=subprocess.STDOUT)
         while "relay started" not in self.log():
             if self.process.poll() is not None:
-                raise RuntimeError(f"the relay exited: {self.log()}")
+                raise RuntimeError(f"the {tier} relay exited: {self.log()}")
             time.sleep(0.1)
 
     def log(self):
@@ -178,6 +252,13 @@ upstreams:
                 totals[name] = totals.get(name, 0) + value
         return totals
 
+    def virtual_payloads(self):
+        """The relay's virtual payload events (held, claims, claims_served, ...) from its metrics,
+        which every mode serves (status has them only for a relay with kernel objects)."""
+        text = run(*self.topology.command(self.tier, "curl", "-sf", f"http://127.0.0.1:{ADMIN_PORT}/metrics"))
+        return {event: int(float(value)) for event, value in
+                re.findall(r'^odb_virtual_payloads_total\{event="(\w+)"\} (\S+)$', text, re.MULTILINE)}
+
     def stop(self):
         self.process.send_signal(signal.SIGTERM)
         try:
@@ -185,6 +266,35 @@ upstreams:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+class Relays:
+    """The relays of one scenario and mode, read together."""
+
+    def __init__(self, relays):
+        self.relays = relays
+
+    def snapshot(self):
+        """Kernel counters summed over the relays, and each relay's virtual payload events, once
+        two readings a publishing interval apart agree (relays publish counters every 250 ms).
+        The socket counters never settle, since every metrics scrape opens a connection the
+        relay's BPF counts, so the readings are compared without them."""
+        previous = None
+        for _ in range(40):
+            current = ({}, {relay.tier: relay.virtual_payloads() for relay in self.relays})
+            for relay in self.relays:
+                for name, value in relay.counters().items():
+                    current[0][name] = current[0].get(name, 0) + value
+            settled = ({name: value for name, value in current[0].items() if name not in SOCKET_COUNTERS}, current[1])
+            if settled == previous:
+                break
+            previous = settled
+            time.sleep(0.3)
+        return current
+
+    def stop(self):
+        for relay in self.relays:
+            relay.stop()
 
 
 def origin_verdicts(path):
@@ -198,21 +308,31 @@ def origin_verdicts(path):
     return verdicts
 
 
-def run_cell(topology, mode, percent, seconds, base, counters, slow_readers, slow_rate):
+def run_cell(topology, scenario, mode, percent, seconds, base, relays, slow_readers, slow_rate):
     topology.set_loss(percent)
-    before, tcp_before = counters(), topology.tcp_counters()
-    result = subprocess.run(topology.command(topology.client, sys.executable, os.path.join(TOOLS, "torture_client.py"),
-                                             f"{RELAY_FRONT}:{PORT}", str(seconds), str(base),
-                                             str(slow_readers), str(slow_rate)),
+    (before, events_before), tcp_before = relays.snapshot(), topology.tcp_counters()
+    kinds = [",".join(scenario.kinds)] if scenario.kinds else []
+    started = time.monotonic()
+    result = subprocess.run(topology.command("client", sys.executable, os.path.join(TOOLS, "torture_client.py"),
+                                             f"{topology.front(scenario.tiers[1])}:{PORT}", str(seconds), str(base),
+                                             str(slow_readers), str(slow_rate), *kinds),
                             capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"torture_client.py failed: {result.stderr}")
-    after, tcp_after = counters(), topology.tcp_counters()
+    # Traffic lasts `seconds`; the bodies under way then are finished, so a cell takes longer.
+    elapsed = time.monotonic() - started
+    (after, events_after), tcp_after = relays.snapshot(), topology.tcp_counters()
     seen, dropped = topology.packets()
-    moved = {name: after[name] - before.get(name, 0) for name in after}
-    return {"mode": mode, "loss_percent": percent, "seconds": seconds, "packets": seen, "dropped": dropped,
-            "kinds": json.loads(result.stdout), "counters": moved,
+    cell = {"topology": scenario.name, "mode": mode, "loss_percent": percent, "seconds": seconds,
+            "client_seconds": round(elapsed, 1), "packets": seen,
+            "dropped": dropped, "kinds": json.loads(result.stdout),
+            "counters": {name: after[name] - before.get(name, 0) for name in after},
             "tcp": {name: tcp_after[name] - tcp_before[name] for name in TCP_COUNTERS}}
+    if scenario.kinds:
+        cell["virtual_payloads"] = {tier: {event: value - events_before[tier].get(event, 0)
+                                           for event, value in events.items() if value != events_before[tier].get(event, 0)}
+                                    for tier, events in events_after.items()}
+    return cell
 
 
 def judge(cells, origin_checks):
@@ -230,12 +350,14 @@ def judge(cells, origin_checks):
                                  if serial >> 24 == cell["index"] and entry["bad"])
         if cell["origin_bad"]:
             failures.append(f"{cell['origin_bad']} bodies bad at the origin")
+        if "virtual_payloads" in cell:
+            failures += virtual_failures(cell)
         cell["failures"] = failures
         passed = passed and not failures
-    for mode in sorted({cell["mode"] for cell in cells}):
-        if mode == "copy":
+    for topology, mode in sorted({(cell["topology"], cell["mode"]) for cell in cells}):
+        if topology != "direct" or mode == "copy":
             continue
-        mode_cells = [cell for cell in cells if cell["mode"] == mode]
+        mode_cells = [cell for cell in cells if cell["topology"] == topology and cell["mode"] == mode]
         if any(name not in cell["counters"] for cell in mode_cells for name in OVERLAP_COUNTERS):
             mode_cells[-1]["failures"].append("the relay has no overlap counters")
             passed = False
@@ -243,6 +365,23 @@ def judge(cells, origin_checks):
             mode_cells[-1]["failures"].append("no overlapping skb was counted: the run proves nothing")
             passed = False
     return passed
+
+
+def virtual_failures(cell):
+    """A virtual cell proves something only when its bodies came through claims: the holder
+    served a claim for every body checked, the edge made them, and none failed or expired."""
+    edge, holder = cell["virtual_payloads"]["edge"], cell["virtual_payloads"]["holder"]
+    checked = sum(entry["checked"] for entry in cell["kinds"].values())
+    failures = []
+    if holder.get("claims_served", 0) < checked:
+        failures.append(f"the holder served {holder.get('claims_served', 0)} claims for {checked} bodies checked:"
+                        " some bodies were not virtual")
+    if edge.get("claims", 0) < holder.get("claims_served", 0):
+        failures.append(f"the edge made {edge.get('claims', 0)} claims, fewer than the holder served")
+    for tier, event in (("edge", "claims_failed"), ("holder", "expired"), ("holder", "over_cap")):
+        if cell["virtual_payloads"][tier].get(event, 0):
+            failures.append(f"the {tier} counted {cell['virtual_payloads'][tier][event]} {event}")
+    return failures
 
 
 def print_cell(cell):
@@ -253,9 +392,12 @@ def print_cell(cell):
     counters = cell["counters"]
     overlaps = " ".join(f"{name} {counters.get(name, '-')}" for name in OVERLAP_COUNTERS + CONTEXT_COUNTERS)
     tcp = " ".join(f"{name.removeprefix('TcpExt')} {value}" for name, value in cell["tcp"].items())
-    print(f"{cell['mode']:>6} loss {cell['loss_percent']:>4}%: {checked} bodies ({volume / 2**20:.0f} MiB) checked,"
-          f" {bad} bad, {errors} failed; {cell['dropped']} of {cell['packets']} packets dropped")
-    print(f"         relay: {overlaps}; TCP: {tcp}")
+    print(f"{cell['topology']} {cell['mode']:>6} loss {cell['loss_percent']:>4}%: {checked} bodies ({volume / 2**20:.0f} MiB)"
+          f" checked, {bad} bad, {errors} failed; {cell['dropped']} of {cell['packets']} packets dropped;"
+          f" {cell['client_seconds']} s")
+    print(f"         relays: {overlaps}; TCP: {tcp}")
+    for tier, events in cell.get("virtual_payloads", {}).items():
+        print(f"         {tier} virtual payloads: {json.dumps(events, sort_keys=True)}")
     for kind, entry in sorted(cell["kinds"].items()):
         print(f"         {kind:>14}: {entry['checked']} checked, {entry['bad']} bad, {entry['errors']} failed")
         for detail in entry["details"][:10]:
@@ -264,15 +406,74 @@ def print_cell(cell):
         print(f"         FAIL: {failure}")
 
 
+def run_scenario(scenario, modes, schedule_of, options, cells, origin_checks, scratch):
+    """Runs `modes` of `scenario` in a topology of its own; appends cells and the origin's checks."""
+    topology = Topology(scenario.tiers, options.sack == "on", options.tso == "on")
+    origin_log = os.path.join(scratch, f"origin-{scenario.name}.jsonl")
+    try:
+        with open(origin_log, "w") as log:
+            origin = subprocess.Popen(topology.command("origin", sys.executable, os.path.join(TOOLS, "torture_origin.py"),
+                                                       f"{topology.front('origin')}:{PORT}"), stdout=log)
+        try:
+            while "listening" not in open(origin_log).read():
+                if origin.poll() is not None:
+                    raise RuntimeError("torture_origin.py exited")
+                time.sleep(0.1)
+            for mode in modes:
+                relays = Relays([])
+                try:
+                    # The origin side first: a relay resolves nothing at start, but the edge's
+                    # first claims should find the holder listening.
+                    for tier in reversed(scenario.tiers[1:-1]):
+                        relays.relays.append(Relay(topology, tier, scenario.configs[tier], options.relay, mode, scratch))
+                    schedule = list(schedule_of)
+                    extra = options.extra_rounds if mode != "copy" and scenario.name == "direct" else 0
+                    while schedule:
+                        percent, seconds = schedule.pop(0)
+                        cell = run_cell(topology, scenario, mode, percent, seconds, (len(cells) + 1) << 24,
+                                        relays, options.slow_readers, options.slow_rate)
+                        cell["index"] = len(cells) + 1
+                        cells.append(cell)
+                        overlaps = sum(c["counters"].get("overlap_skbs", 0) for c in cells
+                                       if c["mode"] == mode and c["topology"] == scenario.name)
+                        if not schedule and extra > 0 and overlaps == 0:
+                            extra -= 1
+                            schedule.append(schedule_of[-1])
+                finally:
+                    relays.stop()
+        finally:
+            # SIGKILL: a parent may hand down a signal mask that blocks SIGTERM, and the origin
+            # holds nothing that needs a clean exit.
+            origin.kill()
+            origin.wait()
+        origin_checks.update(origin_verdicts(origin_log))
+    finally:
+        topology.remove()
+
+
+def schedule(parser, loss, seconds, name):
+    """(loss percent, seconds) pairs from comma-separated lists; one duration applies to every rate."""
+    rates = [float(rate) for rate in loss.split(",")]
+    durations = [float(value) for value in seconds.split(",")]
+    if len(durations) == 1:
+        durations *= len(rates)
+    if len(durations) != len(rates):
+        parser.error(f"{name} takes one value or one per loss rate")
+    return list(zip(rates, durations))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--relay", default=os.path.join(TOOLS, "..", ".build", "release", "odb-redirect"))
-    parser.add_argument("--modes", default="kernel,auto,copy")
+    parser.add_argument("--modes", default="kernel,auto,copy", help="modes of the direct topology ('' for none)")
+    parser.add_argument("--virtual-modes", default="kernel,copy", help="modes of the virtual topology ('' for none)")
     parser.add_argument("--loss", default="0.1,0.5,2", help="loss rates in percent of packets")
     parser.add_argument("--seconds", default="3,4,12",
                         help="seconds of traffic per mode at each loss rate: one value, or one per rate")
+    parser.add_argument("--virtual-seconds", default="2,2,6",
+                        help="seconds of traffic per virtual mode at each loss rate: one value, or one per rate")
     parser.add_argument("--sack", choices=["on", "off"], default="off",
-                        help="TCP selective acknowledgements in the three namespaces (default off: recovery "
+                        help="TCP selective acknowledgements in the namespaces (default off: recovery "
                              "goes back to the first unacknowledged byte and re-segments what it resends)")
     parser.add_argument("--tso", choices=["on", "off"], default="off",
                         help="segmentation offload on the veth ends (default off: TCP still builds skbs of "
@@ -280,70 +481,44 @@ def main():
     parser.add_argument("--slow-readers", type=int, default=8, help="clients reading slowly on a small flow budget")
     parser.add_argument("--slow-rate", type=float, default=4e6, help="bytes per second each slow client reads")
     parser.add_argument("--extra-rounds", type=int, default=3,
-                        help="kernel and auto: rounds at the last loss rate added while no overlapping skb was "
-                             "counted yet (how many overlaps a round brings varies widely)")
+                        help="direct kernel and auto: rounds at the last loss rate added while no overlapping skb "
+                             "was counted yet (how many overlaps a round brings varies widely)")
     parser.add_argument("--json", help="also write the summary to this file")
     options = parser.parse_args()
-    rates = [float(rate) for rate in options.loss.split(",")]
-    durations = [float(value) for value in options.seconds.split(",")]
-    if len(durations) == 1:
-        durations *= len(rates)
-    if len(durations) != len(rates):
-        parser.error("--seconds takes one value or one per loss rate")
-    cells = []
-    topology = Topology(options.sack == "on", options.tso == "on")
+    runs = [(direct_scenario(), [mode for mode in options.modes.split(",") if mode],
+             schedule(parser, options.loss, options.seconds, "--seconds")),
+            (virtual_scenario(), [mode for mode in options.virtual_modes.split(",") if mode],
+             schedule(parser, options.loss, options.virtual_seconds, "--virtual-seconds"))]
+    cells, origin_checks, wall_seconds = [], {}, {}
     scratch = tempfile.mkdtemp(prefix="odb-torture-")
-    origin_log = os.path.join(scratch, "origin.jsonl")
     try:
-        with open(origin_log, "w") as log:
-            origin = subprocess.Popen(topology.command(topology.origin, sys.executable,
-                                                       os.path.join(TOOLS, "torture_origin.py"),
-                                                       f"{ORIGIN_ADDRESS}:{PORT}"), stdout=log)
-        try:
-            while "listening" not in open(origin_log).read():
-                if origin.poll() is not None:
-                    raise RuntimeError("torture_origin.py exited")
-                time.sleep(0.1)
-            for mode in options.modes.split(","):
-                relay = Relay(topology, options.relay, mode, scratch)
-                try:
-                    schedule = list(zip(rates, durations))
-                    extra = options.extra_rounds if mode != "copy" else 0
-                    while schedule:
-                        percent, seconds = schedule.pop(0)
-                        cell = run_cell(topology, mode, percent, seconds, (len(cells) + 1) << 24,
-                                        relay.counters, options.slow_readers, options.slow_rate)
-                        cell["index"] = len(cells) + 1
-                        cells.append(cell)
-                        overlaps = sum(c["counters"].get("overlap_skbs", 0) for c in cells if c["mode"] == mode)
-                        if not schedule and extra > 0 and overlaps == 0:
-                            extra -= 1
-                            schedule.append((rates[-1], durations[-1]))
-                finally:
-                    relay.stop()
-        finally:
-            # SIGKILL: a parent may hand down a signal mask that blocks SIGTERM, and the origin
-            # holds nothing that needs a clean exit.
-            origin.kill()
-            origin.wait()
-        passed = judge(cells, origin_verdicts(origin_log))
+        for scenario, modes, plan in runs:
+            if modes:
+                started = time.monotonic()
+                run_scenario(scenario, modes, plan, options, cells, origin_checks, scratch)
+                wall_seconds[scenario.name] = round(time.monotonic() - started)
+        passed = judge(cells, origin_checks)
     finally:
-        topology.remove()
         shutil.rmtree(scratch, ignore_errors=True)
     for cell in cells:
         print_cell(cell)
-    summary = {"passed": passed, "cells": cells}
+    summary = {"passed": passed, "wall_seconds": wall_seconds, "cells": cells}
     if options.json:
         with open(options.json, "w") as file:
             json.dump(summary, file, indent=1)
-    print(json.dumps({"passed": passed, "bodies_checked": {
-        mode: sum(entry["checked"] for cell in cells if cell["mode"] == mode for entry in cell["kinds"].values())
-        for mode in options.modes.split(",")},
-        "bad_bodies": {mode: sum(entry["bad"] for cell in cells if cell["mode"] == mode
-                                 for entry in cell["kinds"].values())
-                       for mode in options.modes.split(",")},
-        "overlap_skbs": {mode: sum(cell["counters"].get("overlap_skbs", 0) for cell in cells if cell["mode"] == mode)
-                         for mode in options.modes.split(",")}}))
+
+    def per_run(value):
+        return {f"{scenario.name} {mode}": sum(value(cell) for cell in cells
+                                               if cell["topology"] == scenario.name and cell["mode"] == mode)
+                for scenario, modes, _ in runs for mode in modes}
+    print(json.dumps({
+        "passed": passed,
+        "wall_seconds": wall_seconds,
+        "bodies_checked": per_run(lambda cell: sum(entry["checked"] for entry in cell["kinds"].values())),
+        "bad_bodies": per_run(lambda cell: sum(entry["bad"] for entry in cell["kinds"].values())),
+        "overlap_skbs": per_run(lambda cell: cell["counters"].get("overlap_skbs", 0)),
+        "claims_served": per_run(lambda cell: cell.get("virtual_payloads", {}).get("holder", {}).get("claims_served", 0)),
+    }))
     sys.exit(0 if passed else 1)
 
 

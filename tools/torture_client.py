@@ -2,14 +2,16 @@
 """The clients of tools/fault_torture.py: fetch, upload and tunnel self-describing bodies through a
 relay for a while, checking every byte, and print one JSON summary.
 
-Usage: torture_client.py RELAY_HOST:PORT SECONDS SERIAL_BASE SLOW_READERS SLOW_BYTES_PER_SECOND
+Usage: torture_client.py RELAY_HOST:PORT SECONDS SERIAL_BASE SLOW_READERS SLOW_BYTES_PER_SECOND [KINDS]
 
-Workers, each on its own keep-alive connection (a new one after an error):
+Workers, each on its own keep-alive connection (a new one after an error); KINDS, a comma-separated
+list of their names, runs only those (default: all but until_close):
   content_length  Content-Length bodies of 64 KiB to 64 MiB, read as fast as they come
   slow            SLOW_READERS workers fetching 1 to 16 MiB bodies on the relay's /slow/ route
                   (small flow budget), each read at SLOW_BYTES_PER_SECOND so passed bytes wait
                   in the relay
   chunked         chunked bodies of 64 KiB to 16 MiB
+  until_close     bodies of 64 KiB to 64 MiB framed by the end of the connection
   upload          Content-Length uploads of 64 KiB to 16 MiB, half to an origin that reads slowly;
                   the origin's answer says whether they matched
   tunnel          CONNECT tunnels carrying 1 to 8 MiB each way at once
@@ -52,6 +54,9 @@ class Tally:
 
 def read_checked(response, serial, size, pause):
     """Reads and checks the body, in 16 KiB pieces `pause` seconds apart when `pause` is set."""
+    if response.status != 200:
+        response.read()
+        return f"answered {response.status} {response.reason}"
     check = StreamCheck(serial)
     while True:
         piece = response.read(SLOW_PIECE if pause else BLOCK)
@@ -152,8 +157,11 @@ def run_worker(kind, one, address, deadline, serials, tally, seed):
         connection.close()
 
 
+DEFAULT_KINDS = ["content_length", "slow", "chunked", "upload", "tunnel"]
+
+
 def main():
-    if len(sys.argv) != 6:
+    if len(sys.argv) not in (6, 7):
         sys.exit(__doc__)
     host, port = sys.argv[1].rsplit(":", 1)
     address = (host, int(port))
@@ -162,13 +170,19 @@ def main():
     # next() on an itertools.count is atomic under the GIL, so the workers share one.
     serials = itertools.count(base)
     sizes = [64 * 1024, 256 * 1024, MIB, 4 * MIB, 16 * MIB, 64 * MIB]
-    workers = [
-        ("content_length", fetcher("/cl", sizes)),
-        *[("slow", fetcher("/slow/cl", [MIB, 4 * MIB, 16 * MIB], SLOW_PIECE / slow_rate))] * slow_readers,
-        ("chunked", fetcher("/chunked", [64 * 1024, MIB, 4 * MIB, 16 * MIB])),
-        ("upload", upload),
-        ("tunnel", None),
-    ]
+    kinds = sys.argv[6].split(",") if len(sys.argv) == 7 else DEFAULT_KINDS
+    available = {
+        "content_length": [fetcher("/cl", sizes)],
+        "slow": [fetcher("/slow/cl", [MIB, 4 * MIB, 16 * MIB], SLOW_PIECE / slow_rate)] * slow_readers,
+        "chunked": [fetcher("/chunked", [64 * 1024, MIB, 4 * MIB, 16 * MIB])],
+        "until_close": [fetcher("/close", sizes)],
+        "upload": [upload],
+        "tunnel": [None],
+    }
+    unknown = set(kinds) - set(available)
+    if unknown:
+        sys.exit(f"unknown kinds: {', '.join(sorted(unknown))}")
+    workers = [(kind, one) for kind in kinds for one in available[kind]]
     tally = Tally()
     threads = [threading.Thread(target=run_worker, args=(kind, one, address, deadline, serials, tally, base + index))
                for index, (kind, one) in enumerate(workers)]

@@ -6,6 +6,7 @@ Usage: torture_origin.py HOST:PORT
 Requests (an optional leading /slow only selects the relay's route, except on uploads):
   GET  /cl/SERIAL/SIZE        a Content-Length body
   GET  /chunked/SERIAL/SIZE   a chunked body, chunks of 1 B to 256 KiB
+  GET  /close/SERIAL/SIZE     a body framed by closing the connection after it
   POST /upload/SERIAL         checks the Content-Length body, answers "ok" or what differs;
                               under /slow it reads the body at about 4 MB/s
   CONNECT any                 answers 200, then reads a 24-byte header (serial, bytes up, bytes
@@ -136,6 +137,10 @@ def answer(connection):
             elif parts[1] == "chunked":
                 connection.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
                 send_chunked(connection, int(parts[2]), int(parts[3]))
+            elif parts[1] == "close":
+                connection.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n")
+                send_body(connection, int(parts[2]), int(parts[3]))
+                return
             else:
                 size = int(parts[3])
                 connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % size)

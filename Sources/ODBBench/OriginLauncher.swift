@@ -13,8 +13,10 @@ enum OriginLauncher {
             let port = try freeLoopbackPort()
             var arguments = ["origin", "--listen", "\(settings.listenHost):\(port)", "--workers", String(workers)]
             if let peering = settings.peering, let claimPort = peering.originClaimPort {
+                let secretFile = settings.scratchDirectory + "/origin-odb-secret"
+                try writeSecretFile(secretFile, secret: peering.secret)
                 arguments += [
-                    "--odb-name", VirtualPayloadChain.Peering.originName, "--odb-secret", peering.secret,
+                    "--odb-name", VirtualPayloadChain.Peering.originName, "--odb-secret-file", secretFile,
                     "--odb-claim-listen", "\(settings.listenHost):\(claimPort)",
                 ]
             }
@@ -54,6 +56,15 @@ enum OriginLauncher {
             try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: ".")
         } catch {
             throw .processFailed(name: "bench", detail: "could not link \(link): \(error)")
+        }
+    }
+
+    /// Writes the secret for `--odb-secret-file`, readable by its owner only, so that it shows
+    /// neither in `ps` nor to other users.
+    static func writeSecretFile(_ path: String, secret: String) throws(BenchError) {
+        guard FileManager.default.createFile(atPath: path, contents: Data((secret + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        else {
+            throw .processFailed(name: "bench", detail: "could not create \(path)")
         }
     }
 

@@ -34,7 +34,7 @@ struct VirtualPayloadChain {
 
     /// Where the relays claim, shared by every configuration of a run.
     struct Peering: Sendable {
-        /// `odb.secret` of every relay and `--odb-secret` of an ODB-aware origin.
+        /// `odb.secret` of every relay and `--odb-secret-file`'s content for an ODB-aware origin.
         var secret: String
         /// The ODB-aware built-in origin's claim port; nil behind a plain origin.
         var originClaimPort: Int?

@@ -60,6 +60,38 @@ public struct VirtualPayloadConfig: Sendable, Equatable {
         secret.utf8.count >= minimumSecretLength && secret.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7f }
     }
 
+    /// What `isValidSecret` asks of a secret, as an error message says it.
+    public static let secretRequirement = "the secret must be at least \(minimumSecretLength) visible ASCII characters without spaces"
+
+    /// Why a secret file gave no secret. The relay's configuration errors put `secret_file: `
+    /// before the description, `odb-redirect origin` puts `--odb-secret-file: `.
+    public enum SecretFileError: Error, CustomStringConvertible {
+        case unreadable(path: String, errno: Int32)
+        case invalidSecret
+
+        public var description: String {
+            switch self {
+            case let .unreadable(path, errno): return "cannot read \"\(path)\": " + String(cString: strerror(errno))
+            case .invalidSecret: return VirtualPayloadConfig.secretRequirement
+            }
+        }
+    }
+
+    /// The secret a secret file holds: its first line without surrounding white space, which
+    /// must pass `isValidSecret`.
+    public static func secret(fromFile path: String) throws(SecretFileError) -> String {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw .unreadable(path: path, errno: errno) }
+        defer { close(descriptor) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        guard count >= 0 else { throw .unreadable(path: path, errno: errno) }
+        let firstLine = buffer[..<count].split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).first ?? []
+        let secret = String(decoding: firstLine, as: UTF8.self).trimmingWhitespace()
+        guard isValidSecret(secret) else { throw .invalidSecret }
+        return secret
+    }
+
     /// Whether an `ODB-Peer` header value proves the sender a peer; compares in constant time.
     public func acceptsPeer(headerValue: some Collection<UInt8>) -> Bool {
         let expected = Array(secret.utf8)
@@ -76,16 +108,18 @@ public struct VirtualPayloadConfig: Sendable, Equatable {
         switch (section["secret"], section["secret_file"]) {
         case let (node?, nil):
             secret = try node.nonEmptyString()
+            guard Self.isValidSecret(secret) else { throw node.error("secret: \(Self.secretRequirement)") }
         case let (nil, node?):
-            secret = try Self.readSecret(node)
+            let path = try node.nonEmptyString()
+            do {
+                secret = try Self.secret(fromFile: path)
+            } catch {
+                throw node.error("secret_file: \(error)")
+            }
         case let (_?, node?):
             throw node.error("secret_file: give either \"secret\" or \"secret_file\", not both")
         case (nil, nil):
             throw section.node.error("odb: missing required key \"secret\" or \"secret_file\"")
-        }
-        guard Self.isValidSecret(secret) else {
-            let node = section["secret"] ?? section["secret_file"]!
-            throw node.error("\(node.key): the secret must be at least \(Self.minimumSecretLength) visible ASCII characters without spaces")
         }
         var peers: [String: Endpoint] = [:]
         if let peersNode = section["peers"], !peersNode.isNull {
@@ -120,21 +154,6 @@ public struct VirtualPayloadConfig: Sendable, Equatable {
             },
             peers: peers
         )
-    }
-
-    /// The first line of the file, without surrounding white space.
-    private static func readSecret(_ node: ConfigNode) throws(ConfigError) -> String {
-        let path = try node.nonEmptyString()
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            throw node.error("secret_file: cannot read \"\(path)\": " + String(cString: strerror(errno)))
-        }
-        defer { close(descriptor) }
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-        guard count >= 0 else { throw node.error("secret_file: cannot read \"\(path)\": " + String(cString: strerror(errno))) }
-        let firstLine = buffer[..<count].split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).first ?? []
-        return String(decoding: firstLine, as: UTF8.self).trimmingWhitespace()
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ODBBench
+import ODBConfig
 
 extension OdbRedirect {
     /// Runs the benchmark's built-in origin server.
@@ -9,8 +10,8 @@ extension OdbRedirect {
             abstract: "Serve GET /bytes/N with N deterministic bytes (the bench's origin).",
             discussion: """
                 Byte i of every body is i % 251, so clients can check content as well as length. Any path \
-                ending in /bytes/N is served the same way. With --odb-name, --odb-secret and --odb-claim-listen \
-                the origin is a virtual payload holder: a request carrying ODB-Peer with the secret gets a \
+                ending in /bytes/N is served the same way. With --odb-name, --odb-secret-file (or --odb-secret) \
+                and --odb-claim-listen the origin is a virtual payload holder: a request carrying ODB-Peer with the secret gets a \
                 descriptor (ODB-Payload) instead of the body, and the body is claimed once with \
                 GET /odb/v1/payload/<token> on the claim listener (docs/DESIGN.md, "Virtual payload").
                 """
@@ -25,8 +26,13 @@ extension OdbRedirect {
         @Option(name: .customLong("odb-name"), help: "Holder name in the descriptors this origin issues.")
         var odbName: String?
 
-        @Option(name: .customLong("odb-secret"), help: "The secret ODB peers share (at least 16 visible ASCII characters).")
+        @Option(name: .customLong("odb-secret"),
+                help: "The secret ODB peers share (at least 16 visible ASCII characters); visible to other users in ps.")
         var odbSecret: String?
+
+        @Option(name: .customLong("odb-secret-file"),
+                help: "A file whose first line is the secret ODB peers share, as the relay's odb.secret_file.")
+        var odbSecretFile: String?
 
         @Option(name: .customLong("odb-claim-listen"), help: "Address where peers claim held payloads (IPv4 host:port).")
         var odbClaimListen: String?
@@ -47,9 +53,10 @@ extension OdbRedirect {
             try OriginServer(address: HostPort(parsing: listen), workers: workers, holding: holding()).run()
         }
 
-        /// The holder settings, nil when no --odb option is given; all three are needed together.
+        /// The holder settings, nil when no --odb option is given; name, secret and claim
+        /// address are needed together.
         private func holding() throws -> OriginHoldSettings? {
-            switch (odbName, odbSecret, odbClaimListen) {
+            switch (odbName, try secret(), odbClaimListen) {
             case (nil, nil, nil):
                 return nil
             case let (name?, secret?, claimListen?):
@@ -65,7 +72,26 @@ extension OdbRedirect {
                     throw ValidationError(error.description)
                 }
             default:
-                throw ValidationError("--odb-name, --odb-secret and --odb-claim-listen go together: give all three or none")
+                throw ValidationError(
+                    "--odb-name, --odb-secret (or --odb-secret-file) and --odb-claim-listen go together: give all three or none")
+            }
+        }
+
+        /// The secret from --odb-secret, or read and checked as the relay reads `odb.secret_file`.
+        private func secret() throws -> String? {
+            switch (odbSecret, odbSecretFile) {
+            case (nil, nil):
+                return nil
+            case let (secret?, nil):
+                return secret
+            case let (nil, path?):
+                do {
+                    return try VirtualPayloadConfig.secret(fromFile: path)
+                } catch {
+                    throw ValidationError("--odb-secret-file: \(error)")
+                }
+            case (_?, _?):
+                throw ValidationError("--odb-secret-file: give either --odb-secret or --odb-secret-file, not both")
             }
         }
     }

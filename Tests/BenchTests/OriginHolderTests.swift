@@ -11,8 +11,8 @@ import Testing
 
     /// An `odb-redirect origin` holding payloads as `holder`, killed when the test ends.
     /// The origin under test, named `holder`.
-    static func holdingOrigin(holdTimeout: Double = 60, maxHeld: Int = 100_000) throws -> BuiltinHolder {
-        try BuiltinHolder(name: "holder", secret: secret, holdTimeout: holdTimeout, maxHeld: maxHeld)
+    static func holdingOrigin(secretFile: String? = nil, holdTimeout: Double = 60, maxHeld: Int = 100_000) throws -> BuiltinHolder {
+        try BuiltinHolder(name: "holder", secret: secret, secretFile: secretFile, holdTimeout: holdTimeout, maxHeld: maxHeld)
     }
 
     /// The descriptor a peer's request for `path` gets, checked to be one.
@@ -139,6 +139,41 @@ import Testing
         #expect(name.status != 0 && name.stderr.contains("invalid holder name"), "\(name.stderr)")
         let partial = try CommandRunner.odb("origin", "--listen", "127.0.0.1:0", "--odb-secret", Self.secret)
         #expect(partial.status != 0 && partial.stderr.contains("all three or none"), "\(partial.stderr)")
+    }
+
+    /// `--odb-secret-file` reads the secret as the relay reads `odb.secret_file` (first line,
+    /// trimmed, the same checks and messages), and the secret stays off the command line.
+    @Test func theSecretMayComeFromAFile() throws {
+        let directory = NSTemporaryDirectory() + "odb-origin-secret-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = directory + "/secret"
+        try "  \(Self.secret) \nnot-the-secret-but-long-enough\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let origin = try Self.holdingOrigin(secretFile: file)
+        let commandLine = try String(contentsOfFile: "/proc/\(origin.pid)/cmdline", encoding: .utf8)
+        #expect(commandLine.contains(file) && !commandLine.contains(Self.secret), "the secret is not in ps")
+        let descriptor = try Self.descriptor(try TestHTTPClient(port: origin.port), "/bytes/4096")
+        let claims = try TestHTTPClient(port: origin.claimPort)
+        #expect(try Self.claim(claims, descriptor.token, secret: "not-the-secret-but-long-enough").status == 403,
+                "only the first line is the secret")
+        let claimed = try Self.claim(claims, descriptor.token)
+        #expect(claimed.status == 200 && claimed.body == BuiltinHolder.body(size: 4096))
+
+        func refusal(_ secretOptions: String...) throws -> String {
+            let run = try CommandRunner.run(CommandRunner.odbRedirect,
+                ["origin", "--listen", "127.0.0.1:0", "--odb-name", "holder", "--odb-claim-listen", "127.0.0.1:0"] + secretOptions)
+            #expect(run.status != 0)
+            return run.stderr
+        }
+        let missing = directory + "/missing"
+        let unreadable = try refusal("--odb-secret-file", missing)
+        #expect(unreadable.contains("--odb-secret-file: cannot read \"\(missing)\": No such file or directory"), "\(unreadable)")
+        let short = directory + "/short"
+        try "tooshort\n".write(toFile: short, atomically: true, encoding: .utf8)
+        let weak = try refusal("--odb-secret-file", short)
+        #expect(weak.contains("--odb-secret-file: the secret must be at least 16 visible ASCII characters without spaces"), "\(weak)")
+        let both = try refusal("--odb-secret-file", file, "--odb-secret", Self.secret)
+        #expect(both.contains("give either --odb-secret or --odb-secret-file, not both"), "\(both)")
     }
 
     @Test func anUnclaimedPayloadExpires() throws {

@@ -9,16 +9,21 @@ public final class BuiltinHolder {
     public let claimPort: Int
     private let process: Process
 
-    public init(name: String = "origin-holder", secret: String = VirtualPayloadOptions.testSecret, holdTimeout: Double = 10,
-                maxHeld: Int = 100_000) throws {
+    /// The origin's process id.
+    public var pid: Int32 { process.processIdentifier }
+
+    /// `secretFile`, when given, is passed as `--odb-secret-file` in place of `--odb-secret`.
+    public init(name: String = "origin-holder", secret: String = VirtualPayloadOptions.testSecret, secretFile: String? = nil,
+                holdTimeout: Double = 10, maxHeld: Int = 100_000) throws {
         self.name = name
         port = freePort()
         claimPort = freePort()
         process = Process()
         process.executableURL = URL(fileURLWithPath: CommandRunner.odbRedirect)
-        process.arguments = ["origin", "--listen", "127.0.0.1:\(port)", "--odb-name", name, "--odb-secret", secret,
-                             "--odb-claim-listen", "127.0.0.1:\(claimPort)", "--odb-hold-timeout", String(holdTimeout),
-                             "--odb-max-held", String(maxHeld)]
+        let secretOption = secretFile.map { ["--odb-secret-file", $0] } ?? ["--odb-secret", secret]
+        process.arguments = ["origin", "--listen", "127.0.0.1:\(port)", "--odb-name", name] + secretOption + [
+            "--odb-claim-listen", "127.0.0.1:\(claimPort)", "--odb-hold-timeout", String(holdTimeout), "--odb-max-held", String(maxHeld),
+        ]
         try process.run()
         guard waitForPort(port), waitForPort(claimPort) else {
             kill()

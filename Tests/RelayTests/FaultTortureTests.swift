@@ -3,15 +3,20 @@ import ODBTestSupport
 import Testing
 
 extension RelayTests {
-    /// Bodies arrive byte for byte under random packet loss: tools/fault_torture.py at its CI size
-    /// (client, relay and origin in three network namespaces, nftables dropping 0.1 %, 0.5 % and
-    /// 2 % of the packets on every veth end, about two minutes), run against the built relay.
+    /// Bodies arrive byte for byte under random packet loss: tools/fault_torture.py at its CI size,
+    /// run against the built relay. nftables drops 0.1 %, 0.5 % and 2 % of the packets on every
+    /// veth end of two topologies: client, relay and origin in three network namespaces, and
+    /// client, edge relay, holder relay and origin in four, where every body is a virtual payload
+    /// the edge claims from the holder across a lossy link.
     @Suite struct FaultTorture {
         static let modes = ["kernel", "auto", "copy"]
+        static let virtualModes = ["kernel"]
+        static let directKinds = ["content_length", "slow", "chunked", "upload", "tunnel_up", "tunnel_down"]
+        static let virtualKinds = ["content_length", "slow", "chunked", "until_close"]
 
-        /// Zero bad bodies and no failed exchange in every mode, every mode checked bodies of each
-        /// kind, and the verdict met overlapping skbs in kernel and auto modes (a run without any
-        /// would prove nothing).
+        /// Zero bad bodies and no failed exchange in every mode of both topologies, every kind of
+        /// body checked; the verdict met overlapping skbs in direct kernel and auto modes, and
+        /// every virtual body came through a claim (a run without either would prove nothing).
         @Test func bodiesSurviveRandomLossInEveryMode() throws {
             let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
                 .appendingPathComponent("../../tools/fault_torture.py").standardized.path
@@ -19,32 +24,39 @@ extension RelayTests {
             defer { try? FileManager.default.removeItem(atPath: summaryPath) }
             let run = try CommandRunner.run("/usr/bin/env", [
                 "python3", script, "--relay", CommandRunner.odbRedirect, "--modes", Self.modes.joined(separator: ","),
-                "--json", summaryPath,
+                "--virtual-modes", Self.virtualModes.joined(separator: ","), "--json", summaryPath,
             ])
             let written = (try? Data(contentsOf: URL(fileURLWithPath: summaryPath))) ?? Data("{}".utf8)
             let summary = try JSONSerialization.jsonObject(with: written) as? [String: Any] ?? [:]
             let cells = summary["cells"] as? [[String: Any]] ?? []
             #expect(run.status == 0, "fault_torture.py failed:\n\(run.stdout)\(run.stderr)")
             #expect(summary["passed"] as? Bool == true)
-            #expect(cells.count == Self.modes.count * 3, "one cell per mode and loss rate")
-            for mode in Self.modes {
-                let ofMode = cells.filter { $0["mode"] as? String == mode }
+            let runs = Self.modes.map { ("direct", $0, Self.directKinds) } + Self.virtualModes.map { ("virtual", $0, Self.virtualKinds) }
+            for (topology, mode, kinds) in runs {
+                let ofRun = cells.filter { $0["topology"] as? String == topology && $0["mode"] as? String == mode }
+                #expect(ofRun.count >= 3, "\(topology) \(mode): a cell per loss rate")
                 var checked = [String: Int]()
                 var bad = 0
-                for cell in ofMode {
-                    #expect(cell["dropped"] as? Int ?? 0 > 0, "\(mode): the loss rule dropped packets")
+                var claimsServed = 0
+                for cell in ofRun {
+                    #expect(cell["dropped"] as? Int ?? 0 > 0, "\(topology) \(mode): the loss rule dropped packets")
                     for (kind, entry) in cell["kinds"] as? [String: [String: Any]] ?? [:] {
                         checked[kind, default: 0] += entry["checked"] as? Int ?? 0
                         bad += (entry["bad"] as? Int ?? 1) + (entry["errors"] as? Int ?? 1)
                     }
                     bad += cell["origin_bad"] as? Int ?? 1
+                    let events = cell["virtual_payloads"] as? [String: [String: Int]]
+                    claimsServed += events?["holder"]?["claims_served"] ?? 0
                 }
-                #expect(bad == 0, "\(mode): bad bodies or failed exchanges")
-                for kind in ["content_length", "slow", "chunked", "upload", "tunnel_up", "tunnel_down"] {
-                    #expect(checked[kind, default: 0] > 0, "\(mode): \(kind) bodies were checked")
+                #expect(bad == 0, "\(topology) \(mode): bad bodies or failed exchanges")
+                for kind in kinds {
+                    #expect(checked[kind, default: 0] > 0, "\(topology) \(mode): \(kind) bodies were checked")
                 }
-                if mode != "copy" {
-                    let overlaps = ofMode.reduce(0) {
+                if topology == "virtual" {
+                    let total = checked.values.reduce(0, +)
+                    #expect(claimsServed >= total, "\(mode): the holder served a claim for each of the \(total) bodies")
+                } else if mode != "copy" {
+                    let overlaps = ofRun.reduce(0) {
                         $0 + (($1["counters"] as? [String: Int])?["overlap_skbs"] ?? 0)
                     }
                     #expect(overlaps > 0, "\(mode): the verdict met overlapping skbs")

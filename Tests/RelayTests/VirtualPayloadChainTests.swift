@@ -466,5 +466,42 @@ extension RelayTests {
             try relay.waitForCounter("claims_in_flight") { $0 == 0 }
             #expect(try Self.virtualCounter(relay, "claims_failed") == 1)
         }
+
+        /// A holder that died after its descriptor was issued: the claim finds its pooled claim
+        /// connection closed and nothing listening, and the client gets a whole 502 before any
+        /// body byte, on a connection that goes on serving.
+        @Test func aDeadHoldersClaimIsAnswered502() throws {
+            let holder = try BuiltinHolder(name: "mortal")
+            let token = String(repeating: "ef", count: 16)
+            let origin = try ScriptedOrigin(handler: """
+                def answer(conn, head, data):
+                    conn.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 0\\r\\nODB-Payload: v=1; holder=mortal; token=\(token); framing=length; length=100\\r\\n\\r\\n")
+                    return data
+                """)
+            let relay = try RelayProcess { port in
+                RelayConfigFile(odb: VirtualPayloadOptions(peers: [holder.peer]), listeners: [
+                    ListenerOptions(listen: "127.0.0.1:\(port)", routes: [
+                        RouteOptions(.kernel, upstream: "holder", pathPrefix: "/bytes/", odb: "intermediate"),
+                        RouteOptions(.kernel, upstream: "describer", odb: "intermediate"),
+                    ]),
+                ], upstreams: [(name: "holder", servers: ["127.0.0.1:\(holder.port)"]), (name: "describer", servers: ["127.0.0.1:\(origin.port)"])],
+                peerUpstreams: ["holder", "describer"])
+            }
+            let live = try TestHTTPClient(port: relay.port)
+            defer { live.close() }
+            try Self.fetch(live, "/bytes/1000", size: 1000)
+            holder.kill()
+            for _ in 0..<2 {
+                let client = try TestHTTPClient(port: relay.port)
+                defer { client.close() }
+                let response = try client.get("/described")
+                #expect(response.status == 502 && response.header("ODB-Payload") == nil)
+                #expect(response.body.count == Int(response.header("Content-Length") ?? "") ?? -1, "a whole error page")
+                #expect(client.isClosedByPeer(), "closed after a complete message")
+            }
+            try relay.waitForCounter("claims_failed", in: "virtual_payloads") { $0 == 2 }
+            try relay.waitForCounter("claims_in_flight") { $0 == 0 }
+            #expect(try Self.virtualCounter(relay, "claims") == 3)
+        }
     }
 }
