@@ -17,6 +17,9 @@ final class ClaimMailbox: EventHandler, @unchecked Sendable {
         let token: PayloadToken
         /// Bytes the other worker read after the claim's head (a pipelined next claim).
         let buffered: [UInt8]
+        /// Every byte queued on the connection so far, by whichever workers owned it: all of them
+        /// are in the socket's send queue or acknowledged (`readyForNextClaim`).
+        let queued: UInt64
         /// The worker that accepted it.
         let from: Int
     }

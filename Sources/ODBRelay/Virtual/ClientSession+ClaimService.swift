@@ -27,7 +27,14 @@ extension ClientSession {
     }
 
     /// Serves a claim another worker read and handed to this one, which holds its payload.
+    ///
+    /// The connection's byte accounting goes on from its earlier owners' total: the verdict's
+    /// budget and the ordering rule compare it with the socket's own counts (acknowledged and
+    /// queued bytes since connect), and a count that started again at zero would find a backlog
+    /// of redirected bytes drained while it is still full (user space then writes passed bytes
+    /// ahead of it, or closes the connection under it) and the budget never reached.
     func resumeClaim(_ delivery: ClaimMailbox.Delivery) {
+        client.recordDirectWrite(Int(delivery.queued))
         client.inbound.append(contentsOf: delivery.buffered)
         lifetime.requestStarted()
         serveClaim(delivery.claim, token: delivery.token)
@@ -107,7 +114,9 @@ extension ClientSession {
     /// after the claim's head.
     private func handOver(_ claim: RequestHead, token: PayloadToken) -> ClaimMailbox.Delivery? {
         let buffered = client.inbound.withUnsafeBytes { Array($0) }
+        let queued = client.queuedTotal
         guard let fd = releaseSocket() else { return nil }
-        return ClaimMailbox.Delivery(fd: fd, peer: peer, claim: claim, token: token, buffered: buffered, from: worker.index)
+        return ClaimMailbox.Delivery(fd: fd, peer: peer, claim: claim, token: token, buffered: buffered, queued: queued,
+                                     from: worker.index)
     }
 }
