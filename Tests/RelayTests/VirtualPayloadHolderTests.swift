@@ -151,7 +151,8 @@ extension RelayTests {
             let expected = try TestContent.bytes(size: size)
             let kernelBefore = try holder.relay.counter("kernel", in: "body_bytes")
             for _ in 0..<2 {
-                let descriptor = try #require(DescriptorFields(try holder.askAsPeer(peer, "/files/\(size).bin")))
+                let answer = try holder.askAsPeer(peer, "/files/\(size).bin")
+                let descriptor = try #require(DescriptorFields(answer), "round \(round): \(answer.status) \(answer.headers)")
                 #expect(descriptor.framing == "length" && descriptor.length == size, "\(descriptor.fields)")
                 let claimed = try holder.claim(claims, token: descriptor.token)
                 #expect(claimed.status == 200 && claimed.header("Content-Length") == String(size))
@@ -306,6 +307,58 @@ extension RelayTests {
             }
             #expect(holder.relay.waitForLog("claim taken over from another worker"), "some claims were handed over")
             #expect(try holder.relay.waitForCounter("claims_served", in: "virtual_payloads") { $0 >= 24 } == 24)
+        }
+
+        /// One claim connection kept for many claims while peers' requests land on both workers:
+        /// the claims whose payload the other worker holds are handed over on a connection that
+        /// already carried megabytes. The adopting worker counts on from those bytes, so the
+        /// verdict finds the slowly read target over its 1 MiB budget and passes to user space,
+        /// and user space writes passed bytes only behind the redirected ones still queued: every
+        /// body arrives in order.
+        @Test func handedOverClaimsOnAKeptConnectionKeepTheBudgetAndTheOrder() throws {
+            let size = 8 << 20
+            let origin = try NginxOrigin(fileSizes: [size])
+            let holder = try HolderRelay(origin: origin.port, workers: 2, flowBudget: "1MiB", logLevel: "debug")
+            let expected = try TestContent.bytes(size: size)
+            let claims = try TestHTTPClient(port: holder.claimPort)
+            defer { claims.close() }
+            // Rounds go on until a claim handed over after earlier ones was paced by the budget
+            // (each later claim is handed over with even odds), at least 6 and at most 40.
+            var handedOverWithBudgetPasses = 0
+            var rounds = 0
+            while rounds < 40, rounds < 6 || handedOverWithBudgetPasses == 0 {
+                let round = rounds
+                rounds += 1
+                // A fresh peer connection each round: SO_REUSEPORT puts it on either worker, and
+                // that worker holds the payload.
+                let peer = try TestHTTPClient(port: holder.relay.port)
+                let answer = try holder.askAsPeer(peer, "/files/\(size).bin")
+                let descriptor = try #require(DescriptorFields(answer), "round \(round): \(answer.status) \(answer.headers)")
+                peer.close()
+                let handOversBefore = holder.relay.log.components(separatedBy: "claim taken over").count
+                let passesBefore = try budgetPasses(holder)
+                try claims.send("GET /odb/v1/payload/\(descriptor.token) HTTP/1.1\r\nHost: holder-test\r\n\(HolderRelay.peerHeader)\r\n")
+                let claimed = try claims.readResponse { _ in 4000 }  // 64 KiB per 4 ms: at most 16 MiB/s
+                #expect(claimed.status == 200 && claimed.body == expected,
+                        "round \(round): \(firstDifference(claimed.body, expected))")
+                let handedOver = holder.relay.log.components(separatedBy: "claim taken over").count > handOversBefore
+                let passes = try budgetPasses(holder) - passesBefore
+                print("round \(round): handed over \(handedOver), budget passes +\(passes)")
+                if round > 0, handedOver, passes > 0 { handedOverWithBudgetPasses += 1 }
+            }
+            #expect(handedOverWithBudgetPasses >= 1, "a claim handed over after earlier ones was paced by the budget")
+            #expect(try holder.relay.waitForCounter("claims_served", in: "virtual_payloads") { $0 >= rounds } == rounds)
+        }
+
+        /// The verdict's count of passes over a target's budget in the holder's kernel objects.
+        private func budgetPasses(_ holder: HolderRelay) throws -> Int {
+            let result = try CommandRunner.odb("status", "--json", "--pin", holder.relay.pinRoot)
+            let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+            let sets = report?["sets"] as? [[String: Any]] ?? []
+            let own = sets.first { set in
+                (set["relays"] as? [[String: Any]] ?? []).contains { ($0["pid"] as? Int) == Int(holder.relay.pid) }
+            }
+            return (own?["counters"] as? [String: Any])?["budget_passes"] as? Int ?? -1
         }
     }
 }
