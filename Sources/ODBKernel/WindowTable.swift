@@ -13,9 +13,9 @@ public struct WindowRecord: Equatable, Sendable {
     public var end: UInt64
     /// The verdict passes while the target has more bytes in flight; 0 never passes for it.
     public var highWatermark: UInt64
-    /// Bytes ever queued on the target when the window opened or was last rebased.
+    /// Bytes ever queued on the target when the window opened.
     public var targetBase: UInt64
-    /// The flow's `redirected` when the window opened or was last rebased.
+    /// The flow's `redirected` when the window opened.
     public var redirectedBase: UInt64
     /// `end` is where a chunk's data ends, and the verdict may walk on past plain chunk-size lines.
     public var chunked: Bool
@@ -33,7 +33,7 @@ public struct WindowRecord: Equatable, Sendable {
 }
 
 /// odb_windows, keyed by source cookie. Written only by the relay, and only while no redirect
-/// can happen (no window yet, the previous one's end reached, or passed window bytes unread).
+/// can happen (no window yet, or the previous one's end reached).
 public struct WindowTable: Sendable {
     private let map: BPFMap<UInt64, odb_window>
 

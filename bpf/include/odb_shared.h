@@ -79,10 +79,8 @@ struct odb_flow {
 };
 
 /* The stretch of a source's stream the verdict may redirect, and where to. Key: source cookie.
- * Written only by the relay, and only while no redirect can happen (no window yet, the
- * previous one's end reached, or passed window bytes unread ahead of every skb to come, when
- * the relay moves `target_base` past the bytes it forwarded and sets the budget to the
- * reader's pace), so the verdict never sees a window change under a redirected skb.
+ * Written only by the relay, and only while no redirect can happen (no window yet, or the
+ * previous one's end reached), so the verdict never sees a window change under an skb.
  *
  * Inside a window each skb is either redirected or passed: passed when it crosses `end` (the
  * next message or chunk-size line starts there), when the target is over budget, or when

@@ -32,9 +32,8 @@ public final class KernelWindow {
     var end: UInt64
     /// The window starts as one chunk's data; see `WindowRecord.chunked`.
     let chunked: Bool
-    /// Most bytes the target may hold unacknowledged (its `DrainPacedBudget` as of the last
-    /// forwarded burst); passed bytes wait until it is half empty.
-    var budget: UInt64
+    /// Most bytes the target may hold unacknowledged; passed bytes wait until it is half empty.
+    let budget: UInt64
     weak var delegate: KernelWindowDelegate?
     /// The flow's `redirected` total when the window opened.
     let redirectedBase: UInt64
@@ -66,13 +65,6 @@ public final class KernelWindow {
     var record: WindowRecord {
         WindowRecord(sourceCookie: sourceCookie, targetCookie: targetCookie, end: end, highWatermark: budget,
                      targetBase: target.queuedTotal, redirectedBase: redirectedBase, chunked: chunked)
-    }
-
-    /// The window as the verdict reads it once user space has forwarded passed bytes: what the
-    /// target holds counts them, and the budget is the current one.
-    func rebasedRecord(flowRedirected: UInt64) -> WindowRecord {
-        WindowRecord(sourceCookie: sourceCookie, targetCookie: targetCookie, end: end, highWatermark: budget,
-                     targetBase: target.queuedTotal, redirectedBase: flowRedirected, chunked: chunked)
     }
 
     /// The window pinned at its end: the verdict can neither walk on nor redirect past it.
