@@ -3,9 +3,9 @@
 #
 # Mounts bpffs at DIR with mode=0700, so that nobody but root can create, list or enter
 # anything there (docs/OPERATIONS.md, "Pin directories are trusted only when nobody else can
-# change them"). DIR is /sys/fs/bpf, or a fresh empty directory of your own (tests mount a
-# private bpffs on one they made under the checkout). Anything else is refused: /, /tmp and
-# system directories are never mounted over.
+# change them"). DIR is /sys/fs/bpf, or a fresh empty directory of your own outside the
+# system directories. Anything else is refused: /, /tmp and system directories are never
+# mounted over.
 #
 # /sys/fs/bpf mounted already (by systemd, with mode=0700, or by a plain `mount -t bpf`, which
 # leaves it world-writable with the sticky bit) is closed with chmod 0700 of its top directory:

@@ -1,9 +1,11 @@
 import Foundation
 import Glibc
 
-/// A bpffs of the test's own, mounted with mode=0700 by tools/mount-bpffs.sh on a fresh
-/// directory made under the package's `.build`, never on /sys/fs/bpf: a test can then show
-/// what a relay does on a bpffs closed to everyone but its owner without changing the host's.
+/// A bpffs of the test's own, mounted with mode=0700 on a fresh directory made under the
+/// temporary directory, never on /sys/fs/bpf: a test can then show what a relay does on a bpffs
+/// closed to everyone but its owner without changing the host's. The temporary directory is
+/// where the test user's executable copy lives too, so that user can reach it wherever the
+/// checkout sits (a checkout under a directory closed to others would hide a mount made in it).
 /// `unmount()` unmounts it (the pins in it go with the mount) and removes the directory.
 public final class PrivateBpffs {
     public let mountPoint: String
@@ -11,21 +13,19 @@ public final class PrivateBpffs {
     /// Mounts it; with `owner`, the top directory is that user's (what an operator gives a relay
     /// started as its own user, which cannot reach anything under a 0700 /sys/fs/bpf).
     public init(owner: SystemUser? = nil) throws {
-        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path
-        var template = Array((packageRoot + "/.build/odb-test-bpffs-XXXXXX").utf8CString)
-        try FileManager.default.createDirectory(atPath: packageRoot + "/.build", withIntermediateDirectories: true)
+        let prefix = NSTemporaryDirectory() + "odb-test-bpffs-"
+        var template = Array((prefix + "XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else {
-            throw TestHTTPClient.ClosedEarly(description: "mkdtemp under \(packageRoot)/.build: errno \(errno)")
+            throw TestHTTPClient.ClosedEarly(description: "mkdtemp \(prefix)XXXXXX: errno \(errno)")
         }
         let path = String(cString: made)
-        guard !path.isEmpty, path.hasPrefix(packageRoot + "/.build/odb-test-bpffs-") else {
+        guard path.hasPrefix(prefix), path.count > prefix.count else {
             throw TestHTTPClient.ClosedEarly(description: "unexpected directory \"\(path)\"")
         }
-        let mounted = try CommandRunner.run(packageRoot + "/tools/mount-bpffs.sh", [path])
+        let mounted = try CommandRunner.run("/bin/mount", ["-t", "bpf", "-o", "mode=0700", "bpf", path])
         guard mounted.status == 0 else {
             rmdir(path)
-            throw TestHTTPClient.ClosedEarly(description: "mount-bpffs.sh \(path): \(mounted.stderr)")
+            throw TestHTTPClient.ClosedEarly(description: "mount -t bpf \(path): \(mounted.stderr)")
         }
         mountPoint = path
         if let owner, chown(path, owner.uid, owner.gid) != 0 {
