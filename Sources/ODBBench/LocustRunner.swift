@@ -9,7 +9,8 @@ struct LocustRunner {
     let seconds: Double
 
     /// Requests `/bytes/SIZE` and fails every response whose status or body is not the pattern;
-    /// with a mix, every hundred requests start with PERCENT of `MIX_PREFIX/bytes/MIX_SIZE`.
+    /// with a mix, PERCENT of the requests, spread evenly by `RequestMix`'s rule, ask for
+    /// `MIX_PREFIX/bytes/MIX_SIZE`.
     static let defaultLocustfile = """
         import os
         from locust import FastHttpUser, constant, task
@@ -23,8 +24,8 @@ struct LocustRunner {
             sent = 0
             @task
             def fetch(self):
+                mixed = self.sent * MIX_PERCENT % 100 >= 100 - MIX_PERCENT
                 self.sent += 1
-                mixed = self.sent % 100 < MIX_PERCENT
                 size = MIX_SIZE if mixed else SIZE
                 path = "%s/bytes/%d" % (MIX_PREFIX if mixed else "", size)
                 with self.client.get(path, name="/bytes", catch_response=True) as response:

@@ -13,9 +13,11 @@ public struct BenchRequest: Sendable, Equatable {
 }
 
 /// A second request asked by a share of the requests: kernel-faults asks one byte below the
-/// kernel threshold, virtual-faults asks under the prefix whose route faults. In every 100
-/// requests the first `percent` ask for `other`, so the share is exact, not a random draw;
-/// every load generator follows this rule.
+/// kernel threshold, virtual-faults asks under the prefix whose route faults. Request `n`
+/// (from 0) asks for `other` when `n * percent % 100 >= 100 - percent`, which spreads them
+/// evenly: after any number of requests the share is within one request of `percent`, not a
+/// random draw, so a short run under load measures the share it planned. Every load generator
+/// follows this rule.
 public struct RequestMix: Sendable {
     public let other: BenchRequest
     public let percent: Int
@@ -27,7 +29,7 @@ public struct RequestMix: Sendable {
 
     /// The request number `index` sends, when the others send `usual`.
     func request(_ index: Int, usual: BenchRequest) -> BenchRequest {
-        index % 100 < percent ? other : usual
+        index * percent % 100 >= 100 - percent ? other : usual
     }
 
     /// The mix a mode's load follows at body size `size`; nil for modes without faults.

@@ -35,8 +35,9 @@ public struct WrkRunner: Sendable {
         let script = """
             local n = 0
             request = function()
+              local mixed = (n * \(mix.percent)) % 100 >= 100 - \(mix.percent)
               n = n + 1
-              if (n % 100) < \(mix.percent) then
+              if mixed then
                 return wrk.format("GET", "\(mix.other.path)")
               end
               return wrk.format("GET", "\(BenchRequest(size: size).path)")
