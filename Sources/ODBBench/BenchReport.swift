@@ -17,6 +17,23 @@ public enum BenchReport {
         }
     }
 
+    /// The median of `value` over the passed repetitions of `mode` at one body size and chain
+    /// length; nil where the mode has no passed sample there.
+    static func median(_ samples: [BenchSample], _ mode: BenchMode, size: Int, chain: Int,
+                       _ value: (BenchSample) -> Double?) -> Double? {
+        Group(mode: mode.rawValue, samples: samples.filter { $0.mode == mode.rawValue && $0.bodyBytes == size && $0.chain == chain })
+            .median(value)
+    }
+
+    /// `mode`'s median of `value` over `peer`'s at one body size and chain length; nil where
+    /// either has no passed sample there, or the peer's median is not positive.
+    static func ratio(_ samples: [BenchSample], _ mode: BenchMode, to peer: BenchMode, size: Int, chain: Int,
+                      _ value: (BenchSample) -> Double?) -> Double? {
+        guard let own = median(samples, mode, size: size, chain: chain, value),
+              let other = median(samples, peer, size: size, chain: chain, value), other > 0 else { return nil }
+        return own / other
+    }
+
     /// Markdown: conditions, then one table per (load, size, concurrency, chain), then the plots.
     static func markdown(samples: [BenchSample], options: BenchOptions, load: LoadAverages, plots: BenchPlots.Outcome) -> String {
         var text = """
