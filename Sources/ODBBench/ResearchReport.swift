@@ -52,9 +52,7 @@ public enum ResearchReport {
     /// Median of `value` over the passed saturation samples of `mode` at `size` and `chain`.
     static func median(_ samples: [BenchSample], _ mode: BenchMode, size: Int, chain: Int,
                        _ value: (BenchSample) -> Double?) -> Double? {
-        BenchReport.Group(mode: mode.rawValue, samples: samples.filter {
-            $0.mode == mode.rawValue && $0.bodyBytes == size && $0.chain == chain && $0.load == LoadKind.saturation.label
-        }).median(value)
+        BenchReport.median(samples.filter { $0.load == LoadKind.saturation.label }, mode, size: size, chain: chain, value)
     }
 
     /// Issue 17's targets at each body size: a virtual chain of 3 against a virtual chain of 1
