@@ -29,14 +29,14 @@ struct ComparisonTable<Ratios: Sendable>: Sendable {
         var lines = [
             "### \(title): \(subject)",
             "",
-            "| " + (["body, chain"] + columns.map(\.title) + [verdictTitle]).joined(separator: " | ") + " |",
-            "|" + (["---"] + columns.map { $0.numeric ? "---:" : "---" } + ["---"]).joined(separator: "|") + "|",
+            MarkdownTable.row(["body, chain"] + columns.map(\.title) + [verdictTitle]),
+            MarkdownTable.rule(rightAligned: [false] + columns.map(\.numeric) + [false]),
         ]
         for (size, chain) in Self.points(samples) {
             let ratios = ratios(size, chain)
             let verdict = meetsTargets(ratios).map { $0 ? "met" : "missed" } ?? "–"
             let cells = ["\(ByteSize.label(size)), \(chain)"] + columns.map { $0.cell(ratios) } + [verdict]
-            lines.append("| " + cells.joined(separator: " | ") + " |")
+            lines.append(MarkdownTable.row(cells))
         }
         lines.append("")
         lines.append(targets)
