@@ -46,7 +46,7 @@ let package = Package(
         .target(
             name: "ODBKernel",
             dependencies: [
-                "CLibBPF", "OdbShared", "CSocketShims",
+                "CLibBPF", "OdbShared", "CSocketShims", "ODBHTTP",
                 .product(name: "Logging", package: "swift-log"),
             ],
             plugins: ["BPFObjectPlugin"]

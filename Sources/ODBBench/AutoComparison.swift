@@ -31,7 +31,7 @@ public enum AutoComparison {
 
     public static func ratios(_ samples: [BenchSample], size: Int, chain: Int) -> Ratios {
         func median(_ mode: BenchMode, _ value: (BenchSample) -> Double?) -> Double? {
-            ComparisonLeg.median(samples, mode, size: size, chain: chain, value)
+            BenchReport.median(samples, mode, size: size, chain: chain, value)
         }
         var ratios = Ratios(kernelShare: median(.auto, { $0.kernelShare }))
         guard let kernel = median(.kernel, { $0.requestsPerSecond }), let copy = median(.copy, { $0.requestsPerSecond }) else {
@@ -39,32 +39,25 @@ public enum AutoComparison {
         }
         let better: BenchMode = kernel > copy ? .kernel : .copy
         ratios.better = better
-        if let auto = median(.auto, { $0.requestsPerSecond }), max(kernel, copy) > 0 {
-            ratios.requestsToBetter = auto / max(kernel, copy)
-        }
-        if let auto = median(.auto, { $0.machineCPUMicrosPerRequest }), let peer = median(better, { $0.machineCPUMicrosPerRequest }), peer > 0 {
-            ratios.cpuToBetter = auto / peer
-        }
+        ratios.requestsToBetter = BenchReport.ratio(samples, .auto, to: better, size: size, chain: chain, { $0.requestsPerSecond })
+        ratios.cpuToBetter = BenchReport.ratio(samples, .auto, to: better, size: size, chain: chain, { $0.machineCPUMicrosPerRequest })
         return ratios
     }
 
+    static let ratioTable = ComparisonTable<Ratios>(
+        subject: "auto / the better of kernel and copy",
+        columns: [
+            .init(title: "better mode", numeric: false) { $0.better?.rawValue ?? "–" },
+            .ratio("req/s auto/better") { $0.requestsToBetter },
+            .ratio("machine CPU auto/better") { $0.cpuToBetter },
+            .init(title: "auto kernel share", numeric: true) { BenchReport.format($0.kernelShare.map { $0 * 100 }, "%.0f %%") },
+        ],
+        verdictTitle: "target",
+        meetsTargets: { $0.meetsTarget },
+        targets: "Target: req/s auto/better ≥ \(String(format: "%.2f", 1 - tolerance)).")
+
     /// Markdown: one row per body size of the leg's samples.
     public static func table(title: String, _ samples: [BenchSample]) -> String {
-        var lines = [
-            "### \(title): auto / the better of kernel and copy",
-            "",
-            "| body, chain | better mode | req/s auto/better | machine CPU auto/better | auto kernel share | target |",
-            "|---|---|---:|---:|---:|---|",
-        ]
-        for key in ComparisonLeg.keys(samples) {
-            let ratios = ratios(samples, size: key.size, chain: key.chain)
-            let met = ratios.meetsTarget.map { $0 ? "met" : "missed" } ?? "–"
-            lines.append("| \(ByteSize.label(key.size)), \(key.chain) | \(ratios.better?.rawValue ?? "–") | "
-                + BenchReport.format(ratios.requestsToBetter, "%.2f") + " | " + BenchReport.format(ratios.cpuToBetter, "%.2f")
-                + " | " + BenchReport.format(ratios.kernelShare.map { $0 * 100 }, "%.0f %%") + " | \(met) |")
-        }
-        lines.append("")
-        lines.append("Target: req/s auto/better ≥ \(String(format: "%.2f", 1 - tolerance)).")
-        return lines.joined(separator: "\n")
+        ratioTable.markdown(title: title, samples) { ratios(samples, size: $0, chain: $1) }
     }
 }

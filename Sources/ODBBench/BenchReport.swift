@@ -17,6 +17,23 @@ public enum BenchReport {
         }
     }
 
+    /// The median of `value` over the passed repetitions of `mode` at one body size and chain
+    /// length; nil where the mode has no passed sample there.
+    static func median(_ samples: [BenchSample], _ mode: BenchMode, size: Int, chain: Int,
+                       _ value: (BenchSample) -> Double?) -> Double? {
+        Group(mode: mode.rawValue, samples: samples.filter { $0.mode == mode.rawValue && $0.bodyBytes == size && $0.chain == chain })
+            .median(value)
+    }
+
+    /// `mode`'s median of `value` over `peer`'s at one body size and chain length; nil where
+    /// either has no passed sample there, or the peer's median is not positive.
+    static func ratio(_ samples: [BenchSample], _ mode: BenchMode, to peer: BenchMode, size: Int, chain: Int,
+                      _ value: (BenchSample) -> Double?) -> Double? {
+        guard let own = median(samples, mode, size: size, chain: chain, value),
+              let other = median(samples, peer, size: size, chain: chain, value), other > 0 else { return nil }
+        return own / other
+    }
+
     /// Markdown: conditions, then one table per (load, size, concurrency, chain), then the plots.
     static func markdown(samples: [BenchSample], options: BenchOptions, load: LoadAverages, plots: BenchPlots.Outcome) -> String {
         var text = """
@@ -81,36 +98,38 @@ public enum BenchReport {
             var lines = [
                 "### \(key)",
                 "",
-                "| mode | req/s | MB/s | p50 ms | p90 ms | p99 ms | max ms | relay CPU µs/req | machine CPU µs/req | topology CPU µs/req | peak RSS MiB | MemAvail drop MiB | TCP mem peak MiB | kernel share | body hops | failed |",
-                "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+                MarkdownTable.row(["mode"] + columns.map(\.title)),
+                MarkdownTable.rule(rightAligned: [false] + columns.map { _ in true }),
             ]
             for name in modes.sorted(by: { modeRank($0) < modeRank($1) }) {
                 let group = Group(mode: name, samples: groups[name]!)
-                let cells: [String] = [
-                    name,
-                    format(group.median { $0.requestsPerSecond }, "%.0f"),
-                    format(group.median { $0.megabytesPerSecond }, "%.1f"),
-                    format(group.median { $0.latencyP50Ms }, "%.3f"),
-                    format(group.median { $0.latencyP90Ms }, "%.3f"),
-                    format(group.median { $0.latencyP99Ms }, "%.3f"),
-                    format(group.median { $0.latencyMaxMs }, "%.2f"),
-                    format(group.median { $0.intermediateCPUMicrosPerRequest }, "%.1f"),
-                    format(group.median { $0.machineCPUMicrosPerRequest }, "%.1f"),
-                    format(group.median { $0.topologyCPUMicrosPerRequest }, "%.1f"),
-                    format(group.median { Double($0.peakIntermediateRSSKiB) / 1024 }, "%.1f"),
-                    format(group.median { Double($0.memAvailableDropKiB) / 1024 }, "%.1f"),
-                    format(group.median { Double($0.tcpMemPeakPages * ProcFS.pageSize) / 1048576 }, "%.1f"),
-                    format(group.median { $0.kernelShare.map { $0 * 100 } }, "%.0f%%"),
-                    format(group.median { $0.bodyHopsPerRequest }, "%.2f"),
-                    "\(group.samples.count - group.passed.count)/\(group.samples.count)",
-                ]
-                lines.append("| " + cells.joined(separator: " | ") + " |")
+                lines.append(MarkdownTable.row([name] + columns.map { $0.cell(group) }))
             }
             let reasons = Set(rows.filter(\.failed).map { "\($0.mode): \($0.reason.prefix(160))" })
             for reason in reasons.sorted() { lines.append("\n- failed \(reason)") }
             return lines.joined(separator: "\n")
         }
     }
+
+    /// The side-by-side table's columns after the mode: medians over passed repetitions, and
+    /// the failed repetitions of all.
+    static let columns: [(title: String, cell: @Sendable (Group) -> String)] = [
+        ("req/s", { format($0.median { $0.requestsPerSecond }, "%.0f") }),
+        ("MB/s", { format($0.median { $0.megabytesPerSecond }, "%.1f") }),
+        ("p50 ms", { format($0.median { $0.latencyP50Ms }, "%.3f") }),
+        ("p90 ms", { format($0.median { $0.latencyP90Ms }, "%.3f") }),
+        ("p99 ms", { format($0.median { $0.latencyP99Ms }, "%.3f") }),
+        ("max ms", { format($0.median { $0.latencyMaxMs }, "%.2f") }),
+        ("relay CPU µs/req", { format($0.median { $0.intermediateCPUMicrosPerRequest }, "%.1f") }),
+        ("machine CPU µs/req", { format($0.median { $0.machineCPUMicrosPerRequest }, "%.1f") }),
+        ("topology CPU µs/req", { format($0.median { $0.topologyCPUMicrosPerRequest }, "%.1f") }),
+        ("peak RSS MiB", { format($0.median { Double($0.peakIntermediateRSSKiB) / 1024 }, "%.1f") }),
+        ("MemAvail drop MiB", { format($0.median { Double($0.memAvailableDropKiB) / 1024 }, "%.1f") }),
+        ("TCP mem peak MiB", { format($0.median { Double($0.tcpMemPeakPages * ProcFS.pageSize) / 1048576 }, "%.1f") }),
+        ("kernel share", { format($0.median { $0.kernelShare.map { $0 * 100 } }, "%.0f%%") }),
+        ("body hops", { format($0.median { $0.bodyHopsPerRequest }, "%.2f") }),
+        ("failed", { "\($0.samples.count - $0.passed.count)/\($0.samples.count)" }),
+    ]
 
     /// Direct first, then the relay modes, then the other proxies, whatever the run order was.
     static func modeRank(_ name: String) -> Int {

@@ -8,8 +8,7 @@ enum HAProxyChain {
     static let executable = "/usr/sbin/haproxy"
 
     static func start(ports: [Int], origin: HostPort, settings: ChainSettings) throws(BenchError) -> IntermediateChain {
-        var processes = [ManagedProcess]()
-        for index in ports.indices.reversed() {
+        try IntermediateChain.startHops(ports: ports, settings: settings) { index throws(BenchError) in
             let directory = settings.scratchDirectory + "/haproxy-\(ports[index])"
             try makeDirectory(directory)
             let config = """
@@ -33,12 +32,9 @@ enum HAProxyChain {
 
                 """
             try writeText(config, to: directory + "/haproxy.cfg")
-            let process = try settings.launch(
+            return try settings.launch(
                 .intermediate(index + 1), name: "haproxy \(index + 1)", executable: executable,
                 arguments: ["-f", directory + "/haproxy.cfg", "-db"], logPath: directory + "/haproxy.log")
-            processes.append(process)
-            try settings.waitUntilListening(process, tier: .intermediate(index + 1), port: ports[index])
         }
-        return IntermediateChain(entry: IntermediateChain.entry(ports: ports, settings: settings), processes: processes)
     }
 }

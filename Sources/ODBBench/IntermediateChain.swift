@@ -46,16 +46,24 @@ public final class IntermediateChain: @unchecked Sendable {
         return HostPort(host: settings.address(of: .origin, from: tier), port: origin.port)
     }
 
-    /// Where the load generator connects: the first hop.
-    static func entry(ports: [Int], settings: ChainSettings) -> HostPort {
-        HostPort(host: settings.address(of: .intermediate(1), from: .client), port: ports[0])
+    /// Starts one hop per port, nearest the origin first, each listening before the hop in
+    /// front of it starts; `startHop` starts hop `index` (0-based from the client) on `ports[index]`.
+    static func startHops(ports: [Int], settings: ChainSettings,
+                          _ startHop: (_ index: Int) throws(BenchError) -> ManagedProcess) throws(BenchError) -> IntermediateChain {
+        var processes = [ManagedProcess]()
+        for index in ports.indices.reversed() {
+            let process = try startHop(index)
+            processes.append(process)
+            try settings.waitUntilListening(process, tier: .intermediate(index + 1), port: ports[index])
+        }
+        return IntermediateChain(entry: HostPort(host: settings.address(of: .intermediate(1), from: .client), port: ports[0]),
+                                 processes: processes)
     }
 
     private static func startRelays(mode: BenchMode, ports: [Int], origin: HostPort,
                                     settings: ChainSettings) throws(BenchError) -> IntermediateChain {
         let virtual = try virtualChain(mode: mode, length: ports.count, settings: settings)
-        var processes = [ManagedProcess]()
-        for index in ports.indices.reversed() {
+        return try startHops(ports: ports, settings: settings) { index throws(BenchError) in
             let config = RelayConfigText.yaml(
                 listen: HostPort(host: settings.listenHost, port: ports[index]),
                 upstream: upstream(of: index, ports: ports, origin: origin, settings: settings),
@@ -64,14 +72,11 @@ public final class IntermediateChain: @unchecked Sendable {
                 odb: virtual?.hop(index, settings: settings))
             let path = settings.scratchDirectory + "/relay-\(ports[index]).yaml"
             try writeText(config, to: path)
-            let relay = try settings.launch(
+            return try settings.launch(
                 .intermediate(index + 1), name: "relay \(index + 1) (\(mode.rawValue))", executable: settings.odbRedirect,
                 arguments: ["relay", "--config", path, "--pin", settings.pinRoot],
                 logPath: settings.scratchDirectory + "/relay-\(ports[index]).log")
-            processes.append(relay)
-            try settings.waitUntilListening(relay, tier: .intermediate(index + 1), port: ports[index])
         }
-        return IntermediateChain(entry: entry(ports: ports, settings: settings), processes: processes)
     }
 
     /// The ODB roles of a virtual chain; nil for other modes.

@@ -7,8 +7,7 @@ import Foundation
 /// tunes nginx for large responses. Upstream connections are kept alive, as the relay does.
 enum NginxProxyChain {
     static func start(ports: [Int], origin: HostPort, settings: ChainSettings) throws(BenchError) -> IntermediateChain {
-        var processes = [ManagedProcess]()
-        for index in ports.indices.reversed() {
+        try IntermediateChain.startHops(ports: ports, settings: settings) { index throws(BenchError) in
             let upstream = IntermediateChain.upstream(of: index, ports: ports, origin: origin, settings: settings)
             let server = """
                 upstream next { server \(upstream); keepalive 256; }
@@ -26,13 +25,10 @@ enum NginxProxyChain {
                     }
                 }
                 """
-            let process = try NginxInstance.start(
+            return try NginxInstance.start(
                 name: "nginx proxy \(index + 1)", directory: settings.scratchDirectory + "/nginx-proxy-\(ports[index])",
                 workers: settings.workers, http: server, tier: .intermediate(index + 1), settings: settings)
-            processes.append(process)
-            try settings.waitUntilListening(process, tier: .intermediate(index + 1), port: ports[index])
         }
-        return IntermediateChain(entry: IntermediateChain.entry(ports: ports, settings: settings), processes: processes)
     }
 }
 

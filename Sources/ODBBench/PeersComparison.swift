@@ -31,35 +31,30 @@ public enum PeersComparison {
     /// The kernel path's ratios at one body size and chain length, from the medians over
     /// passed repetitions; nil where a mode has no passed sample.
     public static func ratios(_ samples: [BenchSample], size: Int, chain: Int) -> Ratios {
-        func ratio(_ value: (BenchSample) -> Double?, _ peer: BenchMode) -> Double? {
-            guard let kernel = ComparisonLeg.median(samples, .kernel, size: size, chain: chain, value),
-                  let other = ComparisonLeg.median(samples, peer, size: size, chain: chain, value), other > 0 else { return nil }
-            return kernel / other
+        func kernel(to peer: BenchMode, _ value: (BenchSample) -> Double?) -> Double? {
+            BenchReport.ratio(samples, .kernel, to: peer, size: size, chain: chain, value)
         }
         return Ratios(
-            requestsToCopy: ratio({ $0.requestsPerSecond }, .copy),
-            requestsToHAProxy: ratio({ $0.requestsPerSecond }, .haproxy),
-            cpuToCopy: ratio({ $0.machineCPUMicrosPerRequest }, .copy),
-            cpuToHAProxy: ratio({ $0.machineCPUMicrosPerRequest }, .haproxy))
+            requestsToCopy: kernel(to: .copy, { $0.requestsPerSecond }),
+            requestsToHAProxy: kernel(to: .haproxy, { $0.requestsPerSecond }),
+            cpuToCopy: kernel(to: .copy, { $0.machineCPUMicrosPerRequest }),
+            cpuToHAProxy: kernel(to: .haproxy, { $0.machineCPUMicrosPerRequest }))
     }
+
+    static let ratioTable = ComparisonTable<Ratios>(
+        subject: "kernel path / peer (machine CPU per request, req/s)",
+        columns: [
+            .ratio("CPU kernel/copy") { $0.cpuToCopy },
+            .ratio("CPU kernel/HAProxy") { $0.cpuToHAProxy },
+            .ratio("req/s kernel/copy") { $0.requestsToCopy },
+            .ratio("req/s kernel/HAProxy") { $0.requestsToHAProxy },
+        ],
+        verdictTitle: "issue 18 targets",
+        meetsTargets: { $0.meetsTargets },
+        targets: "Targets: CPU kernel/copy ≤ 0.90, CPU kernel/HAProxy ≤ 1.00, req/s kernel/HAProxy ≥ 1.00.")
 
     /// Markdown: one row per body size and chain length of the leg's samples.
     public static func table(title: String, _ samples: [BenchSample]) -> String {
-        var lines = [
-            "### \(title): kernel path / peer (machine CPU per request, req/s)",
-            "",
-            "| body, chain | CPU kernel/copy | CPU kernel/HAProxy | req/s kernel/copy | req/s kernel/HAProxy | issue 18 targets |",
-            "|---|---:|---:|---:|---:|---|",
-        ]
-        for key in ComparisonLeg.keys(samples) {
-            let ratios = ratios(samples, size: key.size, chain: key.chain)
-            let met = ratios.meetsTargets.map { $0 ? "met" : "missed" } ?? "–"
-            let row: [Double?] = [ratios.cpuToCopy, ratios.cpuToHAProxy, ratios.requestsToCopy, ratios.requestsToHAProxy]
-            lines.append("| \(ByteSize.label(key.size)), \(key.chain) | " + row
-                .map { BenchReport.format($0, "%.2f") }.joined(separator: " | ") + " | \(met) |")
-        }
-        lines.append("")
-        lines.append("Targets: CPU kernel/copy ≤ 0.90, CPU kernel/HAProxy ≤ 1.00, req/s kernel/HAProxy ≥ 1.00.")
-        return lines.joined(separator: "\n")
+        ratioTable.markdown(title: title, samples) { ratios(samples, size: $0, chain: $1) }
     }
 }

@@ -52,9 +52,7 @@ public enum ResearchReport {
     /// Median of `value` over the passed saturation samples of `mode` at `size` and `chain`.
     static func median(_ samples: [BenchSample], _ mode: BenchMode, size: Int, chain: Int,
                        _ value: (BenchSample) -> Double?) -> Double? {
-        BenchReport.Group(mode: mode.rawValue, samples: samples.filter {
-            $0.mode == mode.rawValue && $0.bodyBytes == size && $0.chain == chain && $0.load == LoadKind.saturation.label
-        }).median(value)
+        BenchReport.median(samples.filter { $0.load == LoadKind.saturation.label }, mode, size: size, chain: chain, value)
     }
 
     /// Issue 17's targets at each body size: a virtual chain of 3 against a virtual chain of 1
@@ -114,8 +112,8 @@ public enum ResearchReport {
     static func table(_ metric: Metric, _ samples: [BenchSample], modes: [BenchMode]) -> String {
         let chains = Set(samples.map(\.chain)).filter { $0 > 0 }.sorted()
         var lines = [
-            "| \(metric.title) | " + chains.map { "×\($0)" }.joined(separator: " | ") + " |",
-            "|---|" + chains.map { _ in "---:" }.joined(separator: "|") + "|",
+            MarkdownTable.row([metric.title] + chains.map { "×\($0)" }),
+            MarkdownTable.rule(rightAligned: [false] + chains.map { _ in true }),
         ]
         for mode in modes {
             let ofMode = samples.filter { $0.mode == mode.rawValue }
@@ -130,7 +128,7 @@ public enum ResearchReport {
                 let flat = BenchReport.format(BenchReport.Group(mode: mode.rawValue, samples: ofMode).median(metric.value), metric.format)
                 cells = chains.map { _ in flat }
             }
-            lines.append("| \(researchName(mode)) | " + cells.joined(separator: " | ") + " |")
+            lines.append(MarkdownTable.row([researchName(mode)] + cells))
         }
         return lines.joined(separator: "\n")
     }

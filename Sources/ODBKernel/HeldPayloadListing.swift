@@ -1,20 +1,15 @@
 import Foundation
 import Glibc
+import ODBHTTP
 import OdbShared
 
 /// One virtual payload a relay holds, as `status` lists it (odb_held): never the token, only
 /// its digest.
-public struct HeldPayloadEntry: Codable, Sendable, Equatable {
-    public enum Framing: String, Codable, Sendable {
-        case length, chunked, close
-    }
-
+public struct HeldPayloadEntry: Encodable, Sendable, Equatable {
     public let tokenDigest: String
     public let pid: UInt32
     public let worker: UInt32
-    public let framing: Framing
-    /// Body bytes for `length` framing; nil for chunked and close bodies, whose length is unknown.
-    public let length: UInt64?
+    public let framing: PayloadFraming
     /// Socket memory it may occupy, as counted against `odb.max_held_bytes`.
     public let boundBytes: UInt64
     public let heldUnixSeconds: Double
@@ -23,30 +18,60 @@ public struct HeldPayloadEntry: Codable, Sendable, Equatable {
     public let upstream: String
 
     /// `heldUnixSeconds` is wall-clock time, as `status` in another process compares it.
-    public init(tokenDigest: String, pid: UInt32, worker: UInt32, framing: Framing, length: UInt64?, boundBytes: UInt64,
+    public init(tokenDigest: String, pid: UInt32, worker: UInt32, framing: PayloadFraming, boundBytes: UInt64,
                 heldUnixSeconds: Double, upstream: String) {
         self.tokenDigest = tokenDigest
         self.pid = pid
         self.worker = worker
         self.framing = framing
-        self.length = length
         self.boundBytes = boundBytes
         self.heldUnixSeconds = heldUnixSeconds
         self.upstream = upstream
         ageSeconds = max(0, Double(UnixTime.nowNanoseconds()) / 1e9 - heldUnixSeconds)
     }
 
+    /// Body bytes for `length` framing; nil for chunked and close bodies, whose length is unknown.
+    public var length: UInt64? {
+        if case let .length(length) = framing { length } else { nil }
+    }
+
+    /// The framing's name in the listing.
+    var framingName: String {
+        switch framing {
+        case .length: "length"
+        case .chunked: "chunked"
+        case .close: "close"
+        }
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case tokenDigest, pid, worker, framing, length, boundBytes, heldUnixSeconds, ageSeconds, upstream
+    }
+
+    /// The framing by its name, with `length` beside it only for `length` framing.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(tokenDigest, forKey: .tokenDigest)
+        try container.encode(pid, forKey: .pid)
+        try container.encode(worker, forKey: .worker)
+        try container.encode(framingName, forKey: .framing)
+        try container.encodeIfPresent(length, forKey: .length)
+        try container.encode(boundBytes, forKey: .boundBytes)
+        try container.encode(heldUnixSeconds, forKey: .heldUnixSeconds)
+        try container.encode(ageSeconds, forKey: .ageSeconds)
+        try container.encode(upstream, forKey: .upstream)
+    }
+
     init?(_ key: odb_held_key, _ value: odb_held_payload) {
-        let framing: Framing
+        let framing: PayloadFraming
         switch value.framing {
-        case UInt32(ODB_HELD_LENGTH.rawValue): framing = .length
+        case UInt32(ODB_HELD_LENGTH.rawValue): framing = .length(value.length)
         case UInt32(ODB_HELD_CHUNKED.rawValue): framing = .chunked
         case UInt32(ODB_HELD_CLOSE.rawValue): framing = .close
         default: return nil
         }
         self.init(tokenDigest: CString.read(value.token_digest), pid: key.pid, worker: key.worker, framing: framing,
-                  length: framing == .length ? value.length : nil, boundBytes: value.bound,
-                  heldUnixSeconds: Double(value.held_unix_ns) / 1e9, upstream: CString.read(value.upstream))
+                  boundBytes: value.bound, heldUnixSeconds: Double(value.held_unix_ns) / 1e9, upstream: CString.read(value.upstream))
     }
 
     var mapValue: odb_held_payload {
@@ -54,10 +79,10 @@ public struct HeldPayloadEntry: Codable, Sendable, Equatable {
         value.length = length ?? 0
         value.bound = boundBytes
         value.held_unix_ns = UInt64(heldUnixSeconds * 1e9)
-        switch framing {
-        case .length: value.framing = UInt32(ODB_HELD_LENGTH.rawValue)
-        case .chunked: value.framing = UInt32(ODB_HELD_CHUNKED.rawValue)
-        case .close: value.framing = UInt32(ODB_HELD_CLOSE.rawValue)
+        value.framing = switch framing {
+        case .length: UInt32(ODB_HELD_LENGTH.rawValue)
+        case .chunked: UInt32(ODB_HELD_CHUNKED.rawValue)
+        case .close: UInt32(ODB_HELD_CLOSE.rawValue)
         }
         CString.write(tokenDigest, into: &value.token_digest)
         CString.write(upstream, into: &value.upstream)

@@ -25,6 +25,12 @@ import Testing
         return try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
     }
 
+    /// Checks that no bench namespace is left behind.
+    static func expectNamespacesRemoved(sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let namespaces = try CommandRunner.run("/usr/sbin/ip", ["netns", "list"])
+        #expect(!namespaces.stdout.contains("odbb"), "namespaces removed: \(namespaces.stdout)", sourceLocation: sourceLocation)
+    }
+
     @Test func tinySweepRunsAndItsOutputParses() throws {
         let directory = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -103,8 +109,7 @@ import Testing
         }
         let kernel = rows.first { $0["mode"] as? String == "kernel" }
         #expect((kernel?["kernel_share"] as? Double ?? 0) > 0.9, "relays in namespaces still redirect in the kernel")
-        let namespaces = try CommandRunner.run("/usr/sbin/ip", ["netns", "list"])
-        #expect(!namespaces.stdout.contains("odbb"), "namespaces removed: \(namespaces.stdout)")
+        try Self.expectNamespacesRemoved()
     }
 
     /// Virtual chains of 1 and 2 behind the ODB-aware built-in origin: every body checked byte
@@ -117,27 +122,22 @@ import Testing
             "bench", "--modes", "virtual,virtual-faults", "--fault-percent", "50", "--sizes", "256KiB",
             "--concurrency", "2", "--chains", "1,2", "--duration", "1", "--repetitions", "1", "--output", directory)
         #expect(result.status == 0, "stderr: \(result.stderr.suffix(3000))")
-        let rows = try Self.rows(directory)
+        let rows = try Self.rows(directory).map(VirtualRow.init)
         #expect(rows.count == 4)
         for row in rows {
-            let name = "\(row["mode"] ?? "?") ×\(row["chain"] ?? "?")"
-            let requests = row["requests"] as? Int ?? 0
-            #expect(row["failed"] as? Bool == false, "\(name): \(row["reason"] ?? "")")
-            #expect((row["verified_requests"] as? Int ?? 0) >= 4)
-            #expect((row["virtual_claims"] as? Int ?? 0) >= requests / 2, "\(name): the edge claimed")
-            #expect(row["virtual_failed_claims"] as? Int == 0, "\(name)")
-            #expect(row["virtual_held"] as? Int == 0, "\(name): the origin holds, no relay does")
-            let hops = row["body_hops_per_request"] as? Double ?? 0
-            let chain = row["chain"] as? Int ?? 0
-            if row["mode"] as? String == "virtual" {
+            row.expectPassedWithoutFailedClaims()
+            #expect((row.count("verified_requests") ?? 0) >= 4)
+            row.expect("virtual_claims", atLeast: row.requests / 2, "the edge claimed")
+            row.expect("virtual_held", is: 0, "the origin holds, no relay does")
+            if row.mode == "virtual" {
                 // Only the edge carries the body, whatever the chain's length.
-                #expect(hops > 0.8 && hops < 1.3, "\(name): body hops \(hops)")
-                #expect(row["virtual_faults"] as? Int == 0, "\(name)")
-                if chain == 2 { #expect((row["virtual_passed"] as? Int ?? 0) >= requests / 2, "\(name): relay 2 passed descriptors on") }
-            } else if chain == 2 {
+                row.expectHops(above: 0.8, below: 1.3)
+                row.expect("virtual_faults", is: 0)
+                if row.chain == 2 { row.expect("virtual_passed", atLeast: row.requests / 2, "relay 2 passed descriptors on") }
+            } else if row.chain == 2 {
                 // Half the requests fault at relay 2, which carries them on to relay 1: 1.5 hops.
-                #expect((row["virtual_faults"] as? Int ?? 0) >= requests / 4, "\(name): the middle relay faulted")
-                #expect(hops > 1.2 && hops < 1.8, "\(name): body hops \(hops)")
+                row.expect("virtual_faults", atLeast: row.requests / 4, "the middle relay faulted")
+                row.expectHops(above: 1.2, below: 1.8)
             }
         }
         #expect(FileManager.default.fileExists(atPath: directory + "/chain_requests_per_second_saturation.png"),
@@ -155,29 +155,24 @@ import Testing
             "--sizes", "256KiB", "--concurrency", "2", "--chains", "1,3", "--duration", "1", "--repetitions", "1",
             "--output", directory)
         #expect(result.status == 0, "stderr: \(result.stderr.suffix(3000))")
-        let rows = try Self.rows(directory)
+        let rows = try Self.rows(directory).map(VirtualRow.init)
         #expect(rows.count == 4)
         for row in rows {
-            let name = "\(row["mode"] ?? "?") ×\(row["chain"] ?? "?")"
-            let requests = row["requests"] as? Int ?? 0
-            let hops = row["body_hops_per_request"] as? Double ?? 0
-            #expect(row["failed"] as? Bool == false, "\(name): \(row["reason"] ?? "")")
-            #expect(row["virtual_failed_claims"] as? Int == 0, "\(name)")
-            if row["chain"] as? Int == 1 {
+            row.expectPassedWithoutFailedClaims()
+            if row.chain == 1 {
                 // The one relay faces a plain client: nothing is held, the body is relayed once.
-                #expect(row["virtual_held"] as? Int == 0, "\(name)")
-                #expect(hops > 0.8 && hops < 1.3, "\(name): body hops \(hops)")
-            } else if row["mode"] as? String == "virtual" {
-                #expect((row["virtual_held"] as? Int ?? 0) >= requests / 2, "\(name): relay 3 held")
-                #expect((row["virtual_claims"] as? Int ?? 0) >= requests / 2, "\(name): relay 1 claimed")
+                row.expect("virtual_held", is: 0)
+                row.expectHops(above: 0.8, below: 1.3)
+            } else if row.mode == "virtual" {
+                row.expect("virtual_held", atLeast: row.requests / 2, "relay 3 held")
+                row.expect("virtual_claims", atLeast: row.requests / 2, "relay 1 claimed")
                 // Holder and edge carry the body; relay 2 does not (3 for a real chain).
-                #expect(hops > 1.7 && hops < 2.4, "\(name): body hops \(hops)")
+                row.expectHops(above: 1.7, below: 2.4)
             } else {
-                #expect((row["virtual_faults"] as? Int ?? 0) >= requests / 4, "\(name): relay 2 faulted")
+                row.expect("virtual_faults", atLeast: row.requests / 4, "relay 2 faulted")
             }
         }
-        let namespaces = try CommandRunner.run("/usr/sbin/ip", ["netns", "list"])
-        #expect(!namespaces.stdout.contains("odbb"), "namespaces removed: \(namespaces.stdout)")
+        try Self.expectNamespacesRemoved()
     }
 
     /// Locust as the saturation driver: its users check every body, and its statistics fill the table.
@@ -226,6 +221,39 @@ import Testing
         #expect(external["failed"] as? Bool == true)
         #expect((external["reason"] as? String ?? "").contains("short body"), "\(external["reason"] ?? "")")
         #expect(direct["failed"] as? Bool == false, "the honest path still passes: \(direct["reason"] ?? "")")
+    }
+}
+
+/// One samples.json row of a virtual mode, with the checks the virtual-chain tests make on it;
+/// a failed check names the row by mode and chain length.
+struct VirtualRow {
+    let fields: [String: Any]
+
+    var name: String { "\(fields["mode"] ?? "?") ×\(fields["chain"] ?? "?")" }
+    var mode: String? { fields["mode"] as? String }
+    var chain: Int? { fields["chain"] as? Int }
+    var requests: Int { count("requests") ?? 0 }
+
+    func count(_ key: String) -> Int? { fields[key] as? Int }
+
+    /// The row passed its body checks, and none of its claims failed.
+    func expectPassedWithoutFailedClaims(sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(fields["failed"] as? Bool == false, "\(name): \(fields["reason"] ?? "")", sourceLocation: sourceLocation)
+        #expect(count("virtual_failed_claims") == 0, "\(name)", sourceLocation: sourceLocation)
+    }
+
+    func expect(_ key: String, is value: Int, _ why: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(count(key) == value, "\(name)\(why.map { ": " + $0 } ?? "")", sourceLocation: sourceLocation)
+    }
+
+    func expect(_ key: String, atLeast least: Int, _ why: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect((count(key) ?? 0) >= least, "\(name): \(why)", sourceLocation: sourceLocation)
+    }
+
+    /// Body bytes all relays carried per body byte served, strictly between the bounds.
+    func expectHops(above lower: Double, below upper: Double, sourceLocation: SourceLocation = #_sourceLocation) {
+        let hops = fields["body_hops_per_request"] as? Double ?? 0
+        #expect(hops > lower && hops < upper, "\(name): body hops \(hops)", sourceLocation: sourceLocation)
     }
 }
 

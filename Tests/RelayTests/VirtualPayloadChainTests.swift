@@ -33,6 +33,43 @@ extension RelayTests {
             try relay.bodyBytes(atLeast: total).values.reduce(0, +)
         }
 
+        /// A chain of `length` relays in front of `holder`, every relay claiming from it.
+        static func chain(_ length: Int, before holder: some ChainHolder, mode: RouteMode = .kernel,
+                          admin: (_ index: Int) -> AdminOptions? = { _ in nil },
+                          routes: ((_ index: Int) -> [RouteOptions])? = nil) throws -> VirtualChain {
+            try VirtualChain(length: length, origin: "127.0.0.1:\(holder.port)", peers: [holder.peer], mode: mode,
+                             admin: admin, routes: routes)
+        }
+
+        /// One relay's configuration: a listener on `port` with `routes` to `upstreams` (servers on
+        /// loopback), claiming from `peers`; its upstreams are ODB peers unless `trustsUpstreams`
+        /// is false, when a descriptor from them is forged.
+        static func relayConfig(_ port: Int, peers: [(name: String, address: String)], upstreams: [(name: String, port: Int)],
+                                routes: [RouteOptions] = [RouteOptions(.kernel, odb: "intermediate")],
+                                trustsUpstreams: Bool = true) -> RelayConfigFile {
+            RelayConfigFile(odb: VirtualPayloadOptions(peers: peers),
+                            listeners: [ListenerOptions(listen: "127.0.0.1:\(port)", routes: routes)],
+                            upstreams: upstreams.map { (name: $0.name, servers: ["127.0.0.1:\($0.port)"]) },
+                            peerUpstreams: trustsUpstreams ? Set(upstreams.map(\.name)) : [])
+        }
+
+        /// Waits until `edge` has claimed `claims` bodies, with none failed and none in flight.
+        static func waitForClaims(_ edge: RelayProcess, _ claims: Int) throws {
+            try edge.waitForCounter("claims", in: "virtual_payloads") { $0 == claims }
+            try edge.waitForCounter("claims_in_flight") { $0 == 0 }
+            try edge.waitForCounter("claims_failed", in: "virtual_payloads") { $0 == 0 }
+        }
+
+        /// Waits until every relay between the edge and the holder has passed `descriptors` on,
+        /// and checks that none of them carried a body byte or claimed a body.
+        static func expectPassedOnOnly(_ chain: VirtualChain, _ descriptors: Int, _ context: String = "") throws {
+            for relay in chain.intermediates {
+                try relay.waitForCounter("passed", in: "virtual_payloads") { $0 == descriptors }
+                #expect(try bodyBytes(relay) == 0, "\(context)an intermediate carries no body byte")
+                #expect(try virtualCounter(relay, "claims") == 0, "\(context)an intermediate claims nothing")
+            }
+        }
+
         /// A listener nothing should ever connect to; `connected` says whether something did.
         final class Trap {
             let fd: Int32
@@ -60,7 +97,7 @@ extension RelayTests {
             let large = 67_108_864
             let expected = Dictionary(uniqueKeysWithValues: (sizes + [large]).map { ($0, BuiltinHolder.body(size: $0)) })
             for length in 1...4 {
-                let chain = try VirtualChain(length: length, origin: "127.0.0.1:\(holder.port)", peers: [holder.peer])
+                let chain = try Self.chain(length, before: holder)
                 let client = try TestHTTPClient(port: chain.edge.port)
                 defer { client.close() }
                 let fetched = length == 1 || length == 4 ? sizes + [large] : sizes
@@ -68,15 +105,9 @@ extension RelayTests {
                     try Self.fetch(client, "/bytes/\(size)", size: size, expected: expected[size])
                 }
                 let total: Int = 2 * fetched.reduce(0, +)
-                try chain.edge.waitForCounter("claims", in: "virtual_payloads") { $0 == 2 * fetched.count }
-                try chain.edge.waitForCounter("claims_in_flight") { $0 == 0 }
-                try chain.edge.waitForCounter("claims_failed", in: "virtual_payloads") { $0 == 0 }
+                try Self.waitForClaims(chain.edge, 2 * fetched.count)
                 #expect(try Self.totalBodyBytes(chain.edge, atLeast: total) == total, "chain of \(length): the edge carried every body byte")
-                for relay in chain.intermediates {
-                    try relay.waitForCounter("passed", in: "virtual_payloads") { $0 == 2 * fetched.count }
-                    #expect(try Self.bodyBytes(relay) == 0, "chain of \(length): an intermediate carries no body byte")
-                    #expect(try Self.virtualCounter(relay, "claims") == 0)
-                }
+                try Self.expectPassedOnOnly(chain, 2 * fetched.count, "chain of \(length): ")
             }
         }
 
@@ -86,8 +117,7 @@ extension RelayTests {
         func claimedBodiesTakeTheRoutesPath(mode: RouteMode) throws {
             let holder = try BuiltinHolder()
             let admin = (freePort(), freePort())
-            let chain = try VirtualChain(length: 2, origin: "127.0.0.1:\(holder.port)", peers: [holder.peer], mode: mode,
-                                         admin: { .listen("127.0.0.1:\($0 == 0 ? admin.0 : admin.1)") })
+            let chain = try Self.chain(2, before: holder, mode: mode, admin: { .listen("127.0.0.1:\($0 == 0 ? admin.0 : admin.1)") })
             let client = try TestHTTPClient(port: chain.edge.port)
             defer { client.close() }
             let sizes = [1, 65_537, 4_194_307]
@@ -129,13 +159,8 @@ extension RelayTests {
                     let result = try fetchAndCompare(client, size: size)
                     #expect(result.ok, "chain of \(length): \(result.detail)")
                 }
-                try chain.edge.waitForCounter("claims", in: "virtual_payloads") { $0 == held }
-                try chain.edge.waitForCounter("claims_in_flight") { $0 == 0 }
-                try chain.edge.waitForCounter("claims_failed", in: "virtual_payloads") { $0 == 0 }
-                for relay in chain.intermediates {
-                    try relay.waitForCounter("passed", in: "virtual_payloads") { $0 == held }
-                    #expect(try Self.bodyBytes(relay) == 0, "chain of \(length): an intermediate carries no body byte")
-                }
+                try Self.waitForClaims(chain.edge, held)
+                try Self.expectPassedOnOnly(chain, held, "chain of \(length): ")
             }
             try holder.waitForCounter("claims_served", in: "virtual_payloads") { $0 == 2 * held }
             #expect(try Self.virtualCounter(holder, "held") == 2 * held)
@@ -143,7 +168,7 @@ extension RelayTests {
 
         @Test func pipelinedKeptAliveHeadAndHTTP10Requests() throws {
             let holder = try BuiltinHolder()
-            let chain = try VirtualChain(length: 3, origin: "127.0.0.1:\(holder.port)", peers: [holder.peer])
+            let chain = try Self.chain(3, before: holder)
             let client = try TestHTTPClient(port: chain.edge.port)
             defer { client.close() }
             let sizes = [5, 70_000, 1, 1_048_577, 300]
@@ -167,15 +192,13 @@ extension RelayTests {
             #expect(response.status == 200 && response.body == BuiltinHolder.body(size: 70_000))
             #expect(response.header("Connection") == "close")
             #expect(old.isClosedByPeer(), "an HTTP/1.0 client's connection ends after its answer")
-            try chain.edge.waitForCounter("claims", in: "virtual_payloads") { $0 == sizes.count + 2 }
-            try chain.edge.waitForCounter("claims_in_flight") { $0 == 0 }
-            try chain.edge.waitForCounter("claims_failed", in: "virtual_payloads") { $0 == 0 }
+            try Self.waitForClaims(chain.edge, sizes.count + 2)
         }
 
         /// Eight Python clients at once, twenty keep-alive requests each, every body checked.
         @Test func concurrentClientsShareTheClaimPools() throws {
             let holder = try BuiltinHolder()
-            let chain = try VirtualChain(length: 3, origin: "127.0.0.1:\(holder.port)", peers: [holder.peer])
+            let chain = try Self.chain(3, before: holder)
             let script = """
                 import socket, sys, threading
                 port, block = int(sys.argv[1]), bytes(range(251))
@@ -204,18 +227,13 @@ extension RelayTests {
                 """
             let result = try CommandRunner.run("/usr/bin/env", ["python3", "-c", script, String(chain.edge.port)])
             #expect(result.stdout.hasPrefix("160 0 "), "exact bodies: \(result.stdout) \(result.stderr)")
-            try chain.edge.waitForCounter("claims", in: "virtual_payloads") { $0 == 160 }
-            try chain.edge.waitForCounter("claims_in_flight") { $0 == 0 }
-            try chain.edge.waitForCounter("claims_failed", in: "virtual_payloads") { $0 == 0 }
-            for relay in chain.intermediates {
-                try relay.waitForCounter("passed", in: "virtual_payloads") { $0 == 160 }
-                #expect(try Self.bodyBytes(relay) == 0)
-            }
+            try Self.waitForClaims(chain.edge, 160)
+            try Self.expectPassedOnOnly(chain, 160)
         }
 
         @Test func chunkedAndUntilCloseBodiesTravelVirtually() throws {
             let holder = try ScriptedHolder()
-            let chain = try VirtualChain(length: 2, origin: "127.0.0.1:\(holder.port)", peers: [holder.peer])
+            let chain = try Self.chain(2, before: holder)
             let client = try TestHTTPClient(port: chain.edge.port)
             defer { client.close() }
             let sizes = [1, 1000, 65_537, 1_048_577]
@@ -230,16 +248,13 @@ extension RelayTests {
                 #expect(response.header("Content-Length") == nil && response.header("Connection") == "close",
                         "a body read until close is delimited by close: \(response.headers)")
             }
-            try chain.edge.waitForCounter("claims", in: "virtual_payloads") { $0 == 2 * sizes.count }
-            try chain.relays[1].waitForCounter("passed", in: "virtual_payloads") { $0 == 2 * sizes.count }
-            #expect(try Self.bodyBytes(chain.relays[1]) == 0)
-            try chain.edge.waitForCounter("claims_in_flight") { $0 == 0 }
-            try chain.edge.waitForCounter("claims_failed", in: "virtual_payloads") { $0 == 0 }
+            try Self.waitForClaims(chain.edge, 2 * sizes.count)
+            try Self.expectPassedOnOnly(chain, 2 * sizes.count)
         }
 
         @Test func headNoContentNotModifiedAndHTTP10Clients() throws {
             let holder = try ScriptedHolder()
-            let chain = try VirtualChain(length: 2, origin: "127.0.0.1:\(holder.port)", peers: [holder.peer])
+            let chain = try Self.chain(2, before: holder)
             let client = try TestHTTPClient(port: chain.edge.port)
             defer { client.close() }
             try client.send("HEAD /bytes/1000 HTTP/1.1\r\nHost: test\r\n\r\n")
@@ -274,8 +289,7 @@ extension RelayTests {
         @Test func claimConnectionsAreKeptAliveAndTimed() throws {
             let holder = try ScriptedHolder()
             let admin = freePort()
-            let chain = try VirtualChain(length: 2, origin: "127.0.0.1:\(holder.port)", peers: [holder.peer],
-                                         admin: { $0 == 0 ? .listen("127.0.0.1:\(admin)") : nil })
+            let chain = try Self.chain(2, before: holder, admin: { $0 == 0 ? .listen("127.0.0.1:\(admin)") : nil })
             let client = try TestHTTPClient(port: chain.edge.port)
             defer { client.close() }
             for size in [10, 20, 30, 40, 50] { try Self.fetch(client, "/bytes/\(size)", size: size) }
@@ -292,7 +306,7 @@ extension RelayTests {
 
         @Test func failedClaimsAnswer502BeforeAnyByte() throws {
             let holder = try ScriptedHolder()
-            let chain = try VirtualChain(length: 2, origin: "127.0.0.1:\(holder.port)", peers: [holder.peer])
+            let chain = try Self.chain(2, before: holder)
             // An unknown holder name, a claim answer framed unlike its descriptor, a token the
             // holder no longer has (404), and a claim connection closed before its answer.
             let targets = ["/foreign/100", "/misframed/100", "/forgotten/100", "/hangup/100"]
@@ -329,9 +343,7 @@ extension RelayTests {
             let holder = try BuiltinHolder()
             let nobody = freePort()
             func config(_ port: Int, claimPort: Int) -> RelayConfigFile {
-                RelayConfigFile(odb: VirtualPayloadOptions(peers: [(holder.name, "127.0.0.1:\(claimPort)")]),
-                                listeners: [ListenerOptions(listen: "127.0.0.1:\(port)", routes: [RouteOptions(.kernel, odb: "intermediate")])],
-                                upstreams: [(name: "origin", servers: ["127.0.0.1:\(holder.port)"])], peerUpstreams: ["origin"])
+                Self.relayConfig(port, peers: [(holder.name, "127.0.0.1:\(claimPort)")], upstreams: [("origin", holder.port)])
             }
             let relay = try RelayProcess { config($0, claimPort: nobody) }
             let refused = try TestHTTPClient(port: relay.port)
@@ -351,8 +363,7 @@ extension RelayTests {
             let holder = try BuiltinHolder()
             let plain = [RouteOptions(.kernel, odb: "intermediate")]
             let faulting = plain + [RouteOptions(.kernel, pathPrefix: "/fault/", odb: "edge")]
-            let chain = try VirtualChain(length: 3, origin: "127.0.0.1:\(holder.port)", peers: [holder.peer],
-                                         routes: { $0 == 1 ? faulting : plain })
+            let chain = try Self.chain(3, before: holder, routes: { $0 == 1 ? faulting : plain })
             let client = try TestHTTPClient(port: chain.edge.port)
             defer { client.close() }
             let sizes = [1000, 1_048_577]
@@ -379,10 +390,9 @@ extension RelayTests {
                     conn.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 5\\r\\nODB-Payload: v=1; holder=trap; token=\(token); framing=length; length=5\\r\\n\\r\\nplain")
                     return data
                 """)
-            let relay = try RelayProcess { port in
-                RelayConfigFile(odb: VirtualPayloadOptions(peers: [("trap", "127.0.0.1:\(trap.port)")]),
-                                listeners: [ListenerOptions(listen: "127.0.0.1:\(port)", routes: [RouteOptions(.kernel)])],
-                                upstreams: [(name: "origin", servers: ["127.0.0.1:\(origin.port)"])])
+            let relay = try RelayProcess {
+                Self.relayConfig($0, peers: [("trap", "127.0.0.1:\(trap.port)")], upstreams: [("origin", origin.port)],
+                                 routes: [RouteOptions(.kernel)], trustsUpstreams: false)
             }
             let client = try TestHTTPClient(port: relay.port)
             defer { client.close() }
@@ -404,10 +414,8 @@ extension RelayTests {
                     conn.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\nok")
                     return data
                 """, recordingDirectory: record)
-            let relay = try RelayProcess { port in
-                RelayConfigFile(odb: VirtualPayloadOptions(peers: [("trap", "127.0.0.1:\(trap.port)")]),
-                                listeners: [ListenerOptions(listen: "127.0.0.1:\(port)", routes: [RouteOptions(.kernel, odb: "intermediate")])],
-                                upstreams: [(name: "origin", servers: ["127.0.0.1:\(origin.port)"])], peerUpstreams: ["origin"])
+            let relay = try RelayProcess {
+                Self.relayConfig($0, peers: [("trap", "127.0.0.1:\(trap.port)")], upstreams: [("origin", origin.port)])
             }
             let client = try TestHTTPClient(port: relay.port)
             defer { client.close() }
@@ -425,14 +433,10 @@ extension RelayTests {
         @Test func aHolderKilledMidClaimAbortsOnlyItsClient() throws {
             let dying = try BuiltinHolder(name: "dying")
             let staying = try BuiltinHolder(name: "staying")
-            let relay = try RelayProcess { port in
-                RelayConfigFile(odb: VirtualPayloadOptions(peers: [dying.peer, staying.peer]), listeners: [
-                    ListenerOptions(listen: "127.0.0.1:\(port)", routes: [
-                        RouteOptions(.kernel, upstream: "dying", pathPrefix: "/dying/", odb: "intermediate"),
-                        RouteOptions(.kernel, upstream: "staying", odb: "intermediate"),
-                    ]),
-                ], upstreams: [(name: "dying", servers: ["127.0.0.1:\(dying.port)"]), (name: "staying", servers: ["127.0.0.1:\(staying.port)"])],
-                peerUpstreams: ["dying", "staying"])
+            let relay = try RelayProcess {
+                Self.relayConfig($0, peers: [dying.peer, staying.peer], upstreams: [("dying", dying.port), ("staying", staying.port)],
+                                 routes: [RouteOptions(.kernel, upstream: "dying", pathPrefix: "/dying/", odb: "intermediate"),
+                                          RouteOptions(.kernel, upstream: "staying", odb: "intermediate")])
             }
             let size = 67_108_864
             let expected = BuiltinHolder.body(size: size)
@@ -478,14 +482,10 @@ extension RelayTests {
                     conn.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 0\\r\\nODB-Payload: v=1; holder=mortal; token=\(token); framing=length; length=100\\r\\n\\r\\n")
                     return data
                 """)
-            let relay = try RelayProcess { port in
-                RelayConfigFile(odb: VirtualPayloadOptions(peers: [holder.peer]), listeners: [
-                    ListenerOptions(listen: "127.0.0.1:\(port)", routes: [
-                        RouteOptions(.kernel, upstream: "holder", pathPrefix: "/bytes/", odb: "intermediate"),
-                        RouteOptions(.kernel, upstream: "describer", odb: "intermediate"),
-                    ]),
-                ], upstreams: [(name: "holder", servers: ["127.0.0.1:\(holder.port)"]), (name: "describer", servers: ["127.0.0.1:\(origin.port)"])],
-                peerUpstreams: ["holder", "describer"])
+            let relay = try RelayProcess {
+                Self.relayConfig($0, peers: [holder.peer], upstreams: [("holder", holder.port), ("describer", origin.port)],
+                                 routes: [RouteOptions(.kernel, upstream: "holder", pathPrefix: "/bytes/", odb: "intermediate"),
+                                          RouteOptions(.kernel, upstream: "describer", odb: "intermediate")])
             }
             let live = try TestHTTPClient(port: relay.port)
             defer { live.close() }
@@ -505,3 +505,12 @@ extension RelayTests {
         }
     }
 }
+
+/// What a chain needs of the holder behind it: the port it serves on, and how peers name it.
+protocol ChainHolder {
+    var port: Int { get }
+    var peer: (name: String, address: String) { get }
+}
+
+extension BuiltinHolder: ChainHolder {}
+extension ScriptedHolder: ChainHolder {}

@@ -3,12 +3,21 @@ import Glibc
 import ODBConfig
 
 /// The host's ceilings on the socket buffer sizes a process may set (`net.core.rmem_max`,
-/// `net.core.wmem_max`), read once at start, and how the kernel path sets a size against them.
+/// `net.core.wmem_max`), and how the kernel path sets a size against them.
 ///
 /// Up to a ceiling, plain `SO_RCVBUF`/`SO_SNDBUF` set exactly what `SO_RCVBUFFORCE`/
 /// `SO_SNDBUFFORCE` would, and need no capability; only a size past it needs a forced option and
 /// so `CAP_NET_ADMIN`. A relay whose kernel-path sizes all fit gives that capability up after
 /// setup (docs/OPERATIONS.md, "Capabilities").
+///
+/// `host` reads both sysctls once per process, when first used: at start in a relay with a
+/// configured `user` and a kernel-path route (it decides which capabilities to keep), else at
+/// its first kernel-path flow. Every later decision compares with those values: whether the
+/// relay keeps `CAP_NET_ADMIN`, whether `apply` tries a forced option, and whether a reload
+/// warns that send buffers stay capped. An operator who raises the maxima must restart the
+/// relay for them to take effect there: until then a relay that kept `CAP_NET_ADMIN` keeps it,
+/// and one that gave it up still warns by the old maxima (although the kernel, which caps a
+/// plain option at the current maximum, already grants the size).
 struct SocketBufferCeiling: Sendable, CustomStringConvertible {
     let receive: Int
     let send: Int

@@ -44,15 +44,8 @@ final class HeldPayload {
 
     /// What `status` lists for it.
     func listing(worker: Int) -> HeldPayloadEntry {
-        let length: UInt64? = if case let .length(length) = framing { length } else { nil }
-        let kind: HeldPayloadEntry.Framing = switch framing {
-        case .length: .length
-        case .chunked: .chunked
-        case .close: .close
-        }
-        return HeldPayloadEntry(tokenDigest: token.digest, pid: UInt32(getpid()), worker: UInt32(worker), framing: kind,
-                                length: length, boundBytes: UInt64(bound), heldUnixSeconds: Date().timeIntervalSince1970,
-                                upstream: upstreamServer)
+        HeldPayloadEntry(tokenDigest: token.digest, pid: UInt32(getpid()), worker: UInt32(worker), framing: framing,
+                         boundBytes: UInt64(bound), heldUnixSeconds: Date().timeIntervalSince1970, upstream: upstreamServer)
     }
 
     /// What the kernel may queue for the socket is its receive buffer (SO_RCVBUF reads the
