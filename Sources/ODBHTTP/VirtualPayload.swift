@@ -93,6 +93,15 @@ public enum PayloadFraming: Equatable, Sendable {
     /// Read until the holder's upstream closes.
     case close
 
+    /// The framing's name, as descriptors and `status` write it.
+    public var name: String {
+        switch self {
+        case .length: "length"
+        case .chunked: "chunked"
+        case .close: "close"
+        }
+    }
+
     /// The framing of a response body, or nil for a response that has none to hold.
     public init?(_ framing: BodyFraming) {
         switch framing {
@@ -155,8 +164,8 @@ public struct PayloadDescriptor: Equatable, Sendable {
             guard !lengthText.isEmpty, lengthText.utf8.count <= 19, lengthText.utf8.allSatisfy({ (0x30...0x39).contains($0) }),
                   let length = UInt64(lengthText), length > 0 else { throw .malformed("length=\(lengthText)") }
             framing = .length(length)
-        case "chunked": framing = .chunked
-        case "close": framing = .close
+        case PayloadFraming.chunked.name: framing = .chunked
+        case PayloadFraming.close.name: framing = .close
         default: throw .malformed("framing=\(framingText)")
         }
         if let (key, value) = parts.first { throw .malformed("\(key)=\(value)") }
@@ -164,12 +173,8 @@ public struct PayloadDescriptor: Equatable, Sendable {
     }
 
     public var headerValue: String {
-        var value = "v=\(VirtualPayload.version); holder=\(holder); token=\(token.hex); framing="
-        switch framing {
-        case let .length(length): value += "length; length=\(length)"
-        case .chunked: value += "chunked"
-        case .close: value += "close"
-        }
+        var value = "v=\(VirtualPayload.version); holder=\(holder); token=\(token.hex); framing=\(framing.name)"
+        if case let .length(length) = framing { value += "; length=\(length)" }
         return value
     }
 

@@ -35,15 +35,6 @@ public struct HeldPayloadEntry: Encodable, Sendable, Equatable {
         if case let .length(length) = framing { length } else { nil }
     }
 
-    /// The framing's name in the listing.
-    var framingName: String {
-        switch framing {
-        case .length: "length"
-        case .chunked: "chunked"
-        case .close: "close"
-        }
-    }
-
     private enum CodingKeys: String, CodingKey {
         case tokenDigest, pid, worker, framing, length, boundBytes, heldUnixSeconds, ageSeconds, upstream
     }
@@ -54,7 +45,7 @@ public struct HeldPayloadEntry: Encodable, Sendable, Equatable {
         try container.encode(tokenDigest, forKey: .tokenDigest)
         try container.encode(pid, forKey: .pid)
         try container.encode(worker, forKey: .worker)
-        try container.encode(framingName, forKey: .framing)
+        try container.encode(framing.name, forKey: .framing)
         try container.encodeIfPresent(length, forKey: .length)
         try container.encode(boundBytes, forKey: .boundBytes)
         try container.encode(heldUnixSeconds, forKey: .heldUnixSeconds)

@@ -36,7 +36,7 @@ enum StatusTable {
     private static func heldSection(_ held: [HeldPayloadEntry]) -> String {
         var out = section("held payloads", ["PAYLOAD", "PID", "WORKER", "FRAMING", "LENGTH", "BOUND B", "AGE s", "UPSTREAM"],
                           held.prefix(heldRows).map {
-            [$0.tokenDigest, String($0.pid), String($0.worker), $0.framingName, $0.length.map(String.init) ?? "-",
+            [$0.tokenDigest, String($0.pid), String($0.worker), $0.framing.name, $0.length.map(String.init) ?? "-",
              String($0.boundBytes), String(format1($0.ageSeconds)), $0.upstream]
         })
         if held.count > heldRows {
