@@ -25,9 +25,13 @@ enum UpstreamFailure: Error, Equatable {
 }
 
 /// Leases, connects and retries the upstream connection of a session's exchanges.
+///
+/// Made for one call and dropped after it, so its references are strong: an unowned one costs
+/// a check of the object's side table on every use, and the worker and session both have one
+/// (they are weakly referenced elsewhere).
 struct UpstreamConnector {
-    unowned let worker: Worker
-    unowned let owner: ChannelOwner
+    let worker: Worker
+    let owner: ChannelOwner
 
     /// Leases a connection for the exchange, trying the pool's servers in turn; `fresh` never
     /// takes an idle pooled one.
