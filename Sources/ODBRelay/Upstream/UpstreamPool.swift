@@ -118,14 +118,20 @@ public final class UpstreamPool {
 
 /// Watches pooled connections: any byte or close from an idle upstream retires it.
 public final class IdleUpstream: ChannelOwner {
-    private var onRetire = [ObjectIdentifier: (SocketChannel) -> Void]()
+    /// A retire callback as the dictionary's value: wrapped, because a bare function type as a
+    /// generic argument is stored through a reabstraction thunk, a heap allocation per `watch`.
+    private struct Retire {
+        let forget: (SocketChannel) -> Void
+    }
+
+    private var onRetire = [ObjectIdentifier: Retire]()
     public var retireHook: ((SocketChannel) -> Void)?
 
     public init() {}
 
     func watch(_ channel: SocketChannel, retire: @escaping (SocketChannel) -> Void) {
         channel.owner = self
-        onRetire[ObjectIdentifier(channel)] = retire
+        onRetire[ObjectIdentifier(channel)] = Retire(forget: retire)
         channel.wantWrite = false
         channel.wantRead = true
     }
@@ -136,7 +142,7 @@ public final class IdleUpstream: ChannelOwner {
     }
 
     public func channelReady(_ channel: SocketChannel, events: UInt32) {
-        onRetire.removeValue(forKey: ObjectIdentifier(channel))?(channel)
+        onRetire.removeValue(forKey: ObjectIdentifier(channel))?.forget(channel)
         retireHook?(channel)
         channel.close()
     }
