@@ -78,7 +78,7 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             // Release builds skip the run-time exclusivity checks of class properties (docs/
-            // PERFORMANCE.md, section 11); debug builds, which the tests run, keep them.
+            // PERFORMANCE.md, section 10); debug builds, which the tests run, keep them.
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
         // The benchmark: built-in origin, topologies, load generators, samplers and reports.
