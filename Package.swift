@@ -76,7 +76,10 @@ let package = Package(
                 "ODBKernel", "ODBHTTP", "ODBConfig", "CSocketShims", "CPrivilegeShims",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
-            ]
+            ],
+            // Release builds skip the run-time exclusivity checks of class properties (docs/
+            // PERFORMANCE.md, section 10); debug builds, which the tests run, keep them.
+            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
         // The benchmark: built-in origin, topologies, load generators, samplers and reports.
         .target(name: "ODBBench", dependencies: ["ODBConfig"]),

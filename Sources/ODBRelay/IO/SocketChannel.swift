@@ -17,7 +17,10 @@ public protocol ChannelOwner: AnyObject {
 public final class SocketChannel: EventHandler {
     public let fd: Int32
     public let loop: EventLoop
-    public weak var owner: ChannelOwner?
+    /// Held strongly until `close`, which lets go of it and so ends the cycle between an owner
+    /// and its channels: a weak reference would give every owner a side table, and each retain
+    /// and release of an object with one takes the runtime's slow path.
+    public var owner: ChannelOwner?
     public let inbound = ByteQueue()
     public let outbound = ByteQueue()
     public private(set) var userBytesWritten: UInt64 = 0
@@ -217,6 +220,7 @@ public final class SocketChannel: EventHandler {
     public func close() {
         guard !isClosed else { return }
         isClosed = true
+        owner = nil
         forcedMemory?.release(forcedBufferBytes)
         if let gateTimer { loop.cancel(gateTimer) }
         loop.unregister(fd)

@@ -31,11 +31,6 @@ struct BodyMovers {
         unowned let delegate: KernelWindowDelegate
     }
 
-    init(kernel: KernelWindows?, count: @escaping (FallbackReason) -> Void) {
-        let path = kernel?.path
-        self.init(kernel: kernel, isVerdictSource: { path?.isSource($0) == true }, count: count)
-    }
-
     init(kernel: KernelWindows?, isVerdictSource: @escaping (SocketChannel) -> Bool,
          count: @escaping (FallbackReason) -> Void) {
         self.kernel = kernel

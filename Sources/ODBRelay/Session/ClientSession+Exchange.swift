@@ -46,7 +46,7 @@ extension ClientSession {
         do {
             admitted = try RequestAdmission(
                 head, listener: listener.config, pools: worker.pools, rewrite: worker.rewrite, odb: worker.odb,
-                clientAddress: peer.hostText)
+                clientAddress: peerHostText)
         } catch {
             if error.malformed { worker.stats.rejectedRequests += 1 }
             respondError(error.status, reason: error.reason)
@@ -310,7 +310,7 @@ extension ClientSession {
             BodyMovers.KernelWindows(path: $0, minimumChunk: UInt64(route.kernelMinBody), budget: UInt64(route.flowBudget),
                                      delegate: self)
         }
-        let movers = BodyMovers(kernel: kernel) { [unowned worker] in worker.countFallback($0) }
+        let movers = BodyMovers(kernel: kernel, isVerdictSource: worker.verdictSourceCheck, count: worker.fallbackCounter)
         return BodyTransfer(source: source, target: target, framing: framing, path: path, movers: movers)
     }
 

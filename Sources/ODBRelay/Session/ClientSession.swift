@@ -30,6 +30,9 @@ final class ClientSession: ChannelOwner, KernelWindowDelegate {
     let listener: ListenerSocket
     let client: SocketChannel
     let peer: SocketAddress
+    /// The client's address as X-Forwarded-For names it: formatted once per connection, not
+    /// per request (inet_ntop formats through printf).
+    private(set) lazy var peerHostText = peer.hostText
     private(set) var state = State.open
     private var driving = Driving.idle
     var exchange: Exchange? {
@@ -66,12 +69,16 @@ final class ClientSession: ChannelOwner, KernelWindowDelegate {
             abort("client socket error")
             return
         }
-        for transfer in [exchange?.requestBody, exchange?.responseBody] {
-            if let window = transfer?.window, window.source === channel || window.target === channel {
-                worker.kernel?.socketReady(window)
-            }
-        }
+        // Body by body: an array of the two would cost a heap allocation per event.
+        passReadiness(of: channel, to: exchange?.requestBody)
+        passReadiness(of: channel, to: exchange?.responseBody)
         drive()
+    }
+
+    /// The kernel path learns of readiness on either socket of a body's open window.
+    private func passReadiness(of channel: SocketChannel, to transfer: BodyTransfer?) {
+        guard let window = transfer?.window, window.source === channel || window.target === channel else { return }
+        worker.kernel?.socketReady(window)
     }
 
     func kernelWindowEnded(_ window: KernelWindow, _ ending: KernelWindow.Ending) {

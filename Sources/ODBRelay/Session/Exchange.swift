@@ -25,7 +25,7 @@ final class Exchange {
     /// from its start, and no relay answer can be sent in that protocol.
     let opensAsTunnel: Bool
     private(set) var phase: ExchangePhase
-    var candidates: [Int]
+    var candidates: ServerCandidates
     var lease: UpstreamPool.Lease?
     var connectStarted: Double = 0
     var requestBody: BodyTransfer?
@@ -52,7 +52,7 @@ final class Exchange {
         self.requestKeepsUpstream = requestKeepsUpstream
         self.clientKeepAlive = clientKeepAlive
         phase = .connecting
-        candidates = pool.candidates()
+        candidates = ServerCandidates(pool.candidates())
         startedAt = now
         headHandlingSeconds = Monotonic.now() - now
     }
@@ -76,7 +76,7 @@ final class Exchange {
         self.claim = claim
         self.pool = pool
         upstreamHead = request
-        candidates = pool.candidates()
+        candidates = ServerCandidates(pool.candidates())
         lease = nil
         requestBody = nil
         responseHeadReader.reset()

@@ -25,15 +25,18 @@ enum UpstreamFailure: Error, Equatable {
 }
 
 /// Leases, connects and retries the upstream connection of a session's exchanges.
+///
+/// Made for one call and dropped after it, so its references are strong: an unowned one costs
+/// a check of the object's side table on every use, and the worker and session both have one
+/// (they are weakly referenced elsewhere).
 struct UpstreamConnector {
-    unowned let worker: Worker
-    unowned let owner: ChannelOwner
+    let worker: Worker
+    let owner: ChannelOwner
 
     /// Leases a connection for the exchange, trying the pool's servers in turn; `fresh` never
     /// takes an idle pooled one.
     func connect(_ exchange: Exchange, fresh: Bool = false) throws(UpstreamFailure) {
-        while !exchange.candidates.isEmpty {
-            let server = exchange.candidates.removeFirst()
+        while let server = exchange.candidates.take() {
             do {
                 let lease = try exchange.pool.lease(server: server, fresh: fresh)
                 worker.idleUpstreams.adopt(lease.channel)
@@ -87,7 +90,7 @@ struct UpstreamConnector {
     func closedBeforeResponse(_ exchange: Exchange) throws(UpstreamFailure) {
         if let lease = exchange.lease, lease.reused, !exchange.requestBodyStarted, !exchange.answerBegun {
             // A pooled connection the server had already closed: try a fresh one.
-            exchange.candidates.insert(lease.server, at: 0)
+            exchange.candidates.retakeLast()
             try retry(exchange)
             return
         }

@@ -9,6 +9,10 @@ public final class UpstreamPool {
         var addresses: [SocketAddress] = []
         var failedUntil: Double = 0
         var idle: [SocketChannel] = []
+        /// Forgets an idle connection the watcher retired; made once, not per release.
+        private(set) lazy var forgetRetired: (SocketChannel) -> Void = { [weak self] closed in
+            self?.idle.removeAll { $0 === closed }
+        }
 
         init(endpoint: ODBConfig.Endpoint) {
             self.endpoint = endpoint
@@ -26,6 +30,8 @@ public final class UpstreamPool {
     let servers: [Server]
     let loop: EventLoop
     private var next = 0
+    /// The candidates of a single-server pool, whatever its health: one array for every request.
+    private let onlyServer = [0]
     private let failTimeout: Double
     /// A reload replaced this pool: connections coming back are closed, not kept idle.
     private var retired = false
@@ -40,6 +46,7 @@ public final class UpstreamPool {
     /// Server indices to try for one request: healthy ones in round-robin order, then the
     /// failed ones (oldest failure first) so that a pool whose servers all failed still retries.
     public func candidates() -> [Int] {
+        if servers.count == 1 { return onlyServer }
         let start = next
         next = (next + 1) % servers.count
         let order = (0..<servers.count).map { (start + $0) % servers.count }
@@ -91,9 +98,7 @@ public final class UpstreamPool {
             channel.close()
             return
         }
-        idleWatcher.watch(channel) { [weak server] closed in
-            server?.idle.removeAll { $0 === closed }
-        }
+        idleWatcher.watch(channel, retire: server.forgetRetired)
         server.idle.append(channel)
     }
 
@@ -113,14 +118,20 @@ public final class UpstreamPool {
 
 /// Watches pooled connections: any byte or close from an idle upstream retires it.
 public final class IdleUpstream: ChannelOwner {
-    private var onRetire = [ObjectIdentifier: (SocketChannel) -> Void]()
+    /// A retire callback as the dictionary's value: wrapped, because a bare function type as a
+    /// generic argument is stored through a reabstraction thunk, a heap allocation per `watch`.
+    private struct Retire {
+        let forget: (SocketChannel) -> Void
+    }
+
+    private var onRetire = [ObjectIdentifier: Retire]()
     public var retireHook: ((SocketChannel) -> Void)?
 
     public init() {}
 
     func watch(_ channel: SocketChannel, retire: @escaping (SocketChannel) -> Void) {
         channel.owner = self
-        onRetire[ObjectIdentifier(channel)] = retire
+        onRetire[ObjectIdentifier(channel)] = Retire(forget: retire)
         channel.wantWrite = false
         channel.wantRead = true
     }
@@ -131,7 +142,7 @@ public final class IdleUpstream: ChannelOwner {
     }
 
     public func channelReady(_ channel: SocketChannel, events: UInt32) {
-        onRetire.removeValue(forKey: ObjectIdentifier(channel))?(channel)
+        onRetire.removeValue(forKey: ObjectIdentifier(channel))?.forget(channel)
         retireHook?(channel)
         channel.close()
     }

@@ -37,6 +37,10 @@ final class Worker: @unchecked Sendable {
     /// Claims other workers accepted for payloads this one holds.
     private var claimMailbox: ClaimMailbox?
     private(set) lazy var heldPayloads = HeldPayloads(worker: self)
+    /// What every body's movers are given to count fallbacks and ask about the verdict map:
+    /// made once here, since a closure made per body is a heap allocation per body.
+    private(set) lazy var fallbackCounter: (FallbackReason) -> Void = { [unowned self] in self.countFallback($0) }
+    private(set) lazy var verdictSourceCheck: (SocketChannel) -> Bool = { [kernel] in kernel?.isSource($0) == true }
     private var sessions = [ObjectIdentifier: ClientSession]()
     private var stopDeadline: Double?
     private var configGeneration = 0
