@@ -85,11 +85,14 @@ extension OdbRedirect {
         func validate() throws {
             if quick && full { throw ValidationError("--quick and --full exclude each other") }
             if let preset {
-                guard ["peers", "auto", "report"].contains(preset) else { throw ValidationError("--preset is peers, auto or report") }
+                let comparison = comparisonPresets.first { $0.name == preset }
+                guard comparison != nil || preset == "report" else {
+                    throw ValidationError("--preset is " + comparisonPresets.map { $0.name }.joined(separator: ", ") + " or report")
+                }
                 if quick || full || sizes != nil || chains != nil || concurrency != nil || rate != nil {
                     throw ValidationError("--preset \(preset) sets sizes, chains, concurrency and load itself")
                 }
-                if (preset == "peers" || preset == "auto") && netns { throw ValidationError("--preset \(preset) sets the topology itself") }
+                if comparison != nil && netns { throw ValidationError("--preset \(preset) sets the topology itself") }
                 if preset == "report" && origin != "builtin" { throw ValidationError("--preset report runs both origins itself") }
             }
             _ = try resolvedModes()
@@ -116,15 +119,8 @@ extension OdbRedirect {
         }
 
         func run() throws {
-            if preset == "peers" {
-                return try runComparison(PeersComparison.legs, modes: PeersComparison.modes, repetitions: PeersComparison.repetitions,
-                                         duration: PeersComparison.duration, ratios: PeersComparison.table)
-            }
-            if preset == "auto" {
-                return try runComparison(AutoComparison.legs, modes: AutoComparison.modes, repetitions: AutoComparison.repetitions,
-                                         duration: AutoComparison.duration, ratios: AutoComparison.table)
-            }
-            if preset == "report" { return try runReport() }
+            if let comparison = comparisonPresets.first(where: { $0.name == self.preset }) { return try runComparison(comparison) }
+            if self.preset == "report" { return try runReport() }
             let preset: BenchPreset = quick ? .quick : full ? .full : .standard
             let options = try resolvedOptions(preset)
             let samples = try sweep(options)
@@ -136,8 +132,8 @@ extension OdbRedirect {
         /// the preset's ratio table for every leg. A failed configuration (a 64 MiB run in which
         /// no request completed on a busy machine) leaves out only its own sample: the legs go
         /// on, and the exit status tells at the end.
-        private func runComparison(_ legs: [ComparisonLeg], modes presetModes: [BenchMode], repetitions presetRepetitions: Int,
-                                   duration presetDuration: Double, ratios: (String, [BenchSample]) -> String) throws {
+        private func runComparison(_ comparison: any ComparisonPreset.Type) throws {
+            let legs = comparison.legs
             let base = try resolvedOptions(.standard)
             var ratioTables = [String]()
             var failed = 0
@@ -146,15 +142,15 @@ extension OdbRedirect {
                 options.points = leg.points
                 options.separateNamespaces = leg.separateNamespaces
                 options.outputDirectory = base.outputDirectory + "/" + leg.name
-                if modes == nil { options.modes = presetModes }
-                options.repetitions = repetitions ?? presetRepetitions
-                options.duration = duration ?? presetDuration
+                if modes == nil { options.modes = comparison.modes }
+                options.repetitions = repetitions ?? comparison.repetitions
+                options.duration = duration ?? comparison.duration
                 let samples = try BenchRunner(options: options) { line in
                     FileHandle.standardError.write(Data((line + "\n").utf8))
                 }.measure()
                 failed += samples.filter(\.failed).count
                 print("## \(leg.title)\n\n" + BenchReport.tables(samples).joined(separator: "\n\n") + "\n")
-                ratioTables.append(ratios(leg.title, samples))
+                ratioTables.append(comparison.table(title: leg.title, samples))
             }
             print(ratioTables.joined(separator: "\n\n"))
             if failed > 0 { throw BenchError.configurationsFailed(count: failed, outputDirectory: base.outputDirectory) }

@@ -1,4 +1,5 @@
 import ODBBench
+import ODBTestSupport
 import Testing
 
 /// The ratios `bench --preset peers` prints: medians over passed repetitions, per body size and chain.
@@ -41,5 +42,22 @@ import Testing
         #expect(PeersComparison.ratios(noHAProxy, size: 1 << 20, chain: 2).meetsTargets == nil)
         let table = PeersComparison.table(title: "Loopback", met)
         #expect(table.contains("| 1MiB, 2 | 0.83 | 1.00 | 1.11 | 1.00 | met |"))
+    }
+}
+
+/// `--preset` names one of the comparison presets or the report, and a comparison sets its own
+/// topology.
+@Suite struct ComparisonPresetOptionTests {
+    @Test func anUnknownPresetIsNamedWithTheKnownOnes() throws {
+        let result = try CommandRunner.odb("bench", "--preset", "nope")
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("--preset is peers, auto or report"), "\(result.stderr)")
+    }
+
+    @Test(arguments: ["peers", "auto"])
+    func aComparisonRefusesAnotherTopology(preset: String) throws {
+        let result = try CommandRunner.odb("bench", "--preset", preset, "--netns")
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("--preset \(preset) sets the topology itself"), "\(result.stderr)")
     }
 }

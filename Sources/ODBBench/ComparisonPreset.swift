@@ -1,0 +1,23 @@
+/// A bench preset that compares fixed modes leg by leg (`bench --preset NAME`) and prints a
+/// ratio table per leg.
+public protocol ComparisonPreset {
+    /// The `--preset` value that runs it.
+    static var name: String { get }
+    static var legs: [ComparisonLeg] { get }
+    static var modes: [BenchMode] { get }
+    static var repetitions: Int { get }
+    static var duration: Double { get }
+    /// The leg's ratio table, with its targets marked met or missed.
+    static func table(title: String, _ samples: [BenchSample]) -> String
+}
+
+/// Every comparison preset, by `--preset` value.
+public let comparisonPresets: [any ComparisonPreset.Type] = [PeersComparison.self, AutoComparison.self]
+
+extension PeersComparison: ComparisonPreset {
+    public static let name = "peers"
+}
+
+extension AutoComparison: ComparisonPreset {
+    public static let name = "auto"
+}
