@@ -8,8 +8,9 @@
 /// The pace belongs to the target socket, so a keep-alive connection starts its next body at
 /// the pace it ended the last one; a new connection starts at `initial`. Below the ceiling a
 /// window opens in slow start (`WindowRecord.SlowStart`): the verdict grows the budget with what
-/// the reader acknowledges until the reader first falls behind it, and the pace is measured
-/// at that crossing's forwarded burst, or when the window completes.
+/// the reader acknowledges until the reader first falls behind it. The pace is measured at
+/// each forwarded burst, and raised when the next window opens by what the reader drained
+/// since.
 struct DrainPacedBudget {
     static let horizon = 0.5
     static let floor: UInt64 = 512 << 10
@@ -24,8 +25,8 @@ struct DrainPacedBudget {
 
     private(set) var current: UInt64
     private var ceiling: UInt64
-    private var acked: UInt64 = 0
-    private var measuredAt = 0.0
+    /// Where the reading in progress started; nil before the first window.
+    private var readingStart: (acked: UInt64, at: Double)?
 
     init(ceiling: UInt64) {
         self.ceiling = ceiling
@@ -35,24 +36,32 @@ struct DrainPacedBudget {
     /// The reader drains the whole ceiling within the horizon.
     var keepsUp: Bool { current >= ceiling }
 
-    /// A window opens with its route's budget as the ceiling; the pace carries over.
+    /// A window opens with its route's budget as the ceiling, and the pace carries over. What
+    /// the reader acknowledged since the last reading (a keep-alive client reads its previous
+    /// body whole before it asks for the next) may raise the pace but not lower it: the time
+    /// between bodies is the client's, not a measure of how fast it reads.
     mutating func open(ceiling: UInt64, acked: UInt64, now: Double) {
         self.ceiling = ceiling
+        if let (paced, _) = reading(acked: acked, now: now) { current = max(current, paced) }
         current = min(current, ceiling)
-        self.acked = acked
-        measuredAt = now
+        readingStart = (acked, now)
     }
 
     /// Sets the budget from the bytes the reader acknowledged since the last reading: raised on
     /// any reading, lowered only on a long one (the reading then goes on from the same start).
     mutating func measure(acked: UInt64, now: Double) {
-        guard acked >= self.acked else { return }
-        let span = now - measuredAt
-        let rate = Double(acked - self.acked) / max(span, Self.shortestSpan)
-        let paced = min(ceiling, max(Self.floor, UInt64(rate * Self.horizon)))
-        guard paced >= current || span >= Self.spanToLower else { return }
+        guard let (paced, span) = reading(acked: acked, now: now), paced >= current || span >= Self.spanToLower else {
+            return
+        }
         current = paced
-        self.acked = acked
-        measuredAt = now
+        readingStart = (acked, now)
+    }
+
+    /// The budget the reading since `readingStart` calls for, and the span it covers.
+    private func reading(acked: UInt64, now: Double) -> (paced: UInt64, span: Double)? {
+        guard let start = readingStart, acked >= start.acked else { return nil }
+        let span = now - start.at
+        let rate = Double(acked - start.acked) / max(span, Self.shortestSpan)
+        return (min(ceiling, max(Self.floor, UInt64(rate * Self.horizon))), span)
     }
 }

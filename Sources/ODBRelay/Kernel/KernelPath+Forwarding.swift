@@ -169,10 +169,8 @@ extension KernelPath {
         }
     }
 
-    /// Takes a reading of how fast the target's reader drains: after a forwarded burst, and when
-    /// a window completes (a reader that never crosses its budget is measured there).
-    @discardableResult
-    func measurePace(_ target: SocketChannel) -> DrainPacedBudget? {
+    /// Takes a reading of how fast the target's reader drains, after a forwarded burst.
+    private func measurePace(_ target: SocketChannel) -> DrainPacedBudget? {
         guard let targetSocket = known(target), var pace = targetSocket.pace,
               let acked = Self.acknowledged(target) else { return nil }
         pace.measure(acked: acked, now: loop.now)

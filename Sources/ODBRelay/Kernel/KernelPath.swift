@@ -260,7 +260,6 @@ public final class KernelPath: EventHandler {
     func finish(_ window: KernelWindow, _ ending: KernelWindow.Ending) {
         guard !window.ended else { return }
         window.ended = true
-        if ending == .complete { measurePace(window.target) }
         if let flow = flows[window.sourceCookie], flow.window === window { flow.window = nil }
         window.target.backlogBytesQueued = window.targetBacklogBase + window.redirected
         window.delegate?.kernelWindowEnded(window, ending)
