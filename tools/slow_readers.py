@@ -124,10 +124,14 @@ upstreams:
         command = [binary, "relay", "--config", config, "--pin", self.pin]
         self.process = subprocess.Popen(network.command(command) if network else command,
                                         stdout=subprocess.DEVNULL, stderr=self.log)
-        if network:
-            network.wait_for_port(self.host, self.port)
-        else:
-            wait_for_port(self.port, seconds=60)  # loading the BPF objects takes seconds on a busy machine
+        try:
+            if network:
+                network.wait_for_port(self.host, self.port)
+            else:
+                wait_for_port(self.port, seconds=60)  # loading the BPF objects takes seconds on a busy machine
+        except BaseException:
+            self.stop()
+            raise
 
     def counters(self):
         answer = subprocess.run([self.binary, "status", "--json", "--pin", self.pin], capture_output=True, text=True)

@@ -15,6 +15,7 @@ struct DrainPacedBudget {
     static let horizon = 0.5
     static let floor: UInt64 = 512 << 10
     static let initial: UInt64 = 2 << 20
+    static let keepingUp: UInt64 = 4 << 20
     /// A reading over a shorter span counts as over this one: a reader that catches up after a
     /// stall drains a burst in microseconds, which says nothing of its pace.
     static let shortestSpan = 0.05
@@ -33,8 +34,8 @@ struct DrainPacedBudget {
         current = min(ceiling, Self.initial)
     }
 
-    /// The reader drains the whole ceiling within the horizon.
-    var keepsUp: Bool { current >= ceiling }
+    /// The reader drains `keepingUp` within the horizon, more than a source's starting memory.
+    var keepsUp: Bool { current >= min(ceiling, Self.keepingUp) }
 
     /// A window opens with its route's budget as the ceiling, and the pace carries over. What
     /// the reader acknowledged since the last reading (a keep-alive client reads its previous
