@@ -103,7 +103,7 @@ extension KernelPath {
         let target = window.target
         while !window.ended && flow.unread > 0 && flow.position < window.end {
             let inFlight = targetInFlight(target)
-            guard target.outbound.isEmpty, target.backlogDrained(), inFlight <= window.budget / 2 else {
+            guard target.outbound.isEmpty, target.backlogDrained(), inFlight <= window.budget / 4 else {
                 target.retryWhenDrained()
                 return
             }
