@@ -14,7 +14,12 @@
 struct DrainPacedBudget {
     static let horizon = 0.5
     static let floor: UInt64 = 512 << 10
+    /// A new connection's budget: a slow reader holds about this much on its target before its
+    /// first crossing (4 MiB: 20 slow readers at 1.15 × copy's memory, 2 MiB: 0.89-1.01), and
+    /// slow start lets a fast one past it.
     static let initial: UInt64 = 2 << 20
+    /// The pace at which a source gets its full receive memory (`KernelPath.sizeSourceBuffer`):
+    /// a reader this fast would stall on the starting memory.
     static let keepingUp: UInt64 = 4 << 20
     /// A reading over a shorter span counts as over this one: a reader that catches up after a
     /// stall drains a burst in microseconds, which says nothing of its pace.

@@ -96,9 +96,12 @@ extension KernelPath {
     /// They are peeked, written, and only then consumed: until user space consumes them the
     /// verdict passes every later skb too, so no redirected byte can overtake bytes still in
     /// user space. A write waits until the redirected bytes before it have left the backlog,
-    /// and until the target is below half its budget: then the whole backlog of passed bytes
-    /// goes out in one burst, faster than the sender can refill the reopened window, and the
-    /// verdict's next skb finds nothing unread before it and is redirected again.
+    /// and until the target holds at most a quarter of its budget: then the backlog of passed
+    /// bytes goes out in one burst (no more than refills the budget), faster than the sender can
+    /// refill the reopened window, the verdict's next skb finds nothing unread before it and is
+    /// redirected again, and three quarters of a budget go through the kernel before the
+    /// target can cross it again (fast readers: 93-95 % of their bytes in the kernel waiting
+    /// for half, 94-99 % for a quarter; docs/PERFORMANCE.md §7).
     private func forwardPassed(_ window: KernelWindow, _ flow: KernelFlow) {
         let target = window.target
         while !window.ended && flow.unread > 0 && flow.position < window.end {

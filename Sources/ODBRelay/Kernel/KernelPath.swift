@@ -193,7 +193,7 @@ public final class KernelPath: EventHandler {
     /// stay in user space (measured with 16 MiB).
     ///
     /// A source starts at half that memory and is grown to all of it once its target's reader
-    /// drains the route's whole budget within the pace horizon (`DrainPacedBudget.keepsUp`):
+    /// drains 4 MiB within the pace horizon (`DrainPacedBudget.keepsUp`):
     /// a slow reader's source then holds 2 MiB of passed bytes instead of 4 (tools/slow_readers.py).
     /// The memory is only ever grown: TCP never takes back window it advertised, and a smaller
     /// buffer would drop what the sender may still send (docs/PERFORMANCE.md §3). A pooled

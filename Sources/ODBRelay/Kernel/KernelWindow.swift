@@ -33,7 +33,7 @@ public final class KernelWindow {
     /// The window starts as one chunk's data; see `WindowRecord.chunked`.
     let chunked: Bool
     /// Most bytes the target may hold unacknowledged (its `DrainPacedBudget` as of the last
-    /// forwarded burst); passed bytes wait until it is half empty.
+    /// forwarded burst); passed bytes wait until it holds at most a quarter of it.
     var budget: UInt64
     /// How the verdict grows the budget while the reader keeps up; nil once the verdict found
     /// the target over it, and for a reader already paced at its ceiling.
