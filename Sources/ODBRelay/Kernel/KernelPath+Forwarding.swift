@@ -181,7 +181,7 @@ extension KernelPath {
         return pace
     }
 
-    private func targetInFlight(_ target: SocketChannel) -> UInt64 {
+    func targetInFlight(_ target: SocketChannel) -> UInt64 {
         guard let acked = Self.acknowledged(target) else { return 0 }
         return target.queuedTotal > acked ? target.queuedTotal - acked : 0
     }

@@ -130,9 +130,10 @@ public final class KernelPath: EventHandler {
             var pace = targetSocket.pace ?? DrainPacedBudget(ceiling: budget)
             pace.open(ceiling: budget, acked: Self.acknowledged(target) ?? 0, now: loop.now)
             targetSocket.pace = pace
+            let opening = openingBudget(pace, length: chunked ? nil : length, ceiling: budget, target: target)
             let window = KernelWindow(
                 flow: flow, target: target, targetCookie: targetSocket.cookie, length: length, chunked: chunked,
-                budget: pace.current, slowStart: slowStart(pace, ceiling: budget, target: targetSocket.cookie),
+                budget: opening, slowStart: slowStart(opening, ceiling: budget, target: targetSocket.cookie),
                 delegate: delegate)
             try windowTable.write(window.record)
             sizeSourceBuffer(sourceSocket, source, readerKeepsUp: pace.keepsUp)
@@ -170,12 +171,22 @@ public final class KernelPath: EventHandler {
         }
     }
 
+    /// The budget a window opens with: its target's pace, or room for the whole body on top of
+    /// what the target already holds when the body's length is known and at most half the
+    /// route's budget. Such a body's bytes in flight are bounded by its length, and a crossing
+    /// would hand up to the source's memory of it to user space before its reader could show its
+    /// pace (a new connection, or a pipelined one whose earlier answers are still unread).
+    private func openingBudget(_ pace: DrainPacedBudget, length: UInt64?, ceiling: UInt64, target: SocketChannel) -> UInt64 {
+        guard let length, length <= ceiling / 2 else { return pace.current }
+        return max(pace.current, min(ceiling, targetInFlight(target) + length))
+    }
+
     /// A window opened below the route's budget lets the verdict grow it with what the target
     /// acknowledges (`window_budget` in bpf/odb.bpf.c): the pace is not known before bytes flow,
     /// and a fast reader's first body would otherwise cross the opening budget. Its base is
     /// the acknowledged count the verdict reads, from odb_socks.
-    private func slowStart(_ pace: DrainPacedBudget, ceiling: UInt64, target cookie: UInt64) -> WindowRecord.SlowStart? {
-        guard pace.current < ceiling, let tracked = objects.socks.lookup(cookie) else { return nil }
+    private func slowStart(_ opening: UInt64, ceiling: UInt64, target cookie: UInt64) -> WindowRecord.SlowStart? {
+        guard opening < ceiling, let tracked = objects.socks.lookup(cookie) else { return nil }
         return WindowRecord.SlowStart(ceiling: ceiling, ackedBase: tracked.bytes_acked)
     }
 
@@ -206,6 +217,16 @@ public final class KernelPath: EventHandler {
         SocketBufferCeiling.host.apply(source.fd, .receive, bytes: memory / 2)
         Socket.setOption(source.fd, Int32(IPPROTO_TCP), TCP_WINDOW_CLAMP, memory / 4)
         socket.sourceMemory = memory
+    }
+
+    /// A window that completed while the verdict still grew its budget never found its reader
+    /// behind: that reader keeps up, and its source gets its full memory. A connection with one
+    /// body (or an upstream whose clients each fetch one) is never measured otherwise, and its
+    /// source would keep the starting memory that stalls a fast flow.
+    private func growSourceOfAReaderThatKeptUp(_ window: KernelWindow) {
+        guard window.slowStart != nil, windowTable.lookup(source: window.sourceCookie)?.slowStart != nil,
+              let sourceSocket = known(window.source) else { return }
+        sizeSourceBuffer(sourceSocket, window.source, readerKeepsUp: true)
     }
 
     private func peekAhead(
@@ -260,6 +281,7 @@ public final class KernelPath: EventHandler {
     func finish(_ window: KernelWindow, _ ending: KernelWindow.Ending) {
         guard !window.ended else { return }
         window.ended = true
+        if ending == .complete { growSourceOfAReaderThatKeptUp(window) }
         if let flow = flows[window.sourceCookie], flow.window === window { flow.window = nil }
         window.target.backlogBytesQueued = window.targetBacklogBase + window.redirected
         window.delegate?.kernelWindowEnded(window, ending)
