@@ -211,6 +211,21 @@ int odb_sockops(struct bpf_sock_ops *skops)
 	return 1;
 }
 
+/* The window's budget now: `high_watermark`, grown during slow start by twice the bytes the
+ * target acknowledged since the window opened, up to `growth_ceiling`. A reader that drains a
+ * third as fast as the source fills keeps its in-flight bytes under the grown budget, so a fast
+ * reader's first body does not cross it; a slow reader's acknowledgements stop at what its
+ * receive queue takes, and it crosses near `high_watermark`. */
+static __always_inline __u64 window_budget(const struct odb_window *window, const struct odb_sock *target)
+{
+	__u64 grown;
+
+	if (window->growth_ceiling <= window->high_watermark || target->bytes_acked <= window->acked_base)
+		return window->high_watermark;
+	grown = window->high_watermark + 2 * (target->bytes_acked - window->acked_base);
+	return grown < window->growth_ceiling ? grown : window->growth_ceiling;
+}
+
 /* True when the target holds more unacknowledged bytes than the window's budget.
  *
  * Egress redirect has no backpressure of its own. Taking the source out of the verdict map to
@@ -228,7 +243,7 @@ static __always_inline bool over_budget(const struct odb_flow *flow, const struc
 	if (!target)
 		return false;
 	queued = window->target_base + (flow->redirected - window->redirected_base);
-	return queued > target->bytes_acked && queued - target->bytes_acked > window->high_watermark;
+	return queued > target->bytes_acked && queued - target->bytes_acked > window_budget(window, target);
 }
 
 /* How far user space has read the socket: its copied_seq. Redirected and dropped skbs advance
@@ -498,7 +513,12 @@ int odb_verdict(struct __sk_buff *skb)
 		return pass_in_window(flow, start, len, end);
 	if (over_budget(flow, &window)) {
 		/* Passed bytes are charged to the source socket, so its receive window closes and
-		 * the sender stops until user space forwards them: backpressure the redirect lacks. */
+		 * the sender stops until user space forwards them: backpressure the redirect lacks.
+		 * The reader fell behind even the grown budget, so its slow start is over; the relay
+		 * paces it from here. The relay rewrites the window only while passed bytes are
+		 * unread, when no skb gets this far, so this store never races its rewrite. */
+		if (window.growth_ceiling)
+			found->growth_ceiling = 0;
 		count(ODB_CTR_BUDGET_PASSES, 1);
 		return pass_in_window(flow, start, len, end);
 	}

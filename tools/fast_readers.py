@@ -4,9 +4,12 @@ clients read as fast as the origin sends.
 
     python3 tools/fast_readers.py                      # 1 and 4 connections, 1-64 MiB bodies, 10 s each
     python3 tools/fast_readers.py --connections 1 --sizes 64MiB --route "flow_budget: 2MiB"
+    python3 tools/fast_readers.py --veth               # client, relay and origin in namespaces joined by veth
 
 Starts the built-in origin and, for each connection count, a fresh two-worker kernel-mode relay
-(slow_readers.Relay). Each connection GETs the sizes in turn, over and over, for SECONDS, and
+(slow_readers.Relay). All on loopback, or with --veth in three network namespaces (client,
+relay, origin) in a line joined by veth links, without loss (fault_torture.Topology), removed at
+the end. Each connection GETs the sizes in turn, over and over, for SECONDS, and
 reads every body whole as fast as it can (lengths are checked, not contents: the tests check
 contents, and a byte compare here would take the CPU the reader must not lack). Prints, per
 connection count: MiB/s, the relay's body bytes by path (`status --json`: kernel = redirected,
@@ -14,6 +17,7 @@ copy = passed and forwarded by user space) and the kernel share, and the verdict
 (redirected_bytes, passed_body_bytes, budget_passes). Run as root.
 """
 import argparse
+import ctypes
 import os
 import socket
 import subprocess
@@ -22,13 +26,68 @@ import threading
 import time
 import json
 
+from fault_torture import Topology
 from slow_readers import MIB, Relay, forget_connections, free_port, size_argument, wait_for_port
+
+CLONE_NEWNET = 0x40000000
+
+
+def join_network(namespace):
+    """Moves the calling thread (only it) into a network namespace named under /run/netns."""
+    with open(f"/run/netns/{namespace}") as handle:
+        if ctypes.CDLL(None, use_errno=True).setns(handle.fileno(), CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), f"setns {namespace}")
+
+
+class Loopback:
+    """Client, relay and origin on loopback."""
+    relay_host = origin_host = "127.0.0.1"
+    client_namespace = None
+
+    def command(self, arguments, tier="relay"):
+        return arguments
+
+    def wait_for_port(self, host, port):
+        wait_for_port(port, seconds=60)
+
+    def forget(self, origin_port, relay_port):
+        forget_connections(origin_port, relay_port)
+
+    def remove(self):
+        pass
+
+
+class Veth:
+    """Client, relay and origin in their own network namespaces, in a line joined by veth."""
+
+    def __init__(self):
+        self.topology = Topology(["client", "relay", "origin"], sack=True, tso=True)
+        self.relay_host = self.topology.front("relay")
+        self.origin_host = self.topology.front("origin")
+        self.client_namespace = self.topology.namespaces["client"]
+
+    def command(self, arguments, tier="relay"):
+        return self.topology.command(tier, *arguments)
+
+    def wait_for_port(self, host, port, seconds=60):
+        probe = self.command(["python3", "-c", f"import socket; socket.create_connection(('{host}', {port}), timeout=1).close()"])
+        deadline = time.monotonic() + seconds
+        while subprocess.run(probe, capture_output=True).returncode != 0:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"nothing listens on {host}:{port}")
+            time.sleep(0.05)
+
+    def forget(self, origin_port, relay_port):
+        pass  # each run's sockets go with their relay; the namespaces go at the end
+
+    def remove(self):
+        self.topology.remove()
 
 
 class FastReader(threading.Thread):
-    def __init__(self, port, sizes, deadline):
+    def __init__(self, relay, namespace, sizes, deadline):
         super().__init__(daemon=True)
-        self.port, self.sizes, self.deadline = port, sizes, deadline
+        self.relay, self.namespace, self.sizes, self.deadline = relay, namespace, sizes, deadline
         self.bytes = 0
         self.bodies = 0
         self.error = None
@@ -36,7 +95,9 @@ class FastReader(threading.Thread):
     def run(self):
         buffer = bytearray(1 << 20)
         try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=30) as sock:
+            if self.namespace:
+                join_network(self.namespace)
+            with socket.create_connection((self.relay.host, self.relay.port), timeout=30) as sock:
                 while time.monotonic() < self.deadline:
                     for size in self.sizes:
                         sock.sendall(f"GET /bytes/{size} HTTP/1.1\r\nHost: fast\r\n\r\n".encode())
@@ -61,11 +122,12 @@ class FastReader(threading.Thread):
             self.error = f"{type(error).__name__}: {error}"
 
 
-def measure(binary, origin_port, connections, args, workdir):
-    relay = Relay(binary, "kernel", origin_port, args.route, workdir)
+def measure(binary, origin_port, connections, args, workdir, network):
+    relay = Relay(binary, "kernel", origin_port, args.route, workdir, network)
     try:
         started = time.monotonic()
-        readers = [FastReader(relay.port, args.sizes, started + args.seconds) for _ in range(connections)]
+        readers = [FastReader(relay, network.client_namespace, args.sizes, started + args.seconds)
+                   for _ in range(connections)]
         for reader in readers:
             reader.start()
         for reader in readers:
@@ -75,12 +137,13 @@ def measure(binary, origin_port, connections, args, workdir):
         found = relay.counters()
     finally:
         relay.stop()
-        forget_connections(origin_port, relay.port)
+        network.forget(origin_port, relay.port)
     paths = found.get("body_bytes", {})
     counters = found.get("counters", {})
     total = sum(paths.values())
     moved = counters.get("redirected_bytes", 0) + counters.get("passed_body_bytes", 0)
     return {
+        "network": "veth" if network.client_namespace else "loopback",
         "connections": connections,
         "mib_per_s": round(sum(reader.bytes for reader in readers) / MIB / elapsed, 1),
         "bodies": sum(reader.bodies for reader in readers),
@@ -99,21 +162,26 @@ def main():
     parser.add_argument("--sizes", default="1MiB,4MiB,16MiB,64MiB", help="body sizes each connection cycles through")
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--route", action="append", default=[], help='more route keys, e.g. "flow_budget: 2MiB"')
+    parser.add_argument("--veth", action="store_true", help="client, relay and origin in namespaces joined by veth")
     args = parser.parse_args()
     args.sizes = [size_argument(size) for size in args.sizes.split(",")]
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     binary = args.binary or f"{root}/.build/release/odb-redirect"
     workdir = tempfile.mkdtemp(prefix="odb-fast-readers-")
-    origin_port = free_port()
-    origin = subprocess.Popen([binary, "origin", "--listen", f"127.0.0.1:{origin_port}"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    network = Veth() if args.veth else Loopback()
     try:
-        wait_for_port(origin_port)
-        for connections in (int(count) for count in args.connections.split(",")):
-            print(json.dumps(measure(binary, origin_port, connections, args, workdir)), flush=True)
+        origin_port = free_port()
+        origin = subprocess.Popen(network.command([binary, "origin", "--listen", f"{network.origin_host}:{origin_port}"], "origin"),
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            network.wait_for_port(network.origin_host, origin_port)
+            for connections in (int(count) for count in args.connections.split(",")):
+                print(json.dumps(measure(binary, origin_port, connections, args, workdir, network)), flush=True)
+        finally:
+            origin.kill()
+            origin.wait()
     finally:
-        origin.kill()
-        origin.wait()
+        network.remove()
 
 
 if __name__ == "__main__":

@@ -94,9 +94,15 @@ def forget_connections(*ports):
 
 
 class Relay:
-    def __init__(self, binary, mode, origin_port, route, workdir):
+    """A two-worker relay in front of the origin. By default all on loopback; `network` places it
+    elsewhere: an object with `relay_host`, `origin_host`, `command(arguments)` (the command run
+    where the relay lives) and `wait_for_port(host, port)`."""
+
+    def __init__(self, binary, mode, origin_port, route, workdir, network=None):
         self.binary = binary
         self.port = free_port()
+        self.host = network.relay_host if network else "127.0.0.1"
+        origin_host = network.origin_host if network else "127.0.0.1"
         self.pin = f"/sys/fs/bpf/odb-slow-readers-{os.getpid()}-{mode}"
         config = os.path.join(workdir, f"relay-{mode}.yaml")
         extra = "".join(f"\n        {line}" for line in route)
@@ -106,18 +112,26 @@ log:
   level: notice
   access_log: false
 listeners:
-  - listen: "127.0.0.1:{self.port}"
+  - listen: "{self.host}:{self.port}"
     routes:
       - upstream: origin
         mode: {mode}{extra}
 upstreams:
   origin:
-    servers: ["127.0.0.1:{origin_port}"]
+    servers: ["{origin_host}:{origin_port}"]
 """)
         self.log = open(os.path.join(workdir, f"relay-{mode}.log"), "w")
-        self.process = subprocess.Popen([binary, "relay", "--config", config, "--pin", self.pin],
+        command = [binary, "relay", "--config", config, "--pin", self.pin]
+        self.process = subprocess.Popen(network.command(command) if network else command,
                                         stdout=subprocess.DEVNULL, stderr=self.log)
-        wait_for_port(self.port)
+        try:
+            if network:
+                network.wait_for_port(self.host, self.port)
+            else:
+                wait_for_port(self.port, seconds=60)  # loading the BPF objects takes seconds on a busy machine
+        except BaseException:
+            self.stop()
+            raise
 
     def counters(self):
         answer = subprocess.run([self.binary, "status", "--json", "--pin", self.pin], capture_output=True, text=True)

@@ -69,7 +69,7 @@ public enum ConfigExample {
                 mode: kernel                # kernel | splice | copy | auto
                 kernel_min_body: 64KiB      # smaller bodies are copied in user space
                 kernel_max_body: 4MiB       # auto mode: longer bodies are copied
-                flow_budget: 8MiB           # max in-flight kernel bytes per flow
+                flow_budget: 16MiB          # most in-flight kernel bytes per flow; paced to the reader
                 allow_connect: false        # CONNECT tunnels through this route
                 odb: off                    # off | holder (hold the origin's bodies for peers)
                                             #   | intermediate (pass descriptors on to peers,

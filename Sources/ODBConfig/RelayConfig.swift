@@ -53,7 +53,7 @@ import Darwin
 ///         mode: kernel            # kernel | splice | copy | auto; default auto
 ///         kernel_min_body: 64KiB  # 0...1GiB; default 64KiB
 ///         kernel_max_body: 4MiB   # auto mode copies longer bodies; 0...1TiB; default 0 (copy all)
-///         flow_budget: 8MiB       # 256KiB...1GiB; default 8MiB
+///         flow_budget: 16MiB      # 256KiB...1GiB; default 16MiB
 ///         allow_connect: false    # default false
 ///         odb: off                # off | holder | intermediate | edge; default off
 /// upstreams:                # name (letters, digits, . _ -) -> pool

@@ -33,7 +33,7 @@ public struct RouteConfig: Sendable, Equatable {
         mode: RelayMode = .auto,
         kernelMinBody: Int = 64 << 10,
         kernelMaxBody: Int = RouteConfig.defaultKernelMaxBody,
-        flowBudget: Int = 8 << 20,
+        flowBudget: Int = 16 << 20,
         allowConnect: Bool = false,
         allowHTTP2PriorKnowledge: Bool = false,
         odb: VirtualPayloadRole = .off

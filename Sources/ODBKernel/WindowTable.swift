@@ -13,15 +13,17 @@ public struct WindowRecord: Equatable, Sendable {
     public var end: UInt64
     /// The verdict passes while the target has more bytes in flight; 0 never passes for it.
     public var highWatermark: UInt64
-    /// Bytes ever queued on the target when the window opened.
+    /// Bytes ever queued on the target when the window opened or was last rebased.
     public var targetBase: UInt64
-    /// The flow's `redirected` when the window opened.
+    /// The flow's `redirected` when the window opened or was last rebased.
     public var redirectedBase: UInt64
     /// `end` is where a chunk's data ends, and the verdict may walk on past plain chunk-size lines.
     public var chunked: Bool
+    /// Set while the verdict grows the budget past `highWatermark` with the target's acknowledgements.
+    public var slowStart: SlowStart?
 
     public init(sourceCookie: UInt64, targetCookie: UInt64, end: UInt64, highWatermark: UInt64,
-                targetBase: UInt64, redirectedBase: UInt64, chunked: Bool) {
+                targetBase: UInt64, redirectedBase: UInt64, chunked: Bool, slowStart: SlowStart? = nil) {
         self.sourceCookie = sourceCookie
         self.targetCookie = targetCookie
         self.end = end
@@ -29,11 +31,26 @@ public struct WindowRecord: Equatable, Sendable {
         self.targetBase = targetBase
         self.redirectedBase = redirectedBase
         self.chunked = chunked
+        self.slowStart = slowStart
+    }
+
+    /// The verdict's budget grows by twice what the target acknowledged past `ackedBase`, up to
+    /// `ceiling` (`window_budget` in bpf/odb.bpf.c).
+    public struct SlowStart: Equatable, Sendable {
+        public var ceiling: UInt64
+        /// The target's `bytes_acked` in odb_socks when the window opened.
+        public var ackedBase: UInt64
+
+        public init(ceiling: UInt64, ackedBase: UInt64) {
+            self.ceiling = ceiling
+            self.ackedBase = ackedBase
+        }
     }
 }
 
-/// odb_windows, keyed by source cookie. Written only by the relay, and only while no redirect
-/// can happen (no window yet, or the previous one's end reached).
+/// odb_windows, keyed by source cookie. Written by the relay only while no redirect can happen
+/// (no window yet, the previous one's end reached, or passed window bytes unread); the verdict
+/// writes one field, ending a window's slow start when the target first goes over its budget.
 public struct WindowTable: Sendable {
     private let map: BPFMap<UInt64, odb_window>
 
@@ -46,7 +63,20 @@ public struct WindowTable: Sendable {
         try map.update(window.sourceCookie, odb_window(
             source_cookie: window.sourceCookie, target_cookie: window.targetCookie, end: window.end,
             high_watermark: window.highWatermark, target_base: window.targetBase,
-            redirected_base: window.redirectedBase, chunked: window.chunked ? 1 : 0, pad: 0))
+            redirected_base: window.redirectedBase, growth_ceiling: window.slowStart?.ceiling ?? 0,
+            acked_base: window.slowStart?.ackedBase ?? 0, chunked: window.chunked ? 1 : 0, pad: 0))
+    }
+
+    /// The window stored under `cookie`, as the verdict last left it (it ends a slow start).
+    public func lookup(source cookie: UInt64) -> WindowRecord? {
+        map.lookup(cookie).map { window in
+            WindowRecord(
+                sourceCookie: window.source_cookie, targetCookie: window.target_cookie, end: window.end,
+                highWatermark: window.high_watermark, targetBase: window.target_base,
+                redirectedBase: window.redirected_base, chunked: window.chunked != 0,
+                slowStart: window.growth_ceiling == 0
+                    ? nil : WindowRecord.SlowStart(ceiling: window.growth_ceiling, ackedBase: window.acked_base))
+        }
     }
 
     public func delete(source cookie: UInt64) {

@@ -44,8 +44,8 @@ extension RelayTests {
             #expect(response.status == 200)
             let expected = try TestContent.bytes(size: size)
             #expect(response.body == expected, "slow download: \(firstDifference(response.body, expected))")
-            // Measured on the relay alone: the budget's 8 MiB in flight plus its sockets' buffers
-            // (16-19 MiB held and charged, alone and beside a release build). Without flow
+            // Bounded by the budget (at most 8 MiB in flight, paced to the client's 1 MiB/s) plus
+            // the relay's sockets' buffers (16-19 MiB held and charged with the 8 MiB fixed). Without flow
             // control it takes in the 256 MiB body as fast as nginx sends it and holds all of it
             // but what the client read (with `flow_budget: 1GiB`: 256 MiB held, 260 MiB charged).
             #expect(peaks.samples >= 20, "the relay's sockets were seen \(peaks.samples) times")

@@ -116,7 +116,7 @@ extension RelayTests {
                 #expect(Self.mask(thread["CapInh"]) == 0)
                 #expect(Self.mask(thread["CapAmb"]) == 0)
             }
-            #expect(try Self.netCore("wmem_max") >= 8 << 20 || relay.log.contains("keeping CAP_NET_ADMIN"),
+            #expect(try Self.netCore("wmem_max") >= 16 << 20 || relay.log.contains("keeping CAP_NET_ADMIN"),
                     "the reason to keep it is logged: \(relay.log)")
             let client = try TestHTTPClient(port: relay.port)
             defer { client.close() }

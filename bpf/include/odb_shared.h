@@ -14,7 +14,7 @@ extern const unsigned int odb_abi_version;
 #endif
 
 /* Bumped whenever a map layout below changes; pinned maps with another version are refused. */
-#define ODB_ABI_VERSION 12
+#define ODB_ABI_VERSION 13
 
 /* `end` of a window that never ends by itself (tunnels): redirect until a side closes. */
 #define ODB_WINDOW_UNBOUNDED 0xffffffffffffffffULL
@@ -79,8 +79,16 @@ struct odb_flow {
 };
 
 /* The stretch of a source's stream the verdict may redirect, and where to. Key: source cookie.
- * Written only by the relay, and only while no redirect can happen (no window yet, or the
- * previous one's end reached), so the verdict never sees a window change under an skb.
+ * Written by the relay only while no redirect can happen (no window yet, the
+ * previous one's end reached, or passed window bytes unread ahead of every skb to come, when
+ * the relay moves `target_base` past the bytes it forwarded and sets the budget to the
+ * reader's pace), so the verdict never sees a window change under a redirected skb.
+ *
+ * A window opens at its target's last known pace (`high_watermark`), and its budget grows like
+ * TCP's slow start with what the target's reader acknowledges: a fast reader reaches
+ * `growth_ceiling` before its first body could cross the budget, while a slow one crosses near
+ * the opening budget. The verdict ends the growth there (it sets `growth_ceiling` to 0, the one
+ * field it writes), and the relay paces the reader from then on.
  *
  * Inside a window each skb is either redirected or passed: passed when it crosses `end` (the
  * next message or chunk-size line starts there), when the target is over budget, or when
@@ -98,6 +106,9 @@ struct odb_window {
 	__u64 high_watermark;  /* pass when in-flight bytes on the target exceed it; 0 = never */
 	__u64 target_base;     /* bytes ever queued on the target when the window opened */
 	__u64 redirected_base; /* the flow's `redirected` when the window opened */
+	__u64 growth_ceiling;  /* while above high_watermark: the budget grows by twice what the
+	                        * target acknowledged past `acked_base`, up to this (slow start) */
+	__u64 acked_base;      /* the target's bytes_acked in odb_socks when the window opened */
 	__u32 chunked;         /* `end` is where a chunk's data ends; the verdict may walk on */
 	__u32 pad;
 };

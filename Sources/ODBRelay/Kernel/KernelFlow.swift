@@ -43,8 +43,11 @@ final class KernelSocket {
     var inTargetMap = false
     /// Socket options stay until the socket closes, so each is set once per connection (the
     /// send buffer again only when a window's budget differs).
-    var sourceBufferSized = false
+    /// The receive memory forced on it as a source, nil before its first window.
+    var sourceMemory: Int32?
     var sendBufferForced: Int32?
+    /// As a redirect target: how fast its reader drains what it holds.
+    var pace: DrainPacedBudget?
 
     init(channel: SocketChannel) {
         self.channel = channel

@@ -96,17 +96,21 @@ extension KernelPath {
     /// They are peeked, written, and only then consumed: until user space consumes them the
     /// verdict passes every later skb too, so no redirected byte can overtake bytes still in
     /// user space. A write waits until the redirected bytes before it have left the backlog,
-    /// and until the target is below half its budget: then the whole backlog of passed bytes
-    /// goes out in one burst, faster than the sender can refill the reopened window, and the
-    /// verdict's next skb finds nothing unread before it and is redirected again.
+    /// and until the target holds at most a quarter of its budget: then the backlog of passed
+    /// bytes goes out in one burst (no more than refills the budget), faster than the sender can
+    /// refill the reopened window, the verdict's next skb finds nothing unread before it and is
+    /// redirected again, and three quarters of a budget go through the kernel before the
+    /// target can cross it again (fast readers: 93-95 % of their bytes in the kernel waiting
+    /// for half, 94-99 % for a quarter; docs/PERFORMANCE.md §7).
     private func forwardPassed(_ window: KernelWindow, _ flow: KernelFlow) {
         let target = window.target
         while !window.ended && flow.unread > 0 && flow.position < window.end {
-            guard target.outbound.isEmpty, target.backlogDrained(), targetInFlight(target) <= window.budget / 2 else {
+            let inFlight = targetInFlight(target)
+            guard target.outbound.isEmpty, target.backlogDrained(), inFlight <= window.budget / 4 else {
                 target.retryWhenDrained()
                 return
             }
-            let wanted = Int(min(UInt64(scratch.count), window.end - flow.position))
+            let wanted = Int(min(UInt64(scratch.count), window.end - flow.position, window.budget - inFlight))
             let peeked = recv(window.source.fd, scratch.baseAddress, wanted, Int32(MSG_PEEK | MSG_DONTWAIT))
             guard peeked > 0 else {
                 if peeked == 0 && window.sourceEOFSeen == nil { sourceClosed(window) }
@@ -128,13 +132,14 @@ extension KernelPath {
                 if errno == EAGAIN { target.wantWrite = true } else { finish(window, .targetGone) }
                 return
             }
+            target.recordDirectWrite(sent)
+            window.forwarded += UInt64(sent)
+            rebase(window, flow)
             guard window.source.discard(sent, into: scratch) else {
                 logger.error("consuming forwarded bytes failed", metadata: ["expected": "\(sent)"])
                 finish(window, .failed)
                 return
             }
-            target.recordDirectWrite(sent)
-            window.forwarded += UInt64(sent)
             if sent < inside {
                 target.wantWrite = true
                 return
@@ -143,9 +148,48 @@ extension KernelPath {
         target.wantWrite = false
     }
 
-    private func targetInFlight(_ target: SocketChannel) -> UInt64 {
+    /// Tells the verdict what the target now holds and may hold: the bytes just forwarded count
+    /// against the budget like redirected ones (a window's `targetBase` otherwise counts only
+    /// what was queued when it opened, and a slow target held its budget on top of every burst),
+    /// and the budget follows the reader's pace.
+    ///
+    /// Called between writing forwarded bytes and consuming them: while they are unread the
+    /// verdict redirects nothing, so the flow's `redirected` is final and the window may change.
+    private func rebase(_ window: KernelWindow, _ flow: KernelFlow) {
+        if let pace = measurePace(window.target) {
+            window.budget = pace.current
+            if let sourceSocket = known(window.source) {
+                sizeSourceBuffer(sourceSocket, window.source, readerKeepsUp: pace.keepsUp)
+            }
+        }
+        if window.slowStart != nil && windowTable.lookup(source: window.sourceCookie)?.slowStart == nil {
+            window.slowStart = nil
+        }
+        do {
+            try windowTable.write(window.rebasedRecord(flowRedirected: flow.redirected))
+        } catch {
+            logger.error("updating a window's budget failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Takes a reading of how fast the target's reader drains, after a forwarded burst.
+    private func measurePace(_ target: SocketChannel) -> DrainPacedBudget? {
+        guard let targetSocket = known(target), var pace = targetSocket.pace,
+              let acked = Self.acknowledged(target) else { return nil }
+        pace.measure(acked: acked, now: loop.now)
+        targetSocket.pace = pace
+        return pace
+    }
+
+    func targetInFlight(_ target: SocketChannel) -> UInt64 {
+        guard let acked = Self.acknowledged(target) else { return 0 }
+        return target.queuedTotal > acked ? target.queuedTotal - acked : 0
+    }
+
+    /// Bytes the target's peer has acknowledged, or nil when the socket cannot tell.
+    static func acknowledged(_ target: SocketChannel) -> UInt64? {
         var progress = odb_tcp_progress()
-        guard odb_tcp_progress(target.fd, &progress) == 0 else { return 0 }
-        return target.queuedTotal > progress.bytes_acked ? target.queuedTotal - progress.bytes_acked : 0
+        guard odb_tcp_progress(target.fd, &progress) == 0 else { return nil }
+        return progress.bytes_acked
     }
 }

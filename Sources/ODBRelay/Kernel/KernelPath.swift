@@ -26,10 +26,10 @@ public final class KernelPath: EventHandler {
     /// Where passed bytes are peeked before they are written to the target; as large as the
     /// source's receive memory, so one burst forwards all of them.
     let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(sourceMemory), alignment: 16)
-    /// A source's receive memory while it is in the verdict map, and the most receive window it
-    /// may advertise; see `sizeSourceBuffer`.
+    /// A source's receive memory while it is in the verdict map once its reader keeps up, and
+    /// before that; see `sizeSourceBuffer`.
     static let sourceMemory: Int32 = 4 << 20
-    static let sourceWindowClamp: Int32 = 1 << 20
+    static let sourceStartMemory: Int32 = 2 << 20
 
     public init(objects: KernelObjects, loop: EventLoop, eventKey: UInt64, logger: Logger,
                 forcedMemory: ForcedBufferMemory) throws(KernelError) {
@@ -66,7 +66,7 @@ public final class KernelPath: EventHandler {
         known(channel).map { flows[$0.cookie] != nil } ?? false
     }
 
-    private func known(_ channel: SocketChannel) -> KernelSocket? {
+    func known(_ channel: SocketChannel) -> KernelSocket? {
         guard let socket = sockets[ObjectIdentifier(channel)], socket.channel === channel else { return nil }
         return socket
     }
@@ -127,17 +127,19 @@ public final class KernelPath: EventHandler {
                     length = try peekAhead(source, unread: flow.unread, lookahead)
                 }
             }
+            var pace = targetSocket.pace ?? DrainPacedBudget(ceiling: budget)
+            pace.open(ceiling: budget, acked: Self.acknowledged(target) ?? 0, now: loop.now)
+            targetSocket.pace = pace
+            let opening = openingBudget(pace, length: chunked ? nil : length, ceiling: budget, target: target)
             let window = KernelWindow(
                 flow: flow, target: target, targetCookie: targetSocket.cookie, length: length, chunked: chunked,
-                budget: budget, delegate: delegate)
+                budget: opening, slowStart: slowStart(opening, ceiling: budget, target: targetSocket.cookie),
+                delegate: delegate)
             try windowTable.write(window.record)
-            if !sourceSocket.sourceBufferSized {
-                Self.sizeSourceBuffer(source)
-                sourceSocket.sourceBufferSized = true
-            }
+            sizeSourceBuffer(sourceSocket, source, readerKeepsUp: pace.keepsUp)
             // The backlog worker that sends redirected skbs churns when the target's send
-            // buffer is full (docs/DESIGN.md); a send buffer as large as the budget keeps it
-            // moving, and the budget still bounds what the window may have in flight.
+            // buffer is full (docs/DESIGN.md); a send buffer as large as the route's budget keeps
+            // it moving, and the paced budget still bounds what the window may have in flight.
             let sendBuffer = Int32(clamping: budget)
             if targetSocket.sendBufferForced != sendBuffer {
                 SocketBufferCeiling.host.apply(target.fd, .send, bytes: sendBuffer)
@@ -169,6 +171,25 @@ public final class KernelPath: EventHandler {
         }
     }
 
+    /// The budget a window opens with: its target's pace, or room for the whole body on top of
+    /// what the target already holds when the body's length is known and at most half the
+    /// route's budget. Such a body's bytes in flight are bounded by its length, and a crossing
+    /// would hand up to the source's memory of it to user space before its reader could show its
+    /// pace (a new connection, or a pipelined one whose earlier answers are still unread).
+    private func openingBudget(_ pace: DrainPacedBudget, length: UInt64?, ceiling: UInt64, target: SocketChannel) -> UInt64 {
+        guard let length, length <= ceiling / 2 else { return pace.current }
+        return max(pace.current, min(ceiling, targetInFlight(target) + length))
+    }
+
+    /// A window opened below the route's budget lets the verdict grow it with what the target
+    /// acknowledges (`window_budget` in bpf/odb.bpf.c): the pace is not known before bytes flow,
+    /// and a fast reader's first body would otherwise cross the opening budget. Its base is
+    /// the acknowledged count the verdict reads, from odb_socks.
+    private func slowStart(_ opening: UInt64, ceiling: UInt64, target cookie: UInt64) -> WindowRecord.SlowStart? {
+        guard opening < ceiling, let tracked = objects.socks.lookup(cookie) else { return nil }
+        return WindowRecord.SlowStart(ceiling: ceiling, ackedBase: tracked.bytes_acked)
+    }
+
     /// Gives the source four times the receive memory of the window it may advertise.
     ///
     /// A redirected skb stays charged to the source until the target's backlog worker has sent
@@ -181,11 +202,31 @@ public final class KernelPath: EventHandler {
     /// user space forwards all of them in one burst and the verdict redirects again; with room
     /// for more the sender would refill it as fast as they are forwarded, and the flow would
     /// stay in user space (measured with 16 MiB).
+    ///
+    /// A source starts at half that memory and is grown to all of it once its target's reader
+    /// drains 4 MiB within the pace horizon (`DrainPacedBudget.keepsUp`):
+    /// a slow reader's source then holds 2 MiB of passed bytes instead of 4 (tools/slow_readers.py).
+    /// The memory is only ever grown: TCP never takes back window it advertised, and a smaller
+    /// buffer would drop what the sender may still send (docs/PERFORMANCE.md §3). A pooled
+    /// upstream keeps the size it grew to.
     /// Within `net.core.rmem_max` no capability is needed to set it (`SocketBufferCeiling`);
     /// the kernel doubles the value.
-    private static func sizeSourceBuffer(_ source: SocketChannel) {
-        SocketBufferCeiling.host.apply(source.fd, .receive, bytes: sourceMemory / 2)
-        Socket.setOption(source.fd, Int32(IPPROTO_TCP), TCP_WINDOW_CLAMP, sourceWindowClamp)
+    func sizeSourceBuffer(_ socket: KernelSocket, _ source: SocketChannel, readerKeepsUp: Bool) {
+        let memory = readerKeepsUp ? Self.sourceMemory : Self.sourceStartMemory
+        guard memory > socket.sourceMemory ?? 0 else { return }
+        SocketBufferCeiling.host.apply(source.fd, .receive, bytes: memory / 2)
+        Socket.setOption(source.fd, Int32(IPPROTO_TCP), TCP_WINDOW_CLAMP, memory / 4)
+        socket.sourceMemory = memory
+    }
+
+    /// A window that completed while the verdict still grew its budget never found its reader
+    /// behind: that reader keeps up, and its source gets its full memory. A connection with one
+    /// body (or an upstream whose clients each fetch one) is never measured otherwise, and its
+    /// source would keep the starting memory that stalls a fast flow.
+    private func growSourceOfAReaderThatKeptUp(_ window: KernelWindow) {
+        guard window.slowStart != nil, windowTable.lookup(source: window.sourceCookie)?.slowStart != nil,
+              let sourceSocket = known(window.source) else { return }
+        sizeSourceBuffer(sourceSocket, window.source, readerKeepsUp: true)
     }
 
     private func peekAhead(
@@ -240,6 +281,7 @@ public final class KernelPath: EventHandler {
     func finish(_ window: KernelWindow, _ ending: KernelWindow.Ending) {
         guard !window.ended else { return }
         window.ended = true
+        if ending == .complete { growSourceOfAReaderThatKeptUp(window) }
         if let flow = flows[window.sourceCookie], flow.window === window { flow.window = nil }
         window.target.backlogBytesQueued = window.targetBacklogBase + window.redirected
         window.delegate?.kernelWindowEnded(window, ending)

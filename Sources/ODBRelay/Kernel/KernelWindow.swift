@@ -32,8 +32,12 @@ public final class KernelWindow {
     var end: UInt64
     /// The window starts as one chunk's data; see `WindowRecord.chunked`.
     let chunked: Bool
-    /// Most bytes the target may hold unacknowledged; passed bytes wait until it is half empty.
-    let budget: UInt64
+    /// Most bytes the target may hold unacknowledged (its `DrainPacedBudget` as of the last
+    /// forwarded burst); passed bytes wait until it holds at most a quarter of it.
+    var budget: UInt64
+    /// How the verdict grows the budget while the reader keeps up; nil once the verdict found
+    /// the target over it, and for a reader already paced at its ceiling.
+    var slowStart: WindowRecord.SlowStart?
     weak var delegate: KernelWindowDelegate?
     /// The flow's `redirected` total when the window opened.
     let redirectedBase: UInt64
@@ -48,7 +52,7 @@ public final class KernelWindow {
     var sourceEOFSeen: Double?
 
     init(flow: KernelFlow, target: SocketChannel, targetCookie: UInt64, length: UInt64?, chunked: Bool,
-         budget: UInt64, delegate: KernelWindowDelegate) {
+         budget: UInt64, slowStart: WindowRecord.SlowStart?, delegate: KernelWindowDelegate) {
         source = flow.channel
         sourceCookie = flow.cookie
         self.target = target
@@ -56,6 +60,7 @@ public final class KernelWindow {
         self.chunked = chunked
         end = length.map { flow.position + $0 } ?? WindowRecord.unbounded
         self.budget = budget
+        self.slowStart = slowStart
         redirectedBase = flow.redirected
         self.delegate = delegate
         targetBacklogBase = target.backlogBytesQueued
@@ -64,7 +69,16 @@ public final class KernelWindow {
     /// The window as the verdict reads it, opened now.
     var record: WindowRecord {
         WindowRecord(sourceCookie: sourceCookie, targetCookie: targetCookie, end: end, highWatermark: budget,
-                     targetBase: target.queuedTotal, redirectedBase: redirectedBase, chunked: chunked)
+                     targetBase: target.queuedTotal, redirectedBase: redirectedBase, chunked: chunked,
+                     slowStart: slowStart)
+    }
+
+    /// The window as the verdict reads it once user space has forwarded passed bytes: what the
+    /// target holds counts them, and the budget is the current one.
+    func rebasedRecord(flowRedirected: UInt64) -> WindowRecord {
+        WindowRecord(sourceCookie: sourceCookie, targetCookie: targetCookie, end: end, highWatermark: budget,
+                     targetBase: target.queuedTotal, redirectedBase: flowRedirected, chunked: chunked,
+                     slowStart: slowStart)
     }
 
     /// The window pinned at its end: the verdict can neither walk on nor redirect past it.
