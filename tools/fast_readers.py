@@ -48,7 +48,7 @@ class Loopback:
         return arguments
 
     def wait_for_port(self, host, port):
-        wait_for_port(port, seconds=60)
+        wait_for_port(port)
 
     def forget(self, origin_port, relay_port):
         forget_connections(origin_port, relay_port)

@@ -10,8 +10,11 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def wait_for_port(port, seconds=10):
-    """Returns once something accepts connections on 127.0.0.1:port; exits after `seconds`."""
+def wait_for_port(port, seconds=60):
+    """Returns once something accepts connections on 127.0.0.1:port; exits after `seconds`.
+
+    A relay listens once it has loaded and verified its BPF objects, which took about 20 s at
+    load average 15-19 on the 2-core machine."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:

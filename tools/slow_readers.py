@@ -128,7 +128,7 @@ upstreams:
             if network:
                 network.wait_for_port(self.host, self.port)
             else:
-                wait_for_port(self.port, seconds=60)  # loading the BPF objects takes seconds on a busy machine
+                wait_for_port(self.port)
         except BaseException:
             self.stop()
             raise
