@@ -59,7 +59,7 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
         // Counts the calling thread's heap allocations by interposing malloc and its siblings;
-        // linked only into the head-path measurement tool and its test.
+        // linked only into the head-path measurement tool and the tests that count allocations.
         .target(name: "CAllocationCounter"),
         // Prints the time and allocations of the relay's per-request head work (parse, rewrite,
         // serialize); build with -c release.
@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(
             name: "ODBRelayTests",
             dependencies: [
-                "ODBRelay", "ODBKernel", "ODBConfig", "ODBTestSupport",
+                "ODBRelay", "ODBKernel", "ODBConfig", "ODBTestSupport", "CAllocationCounter",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]

@@ -5,6 +5,9 @@
 // glibc 2.34 removed __malloc_hook, and mallinfo2() reports bytes in use rather than calls,
 // so interposition is the way left to count calls. Only threads that called
 // allocation_counter_start count, so concurrent work elsewhere in the process does not.
+// A counting thread's total can be read from another thread (allocation_counter_read), so a
+// test can sample a thread that runs a loop of its own; the counter has one writer, its
+// thread, and relaxed atomic stores keep the read free of a data race without a locked add.
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stddef.h>
@@ -59,7 +62,7 @@ static void resolve(void) {
 
 static inline void count(void) {
     if (counting) {
-        allocations += 1;
+        __atomic_store_n(&allocations, allocations + 1, __ATOMIC_RELAXED);
     }
 }
 
@@ -123,8 +126,16 @@ void *memalign(size_t alignment, size_t size) {
 }
 
 void allocation_counter_start(void) {
-    allocations = 0;
+    __atomic_store_n(&allocations, 0, __ATOMIC_RELAXED);
     counting = 1;
+}
+
+const unsigned long *allocation_counter_of_this_thread(void) {
+    return &allocations;
+}
+
+unsigned long allocation_counter_read(const unsigned long *counter) {
+    return __atomic_load_n(counter, __ATOMIC_RELAXED);
 }
 
 unsigned long allocation_counter_stop(void) {
