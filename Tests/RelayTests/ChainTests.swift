@@ -19,8 +19,8 @@ extension RelayTests {
             }
             for relay in [first, middle, last] {
                 let bytes = try relay.bodyBytes(atLeast: 2 * sizes.reduce(0, +))
-                // Each relay's windows carried bytes, more than one flow budget (8 MiB) of the two
-                // 64 MiB bodies. Not a share: a target over its budget makes the verdict pass bytes
+                // Each relay's windows carried bytes, more than 8 MiB of the two 64 MiB bodies (a
+                // new window's budget starts at 2 MiB and grows). Not a share: a target over its budget makes the verdict pass bytes
                 // to user space, and how often follows the machine's load (47-100 % of them on one
                 // relay, the lower figures in CI runs beside the other suites). The share target
                 // lives in the benchmark (docs/PERFORMANCE.md).

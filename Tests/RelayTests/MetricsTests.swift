@@ -59,7 +59,7 @@ extension RelayTests {
 
             let after = try MetricsScrape.settled(port: admin)
             #expect(Self.bodyBytes(after) - Self.bodyBytes(first) == Double(Self.longSize), "\(after)")
-            // A paused reader puts the target over its 8 MiB budget: those skbs are handed to
+            // A paused reader puts the target over its budget: those skbs are handed to
             // user space and copied, the rest stays in the kernel.
             #expect(Self.kernelBytes(after) - Self.kernelBytes(first) >= Double(Self.longSize) / 2, "\(after)")
             #expect(after["odb_requests_total"] == 6)

@@ -9,7 +9,7 @@ extension RelayTests {
     @Suite struct Privileges {
         /// CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN: what loading, attaching and relaying needs.
         static let setupCapabilities = ["bpf", "perfmon", "net_admin"]
-        /// CAP_NET_ADMIN (12) and CAP_BPF (39): what a running relay with the default 8 MiB
+        /// CAP_NET_ADMIN (12) and CAP_BPF (39): what a running relay with the default 16 MiB
         /// flow_budget keeps on this host, whose net.core.wmem_max (4 MiB) is below it.
         static let runtimeMask: UInt64 = 1 << 12 | 1 << 39
         static let bpfOnly: UInt64 = 1 << 39

@@ -63,7 +63,7 @@ extension RelayTests {
         /// counted and exact; once the first client closes, the kernel path takes bodies again.
         @Test func kernelBufferMemoryCapCopiesBodiesPastIt() throws {
             let size = 1 << 20
-            let setup = try RelayUnderTest(route: RouteOptions(.kernel), sizes: [size], workers: 1,
+            let setup = try RelayUnderTest(route: RouteOptions(.kernel, flowBudget: "8MiB"), sizes: [size], workers: 1,
                                            limits: [.kernelBufferMemory("24MiB")])
             let relay = setup.relay
             let first = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
