@@ -166,7 +166,7 @@ extension KernelPath {
             window.slowStart = nil
         }
         do {
-            try windowTable.write(window.rebasedRecord(flowRedirected: flow.redirected))
+            try windowTable.write(window.record(flowRedirected: flow.redirected))
         } catch {
             logger.error("updating a window's budget failed", metadata: ["error": "\(error)"])
         }
@@ -182,7 +182,12 @@ extension KernelPath {
     }
 
     func targetInFlight(_ target: SocketChannel) -> UInt64 {
-        guard let acked = Self.acknowledged(target) else { return 0 }
+        Self.inFlight(target, acked: Self.acknowledged(target))
+    }
+
+    /// Bytes queued on the target and not yet acknowledged, by `acked`; 0 when it is unknown.
+    static func inFlight(_ target: SocketChannel, acked: UInt64?) -> UInt64 {
+        guard let acked else { return 0 }
         return target.queuedTotal > acked ? target.queuedTotal - acked : 0
     }
 

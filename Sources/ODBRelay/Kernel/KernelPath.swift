@@ -127,10 +127,12 @@ public final class KernelPath: EventHandler {
                     length = try peekAhead(source, unread: flow.unread, lookahead)
                 }
             }
+            let acked = Self.acknowledged(target)
             var pace = targetSocket.pace ?? DrainPacedBudget(ceiling: budget)
-            pace.open(ceiling: budget, acked: Self.acknowledged(target) ?? 0, now: loop.now)
+            pace.open(ceiling: budget, acked: acked ?? 0, now: loop.now)
             targetSocket.pace = pace
-            let opening = openingBudget(pace, length: chunked ? nil : length, ceiling: budget, target: target)
+            let opening = openingBudget(pace, length: chunked ? nil : length, ceiling: budget,
+                                        targetInFlight: Self.inFlight(target, acked: acked))
             let window = KernelWindow(
                 flow: flow, target: target, targetCookie: targetSocket.cookie, length: length, chunked: chunked,
                 budget: opening, slowStart: slowStart(opening, ceiling: budget, target: targetSocket.cookie),
@@ -176,9 +178,9 @@ public final class KernelPath: EventHandler {
     /// route's budget. Such a body's bytes in flight are bounded by its length, and a crossing
     /// would hand up to the source's memory of it to user space before its reader could show its
     /// pace (a new connection, or a pipelined one whose earlier answers are still unread).
-    private func openingBudget(_ pace: DrainPacedBudget, length: UInt64?, ceiling: UInt64, target: SocketChannel) -> UInt64 {
+    private func openingBudget(_ pace: DrainPacedBudget, length: UInt64?, ceiling: UInt64, targetInFlight: UInt64) -> UInt64 {
         guard let length, length <= ceiling / 2 else { return pace.current }
-        return max(pace.current, min(ceiling, targetInFlight(target) + length))
+        return max(pace.current, min(ceiling, targetInFlight + length))
     }
 
     /// A window opened below the route's budget lets the verdict grow it with what the target

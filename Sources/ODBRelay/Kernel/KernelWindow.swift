@@ -67,15 +67,12 @@ public final class KernelWindow {
     }
 
     /// The window as the verdict reads it, opened now.
-    var record: WindowRecord {
-        WindowRecord(sourceCookie: sourceCookie, targetCookie: targetCookie, end: end, highWatermark: budget,
-                     targetBase: target.queuedTotal, redirectedBase: redirectedBase, chunked: chunked,
-                     slowStart: slowStart)
-    }
+    var record: WindowRecord { record(flowRedirected: redirectedBase) }
 
-    /// The window as the verdict reads it once user space has forwarded passed bytes: what the
-    /// target holds counts them, and the budget is the current one.
-    func rebasedRecord(flowRedirected: UInt64) -> WindowRecord {
+    /// The window as the verdict reads it with the current budget, what the target holds now
+    /// and the flow's `redirected` at this moment: at the opening, or once user space has
+    /// forwarded passed bytes, which the target's count then includes.
+    func record(flowRedirected: UInt64) -> WindowRecord {
         WindowRecord(sourceCookie: sourceCookie, targetCookie: targetCookie, end: end, highWatermark: budget,
                      targetBase: target.queuedTotal, redirectedBase: flowRedirected, chunked: chunked,
                      slowStart: slowStart)
