@@ -9,12 +9,13 @@ clients read as fast as the origin sends.
 Starts the built-in origin and, for each connection count, a fresh two-worker kernel-mode relay
 (slow_readers.Relay). All on loopback, or with --veth in three network namespaces (client,
 relay, origin) in a line joined by veth links, without loss (fault_torture.Topology), removed at
-the end. Each connection GETs the sizes in turn, over and over, for SECONDS, and
-reads every body whole as fast as it can (lengths are checked, not contents: the tests check
-contents, and a byte compare here would take the CPU the reader must not lack). Prints, per
-connection count: MiB/s, the relay's body bytes by path (`status --json`: kernel = redirected,
-copy = passed and forwarded by user space) and the kernel share, and the verdict's counters
-(redirected_bytes, passed_body_bytes, budget_passes). Run as root.
+the end. Each connection is a process of its own, so that readers never share an interpreter; it
+GETs the sizes in turn, over and over, for SECONDS, and reads every body whole as fast as it can
+(lengths are checked, not contents: the tests check contents, and a byte compare here would take
+the CPU the reader must not lack). Prints, per connection count: MiB/s, the relay's body bytes by
+path (`status --json`: kernel = redirected, copy = passed and forwarded by user space) and the
+kernel share, and the verdict's counters (redirected_bytes, passed_body_bytes, budget_passes).
+Run as root.
 """
 import argparse
 import ctypes
@@ -22,9 +23,9 @@ import os
 import socket
 import subprocess
 import tempfile
-import threading
 import time
 import json
+import multiprocessing
 
 from fault_torture import Topology
 from slow_readers import MIB, Relay, forget_connections, free_port, size_argument, wait_for_port
@@ -84,52 +85,53 @@ class Veth:
         self.topology.remove()
 
 
-class FastReader(threading.Thread):
-    def __init__(self, relay, namespace, sizes, deadline):
-        super().__init__(daemon=True)
-        self.relay, self.namespace, self.sizes, self.deadline = relay, namespace, sizes, deadline
-        self.bytes = 0
-        self.bodies = 0
-        self.error = None
-
-    def run(self):
-        buffer = bytearray(1 << 20)
-        try:
-            if self.namespace:
-                join_network(self.namespace)
-            with socket.create_connection((self.relay.host, self.relay.port), timeout=30) as sock:
-                while time.monotonic() < self.deadline:
-                    for size in self.sizes:
-                        sock.sendall(f"GET /bytes/{size} HTTP/1.1\r\nHost: fast\r\n\r\n".encode())
-                        pending = b""
-                        while b"\r\n\r\n" not in pending:
-                            piece = sock.recv(4096)
-                            if not piece:
-                                raise RuntimeError("closed before a response head")
-                            pending += piece
-                        head, _, body = pending.partition(b"\r\n\r\n")
-                        if not head.startswith(b"HTTP/1.1 200") or f"Content-Length: {size}".encode() not in head:
-                            raise RuntimeError(f"answer {head[:60]!r} for {size} bytes")
-                        left = size - len(body)
-                        while left > 0:
-                            count = sock.recv_into(buffer, min(left, len(buffer)))
-                            if not count:
-                                raise RuntimeError(f"closed {left} bytes short of {size}")
-                            left -= count
-                        self.bytes += size
-                        self.bodies += 1
-        except Exception as error:  # reported with the run
-            self.error = f"{type(error).__name__}: {error}"
+def read_fast(host, port, namespace, sizes, deadline, results):
+    """One reader: GETs the sizes in turn until the deadline and puts (bytes, bodies, error) on
+    results."""
+    buffer = bytearray(1 << 20)
+    read = bodies = 0
+    error = None
+    try:
+        if namespace:
+            join_network(namespace)
+        with socket.create_connection((host, port), timeout=30) as sock:
+            while time.monotonic() < deadline:
+                for size in sizes:
+                    sock.sendall(f"GET /bytes/{size} HTTP/1.1\r\nHost: fast\r\n\r\n".encode())
+                    pending = b""
+                    while b"\r\n\r\n" not in pending:
+                        piece = sock.recv(4096)
+                        if not piece:
+                            raise RuntimeError("closed before a response head")
+                        pending += piece
+                    head, _, body = pending.partition(b"\r\n\r\n")
+                    if not head.startswith(b"HTTP/1.1 200") or f"Content-Length: {size}".encode() not in head:
+                        raise RuntimeError(f"answer {head[:60]!r} for {size} bytes")
+                    left = size - len(body)
+                    while left > 0:
+                        count = sock.recv_into(buffer, min(left, len(buffer)))
+                        if not count:
+                            raise RuntimeError(f"closed {left} bytes short of {size}")
+                        left -= count
+                    read += size
+                    bodies += 1
+    except Exception as failure:  # reported with the run
+        error = f"{type(failure).__name__}: {failure}"
+    results.put((read, bodies, error))
 
 
 def measure(binary, origin_port, connections, args, workdir, network):
     relay = Relay(binary, "kernel", origin_port, args.route, workdir, network)
     try:
         started = time.monotonic()
-        readers = [FastReader(relay, network.client_namespace, args.sizes, started + args.seconds)
+        results = multiprocessing.Queue()
+        readers = [multiprocessing.Process(target=read_fast, daemon=True,
+                                           args=(relay.host, relay.port, network.client_namespace,
+                                                 args.sizes, started + args.seconds, results))
                    for _ in range(connections)]
         for reader in readers:
             reader.start()
+        outcomes = [results.get() for _ in readers]
         for reader in readers:
             reader.join()
         elapsed = time.monotonic() - started
@@ -145,13 +147,13 @@ def measure(binary, origin_port, connections, args, workdir, network):
     return {
         "network": "veth" if network.client_namespace else "loopback",
         "connections": connections,
-        "mib_per_s": round(sum(reader.bytes for reader in readers) / MIB / elapsed, 1),
-        "bodies": sum(reader.bodies for reader in readers),
+        "mib_per_s": round(sum(read for read, _, _ in outcomes) / MIB / elapsed, 1),
+        "bodies": sum(bodies for _, bodies, _ in outcomes),
         "body_bytes": paths,
         "kernel_share": round(paths.get("kernel", 0) / total, 4) if total else None,
         "redirected_share": round(counters.get("redirected_bytes", 0) / moved, 4) if moved else None,
         "budget_passes": counters.get("budget_passes"),
-        "errors": [reader.error for reader in readers if reader.error],
+        "errors": [error for _, _, error in outcomes if error],
     }
 
 
