@@ -10,10 +10,12 @@ public enum AutoComparison {
     public static let tolerance = 0.05
 
     public static let legs = [
-        ComparisonLeg(name: "loopback", title: "Loopback", separateNamespaces: false,
-                      points: BenchPlan.grid(sizes: sizes, concurrency: [8], chains: [1], loads: [.saturation])),
-        ComparisonLeg(name: "netns", title: "Separate hosts (--netns)", separateNamespaces: true,
-                      points: BenchPlan.grid(sizes: sizes, concurrency: [8], chains: [1], loads: [.saturation])),
+        BenchLeg(name: "loopback", title: "Loopback", modes: modes,
+                 points: BenchPlan.grid(sizes: sizes, concurrency: [8], chains: [1], loads: [.saturation]),
+                 separateNamespaces: false),
+        BenchLeg(name: "netns", title: "Separate hosts (--netns)", modes: modes,
+                 points: BenchPlan.grid(sizes: sizes, concurrency: [8], chains: [1], loads: [.saturation]),
+                 separateNamespaces: true),
     ]
 
     /// Auto against the better of kernel and copy at one point, from medians over passed repetitions.

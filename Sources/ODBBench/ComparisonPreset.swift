@@ -3,8 +3,7 @@
 public protocol ComparisonPreset {
     /// The `--preset` value that runs it.
     static var name: String { get }
-    static var legs: [ComparisonLeg] { get }
-    static var modes: [BenchMode] { get }
+    static var legs: [BenchLeg] { get }
     static var repetitions: Int { get }
     static var duration: Double { get }
     /// The leg's ratio table, with its targets marked met or missed.

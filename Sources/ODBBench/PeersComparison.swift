@@ -8,10 +8,12 @@ public enum PeersComparison {
     public static let duration = 3.0
 
     public static let legs = [
-        ComparisonLeg(name: "netns", title: "Separate hosts (--netns)", separateNamespaces: true,
-            points: BenchPlan.grid(sizes: [256 << 10, 1 << 20], concurrency: [8], chains: [1, 2], loads: [.saturation])),
-        ComparisonLeg(name: "loopback", title: "Loopback", separateNamespaces: false,
-            points: BenchPlan.grid(sizes: [1 << 10, 64 << 10, 1 << 20], concurrency: [8], chains: [1, 3], loads: [.saturation])),
+        BenchLeg(name: "netns", title: "Separate hosts (--netns)", modes: modes,
+            points: BenchPlan.grid(sizes: [256 << 10, 1 << 20], concurrency: [8], chains: [1, 2], loads: [.saturation]),
+            separateNamespaces: true),
+        BenchLeg(name: "loopback", title: "Loopback", modes: modes,
+            points: BenchPlan.grid(sizes: [1 << 10, 64 << 10, 1 << 20], concurrency: [8], chains: [1, 3], loads: [.saturation]),
+            separateNamespaces: false),
     ]
 
     /// Issue 18's targets for the kernel path against its peers, all at once.

@@ -4,15 +4,6 @@ import Foundation
 /// shortcut (kernel), virtual and virtual-faulted relay chains of 1…4 beside nginx and HAProxy
 /// chains, behind the ODB-aware built-in origin, then behind nginx; each leg one interleaved run.
 public enum ResearchReport {
-    /// One bench run of the report: its origin, modes and points.
-    public struct Leg: Sendable {
-        public let name: String
-        public let title: String
-        public let origin: OriginKind
-        public let modes: [BenchMode]
-        public let points: [SweepPoint]
-    }
-
     public static let sizes = [1 << 20, 4 << 20]
     public static let connections = 8
     /// The fixed input load at which the intermediates' CPU is compared: 1 MiB bodies at this
@@ -25,14 +16,16 @@ public enum ResearchReport {
     public static let duration = 3.0
 
     public static let legs = [
-        Leg(name: "builtin", title: "Built-in origin (ODB-aware: it holds, the edge claims from it)", origin: .builtin,
+        BenchLeg(name: "builtin", title: "Built-in origin (ODB-aware: it holds, the edge claims from it)",
             modes: [.direct, .copy, .kernel, .virtual, .virtualFaults, .nginx, .haproxy],
             points: BenchPlan.grid(sizes: sizes, concurrency: [connections], chains: [1, 2, 3, 4], loads: [.saturation])
                 + BenchPlan.grid(sizes: [fixedRateSize], concurrency: [connections], chains: [1, 2, 3, 4],
-                                 loads: [.rate(fixedRate)])),
-        Leg(name: "nginx-origin", title: "nginx origin (the last relay holds, the edge claims from it)", origin: .nginx,
+                                 loads: [.rate(fixedRate)]),
+            origin: .builtin),
+        BenchLeg(name: "nginx-origin", title: "nginx origin (the last relay holds, the edge claims from it)",
             modes: [.kernel, .virtual, .virtualFaults, .haproxy],
-            points: BenchPlan.grid(sizes: sizes, concurrency: [connections], chains: [1, 2, 3], loads: [.saturation])),
+            points: BenchPlan.grid(sizes: sizes, concurrency: [connections], chains: [1, 2, 3], loads: [.saturation]),
+            origin: .nginx),
     ]
 
     /// One of issue 17's targets, checked at one body size.
@@ -148,14 +141,14 @@ public enum ResearchReport {
 
     /// What one leg measured, for the Markdown.
     public struct LegResult: Sendable {
-        public let leg: Leg
+        public let leg: BenchLeg
         public let samples: [BenchSample]
         public let loadBefore: String
         public let loadAfter: String
         /// PNG files in the leg's directory.
         public let plots: [String]
 
-        public init(leg: Leg, samples: [BenchSample], loadBefore: String, loadAfter: String, plots: [String]) {
+        public init(leg: BenchLeg, samples: [BenchSample], loadBefore: String, loadAfter: String, plots: [String]) {
             self.leg = leg
             self.samples = samples
             self.loadBefore = loadBefore

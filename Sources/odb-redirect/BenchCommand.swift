@@ -133,28 +133,18 @@ extension OdbRedirect {
         /// no request completed on a busy machine) leaves out only its own sample: the legs go
         /// on, and the exit status tells at the end.
         private func runComparison(_ comparison: any ComparisonPreset.Type) throws {
-            let legs = comparison.legs
             let base = try resolvedOptions(.standard)
             var ratioTables = [String]()
             var failed = 0
-            for leg in legs {
-                var options = base
-                options.points = leg.points
-                options.separateNamespaces = leg.separateNamespaces
-                options.outputDirectory = base.outputDirectory + "/" + leg.name
-                if modes == nil { options.modes = comparison.modes }
-                options.repetitions = repetitions ?? comparison.repetitions
-                options.duration = duration ?? comparison.duration
-                let samples = try BenchRunner(options: options) { line in
-                    FileHandle.standardError.write(Data((line + "\n").utf8))
-                }.measure()
-                failed += samples.filter(\.failed).count
-                print("## \(leg.title)\n\n" + BenchReport.tables(samples).joined(separator: "\n\n") + "\n")
-                ratioTables.append(comparison.table(title: leg.title, samples))
+            for leg in comparison.legs {
+                guard let run = try runLeg(leg, base: base, repetitions: comparison.repetitions,
+                                           duration: comparison.duration) else { continue }
+                failed += run.samples.filter(\.failed).count
+                ratioTables.append(comparison.table(title: leg.title, run.samples))
             }
             print(ratioTables.joined(separator: "\n\n"))
             if failed > 0 { throw BenchError.configurationsFailed(count: failed, outputDirectory: base.outputDirectory) }
-            print("\nResults in \(base.outputDirectory)/{" + legs.map(\.name).joined(separator: ",") + "}")
+            print("\nResults in \(base.outputDirectory)/{" + comparison.legs.map(\.name).joined(separator: ",") + "}")
         }
 
         /// Runs each leg of `ResearchReport` as its own bench run (in DIR/<leg>, each with its
@@ -163,25 +153,13 @@ extension OdbRedirect {
             let base = try resolvedOptions(.standard)
             var results = [ResearchReport.LegResult]()
             for leg in ResearchReport.legs {
-                var options = base
-                // --modes narrows each leg to the modes it shares with the list.
-                options.modes = modes == nil ? leg.modes : leg.modes.filter(base.modes.contains)
-                guard !options.modes.isEmpty else { continue }
-                options.points = leg.points
-                options.origin = leg.origin
-                options.outputDirectory = base.outputDirectory + "/" + leg.name
-                options.repetitions = repetitions ?? ResearchReport.repetitions
-                options.duration = duration ?? ResearchReport.duration
-                options.faultPercent = faultPercent ?? ResearchReport.faultPercent
                 let before = BenchReport.LoadAverages.now()
-                let runner = BenchRunner(options: options) { line in
-                    FileHandle.standardError.write(Data((line + "\n").utf8))
-                }
-                let samples = try runner.measure()
-                print("## \(leg.title)\n\n" + BenchReport.tables(samples).joined(separator: "\n\n") + "\n")
-                let plots = (try? FileManager.default.contentsOfDirectory(atPath: runner.resolvedOutputDirectory)) ?? []
+                guard let run = try runLeg(leg, base: base, repetitions: ResearchReport.repetitions,
+                                           duration: ResearchReport.duration,
+                                           faultPercent: ResearchReport.faultPercent) else { continue }
+                let plots = (try? FileManager.default.contentsOfDirectory(atPath: run.directory)) ?? []
                 results.append(ResearchReport.LegResult(
-                    leg: leg, samples: samples, loadBefore: before, loadAfter: BenchReport.LoadAverages.now(),
+                    leg: leg, samples: run.samples, loadBefore: before, loadAfter: BenchReport.LoadAverages.now(),
                     plots: plots.filter { $0.hasPrefix("chain_") && $0.hasSuffix(".png") }.sorted()))
             }
             let command = "odb-redirect bench --preset report" + (netns ? " --netns" : "")
@@ -193,6 +171,31 @@ extension OdbRedirect {
             let failed = results.flatMap(\.samples).filter(\.failed).count
             if failed > 0 { throw BenchError.configurationsFailed(count: failed, outputDirectory: base.outputDirectory) }
             print("\nReport in \(base.outputDirectory)/REPORT.md")
+        }
+
+        /// Runs one leg of a preset as its own bench run in DIR/<leg>, with the preset's
+        /// repetitions, duration and fault share unless the command line gives them, and prints
+        /// its tables. --modes narrows the leg to the modes it shares with the list; nil when
+        /// that leaves none.
+        private func runLeg(_ leg: BenchLeg, base: BenchOptions, repetitions presetRepetitions: Int,
+                            duration presetDuration: Double, faultPercent presetFaultPercent: Int? = nil)
+            throws -> (samples: [BenchSample], directory: String)? {
+            var options = base
+            options.modes = modes == nil ? leg.modes : leg.modes.filter(base.modes.contains)
+            guard !options.modes.isEmpty else { return nil }
+            options.points = leg.points
+            if let origin = leg.origin { options.origin = origin }
+            if let separate = leg.separateNamespaces { options.separateNamespaces = separate }
+            options.outputDirectory = base.outputDirectory + "/" + leg.name
+            options.repetitions = repetitions ?? presetRepetitions
+            options.duration = duration ?? presetDuration
+            if let presetFaultPercent { options.faultPercent = faultPercent ?? presetFaultPercent }
+            let runner = BenchRunner(options: options) { line in
+                FileHandle.standardError.write(Data((line + "\n").utf8))
+            }
+            let samples = try runner.measure()
+            print("## \(leg.title)\n\n" + BenchReport.tables(samples).joined(separator: "\n\n") + "\n")
+            return (samples, runner.resolvedOutputDirectory)
         }
 
         /// Runs one bench sweep with progress on stderr; on failed configurations, prints the
