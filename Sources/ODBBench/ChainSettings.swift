@@ -46,6 +46,15 @@ extension ChainSettings {
         return try ManagedProcess(name: name, executable: program, arguments: wrapped, logPath: logPath)
     }
 
+    /// Waits until the client reaches the tier's server on `port`: connections from where the
+    /// load starts, to the address it uses. A listing of the namespace's sockets is not enough:
+    /// in one CI run a bench's first connection to the origin was refused after that listing
+    /// had shown the origin listening. Only tiers linked to the client (the origin, the first
+    /// intermediate) can be waited on this way.
+    func waitUntilClientReaches(_ process: ManagedProcess, tier: Tier, port: Int) throws(BenchError) {
+        try process.waitUntilListening(port: port, host: address(of: tier, from: .client))
+    }
+
     /// Waits until the tier's server accepts on `port`, from wherever it can be seen.
     func waitUntilListening(_ process: ManagedProcess, tier: Tier, port: Int) throws(BenchError) {
         guard let namespaces else { return try process.waitUntilListening(port: port) }

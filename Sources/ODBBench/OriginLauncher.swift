@@ -23,7 +23,7 @@ enum OriginLauncher {
             let process = try settings.launch(
                 .origin, name: "origin", executable: settings.odbRedirect, arguments: arguments,
                 logPath: settings.scratchDirectory + "/origin.log")
-            try settings.waitUntilListening(process, tier: .origin, port: port)
+            try settings.waitUntilClientReaches(process, tier: .origin, port: port)
             return (HostPort(host: "127.0.0.1", port: port), process)
         case .nginx:
             let port = try freeLoopbackPort()
@@ -43,7 +43,7 @@ enum OriginLauncher {
                 """
             let process = try NginxInstance.start(
                 name: "nginx origin", directory: directory, workers: workers, http: server, tier: .origin, settings: settings)
-            try settings.waitUntilListening(process, tier: .origin, port: port)
+            try settings.waitUntilClientReaches(process, tier: .origin, port: port)
             return (HostPort(host: "127.0.0.1", port: port), process)
         }
     }
