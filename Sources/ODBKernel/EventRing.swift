@@ -61,9 +61,14 @@ public final class EventRing {
     public var pollDescriptor: Int32 { ring_buffer__epoll_fd(ring) }
 
     /// Every event waiting, oldest first.
+    ///
+    /// An event loop calls this before every wait: with nothing received it returns an empty
+    /// array, which needs no storage, instead of handing `received`'s buffer out and making a
+    /// new one to keep its capacity.
     public func consume() -> [KernelEvent] {
         guard let ring else { return [] }
         ring_buffer__consume(ring)
+        guard !received.isEmpty else { return [] }
         let batch = received
         received.removeAll(keepingCapacity: true)
         return batch

@@ -190,9 +190,7 @@ extension OdbRedirect {
             options.repetitions = repetitions ?? presetRepetitions
             options.duration = duration ?? presetDuration
             if let presetFaultPercent { options.faultPercent = faultPercent ?? presetFaultPercent }
-            let runner = BenchRunner(options: options) { line in
-                FileHandle.standardError.write(Data((line + "\n").utf8))
-            }
+            let runner = BenchRunner(options: options, progress: Self.printProgress)
             let samples = try runner.measure()
             print("## \(leg.title)\n\n" + BenchReport.tables(samples).joined(separator: "\n\n") + "\n")
             return (samples, runner.resolvedOutputDirectory)
@@ -202,13 +200,16 @@ extension OdbRedirect {
         /// passing rows from disk before rethrowing.
         private func sweep(_ options: BenchOptions) throws -> [BenchSample] {
             do {
-                return try BenchRunner(options: options) { line in
-                    FileHandle.standardError.write(Data((line + "\n").utf8))
-                }.run()
+                return try BenchRunner(options: options, progress: Self.printProgress).run()
             } catch BenchError.configurationsFailed(let count, let directory) {
                 printTables(directory: directory)
                 throw BenchError.configurationsFailed(count: count, outputDirectory: directory)
             }
+        }
+
+        /// A bench run's progress goes to stderr, so that stdout carries only the report's tables.
+        private static func printProgress(_ line: String) {
+            FileHandle.standardError.write(Data((line + "\n").utf8))
         }
 
         /// Prints the report's tables from disk after a failed run, so the passing rows still show.
