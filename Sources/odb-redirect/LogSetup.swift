@@ -1,5 +1,6 @@
 import Logging
 import ODBConfig
+import ODBRelay
 
 /// Installs the process-wide log handler; only the executable does this.
 enum LogSetup {
@@ -8,9 +9,7 @@ enum LogSetup {
         LoggingSystem.bootstrap { label in
             switch config.format {
             case .text:
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = level
-                return handler
+                return TextLogHandler(label: label, logLevel: level)
             case .json:
                 return JSONLogHandler(label: label, logLevel: level)
             }

@@ -16,9 +16,10 @@ struct AccessLogLine {
     let reason: String?
 
     /// A line for `exchange` (nil when the request head never became one, e.g. a parse error).
-    init(client: SocketAddress, exchange: Exchange?, status: Int, bytes: UInt64, seconds: Double,
+    /// - Parameter client: The client's address as text, which its session formats once.
+    init(client: String, exchange: Exchange?, status: Int, bytes: UInt64, seconds: Double,
          bodyPath: String, reason: String? = nil) {
-        self.client = client.hostText
+        self.client = client
         method = exchange?.request.method ?? "-"
         target = exchange?.request.target.description ?? "-"
         version = exchange?.request.version.description ?? "-"
@@ -32,11 +33,41 @@ struct AccessLogLine {
 
     /// The common log shape with the relay's additions:
     /// `client "METHOD target VERSION" status bytes seconds body-path upstream ["reason"]`.
+    /// Made in storage sized for the whole line, since an interpolation grows its storage
+    /// step by step and the line is written for every request.
     var text: String {
-        var line = "\(client) \"\(method) \(target) \(version)\" \(status) \(bytes) \(Self.format(seconds))s \(bodyPath) \(upstream)"
-        if let reason { line += " \"\(reason)\"" }
+        let status = String(status), bytes = String(bytes), seconds = Self.format(seconds)
+        var line = String()
+        line.reserveCapacity(Self.separatorBytes + client.utf8.count + method.utf8.count + target.utf8.count
+            + version.utf8.count + status.utf8.count + bytes.utf8.count + seconds.utf8.count + bodyPath.utf8.count
+            + upstream.utf8.count + (reason.map { $0.utf8.count + 3 } ?? 0))
+        line += client
+        line += " \""
+        line += method
+        line += " "
+        line += target
+        line += " "
+        line += version
+        line += "\" "
+        line += status
+        line += " "
+        line += bytes
+        line += " "
+        line += seconds
+        line += "s "
+        line += bodyPath
+        line += " "
+        line += upstream
+        if let reason {
+            line += " \""
+            line += reason
+            line += "\""
+        }
         return line
     }
+
+    /// The spaces, quotes and unit `text` puts between the fields.
+    private static let separatorBytes = 11
 
     /// The same facts as separate fields, for JSON logs.
     var fields: Logger.Metadata {

@@ -167,7 +167,7 @@ final class ClientSession: ChannelOwner, KernelWindowDelegate {
         exchange = nil
         timeouts.exchangeFinished()
         releaseUpstream(current)
-        worker.exchangeFinished(current, client: peer)
+        worker.exchangeFinished(current, client: peerHostText)
         if !current.clientKeepAlive { drainThenClose() }
         touch()
     }
@@ -203,7 +203,7 @@ final class ClientSession: ChannelOwner, KernelWindowDelegate {
             return
         }
         let page = ErrorPage.render(status: status, detail: reason)
-        worker.errorAnswered(client: peer, exchange: exchange, status: status, bytes: page.count, reason: reason)
+        worker.errorAnswered(client: peerHostText, exchange: exchange, status: status, bytes: page.count, reason: reason)
         if let upstream = exchange?.upstream { worker.closeChannel(upstream) }
         exchange = nil
         worker.stats.recordStatus(status)

@@ -6,6 +6,8 @@ import ODBConfig
 public final class UpstreamPool {
     final class Server {
         let endpoint: ODBConfig.Endpoint
+        /// `endpoint` as text, for the access log line of every exchange it serves.
+        let name: String
         var addresses: [SocketAddress] = []
         var failedUntil: Double = 0
         var idle: [SocketChannel] = []
@@ -16,6 +18,7 @@ public final class UpstreamPool {
 
         init(endpoint: ODBConfig.Endpoint) {
             self.endpoint = endpoint
+            name = endpoint.description
         }
     }
 
@@ -88,7 +91,7 @@ public final class UpstreamPool {
     }
 
     public func serverName(_ index: Int) -> String {
-        servers[index].endpoint.description
+        servers[index].name
     }
 
     /// Returns a connection that finished a response cleanly; closes it when the pool is full.

@@ -106,7 +106,7 @@ extension ClientSession {
             drainThenClose()
         }
         worker.stats.recordStatus(refusal.status)
-        worker.errorAnswered(client: peer, exchange: nil, status: refusal.status, bytes: 0, reason: refusal.detail)
+        worker.errorAnswered(client: peerHostText, exchange: nil, status: refusal.status, bytes: 0, reason: refusal.detail)
         client.outbound.append(contentsOf: answer.serialize())
     }
 

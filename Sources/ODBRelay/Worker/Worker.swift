@@ -280,7 +280,7 @@ final class Worker: @unchecked Sendable {
     func sessionClosed(_ session: ClientSession) {
         guard sessions.removeValue(forKey: ObjectIdentifier(session)) != nil else { return }
         stats.activeConnections -= 1
-        shared.releaseConnection(client: session.peer.hostText)
+        shared.releaseConnection(client: session.peerHostText)
     }
 
     /// A session gave its connection to another worker (`ClientSession.releaseSocket`): it stays
@@ -330,7 +330,7 @@ final class Worker: @unchecked Sendable {
     }
 
     /// Records a completed exchange: the head-handling histogram and the access log line.
-    func exchangeFinished(_ exchange: Exchange, client: SocketAddress) {
+    func exchangeFinished(_ exchange: Exchange, client: String) {
         shared.metrics.recordHeadHandling(seconds: exchange.headHandlingSeconds)
         logAccess(AccessLogLine(client: client, exchange: exchange, status: exchange.status, bytes: exchange.bytesToClient,
                                 seconds: loop.now - exchange.startedAt, bodyPath: exchange.loggedBodyPath))
@@ -342,15 +342,16 @@ final class Worker: @unchecked Sendable {
     }
 
     /// Records an answer the relay wrote itself (an error page) instead of an upstream's.
-    func errorAnswered(client: SocketAddress, exchange: Exchange?, status: Int, bytes: Int, reason: String) {
+    func errorAnswered(client: String, exchange: Exchange?, status: Int, bytes: Int, reason: String) {
         logAccess(AccessLogLine(client: client, exchange: exchange, status: status, bytes: UInt64(bytes),
                                 seconds: exchange.map { loop.now - $0.startedAt } ?? 0, bodyPath: "none", reason: reason))
     }
 
-    /// The line is made only when the access log is on: formatting its texts (client address,
-    /// upstream name, target, body path) shows in a profile of every exchange.
+    /// The line is made only when the access log is on and `info` is logged: formatting its
+    /// texts (client address, upstream name, target, body path) shows in a profile of every
+    /// exchange.
     private func logAccess(_ line: @autoclosure () -> AccessLogLine) {
-        guard accessLog else { return }
+        guard accessLog, logger.logLevel <= .info else { return }
         let line = line()
         switch logFormat {
         case .json: logger.info("access", metadata: line.fields)
