@@ -28,6 +28,7 @@ import json
 import multiprocessing
 
 from fault_torture import Topology
+from http_wire import read_head
 from slow_readers import MIB, Relay, forget_connections, free_port, size_argument, wait_for_port
 
 CLONE_NEWNET = 0x40000000
@@ -98,13 +99,10 @@ def read_fast(host, port, namespace, sizes, deadline, results):
             while time.monotonic() < deadline:
                 for size in sizes:
                     sock.sendall(f"GET /bytes/{size} HTTP/1.1\r\nHost: fast\r\n\r\n".encode())
-                    pending = b""
-                    while b"\r\n\r\n" not in pending:
-                        piece = sock.recv(4096)
-                        if not piece:
-                            raise RuntimeError("closed before a response head")
-                        pending += piece
-                    head, _, body = pending.partition(b"\r\n\r\n")
+                    answer = read_head(sock)
+                    if answer is None:
+                        raise RuntimeError("closed before a response head")
+                    head, body = answer
                     if not head.startswith(b"HTTP/1.1 200") or f"Content-Length: {size}".encode() not in head:
                         raise RuntimeError(f"answer {head[:60]!r} for {size} bytes")
                     left = size - len(body)

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 
+from http_wire import read_head
 from ports import wait_for_port
 
 ORIGIN_PORT, RELAY_PORT = 18741, 18742
@@ -27,13 +28,11 @@ def serve(body, listener):
     def answer(connection):
         pending = b""
         while True:
-            while b"\r\n\r\n" not in pending:
-                data = connection.recv(65536)
-                if not data:
-                    connection.close()
-                    return
-                pending += data
-            head, pending = pending.split(b"\r\n\r\n", 1)
+            answer = read_head(connection, pending)
+            if answer is None:
+                connection.close()
+                return
+            head, pending = answer
             size = int(head.split(b" ")[1].rsplit(b"/", 1)[1])
             connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % size)
             connection.sendall(memoryview(body)[:size])

@@ -37,6 +37,7 @@ import tempfile
 import threading
 import time
 
+from http_wire import read_head
 from ports import free_port, wait_for_port
 
 PERIOD = 251
@@ -168,10 +169,10 @@ class SlowReader(threading.Thread):
         try:
             with socket.create_connection(("127.0.0.1", self.port), timeout=30) as sock:
                 sock.sendall(f"GET /bytes/{self.size} HTTP/1.1\r\nHost: slow\r\n\r\n".encode())
-                pending = b""
-                while b"\r\n\r\n" not in pending:
-                    pending += sock.recv(4096)
-                head, _, body = pending.partition(b"\r\n\r\n")
+                answer = read_head(sock)
+                if answer is None:
+                    raise RuntimeError("closed before a response head")
+                head, body = answer
                 if not head.startswith(b"HTTP/1.1 200"):
                     raise RuntimeError(f"answer {head[:40]!r}")
                 started = time.monotonic()

@@ -25,6 +25,7 @@ import sys
 import threading
 import time
 
+from http_wire import read_head
 from word_pattern import TUNNEL_DOWN_FLAG, StreamCheck, pattern
 
 BLOCK = 1 << 20
@@ -96,13 +97,10 @@ def tunnel(address, serial, chooser):
     up, down = chooser.randint(MIB, 8 * MIB), chooser.randint(MIB, 8 * MIB)
     with socket.create_connection(address, timeout=TIMEOUT) as connection:
         connection.sendall(b"CONNECT origin:443 HTTP/1.1\r\nHost: origin:443\r\n\r\n")
-        pending = b""
-        while b"\r\n\r\n" not in pending:
-            data = connection.recv(65536)
-            if not data:
-                raise ConnectionError("closed before the CONNECT answer")
-            pending += data
-        head, pending = pending.split(b"\r\n\r\n", 1)
+        answer = read_head(connection)
+        if answer is None:
+            raise ConnectionError("closed before the CONNECT answer")
+        head, pending = answer
         if b" 200 " not in head.split(b"\r\n")[0] + b" ":
             raise ConnectionError(f"CONNECT answered {head[:40]!r}")
 

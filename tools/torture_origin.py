@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 
+from http_wire import read_head
 from word_pattern import TUNNEL_DOWN_FLAG, StreamCheck, pattern
 
 BLOCK = 1 << 20
@@ -50,12 +51,10 @@ class Reader:
         self.pending = b""
 
     def head(self):
-        while b"\r\n\r\n" not in self.pending:
-            data = self.connection.recv(65536)
-            if not data:
-                return None
-            self.pending += data
-        head, self.pending = self.pending.split(b"\r\n\r\n", 1)
+        answer = read_head(self.connection, self.pending)
+        if answer is None:
+            return None
+        head, self.pending = answer
         return head
 
     def exactly(self, size, check, slow=False):
