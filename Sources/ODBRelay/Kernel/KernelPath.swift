@@ -135,7 +135,7 @@ public final class KernelPath: EventHandler {
                                         targetInFlight: Self.inFlight(target, acked: acked))
             let window = KernelWindow(
                 flow: flow, target: target, targetCookie: targetSocket.cookie, length: length, chunked: chunked,
-                budget: opening, slowStart: slowStart(opening, ceiling: budget, target: targetSocket.cookie),
+                budget: opening, slowStart: slowStart(opening, ceiling: budget, acked: acked),
                 delegate: delegate)
             try windowTable.write(window.record)
             sizeSourceBuffer(sourceSocket, source, readerKeepsUp: pace.keepsUp)
@@ -185,11 +185,13 @@ public final class KernelPath: EventHandler {
 
     /// A window opened below the route's budget lets the verdict grow it with what the target
     /// acknowledges (`window_budget` in bpf/odb.bpf.c): the pace is not known before bytes flow,
-    /// and a fast reader's first body would otherwise cross the opening budget. Its base is
-    /// the acknowledged count the verdict reads, from odb_socks.
-    private func slowStart(_ opening: UInt64, ceiling: UInt64, target cookie: UInt64) -> WindowRecord.SlowStart? {
-        guard opening < ceiling, let tracked = objects.socks.lookup(cookie) else { return nil }
-        return WindowRecord.SlowStart(ceiling: ceiling, ackedBase: tracked.bytes_acked)
+    /// and a fast reader's first body would otherwise cross the opening budget. Its base is the
+    /// target's acknowledged count from the TCP_INFO the opening reads anyway, not a map lookup:
+    /// the verdict compares odb_socks' copy, which sock_ops refreshes on each ACK and which can
+    /// only trail TCP_INFO's, and grows nothing until that copy passes the base.
+    private func slowStart(_ opening: UInt64, ceiling: UInt64, acked: UInt64?) -> WindowRecord.SlowStart? {
+        guard opening < ceiling, let acked else { return nil }
+        return WindowRecord.SlowStart(ceiling: ceiling, ackedBase: acked)
     }
 
     /// Gives the source four times the receive memory of the window it may advertise.
