@@ -23,6 +23,17 @@ int odb_tcp_progress(int fd, struct odb_tcp_progress *progress)
 	return 0;
 }
 
+int odb_tcp_bytes_acked(int fd, uint64_t *acked)
+{
+	struct tcp_info info = {0};
+	socklen_t length = sizeof(info);
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &length) != 0)
+		return -1;
+	*acked = info.tcpi_bytes_acked;
+	return 0;
+}
+
 int odb_unread_bytes(int fd)
 {
 	int inq = 0;

@@ -20,6 +20,10 @@ struct odb_tcp_progress {
  * Returns 0 or -1 with errno set. */
 int odb_tcp_progress(int fd, struct odb_tcp_progress *progress);
 
+/* tcpi_bytes_acked alone, for a caller that needs no SIOCOUTQ: one system call, not two.
+ * Returns 0 or -1 with errno set. */
+int odb_tcp_bytes_acked(int fd, uint64_t *acked);
+
 /* Bytes received that nobody has consumed yet (SIOCINQ: rcv_nxt - copied_seq; a verdict that
  * redirects or drops an skb consumes it), or -1. ioctl is variadic, which Swift cannot call. */
 int odb_unread_bytes(int fd);

@@ -193,8 +193,7 @@ extension KernelPath {
 
     /// Bytes the target's peer has acknowledged, or nil when the socket cannot tell.
     static func acknowledged(_ target: SocketChannel) -> UInt64? {
-        var progress = odb_tcp_progress()
-        guard odb_tcp_progress(target.fd, &progress) == 0 else { return nil }
-        return progress.bytes_acked
+        var acked: UInt64 = 0
+        return odb_tcp_bytes_acked(target.fd, &acked) == 0 ? acked : nil
     }
 }
