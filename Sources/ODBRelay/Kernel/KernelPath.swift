@@ -227,9 +227,12 @@ public final class KernelPath: EventHandler {
     /// behind: that reader keeps up, and its source gets its full memory. A connection with one
     /// body (or an upstream whose clients each fetch one) is never measured otherwise, and its
     /// source would keep the starting memory that stalls a fast flow.
+    /// A source that already has all of it (a pooled upstream after its first such window)
+    /// needs no look at the window's record.
     private func growSourceOfAReaderThatKeptUp(_ window: KernelWindow) {
-        guard window.slowStart != nil, windowTable.lookup(source: window.sourceCookie)?.slowStart != nil,
-              let sourceSocket = known(window.source) else { return }
+        guard window.slowStart != nil, let sourceSocket = known(window.source),
+              sourceSocket.sourceMemory ?? 0 < Self.sourceMemory,
+              windowTable.lookup(source: window.sourceCookie)?.slowStart != nil else { return }
         sizeSourceBuffer(sourceSocket, window.source, readerKeepsUp: true)
     }
 
