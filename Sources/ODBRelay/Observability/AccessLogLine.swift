@@ -72,11 +72,11 @@ struct AccessLogLine {
     /// The same facts as separate fields, for JSON logs.
     var fields: Logger.Metadata {
         var fields: Logger.Metadata = [
-            "client": "\(client)", "method": "\(method)", "target": "\(target)", "version": "\(version)",
-            "status": "\(status)", "bytes": "\(bytes)", "duration_s": "\(Self.format(seconds))",
-            "body_path": "\(bodyPath)", "upstream": "\(upstream)",
+            "client": .string(client), "method": .string(method), "target": .string(target), "version": .string(version),
+            "status": .string(String(status)), "bytes": .string(String(bytes)), "duration_s": .string(Self.format(seconds)),
+            "body_path": .string(bodyPath), "upstream": .string(upstream),
         ]
-        if let reason { fields["reason"] = "\(reason)" }
+        if let reason { fields["reason"] = .string(reason) }
         return fields
     }
 
