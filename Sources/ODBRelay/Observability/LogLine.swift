@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Logging
 
 /// One log line assembled in a buffer sized for all of it, then written with one write(2).
 ///
@@ -152,5 +153,15 @@ extension LogLine {
         append(UInt8(ascii: "0") + UInt8(millis / 10 % 10))
         append(UInt8(ascii: "0") + UInt8(millis % 10))
         append(UInt8(ascii: "Z"))
+    }
+}
+
+/// A handler that writes `LogLine`s and keeps its metadata in a `metadata` property.
+protocol LineLogHandler: LogHandler {}
+
+extension LineLogHandler {
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
     }
 }

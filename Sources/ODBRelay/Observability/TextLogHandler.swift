@@ -5,7 +5,7 @@ import Logging
 /// format, to a file descriptor with one write(2) per line (`LogLine`): no String per line,
 /// and the local time formatted once a second, where `localtime` re-reads the time zone and
 /// `strftime` allocates on every call.
-public struct TextLogHandler: LogHandler {
+public struct TextLogHandler: LineLogHandler {
     public let label: String
     public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:] {
@@ -20,11 +20,6 @@ public struct TextLogHandler: LogHandler {
         self.label = label
         self.logLevel = logLevel
         self.output = output
-    }
-
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
     }
 
     public func log(event: LogEvent) {
