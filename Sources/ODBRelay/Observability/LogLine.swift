@@ -81,7 +81,14 @@ struct LogLine {
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
+    /// Held while a line is written, as StreamLogHandler holds its stream's lock: a write(2)
+    /// cut short leaves the rest for another call, and another thread's line must not land
+    /// between the two.
+    private static let writing = NSLock()
+
     private func write(to fd: Int32) {
+        Self.writing.lock()
+        defer { Self.writing.unlock() }
         var offset = 0
         while offset < count {
             let written = Glibc.write(fd, buffer.baseAddress! + offset, count - offset)
