@@ -20,7 +20,7 @@ final class OriginHeldPayloads: @unchecked Sendable {
 
     /// Whether an `ODB-Peer` value proves its request a peer's.
     func acceptsPeer(_ secret: String) -> Bool {
-        settings.odb.acceptsPeer(headerValue: secret.utf8)
+        settings.odb.acceptsPeer(headerValue: secret)
     }
 
     /// Holds a body of `size` bytes and returns its descriptor; nil when the table is full.

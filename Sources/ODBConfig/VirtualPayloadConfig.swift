@@ -92,13 +92,18 @@ public struct VirtualPayloadConfig: Sendable, Equatable {
         return secret
     }
 
-    /// Whether an `ODB-Peer` header value proves the sender a peer; compares in constant time.
-    public func acceptsPeer(headerValue: some Collection<UInt8>) -> Bool {
-        let expected = Array(secret.utf8)
-        guard headerValue.count == expected.count else { return false }
-        var difference: UInt8 = 0
-        for (a, b) in zip(headerValue, expected) { difference |= a ^ b }
-        return difference == 0
+    /// Whether an `ODB-Peer` header value proves the sender a peer; compares in constant time,
+    /// on the two Strings' bytes in place (every request from a peer asks).
+    public func acceptsPeer(headerValue: String) -> Bool {
+        var value = headerValue, expected = secret
+        return value.withUTF8 { value in
+            expected.withUTF8 { expected in
+                guard value.count == expected.count else { return false }
+                var difference: UInt8 = 0
+                for index in 0..<value.count { difference |= value[index] ^ expected[index] }
+                return difference == 0
+            }
+        }
     }
 
     static let keys = ["name", "secret", "secret_file", "claim_listen", "hold_timeout", "max_held_payloads", "max_held_bytes", "peers"]

@@ -40,7 +40,13 @@ public struct PayloadToken: Hashable, Sendable, CustomStringConvertible {
 
     /// 32 lowercase hex digits, the form on the wire; nil for anything else.
     public init?(hex: some StringProtocol) {
-        let digits = Array(hex.utf8)
+        var text = String(hex)
+        guard let token = text.withUTF8({ PayloadToken(hexDigits: UnsafeRawBufferPointer($0)) }) else { return nil }
+        self = token
+    }
+
+    /// `init(hex:)` on the digits' bytes.
+    init?(hexDigits digits: UnsafeRawBufferPointer) {
         guard digits.count == 32, let high = Self.word(digits[0..<16]), let low = Self.word(digits[16..<32]) else { return nil }
         self.init(high: high, low: low)
     }
@@ -73,7 +79,7 @@ public struct PayloadToken: Hashable, Sendable, CustomStringConvertible {
         return String(repeating: "0", count: 16 - text.count) + text
     }
 
-    private static func word(_ digits: ArraySlice<UInt8>) -> UInt64? {
+    private static func word(_ digits: Slice<UnsafeRawBufferPointer>) -> UInt64? {
         var value: UInt64 = 0
         for digit in digits {
             switch digit {
@@ -110,89 +116,5 @@ public enum PayloadFraming: Equatable, Sendable {
         case .untilClose: self = .close
         case .none, .contentLength, .tunnel: return nil
         }
-    }
-}
-
-/// Names a held payload: its holder, its token and its framing. Travels as the `ODB-Payload`
-/// header, only between peers.
-public struct PayloadDescriptor: Equatable, Sendable {
-    public let holder: String
-    public let token: PayloadToken
-    public let framing: PayloadFraming
-
-    public init(holder: String, token: PayloadToken, framing: PayloadFraming) {
-        self.holder = holder
-        self.token = token
-        self.framing = framing
-    }
-
-    /// Why a header value is not a descriptor.
-    public enum ParseError: Error, Equatable, CustomStringConvertible {
-        case malformed(String)
-        case unsupportedVersion(String)
-        case missing(String)
-
-        public var description: String {
-            switch self {
-            case let .malformed(part): return "malformed descriptor part \"\(part)\""
-            case let .unsupportedVersion(version): return "unsupported descriptor version \(version)"
-            case let .missing(key): return "descriptor without \(key)"
-            }
-        }
-    }
-
-    /// Parses `v=1; holder=NAME; token=HEX; framing=length; length=N` (or `framing=chunked`,
-    /// `framing=close`). Every part must be known and well formed: a descriptor is never guessed at.
-    public init(headerValue: String) throws(ParseError) {
-        var parts: [String: String] = [:]
-        for rawPart in headerValue.split(separator: ";") {
-            let part = rawPart.trimmingSpaces()
-            guard let equals = part.firstIndex(of: "="), parts[String(part[..<equals])] == nil else { throw .malformed(String(part)) }
-            parts[String(part[..<equals])] = String(part[part.index(after: equals)...])
-        }
-        guard let version = parts.removeValue(forKey: "v") else { throw .missing("v") }
-        guard version == String(VirtualPayload.version) else { throw .unsupportedVersion(version) }
-        guard let holder = parts.removeValue(forKey: "holder") else { throw .missing("holder") }
-        guard Self.isHolderName(holder) else { throw .malformed("holder=\(holder)") }
-        guard let tokenText = parts.removeValue(forKey: "token") else { throw .missing("token") }
-        guard let token = PayloadToken(hex: tokenText) else { throw .malformed("token") }
-        guard let framingText = parts.removeValue(forKey: "framing") else { throw .missing("framing") }
-        let framing: PayloadFraming
-        switch framingText {
-        case "length":
-            guard let lengthText = parts.removeValue(forKey: "length") else { throw .missing("length") }
-            guard !lengthText.isEmpty, lengthText.utf8.count <= 19, lengthText.utf8.allSatisfy({ (0x30...0x39).contains($0) }),
-                  let length = UInt64(lengthText), length > 0 else { throw .malformed("length=\(lengthText)") }
-            framing = .length(length)
-        case PayloadFraming.chunked.name: framing = .chunked
-        case PayloadFraming.close.name: framing = .close
-        default: throw .malformed("framing=\(framingText)")
-        }
-        if let (key, value) = parts.first { throw .malformed("\(key)=\(value)") }
-        self.init(holder: holder, token: token, framing: framing)
-    }
-
-    public var headerValue: String {
-        var value = "v=\(VirtualPayload.version); holder=\(holder); token=\(token.hex); framing=\(framing.name)"
-        if case let .length(length) = framing { value += "; length=\(length)" }
-        return value
-    }
-
-    /// Holder names: letters, digits, '.', '_' and '-', at most 64 bytes, so a descriptor stays short.
-    public static func isHolderName(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.count <= 64
-            && name.utf8.allSatisfy { byte in
-                (0x30...0x39).contains(byte) || (0x41...0x5a).contains(byte) || (0x61...0x7a).contains(byte)
-                    || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
-            }
-    }
-}
-
-extension Substring {
-    fileprivate func trimmingSpaces() -> Substring {
-        var text = self
-        while text.first == " " || text.first == "\t" { text.removeFirst() }
-        while text.last == " " || text.last == "\t" { text.removeLast() }
-        return text
     }
 }

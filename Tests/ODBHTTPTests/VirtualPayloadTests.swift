@@ -10,6 +10,13 @@ import Testing
         #expect(try PayloadDescriptor(headerValue: descriptor.headerValue) == descriptor)
     }
 
+    @Test func spacesAndEmptyPartsAroundPartsAreIgnored() throws {
+        let value = ";v=1 ;\tholder=relay-3;; token=0123456789abcdef00000000000000ff ;framing=length;length=7;"
+        #expect(try PayloadDescriptor(headerValue: value) == PayloadDescriptor(holder: "relay-3", token: Self.token, framing: .length(7)))
+        #expect(try PayloadDescriptor(headerValue: "v=1; holder=h; token=\(Self.token.hex); framing=length; length=9999999999999999999")
+            .framing == .length(9_999_999_999_999_999_999))
+    }
+
     @Test func headerValueIsTheDocumentedForm() {
         let descriptor = PayloadDescriptor(holder: "relay-3", token: Self.token, framing: .length(1000))
         #expect(descriptor.headerValue == "v=1; holder=relay-3; token=0123456789abcdef00000000000000ff; framing=length; length=1000")
@@ -32,6 +39,13 @@ import Testing
         ("v=1; holder=a; token=0123456789abcdef00000000000000ff; framing=gzip", .malformed("framing=gzip")),
         ("v=1; holder=a; token=0123456789abcdef00000000000000ff; framing=close; at=10.0.0.9:80", .malformed("at=10.0.0.9:80")),
         ("v=1; v=1; holder=a", .malformed("v=1")),
+        ("v=1; holder=a; token=0123456789abcdef00000000000000ff; framing=chunked; length=5", .malformed("length=5")),
+        ("v=1; holder=a; token=0123456789abcdef00000000000000ff; framing=close; x=1; x=2", .malformed("x=1")),
+        ("v=1;  ; holder=a", .malformed("")),
+        ("v=1; holder", .malformed("holder")),
+        ("v=01; holder=a; token=0123456789abcdef00000000000000ff; framing=close", .unsupportedVersion("01")),
+        ("v=1; holder=a; token=0123456789abcdef00000000000000ff; framing=length; length=1 2", .malformed("length=1 2")),
+        ("v=1; holder=\u{e9}; token=0123456789abcdef00000000000000ff; framing=close", .malformed("holder=\u{e9}")),
     ])
     func malformedDescriptorsAreRefused(value: String, expected: PayloadDescriptor.ParseError) {
         #expect(throws: expected) { try PayloadDescriptor(headerValue: value) }

@@ -26,7 +26,7 @@ struct RequestAdmission {
     init(_ received: RequestHead, listener: ListenerConfig, pools: [String: UpstreamPool], rewrite: ProxyHeaderRewrite,
          odb: VirtualPayloadConfig?, clientAddress: String) throws(Refusal) {
         var head = received
-        fromPeer = head.headers.value(for: VirtualPayload.peerHeader).map { odb?.acceptsPeer(headerValue: $0.utf8) == true } ?? false
+        fromPeer = head.headers.value(for: VirtualPayload.peerHeader).map { odb?.acceptsPeer(headerValue: $0) == true } ?? false
         forgedFields = VirtualPayload.strip(&head.headers) && !fromPeer
         let framing: BodyFraming
         switch requestFraming(head) {

@@ -42,7 +42,7 @@ struct ClaimRequest {
 
     init(_ head: RequestHead, odb: VirtualPayloadConfig?) throws(ClaimRefusal) {
         guard let odb, let secret = head.headers.value(for: VirtualPayload.peerHeader),
-              odb.acceptsPeer(headerValue: secret.utf8) else { throw .forbidden }
+              odb.acceptsPeer(headerValue: secret) else { throw .forbidden }
         guard head.method == "GET", !Self.announcesBody(head), let token = PayloadToken(claimTarget: head.target.description) else {
             throw .malformed
         }
