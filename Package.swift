@@ -103,7 +103,7 @@ let package = Package(
             name: "BenchTests",
             dependencies: ["ODBBench", "ODBTestSupport", "odb-redirect"]
         ),
-        .testTarget(name: "ODBHTTPTests", dependencies: ["ODBHTTP", "head-path-cost"]),
+        .testTarget(name: "ODBHTTPTests", dependencies: ["ODBHTTP", "head-path-cost", "CAllocationCounter"]),
         .testTarget(
             name: "ODBRelayTests",
             dependencies: [
