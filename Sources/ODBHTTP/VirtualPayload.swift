@@ -57,7 +57,23 @@ public struct PayloadToken: Hashable, Sendable, CustomStringConvertible {
         self.init(hex: target.dropFirst(VirtualPayload.claimPathPrefix.count))
     }
 
-    public var hex: String { Self.hex(high) + Self.hex(low) }
+    public var hex: String {
+        String(unsafeUninitializedCapacity: 32) { text in
+            Self.writeHex(high, into: UnsafeMutableBufferPointer(rebasing: text[0..<16]))
+            Self.writeHex(low, into: UnsafeMutableBufferPointer(rebasing: text[16..<32]))
+            return 32
+        }
+    }
+
+    /// Appends the 32 hex digits to `bytes`, for a message built as bytes.
+    public func appendHex(to bytes: inout [UInt8]) {
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: 32))
+        bytes.withUnsafeMutableBufferPointer { buffer in
+            Self.writeHex(high, into: UnsafeMutableBufferPointer(rebasing: buffer[start..<start + 16]))
+            Self.writeHex(low, into: UnsafeMutableBufferPointer(rebasing: buffer[start + 16..<start + 32]))
+        }
+    }
 
     /// The request target that claims this token.
     public var claimTarget: String { VirtualPayload.claimPathPrefix + hex }
@@ -69,14 +85,22 @@ public struct PayloadToken: Hashable, Sendable, CustomStringConvertible {
         for byte in hex.utf8 {
             hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
         }
-        return String(Self.hex(hash).prefix(8))
+        return String(unsafeUninitializedCapacity: 8) { text in
+            Self.writeHex(hash >> 32, into: UnsafeMutableBufferPointer(rebasing: text[0..<8]))
+            return 8
+        }
     }
 
     public var description: String { digest }
 
-    private static func hex(_ word: UInt64) -> String {
-        let text = String(word, radix: 16)
-        return String(repeating: "0", count: 16 - text.count) + text
+    /// Writes the low `digits.count` nibbles of `word` as lowercase hex, most significant first.
+    private static func writeHex(_ word: UInt64, into digits: UnsafeMutableBufferPointer<UInt8>) {
+        var rest = word
+        for index in digits.indices.reversed() {
+            let nibble = UInt8(truncatingIfNeeded: rest & 0xf)
+            digits[index] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+            rest >>= 4
+        }
     }
 
     private static func word(_ digits: Slice<UnsafeRawBufferPointer>) -> UInt64? {

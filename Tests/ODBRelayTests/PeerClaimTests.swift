@@ -1,3 +1,4 @@
+import CAllocationCounter
 import ODBHTTP
 import Testing
 @testable import ODBRelay
@@ -76,5 +77,20 @@ import Testing
     @Test func theClaimNamesTheTokenTheHolderAndTheSecret() throws {
         let request = String(decoding: try Self.claim("chunked").request(secret: "s3cret-s3cret-s3cret"), as: UTF8.self)
         #expect(request == "GET /odb/v1/payload/\(Self.token) HTTP/1.1\r\nHost: h\r\nODB-Peer: s3cret-s3cret-s3cret\r\n\r\n")
+    }
+
+    /// An edge builds one claim request per payload it delivers: the bytes go into one array,
+    /// with no String for the token, the target or the request on the way.
+    @Test func aClaimRequestIsOneAllocation() throws {
+        let claim = try Self.claim("chunked")
+        let secret = "s3cret-s3cret-s3cret"
+        let requests = 1_000
+        _ = claim.request(secret: secret)
+        allocation_counter_start()
+        for _ in 0..<requests {
+            _ = claim.request(secret: secret)
+        }
+        let allocations = allocation_counter_stop()
+        #expect(allocations == UInt(requests), "\(allocations) allocations in \(requests) claim requests")
     }
 }

@@ -45,8 +45,21 @@ struct PeerClaim {
     let receivedAt: Double
 
     /// `GET /odb/v1/payload/<token>` to the holder, proving this relay a peer.
+    /// Built as bytes into one array: an edge makes one per payload it delivers.
     func request(secret: String) -> [UInt8] {
-        Array("GET \(descriptor.token.claimTarget) HTTP/1.1\r\nHost: \(descriptor.holder)\r\n\(VirtualPayload.peerHeader): \(secret)\r\n\r\n".utf8)
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(96 + descriptor.holder.utf8.count + secret.utf8.count)
+        bytes.append(contentsOf: "GET ".utf8)
+        bytes.append(contentsOf: VirtualPayload.claimPathPrefix.utf8)
+        descriptor.token.appendHex(to: &bytes)
+        bytes.append(contentsOf: " HTTP/1.1\r\nHost: ".utf8)
+        bytes.append(contentsOf: descriptor.holder.utf8)
+        bytes.append(contentsOf: "\r\n".utf8)
+        bytes.append(contentsOf: VirtualPayload.peerHeader.utf8)
+        bytes.append(contentsOf: ": ".utf8)
+        bytes.append(contentsOf: secret.utf8)
+        bytes.append(contentsOf: "\r\n\r\n".utf8)
+        return bytes
     }
 
     /// The response the client gets for the holder's `answer`: the descriptor response's head
