@@ -59,8 +59,7 @@ public struct PayloadToken: Hashable, Sendable, CustomStringConvertible {
 
     public var hex: String {
         String(unsafeUninitializedCapacity: 32) { text in
-            Self.writeHex(high, into: UnsafeMutableBufferPointer(rebasing: text[0..<16]))
-            Self.writeHex(low, into: UnsafeMutableBufferPointer(rebasing: text[16..<32]))
+            writeHex(into: UnsafeMutableBufferPointer(rebasing: text[0..<32]))
             return 32
         }
     }
@@ -70,9 +69,14 @@ public struct PayloadToken: Hashable, Sendable, CustomStringConvertible {
         let start = bytes.count
         bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: 32))
         bytes.withUnsafeMutableBufferPointer { buffer in
-            Self.writeHex(high, into: UnsafeMutableBufferPointer(rebasing: buffer[start..<start + 16]))
-            Self.writeHex(low, into: UnsafeMutableBufferPointer(rebasing: buffer[start + 16..<start + 32]))
+            writeHex(into: UnsafeMutableBufferPointer(rebasing: buffer[start..<start + 32]))
         }
+    }
+
+    /// Writes the 32 hex digits into `digits`, which holds exactly 32 bytes.
+    private func writeHex(into digits: UnsafeMutableBufferPointer<UInt8>) {
+        Self.writeHex(high, into: UnsafeMutableBufferPointer(rebasing: digits[0..<16]))
+        Self.writeHex(low, into: UnsafeMutableBufferPointer(rebasing: digits[16..<32]))
     }
 
     /// The request target that claims this token.
