@@ -18,22 +18,28 @@ public struct Limits: Sendable, Equatable {
     public var maxRequestsPerConnection: Int
     /// Most socket memory all kernel flows together may be given past `net.core.*_max` by
     /// SO_RCVBUFFORCE/SO_SNDBUFFORCE: each flow forces 4 MiB on its source and twice its
-    /// `flow_budget` on its target, held until the socket closes. A body that would pass it
-    /// is copied in user space.
+    /// target's send buffer on its target, held until the socket closes. A body that would pass
+    /// it is copied in user space.
     public var kernelBufferMemory: Int
+    /// The send buffer (SO_SNDBUF, which the kernel doubles) that the kernel windows a worker
+    /// has open share among their targets: a window alone gets all of it, several split it,
+    /// each at least 1 MiB and at most its route's `flow_budget`.
+    public var kernelSendBuffer: Int
 
     public init(maxHeadBytes: Int = 64 << 10, maxHeaders: Int = 100, maxConnections: Int = 10_000,
-                maxConnectionsPerClient: Int = 0, maxRequestsPerConnection: Int = 10_000, kernelBufferMemory: Int = 2 << 30) {
+                maxConnectionsPerClient: Int = 0, maxRequestsPerConnection: Int = 10_000, kernelBufferMemory: Int = 2 << 30,
+                kernelSendBuffer: Int = 4 << 20) {
         self.maxHeadBytes = maxHeadBytes
         self.maxHeaders = maxHeaders
         self.maxConnections = maxConnections
         self.maxConnectionsPerClient = maxConnectionsPerClient
         self.maxRequestsPerConnection = maxRequestsPerConnection
         self.kernelBufferMemory = kernelBufferMemory
+        self.kernelSendBuffer = kernelSendBuffer
     }
 
     static let keys = ["max_head_bytes", "max_headers", "max_connections", "max_connections_per_client", "max_requests_per_connection",
-                       "kernel_buffer_memory"]
+                       "kernel_buffer_memory", "kernel_send_buffer"]
 
     init(from section: ConfigMapping?) throws(ConfigError) {
         let defaults = Limits()
@@ -59,6 +65,9 @@ public struct Limits: Sendable, Equatable {
             },
             kernelBufferMemory: try section.value("kernel_buffer_memory", default: defaults.kernelBufferMemory) { node throws(ConfigError) in
                 try node.byteSize(in: (16 << 20)...(1 << 40))
+            },
+            kernelSendBuffer: try section.value("kernel_send_buffer", default: defaults.kernelSendBuffer) { node throws(ConfigError) in
+                try node.byteSize(in: (1 << 20)...(1 << 30))
             }
         )
     }

@@ -190,7 +190,7 @@ public final class Relay {
             return nil
         }
         if !forcesBuffers && !SocketBufferCeiling.host.fits(SocketBufferCeiling.Needs(new)) {
-            logger.warning("a flow_budget passes net.core.wmem_max, and the relay gave CAP_NET_ADMIN up at start: kernel-path send buffers stay at the maximum until a restart", metadata: [
+            logger.warning("kernel_send_buffer and a flow_budget now pass net.core.wmem_max, and the relay gave CAP_NET_ADMIN up at start: kernel-path send buffers stay at the maximum until a restart", metadata: [
                 "sizes": "\(SocketBufferCeiling.Needs(new))", "maxima": "\(SocketBufferCeiling.host)",
             ])
         }

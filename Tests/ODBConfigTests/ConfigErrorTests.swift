@@ -69,6 +69,7 @@ import Testing
         ("limits", "max_connections_per_client: -1", "between 0 and"),
         ("limits", "max_requests_per_connection: many", "whole number"),
         ("limits", "kernel_buffer_memory: 1MiB", "between 16MiB and"),
+        ("limits", "kernel_send_buffer: 512KiB", "between 1MiB and"),
     ])
     func limitKeyErrorNamesTheLine(section: String, line: String, reason: String) throws {
         let error = try #require(configError("workers: 2\n\(section):\n  \(line)\n" + minimalYAML))

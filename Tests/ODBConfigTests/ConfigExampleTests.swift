@@ -51,6 +51,7 @@ import Testing
         #expect(config.limits.maxConnectionsPerClient == 0)
         #expect(config.limits.maxRequestsPerConnection == 10_000)
         #expect(config.limits.kernelBufferMemory == 2 << 30)
+        #expect(config.limits.kernelSendBuffer == 4 << 20)
     }
 
     /// The example is the reference `--print-example-config` prints: every key the loader

@@ -65,6 +65,17 @@ public enum ProcessMemory {
         return sum
     }
 
+    /// The send buffer (`ss -tm` skmem's tb, the kernel's doubled SO_SNDBUF) of `pid`'s TCP
+    /// socket whose peer has port `peerPort`; nil when it has none.
+    public static func sendBuffer(pid: Int32, peerPort: Int) throws -> Int? {
+        let listing = try CommandRunner.run("/usr/bin/ss", ["-tmnipH"]).stdout
+        let block = socketBlocks(listing).first { block in
+            let fields = block.prefix { $0 != "\n" }.split(separator: " ")
+            return block.contains("pid=\(pid),") && fields.count > 4 && fields[4].hasSuffix(":\(peerPort)")
+        }
+        return block.flatMap { skmem($0)["tb"] }
+    }
+
     /// One block per socket: its first line, then its indented detail lines.
     private static func socketBlocks(_ listing: String) -> [Substring] {
         var blocks = [Substring]()
@@ -84,18 +95,19 @@ public enum ProcessMemory {
 
     /// r + w + f of `skmem:(r…,rb…,t…,tb…,f…,w…,o…,bl…,d…)`; f is signed, printed unsigned.
     private static func charged(_ block: Substring) -> Int {
-        guard let open = block.range(of: "skmem:("), let close = block[open.upperBound...].firstIndex(of: ")") else { return 0 }
-        var total = 0
+        let fields = skmem(block)
+        return (fields["r"] ?? 0) + (fields["w"] ?? 0) + Int(Int32(truncatingIfNeeded: fields["f"] ?? 0))
+    }
+
+    /// The fields of a socket's `skmem:(…)`, by name.
+    private static func skmem(_ block: Substring) -> [Substring: Int] {
+        guard let open = block.range(of: "skmem:("), let close = block[open.upperBound...].firstIndex(of: ")") else { return [:] }
+        var fields = [Substring: Int]()
         for field in block[open.upperBound..<close].split(separator: ",") {
             let name = field.prefix { $0.isLetter }
-            guard let value = Int(field.dropFirst(name.count)) else { continue }
-            switch name {
-            case "r", "w": total += value
-            case "f": total += Int(Int32(truncatingIfNeeded: value))
-            default: break
-            }
+            fields[name] = Int(field.dropFirst(name.count))
         }
-        return total
+        return fields
     }
 
     private static func number(after label: String, in block: Substring) -> Int {

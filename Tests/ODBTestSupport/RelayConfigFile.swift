@@ -166,7 +166,7 @@ public enum AdminOptions {
 /// One key of the `limits` section.
 public enum LimitOption {
     case maxConnections(Int), maxConnectionsPerClient(Int), maxRequestsPerConnection(Int), maxHeaders(Int)
-    case maxHeadBytes(String), kernelBufferMemory(String)
+    case maxHeadBytes(String), kernelBufferMemory(String), kernelSendBuffer(String)
 
     var entry: (String, String?) {
         switch self {
@@ -176,6 +176,7 @@ public enum LimitOption {
         case .maxHeaders(let count): ("max_headers", String(count))
         case .maxHeadBytes(let size): ("max_head_bytes", size)
         case .kernelBufferMemory(let size): ("kernel_buffer_memory", size)
+        case .kernelSendBuffer(let size): ("kernel_send_buffer", size)
         }
     }
 }

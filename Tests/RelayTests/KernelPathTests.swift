@@ -54,6 +54,31 @@ extension RelayTests {
             #expect(peaks.resident < 128 << 20, "relay RSS reached \(peaks.resident >> 20) MiB")
         }
 
+        /// The windows a worker has open share `limits.kernel_send_buffer` among their targets:
+        /// the first slow client's window alone gets all of it, a second one opened beside it
+        /// half, and neither the route's 16 MiB budget (ss shows each doubled by the kernel).
+        /// Both bodies still arrive whole.
+        @Test func openWindowsShareTheTargetSendBuffer() throws {
+            let size = 64 << 20
+            let share = 6 << 20
+            let setup = try RelayUnderTest(route: RouteOptions(.kernel, flowBudget: "16MiB"), sizes: [size], workers: 1,
+                                           limits: [.kernelSendBuffer("6MiB")])
+            let clients = try (0..<2).map { _ in try TestHTTPClient(port: setup.relay.port, receiveTimeout: 30) }
+            defer { clients.forEach { $0.close() } }
+            for (client, expected) in zip(clients, [2 * share, share]) {
+                try client.send("GET /files/\(size).bin HTTP/1.1\r\nHost: test\r\n\r\n")
+                try waitFor("a send buffer of \(expected) B towards client \(client.localPort)", {
+                    try ProcessMemory.sendBuffer(pid: setup.relay.pid, peerPort: client.localPort)
+                }, until: { $0 == expected })
+            }
+            let expected = try TestContent.bytes(size: size)
+            for client in clients {
+                let response = try client.readResponse()
+                #expect(response.status == 200)
+                #expect(response.body == expected, "\(firstDifference(response.body, expected))")
+            }
+        }
+
         /// A socket that is a redirect target (in a SOCKHASH with no programs) must still wake
         /// the relay when its own peer sends: the client's next request after a kernel body.
         @Test func targetSocketStillWakesTheRelayForTheNextRequest() throws {

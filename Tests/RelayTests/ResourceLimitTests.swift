@@ -59,12 +59,13 @@ extension RelayTests {
         }
 
         /// Forced socket buffers are held per socket until it closes, and bounded in total: with
-        /// room for one flow (4 MiB source + 2 x 8 MiB target), a second client's body is copied,
-        /// counted and exact; once the first client closes, the kernel path takes bodies again.
+        /// room for one flow (4 MiB source + 2 x 4 MiB target, the send buffer a window alone
+        /// gets by default), a second client's body is copied, counted and exact; once the first
+        /// client closes, the kernel path takes bodies again.
         @Test func kernelBufferMemoryCapCopiesBodiesPastIt() throws {
             let size = 1 << 20
             let setup = try RelayUnderTest(route: RouteOptions(.kernel, flowBudget: "8MiB"), sizes: [size], workers: 1,
-                                           limits: [.kernelBufferMemory("24MiB")])
+                                           limits: [.kernelBufferMemory("16MiB")])
             let relay = setup.relay
             let first = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
             #expect(try fetchAndCompare(first, size: size).ok)

@@ -13,7 +13,8 @@ final class KernelFlow {
     /// From the flow record, as last read.
     var redirected: UInt64 = 0
     var handled: UInt64 = 0
-    /// The open window, if any; windows of one flow follow each other, never overlap.
+    /// The open window, if any; windows of one flow follow each other, never overlap. Set
+    /// only by `KernelPath`, which counts the open ones.
     var window: KernelWindow?
 
     init(channel: SocketChannel, cookie: UInt64) {
@@ -42,10 +43,11 @@ final class KernelSocket {
     let cookie: UInt64
     var inTargetMap = false
     /// Socket options stay until the socket closes, so each is set once per connection (the
-    /// send buffer again only when a window's budget differs).
+    /// send buffer again only when a window's share differs).
     /// The receive memory forced on it as a source, nil before its first window.
     var sourceMemory: Int32?
-    var sendBufferForced: Int32?
+    /// The send buffer set on it as a target, nil before its first window.
+    var sendBuffer: Int?
     /// As a redirect target: how fast its reader drains what it holds.
     var pace: DrainPacedBudget?
 

@@ -13,6 +13,8 @@ public final class KernelPath: EventHandler {
     let eventKey: UInt64
     let logger: Logger
     let forcedMemory: ForcedBufferMemory
+    /// How the windows' targets share send buffer; the worker sets it anew on a reload.
+    var targetSendBuffer: TargetSendBuffer
     let flowTable: FlowTable
     let windowTable: WindowTable
     private let eventRing: EventRing
@@ -23,6 +25,8 @@ public final class KernelPath: EventHandler {
     private var socketsPruneAt = 64
     /// Sockets in the verdict map, by cookie.
     var flows = [UInt64: KernelFlow]()
+    /// Flows with a window open; changed only through `setWindow`.
+    public private(set) var openWindows = 0
     /// Where passed bytes are peeked before they are written to the target; as large as the
     /// source's receive memory, so one burst forwards all of them.
     let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(sourceMemory), alignment: 16)
@@ -32,9 +36,10 @@ public final class KernelPath: EventHandler {
     static let sourceStartMemory: Int32 = 2 << 20
 
     public init(objects: KernelObjects, loop: EventLoop, eventKey: UInt64, logger: Logger,
-                forcedMemory: ForcedBufferMemory) throws(KernelError) {
+                forcedMemory: ForcedBufferMemory, targetSendBuffer: TargetSendBuffer) throws(KernelError) {
         self.objects = objects
         self.forcedMemory = forcedMemory
+        self.targetSendBuffer = targetSendBuffer
         self.loop = loop
         self.eventKey = eventKey
         self.logger = logger
@@ -53,8 +58,6 @@ public final class KernelPath: EventHandler {
     public func leaveLoop() {
         loop.unregister(eventRing.pollDescriptor)
     }
-
-    public var openWindows: Int { flows.values.reduce(0) { $0 + ($1.window == nil ? 0 : 1) } }
 
     public func handle(events: UInt32) {
         drain()
@@ -105,8 +108,9 @@ public final class KernelPath: EventHandler {
         guard joined?.window == nil else { throw .windowStillOpen }
         // A target stays tracked from its first window until it closes.
         guard targetSocket.inTargetMap || objects.tracksSocket(cookie: targetSocket.cookie) else { throw .targetNotTracked }
-        // The kernel doubles both values: the source's receive memory, twice the budget to send.
-        guard forcedMemory.hold([(source, Int(Self.sourceMemory)), (target, 2 * Int(clamping: budget))]) else {
+        let sendBuffer = targetSendBuffer.size(budget: Int(clamping: budget), othersOpen: openWindows)
+        // The kernel doubles both values: the source's receive memory, twice the send buffer.
+        guard forcedMemory.hold([(source, Int(Self.sourceMemory)), (target, 2 * sendBuffer)]) else {
             throw .bufferMemoryCap
         }
         let flow = joined ?? KernelFlow(channel: source, cookie: sourceSocket.cookie)
@@ -139,15 +143,13 @@ public final class KernelPath: EventHandler {
                 delegate: delegate)
             try windowTable.write(window.record)
             sizeSourceBuffer(sourceSocket, source, readerKeepsUp: pace.keepsUp)
-            // The backlog worker that sends redirected skbs churns when the target's send
-            // buffer is full (docs/DESIGN.md); a send buffer as large as the route's budget keeps
-            // it moving, and the paced budget still bounds what the window may have in flight.
-            let sendBuffer = Int32(clamping: budget)
-            if targetSocket.sendBufferForced != sendBuffer {
-                SocketBufferCeiling.host.apply(target.fd, .send, bytes: sendBuffer)
-                targetSocket.sendBufferForced = sendBuffer
+            // The paced budget bounds what the window may have in flight; the send buffer, how
+            // far the backlog worker may run ahead of the reader (`TargetSendBuffer`).
+            if targetSocket.sendBuffer != sendBuffer {
+                SocketBufferCeiling.host.apply(target.fd, .send, bytes: Int32(sendBuffer))
+                targetSocket.sendBuffer = sendBuffer
             }
-            flow.window = window
+            setWindow(window, of: flow)
             if joined == nil {
                 try objects.sources.insert(cookie: flow.cookie, fd: source.fd)
                 flows[flow.cookie] = flow
@@ -161,10 +163,10 @@ public final class KernelPath: EventHandler {
             }
             return window
         } catch let error as KernelPathUnavailable {
-            flow.window = nil
+            setWindow(nil, of: flow)
             throw error
         } catch {
-            flow.window = nil
+            setWindow(nil, of: flow)
             if joined == nil {
                 windowTable.delete(source: flow.cookie)
                 flowTable.delete(source: flow.cookie)
@@ -253,6 +255,7 @@ public final class KernelPath: EventHandler {
         objects.sources.remove(cookie: socket.cookie)
         flows.removeValue(forKey: socket.cookie)
         flow.window?.ended = true
+        setWindow(nil, of: flow)
         windowTable.delete(source: socket.cookie)
         flowTable.delete(source: socket.cookie)
     }
@@ -285,11 +288,16 @@ public final class KernelPath: EventHandler {
         for window in flows.values.compactMap(\.window) { refresh(window) }
     }
 
+    private func setWindow(_ window: KernelWindow?, of flow: KernelFlow) {
+        openWindows += (window == nil ? 0 : 1) - (flow.window == nil ? 0 : 1)
+        flow.window = window
+    }
+
     func finish(_ window: KernelWindow, _ ending: KernelWindow.Ending) {
         guard !window.ended else { return }
         window.ended = true
         if ending == .complete { growSourceOfAReaderThatKeptUp(window) }
-        if let flow = flows[window.sourceCookie], flow.window === window { flow.window = nil }
+        if let flow = flows[window.sourceCookie], flow.window === window { setWindow(nil, of: flow) }
         window.target.backlogBytesQueued = window.targetBacklogBase + window.redirected
         window.delegate?.kernelWindowEnded(window, ending)
     }

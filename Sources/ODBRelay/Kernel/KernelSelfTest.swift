@@ -1,6 +1,7 @@
 import CSocketShims
 import Glibc
 import Logging
+import ODBConfig
 import ODBKernel
 
 /// Checks at startup that this kernel delivers redirected bytes exactly once.
@@ -81,7 +82,7 @@ private final class SelfTestExchange: ChannelOwner, KernelWindowDelegate {
         loop = try EventLoop()
         deadline = loop.now + timeout
         path = try KernelPath(objects: objects, loop: loop, eventKey: UInt64(UInt32(getpid())) << 16 | KernelSelfTest.eventRingIndex, logger: logger,
-                              forcedMemory: ForcedBufferMemory(limit: .max))
+                              forcedMemory: ForcedBufferMemory(limit: .max), targetSendBuffer: TargetSendBuffer(Limits()))
         loop.beforeEvents = { [path] in path.drain() }
     }
 

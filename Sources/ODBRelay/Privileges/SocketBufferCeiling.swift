@@ -27,14 +27,15 @@ struct SocketBufferCeiling: Sendable, CustomStringConvertible {
     }
 
     /// What the kernel path sets on its sockets: the source's receive memory (half of it, the
-    /// kernel doubles the value) and each kernel route's `flow_budget` as its target's send buffer.
+    /// kernel doubles the value) and the largest target send buffer a kernel route's window gets.
     struct Needs: Equatable, CustomStringConvertible {
         let receive: Int
         let send: Int
 
         init(_ config: RelayConfig) {
             receive = Int(KernelPath.sourceMemory / 2)
-            send = config.listeners.flatMap(\.routes).filter(\.mode.usesKernel).map(\.flowBudget).max() ?? 0
+            let largestBudget = config.listeners.flatMap(\.routes).filter(\.mode.usesKernel).map(\.flowBudget).max()
+            send = largestBudget.map(TargetSendBuffer(config.limits).largest) ?? 0
         }
 
         var description: String { "SO_RCVBUF \(receive) B, SO_SNDBUF \(send) B" }
@@ -52,7 +53,7 @@ struct SocketBufferCeiling: Sendable, CustomStringConvertible {
 
     /// Sets a socket's buffer size: a plain option within the ceiling, a forced one past it.
     /// A forced option refused (the relay gave `CAP_NET_ADMIN` up, and a reload raised a
-    /// `flow_budget` past the ceiling) falls back to the plain one, which the kernel caps.
+    /// target send buffer past the ceiling) falls back to the plain one, which the kernel caps.
     /// - Returns: false when the size was capped at the ceiling.
     @discardableResult
     func apply(_ fd: Int32, _ direction: Direction, bytes: Int32) -> Bool {

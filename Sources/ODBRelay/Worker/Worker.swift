@@ -71,7 +71,7 @@ final class Worker: @unchecked Sendable {
         if let objects = shared.kernelObjects {
             kernel = try KernelPath(objects: objects, loop: loop,
                                     eventKey: UInt64(UInt32(getpid())) << 16 | UInt64(index), logger: logger,
-                                    forcedMemory: shared.forcedBufferMemory)
+                                    forcedMemory: shared.forcedBufferMemory, targetSendBuffer: TargetSendBuffer(config.limits))
         } else {
             kernel = nil
         }
@@ -137,6 +137,7 @@ final class Worker: @unchecked Sendable {
         guard let (generation, config) = shared.configuration(newerThan: configGeneration) else { return }
         configGeneration = generation
         limits = config.limits
+        kernel?.targetSendBuffer = TargetSendBuffer(config.limits)
         odb = config.odb
         timeouts = Self.timeouts(config)
         bodyRateFloor = Self.bodyRateFloor(config)
