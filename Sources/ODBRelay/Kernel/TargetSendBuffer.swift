@@ -4,12 +4,12 @@ import ODBConfig
 /// among the windows its worker has open.
 ///
 /// The psock backlog that sends redirected skbs waits for write space (and retries a jiffy
-/// later) when the target's send buffer is full, so one fast stream wants a large buffer; but
-/// many streams each with one that large let the backlog run far ahead of the readers, and at
-/// 8 connections of 16 MiB bodies a 2 MiB buffer cost 30 % less machine CPU than the 32 MiB
-/// the route's budget gave (docs/PERFORMANCE.md §12, §13). A window alone gets the whole
-/// share; several split it, down to `floor`, below which one 64 MiB stream already lost half
-/// its rate.
+/// later) when the target's send buffer is full, so one fast stream wants a large buffer (with
+/// 1 MiB a single 64 MiB stream made half its rate); but many streams each with one that large
+/// let the backlog run far ahead of the readers: 8 connections of 16 MiB bodies cost the
+/// machine 26-30 % less with the share than with the route's budget, 32 MiB in the kernel
+/// (docs/PERFORMANCE.md §12, §13). So a window alone gets the whole share, and several split
+/// it, each at least `floor`.
 public struct TargetSendBuffer: Equatable, Sendable {
     /// The least a window's target gets however many share the buffer.
     static let floor = 1 << 20
