@@ -13,7 +13,7 @@ public final class KernelPath: EventHandler {
     let eventKey: UInt64
     let logger: Logger
     let forcedMemory: ForcedBufferMemory
-    /// How the windows' targets share send buffer; the worker sets it anew on a reload.
+    /// How the windows' targets share a send buffer; the worker sets it anew on a reload.
     var targetSendBuffer: TargetSendBuffer
     let flowTable: FlowTable
     let windowTable: WindowTable

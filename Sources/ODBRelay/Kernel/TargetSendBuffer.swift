@@ -10,7 +10,7 @@ import ODBConfig
 /// machine 26-30 % less with the share than with the route's budget, 32 MiB in the kernel
 /// (docs/PERFORMANCE.md §12, §13). So a window alone gets the whole share, and several split
 /// it, each at least `floor`.
-public struct TargetSendBuffer: Equatable, Sendable {
+public struct TargetSendBuffer: Sendable {
     /// The least a window's target gets however many share the buffer.
     static let floor = 1 << 20
     /// What the windows of one worker share (SO_SNDBUF; the kernel doubles it).
