@@ -55,9 +55,8 @@ public enum ProcessMemory {
 
     /// The TCP sockets `pid` has open, from `ss -tmnip`.
     public static func sockets(pid: Int32) throws -> Sockets {
-        let listing = try CommandRunner.run("/usr/bin/ss", ["-tmnipH"]).stdout
         var sum = Sockets()
-        for block in socketBlocks(listing) where block.contains("pid=\(pid),") {
+        for block in try socketBlocks(pid: pid) {
             sum.count += 1
             sum.charged += charged(block)
             sum.held += number(after: "bytes_received:", in: block) - number(after: "bytes_acked:", in: block)
@@ -68,12 +67,17 @@ public enum ProcessMemory {
     /// The send buffer (`ss -tm` skmem's tb, the kernel's doubled SO_SNDBUF) of `pid`'s TCP
     /// socket whose peer has port `peerPort`; nil when it has none.
     public static func sendBuffer(pid: Int32, peerPort: Int) throws -> Int? {
-        let listing = try CommandRunner.run("/usr/bin/ss", ["-tmnipH"]).stdout
-        let block = socketBlocks(listing).first { block in
+        let block = try socketBlocks(pid: pid).first { block in
             let fields = block.prefix { $0 != "\n" }.split(separator: " ")
-            return block.contains("pid=\(pid),") && fields.count > 4 && fields[4].hasSuffix(":\(peerPort)")
+            return fields.count > 4 && fields[4].hasSuffix(":\(peerPort)")
         }
         return block.flatMap { skmem($0)["tb"] }
+    }
+
+    /// The `ss -tmnipH` blocks of `pid`'s TCP sockets.
+    private static func socketBlocks(pid: Int32) throws -> [Substring] {
+        let listing = try CommandRunner.run("/usr/bin/ss", ["-tmnipH"]).stdout
+        return socketBlocks(listing).filter { $0.contains("pid=\(pid),") }
     }
 
     /// One block per socket: its first line, then its indented detail lines.
