@@ -189,9 +189,10 @@ public final class Relay {
             metrics.recordReload(applied: false)
             return nil
         }
-        if !forcesBuffers && !SocketBufferCeiling.host.fits(SocketBufferCeiling.Needs(new)) {
+        let needs = SocketBufferCeiling.Needs(new)
+        if !forcesBuffers && !SocketBufferCeiling.host.fits(needs) {
             logger.warning("kernel_send_buffer and a flow_budget now pass net.core.wmem_max, and the relay gave CAP_NET_ADMIN up at start: kernel-path send buffers stay at the maximum until a restart", metadata: [
-                "sizes": "\(SocketBufferCeiling.Needs(new))", "maxima": "\(SocketBufferCeiling.host)",
+                "sizes": "\(needs)", "maxima": "\(SocketBufferCeiling.host)",
             ])
         }
         if !kernelLoaded && new.usesKernel {
