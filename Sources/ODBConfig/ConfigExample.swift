@@ -70,7 +70,8 @@ public enum ConfigExample {
                 upstream: api
                 mode: kernel                # kernel | splice | copy | auto
                 kernel_min_body: 64KiB      # smaller bodies are copied in user space
-                kernel_max_body: 4MiB       # auto mode: longer bodies are copied
+                auto_min_body: 2MiB         # auto mode: smaller bodies are copied too
+                kernel_max_body: 64MiB      # auto mode: longer bodies are copied
                 flow_budget: 16MiB          # most in-flight kernel bytes per flow; paced to the reader
                 allow_connect: false        # CONNECT tunnels through this route
                 odb: off                    # off | holder (hold the origin's bodies for peers)

@@ -52,7 +52,8 @@ import Darwin
 ///         upstream: api           # required; a key of `upstreams`
 ///         mode: kernel            # kernel | splice | copy | auto; default auto
 ///         kernel_min_body: 64KiB  # 0...1GiB; default 64KiB
-///         kernel_max_body: 4MiB   # auto mode copies longer bodies; 0...1TiB; default 0 (copy all)
+///         auto_min_body: 2MiB     # auto mode copies shorter bodies too; 0...1TiB; default 2MiB
+///         kernel_max_body: 64MiB  # auto mode copies longer bodies; 0...1TiB; default 64MiB
 ///         flow_budget: 16MiB      # 256KiB...1GiB; default 16MiB
 ///         allow_connect: false    # default false
 ///         odb: off                # off | holder | intermediate | edge; default off

@@ -11,9 +11,9 @@ public enum RelayMode: String, Sendable, CaseIterable {
     /// Bodies are read into and written from user-space buffers.
     case copy
     /// Each body takes the path measured cheapest for its size: redirected in the kernel from
-    /// the route's `kernel_min_body` up to its `kernel_max_body`, copied otherwise. The default
-    /// `kernel_max_body` (0) copies every body, which measured best at every size
-    /// (docs/PERFORMANCE.md §4).
+    /// the route's `auto_min_body` (and at least its `kernel_min_body`) up to its
+    /// `kernel_max_body`, copied otherwise and when its length is unknown. The defaults, 2 MiB to
+    /// 64 MiB, are where the kernel path measured ahead (docs/PERFORMANCE.md §4).
     case auto
 
     /// Whether routes in this mode need the kernel objects loaded.

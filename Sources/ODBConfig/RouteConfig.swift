@@ -12,8 +12,11 @@ public struct RouteConfig: Sendable, Equatable {
     /// Bodies shorter than this are copied in user space, where the setup cost of a kernel
     /// redirect would exceed its savings.
     public var kernelMinBody: Int
-    /// In `auto` mode, bodies from `kernelMinBody` up to this length are redirected in the
-    /// kernel and all others copied; below `kernelMinBody` the range is empty.
+    /// In `auto` mode, bodies shorter than this are copied too: up to it copying measured the
+    /// better path (docs/PERFORMANCE.md §4).
+    public var autoMinBody: Int
+    /// In `auto` mode, bodies longer than this are copied. `auto` redirects in the kernel the
+    /// bodies from the larger of `kernelMinBody` and `autoMinBody` up to this length.
     public var kernelMaxBody: Int
     /// Most bytes one flow may have in flight inside the kernel, bounding socket memory per flow.
     public var flowBudget: Int
@@ -32,6 +35,7 @@ public struct RouteConfig: Sendable, Equatable {
         upstream: String,
         mode: RelayMode = .auto,
         kernelMinBody: Int = 64 << 10,
+        autoMinBody: Int = RouteConfig.defaultAutoMinBody,
         kernelMaxBody: Int = RouteConfig.defaultKernelMaxBody,
         flowBudget: Int = 16 << 20,
         allowConnect: Bool = false,
@@ -43,6 +47,7 @@ public struct RouteConfig: Sendable, Equatable {
         self.upstream = upstream
         self.mode = mode
         self.kernelMinBody = kernelMinBody
+        self.autoMinBody = autoMinBody
         self.kernelMaxBody = kernelMaxBody
         self.flowBudget = flowBudget
         self.allowConnect = allowConnect
@@ -50,13 +55,16 @@ public struct RouteConfig: Sendable, Equatable {
         self.odb = odb
     }
 
-    /// Default `kernel_max_body`: none, so `auto` copies every body. At 8 connections through
-    /// one relay, copying served at least as many requests as the kernel path at every size from
-    /// 64 KiB to 64 MiB across separate hosts, for less machine CPU (docs/PERFORMANCE.md §4).
-    public static let defaultKernelMaxBody = 0
+    /// Default `auto_min_body`. At 8 connections through one relay the kernel path served more
+    /// requests than copying from 2 MiB on, for less machine CPU, on loopback and across separate
+    /// hosts; at 1 MiB and below copying did (docs/PERFORMANCE.md §4).
+    public static let defaultAutoMinBody = 2 << 20
 
-    static let keys = ["host", "path_prefix", "upstream", "mode", "kernel_min_body", "kernel_max_body", "flow_budget", "allow_connect",
-                       "allow_http2_prior_knowledge", "odb"]
+    /// Default `kernel_max_body`: the largest size measured, where the two paths were level.
+    public static let defaultKernelMaxBody = 64 << 20
+
+    static let keys = ["host", "path_prefix", "upstream", "mode", "kernel_min_body", "auto_min_body", "kernel_max_body", "flow_budget",
+                       "allow_connect", "allow_http2_prior_knowledge", "odb"]
 
     init(from section: ConfigMapping, upstreams: [String: UpstreamConfig], odb: VirtualPayloadConfig?) throws(ConfigError) {
         let upstreamNode = try section.required("upstream")
@@ -86,6 +94,9 @@ public struct RouteConfig: Sendable, Equatable {
             },
             kernelMinBody: try section.value("kernel_min_body", default: defaults.kernelMinBody) { node throws(ConfigError) in
                 try node.byteSize(in: 0...(1 << 30))
+            },
+            autoMinBody: try section.value("auto_min_body", default: defaults.autoMinBody) { node throws(ConfigError) in
+                try node.byteSize(in: 0...(1 << 40))
             },
             kernelMaxBody: try section.value("kernel_max_body", default: defaults.kernelMaxBody) { node throws(ConfigError) in
                 try node.byteSize(in: 0...(1 << 40))

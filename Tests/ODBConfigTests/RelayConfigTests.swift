@@ -322,15 +322,22 @@ import Testing
         #expect(budget.reason.contains("between 256KiB and 1GiB"))
     }
 
-    @Test func autoModeTakesItsOwnUpperThreshold() throws {
+    @Test func autoModeTakesItsOwnThresholds() throws {
         let parsed = try RelayConfig.parse(yaml: minimalYAML.replacingOccurrences(
-            of: "- upstream: api", with: "- upstream: api\n        mode: auto\n        kernel_max_body: 2MiB"), fileName: "relay.yaml")
+            of: "- upstream: api", with: "- upstream: api\n        mode: auto\n        auto_min_body: 512KiB\n        kernel_max_body: 2MiB"),
+            fileName: "relay.yaml")
         let route = try #require(parsed.listeners.first?.routes.first)
         #expect(route.mode == .auto)
+        #expect(route.autoMinBody == 512 << 10)
         #expect(route.kernelMaxBody == 2 << 20)
         #expect(route.kernelMinBody == 64 << 10)
-        let defaults = try RelayConfig.parse(yaml: minimalYAML, fileName: "relay.yaml")
-        #expect(defaults.listeners.first?.routes.first?.kernelMaxBody == RouteConfig.defaultKernelMaxBody)
+        let defaults = try #require(RelayConfig.parse(yaml: minimalYAML, fileName: "relay.yaml").listeners.first?.routes.first)
+        #expect(defaults.autoMinBody == RouteConfig.defaultAutoMinBody)
+        #expect(defaults.kernelMaxBody == RouteConfig.defaultKernelMaxBody)
+        let negative = try #require(configError(minimalYAML.replacingOccurrences(
+            of: "- upstream: api", with: "- upstream: api\n        auto_min_body: -1")))
+        #expect(negative.line == 5)
+        #expect(negative.reason.hasPrefix("auto_min_body:"))
     }
 
     @Test func loadNamesTheFile() throws {

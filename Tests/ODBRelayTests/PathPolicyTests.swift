@@ -16,9 +16,11 @@ import Testing
     }
 
     static let minBody: UInt64 = 64 << 10
+    static let autoMinBody: UInt64 = 1 << 20
     static let maxBody: UInt64 = 4 << 20
     static let small = PathPolicy.Body.length(minBody - 1)
     static let medium = PathPolicy.Body.length(minBody)
+    static let autoSized = PathPolicy.Body.length(autoMinBody)
     static let large = PathPolicy.Body.length(maxBody + 1)
 
     static let rows: [Row] = [
@@ -44,43 +46,60 @@ import Testing
         Row(mode: .kernel, kernel: false, selfTestFailed: true, body: .chunked, path: .copy, fallback: .kernelSelfTest),
         Row(mode: .kernel, kernel: false, selfTestFailed: true, body: small, path: .copy, fallback: .smallBody),
         Row(mode: .kernel, kernel: false, selfTestFailed: false, body: .untilClose, path: .splice, fallback: .unsupported(nil)),
-        // auto: kernel between the thresholds, copy for unknown or large lengths.
+        // auto: kernel from `auto_min_body` to `kernel_max_body`, copy for unknown lengths and
+        // outside the band; only bodies under `kernel_min_body` are counted.
         Row(mode: .auto, kernel: true, selfTestFailed: false, body: small, path: .copy, fallback: .smallBody),
-        Row(mode: .auto, kernel: true, selfTestFailed: false, body: medium, path: .kernel, fallback: nil),
+        Row(mode: .auto, kernel: true, selfTestFailed: false, body: medium, path: .copy, fallback: nil),
+        Row(mode: .auto, kernel: true, selfTestFailed: false, body: .length(autoMinBody - 1), path: .copy, fallback: nil),
+        Row(mode: .auto, kernel: true, selfTestFailed: false, body: autoSized, path: .kernel, fallback: nil),
         Row(mode: .auto, kernel: true, selfTestFailed: false, body: .length(maxBody), path: .kernel, fallback: nil),
         Row(mode: .auto, kernel: true, selfTestFailed: false, body: large, path: .copy, fallback: nil),
         Row(mode: .auto, kernel: true, selfTestFailed: false, body: .chunked, path: .copy, fallback: nil),
         Row(mode: .auto, kernel: true, selfTestFailed: false, body: .tunnel, path: .copy, fallback: nil),
         Row(mode: .auto, kernel: true, selfTestFailed: false, body: .untilClose, path: .copy, fallback: .unsupported(nil)),
-        Row(mode: .auto, kernel: false, selfTestFailed: true, body: medium, path: .splice, fallback: .kernelSelfTest),
+        Row(mode: .auto, kernel: false, selfTestFailed: true, body: autoSized, path: .splice, fallback: .kernelSelfTest),
+        Row(mode: .auto, kernel: false, selfTestFailed: true, body: medium, path: .copy, fallback: nil),
     ]
 
     @Test(arguments: rows) func decides(_ row: Row) {
-        let policy = PathPolicy(mode: row.mode, kernelMinBody: Self.minBody, kernelMaxBody: Self.maxBody,
+        let policy = PathPolicy(mode: row.mode, kernelMinBody: Self.minBody, autoMinBody: Self.autoMinBody, kernelMaxBody: Self.maxBody,
                                 kernelAvailable: row.kernel, kernelSelfTestFailed: row.selfTestFailed)
         let decision = policy.decide(row.body)
         #expect(decision.path == row.path, "\(row)")
         #expect(decision.fallback == row.fallback, "\(row)")
     }
 
-    /// With the default `kernel_max_body` (0) the kernel range of `auto` is empty: every body
-    /// is copied, and a short one is still counted as short.
-    @Test func autoWithTheDefaultMaximumCopiesEveryBody() {
-        let policy = PathPolicy(mode: .auto, kernelMinBody: Self.minBody, kernelMaxBody: UInt64(RouteConfig.defaultKernelMaxBody),
+    /// `kernel_min_body` bounds `auto` too: with `auto_min_body` below it, the band starts at
+    /// `kernel_min_body`.
+    @Test func autoNeverRedirectsBelowTheKernelMinimum() {
+        let policy = PathPolicy(mode: .auto, kernelMinBody: Self.autoMinBody, autoMinBody: Self.minBody, kernelMaxBody: Self.maxBody,
                                 kernelAvailable: true, kernelSelfTestFailed: false)
+        #expect(policy.decide(Self.medium) == PathDecision(.copy, counting: .smallBody))
+        #expect(policy.decide(.length(Self.autoMinBody - 1)) == PathDecision(.copy, counting: .smallBody))
+        #expect(policy.decide(Self.autoSized) == PathDecision(.kernel))
+    }
+
+    /// The default band: copy below `auto_min_body`, the kernel from there to `kernel_max_body`,
+    /// copy past it and for every body of unknown length.
+    @Test func autoWithTheDefaultsRedirectsTheMeasuredBand() {
+        let defaults = RouteConfig(upstream: "origin")
+        let policy = PathPolicy(route: defaults, kernelAvailable: true, kernelSelfTestFailed: false)
+        let lower = UInt64(defaults.autoMinBody), upper = UInt64(defaults.kernelMaxBody)
         #expect(policy.decide(.length(0)) == PathDecision(.copy, counting: .smallBody))
-        #expect(policy.decide(Self.small) == PathDecision(.copy, counting: .smallBody))
-        for body: PathPolicy.Body in [Self.medium, .length(1 << 20), .length(64 << 20), Self.large, .chunked, .tunnel] {
+        for body: PathPolicy.Body in [Self.medium, .length(lower - 1), .length(upper + 1), .chunked, .tunnel] {
             #expect(policy.decide(body) == PathDecision(.copy), "\(body)")
+        }
+        for body: PathPolicy.Body in [.length(lower), .length(upper)] {
+            #expect(policy.decide(body) == PathDecision(.kernel), "\(body)")
         }
     }
 
     /// A kernel path is only chosen where one exists.
     @Test func neverChoosesTheKernelWithoutOne() {
-        let bodies: [PathPolicy.Body] = [Self.small, Self.medium, Self.large, .chunked, .untilClose, .tunnel]
+        let bodies: [PathPolicy.Body] = [Self.small, Self.medium, Self.autoSized, Self.large, .chunked, .untilClose, .tunnel]
         for mode in [RelayMode.copy, .splice, .kernel, .auto] {
             for failed in [false, true] {
-                let policy = PathPolicy(mode: mode, kernelMinBody: Self.minBody, kernelMaxBody: Self.maxBody,
+                let policy = PathPolicy(mode: mode, kernelMinBody: Self.minBody, autoMinBody: Self.autoMinBody, kernelMaxBody: Self.maxBody,
                                         kernelAvailable: false, kernelSelfTestFailed: failed)
                 for body in bodies { #expect(policy.decide(body).path != .kernel, "\(mode) \(body)") }
             }

@@ -4,22 +4,24 @@ import ODBTestSupport
 import Testing
 
 extension RelayTests {
-    /// `mode: auto` picks each body's path by its length: the kernel from `kernel_min_body` up
-    /// to `kernel_max_body` (default 0: no body), copy otherwise and when the length is
-    /// unknown; the relay's byte counters show which.
+    /// `mode: auto` picks each body's path by its length: the kernel from `auto_min_body` up to
+    /// `kernel_max_body`, copy otherwise and when the length is unknown; the relay's byte
+    /// counters show which.
     @Suite struct AutoMode {
-        static let small = 1000, middle = 262_147, large = 4_194_307
+        static let small = 1000, belowBand = 100_003, middle = 262_147, large = 4_194_307
 
         @Test func eachBodyTakesThePathForItsSize() throws {
-            try expectPaths(route: RouteOptions(.auto, kernelMinBody: "64KiB", kernelMaxBody: "1MiB", flowBudget: "128MiB"),
-                [(Self.small, "copy"), (Self.middle, "kernel"), (Self.large, "copy"), (Self.middle, "kernel")])
+            try expectPaths(route: RouteOptions(.auto, kernelMinBody: "64KiB", autoMinBody: "256KiB", kernelMaxBody: "1MiB",
+                                                flowBudget: "128MiB"),
+                [(Self.small, "copy"), (Self.belowBand, "copy"), (Self.middle, "kernel"), (Self.large, "copy"),
+                 (Self.middle, "kernel")])
         }
 
-        /// Copying measured ahead of the kernel path at every size (docs/PERFORMANCE.md §4), so by
-        /// default no body takes it.
-        @Test func byDefaultEveryBodyIsCopied() throws {
+        /// By default the kernel path starts where it measured ahead of copying
+        /// (docs/PERFORMANCE.md §4).
+        @Test func byDefaultOnlyLargeBodiesTakeTheKernel() throws {
             try expectPaths(route: RouteOptions(.auto),
-                [(Self.small, "copy"), (Self.middle, "copy"), (Self.large, "copy")])
+                [(Self.small, "copy"), (Self.middle, "copy"), (Self.large, "kernel"), (Self.middle, "copy")])
         }
 
         /// A chunked body's length is unknown until its end, so it is copied: large ones measured

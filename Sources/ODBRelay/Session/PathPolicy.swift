@@ -27,21 +27,24 @@ struct PathPolicy: Equatable {
 
     let mode: RelayMode
     let kernelMinBody: UInt64
+    let autoMinBody: UInt64
     let kernelMaxBody: UInt64
     let kernelAvailable: Bool
     let kernelSelfTestFailed: Bool
 
-    init(mode: RelayMode, kernelMinBody: UInt64, kernelMaxBody: UInt64, kernelAvailable: Bool, kernelSelfTestFailed: Bool) {
+    init(mode: RelayMode, kernelMinBody: UInt64, autoMinBody: UInt64, kernelMaxBody: UInt64, kernelAvailable: Bool,
+         kernelSelfTestFailed: Bool) {
         self.mode = mode
         self.kernelMinBody = kernelMinBody
+        self.autoMinBody = autoMinBody
         self.kernelMaxBody = kernelMaxBody
         self.kernelAvailable = kernelAvailable
         self.kernelSelfTestFailed = kernelSelfTestFailed
     }
 
     init(route: RouteConfig, kernelAvailable: Bool, kernelSelfTestFailed: Bool) {
-        self.init(mode: route.mode, kernelMinBody: UInt64(route.kernelMinBody), kernelMaxBody: UInt64(route.kernelMaxBody),
-                  kernelAvailable: kernelAvailable, kernelSelfTestFailed: kernelSelfTestFailed)
+        self.init(mode: route.mode, kernelMinBody: UInt64(route.kernelMinBody), autoMinBody: UInt64(route.autoMinBody),
+                  kernelMaxBody: UInt64(route.kernelMaxBody), kernelAvailable: kernelAvailable, kernelSelfTestFailed: kernelSelfTestFailed)
     }
 
     func decide(_ body: Body) -> PathDecision {
@@ -75,10 +78,11 @@ struct PathPolicy: Equatable {
             // A body of unknown length (chunked, until close, a tunnel) is copied too: the relay
             // cannot tell a large one in advance, and large ones measured several times slower
             // in the kernel (docs/CHUNKED.md: one 64 MiB chunked stream, 75 against 398 MB/s).
-            // A short body is counted as kernel mode counts it, whatever `kernel_max_body` is.
+            // A body under `kernel_min_body` is counted as kernel mode counts it; the rest of
+            // auto's band, `auto_min_body` to `kernel_max_body`, is a choice and counts nothing.
             guard let length else { return PathDecision(.copy) }
             if length < kernelMinBody { return PathDecision(.copy, counting: .smallBody) }
-            guard length <= kernelMaxBody else { return PathDecision(.copy) }
+            guard length >= autoMinBody, length <= kernelMaxBody else { return PathDecision(.copy) }
             return decide(body, mode: .kernel)
         }
     }
