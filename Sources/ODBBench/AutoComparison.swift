@@ -5,7 +5,8 @@ public enum AutoComparison {
     public static let modes: [BenchMode] = [.kernel, .copy, .auto]
     public static let repetitions = 2
     public static let duration = 3.0
-    public static let sizes = [1 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20, 16 << 20, 64 << 20]
+    /// Both sides of the default band's lower end (1 and 2 MiB) and its inside in steps of 4 or less.
+    public static let sizes = [1 << 10, 64 << 10, 256 << 10, 1 << 20, 2 << 20, 4 << 20, 8 << 20, 16 << 20, 64 << 20]
     /// Auto's req/s may fall at most this far below the better of kernel and copy.
     public static let tolerance = 0.05
 
