@@ -52,9 +52,9 @@ PORT, CLAIM_PORT, ADMIN_PORT = 8080, 7000, 9901
 OVERLAP_COUNTERS = ["overlap_skbs", "overlap_bytes_trimmed"]
 CONTEXT_COUNTERS = ["redirected_bytes", "passed_body_bytes", "budget_passes"]
 SLOW_FLOW_BUDGET = "256KiB"
-# auto copies every body by default; this range puts its 64 KiB-4 MiB bodies in the kernel,
-# where the verdict meets overlapping skbs (kernel mode ignores it).
-AUTO_KERNEL_MAX_BODY = "4MiB"
+# auto's default band starts at 2 MiB; this one puts its 64 KiB-4 MiB bodies in the kernel,
+# where the verdict meets overlapping skbs (kernel mode ignores both keys).
+AUTO_KERNEL_BAND = ("64KiB", "4MiB")
 LOSS_SCALE = 1_000_000
 SOCKET_COUNTERS = ["sockets_established", "sockets_closed"]
 TCP_COUNTERS = ["TcpRetransSegs", "TcpExtTCPTimeouts", "TcpExtTCPOFOQueue", "TcpExtPruneCalled"]
@@ -156,11 +156,13 @@ def routes(upstream, role=None):
     return f"""      - path_prefix: /slow/
         upstream: {upstream}
         flow_budget: {SLOW_FLOW_BUDGET}
-        kernel_max_body: {AUTO_KERNEL_MAX_BODY}{odb}
+        auto_min_body: {AUTO_KERNEL_BAND[0]}
+        kernel_max_body: {AUTO_KERNEL_BAND[1]}{odb}
       - path_prefix: /
         upstream: {upstream}
         allow_connect: true
-        kernel_max_body: {AUTO_KERNEL_MAX_BODY}{odb}"""
+        auto_min_body: {AUTO_KERNEL_BAND[0]}
+        kernel_max_body: {AUTO_KERNEL_BAND[1]}{odb}"""
 
 
 def relay_config(front, upstream, odb="", role=None, peer=False):
