@@ -152,17 +152,14 @@ class Topology:
 
 def routes(upstream, role=None):
     """A /slow/ route on a small flow budget and a default route, both to `upstream`."""
-    odb = f"\n        odb: {role}" if role else ""
-    return f"""      - path_prefix: /slow/
+    shared = f"""
         upstream: {upstream}
+        auto_min_body: {AUTO_KERNEL_BAND[0]}
+        kernel_max_body: {AUTO_KERNEL_BAND[1]}""" + (f"\n        odb: {role}" if role else "")
+    return f"""      - path_prefix: /slow/{shared}
         flow_budget: {SLOW_FLOW_BUDGET}
-        auto_min_body: {AUTO_KERNEL_BAND[0]}
-        kernel_max_body: {AUTO_KERNEL_BAND[1]}{odb}
-      - path_prefix: /
-        upstream: {upstream}
-        allow_connect: true
-        auto_min_body: {AUTO_KERNEL_BAND[0]}
-        kernel_max_body: {AUTO_KERNEL_BAND[1]}{odb}"""
+      - path_prefix: /{shared}
+        allow_connect: true"""
 
 
 def relay_config(front, upstream, odb="", role=None, peer=False):
