@@ -71,17 +71,32 @@ extension RelayTests {
                         { try relay.statusEntry() ?? [:] }, until: settled)
         }
 
-        /// Tunnel bytes are counted as body bytes of the exchange; in `kernel` mode most of them
-        /// must have been redirected (what arrives before a window opens is copied). `framing`:
-        /// protocol bytes on top of the payload (WebSocket frame heads and close frames).
-        static func expectMostlyKernel(_ relay: RelayProcess, tunnelled: Int, framing: Int = 0) throws {
+        /// Tunnel bytes are counted once as body bytes of the exchange, and both sockets leave the
+        /// maps when it ends. `framing`: protocol bytes on top of the payload (WebSocket frame
+        /// heads and close frames). Returns the bytes each path carried.
+        static func expectCountedOnce(_ relay: RelayProcess, tunnelled: Int, framing: Int = 0) throws -> [String: Int] {
             let entry = try settledEntry(relay, counted: tunnelled)
             #expect((entry["active_flows"] as? Int ?? 1) == 0, "both sockets left the maps: \(entry)")
             #expect((entry["active_connections"] as? Int ?? 1) == 0, "the tunnel's exchange ended: \(entry)")
             let bytes = entry["body_bytes"] as? [String: Int] ?? [:]
             let counted = bytes.values.reduce(0, +)
             #expect(counted >= tunnelled && counted <= tunnelled + framing, "every tunnelled byte counted once: \(bytes)")
-            #expect(Double(bytes["kernel"] ?? 0) > 0.5 * Double(tunnelled), "the tunnel went through the kernel: \(bytes)")
+            return bytes
+        }
+
+        /// A tunnel direction's window opens with a 2 MiB budget (`DrainPacedBudget.initial`) and
+        /// redirects until its target holds more than that unacknowledged; after the first
+        /// crossing the verdict passes what arrives behind bytes waiting in user space, so the
+        /// share of the rest follows how the reader keeps pace with the sender on a loaded
+        /// machine (echoes: 47-72 %; one way, 24 MiB read as fast as Python reads: 9-78 %). What
+        /// every direction gets whatever the scheduling is its opening budget in the kernel.
+        static let openingBudget = 2 << 20
+
+        /// The tunnel's bytes were counted once and at least `directions` opening budgets of them
+        /// were redirected.
+        static func expectInTheKernel(_ relay: RelayProcess, tunnelled: Int, framing: Int = 0, directions: Int) throws {
+            let bytes = try expectCountedOnce(relay, tunnelled: tunnelled, framing: framing)
+            #expect((bytes["kernel"] ?? 0) >= directions * openingBudget, "the tunnel took the kernel path: \(bytes)")
         }
 
         @Test(arguments: [RouteMode.kernel, .splice, .copy])
@@ -107,7 +122,7 @@ extension RelayTests {
             let total = Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
             #expect(total > 18_000_000)
             if mode == .kernel {
-                try Self.expectMostlyKernel(relay, tunnelled: 2 * total, framing: 256)
+                try Self.expectInTheKernel(relay, tunnelled: 2 * total, framing: 256, directions: 2)
             }
         }
 
@@ -142,8 +157,50 @@ extension RelayTests {
             #expect(result.status == 0 && result.stdout.contains("exact"),
                     "\(mode): the echo came back whole and the end of the stream reached the client: \(result.stdout) \(result.stderr) \(relay.log.suffix(2000))")
             if mode == .kernel {
-                try Self.expectMostlyKernel(relay, tunnelled: 2 * (6 << 20))
+                try Self.expectInTheKernel(relay, tunnelled: 2 * (6 << 20), directions: 2)
             }
+        }
+
+        /// One direction of a tunnel at a time takes the kernel path, whole and in order:
+        /// `upload` carries the client's bytes to the upstream, `download` the upstream's to the
+        /// client.
+        @Test(arguments: ["upload", "download"])
+        func eachDirectionOfATunnelTakesTheKernel(direction: String) throws {
+            let size = 24 << 20
+            let origin = try ScriptedOrigin(handler: """
+                PATTERN = bytes(i % 251 for i in range(251)) * (\(size) // 251 + 1)
+                def answer(conn, head, data):
+                    conn.sendall(b"HTTP/1.1 101 Switching Protocols\\r\\nUpgrade: stream\\r\\nConnection: Upgrade\\r\\n\\r\\n")
+                    if b"/download" in head.split(b"\\r\\n")[0]:
+                        conn.sendall(PATTERN[:\(size)])
+                    else:
+                        received = bytearray(data)
+                        while True:
+                            chunk = conn.recv(1 << 20)
+                            if not chunk: break
+                            received += chunk
+                        conn.sendall(b"intact" if received == PATTERN[:\(size)] else b"differs: %d bytes" % len(received))
+                    conn.close()
+                    return None
+                """)
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel))
+            let client = try TestHTTPClient(port: relay.port, receiveTimeout: 20)
+            defer { client.close() }
+            try client.send("GET /\(direction) HTTP/1.1\r\nHost: test\r\nUpgrade: stream\r\nConnection: Upgrade\r\n\r\n")
+            #expect(try client.readResponse().status == 101)
+            let pattern = (0..<size).map { UInt8($0 % 251) }
+            var reply: [UInt8] = []
+            if direction == "download" {
+                reply = try client.readToEnd()
+                #expect(reply == pattern, "\(direction): \(reply.count) bytes arrived, in order: \(reply == pattern)")
+                shutdown(client.fd, Int32(SHUT_WR))
+            } else {
+                try client.send(pattern)
+                shutdown(client.fd, Int32(SHUT_WR))
+                reply = try client.readToEnd()
+                #expect(String(decoding: reply, as: UTF8.self) == "intact", "\(direction): the upstream got \(String(decoding: reply, as: UTF8.self))")
+            }
+            try Self.expectInTheKernel(relay, tunnelled: direction == "download" ? size : size + reply.count, directions: 1)
         }
 
         /// A connection opening with HTTP/2's prior-knowledge preface is not HTTP/1 the relay can
