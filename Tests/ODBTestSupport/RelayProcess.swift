@@ -139,6 +139,17 @@ public final class RelayProcess {
         }
     }
 
+    /// The verdict's counter `key` (e.g. "budget_passes") in this relay's pin set, -1 if unreadable.
+    public func kernelCounter(_ key: String) throws -> Int {
+        let result = try CommandRunner.odb("status", "--json", "--pin", pinRoot)
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let sets = report?["sets"] as? [[String: Any]] ?? []
+        let own = sets.first { set in
+            (set["relays"] as? [[String: Any]] ?? []).contains { ($0["pid"] as? Int) == Int(pid) }
+        }
+        return (own?["counters"] as? [String: Any])?[key] as? Int ?? -1
+    }
+
     /// This relay's entry in `status --json`: its counters.
     public func statusEntry() throws -> [String: Any]? {
         let result = try CommandRunner.odb("status", "--json", "--pin", pinRoot)

@@ -336,29 +336,18 @@ extension RelayTests {
                 let descriptor = try #require(DescriptorFields(answer), "round \(round): \(answer.status) \(answer.headers)")
                 peer.close()
                 let handOversBefore = holder.relay.log.components(separatedBy: "claim taken over").count
-                let passesBefore = try budgetPasses(holder)
+                let passesBefore = try holder.relay.kernelCounter("budget_passes")
                 try claims.send("GET /odb/v1/payload/\(descriptor.token) HTTP/1.1\r\nHost: holder-test\r\n\(HolderRelay.peerHeader)\r\n")
                 let claimed = try claims.readResponse { _ in 4000 }  // 64 KiB per 4 ms: at most 16 MiB/s
                 #expect(claimed.status == 200 && claimed.body == expected,
                         "round \(round): \(firstDifference(claimed.body, expected))")
                 let handedOver = holder.relay.log.components(separatedBy: "claim taken over").count > handOversBefore
-                let passes = try budgetPasses(holder) - passesBefore
+                let passes = try holder.relay.kernelCounter("budget_passes") - passesBefore
                 print("round \(round): handed over \(handedOver), budget passes +\(passes)")
                 if round > 0, handedOver, passes > 0 { handedOverWithBudgetPasses += 1 }
             }
             #expect(handedOverWithBudgetPasses >= 1, "a claim handed over after earlier ones was paced by the budget")
             #expect(try holder.relay.waitForCounter("claims_served", in: "virtual_payloads") { $0 >= rounds } == rounds)
-        }
-
-        /// The verdict's count of passes over a target's budget in the holder's kernel objects.
-        private func budgetPasses(_ holder: HolderRelay) throws -> Int {
-            let result = try CommandRunner.odb("status", "--json", "--pin", holder.relay.pinRoot)
-            let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
-            let sets = report?["sets"] as? [[String: Any]] ?? []
-            let own = sets.first { set in
-                (set["relays"] as? [[String: Any]] ?? []).contains { ($0["pid"] as? Int) == Int(holder.relay.pid) }
-            }
-            return (own?["counters"] as? [String: Any])?["budget_passes"] as? Int ?? -1
         }
     }
 }
