@@ -419,25 +419,35 @@ static __always_inline __u64 walk_chunks(struct __sk_buff *skb, __u64 start, __u
 	return walk.end >= start + len ? walk.end : 0;
 }
 
-/* True when the skb holds more than one page fragment; the verdict then makes it linear.
+/* Fragments averaging less than this are pages (another relay's redirected stream, a
+ * sendfile origin), not the filled fragments of a sender that copies from user space. */
+#define ODB_SMALL_FRAGMENT (16 << 10)
+
+/* True when the verdict makes the skb linear before redirecting it: it holds more than one
+ * page fragment, and either they are small or its window asks for it (the relay decides per
+ * window, `SkbLinearising`).
  *
  * The psock backlog sends an skb with one tcp_sendmsg per fragment, and each call pushes what
  * it appended as packets of its own (the target has TCP_NODELAY): one push, and often a sub-MSS
  * tail packet, per fragment. A sender that copies from user space (the origin, a copying relay)
- * fills fragments of up to 32 KiB; an skb from another relay's redirected stream carries one
- * page per fragment. Across a link with a 1500-byte MTU those pushes multiply the packets a
- * relay sends and the work of the kworker that sends them (docs/PERFORMANCE.md §9). A linear
- * skb goes out in one call, which copies it into the target's own fragments. */
-static __always_inline bool several_fragments(struct __sk_buff *skb)
+ * fills fragments of up to 32 KiB; an skb from another relay's redirected stream or from a
+ * sendfile origin carries one page per fragment. Across a link with a 1500-byte MTU those
+ * pushes multiply the packets a relay sends and the work of the kworker that sends them, and
+ * page-sized pushes cost every later hop even on loopback (docs/PERFORMANCE.md §9, §11, §12).
+ * A linear skb goes out in one call, which copies it into the target's own fragments. */
+static __always_inline bool worth_linearising(struct __sk_buff *skb, const struct odb_window *window)
 {
 	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
 	unsigned char *head = BPF_CORE_READ(kskb, head);
 	__u32 end = BPF_CORE_READ(kskb, end);
+	__u32 paged = BPF_CORE_READ(kskb, data_len);
 	struct skb_shared_info *shared = (struct skb_shared_info *)(head + end);
 	__u8 fragments = 0;
 
 	bpf_core_read(&fragments, sizeof(fragments), &shared->nr_frags);
-	return fragments > 1;
+	if (fragments < 2)
+		return false;
+	return window->linearise || paged / fragments < ODB_SMALL_FRAGMENT;
 }
 
 /* Gives an skb that starts inside the window to user space, counting its window bytes. */
@@ -524,7 +534,7 @@ int odb_verdict(struct __sk_buff *skb)
 	}
 	/* A failed pull (no memory for the linear copy) leaves the skb as it was, and it is
 	 * sent fragment by fragment. */
-	if (several_fragments(skb) && bpf_skb_pull_data(skb, skb->len) == 0)
+	if (worth_linearising(skb, &window) && bpf_skb_pull_data(skb, skb->len) == 0)
 		count(ODB_CTR_LINEARISED_SKBS, 1);
 	verdict = bpf_sk_redirect_hash(skb, &odb_targets, &window.target_cookie, 0);
 	if (verdict != SK_PASS) {

@@ -21,9 +21,13 @@ public struct WindowRecord: Equatable, Sendable {
     public var chunked: Bool
     /// Set while the verdict grows the budget past `highWatermark` with the target's acknowledgements.
     public var slowStart: SlowStart?
+    /// The verdict makes redirected skbs of several filled page fragments linear too (skbs of
+    /// small fragments it always makes linear).
+    public var linearise: Bool
 
     public init(sourceCookie: UInt64, targetCookie: UInt64, end: UInt64, highWatermark: UInt64,
-                targetBase: UInt64, redirectedBase: UInt64, chunked: Bool, slowStart: SlowStart? = nil) {
+                targetBase: UInt64, redirectedBase: UInt64, chunked: Bool, slowStart: SlowStart? = nil,
+                linearise: Bool) {
         self.sourceCookie = sourceCookie
         self.targetCookie = targetCookie
         self.end = end
@@ -32,6 +36,7 @@ public struct WindowRecord: Equatable, Sendable {
         self.redirectedBase = redirectedBase
         self.chunked = chunked
         self.slowStart = slowStart
+        self.linearise = linearise
     }
 
     /// The verdict's budget grows by twice what the target acknowledged past `ackedBase`, up to
@@ -64,7 +69,8 @@ public struct WindowTable: Sendable {
             source_cookie: window.sourceCookie, target_cookie: window.targetCookie, end: window.end,
             high_watermark: window.highWatermark, target_base: window.targetBase,
             redirected_base: window.redirectedBase, growth_ceiling: window.slowStart?.ceiling ?? 0,
-            acked_base: window.slowStart?.ackedBase ?? 0, chunked: window.chunked ? 1 : 0, pad: 0))
+            acked_base: window.slowStart?.ackedBase ?? 0, chunked: window.chunked ? 1 : 0,
+            linearise: window.linearise ? 1 : 0))
     }
 
     /// The window stored under `cookie`, as the verdict last left it (it ends a slow start).
@@ -75,7 +81,8 @@ public struct WindowTable: Sendable {
                 highWatermark: window.high_watermark, targetBase: window.target_base,
                 redirectedBase: window.redirected_base, chunked: window.chunked != 0,
                 slowStart: window.growth_ceiling == 0
-                    ? nil : WindowRecord.SlowStart(ceiling: window.growth_ceiling, ackedBase: window.acked_base))
+                    ? nil : WindowRecord.SlowStart(ceiling: window.growth_ceiling, ackedBase: window.acked_base),
+                linearise: window.linearise != 0)
         }
     }
 

@@ -18,11 +18,12 @@ import Testing
         let objects = try KernelObjects.openOrLoad(pinDirectory: fixture.pinDirectory)
         let windows = WindowTable(objects)
         try windows.write(WindowRecord(sourceCookie: 7, targetCookie: 8, end: 9, highWatermark: 10,
-                                       targetBase: 11, redirectedBase: 12, chunked: true))
+                                       targetBase: 11, redirectedBase: 12, chunked: true, linearise: true))
         let stored = try #require(objects.windows.lookup(7))
         #expect([stored.source_cookie, stored.target_cookie, stored.end, stored.high_watermark,
                  stored.target_base, stored.redirected_base] == [7, 8, 9, 10, 11, 12])
-        #expect(stored.chunked == 1)
+        #expect(stored.chunked == 1 && stored.linearise == 1)
+        #expect(windows.lookup(source: 7)?.linearise == true)
         windows.delete(source: 7)
         #expect(objects.windows.lookup(7) == nil)
     }

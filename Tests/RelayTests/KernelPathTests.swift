@@ -28,6 +28,44 @@ extension RelayTests {
             #expect(share >= 0.95, "kernel share \(share) of \(bytes)")
         }
 
+        /// Over loopback's large segments the verdict leaves a short body's skbs of filled page
+        /// fragments as they are and makes a long body's linear (`SkbLinearising`). The built-in
+        /// origin writes from user space, so its skbs carry filled fragments.
+        @Test func onLoopbackOnlyLongBodiesAreMadeLinear() throws {
+            let short = 256 << 10, long = 4 << 20
+            let origin = try BuiltinHolder()
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"],
+                                         route: RouteOptions(.kernel, kernelMinBody: "64KiB", flowBudget: "128MiB"))
+            let client = try TestHTTPClient(port: relay.port)
+            defer { client.close() }
+            func fetch(_ size: Int) throws {
+                let response = try client.get("/bytes/\(size)")
+                #expect(response.status == 200 && response.body == BuiltinHolder.body(size: size),
+                        "\(size) bytes: \(firstDifference(response.body, BuiltinHolder.body(size: size)))")
+            }
+            /// Skbs the verdict made linear and skbs it redirected, so far.
+            func counts() throws -> (linear: Int, redirected: Int) {
+                (try relay.kernelCounter("linearised_skbs"), try relay.kernelCounter("redirected_skbs"))
+            }
+            // Readable once the relay has published its status entry.
+            let before = try waitFor("relay \(relay.pid)'s kernel counters", counts, until: { $0.linear >= 0 })
+            for _ in 0..<16 { try fetch(short) }
+            let afterShort = try counts()
+            for _ in 0..<2 { try fetch(long) }
+            let afterLong = try counts()
+            let bytes = try relay.bodyBytes(atLeast: 16 * short + 2 * long)
+            #expect(Double(bytes["kernel"] ?? 0) > 0.9 * Double(16 * short + 2 * long), "the bodies took the kernel path: \(bytes)")
+            // A few of a copying sender's skbs end in a short fragment and average under the
+            // verdict's small-fragment size (2-3 of about 64 per 4 MiB of 1 MiB bodies); those are
+            // linearised whatever the window says.
+            let shortLinear = afterShort.linear - before.linear, shortSkbs = afterShort.redirected - before.redirected
+            let longLinear = afterLong.linear - afterShort.linear, longSkbs = afterLong.redirected - afterShort.redirected
+            #expect(shortSkbs > 0 && Double(shortLinear) < 0.25 * Double(shortSkbs),
+                    "256 KiB bodies: \(shortLinear) of \(shortSkbs) redirected skbs made linear")
+            #expect(longSkbs > 0 && Double(longLinear) > 0.5 * Double(longSkbs),
+                    "4 MiB bodies: \(longLinear) of \(longSkbs) redirected skbs made linear")
+        }
+
         @Test func slowClientKeepsKernelMemoryWithinTheBudget() throws {
             let size = 256 << 20
             let setup = try RelayUnderTest(route: RouteOptions(.kernel, kernelMinBody: "64KiB", flowBudget: "8MiB"), sizes: [size])

@@ -14,7 +14,7 @@ extern const unsigned int odb_abi_version;
 #endif
 
 /* Bumped whenever a map layout below changes; pinned maps with another version are refused. */
-#define ODB_ABI_VERSION 13
+#define ODB_ABI_VERSION 14
 
 /* `end` of a window that never ends by itself (tunnels): redirect until a side closes. */
 #define ODB_WINDOW_UNBOUNDED 0xffffffffffffffffULL
@@ -110,7 +110,8 @@ struct odb_window {
 	                        * target acknowledged past `acked_base`, up to this (slow start) */
 	__u64 acked_base;      /* the target's bytes_acked in odb_socks when the window opened */
 	__u32 chunked;         /* `end` is where a chunk's data ends; the verdict may walk on */
-	__u32 pad;
+	__u32 linearise;       /* redirected skbs of several filled page fragments are made linear
+	                        * too (skbs of small fragments always are) */
 };
 
 enum odb_event_type {

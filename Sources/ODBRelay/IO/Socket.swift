@@ -115,6 +115,13 @@ public enum Socket {
         return setsockopt(fd, level, option, &value, socklen_t(MemoryLayout<Int32>.size)) == 0
     }
 
+    /// The connection's current maximum segment size (TCP_MAXSEG), or nil when it cannot tell.
+    public static func maximumSegmentSize(_ fd: Int32) -> Int32? {
+        var size: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        return getsockopt(fd, Int32(IPPROTO_TCP), TCP_MAXSEG, &size, &length) == 0 && size > 0 ? size : nil
+    }
+
     /// Makes the kernel re-run data-ready on a socket so bytes queued before it joined a
     /// verdict map are handed to the program (a measured kernel behaviour, see docs/DESIGN.md).
     public static func kickDataReady(_ fd: Int32) {

@@ -50,6 +50,9 @@ final class KernelSocket {
     var sendBuffer: Int?
     /// As a redirect target: how fast its reader drains what it holds.
     var pace: DrainPacedBudget?
+    /// Its TCP maximum segment size, read when it first becomes a target: a connection's route
+    /// to its peer, and so its segment size, stays.
+    private(set) lazy var segmentSize: Int32? = channel.flatMap { Socket.maximumSegmentSize($0.fd) }
 
     init(channel: SocketChannel) {
         self.channel = channel

@@ -137,9 +137,10 @@ public final class KernelPath: EventHandler {
             targetSocket.pace = pace
             let opening = openingBudget(pace, length: chunked ? nil : length, ceiling: budget,
                                         targetInFlight: Self.inFlight(target, acked: acked))
+            let linearise = SkbLinearising.wanted(length: chunked ? nil : length, targetSegment: targetSocket.segmentSize)
             let window = KernelWindow(
                 flow: flow, target: target, targetCookie: targetSocket.cookie, length: length, chunked: chunked,
-                budget: opening, slowStart: slowStart(opening, ceiling: budget, acked: acked),
+                linearise: linearise, budget: opening, slowStart: slowStart(opening, ceiling: budget, acked: acked),
                 delegate: delegate)
             try windowTable.write(window.record)
             sizeSourceBuffer(sourceSocket, source, readerKeepsUp: pace.keepsUp)

@@ -32,6 +32,9 @@ public final class KernelWindow {
     var end: UInt64
     /// The window starts as one chunk's data; see `WindowRecord.chunked`.
     let chunked: Bool
+    /// The verdict makes the window's skbs of several filled page fragments linear too
+    /// (`SkbLinearising`).
+    let linearise: Bool
     /// Most bytes the target may hold unacknowledged (its `DrainPacedBudget` as of the last
     /// forwarded burst); passed bytes wait until it holds at most a quarter of it.
     var budget: UInt64
@@ -52,12 +55,13 @@ public final class KernelWindow {
     var sourceEOFSeen: Double?
 
     init(flow: KernelFlow, target: SocketChannel, targetCookie: UInt64, length: UInt64?, chunked: Bool,
-         budget: UInt64, slowStart: WindowRecord.SlowStart?, delegate: KernelWindowDelegate) {
+         linearise: Bool, budget: UInt64, slowStart: WindowRecord.SlowStart?, delegate: KernelWindowDelegate) {
         source = flow.channel
         sourceCookie = flow.cookie
         self.target = target
         self.targetCookie = targetCookie
         self.chunked = chunked
+        self.linearise = linearise
         end = length.map { flow.position + $0 } ?? WindowRecord.unbounded
         self.budget = budget
         self.slowStart = slowStart
@@ -75,13 +79,13 @@ public final class KernelWindow {
     func record(flowRedirected: UInt64) -> WindowRecord {
         WindowRecord(sourceCookie: sourceCookie, targetCookie: targetCookie, end: end, highWatermark: budget,
                      targetBase: target.queuedTotal, redirectedBase: flowRedirected, chunked: chunked,
-                     slowStart: slowStart)
+                     slowStart: slowStart, linearise: linearise)
     }
 
     /// The window pinned at its end: the verdict can neither walk on nor redirect past it.
     var pinnedRecord: WindowRecord {
         WindowRecord(sourceCookie: sourceCookie, targetCookie: targetCookie, end: end, highWatermark: 0,
-                     targetBase: 0, redirectedBase: 0, chunked: false)
+                     targetBase: 0, redirectedBase: 0, chunked: false, linearise: linearise)
     }
 }
 
