@@ -9,8 +9,9 @@
 /// sub-MSS packet, and making the skb linear (one copy in the verdict) brought the kernel path
 /// from about half of copy's req/s to level with it (§9, second round). Over a loopback-sized
 /// segment the pushes cost little, and for a short body the copy is a large part of what it
-/// costs the machine: on loopback, 8 connections, 256 KiB bodies took 7-13 % less machine CPU
-/// per request without it, at one relay, in chains of 3 and in virtual mode. From 1 MiB on
+/// costs the machine: on loopback, 8 connections, 256 KiB bodies took 4-14 % less machine CPU
+/// per request without it, at one relay, in chains of 3 and in virtual mode (64 KiB: 3-8 %,
+/// two bench runs). From 1 MiB on
 /// leaving it out cost as much or more (1 MiB in a chain of 3: 32 %; 2-16 MiB at one relay:
 /// 7-33 %; a long body fills its target's send buffer, where a fragmented skb's partial sends
 /// wait for room; §9, sixth round).
