@@ -73,9 +73,7 @@ public final class RelayProcess {
 
     /// Entries in the BPF flow table of this relay's pin set (`status --json`), -1 if unreadable.
     public func kernelFlowCount() throws -> Int {
-        let result = try CommandRunner.odb("status", "--json", "--pin", pinRoot)
-        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
-        let sets = report?["sets"] as? [[String: Any]] ?? []
+        let sets = try pinSets()
         return sets.isEmpty ? -1 : sets.reduce(0) { $0 + (($1["flows"] as? [Any])?.count ?? 0) }
     }
 
@@ -141,10 +139,7 @@ public final class RelayProcess {
 
     /// The verdict's counter `key` (e.g. "budget_passes") in this relay's pin set, -1 if unreadable.
     public func kernelCounter(_ key: String) throws -> Int {
-        let result = try CommandRunner.odb("status", "--json", "--pin", pinRoot)
-        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
-        let sets = report?["sets"] as? [[String: Any]] ?? []
-        let own = sets.first { set in
+        let own = try pinSets().first { set in
             (set["relays"] as? [[String: Any]] ?? []).contains { ($0["pid"] as? Int) == Int(pid) }
         }
         return (own?["counters"] as? [String: Any])?[key] as? Int ?? -1
@@ -152,10 +147,14 @@ public final class RelayProcess {
 
     /// This relay's entry in `status --json`: its counters.
     public func statusEntry() throws -> [String: Any]? {
+        try pinSets().flatMap { $0["relays"] as? [[String: Any]] ?? [] }.first { ($0["pid"] as? Int) == Int(pid) }
+    }
+
+    /// The pin sets under this relay's pin root, as `status --json` lists them.
+    private func pinSets() throws -> [[String: Any]] {
         let result = try CommandRunner.odb("status", "--json", "--pin", pinRoot)
         let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
-        let sets = report?["sets"] as? [[String: Any]] ?? []
-        return sets.flatMap { $0["relays"] as? [[String: Any]] ?? [] }.first { ($0["pid"] as? Int) == Int(pid) }
+        return report?["sets"] as? [[String: Any]] ?? []
     }
 
     /// SIGTERM, then SIGKILL if the relay has not exited within `grace` seconds.

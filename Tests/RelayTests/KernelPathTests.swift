@@ -39,9 +39,7 @@ extension RelayTests {
             let client = try TestHTTPClient(port: relay.port)
             defer { client.close() }
             func fetch(_ size: Int) throws {
-                let response = try client.get("/bytes/\(size)")
-                #expect(response.status == 200 && response.body == BuiltinHolder.body(size: size),
-                        "\(size) bytes: \(firstDifference(response.body, BuiltinHolder.body(size: size)))")
+                try VirtualPayloadChain.fetch(client, "/bytes/\(size)", size: size)
             }
             /// Skbs the verdict made linear and skbs it redirected, so far.
             func counts() throws -> (linear: Int, redirected: Int) {
