@@ -440,14 +440,13 @@ static __always_inline bool worth_linearising(struct __sk_buff *skb, const struc
 	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
 	unsigned char *head = BPF_CORE_READ(kskb, head);
 	__u32 end = BPF_CORE_READ(kskb, end);
-	__u32 paged = BPF_CORE_READ(kskb, data_len);
 	struct skb_shared_info *shared = (struct skb_shared_info *)(head + end);
 	__u8 fragments = 0;
 
 	bpf_core_read(&fragments, sizeof(fragments), &shared->nr_frags);
 	if (fragments < 2)
 		return false;
-	return window->linearise || paged / fragments < ODB_SMALL_FRAGMENT;
+	return window->linearise || BPF_CORE_READ(kskb, data_len) / fragments < ODB_SMALL_FRAGMENT;
 }
 
 /* Gives an skb that starts inside the window to user space, counting its window bytes. */

@@ -135,9 +135,11 @@ public final class KernelPath: EventHandler {
             var pace = targetSocket.pace ?? DrainPacedBudget(ceiling: budget)
             pace.open(ceiling: budget, acked: acked ?? 0, now: loop.now)
             targetSocket.pace = pace
-            let opening = openingBudget(pace, length: chunked ? nil : length, ceiling: budget,
+            // A chunked window's length is one chunk's, and it may grow: neither decision may count on it.
+            let knownLength = chunked ? nil : length
+            let opening = openingBudget(pace, length: knownLength, ceiling: budget,
                                         targetInFlight: Self.inFlight(target, acked: acked))
-            let linearise = SkbLinearising.wanted(length: chunked ? nil : length, targetSegment: targetSocket.segmentSize)
+            let linearise = SkbLinearising.wanted(length: knownLength, targetSegment: targetSocket.segmentSize)
             let window = KernelWindow(
                 flow: flow, target: target, targetCookie: targetSocket.cookie, length: length, chunked: chunked,
                 linearise: linearise, budget: opening, slowStart: slowStart(opening, ceiling: budget, acked: acked),
