@@ -180,6 +180,16 @@ public final class RelayProcess {
         stop()
         if !configPath.isEmpty { try? FileManager.default.removeItem(atPath: configPath) }
         try? FileManager.default.removeItem(atPath: logPath)
+        removeEmptyPinDirectories()
+    }
+
+    /// Removes the pin root when nothing is pinned in it any more, together with the empty set
+    /// directory a relay that switched user leaves behind (`PrivatePinSet`): with a pin root of
+    /// its own no later relay start removes it.
+    private func removeEmptyPinDirectories() {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: pinRoot)) ?? [] where name.hasPrefix("relay-") {
+            rmdir(pinRoot + "/" + name)
+        }
         rmdir(pinRoot)
     }
 }
