@@ -2,16 +2,20 @@
 """Fault-injection torture of the relay: bodies must arrive byte for byte under random packet loss.
 
 Usage: fault_torture.py [--relay BINARY] [--modes kernel,auto,copy] [--virtual-modes kernel,copy]
-                        [--loss 0.1,0.5,2] [--seconds 3,4,12] [--virtual-seconds 2,2,6]
+                        [--colocated-modes kernel] [--loss 0.1,0.5,2] [--seconds 3,4,12] [--virtual-seconds 2,2,6]
                         [--slow-readers 8] [--slow-rate 4e6] [--sack off] [--tso off] [--json FILE]
 
-Two topologies, each a line of network namespaces joined by veth links (link N joins
+Three topologies, each a line of network namespaces joined by veth links (link N joins
 10.215.N.1, nearer the client, and 10.215.N.2):
   direct   client - relay - origin: the relay carries every body (--modes).
   virtual  client - edge relay - holder relay - origin (--virtual-modes): the holder answers each
            response with a virtual payload descriptor and keeps the body unread in its upstream
            socket; the edge claims it over a claim connection to the holder (docs/DESIGN.md,
            "Virtual payload"), so every body crosses the edge-holder link on a claim.
+  colocated client and relay on one host's loopback - origin (--colocated-modes): only the
+            relay's sources are lossy, and its targets have loopback's 64 KiB MSS, where the
+            verdict leaves the skbs of bodies up to 256 KiB as they arrive instead of making them
+            linear; the client fetches Content-Length, slow and chunked bodies.
 nftables drops a random share of the packets arriving on every veth end (`numgen random`), so
 both directions of every link, the claim connections included, lose data segments and ACKs
 alike. By default the namespaces run TCP without SACK and the veth ends without segmentation
@@ -29,8 +33,8 @@ differing offset and where the bytes found there came from. The relays' BPF coun
 --json` on their private pin sets) give the overlapping skbs the verdict met and the bytes it
 trimmed from them; their metrics give the virtual payload events (held, claims, claims_served).
 
-Exits 1 when any body was bad, any exchange failed, a direct kernel or auto mode run counted no
-overlapping skb (or has no such counter), or a virtual cell's holder served fewer claims than
+Exits 1 when any body was bad, any exchange failed, a direct or colocated kernel or auto mode run
+counted no overlapping skb (or has no such counter), or a virtual cell's holder served fewer claims than
 bodies were checked, or counted a failed, expired or over-cap payload: a torture run without
 overlaps, or a virtual one whose bodies were not claimed, proves nothing. The defaults are the
 CI size (docs/ROBUSTNESS.md gives measured times); `--seconds 200 --virtual-seconds 200` is a soak. The last
@@ -50,7 +54,7 @@ import time
 TOOLS = os.path.dirname(os.path.abspath(__file__))
 PORT, CLAIM_PORT, ADMIN_PORT = 8080, 7000, 9901
 OVERLAP_COUNTERS = ["overlap_skbs", "overlap_bytes_trimmed"]
-CONTEXT_COUNTERS = ["redirected_bytes", "passed_body_bytes", "budget_passes"]
+CONTEXT_COUNTERS = ["redirected_bytes", "passed_body_bytes", "budget_passes", "redirected_skbs", "linearised_skbs"]
 SLOW_FLOW_BUDGET = "256KiB"
 # auto's default band starts at 2 MiB; this one puts its 64 KiB-4 MiB bodies in the kernel,
 # where the verdict meets overlapping skbs (kernel mode ignores both keys).
@@ -65,6 +69,8 @@ HOLD_TIMEOUT = "60s"
 # Body kinds the virtual topology fetches: each is answered by the holder with a descriptor and
 # claimed by the edge, so every one of them must have been served by a claim.
 VIRTUAL_KINDS = ["content_length", "slow", "chunked", "until_close"]
+# Body kinds whose lossy link is the relay's source when the client shares the relay's host.
+COLOCATED_KINDS = ["content_length", "slow", "chunked"]
 
 
 def run(*command):
@@ -182,16 +188,33 @@ upstreams:
 
 
 class Scenario:
-    """A topology, the relays in it (tier -> configuration) and the kinds of body its client fetches."""
+    """A topology, the relays in it (tier -> configuration, listed from the client's side), the
+    tier the client runs in and the host it connects to, and the kinds of body it fetches
+    (None: every kind). `needs_overlaps`: a kernel-path run proves something only once its
+    verdict met overlapping skbs; `virtual`: only once every body came through a claim."""
 
-    def __init__(self, name, tiers, configs, kinds):
+    def __init__(self, name, tiers, configs, kinds, client_tier="client", client_host="10.215.1.2",
+                 needs_overlaps=False, virtual=False):
         self.name, self.tiers, self.configs, self.kinds = name, tiers, configs, kinds
+        self.client_tier, self.client_host = client_tier, client_host
+        self.needs_overlaps, self.virtual = needs_overlaps, virtual
 
 
 def direct_scenario():
     """Client - relay - origin."""
     tiers = ["client", "relay", "origin"]
-    return Scenario("direct", tiers, {"relay": relay_config("10.215.1.2", f"10.215.2.2:{PORT}")}, None)
+    return Scenario("direct", tiers, {"relay": relay_config("10.215.1.2", f"10.215.2.2:{PORT}")}, None,
+                    needs_overlaps=True)
+
+
+def colocated_scenario():
+    """Client and relay on one host's loopback, the origin across the lossy link: the relay's
+    sources lose segments while its targets have loopback's 64 KiB MSS, so a window of a known
+    length up to 256 KiB leaves its skbs as they arrive (`SkbLinearising`) and the verdict trims
+    retransmitted overlaps without first making the skb linear."""
+    tiers = ["relay", "origin"]
+    return Scenario("colocated", tiers, {"relay": relay_config("127.0.0.1", f"10.215.1.2:{PORT}")},
+                    COLOCATED_KINDS, client_tier="relay", client_host="127.0.0.1", needs_overlaps=True)
 
 
 def virtual_scenario():
@@ -213,7 +236,7 @@ def virtual_scenario():
         "edge": relay_config("10.215.1.2", f"10.215.2.2:{PORT}", edge_odb, role="edge", peer=True),
         "holder": relay_config("10.215.2.2", f"10.215.3.2:{PORT}", holder_odb, role="holder"),
     }
-    return Scenario("virtual", tiers, configs, VIRTUAL_KINDS)
+    return Scenario("virtual", tiers, configs, VIRTUAL_KINDS, virtual=True)
 
 
 class Relay:
@@ -312,8 +335,8 @@ def run_cell(topology, scenario, mode, percent, seconds, base, relays, slow_read
     (before, events_before), tcp_before = relays.snapshot(), topology.tcp_counters()
     kinds = [",".join(scenario.kinds)] if scenario.kinds else []
     started = time.monotonic()
-    result = subprocess.run(topology.command("client", sys.executable, os.path.join(TOOLS, "torture_client.py"),
-                                             f"{topology.front(scenario.tiers[1])}:{PORT}", str(seconds), str(base),
+    result = subprocess.run(topology.command(scenario.client_tier, sys.executable, os.path.join(TOOLS, "torture_client.py"),
+                                             f"{scenario.client_host}:{PORT}", str(seconds), str(base),
                                              str(slow_readers), str(slow_rate), *kinds),
                             capture_output=True, text=True)
     if result.returncode != 0:
@@ -327,15 +350,16 @@ def run_cell(topology, scenario, mode, percent, seconds, base, relays, slow_read
             "dropped": dropped, "kinds": json.loads(result.stdout),
             "counters": {name: after[name] - before.get(name, 0) for name in after},
             "tcp": {name: tcp_after[name] - tcp_before[name] for name in TCP_COUNTERS}}
-    if scenario.kinds:
+    if scenario.virtual:
         cell["virtual_payloads"] = {tier: {event: value - events_before[tier].get(event, 0)
                                            for event, value in events.items() if value != events_before[tier].get(event, 0)}
                                     for tier, events in events_after.items()}
     return cell
 
 
-def judge(cells, origin_checks):
-    """Adds the origin's verdicts and each cell's failures; True when every cell passed."""
+def judge(cells, origin_checks, overlap_topologies):
+    """Adds the origin's verdicts and each cell's failures; True when every cell passed.
+    `overlap_topologies`: the scenarios whose kernel-path modes must have met overlapping skbs."""
     passed = True
     for cell in cells:
         failures = []
@@ -354,7 +378,7 @@ def judge(cells, origin_checks):
         cell["failures"] = failures
         passed = passed and not failures
     for topology, mode in sorted({(cell["topology"], cell["mode"]) for cell in cells}):
-        if topology != "direct" or mode == "copy":
+        if topology not in overlap_topologies or mode == "copy":
             continue
         mode_cells = [cell for cell in cells if cell["topology"] == topology and cell["mode"] == mode]
         if any(name not in cell["counters"] for cell in mode_cells for name in OVERLAP_COUNTERS):
@@ -423,10 +447,10 @@ def run_scenario(scenario, modes, schedule_of, options, cells, origin_checks, sc
                 try:
                     # The origin side first: a relay resolves nothing at start, but the edge's
                     # first claims should find the holder listening.
-                    for tier in reversed(scenario.tiers[1:-1]):
+                    for tier in reversed(list(scenario.configs)):
                         relays.relays.append(Relay(topology, tier, scenario.configs[tier], options.relay, mode, scratch))
                     schedule = list(schedule_of)
-                    extra = options.extra_rounds if mode != "copy" and scenario.name == "direct" else 0
+                    extra = options.extra_rounds if mode != "copy" and scenario.needs_overlaps else 0
                     while schedule:
                         percent, seconds = schedule.pop(0)
                         cell = run_cell(topology, scenario, mode, percent, seconds, (len(cells) + 1) << 24,
@@ -466,6 +490,7 @@ def main():
     parser.add_argument("--relay", default=os.path.join(TOOLS, "..", ".build", "release", "odb-redirect"))
     parser.add_argument("--modes", default="kernel,auto,copy", help="modes of the direct topology ('' for none)")
     parser.add_argument("--virtual-modes", default="kernel,copy", help="modes of the virtual topology ('' for none)")
+    parser.add_argument("--colocated-modes", default="kernel", help="modes of the colocated topology ('' for none)")
     parser.add_argument("--loss", default="0.1,0.5,2", help="loss rates in percent of packets")
     parser.add_argument("--seconds", default="3,4,12",
                         help="seconds of traffic per mode at each loss rate: one value, or one per rate")
@@ -487,7 +512,9 @@ def main():
     runs = [(direct_scenario(), [mode for mode in options.modes.split(",") if mode],
              schedule(parser, options.loss, options.seconds, "--seconds")),
             (virtual_scenario(), [mode for mode in options.virtual_modes.split(",") if mode],
-             schedule(parser, options.loss, options.virtual_seconds, "--virtual-seconds"))]
+             schedule(parser, options.loss, options.virtual_seconds, "--virtual-seconds")),
+            (colocated_scenario(), [mode for mode in options.colocated_modes.split(",") if mode],
+             schedule(parser, options.loss, options.seconds, "--seconds"))]
     cells, origin_checks, wall_seconds = [], {}, {}
     scratch = tempfile.mkdtemp(prefix="odb-torture-")
     try:
@@ -496,7 +523,7 @@ def main():
                 started = time.monotonic()
                 run_scenario(scenario, modes, plan, options, cells, origin_checks, scratch)
                 wall_seconds[scenario.name] = round(time.monotonic() - started)
-        passed = judge(cells, origin_checks)
+        passed = judge(cells, origin_checks, {scenario.name for scenario, _, _ in runs if scenario.needs_overlaps})
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     for cell in cells:
