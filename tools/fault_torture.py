@@ -2,8 +2,9 @@
 """Fault-injection torture of the relay: bodies must arrive byte for byte under random packet loss.
 
 Usage: fault_torture.py [--relay BINARY] [--modes kernel,auto,copy] [--virtual-modes kernel,copy]
-                        [--colocated-modes kernel] [--loss 0.1,0.5,2] [--seconds 3,4,12] [--virtual-seconds 2,2,6]
-                        [--slow-readers 8] [--slow-rate 4e6] [--sack off] [--tso off] [--json FILE]
+                        [--colocated-modes kernel] [--loss 0.1,0.5,2] [--seconds 3,4,12]
+                        [--virtual-seconds 2,2,6] [--slow-readers 8] [--slow-rate 4e6] [--sack off]
+                        [--tso off] [--json FILE]
 
 Three topologies, each a line of network namespaces joined by veth links (link N joins
 10.215.N.1, nearer the client, and 10.215.N.2):
@@ -33,9 +34,9 @@ differing offset and where the bytes found there came from. The relays' BPF coun
 --json` on their private pin sets) give the overlapping skbs the verdict met and the bytes it
 trimmed from them; their metrics give the virtual payload events (held, claims, claims_served).
 
-Exits 1 when any body was bad, any exchange failed, a direct or colocated kernel or auto mode run
-counted no overlapping skb (or has no such counter), or a virtual cell's holder served fewer claims than
-bodies were checked, or counted a failed, expired or over-cap payload: a torture run without
+Exits 1 when any body was bad, any exchange failed, a direct or colocated kernel or auto mode
+run counted no overlapping skb (or has no such counter), or a virtual cell's holder served fewer
+claims than bodies were checked, or counted a failed, expired or over-cap payload: a torture run without
 overlaps, or a virtual one whose bodies were not claimed, proves nothing. The defaults are the
 CI size (docs/ROBUSTNESS.md gives measured times); `--seconds 200 --virtual-seconds 200` is a soak. The last
 line printed is a JSON summary (also written to FILE with --json). Run as root.
@@ -210,8 +211,8 @@ def direct_scenario():
 def colocated_scenario():
     """Client and relay on one host's loopback, the origin across the lossy link: the relay's
     sources lose segments while its targets have loopback's 64 KiB MSS, so a window of a known
-    length up to 256 KiB leaves its skbs as they arrive (`SkbLinearising`) and the verdict trims
-    retransmitted overlaps without first making the skb linear."""
+    length up to 256 KiB asks the verdict to leave its skbs as they arrive (`SkbLinearising`),
+    which no window of the two-host topologies does."""
     tiers = ["relay", "origin"]
     return Scenario("colocated", tiers, {"relay": relay_config("127.0.0.1", f"10.215.1.2:{PORT}")},
                     COLOCATED_KINDS, client_tier="relay", client_host="127.0.0.1", needs_overlaps=True)
