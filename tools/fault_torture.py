@@ -190,11 +190,11 @@ upstreams:
 
 class Scenario:
     """A topology, the relays in it (tier -> configuration, listed from the client's side), the
-    tier the client runs in and the host it connects to, and the kinds of body it fetches
-    (None: every kind). `needs_overlaps`: a kernel-path run proves something only once its
+    tier the client runs in and the host it connects to (None: the first relay's address on the
+    link towards the client), and the kinds of body it fetches (None: every kind). `needs_overlaps`: a kernel-path run proves something only once its
     verdict met overlapping skbs; `virtual`: only once every body came through a claim."""
 
-    def __init__(self, name, tiers, configs, kinds, client_tier="client", client_host="10.215.1.2",
+    def __init__(self, name, tiers, configs, kinds, client_tier="client", client_host=None,
                  needs_overlaps=False, virtual=False):
         self.name, self.tiers, self.configs, self.kinds = name, tiers, configs, kinds
         self.client_tier, self.client_host = client_tier, client_host
@@ -335,9 +335,10 @@ def run_cell(topology, scenario, mode, percent, seconds, base, relays, slow_read
     topology.set_loss(percent)
     (before, events_before), tcp_before = relays.snapshot(), topology.tcp_counters()
     kinds = [",".join(scenario.kinds)] if scenario.kinds else []
+    host = scenario.client_host or topology.front(scenario.tiers[1])
     started = time.monotonic()
     result = subprocess.run(topology.command(scenario.client_tier, sys.executable, os.path.join(TOOLS, "torture_client.py"),
-                                             f"{scenario.client_host}:{PORT}", str(seconds), str(base),
+                                             f"{host}:{PORT}", str(seconds), str(base),
                                              str(slow_readers), str(slow_rate), *kinds),
                             capture_output=True, text=True)
     if result.returncode != 0:
