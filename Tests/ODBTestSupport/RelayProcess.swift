@@ -139,15 +139,18 @@ public final class RelayProcess {
 
     /// The verdict's counter `key` (e.g. "budget_passes") in this relay's pin set, -1 if unreadable.
     public func kernelCounter(_ key: String) throws -> Int {
-        let own = try pinSets().first { set in
-            (set["relays"] as? [[String: Any]] ?? []).contains { ($0["pid"] as? Int) == Int(pid) }
-        }
+        let own = try pinSets().first { ($0["relays"] as? [[String: Any]] ?? []).contains(where: isOwn) }
         return (own?["counters"] as? [String: Any])?[key] as? Int ?? -1
     }
 
     /// This relay's entry in `status --json`: its counters.
     public func statusEntry() throws -> [String: Any]? {
-        try pinSets().flatMap { $0["relays"] as? [[String: Any]] ?? [] }.first { ($0["pid"] as? Int) == Int(pid) }
+        try pinSets().flatMap { $0["relays"] as? [[String: Any]] ?? [] }.first(where: isOwn)
+    }
+
+    /// Whether a relay entry of `status --json` is this process's.
+    private func isOwn(_ entry: [String: Any]) -> Bool {
+        (entry["pid"] as? Int) == Int(pid)
     }
 
     /// The pin sets under this relay's pin root, as `status --json` lists them.
