@@ -31,7 +31,7 @@ struct OriginConnection {
                 filled += count
                 continue
             }
-            let head = String(decoding: UnsafeRawBufferPointer(rebasing: buffer[0..<headEnd]), as: UTF8.self)
+            let head = UnsafeRawBufferPointer(rebasing: buffer[0..<(headEnd + 4)])
             guard send(service.answer(OriginRequest(head: head))) else { return }
             let rest = filled - (headEnd + 4)
             if rest > 0 { memmove(buffer.baseAddress!, buffer.baseAddress! + headEnd + 4, rest) }
