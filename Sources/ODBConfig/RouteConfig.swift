@@ -12,8 +12,10 @@ public struct RouteConfig: Sendable, Equatable {
     /// Bodies shorter than this are copied in user space, where the setup cost of a kernel
     /// redirect would exceed its savings.
     public var kernelMinBody: Int
-    /// In `auto` mode, bodies shorter than this are copied too: up to it copying measured the
-    /// better path (docs/PERFORMANCE.md §4).
+    /// In `auto` mode, bodies from this length up to where the kernel band starts are spliced:
+    /// there splice measured ahead of both copying and the kernel path (docs/PERFORMANCE.md §4).
+    public var autoSpliceMinBody: Int
+    /// In `auto` mode, the kernel band starts here (and at `kernelMinBody` at the earliest).
     public var autoMinBody: Int
     /// In `auto` mode, bodies longer than this are copied. `auto` redirects in the kernel the
     /// bodies from the larger of `kernelMinBody` and `autoMinBody` up to this length.
@@ -35,6 +37,7 @@ public struct RouteConfig: Sendable, Equatable {
         upstream: String,
         mode: RelayMode = .auto,
         kernelMinBody: Int = 64 << 10,
+        autoSpliceMinBody: Int = RouteConfig.defaultAutoSpliceMinBody,
         autoMinBody: Int = RouteConfig.defaultAutoMinBody,
         kernelMaxBody: Int = RouteConfig.defaultKernelMaxBody,
         flowBudget: Int = 16 << 20,
@@ -47,6 +50,7 @@ public struct RouteConfig: Sendable, Equatable {
         self.upstream = upstream
         self.mode = mode
         self.kernelMinBody = kernelMinBody
+        self.autoSpliceMinBody = autoSpliceMinBody
         self.autoMinBody = autoMinBody
         self.kernelMaxBody = kernelMaxBody
         self.flowBudget = flowBudget
@@ -54,6 +58,12 @@ public struct RouteConfig: Sendable, Equatable {
         self.allowHTTP2PriorKnowledge = allowHTTP2PriorKnowledge
         self.odb = odb
     }
+
+    /// Default `auto_splice_min_body`. At 8 connections through one relay splicing cost less
+    /// machine CPU per request than copying and than the kernel path from 128 KiB to 1 MiB, on
+    /// loopback and across separate hosts; at 64 KiB copying did and at 96 KiB the two were
+    /// level (docs/PERFORMANCE.md §4).
+    public static let defaultAutoSpliceMinBody = 128 << 10
 
     /// Default `auto_min_body`. At 8 connections through one relay the kernel path served more
     /// requests than copying from 2 MiB on, for less machine CPU, on loopback and across separate
@@ -63,7 +73,7 @@ public struct RouteConfig: Sendable, Equatable {
     /// Default `kernel_max_body`: the largest size measured, where the two paths were level.
     public static let defaultKernelMaxBody = 64 << 20
 
-    static let keys = ["host", "path_prefix", "upstream", "mode", "kernel_min_body", "auto_min_body", "kernel_max_body", "flow_budget",
+    static let keys = ["host", "path_prefix", "upstream", "mode", "kernel_min_body", "auto_splice_min_body", "auto_min_body", "kernel_max_body", "flow_budget",
                        "allow_connect", "allow_http2_prior_knowledge", "odb"]
 
     init(from section: ConfigMapping, upstreams: [String: UpstreamConfig], odb: VirtualPayloadConfig?) throws(ConfigError) {
@@ -94,6 +104,9 @@ public struct RouteConfig: Sendable, Equatable {
             },
             kernelMinBody: try section.value("kernel_min_body", default: defaults.kernelMinBody) { node throws(ConfigError) in
                 try node.byteSize(in: 0...(1 << 30))
+            },
+            autoSpliceMinBody: try section.value("auto_splice_min_body", default: defaults.autoSpliceMinBody) {
+                node throws(ConfigError) in try node.byteSize(in: 0...(1 << 40))
             },
             autoMinBody: try section.value("auto_min_body", default: defaults.autoMinBody) { node throws(ConfigError) in
                 try node.byteSize(in: 0...(1 << 40))

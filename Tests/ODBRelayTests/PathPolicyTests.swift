@@ -16,10 +16,12 @@ import Testing
     }
 
     static let minBody: UInt64 = 64 << 10
+    static let autoSpliceMinBody: UInt64 = 256 << 10
     static let autoMinBody: UInt64 = 1 << 20
     static let maxBody: UInt64 = 4 << 20
     static let small = PathPolicy.Body.length(minBody - 1)
     static let medium = PathPolicy.Body.length(minBody)
+    static let spliceSized = PathPolicy.Body.length(autoSpliceMinBody)
     static let autoSized = PathPolicy.Body.length(autoMinBody)
     static let large = PathPolicy.Body.length(maxBody + 1)
 
@@ -46,11 +48,14 @@ import Testing
         Row(mode: .kernel, kernel: false, selfTestFailed: true, body: .chunked, path: .copy, fallback: .kernelSelfTest),
         Row(mode: .kernel, kernel: false, selfTestFailed: true, body: small, path: .copy, fallback: .smallBody),
         Row(mode: .kernel, kernel: false, selfTestFailed: false, body: .untilClose, path: .splice, fallback: .unsupported(nil)),
-        // auto: kernel from `auto_min_body` to `kernel_max_body`, copy for unknown lengths and
-        // outside the band; only bodies under `kernel_min_body` are counted.
+        // auto: splice from `auto_splice_min_body`, kernel from `auto_min_body` to
+        // `kernel_max_body`, copy for unknown lengths and outside both bands; only bodies under
+        // `kernel_min_body` are counted.
         Row(mode: .auto, kernel: true, selfTestFailed: false, body: small, path: .copy, fallback: .smallBody),
         Row(mode: .auto, kernel: true, selfTestFailed: false, body: medium, path: .copy, fallback: nil),
-        Row(mode: .auto, kernel: true, selfTestFailed: false, body: .length(autoMinBody - 1), path: .copy, fallback: nil),
+        Row(mode: .auto, kernel: true, selfTestFailed: false, body: .length(autoSpliceMinBody - 1), path: .copy, fallback: nil),
+        Row(mode: .auto, kernel: true, selfTestFailed: false, body: spliceSized, path: .splice, fallback: nil),
+        Row(mode: .auto, kernel: true, selfTestFailed: false, body: .length(autoMinBody - 1), path: .splice, fallback: nil),
         Row(mode: .auto, kernel: true, selfTestFailed: false, body: autoSized, path: .kernel, fallback: nil),
         Row(mode: .auto, kernel: true, selfTestFailed: false, body: .length(maxBody), path: .kernel, fallback: nil),
         Row(mode: .auto, kernel: true, selfTestFailed: false, body: large, path: .copy, fallback: nil),
@@ -59,35 +64,52 @@ import Testing
         Row(mode: .auto, kernel: true, selfTestFailed: false, body: .untilClose, path: .copy, fallback: .unsupported(nil)),
         Row(mode: .auto, kernel: false, selfTestFailed: true, body: autoSized, path: .splice, fallback: .kernelSelfTest),
         Row(mode: .auto, kernel: false, selfTestFailed: true, body: medium, path: .copy, fallback: nil),
+        Row(mode: .auto, kernel: false, selfTestFailed: false, body: spliceSized, path: .splice, fallback: nil),
     ]
 
     @Test(arguments: rows) func decides(_ row: Row) {
-        let policy = PathPolicy(mode: row.mode, kernelMinBody: Self.minBody, autoMinBody: Self.autoMinBody, kernelMaxBody: Self.maxBody,
+        let policy = PathPolicy(mode: row.mode, kernelMinBody: Self.minBody, autoSpliceMinBody: Self.autoSpliceMinBody,
+                                autoMinBody: Self.autoMinBody, kernelMaxBody: Self.maxBody,
                                 kernelAvailable: row.kernel, kernelSelfTestFailed: row.selfTestFailed)
         let decision = policy.decide(row.body)
         #expect(decision.path == row.path, "\(row)")
         #expect(decision.fallback == row.fallback, "\(row)")
     }
 
-    /// `kernel_min_body` bounds `auto` too: with `auto_min_body` below it, the band starts at
-    /// `kernel_min_body`.
+    /// `kernel_min_body` bounds `auto` too: with `auto_min_body` below it, the kernel band starts
+    /// at `kernel_min_body`, and without a splice band what lies below is copied and counted.
     @Test func autoNeverRedirectsBelowTheKernelMinimum() {
-        let policy = PathPolicy(mode: .auto, kernelMinBody: Self.autoMinBody, autoMinBody: Self.minBody, kernelMaxBody: Self.maxBody,
-                                kernelAvailable: true, kernelSelfTestFailed: false)
+        let policy = PathPolicy(mode: .auto, kernelMinBody: Self.autoMinBody, autoSpliceMinBody: Self.maxBody + 1,
+                                autoMinBody: Self.minBody, kernelMaxBody: Self.maxBody, kernelAvailable: true, kernelSelfTestFailed: false)
         #expect(policy.decide(Self.medium) == PathDecision(.copy, counting: .smallBody))
         #expect(policy.decide(.length(Self.autoMinBody - 1)) == PathDecision(.copy, counting: .smallBody))
         #expect(policy.decide(Self.autoSized) == PathDecision(.kernel))
     }
 
-    /// The default band: copy below `auto_min_body`, the kernel from there to `kernel_max_body`,
-    /// copy past it and for every body of unknown length.
-    @Test func autoWithTheDefaultsRedirectsTheMeasuredBand() {
+    /// The splice band reaches up to where the kernel band starts, `kernel_min_body` when that
+    /// lies above `auto_min_body`; spliced bodies under `kernel_min_body` are auto's choice and
+    /// count nothing.
+    @Test func autoSplicesUpToTheKernelBand() {
+        let policy = PathPolicy(mode: .auto, kernelMinBody: Self.autoMinBody, autoSpliceMinBody: Self.autoSpliceMinBody,
+                                autoMinBody: Self.minBody, kernelMaxBody: Self.maxBody, kernelAvailable: true, kernelSelfTestFailed: false)
+        #expect(policy.decide(Self.medium) == PathDecision(.copy, counting: .smallBody))
+        #expect(policy.decide(Self.spliceSized) == PathDecision(.splice))
+        #expect(policy.decide(.length(Self.autoMinBody - 1)) == PathDecision(.splice))
+        #expect(policy.decide(Self.autoSized) == PathDecision(.kernel))
+    }
+
+    /// The default bands: copy below `auto_splice_min_body`, splice up to `auto_min_body`, the
+    /// kernel from there to `kernel_max_body`, copy past it and for every body of unknown length.
+    @Test func autoWithTheDefaultsTakesTheMeasuredBands() {
         let defaults = RouteConfig(upstream: "origin")
         let policy = PathPolicy(route: defaults, kernelAvailable: true, kernelSelfTestFailed: false)
-        let lower = UInt64(defaults.autoMinBody), upper = UInt64(defaults.kernelMaxBody)
+        let splice = UInt64(defaults.autoSpliceMinBody), lower = UInt64(defaults.autoMinBody), upper = UInt64(defaults.kernelMaxBody)
         #expect(policy.decide(.length(0)) == PathDecision(.copy, counting: .smallBody))
-        for body: PathPolicy.Body in [Self.medium, .length(lower - 1), .length(upper + 1), .chunked, .tunnel] {
+        for body: PathPolicy.Body in [.length(splice - 1), .length(upper + 1), .chunked, .tunnel] {
             #expect(policy.decide(body) == PathDecision(.copy), "\(body)")
+        }
+        for body: PathPolicy.Body in [.length(splice), .length(lower - 1)] {
+            #expect(policy.decide(body) == PathDecision(.splice), "\(body)")
         }
         for body: PathPolicy.Body in [.length(lower), .length(upper)] {
             #expect(policy.decide(body) == PathDecision(.kernel), "\(body)")
@@ -99,7 +121,8 @@ import Testing
         let bodies: [PathPolicy.Body] = [Self.small, Self.medium, Self.autoSized, Self.large, .chunked, .untilClose, .tunnel]
         for mode in [RelayMode.copy, .splice, .kernel, .auto] {
             for failed in [false, true] {
-                let policy = PathPolicy(mode: mode, kernelMinBody: Self.minBody, autoMinBody: Self.autoMinBody, kernelMaxBody: Self.maxBody,
+                let policy = PathPolicy(mode: mode, kernelMinBody: Self.minBody, autoSpliceMinBody: Self.autoSpliceMinBody,
+                                        autoMinBody: Self.autoMinBody, kernelMaxBody: Self.maxBody,
                                         kernelAvailable: false, kernelSelfTestFailed: failed)
                 for body in bodies { #expect(policy.decide(body).path != .kernel, "\(mode) \(body)") }
             }

@@ -4,24 +4,25 @@ import ODBTestSupport
 import Testing
 
 extension RelayTests {
-    /// `mode: auto` picks each body's path by its length: the kernel from `auto_min_body` up to
-    /// `kernel_max_body`, copy otherwise and when the length is unknown; the relay's byte
-    /// counters show which.
+    /// `mode: auto` picks each body's path by its length: splice from `auto_splice_min_body`,
+    /// the kernel from `auto_min_body` up to `kernel_max_body`, copy otherwise and when the
+    /// length is unknown; the relay's byte counters show which.
     @Suite struct AutoMode {
-        static let small = 1000, belowBand = 100_003, middle = 262_147, large = 4_194_307
+        static let small = 1000, belowBand = 100_003, spliced = 180_001, middle = 262_147, large = 4_194_307
 
         @Test func eachBodyTakesThePathForItsSize() throws {
-            try expectPaths(route: RouteOptions(.auto, kernelMinBody: "64KiB", autoMinBody: "256KiB", kernelMaxBody: "1MiB",
-                                                flowBudget: "128MiB"),
-                [(Self.small, "copy"), (Self.belowBand, "copy"), (Self.middle, "kernel"), (Self.large, "copy"),
-                 (Self.middle, "kernel")])
+            try expectPaths(route: RouteOptions(.auto, kernelMinBody: "64KiB", autoSpliceMinBody: "128KiB", autoMinBody: "256KiB",
+                                                kernelMaxBody: "1MiB", flowBudget: "128MiB"),
+                [(Self.small, "copy"), (Self.belowBand, "copy"), (Self.spliced, "splice"), (Self.middle, "kernel"),
+                 (Self.large, "copy"), (Self.spliced, "splice"), (Self.middle, "kernel")])
         }
 
-        /// By default the kernel path starts where it measured ahead of copying
-        /// (docs/PERFORMANCE.md §4).
-        @Test func byDefaultOnlyLargeBodiesTakeTheKernel() throws {
+        /// By default bodies from 128 KiB are spliced and the kernel path starts at 2 MiB, where
+        /// each measured ahead (docs/PERFORMANCE.md §4).
+        @Test func byDefaultMediumBodiesAreSplicedAndLargeOnesTakeTheKernel() throws {
             try expectPaths(route: RouteOptions(.auto),
-                [(Self.small, "copy"), (Self.middle, "copy"), (Self.large, "kernel"), (Self.middle, "copy")])
+                [(Self.small, "copy"), (Self.belowBand, "copy"), (Self.middle, "splice"), (Self.large, "kernel"),
+                 (Self.middle, "splice")])
         }
 
         /// A chunked body's length is unknown until its end, so it is copied: large ones measured

@@ -27,15 +27,17 @@ struct PathPolicy: Equatable {
 
     let mode: RelayMode
     let kernelMinBody: UInt64
+    let autoSpliceMinBody: UInt64
     let autoMinBody: UInt64
     let kernelMaxBody: UInt64
     let kernelAvailable: Bool
     let kernelSelfTestFailed: Bool
 
-    init(mode: RelayMode, kernelMinBody: UInt64, autoMinBody: UInt64, kernelMaxBody: UInt64, kernelAvailable: Bool,
-         kernelSelfTestFailed: Bool) {
+    init(mode: RelayMode, kernelMinBody: UInt64, autoSpliceMinBody: UInt64, autoMinBody: UInt64, kernelMaxBody: UInt64,
+         kernelAvailable: Bool, kernelSelfTestFailed: Bool) {
         self.mode = mode
         self.kernelMinBody = kernelMinBody
+        self.autoSpliceMinBody = autoSpliceMinBody
         self.autoMinBody = autoMinBody
         self.kernelMaxBody = kernelMaxBody
         self.kernelAvailable = kernelAvailable
@@ -43,8 +45,9 @@ struct PathPolicy: Equatable {
     }
 
     init(route: RouteConfig, kernelAvailable: Bool, kernelSelfTestFailed: Bool) {
-        self.init(mode: route.mode, kernelMinBody: UInt64(route.kernelMinBody), autoMinBody: UInt64(route.autoMinBody),
-                  kernelMaxBody: UInt64(route.kernelMaxBody), kernelAvailable: kernelAvailable, kernelSelfTestFailed: kernelSelfTestFailed)
+        self.init(mode: route.mode, kernelMinBody: UInt64(route.kernelMinBody), autoSpliceMinBody: UInt64(route.autoSpliceMinBody),
+                  autoMinBody: UInt64(route.autoMinBody), kernelMaxBody: UInt64(route.kernelMaxBody),
+                  kernelAvailable: kernelAvailable, kernelSelfTestFailed: kernelSelfTestFailed)
     }
 
     func decide(_ body: Body) -> PathDecision {
@@ -78,12 +81,14 @@ struct PathPolicy: Equatable {
             // A body of unknown length (chunked, until close, a tunnel) is copied too: the relay
             // cannot tell a large one in advance, and large ones measured several times slower
             // in the kernel (docs/CHUNKED.md: one 64 MiB chunked stream, 75 against 398 MB/s).
-            // A body under `kernel_min_body` is counted as kernel mode counts it; the rest of
-            // auto's band, `auto_min_body` to `kernel_max_body`, is a choice and counts nothing.
+            // The kernel band starts at `auto_min_body`, never below `kernel_min_body`; below it
+            // splice from `auto_splice_min_body` on. Auto's choices count nothing, except a copy
+            // under `kernel_min_body`, which is counted as kernel mode counts it.
             guard let length else { return PathDecision(.copy) }
-            if length < kernelMinBody { return PathDecision(.copy, counting: .smallBody) }
-            guard length >= autoMinBody, length <= kernelMaxBody else { return PathDecision(.copy) }
-            return decide(body, mode: .kernel)
+            let kernelBandStart = max(kernelMinBody, autoMinBody)
+            if length >= kernelBandStart, length <= kernelMaxBody { return decide(body, mode: .kernel) }
+            if length >= autoSpliceMinBody, length < kernelBandStart { return PathDecision(.splice) }
+            return PathDecision(.copy, counting: length < kernelMinBody ? .smallBody : nil)
         }
     }
 }
