@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Fault-injection torture of the relay: bodies must arrive byte for byte under random packet loss.
 
-Usage: fault_torture.py [--relay BINARY] [--modes kernel,auto,copy] [--virtual-modes kernel,copy]
+Usage: fault_torture.py [--relay BINARY] [--modes kernel,auto,splice,copy] [--virtual-modes kernel,copy]
                         [--colocated-modes kernel] [--loss 0.1,0.5,2] [--seconds 3,4,12]
                         [--virtual-seconds 2,2,6] [--slow-readers 8] [--slow-rate 4e6] [--sack off]
                         [--tso off] [--json FILE]
@@ -57,6 +57,8 @@ PORT, CLAIM_PORT, ADMIN_PORT = 8080, 7000, 9901
 OVERLAP_COUNTERS = ["overlap_skbs", "overlap_bytes_trimmed"]
 CONTEXT_COUNTERS = ["redirected_bytes", "passed_body_bytes", "budget_passes", "redirected_skbs", "linearised_skbs"]
 SLOW_FLOW_BUDGET = "256KiB"
+# Modes whose bodies never meet the verdict, so they cannot count overlapping skbs.
+VERDICTLESS_MODES = ("splice", "copy")
 # auto's default band starts at 2 MiB; this one puts its 64 KiB-4 MiB bodies in the kernel,
 # where the verdict meets overlapping skbs (kernel mode ignores both keys).
 AUTO_KERNEL_BAND = ("64KiB", "4MiB")
@@ -264,7 +266,7 @@ class Relay:
             return file.read()
 
     def counters(self):
-        """The relay's BPF counters summed over its pin sets; {} when it loaded none (copy mode)."""
+        """The relay's BPF counters summed over its pin sets; {} when it loaded none (copy, splice)."""
         result = subprocess.run([self.binary, "status", "--json", "--pin", self.pin_root],
                                 capture_output=True, text=True)
         if result.returncode != 0:
@@ -380,7 +382,7 @@ def judge(cells, origin_checks, overlap_topologies):
         cell["failures"] = failures
         passed = passed and not failures
     for topology, mode in sorted({(cell["topology"], cell["mode"]) for cell in cells}):
-        if topology not in overlap_topologies or mode == "copy":
+        if topology not in overlap_topologies or mode in VERDICTLESS_MODES:
             continue
         mode_cells = [cell for cell in cells if cell["topology"] == topology and cell["mode"] == mode]
         if any(name not in cell["counters"] for cell in mode_cells for name in OVERLAP_COUNTERS):
@@ -452,7 +454,7 @@ def run_scenario(scenario, modes, schedule_of, options, cells, origin_checks, sc
                     for tier in reversed(list(scenario.configs)):
                         relays.relays.append(Relay(topology, tier, scenario.configs[tier], options.relay, mode, scratch))
                     schedule = list(schedule_of)
-                    extra = options.extra_rounds if mode != "copy" and scenario.needs_overlaps else 0
+                    extra = options.extra_rounds if mode not in VERDICTLESS_MODES and scenario.needs_overlaps else 0
                     while schedule:
                         percent, seconds = schedule.pop(0)
                         cell = run_cell(topology, scenario, mode, percent, seconds, (len(cells) + 1) << 24,
@@ -490,7 +492,7 @@ def schedule(parser, loss, seconds, name):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--relay", default=os.path.join(TOOLS, "..", ".build", "release", "odb-redirect"))
-    parser.add_argument("--modes", default="kernel,auto,copy", help="modes of the direct topology ('' for none)")
+    parser.add_argument("--modes", default="kernel,auto,splice,copy", help="modes of the direct topology ('' for none)")
     parser.add_argument("--virtual-modes", default="kernel,copy", help="modes of the virtual topology ('' for none)")
     parser.add_argument("--colocated-modes", default="kernel", help="modes of the colocated topology ('' for none)")
     parser.add_argument("--loss", default="0.1,0.5,2", help="loss rates in percent of packets")
