@@ -14,7 +14,7 @@ public enum RelayMode: String, Sendable, CaseIterable {
     /// the route's `auto_min_body` (and at least its `kernel_min_body`) up to its
     /// `kernel_max_body`, spliced from its `auto_splice_min_body` up to that band, copied
     /// otherwise and when its length is unknown. The defaults, splice from 128 KiB and the
-    /// kernel from 2 MiB to 64 MiB, follow docs/PERFORMANCE.md §4.
+    /// kernel from 4 MiB to 64 MiB, follow docs/PERFORMANCE.md §4.
     case auto
 
     /// Whether routes in this mode need the kernel objects loaded.

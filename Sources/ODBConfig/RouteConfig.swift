@@ -65,10 +65,10 @@ public struct RouteConfig: Sendable, Equatable {
     /// level (docs/PERFORMANCE.md §4).
     public static let defaultAutoSpliceMinBody = 128 << 10
 
-    /// Default `auto_min_body`. At 8 connections through one relay the kernel path served more
-    /// requests than copying from 2 MiB on, for less machine CPU, on loopback and across separate
-    /// hosts; at 1 MiB and below copying did (docs/PERFORMANCE.md §4).
-    public static let defaultAutoMinBody = 2 << 20
+    /// Default `auto_min_body`. Splice cost less machine CPU than the kernel path up to 16 MiB,
+    /// but from 4 MiB on the kernel path held less memory for slow readers, its budget being
+    /// paced to the reader; at 2 MiB the paths held the same (docs/PERFORMANCE.md §4).
+    public static let defaultAutoMinBody = 4 << 20
 
     /// Default `kernel_max_body`: the largest size measured, where the two paths were level.
     public static let defaultKernelMaxBody = 64 << 20

@@ -17,8 +17,8 @@ extension RelayTests {
                  (Self.large, "copy"), (Self.spliced, "splice"), (Self.middle, "kernel")])
         }
 
-        /// By default bodies from 128 KiB are spliced and the kernel path starts at 2 MiB, where
-        /// each measured ahead (docs/PERFORMANCE.md §4).
+        /// By default bodies from 128 KiB are spliced and the kernel path starts at 4 MiB
+        /// (docs/PERFORMANCE.md §4).
         @Test func byDefaultMediumBodiesAreSplicedAndLargeOnesTakeTheKernel() throws {
             try expectPaths(route: RouteOptions(.auto),
                 [(Self.small, "copy"), (Self.belowBand, "copy"), (Self.middle, "splice"), (Self.large, "kernel"),
