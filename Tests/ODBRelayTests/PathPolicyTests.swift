@@ -98,6 +98,15 @@ import Testing
         #expect(policy.decide(Self.autoSized) == PathDecision(.kernel))
     }
 
+    /// `kernel_max_body` ends the splice band too: with the kernel band moved past it, bodies up
+    /// to it are spliced and longer ones copied.
+    @Test func autoCopiesPastTheKernelMaximumWithoutAKernelBand() {
+        let policy = PathPolicy(mode: .auto, kernelMinBody: Self.minBody, autoSpliceMinBody: Self.autoSpliceMinBody,
+                                autoMinBody: Self.maxBody * 2, kernelMaxBody: Self.maxBody, kernelAvailable: true, kernelSelfTestFailed: false)
+        #expect(policy.decide(.length(Self.maxBody)) == PathDecision(.splice))
+        #expect(policy.decide(Self.large) == PathDecision(.copy))
+    }
+
     /// The default bands: copy below `auto_splice_min_body`, splice up to `auto_min_body`, the
     /// kernel from there to `kernel_max_body`, copy past it and for every body of unknown length.
     @Test func autoWithTheDefaultsTakesTheMeasuredBands() {

@@ -82,12 +82,13 @@ struct PathPolicy: Equatable {
             // cannot tell a large one in advance, and large ones measured several times slower
             // in the kernel (docs/CHUNKED.md: one 64 MiB chunked stream, 75 against 398 MB/s).
             // The kernel band starts at `auto_min_body`, never below `kernel_min_body`; below it
-            // splice from `auto_splice_min_body` on. Auto's choices count nothing, except a copy
-            // under `kernel_min_body`, which is counted as kernel mode counts it.
+            // splice from `auto_splice_min_body` on; past `kernel_max_body` copy. Auto's choices
+            // count nothing, except a copy under `kernel_min_body`, counted as kernel mode counts it.
             guard let length else { return PathDecision(.copy) }
-            let kernelBandStart = max(kernelMinBody, autoMinBody)
-            if length >= kernelBandStart, length <= kernelMaxBody { return decide(body, mode: .kernel) }
-            if length >= autoSpliceMinBody, length < kernelBandStart { return PathDecision(.splice) }
+            if length <= kernelMaxBody {
+                if length >= max(kernelMinBody, autoMinBody) { return decide(body, mode: .kernel) }
+                if length >= autoSpliceMinBody { return PathDecision(.splice) }
+            }
             return PathDecision(.copy, counting: length < kernelMinBody ? .smallBody : nil)
         }
     }
