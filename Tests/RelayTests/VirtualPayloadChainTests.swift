@@ -140,6 +140,30 @@ extension RelayTests {
         }
 
         /// nginx is a plain origin: a holder relay in front of it holds its bodies for the chain.
+        /// Clients that hang up in the middle of a claimed body end their claims without failing
+        /// them, whichever path moved the body: the holder did nothing wrong.
+        @Test(arguments: [RouteMode.kernel, .splice, .copy])
+        func clientsHangingUpMidClaimFailNoClaim(mode: RouteMode) throws {
+            let holder = try BuiltinHolder()
+            let admin = freePort()
+            let chain = try Self.chain(1, before: holder, mode: mode, admin: { _ in .listen("127.0.0.1:\(admin)") })
+            let size = 67_108_864
+            let hangUps = 6
+            for _ in 0..<hangUps {
+                let leaving = try TestHTTPClient(port: chain.edge.port)
+                try leaving.send("GET /bytes/\(size) HTTP/1.1\r\nHost: test\r\n\r\n")
+                #expect(try leaving.readBytes(1 << 20).count == 1 << 20, "the body was under way")
+                leaving.reset()
+            }
+            let counters = try MetricsScrape.waiting(port: admin, for: "every claim ended") {
+                $0["odb_virtual_payloads_total{event=\"claims\"}"] == Double(hangUps) && $0["odb_claims_in_flight"] == 0
+            }
+            #expect(counters["odb_virtual_payloads_total{event=\"claims_failed\"}"] == 0, "\(mode)")
+            let staying = try TestHTTPClient(port: chain.edge.port)
+            defer { staying.close() }
+            try Self.fetch(staying, "/bytes/100003", size: 100_003)
+        }
+
         @Test func throughAHolderRelayInFrontOfNginx() throws {
             let sizes = [0, 1, 65_537, 1_048_577, 67_108_864]
             let nginx = try NginxOrigin(fileSizes: sizes)

@@ -11,6 +11,15 @@ enum BodyFailure: Equatable, CustomStringConvertible {
     case targetGone
     case kernelRefused
 
+    /// Whether the body's receiving side failed (its write, splice out or in-kernel send), as
+    /// opposed to its sender, the framing, or the path.
+    var isTargetSide: Bool {
+        switch self {
+        case .writeFailed, .spliceOutFailed, .targetGone: return true
+        case .invalidChunked, .readFailed, .spliceInFailed, .kernelRefused: return false
+        }
+    }
+
     var description: String {
         switch self {
         case let .invalidChunked(error): return "chunked body: \(error)"

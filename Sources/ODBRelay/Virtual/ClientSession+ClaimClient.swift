@@ -89,10 +89,8 @@ extension ClientSession {
             failed = !closed
         case .truncated?:
             failed = true
-        case .failed(.targetGone)?, .failed(.writeFailed)?:
-            failed = false
-        case .failed?:
-            failed = true
+        case let .failed(failure)?:
+            failed = !failure.isTargetSide
         case .progressing?, .finished?:
             failed = false
         }
