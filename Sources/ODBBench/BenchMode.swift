@@ -16,6 +16,8 @@ public enum BenchMode: String, CaseIterable, Codable, Sendable {
     case kernelFaults = "kernel-faults"
     /// ODB relays: a descriptor travels the chain instead of the body, and the edge claims it
     /// from the holder (the ODB-aware built-in origin, or the last relay before a plain origin).
+    /// The relays run the default `mode: auto`, so a claimed body takes the path auto picks for
+    /// its size at the edge, as it does at any relay an operator runs.
     case virtual
     /// Virtual, where a chosen share of requests takes a route on which the middle relay
     /// claims the body and carries it on (a fault).
@@ -45,10 +47,10 @@ public enum BenchMode: String, CaseIterable, Codable, Sendable {
     /// The relay's `mode:` for relay modes.
     var relayMode: RelayMode? {
         switch self {
-        case .kernel, .kernelFaults, .virtual, .virtualFaults: return .kernel
+        case .kernel, .kernelFaults: return .kernel
         case .splice: return .splice
         case .copy: return .copy
-        case .auto: return .auto
+        case .auto, .virtual, .virtualFaults: return .auto
         default: return nil
         }
     }

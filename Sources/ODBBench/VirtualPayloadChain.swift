@@ -9,7 +9,7 @@ import ODBConfig
 ///   `intermediate` and its one peer is `origin`.
 /// - Behind a plain origin (nginx, or one given as HOST:PORT) the last relay is the holder
 ///   (`relay-N`, route `holder`), and the others' one peer is it. A chain of 1 faces a plain
-///   client there, so nothing is held: the relay serves the body as the kernel mode does.
+///   client there, so nothing is held: the relay serves the body as the auto mode does.
 ///
 /// In `virtual-faults` the middle relay (index length/2, 0-based) also has a `/fault/` route
 /// with `edge`: it claims and carries the body on, a fault. When that relay is the holder
