@@ -135,6 +135,9 @@ extension ClientSession {
                     drainThenClose()
                 }
                 return true
+            case let .failed(failure) where failure.isTargetSide:
+                abort("the client side failed during the response body: \(failure)")
+                return false
             case .truncated, .failed:
                 worker.stats.upstreamErrors += 1
                 abort("upstream response body ended early: \(body.outcome)")
