@@ -139,7 +139,6 @@ extension RelayTests {
             #expect(["kernel", "splice", "copy"].allSatisfy { middle["odb_body_bytes_total{path=\"\($0)\"}"] == 0 }, "\(middle)")
         }
 
-        /// nginx is a plain origin: a holder relay in front of it holds its bodies for the chain.
         /// Clients that hang up in the middle of a claimed body end their claims without failing
         /// them, whichever path moved the body: the holder and the claim connection did nothing
         /// wrong.
@@ -166,6 +165,7 @@ extension RelayTests {
             try Self.fetch(staying, "/bytes/100003", size: 100_003)
         }
 
+        /// nginx is a plain origin: a holder relay in front of it holds its bodies for the chain.
         @Test func throughAHolderRelayInFrontOfNginx() throws {
             let sizes = [0, 1, 65_537, 1_048_577, 67_108_864]
             let nginx = try NginxOrigin(fileSizes: sizes)
