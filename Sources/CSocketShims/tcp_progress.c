@@ -40,3 +40,10 @@ int odb_unread_bytes(int fd)
 
 	return ioctl(fd, SIOCINQ, &inq) == 0 ? inq : -1;
 }
+
+int odb_unsent_bytes(int fd)
+{
+	int unsent = 0;
+
+	return ioctl(fd, SIOCOUTQNSD, &unsent) == 0 ? unsent : -1;
+}

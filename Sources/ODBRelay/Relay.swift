@@ -83,7 +83,7 @@ public final class Relay {
             try Worker(index: index, config: config, shared: shared, logger: logger)
         }
         if let identity {
-            try become(identity, keeping: needsKernel ? kernelRuntimeCapabilities() : [],
+            try become(identity, keeping: runtimeCapabilities(kernel: needsKernel),
                        handingOver: kernel?.ownedDirectories ?? [])
         }
         let finished = DispatchSemaphore(value: 0)
@@ -147,18 +147,19 @@ public final class Relay {
         pthread_sigmask(SIG_UNBLOCK, &handled, nil)
     }
 
-    /// CAP_BPF, and CAP_NET_ADMIN only when the kernel path must force socket buffers past the
-    /// host's maxima; keeping it is logged with the reason.
-    private func kernelRuntimeCapabilities() -> [(bit: Int, name: String)] {
+    /// CAP_BPF with a kernel path, and CAP_NET_ADMIN only when the socket buffers the relay sets
+    /// (the kernel path's, a spliced body's) pass the host's maxima; keeping it is logged with
+    /// the reason.
+    private func runtimeCapabilities(kernel: Bool) -> [(bit: Int, name: String)] {
         let needs = SocketBufferCeiling.Needs(config)
         let ceiling = SocketBufferCeiling.host
         forcesBuffers = !ceiling.fits(needs)
         if forcesBuffers {
-            logger.notice("keeping CAP_NET_ADMIN: kernel-path socket buffers pass the host's maxima, which only SO_RCVBUFFORCE/SO_SNDBUFFORCE may do", metadata: [
+            logger.notice("keeping CAP_NET_ADMIN: socket buffers the relay sets pass the host's maxima, which only SO_RCVBUFFORCE/SO_SNDBUFFORCE may do", metadata: [
                 "sizes": "\(needs)", "maxima": "\(ceiling)",
             ])
         }
-        return PrivilegeDrop.kernelRuntimeCapabilities(forcingBuffers: forcesBuffers)
+        return PrivilegeDrop.runtimeCapabilities(kernel: kernel, forcingBuffers: forcesBuffers)
     }
 
     /// Becomes the configured user before any thread starts (capabilities are per thread;
@@ -191,7 +192,7 @@ public final class Relay {
         }
         let needs = SocketBufferCeiling.Needs(new)
         if !forcesBuffers && !SocketBufferCeiling.host.fits(needs) {
-            logger.warning("kernel_send_buffer and a flow_budget now pass net.core.wmem_max, and the relay gave CAP_NET_ADMIN up at start: kernel-path send buffers stay at the maximum until a restart", metadata: [
+            logger.warning("socket buffers the relay sets now pass the host's maxima, and the relay gave CAP_NET_ADMIN up at start: kernel-path send buffers stay at the maximum and spliced bodies' memory is left to autotuning until a restart", metadata: [
                 "sizes": "\(needs)", "maxima": "\(SocketBufferCeiling.host)",
             ])
         }

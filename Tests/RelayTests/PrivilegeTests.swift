@@ -13,6 +13,7 @@ extension RelayTests {
         /// buffers pass net.core.wmem_max.
         static let runtimeMask: UInt64 = 1 << 12 | 1 << 39
         static let bpfOnly: UInt64 = 1 << 39
+        static let netAdminOnly: UInt64 = 1 << 12
         static let size = 4_194_307
 
         /// With `sendBuffer` as `limits.kernel_send_buffer` and a `flow_budget` no smaller, so
@@ -225,10 +226,43 @@ extension RelayTests {
                 try relay.rewriteConfig(Self.config(port: relay.port, origin: origin.port, user: user.name,
                                                     sendBuffer: try Self.sendBufferPastTheMaximum()))
                 relay.signal(SIGHUP)
-                #expect(relay.waitForLog("send buffers stay at the maximum until a restart"), "\(relay.log)")
+                #expect(relay.waitForLog("send buffers stay at the maximum"), "\(relay.log)")
                 #expect(try fetchAndCompare(client, size: Self.size).ok, "bodies still relay with the buffers capped")
             }
             #expect(relay.stopsGracefully())
+        }
+
+        /// A relay without kernel routes that splices keeps CAP_NET_ADMIN alone, and only when a
+        /// spliced body's largest sizes (half the autotuning maxima, `tcp_rmem` and `tcp_wmem`)
+        /// pass the host's `net.core` maxima: without it those sockets stay autotuned.
+        @Test func splicingRelayKeepsNetAdminOnlyForSizesPastTheHostMaxima() throws {
+            let user = try SystemUser.ensure()
+            let origin = try NginxOrigin(fileSizes: [Self.size])
+            let fits = try Self.autotuningMaximum("tcp_rmem") / 2 <= Self.netCore("rmem_max")
+                && Self.autotuningMaximum("tcp_wmem") / 2 <= Self.netCore("wmem_max")
+            let relay = try RelayProcess { port in
+                var config = RelayConfigFile.singleRoute(port: port, upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.splice),
+                                                         log: LogOptions(accessLog: nil))
+                config.user = user.name
+                return config
+            }
+            #expect(relay.waitForLog("switched user"), "\(relay.log)")
+            for thread in try Self.threadStatus(relay.pid) {
+                for set in ["CapEff", "CapPrm", "CapBnd"] {
+                    #expect(Self.mask(thread[set]) == (fits ? 0 : Self.netAdminOnly), "\(set) (sizes fit: \(fits)): \(thread)")
+                }
+            }
+            #expect(relay.log.contains("keeping CAP_NET_ADMIN") == !fits, "\(relay.log)")
+            let client = try TestHTTPClient(port: relay.port)
+            defer { client.close() }
+            #expect(try fetchAndCompare(client, size: Self.size).ok, "relaying works after the switch")
+            #expect(relay.stopsGracefully())
+        }
+
+        /// The third field of a `net.ipv4` autotuning triple (`tcp_rmem`, `tcp_wmem`).
+        static func autotuningMaximum(_ name: String) throws -> Int {
+            let text = try String(contentsOfFile: "/proc/sys/net/ipv4/" + name, encoding: .utf8)
+            return try #require(text.split(whereSeparator: \.isWhitespace).last.flatMap { Int($0) })
         }
 
         /// Runs `executable relay` (through `launcher`) with a configuration for `user`, for a

@@ -28,6 +28,10 @@ int odb_tcp_bytes_acked(int fd, uint64_t *acked);
  * redirects or drops an skb consumes it), or -1. ioctl is variadic, which Swift cannot call. */
 int odb_unread_bytes(int fd);
 
+/* Bytes queued on the socket and not sent yet (SIOCOUTQNSD): what waits for the peer's receive
+ * window or the congestion window, not what is in flight. Or -1. */
+int odb_unsent_bytes(int fd);
+
 /* splice(2) with SPLICE_F_NONBLOCK | SPLICE_F_MOVE; glibc declares it only under _GNU_SOURCE,
  * which a Swift module header cannot set. Returns what splice returns. */
 ssize_t odb_splice(int from, int to, size_t length);

@@ -115,6 +115,18 @@ public enum Socket {
         return setsockopt(fd, level, option, &value, socklen_t(MemoryLayout<Int32>.size)) == 0
     }
 
+    /// A socket's receive or send memory (SO_RCVBUF, SO_SNDBUF): the doubled value the kernel
+    /// enforces, set or autotuned; 0 when it cannot tell.
+    static func bufferMemory(_ fd: Int32, _ side: SocketBufferCeiling.Direction) -> Int {
+        var memory: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        let option = switch side {
+        case .receive: SO_RCVBUF
+        case .send: SO_SNDBUF
+        }
+        return getsockopt(fd, SOL_SOCKET, option, &memory, &length) == 0 ? Int(memory) : 0
+    }
+
     /// The connection's current maximum segment size (TCP_MAXSEG), or nil when it cannot tell.
     public static func maximumSegmentSize(_ fd: Int32) -> Int32? {
         var size: Int32 = 0

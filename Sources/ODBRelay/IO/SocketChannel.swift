@@ -51,6 +51,8 @@ public final class SocketChannel: EventHandler {
     /// then, and level-triggered readiness reports bytes that arrived since.
     private var mayHaveBytes = true
     public private(set) var isClosed = false
+    /// The buffer memory the relay set on the socket, which stays until it closes.
+    var memory = SocketMemory()
 
     public init(fd: Int32, loop: EventLoop) {
         self.fd = fd

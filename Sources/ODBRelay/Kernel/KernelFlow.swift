@@ -42,12 +42,6 @@ final class KernelSocket {
     weak var channel: SocketChannel?
     let cookie: UInt64
     var inTargetMap = false
-    /// Socket options stay until the socket closes, so each is set once per connection (the
-    /// send buffer again only when a window's share differs).
-    /// The receive memory forced on it as a source, nil before its first window.
-    var sourceMemory: Int32?
-    /// The send buffer set on it as a target, nil before its first window.
-    var sendBuffer: Int?
     /// As a redirect target: how fast its reader drains what it holds.
     var pace: DrainPacedBudget?
     /// Its TCP maximum segment size, read when it first becomes a target: a connection's route

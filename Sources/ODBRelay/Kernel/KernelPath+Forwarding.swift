@@ -158,8 +158,8 @@ extension KernelPath {
     private func rebase(_ window: KernelWindow, _ flow: KernelFlow) {
         if let pace = measurePace(window.target) {
             window.budget = pace.current
-            if let sourceSocket = known(window.source) {
-                sizeSourceBuffer(sourceSocket, window.source, readerKeepsUp: pace.keepsUp)
+            if known(window.source) != nil {
+                sizeSourceBuffer(window.source, readerKeepsUp: pace.keepsUp)
             }
         }
         if window.slowStart != nil && windowTable.lookup(source: window.sourceCookie)?.slowStart == nil {

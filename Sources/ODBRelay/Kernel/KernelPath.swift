@@ -145,12 +145,12 @@ public final class KernelPath: EventHandler {
                 linearise: linearise, budget: opening, slowStart: slowStart(opening, ceiling: budget, acked: acked),
                 delegate: delegate)
             try windowTable.write(window.record)
-            sizeSourceBuffer(sourceSocket, source, readerKeepsUp: pace.keepsUp)
+            sizeSourceBuffer(source, readerKeepsUp: pace.keepsUp)
             // The paced budget bounds what the window may have in flight; the send buffer, how
             // far the backlog worker may run ahead of the reader (`TargetSendBuffer`).
-            if targetSocket.sendBuffer != sendBuffer {
+            if target.memory[.send] != 2 * sendBuffer {
                 SocketBufferCeiling.host.apply(target.fd, .send, bytes: Int32(sendBuffer))
-                targetSocket.sendBuffer = sendBuffer
+                target.memory[.send] = 2 * sendBuffer
             }
             setWindow(window, of: flow)
             if joined == nil {
@@ -220,12 +220,12 @@ public final class KernelPath: EventHandler {
     /// upstream keeps the size it grew to.
     /// Within `net.core.rmem_max` no capability is needed to set it (`SocketBufferCeiling`);
     /// the kernel doubles the value.
-    func sizeSourceBuffer(_ socket: KernelSocket, _ source: SocketChannel, readerKeepsUp: Bool) {
+    func sizeSourceBuffer(_ source: SocketChannel, readerKeepsUp: Bool) {
         let memory = readerKeepsUp ? Self.sourceMemory : Self.sourceStartMemory
-        guard memory > socket.sourceMemory ?? 0 else { return }
+        guard memory > source.memory[.receive] ?? 0 else { return }
         SocketBufferCeiling.host.apply(source.fd, .receive, bytes: memory / 2)
         Socket.setOption(source.fd, Int32(IPPROTO_TCP), TCP_WINDOW_CLAMP, memory / 4)
-        socket.sourceMemory = memory
+        source.memory[.receive] = Int(memory)
     }
 
     /// A window that completed while the verdict still grew its budget never found its reader
@@ -235,10 +235,9 @@ public final class KernelPath: EventHandler {
     /// A source that already has all of it (a pooled upstream after its first such window)
     /// needs no look at the window's record.
     private func growSourceOfAReaderThatKeptUp(_ window: KernelWindow) {
-        guard window.slowStart != nil, let sourceSocket = known(window.source),
-              sourceSocket.sourceMemory ?? 0 < Self.sourceMemory,
+        guard window.slowStart != nil, window.source.memory[.receive] ?? 0 < Self.sourceMemory,
               windowTable.lookup(source: window.sourceCookie)?.slowStart != nil else { return }
-        sizeSourceBuffer(sourceSocket, window.source, readerKeepsUp: true)
+        sizeSourceBuffer(window.source, readerKeepsUp: true)
     }
 
     private func peekAhead(

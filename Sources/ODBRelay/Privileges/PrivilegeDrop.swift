@@ -6,14 +6,14 @@ import ODBKernel
 /// Switching from root to the configured user once setup is done, keeping only the
 /// capabilities a running relay still uses.
 enum PrivilegeDrop {
-    /// What a running relay with kernel routes still uses once programs are loaded, maps
-    /// pinned and listeners bound (measured on Linux 6.18, docs/OPERATIONS.md): CAP_NET_ADMIN
-    /// only for socket buffers past the host's maxima (`SocketBufferCeiling`). Map updates
-    /// through the file descriptors it already holds needed no capability there; CAP_BPF is
-    /// kept because kernels before 6.5 refuse every bpf() command without it while
+    /// What a running relay still uses once programs are loaded, maps pinned and listeners
+    /// bound (measured on Linux 6.18, docs/OPERATIONS.md): CAP_NET_ADMIN only for socket
+    /// buffers past the host's maxima (`SocketBufferCeiling`), and with kernel routes CAP_BPF.
+    /// Map updates through the file descriptors it already holds needed no capability there;
+    /// CAP_BPF is kept because kernels before 6.5 refuse every bpf() command without it while
     /// unprivileged BPF is disabled (the distribution default).
-    static func kernelRuntimeCapabilities(forcingBuffers: Bool) -> [(bit: Int, name: String)] {
-        forcingBuffers ? [Capabilities.bpf, Capabilities.netAdmin] : [Capabilities.bpf]
+    static func runtimeCapabilities(kernel: Bool, forcingBuffers: Bool) -> [(bit: Int, name: String)] {
+        (kernel ? [Capabilities.bpf] : []) + (forcingBuffers ? [Capabilities.netAdmin] : [])
     }
 
     /// The identity to switch to.

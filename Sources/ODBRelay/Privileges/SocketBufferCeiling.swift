@@ -26,16 +26,22 @@ struct SocketBufferCeiling: Sendable, CustomStringConvertible {
         case receive, send
     }
 
-    /// What the kernel path sets on its sockets: the source's receive memory (half of it, the
-    /// kernel doubles the value) and the largest target send buffer a kernel route's window gets.
+    /// The largest sizes the relay sets on its sockets (half the memory; the kernel doubles the
+    /// value): the kernel path's source receive memory and the largest target send buffer a
+    /// kernel route's window gets, and a spliced body's up to the autotuning maxima
+    /// (`SpliceMemory`) where a route splices.
     struct Needs: Equatable, CustomStringConvertible {
         let receive: Int
         let send: Int
 
         init(_ config: RelayConfig) {
-            receive = Int(KernelPath.sourceMemory / 2)
-            let largestBudget = config.listeners.flatMap(\.routes).filter(\.mode.usesKernel).map(\.flowBudget).max()
-            send = largestBudget.map(TargetSendBuffer(config.limits).largest) ?? 0
+            let routes = config.listeners.flatMap(\.routes)
+            let largestBudget = routes.filter(\.mode.usesKernel).map(\.flowBudget).max()
+            let kernelSend = largestBudget.map(TargetSendBuffer(config.limits).largest) ?? 0
+            let splices = routes.contains { $0.mode == .splice || $0.mode == .auto }
+            let splice = splices ? SpliceMemory.autotuningMaxima : nil
+            receive = max(Int(KernelPath.sourceMemory / 2), (splice?.receive ?? 0) / 2)
+            send = max(kernelSend, (splice?.send ?? 0) / 2)
         }
 
         var description: String { "SO_RCVBUF \(receive) B, SO_SNDBUF \(send) B" }

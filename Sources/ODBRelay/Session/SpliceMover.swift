@@ -21,6 +21,7 @@ final class SpliceMover: BodyMover {
         }
         if pipe == nil {
             do { pipe = try SplicePipe() } catch { return .fallBack(to: .copy, reason: .noSplicePipe) }
+            SpliceMemory.open(body)
         }
         return .moved(splice(body, through: pipe!))
     }
@@ -58,6 +59,7 @@ final class SpliceMover: BodyMover {
                 if let remaining = body.remainingLength { body.framing = .length(remaining: remaining - UInt64(count)) }
                 progressed = true
             case .wouldBlock:
+                SpliceMemory.sourceRanDry(body)
                 body.source.wantRead = true
                 return progressed
             case .endOfStream:

@@ -51,10 +51,7 @@ final class HeldPayload {
     /// What the kernel may queue for the socket is its receive buffer (SO_RCVBUF reads the
     /// doubled value the kernel enforces); bytes user space read with the head are counted too.
     static func memoryBound(_ framing: PayloadFraming, buffered: Int, fd: Int32) -> Int {
-        var receiveBuffer: Int32 = 0
-        var size = socklen_t(MemoryLayout<Int32>.size)
-        getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receiveBuffer, &size)
-        let socketBound = Int(receiveBuffer) + buffered
+        let socketBound = Socket.bufferMemory(fd, .receive) + buffered
         if case let .length(length) = framing { return min(Int(clamping: length), socketBound) }
         return socketBound
     }
