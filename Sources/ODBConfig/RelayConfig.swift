@@ -53,7 +53,7 @@ import Darwin
 ///         mode: kernel            # kernel | splice | copy | auto; default auto
 ///         kernel_min_body: 64KiB  # 0...1GiB; default 64KiB
 ///         auto_splice_min_body: 128KiB # auto mode splices from here to the kernel band; 0...1TiB; default 128KiB
-///         auto_min_body: 4MiB     # auto mode's kernel band starts here; 0...1TiB; default 4MiB
+///         auto_min_body: 1024GiB  # auto mode's kernel band starts here; 0...1TiB; default 1024GiB (no band)
 ///         kernel_max_body: 64MiB  # auto mode copies longer bodies; 0...1TiB; default 64MiB
 ///         flow_budget: 16MiB      # 256KiB...1GiB; default 16MiB
 ///         allow_connect: false    # default false

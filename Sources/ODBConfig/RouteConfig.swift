@@ -65,10 +65,12 @@ public struct RouteConfig: Sendable, Equatable {
     /// level (docs/PERFORMANCE.md §4).
     public static let defaultAutoSpliceMinBody = 128 << 10
 
-    /// Default `auto_min_body`. Splice cost less machine CPU than the kernel path up to 16 MiB,
-    /// but from 4 MiB on the kernel path held less memory for slow readers, its budget being
-    /// paced to the reader; at 2 MiB the paths held the same (docs/PERFORMANCE.md §4).
-    public static let defaultAutoMinBody = 4 << 20
+    /// Default `auto_min_body`: past `kernel_max_body`, so `auto` puts no body in the kernel
+    /// unless a route asks for a band. Splice cost less machine CPU than the kernel path at every
+    /// size measured (64 KiB to 16 MiB), and with its memory earned by the reader
+    /// (`SpliceMemory`) a slow reader's relay held less with it than with the kernel path at
+    /// 4, 8 and 16 MiB (docs/PERFORMANCE.md §4).
+    public static let defaultAutoMinBody = 1 << 40
 
     /// Default `kernel_max_body`: the largest size measured, where the two paths were level.
     public static let defaultKernelMaxBody = 64 << 20

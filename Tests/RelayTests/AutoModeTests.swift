@@ -17,11 +17,11 @@ extension RelayTests {
                  (Self.large, "copy"), (Self.spliced, "splice"), (Self.middle, "kernel")])
         }
 
-        /// By default bodies from 128 KiB are spliced and the kernel path starts at 4 MiB
+        /// By default bodies from 128 KiB to 64 MiB are spliced and none takes the kernel path
         /// (docs/PERFORMANCE.md §4).
-        @Test func byDefaultMediumBodiesAreSplicedAndLargeOnesTakeTheKernel() throws {
+        @Test func byDefaultBodiesFrom128KiBAreSplicedAndNoneTakesTheKernel() throws {
             try expectPaths(route: RouteOptions(.auto),
-                [(Self.small, "copy"), (Self.belowBand, "copy"), (Self.middle, "splice"), (Self.large, "kernel"),
+                [(Self.small, "copy"), (Self.belowBand, "copy"), (Self.middle, "splice"), (Self.large, "splice"),
                  (Self.middle, "splice")])
         }
 
