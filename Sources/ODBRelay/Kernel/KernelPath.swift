@@ -217,7 +217,8 @@ public final class KernelPath: EventHandler {
     /// a slow reader's source then holds 2 MiB of passed bytes instead of 4 (tools/slow_readers.py).
     /// The memory is only ever grown: TCP never takes back window it advertised, and a smaller
     /// buffer would drop what the sender may still send (docs/PERFORMANCE.md §3). A pooled
-    /// upstream keeps the size it grew to.
+    /// upstream keeps the size it grew to, also where a spliced body grew it further
+    /// (`SpliceMemory`): its passed bytes then close the window later.
     /// Within `net.core.rmem_max` no capability is needed to set it (`SocketBufferCeiling`);
     /// the kernel doubles the value.
     func sizeSourceBuffer(_ source: SocketChannel, readerKeepsUp: Bool) {
@@ -235,7 +236,7 @@ public final class KernelPath: EventHandler {
     /// A source that already has all of it (a pooled upstream after its first such window)
     /// needs no look at the window's record.
     private func growSourceOfAReaderThatKeptUp(_ window: KernelWindow) {
-        guard window.slowStart != nil, window.source.memory[.receive] ?? 0 < Self.sourceMemory,
+        guard window.slowStart != nil, known(window.source) != nil, window.source.memory[.receive] ?? 0 < Self.sourceMemory,
               windowTable.lookup(source: window.sourceCookie)?.slowStart != nil else { return }
         sizeSourceBuffer(window.source, readerKeepsUp: true)
     }
