@@ -24,3 +24,9 @@ public func cpuTicks(pid: Int32) -> Int {
 public func cpuSeconds(pid: Int32) -> Double {
     Double(cpuTicks(pid: pid)) / Double(sysconf(Int32(_SC_CLK_TCK)))
 }
+
+/// The last value of a `net.ipv4` autotuning triple (`tcp_rmem`, `tcp_wmem`): the memory
+/// autotuning grows a socket's buffer to; nil if unreadable.
+public func autotuningMaximum(_ name: String) -> Int? {
+    readProcFile("/proc/sys/net/ipv4/" + name)?.split(whereSeparator: \.isWhitespace).last.flatMap { Int($0) }
+}

@@ -238,8 +238,8 @@ extension RelayTests {
         @Test func splicingRelayKeepsNetAdminOnlyForSizesPastTheHostMaxima() throws {
             let user = try SystemUser.ensure()
             let origin = try NginxOrigin(fileSizes: [Self.size])
-            let fits = try Self.autotuningMaximum("tcp_rmem") / 2 <= Self.netCore("rmem_max")
-                && Self.autotuningMaximum("tcp_wmem") / 2 <= Self.netCore("wmem_max")
+            let fits = try #require(autotuningMaximum("tcp_rmem")) / 2 <= Self.netCore("rmem_max")
+                && #require(autotuningMaximum("tcp_wmem")) / 2 <= Self.netCore("wmem_max")
             let relay = try RelayProcess { port in
                 var config = RelayConfigFile.singleRoute(port: port, upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.splice),
                                                          log: LogOptions(accessLog: nil))
@@ -257,12 +257,6 @@ extension RelayTests {
             defer { client.close() }
             #expect(try fetchAndCompare(client, size: Self.size).ok, "relaying works after the switch")
             #expect(relay.stopsGracefully())
-        }
-
-        /// The third field of a `net.ipv4` autotuning triple (`tcp_rmem`, `tcp_wmem`).
-        static func autotuningMaximum(_ name: String) throws -> Int {
-            let text = try String(contentsOfFile: "/proc/sys/net/ipv4/" + name, encoding: .utf8)
-            return try #require(text.split(whereSeparator: \.isWhitespace).last.flatMap { Int($0) })
         }
 
         /// Runs `executable relay` (through `launcher`) with a configuration for `user`, for a

@@ -6,12 +6,6 @@ extension RelayTests {
     /// A spliced body's sockets hold the memory their reader earned (docs/PERFORMANCE.md §4):
     /// a slow reader's stay at the starting megabyte, a fast one's grow to what autotuning gives.
     @Suite struct SpliceMemory {
-        /// `net.ipv4.tcp_wmem`'s maximum, which autotuning grows a send buffer to.
-        static func autotunedSendMaximum() throws -> Int {
-            let text = try String(contentsOfFile: "/proc/sys/net/ipv4/tcp_wmem", encoding: .utf8)
-            return try #require(text.split(whereSeparator: \.isWhitespace).last.flatMap { Int($0) })
-        }
-
         @Test func slowReaderKeepsTheStartingMemory() throws {
             let size = 64 << 20
             let setup = try RelayUnderTest(route: RouteOptions(.splice), sizes: [size])
@@ -51,7 +45,7 @@ extension RelayTests {
         /// from a fixed local port while the relay's send buffer towards that port is sampled.
         @Test func fastReaderEarnsWhatAutotuningGives() throws {
             let size = 64 << 20
-            let maximum = try Self.autotunedSendMaximum()
+            let maximum = try #require(autotuningMaximum("tcp_wmem"))
             let setup = try RelayUnderTest(route: RouteOptions(.splice), sizes: [size])
             let localPort = freePort()
             let url = "http://127.0.0.1:\(setup.relay.port)/files/\(size).bin"

@@ -30,7 +30,7 @@ import Glibc
 /// (`SocketMemory.earnedAsSpliceTarget`), so a keep-alive client's next body starts there.
 enum SpliceMemory {
     /// What a new connection's reader starts with, of receive memory on the source and of send
-    /// memory on the target: 20 slow readers then held 0.79-0.93 × copying's TCP memory, and fast
+    /// memory on the target: 20 slow readers then held 0.70-0.79 × copying's TCP memory, and fast
     /// ones within the noise of autotuning (docs/PERFORMANCE.md §4).
     static let initial = 1 << 20
     /// A target holding at most this share of the earned memory unsent when its source runs dry
