@@ -234,14 +234,16 @@ extension RelayTests {
 
         /// A relay without kernel routes that splices keeps CAP_NET_ADMIN alone, and only when a
         /// spliced body's largest sizes (half the autotuning maxima, `tcp_rmem` and `tcp_wmem`)
-        /// pass the host's `net.core` maxima: without it those sockets stay autotuned.
-        @Test func splicingRelayKeepsNetAdminOnlyForSizesPastTheHostMaxima() throws {
+        /// pass the host's `net.core` maxima: without it those sockets stay autotuned. One that
+        /// only copies sets no size and keeps nothing.
+        @Test(arguments: [RouteMode.splice, .copy])
+        func relayWithoutKernelRoutesKeepsNetAdminOnlyForSpliceSizesPastTheHostMaxima(mode: RouteMode) throws {
             let user = try SystemUser.ensure()
             let origin = try NginxOrigin(fileSizes: [Self.size])
-            let fits = try #require(autotuningMaximum("tcp_rmem")) / 2 <= Self.netCore("rmem_max")
+            let fits = try mode == .copy || #require(autotuningMaximum("tcp_rmem")) / 2 <= Self.netCore("rmem_max")
                 && #require(autotuningMaximum("tcp_wmem")) / 2 <= Self.netCore("wmem_max")
             let relay = try RelayProcess { port in
-                var config = RelayConfigFile.singleRoute(port: port, upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.splice),
+                var config = RelayConfigFile.singleRoute(port: port, upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(mode),
                                                          log: LogOptions(accessLog: nil))
                 config.user = user.name
                 return config
@@ -249,7 +251,7 @@ extension RelayTests {
             #expect(relay.waitForLog("switched user"), "\(relay.log)")
             for thread in try Self.threadStatus(relay.pid) {
                 for set in ["CapEff", "CapPrm", "CapBnd"] {
-                    #expect(Self.mask(thread[set]) == (fits ? 0 : Self.netAdminOnly), "\(set) (sizes fit: \(fits)): \(thread)")
+                    #expect(Self.mask(thread[set]) == (fits ? 0 : Self.netAdminOnly), "\(mode) \(set) (sizes fit: \(fits)): \(thread)")
                 }
             }
             #expect(relay.log.contains("keeping CAP_NET_ADMIN") == !fits, "\(relay.log)")

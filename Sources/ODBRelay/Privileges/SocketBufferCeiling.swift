@@ -37,10 +37,11 @@ struct SocketBufferCeiling: Sendable, CustomStringConvertible {
         init(_ config: RelayConfig) {
             let routes = config.listeners.flatMap(\.routes)
             let largestBudget = routes.filter(\.mode.usesKernel).map(\.flowBudget).max()
+            let kernelReceive = largestBudget == nil ? 0 : Int(KernelPath.sourceMemory / 2)
             let kernelSend = largestBudget.map(TargetSendBuffer(config.limits).largest) ?? 0
             let splices = routes.contains { $0.mode == .splice || $0.mode == .auto }
             let splice = splices ? SpliceMemory.autotuningMaxima : nil
-            receive = max(Int(KernelPath.sourceMemory / 2), (splice?.receive ?? 0) / 2)
+            receive = max(kernelReceive, (splice?.receive ?? 0) / 2)
             send = max(kernelSend, (splice?.send ?? 0) / 2)
         }
 
