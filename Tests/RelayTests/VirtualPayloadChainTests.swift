@@ -131,7 +131,8 @@ extension RelayTests {
             switch mode {
             case .splice: #expect(bytes[0] == 0 && bytes[1] > 0, "\(bytes)")
             case .copy: #expect(bytes[2] == total, "\(bytes)")
-            default: #expect(bytes[0] == 0 && bytes[1] == Double(sizes.last!), "auto splices the 4 MiB claim, copies the rest: \(bytes)")
+            // What the edge read together with the claim's head is copied.
+            default: #expect(bytes[0] == 0 && bytes[1] >= 0.95 * Double(sizes.last!), "auto splices the 4 MiB claim, copies the rest: \(bytes)")
             }
             let middle = try MetricsScrape.waiting(port: admin.1, for: "every descriptor passed on") {
                 $0["odb_virtual_payloads_total{event=\"passed\"}"] == Double(sizes.count)
