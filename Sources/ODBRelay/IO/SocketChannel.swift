@@ -213,6 +213,15 @@ public final class SocketChannel: EventHandler {
         }
     }
 
+    /// Fixes the socket's memory on one side at `bytes` (the doubled value the kernel enforces),
+    /// which stops autotuning on that side, and records it in `memory`. A receive side also gets
+    /// `windowClamp`: with its memory fixed, autotuning no longer raises the clamp either.
+    func fixMemory(_ side: SocketBufferCeiling.Direction, at bytes: Int, windowClamp: Int? = nil) {
+        SocketBufferCeiling.host.apply(fd, side, bytes: Int32(clamping: bytes / 2))
+        if let windowClamp { Socket.setOption(fd, Int32(IPPROTO_TCP), TCP_WINDOW_CLAMP, Int32(clamping: windowClamp)) }
+        memory[side] = bytes
+    }
+
     /// Called by `ForcedBufferMemory.hold` once the increase is accounted.
     func holdForcedBuffers(_ bytes: Int, from memory: ForcedBufferMemory) {
         forcedBufferBytes = bytes

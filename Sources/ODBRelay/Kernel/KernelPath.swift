@@ -148,10 +148,7 @@ public final class KernelPath: EventHandler {
             sizeSourceBuffer(source, readerKeepsUp: pace.keepsUp)
             // The paced budget bounds what the window may have in flight; the send buffer, how
             // far the backlog worker may run ahead of the reader (`TargetSendBuffer`).
-            if target.memory[.send] != 2 * sendBuffer {
-                SocketBufferCeiling.host.apply(target.fd, .send, bytes: Int32(sendBuffer))
-                target.memory[.send] = 2 * sendBuffer
-            }
+            if target.memory[.send] != 2 * sendBuffer { target.fixMemory(.send, at: 2 * sendBuffer) }
             setWindow(window, of: flow)
             if joined == nil {
                 try objects.sources.insert(cookie: flow.cookie, fd: source.fd)
@@ -224,9 +221,7 @@ public final class KernelPath: EventHandler {
     func sizeSourceBuffer(_ source: SocketChannel, readerKeepsUp: Bool) {
         let memory = readerKeepsUp ? Self.sourceMemory : Self.sourceStartMemory
         guard memory > source.memory[.receive] ?? 0 else { return }
-        SocketBufferCeiling.host.apply(source.fd, .receive, bytes: memory / 2)
-        Socket.setOption(source.fd, Int32(IPPROTO_TCP), TCP_WINDOW_CLAMP, memory / 4)
-        source.memory[.receive] = Int(memory)
+        source.fixMemory(.receive, at: Int(memory), windowClamp: Int(memory / 4))
     }
 
     /// A window that completed while the verdict still grew its budget never found its reader

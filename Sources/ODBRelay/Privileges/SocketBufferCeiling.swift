@@ -1,4 +1,3 @@
-import Foundation
 import Glibc
 import ODBConfig
 
@@ -49,7 +48,9 @@ struct SocketBufferCeiling: Sendable, CustomStringConvertible {
     }
 
     /// The ceilings of the host this process runs on.
-    static let host = SocketBufferCeiling(receive: read("rmem_max"), send: read("wmem_max"))
+    /// A setting that cannot be read counts as 0, so every size counts as past it.
+    static let host = SocketBufferCeiling(
+        receive: Sysctl.integers("net/core/rmem_max")?.first ?? 0, send: Sysctl.integers("net/core/wmem_max")?.first ?? 0)
 
     /// True when plain options set every size the kernel path needs.
     func fits(_ needs: Needs) -> Bool {
@@ -71,11 +72,5 @@ struct SocketBufferCeiling: Sendable, CustomStringConvertible {
         if Int(bytes) > ceiling && Socket.setOption(fd, SOL_SOCKET, forced, bytes) { return true }
         Socket.setOption(fd, SOL_SOCKET, plain, bytes)
         return Int(bytes) <= ceiling
-    }
-
-    /// A `net.core` sysctl; 0 when it cannot be read, so every size counts as past it.
-    private static func read(_ name: String) -> Int {
-        let text = try? String(contentsOfFile: "/proc/sys/net/core/" + name, encoding: .utf8)
-        return text.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
     }
 }

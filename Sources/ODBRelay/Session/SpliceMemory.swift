@@ -1,5 +1,4 @@
 import CSocketShims
-import Foundation
 import Glibc
 
 /// The socket memory a spliced body's sockets may hold, earned by the reader the body feeds.
@@ -50,7 +49,9 @@ enum SpliceMemory {
 
     /// The host's maxima, read once per process; nil when they cannot be read.
     static let autotuningMaxima: Maxima? = {
-        guard let receive = autotuningMaximum("tcp_rmem"), let send = autotuningMaximum("tcp_wmem") else { return nil }
+        guard let receive = Sysctl.integers("net/ipv4/tcp_rmem")?.last, let send = Sysctl.integers("net/ipv4/tcp_wmem")?.last else {
+            return nil
+        }
         return Maxima(receive: receive, send: send)
     }()
 
@@ -108,16 +109,10 @@ enum SpliceMemory {
     /// across hosts cost 10 % more machine CPU. So the clamp is raised with the memory; the free
     /// memory still bounds the window below it.
     private static func grow(_ channel: SocketChannel, _ side: SocketBufferCeiling.Direction, to memory: Int) {
-        if let set = channel.memory[side], set >= memory { return }
-        let size = channel.memory[side] == nil && side == .receive ? max(Socket.bufferMemory(channel.fd, side), memory) : memory
-        SocketBufferCeiling.host.apply(channel.fd, side, bytes: Int32(clamping: size / 2))
-        if side == .receive { Socket.setOption(channel.fd, Int32(IPPROTO_TCP), TCP_WINDOW_CLAMP, Int32(clamping: size)) }
-        channel.memory[side] = size
-    }
-
-    private static func autotuningMaximum(_ name: String) -> Int? {
-        let text = try? String(contentsOfFile: "/proc/sys/net/ipv4/" + name, encoding: .utf8)
-        return text?.split(whereSeparator: \.isWhitespace).last.flatMap { Int($0) }
+        let set = channel.memory[side]
+        if let set, set >= memory { return }
+        let size = set == nil && side == .receive ? max(Socket.bufferMemory(channel.fd, side), memory) : memory
+        channel.fixMemory(side, at: size, windowClamp: side == .receive ? size : nil)
     }
 }
 
