@@ -71,9 +71,9 @@ public enum ConfigExample {
                 mode: kernel                # kernel | splice | copy | auto
                 kernel_min_body: 64KiB      # smaller bodies are copied in user space
                 auto_splice_min_body: 128KiB # auto mode: smaller bodies are copied, larger ones
-                                            #   spliced up to the kernel band
+                                            #   spliced outside the kernel band
                 auto_min_body: 1024GiB      # auto mode: the kernel band starts here (none)
-                kernel_max_body: 64MiB      # auto mode: longer bodies are copied
+                kernel_max_body: 64MiB      # auto mode: the kernel band ends here
                 flow_budget: 16MiB          # most in-flight kernel bytes per flow; paced to the reader
                 allow_connect: false        # CONNECT tunnels through this route
                 odb: off                    # off | holder (hold the origin's bodies for peers)

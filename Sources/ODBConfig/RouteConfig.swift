@@ -12,13 +12,13 @@ public struct RouteConfig: Sendable, Equatable {
     /// Bodies shorter than this are copied in user space, where the setup cost of a kernel
     /// redirect would exceed its savings.
     public var kernelMinBody: Int
-    /// In `auto` mode, bodies from this length up to where the kernel band starts are spliced:
-    /// there splice measured ahead of both copying and the kernel path (docs/PERFORMANCE.md §4).
+    /// In `auto` mode, bodies from this length on are spliced, outside the kernel band: there
+    /// splice measured ahead of both copying and the kernel path (docs/PERFORMANCE.md §4).
     public var autoSpliceMinBody: Int
     /// In `auto` mode, the kernel band starts here (and at `kernelMinBody` at the earliest).
     public var autoMinBody: Int
-    /// In `auto` mode, bodies longer than this are copied. `auto` redirects in the kernel the
-    /// bodies from the larger of `kernelMinBody` and `autoMinBody` up to this length.
+    /// In `auto` mode, the kernel band ends here: `auto` redirects in the kernel the bodies from
+    /// the larger of `kernelMinBody` and `autoMinBody` up to this length.
     public var kernelMaxBody: Int
     /// Most bytes one flow may have in flight inside the kernel, bounding socket memory per flow.
     public var flowBudget: Int
@@ -72,7 +72,8 @@ public struct RouteConfig: Sendable, Equatable {
     /// 4, 8 and 16 MiB (docs/PERFORMANCE.md §4).
     public static let defaultAutoMinBody = 1 << 40
 
-    /// Default `kernel_max_body`: the largest size measured, where the two paths were level.
+    /// Default `kernel_max_body`, for a route that opens a kernel band: the largest size the
+    /// kernel path was measured at against copying, where the two were level.
     public static let defaultKernelMaxBody = 64 << 20
 
     static let keys = ["host", "path_prefix", "upstream", "mode", "kernel_min_body", "auto_splice_min_body", "auto_min_body", "kernel_max_body", "flow_budget",

@@ -48,9 +48,9 @@ import Testing
         Row(mode: .kernel, kernel: false, selfTestFailed: true, body: .chunked, path: .copy, fallback: .kernelSelfTest),
         Row(mode: .kernel, kernel: false, selfTestFailed: true, body: small, path: .copy, fallback: .smallBody),
         Row(mode: .kernel, kernel: false, selfTestFailed: false, body: .untilClose, path: .splice, fallback: .unsupported(nil)),
-        // auto: splice from `auto_splice_min_body`, kernel from `auto_min_body` to
-        // `kernel_max_body`, copy for unknown lengths and outside both bands; only bodies under
-        // `kernel_min_body` are counted.
+        // auto: kernel from `auto_min_body` to `kernel_max_body`, splice from
+        // `auto_splice_min_body` on outside that band, copy for unknown lengths and shorter
+        // bodies; only bodies under `kernel_min_body` are counted.
         Row(mode: .auto, kernel: true, selfTestFailed: false, body: small, path: .copy, fallback: .smallBody),
         Row(mode: .auto, kernel: true, selfTestFailed: false, body: medium, path: .copy, fallback: nil),
         Row(mode: .auto, kernel: true, selfTestFailed: false, body: .length(autoSpliceMinBody - 1), path: .copy, fallback: nil),
@@ -58,7 +58,7 @@ import Testing
         Row(mode: .auto, kernel: true, selfTestFailed: false, body: .length(autoMinBody - 1), path: .splice, fallback: nil),
         Row(mode: .auto, kernel: true, selfTestFailed: false, body: autoSized, path: .kernel, fallback: nil),
         Row(mode: .auto, kernel: true, selfTestFailed: false, body: .length(maxBody), path: .kernel, fallback: nil),
-        Row(mode: .auto, kernel: true, selfTestFailed: false, body: large, path: .copy, fallback: nil),
+        Row(mode: .auto, kernel: true, selfTestFailed: false, body: large, path: .splice, fallback: nil),
         Row(mode: .auto, kernel: true, selfTestFailed: false, body: .chunked, path: .copy, fallback: nil),
         Row(mode: .auto, kernel: true, selfTestFailed: false, body: .tunnel, path: .copy, fallback: nil),
         Row(mode: .auto, kernel: true, selfTestFailed: false, body: .untilClose, path: .copy, fallback: .unsupported(nil)),
@@ -98,28 +98,29 @@ import Testing
         #expect(policy.decide(Self.autoSized) == PathDecision(.kernel))
     }
 
-    /// `kernel_max_body` ends the splice band too: with the kernel band moved past it, bodies up
-    /// to it are spliced and longer ones copied.
-    @Test func autoCopiesPastTheKernelMaximumWithoutAKernelBand() {
+    /// `kernel_max_body` ends the kernel band alone: with the band moved past it, bodies on
+    /// either side of it are spliced.
+    @Test func autoSplicesPastTheKernelMaximumWithoutAKernelBand() {
         let policy = PathPolicy(mode: .auto, kernelMinBody: Self.minBody, autoSpliceMinBody: Self.autoSpliceMinBody,
                                 autoMinBody: Self.maxBody * 2, kernelMaxBody: Self.maxBody, kernelAvailable: true, kernelSelfTestFailed: false)
         #expect(policy.decide(.length(Self.maxBody)) == PathDecision(.splice))
-        #expect(policy.decide(Self.large) == PathDecision(.copy))
+        #expect(policy.decide(Self.large) == PathDecision(.splice))
+        #expect(policy.decide(.length(Self.maxBody * 4)) == PathDecision(.splice))
     }
 
-    /// The default bands: copy below `auto_splice_min_body`, splice from there to
-    /// `kernel_max_body`, copy past it and for every body of unknown length; no body in the
-    /// kernel, since `auto_min_body` lies past `kernel_max_body`.
+    /// The default bands: copy below `auto_splice_min_body` and for every body of unknown
+    /// length, splice from there on at any length; no body in the kernel, since `auto_min_body`
+    /// lies past `kernel_max_body`.
     @Test func autoWithTheDefaultsTakesTheMeasuredBands() {
         let defaults = RouteConfig(upstream: "origin")
         let policy = PathPolicy(route: defaults, kernelAvailable: true, kernelSelfTestFailed: false)
         let splice = UInt64(defaults.autoSpliceMinBody), upper = UInt64(defaults.kernelMaxBody)
         #expect(defaults.autoMinBody > defaults.kernelMaxBody)
         #expect(policy.decide(.length(0)) == PathDecision(.copy, counting: .smallBody))
-        for body: PathPolicy.Body in [.length(splice - 1), .length(upper + 1), .chunked, .tunnel] {
+        for body: PathPolicy.Body in [.length(splice - 1), .chunked, .tunnel] {
             #expect(policy.decide(body) == PathDecision(.copy), "\(body)")
         }
-        for body: PathPolicy.Body in [.length(splice), .length(4 << 20), .length(upper)] {
+        for body: PathPolicy.Body in [.length(splice), .length(4 << 20), .length(upper), .length(upper + 1), .length(1 << 40)] {
             #expect(policy.decide(body) == PathDecision(.splice), "\(body)")
         }
     }

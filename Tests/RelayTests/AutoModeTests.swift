@@ -4,25 +4,27 @@ import ODBTestSupport
 import Testing
 
 extension RelayTests {
-    /// `mode: auto` picks each body's path by its length: splice from `auto_splice_min_body`,
-    /// the kernel from `auto_min_body` up to `kernel_max_body`, copy otherwise and when the
-    /// length is unknown; the relay's byte counters show which.
+    /// `mode: auto` picks each body's path by its length: the kernel from `auto_min_body` up to
+    /// `kernel_max_body`, splice from `auto_splice_min_body` on outside that band, copy when
+    /// shorter and when the length is unknown; the relay's byte counters show which.
     @Suite struct AutoMode {
         static let small = 1000, belowBand = 100_003, spliced = 180_001, middle = 262_147, large = 4_194_307
+        /// Past the default `kernel_max_body` (64 MiB).
+        static let huge = 67_108_869
 
         @Test func eachBodyTakesThePathForItsSize() throws {
             try expectPaths(route: RouteOptions(.auto, kernelMinBody: "64KiB", autoSpliceMinBody: "128KiB", autoMinBody: "256KiB",
                                                 kernelMaxBody: "1MiB", flowBudget: "128MiB"),
                 [(Self.small, "copy"), (Self.belowBand, "copy"), (Self.spliced, "splice"), (Self.middle, "kernel"),
-                 (Self.large, "copy"), (Self.spliced, "splice"), (Self.middle, "kernel")])
+                 (Self.large, "splice"), (Self.spliced, "splice"), (Self.middle, "kernel")])
         }
 
-        /// By default bodies from 128 KiB to 64 MiB are spliced and none takes the kernel path
-        /// (docs/PERFORMANCE.md §4).
+        /// By default bodies from 128 KiB on, past `kernel_max_body` too, are spliced and none
+        /// takes the kernel path (docs/PERFORMANCE.md §4).
         @Test func byDefaultBodiesFrom128KiBAreSplicedAndNoneTakesTheKernel() throws {
             try expectPaths(route: RouteOptions(.auto),
                 [(Self.small, "copy"), (Self.belowBand, "copy"), (Self.middle, "splice"), (Self.large, "splice"),
-                 (Self.middle, "splice")])
+                 (Self.huge, "splice"), (Self.middle, "splice")])
         }
 
         /// A chunked body's length is unknown until its end, so it is copied: large ones measured

@@ -81,14 +81,12 @@ struct PathPolicy: Equatable {
             // A body of unknown length (chunked, until close, a tunnel) is copied too: the relay
             // cannot tell a large one in advance, and large ones measured several times slower
             // in the kernel (docs/CHUNKED.md: one 64 MiB chunked stream, 75 against 398 MB/s).
-            // The kernel band starts at `auto_min_body`, never below `kernel_min_body`; below it
-            // splice from `auto_splice_min_body` on; past `kernel_max_body` copy. Auto's choices
+            // The kernel band runs from `auto_min_body`, never below `kernel_min_body`, to
+            // `kernel_max_body`; outside it splice from `auto_splice_min_body` on. Auto's choices
             // count nothing, except a copy under `kernel_min_body`, counted as kernel mode counts it.
             guard let length else { return PathDecision(.copy) }
-            if length <= kernelMaxBody {
-                if length >= max(kernelMinBody, autoMinBody) { return decide(body, mode: .kernel) }
-                if length >= autoSpliceMinBody { return PathDecision(.splice) }
-            }
+            if length >= max(kernelMinBody, autoMinBody) && length <= kernelMaxBody { return decide(body, mode: .kernel) }
+            if length >= autoSpliceMinBody { return PathDecision(.splice) }
             return PathDecision(.copy, counting: length < kernelMinBody ? .smallBody : nil)
         }
     }
