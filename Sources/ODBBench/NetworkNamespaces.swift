@@ -30,6 +30,8 @@ public final class NetworkNamespaces: @unchecked Sendable {
     public let linkRate: String?
     private let prefix: String
     private var created: [String] = []
+    /// The links' ends in the bench's own namespace, the client's.
+    private var clientDevices: [String] = []
     private var links = 0
 
     /// Creates the namespaces and links; a failure removes what was made.
@@ -37,7 +39,8 @@ public final class NetworkNamespaces: @unchecked Sendable {
         self.maxChain = maxChain
         self.linkRate = linkRate
         self.meshed = meshed
-        prefix = "odbb\(getpid() % 100_000)"
+        prefix = "\(Self.devicePrefix)\(getpid() % 100_000)"
+        Self.removeLinksOfBenchesGone()
         do {
             for tier in (1...maxChain).map(Tier.intermediate) + [.origin] {
                 let name = namespace(tier)!
@@ -62,10 +65,36 @@ public final class NetworkNamespaces: @unchecked Sendable {
 
     deinit { remove() }
 
-    /// Deletes the namespaces; the veth ends inside them go too, and with them their peers.
+    /// Deletes the client's link ends, which takes their peers too, then the namespaces, whose
+    /// remaining veth ends go with them. The client's ends go by name because a deleted
+    /// namespace lives on while the kernel still holds a reference to it: once, after a
+    /// `--netns` run of 64 MiB bodies, the origin's namespace stayed with its link, which kept
+    /// 10.214.0.0/24 routed to it, and every later bench's origin was unreachable.
     public func remove() {
+        for device in clientDevices { _ = try? runToCompletion("/usr/sbin/ip", ["link", "del", device]) }
+        clientDevices.removeAll()
         for name in created.reversed() { _ = try? runToCompletion("/usr/sbin/ip", ["netns", "del", name]) }
         created.removeAll()
+    }
+
+    private static let devicePrefix = "odbb"
+
+    /// Deletes the links, in this namespace, of benches no longer running (killed before
+    /// `remove`, or with a namespace that outlived them): their subnets are this bench's. A link
+    /// is named after its bench's process id modulo 100 000, so a bench running elsewhere with
+    /// an id that ends the same keeps its links only while that id is taken; two `--netns`
+    /// benches cannot share a machine anyway, since both use the same subnets.
+    private static func removeLinksOfBenchesGone() {
+        let listing = (try? runToCompletion("/usr/sbin/ip", ["-o", "link", "show"])) ?? ""
+        for line in listing.split(separator: "\n") {
+            // "696: odbb12014a2@if695: <BROADCAST,…"
+            let fields = line.split(separator: " ", maxSplits: 2)
+            guard fields.count > 1, let device = fields[1].split(separator: "@").first?.split(separator: ":").first,
+                  device.hasPrefix(devicePrefix) else { continue }
+            let digits = device.dropFirst(devicePrefix.count).prefix(while: \.isNumber)
+            guard let pid = pid_t(digits), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            _ = try? runToCompletion("/usr/sbin/ip", ["link", "del", String(device)])
+        }
     }
 
     /// The namespace a tier runs in; nil for the client (the bench's own).
@@ -125,6 +154,8 @@ public final class NetworkNamespaces: @unchecked Sendable {
             if let name = namespace(tier) {
                 _ = try runToCompletion("/usr/sbin/ip", ["link", "set", device, "netns", name])
                 ip += ["-n", name]
+            } else {
+                clientDevices.append(device)
             }
             _ = try runToCompletion(ip[0], Array(ip.dropFirst()) + ["addr", "add", "\(subnet).\(host)/24", "dev", device])
             _ = try runToCompletion(ip[0], Array(ip.dropFirst()) + ["link", "set", device, "up"])
