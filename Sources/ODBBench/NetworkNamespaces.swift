@@ -67,9 +67,9 @@ public final class NetworkNamespaces: @unchecked Sendable {
 
     /// Deletes the client's link ends, which takes their peers too, then the namespaces, whose
     /// remaining veth ends go with them. The client's ends go by name because a deleted
-    /// namespace lives on while the kernel still holds a reference to it: once, after a
-    /// `--netns` run of 64 MiB bodies, the origin's namespace stayed with its link, which kept
-    /// 10.214.0.0/24 routed to it, and every later bench's origin was unreachable.
+    /// namespace lives on, links and all, while the kernel still holds a reference to it (a
+    /// socket not yet freed): its link would keep the subnet routed to it, and a later bench's
+    /// tier on that subnet would be unreachable.
     public func remove() {
         for device in clientDevices { _ = try? runToCompletion("/usr/sbin/ip", ["link", "del", device]) }
         clientDevices.removeAll()
