@@ -40,7 +40,7 @@ public final class NetworkNamespaces: @unchecked Sendable {
         self.linkRate = linkRate
         self.meshed = meshed
         prefix = "\(Self.devicePrefix)\(getpid() % 100_000)"
-        Self.removeLinksOfBenchesGone()
+        Self.removeWhatBenchesGoneLeft()
         do {
             for tier in (1...maxChain).map(Tier.intermediate) + [.origin] {
                 let name = namespace(tier)!
@@ -79,22 +79,34 @@ public final class NetworkNamespaces: @unchecked Sendable {
 
     private static let devicePrefix = "odbb"
 
-    /// Deletes the links, in this namespace, of benches no longer running (killed before
-    /// `remove`, or with a namespace that outlived them): their subnets are this bench's. A link
-    /// is named after its bench's process id modulo 100 000, so a bench running elsewhere with
-    /// an id that ends the same keeps its links only while that id is taken; two `--netns`
-    /// benches cannot share a machine anyway, since both use the same subnets.
-    private static func removeLinksOfBenchesGone() {
-        let listing = (try? runToCompletion("/usr/sbin/ip", ["-o", "link", "show"])) ?? ""
-        for line in listing.split(separator: "\n") {
+    /// Deletes what benches no longer running left (killed before `remove`, or with a namespace
+    /// that outlived them): their namespaces, then their links in this namespace, whose subnets
+    /// are this bench's. Both are named after their bench's process id modulo 100 000, so a
+    /// bench running elsewhere with an id that ends the same keeps them only while that id is
+    /// taken; two `--netns` benches cannot share a machine anyway, since both use the same
+    /// subnets.
+    private static func removeWhatBenchesGoneLeft() {
+        let namespaces = (try? runToCompletion("/usr/sbin/ip", ["netns", "list"])) ?? ""
+        // "odbb12014-o (id: 1)"
+        for name in namespaces.split(separator: "\n").compactMap({ $0.split(separator: " ").first }) where isOfABenchGone(name) {
+            _ = try? runToCompletion("/usr/sbin/ip", ["netns", "del", String(name)])
+        }
+        let links = (try? runToCompletion("/usr/sbin/ip", ["-o", "link", "show"])) ?? ""
+        for line in links.split(separator: "\n") {
             // "696: odbb12014a2@if695: <BROADCAST,…"
             let fields = line.split(separator: " ", maxSplits: 2)
             guard fields.count > 1, let device = fields[1].split(separator: "@").first?.split(separator: ":").first,
-                  device.hasPrefix(devicePrefix) else { continue }
-            let digits = device.dropFirst(devicePrefix.count).prefix(while: \.isNumber)
-            guard let pid = pid_t(digits), kill(pid, 0) != 0, errno == ESRCH else { continue }
+                  isOfABenchGone(device) else { continue }
             _ = try? runToCompletion("/usr/sbin/ip", ["link", "del", String(device)])
         }
+    }
+
+    /// Whether a namespace or link name is a bench's whose process no longer runs.
+    private static func isOfABenchGone(_ name: Substring) -> Bool {
+        guard name.hasPrefix(devicePrefix), let pid = pid_t(name.dropFirst(devicePrefix.count).prefix(while: \.isNumber)) else {
+            return false
+        }
+        return kill(pid, 0) != 0 && errno == ESRCH
     }
 
     /// The namespace a tier runs in; nil for the client (the bench's own).

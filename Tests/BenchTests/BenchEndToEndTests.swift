@@ -33,12 +33,12 @@ import Testing
         #expect(!links.stdout.contains("odbb"), "links removed: \(links.stdout)", sourceLocation: sourceLocation)
     }
 
-    /// Leaves a link as a bench that is gone would, named after a process id nobody has, with
-    /// the address and route of the client's link to the origin.
-    static func leaveLinkOfABenchGone() throws {
+    /// Leaves what a bench that is gone would, named after a process id nobody has: a namespace,
+    /// and a link with the address and route of the client's link to the origin.
+    static func leaveWhatABenchGoneLeft() throws {
         let pid = try #require((10_000...99_999).reversed().first { kill(pid_t($0), 0) != 0 && errno == ESRCH })
         let device = "odbb\(pid)a2"
-        for arguments in [["link", "add", device, "type", "veth", "peer", "name", "odbb\(pid)b2"],
+        for arguments in [["netns", "add", "odbb\(pid)-o"], ["link", "add", device, "type", "veth", "peer", "name", "odbb\(pid)b2"],
                           ["addr", "add", "10.214.0.1/24", "dev", device], ["link", "set", device, "up"]] {
             let result = try CommandRunner.run("/usr/sbin/ip", arguments)
             try #require(result.status == 0, "ip \(arguments): \(result.stderr)")
@@ -105,12 +105,12 @@ import Testing
     }
 
     /// Each tier in its own namespace over rate-limited veth links: every mode of a chain of two
-    /// still passes its body check, and the namespaces and links are gone afterwards. A link an
-    /// earlier bench left on the origin's subnet is cleared first.
+    /// still passes its body check, and the namespaces and links are gone afterwards. What an
+    /// earlier bench left, a namespace and a link on the origin's subnet, is cleared first.
     @Test func separateNamespacesCarryAChainAndAreRemoved() throws {
         let directory = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try Self.leaveLinkOfABenchGone()
+        try Self.leaveWhatABenchGoneLeft()
         let result = try CommandRunner.odb(
             "bench", "--netns", "--link-rate", "2gbit", "--modes", "direct,kernel,copy,nginx,haproxy",
             "--sizes", "256KiB", "--concurrency", "2", "--chains", "2", "--duration", "1", "--repetitions", "1",
