@@ -120,11 +120,7 @@ public enum Socket {
     static func bufferMemory(_ fd: Int32, _ side: SocketBufferCeiling.Direction) -> Int {
         var memory: Int32 = 0
         var length = socklen_t(MemoryLayout<Int32>.size)
-        let option = switch side {
-        case .receive: SO_RCVBUF
-        case .send: SO_SNDBUF
-        }
-        return getsockopt(fd, SOL_SOCKET, option, &memory, &length) == 0 ? Int(memory) : 0
+        return getsockopt(fd, SOL_SOCKET, side.option, &memory, &length) == 0 ? Int(memory) : 0
     }
 
     /// The connection's current maximum segment size (TCP_MAXSEG), or nil when it cannot tell.

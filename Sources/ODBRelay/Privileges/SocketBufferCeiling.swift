@@ -23,6 +23,22 @@ struct SocketBufferCeiling: Sendable, CustomStringConvertible {
 
     enum Direction {
         case receive, send
+
+        /// The option that sets this side's buffer, within the ceiling.
+        var option: Int32 {
+            switch self {
+            case .receive: SO_RCVBUF
+            case .send: SO_SNDBUF
+            }
+        }
+
+        /// The option that sets it past the ceiling, with `CAP_NET_ADMIN`.
+        var forcedOption: Int32 {
+            switch self {
+            case .receive: SO_RCVBUFFORCE
+            case .send: SO_SNDBUFFORCE
+            }
+        }
     }
 
     /// The largest sizes the relay sets on its sockets (half the memory; the kernel doubles the
@@ -65,12 +81,12 @@ struct SocketBufferCeiling: Sendable, CustomStringConvertible {
     /// - Returns: false when the size was capped at the ceiling.
     @discardableResult
     func apply(_ fd: Int32, _ direction: Direction, bytes: Int32) -> Bool {
-        let (plain, forced, ceiling) = switch direction {
-        case .receive: (SO_RCVBUF, SO_RCVBUFFORCE, receive)
-        case .send: (SO_SNDBUF, SO_SNDBUFFORCE, send)
+        let ceiling = switch direction {
+        case .receive: receive
+        case .send: send
         }
-        if Int(bytes) > ceiling && Socket.setOption(fd, SOL_SOCKET, forced, bytes) { return true }
-        Socket.setOption(fd, SOL_SOCKET, plain, bytes)
+        if Int(bytes) > ceiling && Socket.setOption(fd, SOL_SOCKET, direction.forcedOption, bytes) { return true }
+        Socket.setOption(fd, SOL_SOCKET, direction.option, bytes)
         return Int(bytes) <= ceiling
     }
 }
