@@ -59,8 +59,8 @@ CONTEXT_COUNTERS = ["redirected_bytes", "passed_body_bytes", "budget_passes", "r
 SLOW_FLOW_BUDGET = "256KiB"
 # Modes whose bodies never meet the verdict, so they cannot count overlapping skbs.
 VERDICTLESS_MODES = ("splice", "copy")
-# auto's default kernel band starts at 4 MiB; this one puts its 64 KiB-4 MiB bodies in the kernel,
-# where the verdict meets overlapping skbs (kernel mode ignores both keys).
+# auto has no kernel band by default; this one puts its 64 KiB-4 MiB bodies in the kernel, where
+# the verdict meets overlapping skbs, and auto splices the longer ones (kernel mode ignores both keys).
 AUTO_KERNEL_BAND = ("64KiB", "4MiB")
 LOSS_SCALE = 1_000_000
 SOCKET_COUNTERS = ["sockets_established", "sockets_closed"]
