@@ -82,7 +82,7 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
         // The benchmark: built-in origin, topologies, load generators, samplers and reports.
-        .target(name: "ODBBench", dependencies: ["ODBConfig", "CSocketShims"]),
+        .target(name: "ODBBench", dependencies: ["ODBConfig"]),
         .executableTarget(
             name: "odb-redirect",
             dependencies: [

@@ -2,7 +2,6 @@
 #include "odb_socket_shims.h"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -24,14 +23,4 @@ int odb_accept_nonblocking(int listener, void *address, unsigned int *length)
 int odb_pipe_nonblocking(int fds[2])
 {
 	return pipe2(fds, O_NONBLOCK | O_CLOEXEC);
-}
-
-int odb_memory_file(const char *name)
-{
-	return memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
-}
-
-int odb_seal_memory_file(int fd)
-{
-	return fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE);
 }

@@ -7,19 +7,17 @@ import Glibc
 ///
 /// Each worker thread accepts on its own SO_REUSEPORT listener, so the kernel spreads
 /// connections over workers; each connection then gets a blocking thread of its own. Bodies are
-/// sent from `PatternFile` with one `sendfile` per MiB, so the origin copies no body byte and
-/// never allocates per request.
+/// sent straight from `PatternBytes`' preallocated buffer, so the origin costs one `send` per
+/// MiB and never allocates per request.
 public final class OriginServer: Sendable {
     public let address: HostPort
     /// The claim listener's address, when the origin holds payloads.
     public let claimAddress: HostPort?
     private let listeners: [(TCPSocket, any OriginService)]
-    private let pattern: PatternFile
 
     /// Binds `workers` listeners on `address` (port 0 picks a free port, shared by all), and as
     /// many on the claim address when `holding` is given.
     public init(address: HostPort, workers: Int, holding: OriginHoldSettings? = nil) throws(BenchError) {
-        pattern = try PatternFile()
         let held = holding.map(OriginHeldPayloads.init)
         let bodies = try Self.bind(address, count: workers)
         var listeners = bodies.sockets.map { ($0, OriginBodyService(held: held) as any OriginService) }
@@ -44,13 +42,10 @@ public final class OriginServer: Sendable {
         sigaddset(&termination, SIGTERM)
         sigaddset(&termination, SIGINT)
         pthread_sigmask(SIG_UNBLOCK, &termination, nil)
-        // sendfile has no MSG_NOSIGNAL: a client gone mid-body must end its connection with
-        // EPIPE, not the origin with SIGPIPE.
-        signal(SIGPIPE, SIG_IGN)
         for (listener, service) in listeners.dropFirst() {
-            Thread.detachNewThread { [pattern] in Self.acceptLoop(listener, service, pattern) }
+            Thread.detachNewThread { Self.acceptLoop(listener, service) }
         }
-        Self.acceptLoop(listeners[0].0, listeners[0].1, pattern)
+        Self.acceptLoop(listeners[0].0, listeners[0].1)
     }
 
     /// `count` listeners sharing `address`'s port (a free one when it is 0), and that address.
@@ -64,12 +59,12 @@ public final class OriginServer: Sendable {
         return (sockets, bound)
     }
 
-    private static func acceptLoop(_ listener: TCPSocket, _ service: any OriginService, _ pattern: PatternFile) -> Never {
+    private static func acceptLoop(_ listener: TCPSocket, _ service: any OriginService) -> Never {
         while true {
             // A failed accept (EMFILE, ENOBUFS) must not end the origin; the client retries.
             guard let connection = try? listener.accept() else { continue }
             Thread.detachNewThread {
-                OriginConnection(socket: connection, service: service, pattern: pattern).serve()
+                OriginConnection(socket: connection, service: service).serve()
                 connection.close()
             }
         }

@@ -1,11 +1,11 @@
 import ODBTestSupport
 import Testing
 
-/// The built-in origin's plain bodies, sent from its pattern file with `sendfile`: a real
+/// The built-in origin's plain bodies, sent in slices of its pattern buffer: a real
 /// `odb-redirect origin` process and real sockets.
 @Suite(.serialized) struct OriginBodyTests {
     /// Sizes around the pattern's period (251) and the origin's send slice (1 MiB), whose
-    /// offsets into the pattern file are the ones most easily got wrong.
+    /// offsets into the pattern buffer are the ones most easily got wrong.
     @Test func bodiesAreThePatternAcrossPeriodAndSliceBoundaries() throws {
         let origin = try BuiltinHolder()
         let client = try TestHTTPClient(port: origin.port)
@@ -17,7 +17,7 @@ import Testing
     }
 
     /// A client that resets its connection mid-body ends that connection's send, not the
-    /// origin: `sendfile` cannot be told MSG_NOSIGNAL.
+    /// origin, which would die of SIGPIPE if a send lacked MSG_NOSIGNAL.
     @Test func aClientGoneMidBodyLeavesTheOriginServing() throws {
         let origin = try BuiltinHolder()
         for _ in 0..<3 {

@@ -45,10 +45,4 @@ int odb_pipe_nonblocking(int fds[2]);
 /* fcntl(F_SETPIPE_SZ), also _GNU_SOURCE only. */
 int odb_set_pipe_size(int fd, int bytes);
 
-/* memfd_create with MFD_CLOEXEC | MFD_ALLOW_SEALING (_GNU_SOURCE only). */
-int odb_memory_file(const char *name);
-
-/* Seals a memory file against every later change of its size or content: 0, or -1 with errno. */
-int odb_seal_memory_file(int fd);
-
 #endif
