@@ -68,6 +68,7 @@ enum FieldLineSyntax {
             valueEnd -= 1
         }
         guard line[valueStart..<valueEnd].allSatisfy(ByteClass.isFieldValueByte) else { return .failure(.invalidFieldValue) }
-        return .success(FieldSpan(nameStart: 0, nameEnd: nameEnd, valueStart: valueStart, valueEnd: valueEnd))
+        return .success(FieldSpan(nameStart: 0, nameEnd: nameEnd, valueStart: valueStart, valueEnd: valueEnd,
+                                  known: KnownFieldName(UnsafeRawBufferPointer(rebasing: line[..<nameEnd]))))
     }
 }

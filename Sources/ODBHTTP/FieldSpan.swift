@@ -4,6 +4,8 @@ struct FieldSpan: Sendable {
     var nameEnd: Int
     var valueStart: Int
     var valueEnd: Int
+    /// What the name is, if the relay reads or edits fields of that name.
+    let known: KnownFieldName?
 
     var name: Range<Int> { nameStart..<nameEnd }
     var value: Range<Int> { valueStart..<valueEnd }
@@ -16,6 +18,6 @@ struct FieldSpan: Sendable {
     /// The same span in a buffer where its bytes start `offset` further on.
     func moved(by offset: Int) -> FieldSpan {
         FieldSpan(nameStart: nameStart + offset, nameEnd: nameEnd + offset,
-                  valueStart: valueStart + offset, valueEnd: valueEnd + offset)
+                  valueStart: valueStart + offset, valueEnd: valueEnd + offset, known: known)
     }
 }

@@ -6,8 +6,8 @@
 /// at. With both fields the request is refused, never repaired, since the ambiguity is the
 /// attack.
 public func requestFraming(_ head: RequestHead) -> Result<BodyFraming, HTTPParseError> {
-    let hasTransferEncoding = head.headers.contains("Transfer-Encoding")
-    let hasContentLength = head.headers.contains("Content-Length")
+    let hasTransferEncoding = head.headers.contains(.transferEncoding)
+    let hasContentLength = head.headers.contains(.contentLength)
     if head.method == "CONNECT" && (hasTransferEncoding || hasContentLength) {
         return .failure(.contentNotAllowed)
     }
@@ -45,9 +45,9 @@ public func responseFraming(_ head: ResponseHead, requestMethod: String) -> Resu
     if requestMethod == "CONNECT" && head.status < 300 {
         return .success(.tunnel)
     }
-    if head.headers.contains("Transfer-Encoding") {
+    if head.headers.contains(.transferEncoding) {
         guard head.version == .http1_1 else { return .failure(.transferEncodingInHTTP10) }
-        guard !head.headers.contains("Content-Length") else { return .failure(.ambiguousFraming) }
+        guard !head.headers.contains(.contentLength) else { return .failure(.ambiguousFraming) }
         let codings: [String]
         switch FramingFields.transferCodings(head.headers) {
         case let .success(parsed): codings = parsed

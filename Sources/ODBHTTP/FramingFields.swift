@@ -12,7 +12,7 @@ enum FramingFields {
     static func contentLength(_ headers: HTTPHeaders) -> Result<UInt64?, HTTPParseError> {
         var length: UInt64?
         var failure: HTTPParseError?
-        headers.forEachValue(named: "Content-Length") { value in
+        headers.forEachValue(of: .contentLength) { value in
             for digits in ListElements(value) {
                 guard !digits.isEmpty, digits.allSatisfy(ByteClass.isDigit) else {
                     failure = .invalidContentLength
@@ -41,8 +41,8 @@ enum FramingFields {
     /// Whether Content-Length is a single field that says `length` as `String(length)` would:
     /// one element, no leading zeros.
     static func isOnlyContentLength(_ length: UInt64, in headers: HTTPHeaders) -> Bool {
-        guard let first = headers.index(named: "Content-Length"),
-              headers.index(named: "Content-Length", from: first + 1) == nil
+        guard let first = headers.index(of: .contentLength),
+              headers.index(of: .contentLength, from: first + 1) == nil
         else { return false }
         return headers.withValue(at: first) { value in
             var rest = length
@@ -64,7 +64,7 @@ enum FramingFields {
     static func transferCodings(_ headers: HTTPHeaders) -> Result<[String], HTTPParseError> {
         var codings: [String] = []
         var valid = true
-        headers.forEachValue(named: "Transfer-Encoding") { value in
+        headers.forEachValue(of: .transferEncoding) { value in
             for coding in ListElements(value) {
                 guard !coding.isEmpty, coding.allSatisfy(ByteClass.isToken) else {
                     valid = false

@@ -44,38 +44,66 @@ public struct HTTPHeaders: Sendable, RandomAccessCollection {
 
     // MARK: Lookup
 
-    /// The index of the first field named `name` at or after `start`.
-    func index(named name: String, from start: Int = 0) -> Int? {
+    /// A test of whether a field, given what its name was recognised as and its name's bytes,
+    /// has the name looked for.
+    typealias NameTest = (KnownFieldName?, UnsafeRawBufferPointer) -> Bool
+
+    /// Calls `body` with the test for `name`: a known name compares the byte each field's name
+    /// was recognised as, any other name the bytes of the fields no known name matched.
+    static func withTest<Result>(for name: String, _ body: (NameTest) -> Result) -> Result {
+        if let known = KnownFieldName(name) {
+            return body { field, _ in field == known }
+        }
         var name = name
         return name.withUTF8 { name in
-            text.withUnsafeBytes { bytes in
-                (start..<spans.count).first { has(UnsafeRawBufferPointer(name), at: $0, in: bytes) }
-            }
+            body { field, bytes in field == nil && ByteClass.equalIgnoringCase(bytes, UnsafeRawBufferPointer(name)) }
         }
+    }
+
+    /// The test for the known name `known`.
+    static func test(for known: KnownFieldName) -> NameTest {
+        { field, _ in field == known }
+    }
+
+    /// The index of the first field named `name` at or after `start`.
+    func index(named name: String, from start: Int = 0) -> Int? {
+        Self.withTest(for: name) { firstIndex(from: start, where: $0) }
+    }
+
+    /// The index of the first field named `known` at or after `start`.
+    func index(of known: KnownFieldName, from start: Int = 0) -> Int? {
+        firstIndex(from: start, where: Self.test(for: known))
     }
 
     /// The index of the last field named `name`.
     func lastIndex(named name: String) -> Int? {
-        var name = name
-        return name.withUTF8 { name in
+        Self.withTest(for: name) { isNamed in
             text.withUnsafeBytes { bytes in
-                spans.indices.last { has(UnsafeRawBufferPointer(name), at: $0, in: bytes) }
+                spans.indices.last { isNamed(spans[$0].known, UnsafeRawBufferPointer(rebasing: bytes[spans[$0].name])) }
             }
         }
     }
 
-    private func has(_ name: UnsafeRawBufferPointer, at index: Int, in bytes: UnsafeRawBufferPointer) -> Bool {
-        ByteClass.equalIgnoringCase(UnsafeRawBufferPointer(rebasing: bytes[spans[index].name]), name)
+    private func firstIndex(from start: Int, where isNamed: NameTest) -> Int? {
+        text.withUnsafeBytes { bytes in
+            (start..<spans.count).first { isNamed(spans[$0].known, UnsafeRawBufferPointer(rebasing: bytes[spans[$0].name])) }
+        }
     }
 
     /// Calls `body` with the value of each field named `name`, in order, while it returns true.
     func forEachValue(named name: String, _ body: (UnsafeRawBufferPointer) -> Bool) {
-        var name = name
-        name.withUTF8 { name in
-            text.withUnsafeBytes { bytes in
-                for index in spans.indices where has(UnsafeRawBufferPointer(name), at: index, in: bytes) {
-                    guard body(UnsafeRawBufferPointer(rebasing: bytes[spans[index].value])) else { return }
-                }
+        Self.withTest(for: name) { forEachValue(where: $0, body) }
+    }
+
+    /// Calls `body` with the value of each field named `known`, in order, while it returns true.
+    func forEachValue(of known: KnownFieldName, _ body: (UnsafeRawBufferPointer) -> Bool) {
+        forEachValue(where: Self.test(for: known), body)
+    }
+
+    private func forEachValue(where isNamed: NameTest, _ body: (UnsafeRawBufferPointer) -> Bool) {
+        text.withUnsafeBytes { bytes in
+            for span in spans where isNamed(span.known, UnsafeRawBufferPointer(rebasing: bytes[span.name])) {
+                guard body(UnsafeRawBufferPointer(rebasing: bytes[span.value])) else { return }
             }
         }
     }
@@ -88,6 +116,11 @@ public struct HTTPHeaders: Sendable, RandomAccessCollection {
     /// Whether any field is named `name`.
     public func contains(_ name: String) -> Bool {
         index(named: name) != nil
+    }
+
+    /// Whether any field is named `known`.
+    public func contains(_ known: KnownFieldName) -> Bool {
+        index(of: known) != nil
     }
 
     /// Every value of fields named `name`, in order; one entry per field line.
@@ -124,16 +157,26 @@ public struct HTTPHeaders: Sendable, RandomAccessCollection {
     public func hasToken(_ token: String, in name: String) -> Bool {
         var token = token
         // Field bytes are ASCII-folded; a token with other scalars needs Unicode lowercasing.
-        let ascii = token.withUTF8 { token in
-            token.allSatisfy { $0 < 0x80 } ? hasToken(UnsafeRawBufferPointer(token), in: name) : nil
+        let ascii = token.withUTF8 { token -> Bool? in
+            guard token.allSatisfy({ $0 < 0x80 }) else { return nil }
+            return Self.withTest(for: name) { hasToken(UnsafeRawBufferPointer(token), where: $0) }
         }
         return ascii ?? tokens(for: name).contains(token.lowercased())
     }
 
-    /// Whether the token list named `name` has the ASCII `token`, compared without case.
-    func hasToken(_ token: UnsafeRawBufferPointer, in name: String) -> Bool {
+    /// Whether the token list named `known` has the ASCII `token`, compared without case.
+    func hasToken(_ token: UnsafeRawBufferPointer, in known: KnownFieldName) -> Bool {
+        hasToken(token, where: Self.test(for: known))
+    }
+
+    /// Whether the token list named `known` has the ASCII `token`, compared without case.
+    func hasToken(_ token: StaticString, in known: KnownFieldName) -> Bool {
+        token.withUTF8Buffer { hasToken(UnsafeRawBufferPointer($0), in: known) }
+    }
+
+    private func hasToken(_ token: UnsafeRawBufferPointer, where isNamed: NameTest) -> Bool {
         var found = false
-        forEachValue(named: name) { value in
+        forEachValue(where: isNamed) { value in
             found = ListElements(value).contains { !$0.isEmpty && ByteClass.equalIgnoringCase($0, token) }
             return !found
         }
@@ -157,25 +200,29 @@ public struct HTTPHeaders: Sendable, RandomAccessCollection {
         text.append(contentsOf: name.utf8)
         let valueStart = text.count
         text.append(contentsOf: value.assumingMemoryBound(to: UInt8.self))
-        spans.append(FieldSpan(nameStart: nameStart, nameEnd: valueStart, valueStart: valueStart, valueEnd: text.count))
+        let known = text.withUnsafeBytes { KnownFieldName(UnsafeRawBufferPointer(rebasing: $0[nameStart..<valueStart])) }
+        spans.append(FieldSpan(nameStart: nameStart, nameEnd: valueStart, valueStart: valueStart, valueEnd: text.count,
+                               known: known))
     }
 
     /// Removes every field named `name`.
     public mutating func remove(named name: String) {
-        var name = name
-        name.withUTF8 { name in
-            removeAll { ByteClass.equalIgnoringCase($0, UnsafeRawBufferPointer(name)) }
-        }
+        Self.withTest(for: name) { removeAll(where: $0) }
+    }
+
+    /// Removes every field named `known`.
+    public mutating func remove(_ known: KnownFieldName) {
+        removeAll(where: Self.test(for: known))
     }
 
     /// Removes the fields at or after `start` whose name `shouldRemove` picks, keeping order.
-    mutating func removeAll(from start: Int = 0, where shouldRemove: (UnsafeRawBufferPointer) -> Bool) {
+    mutating func removeAll(from start: Int = 0, where shouldRemove: NameTest) {
         let text = self.text
         text.withUnsafeBytes { bytes in
             var kept = start
             for index in start..<spans.count {
                 let span = spans[index]
-                guard !shouldRemove(UnsafeRawBufferPointer(rebasing: bytes[span.name])) else { continue }
+                guard !shouldRemove(span.known, UnsafeRawBufferPointer(rebasing: bytes[span.name])) else { continue }
                 if kept != index {
                     spans[kept] = span
                 }
@@ -195,10 +242,7 @@ public struct HTTPHeaders: Sendable, RandomAccessCollection {
         }
         append(field)
         spans[first] = spans.removeLast()
-        var name = field.name
-        name.withUTF8 { name in
-            removeAll(from: first + 1) { ByteClass.equalIgnoringCase($0, UnsafeRawBufferPointer(name)) }
-        }
+        Self.withTest(for: field.name) { removeAll(from: first + 1, where: $0) }
     }
 
     /// Appends `element` to the last field named `name` as `, element`, or adds the field.

@@ -16,12 +16,12 @@ public func keepAlive(response: ResponseHead) -> Bool {
 ///
 /// HTTP/1.0 requests are never waiting: RFC 9110 requires ignoring the expectation there.
 public func expectsContinue(request: RequestHead) -> Bool {
-    request.version == .http1_1 && request.headers.hasToken("100-continue", in: "Expect")
+    request.version == .http1_1 && request.headers.hasToken("100-continue", in: .expect)
 }
 
 private func isPersistent(_ headers: HTTPHeaders, version: HTTPVersion) -> Bool {
-    if headers.hasToken("close", in: "Connection") {
+    if headers.hasToken("close", in: .connection) {
         return false
     }
-    return version == .http1_1 || headers.hasToken("keep-alive", in: "Connection")
+    return version == .http1_1 || headers.hasToken("keep-alive", in: .connection)
 }

@@ -7,13 +7,6 @@
 /// Trailer is kept: RFC 9110 §6.6.2 makes it end-to-end. Proxy-Authenticate and
 /// Proxy-Authorization are kept: for a gateway they belong to the origin.
 public struct ProxyHeaderRewrite: Sendable {
-    /// Fields that describe one connection and never travel further (RFC 9110 §7.6.1).
-    static let hopByHopFields = ["Connection", "Keep-Alive", "Proxy-Connection", "TE", "Upgrade"]
-    /// Fields a peer may name in Connection that must survive it: dropping them would change
-    /// how the forwarded bytes are framed or routed, which is what such a request is after.
-    static let protectedFields = ["Content-Length", "Transfer-Encoding", "Host"]
-    /// Fields only a trusted relay's request may bring along (see `request`).
-    static let forwardingFields = ["X-Forwarded-For", "X-Forwarded-Proto"]
     static let upgradeConnection = HTTPField(name: "Connection", value: "upgrade")
     static let forwardedProto = HTTPField(name: "X-Forwarded-Proto", value: "http")
     /// Bytes the edits of one rewrite usually append (the fields above, Via, and a client
@@ -56,8 +49,8 @@ public struct ProxyHeaderRewrite: Sendable {
             rewritten.target = .origin(path)
             rewritten.headers.replaceAll(with: HTTPField(name: "Host", value: authority))
         }
-        rewritten.headers.appendListElement(clientAddress, to: "X-Forwarded-For")
-        if !rewritten.headers.contains("X-Forwarded-Proto") {
+        rewritten.headers.appendListElement(clientAddress, to: KnownFieldName.xForwardedFor.text)
+        if !rewritten.headers.contains(.xForwardedProto) {
             rewritten.headers.append(Self.forwardedProto)
         }
         return rewritten
@@ -79,8 +72,13 @@ public struct ProxyHeaderRewrite: Sendable {
     ) -> HTTPHeaders {
         var headers = received
         headers.reserveCapacity(fields: 4, bytes: Self.editRoom + pseudonymBytes.count)
-        headers.removeAll { name in
-            Self.drops(name, from: received, forwardingUpgrade: forwardingUpgrade, dropsForwarding: dropsForwarding)
+        let namesConnection = received.contains(.connection)
+        headers.removeAll { known, name in
+            switch Self.role(of: known, forwardingUpgrade: forwardingUpgrade, dropsForwarding: dropsForwarding) {
+            case .dropped: true
+            case .kept: false
+            case .droppedIfNamedInConnection: namesConnection && received.hasToken(name, in: .connection)
+            }
         }
         if forwardingUpgrade {
             headers.append(Self.upgradeConnection)
@@ -93,23 +91,32 @@ public struct ProxyHeaderRewrite: Sendable {
         return headers
     }
 
-    /// Whether a field named `name` stays behind: a hop-by-hop field or one `received`'s
-    /// Connection names, unless it frames or routes the message or is an Upgrade being
-    /// forwarded; and the forwarding fields when they come from a client not trusted.
-    private static func drops(
-        _ name: UnsafeRawBufferPointer, from received: HTTPHeaders, forwardingUpgrade: Bool, dropsForwarding: Bool
-    ) -> Bool {
-        if dropsForwarding && forwardingFields.contains(where: { ByteClass.equalIgnoringCase(name, $0) }) {
-            return true
+    /// What becomes of a field when the head is forwarded.
+    private enum FieldRole {
+        case dropped
+        case kept
+        /// Dropped when the received Connection names it (RFC 9110 §7.6.1).
+        case droppedIfNamedInConnection
+    }
+
+    /// The hop-by-hop fields describe one connection and never travel further (RFC 9110
+    /// §7.6.1), save an Upgrade being forwarded; the framing and routing fields survive being
+    /// named in Connection, since dropping them would change how the forwarded bytes are
+    /// framed or routed, which is what such a request is after; the forwarding fields stay
+    /// behind when they come from a client not trusted.
+    private static func role(of known: KnownFieldName?, forwardingUpgrade: Bool, dropsForwarding: Bool) -> FieldRole {
+        switch known {
+        case .xForwardedFor, .xForwardedProto:
+            dropsForwarding ? .dropped : .droppedIfNamedInConnection
+        case .upgrade:
+            forwardingUpgrade ? .kept : .dropped
+        case .contentLength, .transferEncoding, .host:
+            .kept
+        case .connection, .keepAlive, .proxyConnection, .te:
+            .dropped
+        case .expect, .via, .odbPeer, .odbPayload, nil:
+            .droppedIfNamedInConnection
         }
-        if forwardingUpgrade && ByteClass.equalIgnoringCase(name, "Upgrade") {
-            return false
-        }
-        if protectedFields.contains(where: { ByteClass.equalIgnoringCase(name, $0) }) {
-            return false
-        }
-        return hopByHopFields.contains { ByteClass.equalIgnoringCase(name, $0) }
-            || received.hasToken(name, in: "Connection")
     }
 
     /// Appends `major.minor pseudonym` to Via.
@@ -120,7 +127,7 @@ public struct ProxyHeaderRewrite: Sendable {
             element[2] = version.minorDigit
             element[3] = ByteClass.space
             _ = UnsafeMutableBufferPointer(rebasing: element[4...]).initialize(from: pseudonymBytes)
-            headers.appendListElement(UnsafeRawBufferPointer(element), to: "Via")
+            headers.appendListElement(UnsafeRawBufferPointer(element), to: KnownFieldName.via.text)
         }
     }
 }

@@ -82,10 +82,10 @@ public struct RequestHead: Sendable, Hashable {
     /// RFC 9112 §3.2: HTTP/1.1 needs exactly one Host; more than one is refused in any version
     /// because components that pick different ones would route to different origins.
     private static func validateHost(_ headers: HTTPHeaders, version: HTTPVersion) -> HTTPParseError? {
-        guard let host = headers.index(named: "Host") else {
+        guard let host = headers.index(of: .host) else {
             return version == .http1_1 ? .missingHost : nil
         }
-        guard headers.index(named: "Host", from: host + 1) == nil else { return .multipleHost }
+        guard headers.index(of: .host, from: host + 1) == nil else { return .multipleHost }
         let valid = headers.withValue(at: host) {
             HostSyntax.isValid($0, allowEmptyHost: true, requirePort: false)
         }

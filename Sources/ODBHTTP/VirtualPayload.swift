@@ -1,9 +1,9 @@
 /// The names the virtual payload protocol puts on the wire (docs/DESIGN.md, "Virtual payload").
 public enum VirtualPayload {
     /// Request header: the shared secret, proving the sender a peer.
-    public static let peerHeader = "ODB-Peer"
+    public static let peerHeader = KnownFieldName.odbPeer.text
     /// Response header: a `PayloadDescriptor` in place of the body.
-    public static let payloadHeader = "ODB-Payload"
+    public static let payloadHeader = KnownFieldName.odbPayload.text
     /// The request target of a claim is this prefix followed by the token's hex.
     public static let claimPathPrefix = "/odb/v1/payload/"
     /// The protocol version a descriptor carries as `v=`.
@@ -13,10 +13,10 @@ public enum VirtualPayload {
     /// - Returns: whether any was present.
     @discardableResult
     public static func strip(_ headers: inout HTTPHeaders) -> Bool {
-        let present = headers.contains(peerHeader) || headers.contains(payloadHeader)
+        let present = headers.contains(.odbPeer) || headers.contains(.odbPayload)
         if present {
-            headers.remove(named: peerHeader)
-            headers.remove(named: payloadHeader)
+            headers.remove(.odbPeer)
+            headers.remove(.odbPayload)
         }
         return present
     }

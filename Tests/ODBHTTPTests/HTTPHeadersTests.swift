@@ -15,6 +15,39 @@ import Testing
         #expect(fields.map(\.name) == ["Accept", "X-Y", "ACCEPT"])
     }
 
+    @Test func knownNamesAreRecognisedInAnyCaseAndNoOthers() {
+        for known in KnownFieldName.allCases {
+            #expect(KnownFieldName(known.text) == known)
+            #expect(KnownFieldName(known.text.lowercased()) == known)
+            #expect(KnownFieldName(known.text.uppercased()) == known)
+            #expect(KnownFieldName(known.text + "s") == nil)
+            #expect(KnownFieldName(String(known.text.dropLast())) == nil)
+        }
+        for other in ["User-Agent", "Accept", "Server", "Date", "Content-Type", "X-Forwarded-Prot0", ""] {
+            #expect(KnownFieldName(other) == nil)
+        }
+    }
+
+    @Test func lookupsFindKnownAndOtherNamesParsedOrAdded() {
+        let head = Array("GET / HTTP/1.1\r\nhOsT: a\r\nUser-Agent: u\r\nconnection: X-Hop, close\r\nX-Hop: 1\r\n\r\n".utf8)
+        guard case var .complete(request, _) = RequestHead.parse(head) else {
+            Issue.record("the head does not parse")
+            return
+        }
+        #expect(request.headers.index(of: .host) == 0)
+        #expect(request.headers.value(for: "HOST") == "a")
+        #expect(request.headers.value(for: "user-agent") == "u")
+        #expect(request.headers.hasToken("close", in: .connection))
+        #expect(!request.headers.contains(.via))
+        request.headers.append(name: "VIA", value: "1.1 a")
+        request.headers.append(name: "user-AGENT", value: "v")
+        #expect(request.headers.contains(.via))
+        #expect(request.headers.values(for: "User-Agent") == ["u", "v"])
+        request.headers.remove(.connection)
+        request.headers.remove(named: "x-hop")
+        #expect(request.headers.map(\.name) == ["hOsT", "User-Agent", "VIA", "user-AGENT"])
+    }
+
     @Test func removeDropsEveryCase() {
         var fields = headers([("Keep-Alive", "1"), ("A", "x"), ("keep-alive", "2")])
         fields.remove(named: "KEEP-ALIVE")

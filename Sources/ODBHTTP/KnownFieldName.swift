@@ -1,0 +1,77 @@
+/// The field names the relay itself reads or edits.
+///
+/// A field's name is recognised once, when the field is parsed or added (`FieldSpan.known`),
+/// so looking one of these up compares a byte per field instead of its name, and the rewrite
+/// decides what a field is by one switch instead of comparing its name with lists of names.
+public enum KnownFieldName: UInt8, CaseIterable, Sendable {
+    case host
+    case contentLength
+    case transferEncoding
+    case connection
+    case keepAlive
+    case proxyConnection
+    case te
+    case upgrade
+    case expect
+    case via
+    case xForwardedFor
+    case xForwardedProto
+    /// Request field of the virtual payload protocol: the shared secret, proving a peer.
+    case odbPeer
+    /// Response field of the virtual payload protocol: a `PayloadDescriptor` in place of the body.
+    case odbPayload
+
+    /// The name as the relay writes it.
+    public var spelling: StaticString {
+        switch self {
+        case .host: "Host"
+        case .contentLength: "Content-Length"
+        case .transferEncoding: "Transfer-Encoding"
+        case .connection: "Connection"
+        case .keepAlive: "Keep-Alive"
+        case .proxyConnection: "Proxy-Connection"
+        case .te: "TE"
+        case .upgrade: "Upgrade"
+        case .expect: "Expect"
+        case .via: "Via"
+        case .xForwardedFor: "X-Forwarded-For"
+        case .xForwardedProto: "X-Forwarded-Proto"
+        case .odbPeer: "ODB-Peer"
+        case .odbPayload: "ODB-Payload"
+        }
+    }
+
+    /// `spelling` as a String.
+    public var text: String { spelling.description }
+
+    /// The known name `name` is, compared without case; nil for any other name.
+    init?(_ name: UnsafeRawBufferPointer) {
+        guard name.count < Self.withLength.count else { return nil }
+        var candidates = Self.withLength[name.count]
+        while candidates != 0 {
+            let known = KnownFieldName(rawValue: UInt8(candidates.trailingZeroBitCount))!
+            if known.spelling.withUTF8Buffer({ ByteClass.equalIgnoringCase(name, UnsafeRawBufferPointer($0)) }) {
+                self = known
+                return
+            }
+            candidates &= candidates - 1
+        }
+        return nil
+    }
+
+    /// For each name length, the cases spelled with that many bytes, one bit per raw value.
+    private static let withLength: [UInt32] = {
+        var table = [UInt32](repeating: 0, count: allCases.map(\.spelling.utf8CodeUnitCount).max()! + 1)
+        for known in allCases {
+            table[known.spelling.utf8CodeUnitCount] |= 1 << known.rawValue
+        }
+        return table
+    }()
+
+    /// The known name `name` is, compared without case; nil for any other name.
+    init?(_ name: String) {
+        var name = name
+        guard let known = name.withUTF8({ KnownFieldName(UnsafeRawBufferPointer($0)) }) else { return nil }
+        self = known
+    }
+}
