@@ -83,6 +83,28 @@ enum ByteClass {
         }
     }
 
+    /// The index of the first byte at or after `start` and before `end` that is below `bound`
+    /// (at most 128), or `end`.
+    ///
+    /// Eight bytes are tested at once while none is below `bound`: subtracting `bound` from
+    /// every byte sets a byte's top bit, where that byte's own top bit is clear, only if some
+    /// byte of the word is below `bound`. Head lines are long runs of printable bytes between
+    /// the control bytes that end them.
+    @inline(__always)
+    static func firstIndex(below bound: UInt8, in bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        var index = start
+        while index + 8 <= end {
+            let word = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            guard (word &- ones &* UInt64(bound)) & ~word & (ones &* 0x80) == 0 else { break }
+            index += 8
+        }
+        while index < end && bytes[index] >= bound {
+            index += 1
+        }
+        return index
+    }
+
     @inline(__always)
     static func lowercased(_ byte: UInt8) -> UInt8 {
         byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte

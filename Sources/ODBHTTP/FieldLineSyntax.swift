@@ -5,7 +5,7 @@ enum FieldLineSyntax {
     /// Only called on heads checked by `HeadBoundaryScanner`, where every CR is followed by
     /// LF and the head ends in an empty line, so a CR is always found.
     static func lineEnd(in head: UnsafeRawBufferPointer, from start: Int) -> Int {
-        var index = start
+        var index = ByteClass.firstIndex(below: ByteClass.cr + 1, in: head, from: start, to: head.count)
         while head[index] != ByteClass.cr {
             index += 1
         }

@@ -25,27 +25,34 @@ struct HeadBoundaryScanner: Sendable {
     }
 
     /// Scans `buffer`, which must start with the bytes given to earlier calls.
+    ///
+    /// A CR is taken with the LF after it; one that ends the bytes so far is scanned again
+    /// with the bytes that follow it.
     @usableFromInline
     mutating func scan(_ buffer: UnsafeRawBufferPointer, limit: Int) -> Boundary {
         let stop = min(buffer.count, limit)
         var index = scanned
         while index < stop {
+            index = ByteClass.firstIndex(below: ByteClass.cr + 1, in: buffer, from: index, to: stop)
+            guard index < stop else { break }
             let byte = buffer[index]
-            let afterCR = index > 0 && buffer[index - 1] == ByteClass.cr
-            if byte == ByteClass.lf {
-                guard afterCR else { return .invalid(.bareLineFeed) }
-                if index - 1 == lineStart {
+            if byte == ByteClass.cr {
+                guard index + 1 < stop else { break }
+                guard buffer[index + 1] == ByteClass.lf else { return .invalid(.bareCarriageReturn) }
+                if index == lineStart {
                     if lineStart != headStart {
-                        return .end(start: headStart, end: index + 1)
+                        return .end(start: headStart, end: index + 2)
                     }
                     guard skipsLeadingEmptyLines else { return .invalid(.invalidStatusLine) }
-                    headStart = index + 1
+                    headStart = index + 2
                 }
-                lineStart = index + 1
-            } else if afterCR {
-                return .invalid(.bareCarriageReturn)
+                index += 2
+                lineStart = index
+            } else if byte == ByteClass.lf {
+                return .invalid(.bareLineFeed)
+            } else {
+                index += 1
             }
-            index += 1
         }
         scanned = index
         return buffer.count >= limit ? .invalid(.headTooLarge) : .needMore
