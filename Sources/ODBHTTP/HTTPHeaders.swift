@@ -288,27 +288,25 @@ public struct HTTPHeaders: Sendable, RandomAccessCollection {
 
     // MARK: Wire form
 
-    /// Bytes `serialize(into:)` appends.
+    /// Bytes `write(to:)` writes.
     var serializedCount: Int {
         spans.reduce(2) { $0 + $1.serializedCount }
     }
 
-    /// Appends each field as `name: value` CRLF (`name:` CRLF when empty), then the empty line.
-    func serialize(into bytes: inout [UInt8]) {
-        text.withUnsafeBufferPointer { text in
+    /// Writes each field as `name: value` CRLF (`name:` CRLF when empty), then the empty line.
+    func write(to writer: inout HeadWriter) {
+        text.withUnsafeBytes { text in
             for span in spans {
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[span.name]))
-                bytes.append(ByteClass.colon)
+                writer.write(UnsafeRawBufferPointer(rebasing: text[span.name]))
+                writer.write(ByteClass.colon)
                 if !span.value.isEmpty {
-                    bytes.append(ByteClass.space)
-                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[span.value]))
+                    writer.write(ByteClass.space)
+                    writer.write(UnsafeRawBufferPointer(rebasing: text[span.value]))
                 }
-                bytes.append(ByteClass.cr)
-                bytes.append(ByteClass.lf)
+                writer.writeLineEnd()
             }
         }
-        bytes.append(ByteClass.cr)
-        bytes.append(ByteClass.lf)
+        writer.writeLineEnd()
     }
 }
 

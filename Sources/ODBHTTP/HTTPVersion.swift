@@ -20,14 +20,14 @@ public struct HTTPVersion: Sendable, Hashable, CustomStringConvertible {
     var majorDigit: UInt8 { UInt8(ascii: "0") + major }
     var minorDigit: UInt8 { UInt8(ascii: "0") + minor }
 
-    private static let protocolName = Array("HTTP/".utf8)
+    private static let protocolName: StaticString = "HTTP/"
 
-    /// Appends the wire form, `serializedCount` bytes.
-    func serialize(into bytes: inout [UInt8]) {
-        bytes.append(contentsOf: Self.protocolName)
-        bytes.append(majorDigit)
-        bytes.append(UInt8(ascii: "."))
-        bytes.append(minorDigit)
+    /// Writes the wire form, `serializedCount` bytes.
+    func write(to writer: inout HeadWriter) {
+        Self.protocolName.withUTF8Buffer { writer.write(UnsafeRawBufferPointer($0)) }
+        writer.write(majorDigit)
+        writer.write(UInt8(ascii: "."))
+        writer.write(minorDigit)
     }
 
     static let serializedCount = 8

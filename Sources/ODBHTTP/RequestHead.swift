@@ -1,5 +1,5 @@
 /// A parsed request line and header section.
-public struct RequestHead: Sendable, Hashable {
+public struct RequestHead: Sendable, Hashable, WireHead {
     public let method: String
     /// Set only by parsing and by `ProxyHeaderRewrite`, so it always fits `method`.
     public internal(set) var target: RequestTarget
@@ -23,24 +23,6 @@ public struct RequestHead: Sendable, Hashable {
     public static func parse<Bytes: Collection<UInt8>>(_ bytes: Bytes, limits: HeadLimits = HeadLimits()) -> HeadParseResult<RequestHead> {
         var parser = HeadParser<RequestHead>(limits: limits)
         return parser.parse(bytes)
-    }
-
-    /// The head in wire form: request line, fields with their original name case, empty line.
-    ///
-    /// The bytes are counted first, so the array is allocated once.
-    public func serialize() -> [UInt8] {
-        let target = target.description
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(method.utf8.count + target.utf8.count + HTTPVersion.serializedCount + 4 + headers.serializedCount)
-        bytes.append(contentsOf: method.utf8)
-        bytes.append(ByteClass.space)
-        bytes.append(contentsOf: target.utf8)
-        bytes.append(ByteClass.space)
-        version.serialize(into: &bytes)
-        bytes.append(ByteClass.cr)
-        bytes.append(ByteClass.lf)
-        headers.serialize(into: &bytes)
-        return bytes
     }
 
     /// Decodes a head found by `HeadBoundaryScanner` (CRLF lines, ends in an empty line).
@@ -90,5 +72,20 @@ public struct RequestHead: Sendable, Hashable {
             HostSyntax.isValid($0, allowEmptyHost: true, requirePort: false)
         }
         return valid ? nil : .invalidHost
+    }
+
+    public var serializedCount: Int {
+        method.utf8.count + target.description.utf8.count + HTTPVersion.serializedCount + 4 + headers.serializedCount
+    }
+
+    /// Writes the request line, the fields with their original name case and the empty line.
+    public func write(to writer: inout HeadWriter) {
+        writer.write(method)
+        writer.write(ByteClass.space)
+        writer.write(target.description)
+        writer.write(ByteClass.space)
+        version.write(to: &writer)
+        writer.writeLineEnd()
+        headers.write(to: &writer)
     }
 }

@@ -1,5 +1,5 @@
 /// A parsed status line and header section.
-public struct ResponseHead: Sendable, Hashable {
+public struct ResponseHead: Sendable, Hashable, WireHead {
     public let version: HTTPVersion
     public let status: Int
     public let reason: String
@@ -31,26 +31,24 @@ public struct ResponseHead: Sendable, Hashable {
         return parser.parse(bytes)
     }
 
-    /// The head in wire form: status line, fields with their original name case, empty line.
+    public var serializedCount: Int {
+        HTTPVersion.serializedCount + 7 + reason.unicodeScalars.count + headers.serializedCount
+    }
+
+    /// Writes the status line, the fields with their original name case and the empty line.
     ///
     /// The status line always has the SP before the reason, even when the reason is empty.
-    ///
-    /// The bytes are counted first, so the array is allocated once.
-    public func serialize() -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(HTTPVersion.serializedCount + 7 + reason.unicodeScalars.count + headers.serializedCount)
-        version.serialize(into: &bytes)
-        bytes.append(ByteClass.space)
+    public func write(to writer: inout HeadWriter) {
+        version.write(to: &writer)
+        writer.write(ByteClass.space)
         // 100...599, as both initialisers ensure: three digits.
-        bytes.append(UInt8(ascii: "0") + UInt8(status / 100))
-        bytes.append(UInt8(ascii: "0") + UInt8(status / 10 % 10))
-        bytes.append(UInt8(ascii: "0") + UInt8(status % 10))
-        bytes.append(ByteClass.space)
-        IsomorphicText.encode(reason, into: &bytes)
-        bytes.append(ByteClass.cr)
-        bytes.append(ByteClass.lf)
-        headers.serialize(into: &bytes)
-        return bytes
+        writer.write(UInt8(ascii: "0") + UInt8(status / 100))
+        writer.write(UInt8(ascii: "0") + UInt8(status / 10 % 10))
+        writer.write(UInt8(ascii: "0") + UInt8(status % 10))
+        writer.write(ByteClass.space)
+        IsomorphicText.withBytes(of: reason) { writer.write($0) }
+        writer.writeLineEnd()
+        headers.write(to: &writer)
     }
 
     /// Decodes a head found by `HeadBoundaryScanner` (CRLF lines, ends in an empty line).

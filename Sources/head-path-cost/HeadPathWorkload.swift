@@ -4,7 +4,7 @@ import ODBHTTP
 /// The ODBHTTP work the relay does for one keep-alive GET exchange, in the order
 /// `ClientSession` does it: parse the request head, judge its framing, path, route host,
 /// persistence and upgrade, rewrite and serialize it for the upstream; then parse the
-/// response head, judge its framing and persistence, rewrite and serialize it for the client.
+/// response head, judge its framing and persistence, rewrite it and write it to the client's queue.
 public struct HeadPathWorkload: Sendable {
     /// A request as curl sends it through a relay that an edge already passed.
     public static let request = Array((
@@ -40,8 +40,10 @@ public struct HeadPathWorkload: Sendable {
               case .success(.contentLength) = responseFraming(response, requestMethod: request.method),
               keepAlive(response: response)
         else { preconditionFailure("the sample response no longer parses as a keep-alive 200") }
-        let clientHead = rewrite.response(response).serialize()
-        return upstreamHead.count + clientHead.count
+        let clientHead = rewrite.response(response)
+        // The relay writes the client's head straight into the connection's send queue.
+        withUnsafeTemporaryAllocation(byteCount: clientHead.serializedCount, alignment: 1) { clientHead.write(into: $0) }
+        return upstreamHead.count + clientHead.serializedCount
     }
 
     /// Heap allocations per exchange, averaged over `exchanges` runs on this thread.

@@ -1,4 +1,5 @@
 import Glibc
+import ODBHTTP
 
 /// A FIFO of bytes in one malloc'd region, read from sockets and consumed from the front.
 ///
@@ -41,6 +42,14 @@ public final class ByteQueue {
         reserve(array.count)
         array.withUnsafeBytes { (base + tail).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
         tail += array.count
+    }
+
+    /// Writes `head`'s wire form straight to the back of the queue.
+    public func append(_ head: some WireHead) {
+        let count = head.serializedCount
+        reserve(count)
+        head.write(into: UnsafeMutableRawBufferPointer(start: base + tail, count: count))
+        tail += count
     }
 
     public func consume(_ count: Int) {

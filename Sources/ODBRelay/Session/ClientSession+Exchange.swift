@@ -183,7 +183,7 @@ extension ClientSession {
         if askedPeer, head.headers.contains(VirtualPayload.payloadHeader) { return receiveDescriptor(current, head) }
         if head.status >= 100 && head.status < 200 && head.status != 101 {
             // Interim responses (100 Continue, 103 Early Hints) pass through; the final one follows.
-            client.outbound.append(contentsOf: worker.rewrite.response(head).serialize())
+            client.outbound.append(worker.rewrite.response(head))
             current.transition(to: .interim)
             return true
         }
@@ -235,7 +235,7 @@ extension ClientSession {
             outgoing.headers.replaceAll(with: HTTPField(name: "Connection", value: "close"))
             drainThenClose()
         }
-        client.outbound.append(contentsOf: outgoing.serialize())
+        client.outbound.append(outgoing)
         if let body {
             current.transition(to: .streaming)
             let path = decidePath(current, body.policy)
@@ -278,7 +278,7 @@ extension ClientSession {
     /// until its source ends, then half-closed.
     private func startTunnel(_ current: Exchange, _ head: ResponseHead, upstream: SocketChannel) {
         let outgoing = worker.rewrite.response(head, forwardingUpgrade: head.status == 101)
-        client.outbound.append(contentsOf: outgoing.serialize())
+        client.outbound.append(outgoing)
         current.transition(to: .tunnel)
         becomeTunnel(current, upstream: upstream, path: decidePath(current, .tunnel))
     }

@@ -91,7 +91,7 @@ extension ClientSession {
         current.status = answer.status
         worker.stats.recordStatus(answer.status)
         worker.stats.odbClaimsServed += 1
-        client.outbound.append(contentsOf: answer.serialize())
+        client.outbound.append(answer)
         current.transition(to: .streaming)
         current.responseBody = bodyTransfer(current, from: held.upstream, to: client, framing: framing,
                                             path: decidePath(current, policy))
@@ -107,7 +107,7 @@ extension ClientSession {
         }
         worker.stats.recordStatus(refusal.status)
         worker.errorAnswered(client: peerHostText, exchange: nil, status: refusal.status, bytes: 0, reason: refusal.detail)
-        client.outbound.append(contentsOf: answer.serialize())
+        client.outbound.append(answer)
     }
 
     /// Gives this connection up for the worker holding `token`'s payload, with the bytes read

@@ -29,7 +29,7 @@ extension ClientSession {
             drainThenClose()
         }
         current.response = answer
-        client.outbound.append(contentsOf: answer.serialize())
+        client.outbound.append(answer)
         current.transition(to: .responded)
         return true
     }

@@ -1,0 +1,67 @@
+/// A message head that writes its wire form into memory sized for it beforehand, so a head
+/// goes to a socket's queue, or into an array, in one allocation-free pass.
+public protocol WireHead {
+    /// The bytes `write(to:)` writes.
+    var serializedCount: Int { get }
+    /// Writes the wire form: start line, fields with their original name case, empty line.
+    func write(to writer: inout HeadWriter)
+}
+
+extension WireHead {
+    /// The wire form in an array allocated once.
+    public func serialize() -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: serializedCount) { buffer, initialized in
+            var writer = HeadWriter(UnsafeMutableRawBufferPointer(buffer))
+            write(to: &writer)
+            initialized = writer.finish()
+        }
+    }
+
+    /// Writes the wire form to the start of `buffer`, which holds exactly `serializedCount` bytes.
+    public func write(into buffer: UnsafeMutableRawBufferPointer) {
+        var writer = HeadWriter(buffer)
+        write(to: &writer)
+        _ = writer.finish()
+    }
+}
+
+/// Writes bytes one after another into memory counted for them, trapping rather than writing
+/// past it or leaving any of it unwritten.
+public struct HeadWriter {
+    private let buffer: UnsafeMutableRawBufferPointer
+    private var written = 0
+
+    init(_ buffer: UnsafeMutableRawBufferPointer) {
+        self.buffer = buffer
+    }
+
+    mutating func write(_ bytes: UnsafeRawBufferPointer) {
+        guard let source = bytes.baseAddress else { return }
+        precondition(written + bytes.count <= buffer.count, "head longer than counted")
+        (buffer.baseAddress! + written).copyMemory(from: source, byteCount: bytes.count)
+        written += bytes.count
+    }
+
+    mutating func write(_ byte: UInt8) {
+        precondition(written < buffer.count, "head longer than counted")
+        buffer[written] = byte
+        written += 1
+    }
+
+    /// Writes the UTF-8 of `text`.
+    mutating func write(_ text: String) {
+        var text = text
+        text.withUTF8 { write(UnsafeRawBufferPointer($0)) }
+    }
+
+    mutating func writeLineEnd() {
+        write(ByteClass.cr)
+        write(ByteClass.lf)
+    }
+
+    /// The bytes written, which must be all the memory there was.
+    func finish() -> Int {
+        precondition(written == buffer.count, "head shorter than counted")
+        return written
+    }
+}
