@@ -75,15 +75,6 @@ public struct HTTPHeaders: Sendable, RandomAccessCollection {
         firstIndex(from: start, where: Self.test(for: known))
     }
 
-    /// The index of the last field named `name`.
-    func lastIndex(named name: String) -> Int? {
-        Self.withTest(for: name) { isNamed in
-            text.withUnsafeBytes { bytes in
-                spans.indices.last { isNamed(spans[$0].known, UnsafeRawBufferPointer(rebasing: bytes[spans[$0].name])) }
-            }
-        }
-    }
-
     private func firstIndex(from start: Int, where isNamed: NameTest) -> Int? {
         text.withUnsafeBytes { bytes in
             (start..<spans.count).first { isNamed(spans[$0].known, UnsafeRawBufferPointer(rebasing: bytes[spans[$0].name])) }
@@ -136,6 +127,11 @@ public struct HTTPHeaders: Sendable, RandomAccessCollection {
     /// The value of the first field named `name`, if any; `values(for:).first` without the array.
     public func value(for name: String) -> String? {
         index(named: name).map { withValue(at: $0, IsomorphicText.decode) }
+    }
+
+    /// The value of the first field named `known`, if any.
+    public func value(of known: KnownFieldName) -> String? {
+        index(of: known).map { withValue(at: $0, IsomorphicText.decode) }
     }
 
     /// The comma-separated list elements of every field named `name`, trimmed and lowercased.
@@ -196,11 +192,18 @@ public struct HTTPHeaders: Sendable, RandomAccessCollection {
     }
 
     private mutating func appendUnchecked(name: String, value: UnsafeRawBufferPointer) {
+        var name = name
+        name.withUTF8 { name in
+            let name = UnsafeRawBufferPointer(name)
+            appendUnchecked(name: name, known: KnownFieldName(name), value: value)
+        }
+    }
+
+    private mutating func appendUnchecked(name: UnsafeRawBufferPointer, known: KnownFieldName?, value: UnsafeRawBufferPointer) {
         let nameStart = text.count
-        text.append(contentsOf: name.utf8)
+        text.append(contentsOf: name.assumingMemoryBound(to: UInt8.self))
         let valueStart = text.count
         text.append(contentsOf: value.assumingMemoryBound(to: UInt8.self))
-        let known = text.withUnsafeBytes { KnownFieldName(UnsafeRawBufferPointer(rebasing: $0[nameStart..<valueStart])) }
         spans.append(FieldSpan(nameStart: nameStart, nameEnd: valueStart, valueStart: valueStart, valueEnd: text.count,
                                known: known))
     }
@@ -245,38 +248,39 @@ public struct HTTPHeaders: Sendable, RandomAccessCollection {
         Self.withTest(for: field.name) { removeAll(from: first + 1, where: $0) }
     }
 
-    /// Appends `element` to the last field named `name` as `, element`, or adds the field.
+    /// Appends `element` to the last field named `known` as `, element`, or adds the field.
     ///
     /// Extending the last line keeps a list-valued field (Via, X-Forwarded-For) in one
     /// place without reordering what earlier hops wrote.
-    public mutating func appendListElement(_ element: String, to name: String) {
-        IsomorphicText.withBytes(of: element) { appendListElement($0, to: name) }
+    public mutating func appendListElement(_ element: String, to known: KnownFieldName) {
+        IsomorphicText.withBytes(of: element) { appendListElement($0, to: known) }
     }
 
     /// `appendListElement` for an element already in wire form; crashes on an invalid result.
-    mutating func appendListElement(_ element: UnsafeRawBufferPointer, to name: String) {
-        guard let last = lastIndex(named: name) else {
-            precondition(HTTPField.isValidName(name), "invalid HTTP field name")
-            precondition(HTTPField.isValidValue(element), "invalid HTTP field value")
-            appendUnchecked(name: name, value: element)
+    mutating func appendListElement(_ element: UnsafeRawBufferPointer, to known: KnownFieldName) {
+        let last = spans.lastIndex { $0.known == known }
+        // Every value held is valid and trimmed, so the joined value is valid when the element
+        // is and is not empty.
+        precondition(HTTPField.isValidValue(element) && (element.count > 0 || last.map { spans[$0].value.isEmpty } ?? true),
+                     "invalid HTTP field value")
+        guard let last else {
+            known.spelling.withUTF8Buffer { appendUnchecked(name: UnsafeRawBufferPointer($0), known: known, value: element) }
             return
         }
         let existing = spans[last].value
         let valueStart = text.count
         if !existing.isEmpty {
             text.reserveCapacity(text.count + existing.count + 2 + element.count)
-            for index in existing {
-                text.append(text[index])
+            text.append(contentsOf: repeatElement(0, count: existing.count))
+            text.withUnsafeMutableBytes { bytes in
+                (bytes.baseAddress! + valueStart).copyMemory(from: bytes.baseAddress! + existing.lowerBound, byteCount: existing.count)
             }
             text.append(ByteClass.comma)
             text.append(ByteClass.space)
         }
         text.append(contentsOf: element.assumingMemoryBound(to: UInt8.self))
-        let value = valueStart..<text.count
-        precondition(text.withUnsafeBytes { HTTPField.isValidValue(UnsafeRawBufferPointer(rebasing: $0[value])) },
-                     "invalid HTTP field value")
-        spans[last].valueStart = value.lowerBound
-        spans[last].valueEnd = value.upperBound
+        spans[last].valueStart = valueStart
+        spans[last].valueEnd = text.count
     }
 
     /// Makes room for `fields` more fields and `bytes` more bytes, so edits that follow copy

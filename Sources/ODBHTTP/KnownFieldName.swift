@@ -46,8 +46,8 @@ public enum KnownFieldName: UInt8, CaseIterable, Sendable {
 
     /// The known name `name` is, compared without case; nil for any other name.
     init?(_ name: UnsafeRawBufferPointer) {
-        guard name.count < Self.withLength.count else { return nil }
-        var candidates = Self.withLength[name.count]
+        guard let first = name.first, let slot = Self.slot(count: name.count, first: first) else { return nil }
+        var candidates = Self.bySlot[slot]
         while candidates != 0 {
             let known = KnownFieldName(rawValue: UInt8(candidates.trailingZeroBitCount))!
             if known.spelling.withUTF8Buffer({ ByteClass.equalIgnoringCase(name, UnsafeRawBufferPointer($0)) }) {
@@ -59,11 +59,20 @@ public enum KnownFieldName: UInt8, CaseIterable, Sendable {
         return nil
     }
 
-    /// For each name length, the cases spelled with that many bytes, one bit per raw value.
-    private static let withLength: [UInt32] = {
-        var table = [UInt32](repeating: 0, count: allCases.map(\.spelling.utf8CodeUnitCount).max()! + 1)
+    /// Names are told apart by their length and the low five bits of their first byte, which
+    /// are a letter's whatever its case: nearly every other name finds no candidate at all.
+    private static let longest = allCases.map(\.spelling.utf8CodeUnitCount).max()!
+
+    private static func slot(count: Int, first: UInt8) -> Int? {
+        count <= longest ? count << 5 | Int(first & 0x1F) : nil
+    }
+
+    /// For each slot, the cases whose spelling falls in it, one bit per raw value.
+    private static let bySlot: [UInt32] = {
+        var table = [UInt32](repeating: 0, count: (longest + 1) << 5)
         for known in allCases {
-            table[known.spelling.utf8CodeUnitCount] |= 1 << known.rawValue
+            let first = known.spelling.withUTF8Buffer { $0[0] }
+            table[slot(count: known.spelling.utf8CodeUnitCount, first: first)!] |= 1 << known.rawValue
         }
         return table
     }()

@@ -49,7 +49,7 @@ public struct ProxyHeaderRewrite: Sendable {
             rewritten.target = .origin(path)
             rewritten.headers.replaceAll(with: HTTPField(name: "Host", value: authority))
         }
-        rewritten.headers.appendListElement(clientAddress, to: KnownFieldName.xForwardedFor.text)
+        rewritten.headers.appendListElement(clientAddress, to: .xForwardedFor)
         if !rewritten.headers.contains(.xForwardedProto) {
             rewritten.headers.append(Self.forwardedProto)
         }
@@ -127,7 +127,7 @@ public struct ProxyHeaderRewrite: Sendable {
             element[2] = version.minorDigit
             element[3] = ByteClass.space
             _ = UnsafeMutableBufferPointer(rebasing: element[4...]).initialize(from: pseudonymBytes)
-            headers.appendListElement(UnsafeRawBufferPointer(element), to: KnownFieldName.via.text)
+            headers.appendListElement(UnsafeRawBufferPointer(element), to: .via)
         }
     }
 }

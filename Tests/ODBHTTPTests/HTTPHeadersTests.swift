@@ -72,12 +72,12 @@ import Testing
 
     @Test func appendListElementExtendsTheLastField() {
         var fields = headers([("Via", "1.0 a"), ("X", "y"), ("via", "1.1 b")])
-        fields.appendListElement("1.1 c", to: "VIA")
+        fields.appendListElement("1.1 c", to: .via)
         #expect(fields.values(for: "via") == ["1.0 a", "1.1 b, 1.1 c"])
-        fields.appendListElement("10.0.0.1", to: "X-Forwarded-For")
+        fields.appendListElement("10.0.0.1", to: .xForwardedFor)
         #expect(fields.last == HTTPField(name: "X-Forwarded-For", value: "10.0.0.1"))
         var empty = headers([("X-Forwarded-For", "")])
-        empty.appendListElement("10.0.0.2", to: "X-Forwarded-For")
+        empty.appendListElement("10.0.0.2", to: .xForwardedFor)
         #expect(empty.values(for: "X-Forwarded-For") == ["10.0.0.2"])
     }
 

@@ -26,7 +26,7 @@ struct RequestAdmission {
     init(_ received: RequestHead, listener: ListenerConfig, pools: [String: UpstreamPool], rewrite: ProxyHeaderRewrite,
          odb: VirtualPayloadConfig?, clientAddress: String) throws(Refusal) {
         var head = received
-        fromPeer = head.headers.value(for: VirtualPayload.peerHeader).map { odb?.acceptsPeer(headerValue: $0) == true } ?? false
+        fromPeer = head.headers.value(of: .odbPeer).map { odb?.acceptsPeer(headerValue: $0) == true } ?? false
         forgedFields = VirtualPayload.strip(&head.headers) && !fromPeer
         let framing: BodyFraming
         switch requestFraming(head) {
@@ -51,7 +51,7 @@ struct RequestAdmission {
         clientKeepAlive = keepAlive(request: head)
         var upstream = rewrite.request(
             head, clientAddress: clientAddress, trustForwarded: listener.trustForwarded,
-            forwardingUpgrade: head.headers.contains("Upgrade"))
+            forwardingUpgrade: head.headers.contains(.upgrade))
         if route.odb.sendsToPeer, let odb {
             upstream.headers.append(name: VirtualPayload.peerHeader, value: odb.secret)
         }

@@ -7,7 +7,7 @@ struct RequestRouting {
 
     /// Absolute-form targets carry the authority that wins over Host (RFC 9112 §3.2.2).
     init(_ head: RequestHead) {
-        host = head.target.authority ?? head.headers.value(for: "Host")
+        host = head.target.authority ?? head.headers.value(of: .host)
         path = head.target.path ?? "/"
     }
 }
