@@ -38,10 +38,15 @@ struct HeadReader<Head: Sendable> {
     }
 
     /// Parses what `channel` holds; a complete head is consumed from it.
+    ///
+    /// The parser is resumed where it is kept, not copied out and back, and an empty queue is
+    /// not parsed at all: nothing can have arrived since the last parse left it `needMore`.
     private mutating func parse(_ channel: SocketChannel, limits: HeadLimits) -> HeadParseResult<Head> {
-        var current = parser ?? makeParser(limits)
-        let parsed = channel.inbound.withUnsafeBytes { current.parse($0) }
-        if case .needMore = parsed { parser = current } else { parser = nil }
+        if channel.inbound.isEmpty { return .needMore }
+        if parser == nil { parser = makeParser(limits) }
+        let parsed = channel.inbound.withUnsafeBytes { parser!.parse($0) }
+        if case .needMore = parsed { return parsed }
+        parser = nil
         if case let .complete(_, length) = parsed {
             channel.inbound.consume(length)
             startedAt = nil
