@@ -9,21 +9,13 @@ enum ByteClass {
     static let colon = UInt8(ascii: ":")
     static let comma = UInt8(ascii: ",")
 
-    /// tchar (RFC 9110 §5.6.2).
+    /// tchar (RFC 9110 §5.6.2): `!#$%&'*+-.^_`|~`, digits and letters, one bit per ASCII byte,
+    /// so a name's bytes are tested by a shift each.
     @inline(__always)
     static func isToken(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-             UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return true
-        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"),
-             UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"),
-             UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"),
-             UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
-            return true
-        default:
-            return false
-        }
+        let low: UInt64 = 0x03FF_6CFA_0000_0000
+        let high: UInt64 = 0x57FF_FFFF_C7FF_FFFE
+        return byte < 0x80 && (byte < 0x40 ? low >> byte : high >> (byte - 0x40)) & 1 == 1
     }
 
     @inline(__always)
@@ -52,6 +44,32 @@ enum ByteClass {
     @inline(__always)
     static func isFieldValueByte(_ byte: UInt8) -> Bool {
         byte == tab || (byte >= 0x20 && byte != 0x7F)
+    }
+
+    /// Whether every byte of `bytes` is a field value byte.
+    ///
+    /// Eight bytes are passed at once when none is below SP or DEL (see `firstIndex(below:)`;
+    /// DEL is the byte that XOR with DEL makes zero, which is below 1); a word with either,
+    /// such as one holding a HTAB, is tested byte by byte.
+    static func isFieldValue(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high = ones &* 0x80
+        var index = 0
+        while index + 8 <= bytes.count {
+            let word = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            let delete = word ^ (ones &* 0x7F)
+            if (word &- ones &* 0x20) & ~word & high != 0 || (delete &- ones) & ~delete & high != 0 {
+                for offset in index..<index + 8 where !isFieldValueByte(bytes[offset]) {
+                    return false
+                }
+            }
+            index += 8
+        }
+        while index < bytes.count {
+            guard isFieldValueByte(bytes[index]) else { return false }
+            index += 1
+        }
+        return true
     }
 
     /// Bytes allowed in a request-target.

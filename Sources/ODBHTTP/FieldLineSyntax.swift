@@ -67,7 +67,9 @@ enum FieldLineSyntax {
         while valueEnd > valueStart, ByteClass.isWhitespace(line[valueEnd - 1]) {
             valueEnd -= 1
         }
-        guard line[valueStart..<valueEnd].allSatisfy(ByteClass.isFieldValueByte) else { return .failure(.invalidFieldValue) }
+        guard ByteClass.isFieldValue(UnsafeRawBufferPointer(rebasing: line[valueStart..<valueEnd])) else {
+            return .failure(.invalidFieldValue)
+        }
         return .success(FieldSpan(nameStart: 0, nameEnd: nameEnd, valueStart: valueStart, valueEnd: valueEnd,
                                   known: KnownFieldName(UnsafeRawBufferPointer(rebasing: line[..<nameEnd]))))
     }

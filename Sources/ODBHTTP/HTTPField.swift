@@ -43,6 +43,6 @@ public struct HTTPField: Sendable, Hashable {
            ByteClass.isWhitespace(first) || ByteClass.isWhitespace(last) {
             return false
         }
-        return value.allSatisfy(ByteClass.isFieldValueByte)
+        return ByteClass.isFieldValue(value)
     }
 }

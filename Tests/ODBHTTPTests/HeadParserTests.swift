@@ -91,26 +91,6 @@ import Testing
         }
     }
 
-    /// The scanner and the line search skip eight bytes at a time; any byte may sit anywhere.
-    @Test func firstIndexBelowABoundMatchesAByteByByteSearch() {
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        for trial in 0..<2_000 {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            let count = Int(state >> 59) + trial % 7
-            let bytes = (0..<count).map { index -> UInt8 in
-                let mixed = (state >> UInt64(index % 57)) ^ UInt64(index &* 131)
-                // Mostly printable, sometimes a control byte, sometimes obs-text.
-                return mixed % 11 == 0 ? UInt8(truncatingIfNeeded: mixed % 14) : UInt8(truncatingIfNeeded: 0x20 + mixed % 0xE0)
-            }
-            for bound: UInt8 in [1, 10, 14, 0x20, 0x80] {
-                let start = count == 0 ? 0 : trial % (count + 1)
-                let expected = bytes[start...].firstIndex { $0 < bound } ?? count
-                let found = bytes.withUnsafeBytes { ByteClass.firstIndex(below: bound, in: $0, from: start, to: count) }
-                #expect(found == expected, "bytes \(bytes), from \(start), below \(bound)")
-            }
-        }
-    }
-
     @Test func byteAtATimeFeedingMatchesOneShot() {
         let bytes = Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nServer: x\r\n\r\nok".utf8)
         var parser = HeadParser<ResponseHead>()
