@@ -12,17 +12,18 @@ enum FieldLineSyntax {
         return index
     }
 
+    static let usualFieldCount = 16
+
     /// Parses the field lines from `start` through the empty line ending the head.
     ///
     /// The fields keep one copy of the field section, and a span per line into it.
     static func parseFields(_ head: UnsafeRawBufferPointer, from start: Int, limits: HeadLimits) -> Result<HTTPHeaders, HTTPParseError> {
         let section = UnsafeRawBufferPointer(rebasing: head[start...])
-        // Every field line ends in CRLF and so does the empty line after them, and a checked
-        // head has no other CR: this many spans, so the array is allocated once.
-        let lines = section.reduce(0) { $1 == ByteClass.cr ? $0 + 1 : $0 } - 1
-        guard lines > 0 else { return .success(HTTPHeaders()) }
+        guard section.count > 2 else { return .success(HTTPHeaders()) }
         var spans: [FieldSpan] = []
-        spans.reserveCapacity(min(lines, limits.maxHeaderCount))
+        // Room for the fields of nearly every head, so their array is allocated once without
+        // a pass to count the lines first.
+        spans.reserveCapacity(min(Self.usualFieldCount, limits.maxHeaderCount))
         var lineStart = 0
         while true {
             let end = lineEnd(in: section, from: lineStart)

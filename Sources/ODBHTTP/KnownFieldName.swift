@@ -44,19 +44,40 @@ public enum KnownFieldName: UInt8, CaseIterable, Sendable {
     /// `spelling` as a String.
     public var text: String { spelling.description }
 
-    /// The known name `name` is, compared without case; nil for any other name.
+    /// The known name the token `name` is, compared without case; nil for any other name.
     init?(_ name: UnsafeRawBufferPointer) {
         guard let first = name.first, let slot = Self.slot(count: name.count, first: first) else { return nil }
         var candidates = Self.bySlot[slot]
         while candidates != 0 {
             let known = KnownFieldName(rawValue: UInt8(candidates.trailingZeroBitCount))!
-            if known.spelling.withUTF8Buffer({ ByteClass.equalIgnoringCase(name, UnsafeRawBufferPointer($0)) }) {
+            if known.spelling.withUTF8Buffer({ Self.equalIgnoringCase(name, spelling: UnsafeRawBufferPointer($0)) }) {
                 self = known
                 return
             }
             candidates &= candidates - 1
         }
         return nil
+    }
+
+    /// Whether the token `name` is `spelling`, a known name of the same length, in any case.
+    ///
+    /// Setting bit 5 of every byte folds a letter's case; of the other bytes in a token it
+    /// changes only `^` (to `~`) and `_`, and the spellings have neither, nor any byte that
+    /// bit 5 could make out of another token byte but `-` (from CR, which no name holds).
+    /// So eight bytes are compared at once.
+    private static func equalIgnoringCase(_ name: UnsafeRawBufferPointer, spelling: UnsafeRawBufferPointer) -> Bool {
+        let fold: UInt64 = 0x2020_2020_2020_2020
+        var index = 0
+        while index + 8 <= name.count {
+            let word = name.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            guard word | fold == spelling.loadUnaligned(fromByteOffset: index, as: UInt64.self) | fold else { return false }
+            index += 8
+        }
+        while index < name.count {
+            guard name[index] | 0x20 == spelling[index] | 0x20 else { return false }
+            index += 1
+        }
+        return true
     }
 
     /// Names are told apart by their length and the low five bits of their first byte, which
@@ -80,7 +101,10 @@ public enum KnownFieldName: UInt8, CaseIterable, Sendable {
     /// The known name `name` is, compared without case; nil for any other name.
     init?(_ name: String) {
         var name = name
-        guard let known = name.withUTF8({ KnownFieldName(UnsafeRawBufferPointer($0)) }) else { return nil }
+        let known = name.withUTF8 { name in
+            name.allSatisfy(ByteClass.isToken) ? KnownFieldName(UnsafeRawBufferPointer(name)) : nil
+        }
+        guard let known else { return nil }
         self = known
     }
 }
