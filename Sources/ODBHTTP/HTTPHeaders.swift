@@ -301,13 +301,8 @@ public struct HTTPHeaders: Sendable, RandomAccessCollection {
     func write(to writer: inout HeadWriter) {
         text.withUnsafeBytes { text in
             for span in spans {
-                writer.write(UnsafeRawBufferPointer(rebasing: text[span.name]))
-                writer.write(ByteClass.colon)
-                if !span.value.isEmpty {
-                    writer.write(ByteClass.space)
-                    writer.write(UnsafeRawBufferPointer(rebasing: text[span.value]))
-                }
-                writer.writeLineEnd()
+                writer.writeField(name: UnsafeRawBufferPointer(rebasing: text[span.name]),
+                                  value: UnsafeRawBufferPointer(rebasing: text[span.value]))
             }
         }
         writer.writeLineEnd()

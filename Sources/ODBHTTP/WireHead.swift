@@ -54,6 +54,26 @@ public struct HeadWriter {
         text.withUTF8 { write(UnsafeRawBufferPointer($0)) }
     }
 
+    /// Writes the field line `name: value` CRLF, or `name:` CRLF for an empty value, with one
+    /// check of the room it takes.
+    mutating func writeField(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+        let length = name.count + value.count + (value.isEmpty ? 3 : 4)
+        precondition(!name.isEmpty && written + length <= buffer.count, "head longer than counted")
+        var line = buffer.baseAddress! + written
+        written += length
+        line.copyMemory(from: name.baseAddress!, byteCount: name.count)
+        line += name.count
+        line.storeBytes(of: ByteClass.colon, as: UInt8.self)
+        line += 1
+        if !value.isEmpty {
+            line.storeBytes(of: ByteClass.space, as: UInt8.self)
+            (line + 1).copyMemory(from: value.baseAddress!, byteCount: value.count)
+            line += 1 + value.count
+        }
+        line.storeBytes(of: ByteClass.cr, as: UInt8.self)
+        (line + 1).storeBytes(of: ByteClass.lf, as: UInt8.self)
+    }
+
     mutating func writeLineEnd() {
         write(ByteClass.cr)
         write(ByteClass.lf)

@@ -3,7 +3,7 @@ import ODBHTTP
 
 /// The ODBHTTP work the relay does for one keep-alive GET exchange, in the order
 /// `ClientSession` does it: parse the request head, judge its framing, path, route host,
-/// persistence and upgrade, rewrite and serialize it for the upstream; then parse the
+/// persistence and upgrade, rewrite it and write it to the upstream's queue; then parse the
 /// response head, judge its framing and persistence, rewrite it and write it to the client's queue.
 public struct HeadPathWorkload: Sendable {
     /// A request as curl sends it through a relay that an edge already passed.
@@ -28,12 +28,12 @@ public struct HeadPathWorkload: Sendable {
         guard case let .complete(request, _) = Self.request.withUnsafeBytes({ requestParser.parse($0) }),
               case .success(.none) = requestFraming(request),
               !request.target.hasDotSegment,
-              (request.target.authority ?? request.headers.value(for: "Host")) != nil,
+              (request.target.authority ?? request.headers.value(of: .host)) != nil,
               keepAlive(request: request)
         else { preconditionFailure("the sample request no longer parses as a keep-alive GET") }
-        let upgrade = request.headers.contains("Upgrade")
-        let upstreamHead = rewrite.request(
-            request, clientAddress: "127.0.0.1", trustForwarded: false, forwardingUpgrade: upgrade).serialize()
+        let upgrade = request.headers.contains(.upgrade)
+        let upstreamHead = rewrite.request(request, clientAddress: "127.0.0.1", trustForwarded: false, forwardingUpgrade: upgrade)
+        Self.writeToQueue(upstreamHead)
 
         var responseParser = HeadParser<ResponseHead>(limits: limits)
         guard case let .complete(response, _) = Self.response.withUnsafeBytes({ responseParser.parse($0) }),
@@ -41,9 +41,13 @@ public struct HeadPathWorkload: Sendable {
               keepAlive(response: response)
         else { preconditionFailure("the sample response no longer parses as a keep-alive 200") }
         let clientHead = rewrite.response(response)
-        // The relay writes the client's head straight into the connection's send queue.
-        withUnsafeTemporaryAllocation(byteCount: clientHead.serializedCount, alignment: 1) { clientHead.write(into: $0) }
-        return upstreamHead.count + clientHead.serializedCount
+        Self.writeToQueue(clientHead)
+        return upstreamHead.serializedCount + clientHead.serializedCount
+    }
+
+    /// The relay writes both heads straight into a connection's send queue.
+    private static func writeToQueue(_ head: some WireHead) {
+        withUnsafeTemporaryAllocation(byteCount: head.serializedCount, alignment: 1) { head.write(into: $0) }
     }
 
     /// Heap allocations per exchange, averaged over `exchanges` runs on this thread.

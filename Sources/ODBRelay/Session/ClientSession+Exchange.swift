@@ -54,7 +54,7 @@ extension ClientSession {
         }
         if admitted.forgedFields { worker.stats.odbForged += 1 }
         let current = Exchange(
-            request: head, route: admitted.route, pool: admitted.pool, upstreamHead: admitted.upstreamHead, fromPeer: admitted.fromPeer,
+            request: head, route: admitted.route, pool: admitted.pool, upstreamRequest: .head(admitted.upstreamHead), fromPeer: admitted.fromPeer,
             requestKeepsUpstream: head.version.minor >= 1, clientKeepAlive: admitted.clientKeepAlive, now: worker.loop.now)
         exchange = current
         client.wantRead = false
@@ -83,7 +83,7 @@ extension ClientSession {
         }
         worker.countFallback(.unparsed)
         let current = Exchange(
-            request: HTTP2Preface.head, route: route, pool: pool, upstreamHead: [], opensAsTunnel: true,
+            request: HTTP2Preface.head, route: route, pool: pool, upstreamRequest: .nothing, opensAsTunnel: true,
             requestKeepsUpstream: false, clientKeepAlive: false, now: worker.loop.now)
         exchange = current
         client.wantRead = false

@@ -13,10 +13,8 @@ final class Exchange {
     /// From the event-loop wake-up that completed the request head until it was parsed, routed
     /// and rewritten for the upstream (this object is made right after that).
     let headHandlingSeconds: Double
-    /// The request head as sent upstream (or the claim, once the exchange claims), kept to
-    /// retry on a fresh connection when a pooled one turns out to be closed before any of the
-    /// request's body was sent.
-    private(set) var upstreamHead: [UInt8]
+    /// The request head as sent upstream, or the claim once the exchange claims.
+    private(set) var upstreamRequest: UpstreamRequest
     let requestKeepsUpstream: Bool
     let clientKeepAlive: Bool
     /// The request came from an ODB peer, so its answer may be a descriptor.
@@ -41,12 +39,12 @@ final class Exchange {
     private(set) var claim: PeerClaim?
     var status = 0
 
-    init(request: RequestHead, route: RouteConfig, pool: UpstreamPool, upstreamHead: [UInt8], fromPeer: Bool = false,
+    init(request: RequestHead, route: RouteConfig, pool: UpstreamPool, upstreamRequest: UpstreamRequest, fromPeer: Bool = false,
          opensAsTunnel: Bool = false, requestKeepsUpstream: Bool, clientKeepAlive: Bool, now: Double) {
         self.request = request
         self.route = route
         self.pool = pool
-        self.upstreamHead = upstreamHead
+        self.upstreamRequest = upstreamRequest
         self.opensAsTunnel = opensAsTunnel
         self.fromPeer = fromPeer
         self.requestKeepsUpstream = requestKeepsUpstream
@@ -75,7 +73,7 @@ final class Exchange {
     func beginClaim(_ claim: PeerClaim, pool: UpstreamPool, request: [UInt8]) {
         self.claim = claim
         self.pool = pool
-        upstreamHead = request
+        upstreamRequest = .bytes(request)
         candidates = ServerCandidates(pool.candidates())
         lease = nil
         requestBody = nil

@@ -15,7 +15,7 @@ struct RequestAdmission {
     let pool: UpstreamPool
     /// The request body's framing and what `PathPolicy` knows of it; nil when it has none.
     let body: (framing: BodyTransfer.Framing, policy: PathPolicy.Body)?
-    let upstreamHead: [UInt8]
+    let upstreamHead: RequestHead
     let clientKeepAlive: Bool
     /// The request proved its sender an ODB peer (`ODB-Peer` carried this relay's secret), so
     /// its answer may be a descriptor.
@@ -55,7 +55,7 @@ struct RequestAdmission {
         if route.odb.sendsToPeer, let odb {
             upstream.headers.append(name: VirtualPayload.peerHeader, value: odb.secret)
         }
-        upstreamHead = upstream.serialize()
+        upstreamHead = upstream
         switch framing {
         case .none, .contentLength(0):
             body = nil

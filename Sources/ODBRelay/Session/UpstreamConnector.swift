@@ -41,7 +41,7 @@ struct UpstreamConnector {
                 let lease = try exchange.pool.lease(server: server, fresh: fresh)
                 worker.idleUpstreams.adopt(lease.channel)
                 lease.channel.owner = owner
-                lease.channel.outbound.append(contentsOf: exchange.upstreamHead)
+                exchange.upstreamRequest.write(to: lease.channel.outbound)
                 exchange.lease = lease
                 exchange.transition(to: lease.reused ? exchange.connectedPhase : exchange.connectingPhase)
                 exchange.connectStarted = worker.loop.now
