@@ -15,7 +15,7 @@ enum ByteClass {
     static func isToken(_ byte: UInt8) -> Bool {
         let low: UInt64 = 0x03FF_6CFA_0000_0000
         let high: UInt64 = 0x57FF_FFFF_C7FF_FFFE
-        return byte < 0x80 && (byte < 0x40 ? low >> byte : high >> (byte - 0x40)) & 1 == 1
+        return byte < 0x80 && ((byte < 0x40 ? low : high) >> (byte & 0x3F)) & 1 == 1
     }
 
     @inline(__always)
