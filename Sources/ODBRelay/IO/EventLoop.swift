@@ -11,17 +11,25 @@ public protocol EventHandler: AnyObject {
 /// Level-triggered: handlers keep their interest set exact (read while they want bytes, write
 /// while they have bytes queued), which keeps each state machine simple to reason about.
 ///
-/// Events carry a registration token, never reused, rather than the fd: a handler that closes
-/// an fd may see the number reused (accept, connect) before the rest of the batch is handled,
-/// and the batch's event for the old socket (an error, a hang-up) must not reach the new one.
+/// Events carry a registration token rather than the fd: a handler that closes an fd may see
+/// the number reused (accept, connect) before the rest of the batch is handled, and the batch's
+/// event for the old socket (an error, a hang-up) must not reach the new one. A token is the
+/// fd in its low 32 bits and the registration's number above them, so it finds its handler in
+/// an array indexed by fd, and an event for an earlier registration of the fd finds no match:
+/// the number would have to come round 2^32 registrations within one batch.
 public final class EventLoop: @unchecked Sendable {
     public static let readable = UInt32(EPOLLIN.rawValue) | UInt32(EPOLLRDHUP.rawValue)
     public static let writable = UInt32(EPOLLOUT.rawValue)
 
+    private struct Registration {
+        let token: UInt64
+        let handler: EventHandler
+    }
+
     private let epollFD: Int32
-    private var handlers = [UInt64: EventHandler]()
-    private var tokens = [Int32: UInt64]()
-    private var nextToken: UInt64 = 1
+    /// Indexed by fd.
+    private var registrations: [Registration?] = []
+    private var nextRegistration: UInt64 = 1
     private var timers = TimerHeap()
     private var deferred = [() -> Void]()
     /// Runs before each batch of readiness events (the kernel event ring is drained first, so
@@ -39,24 +47,38 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     public func register(_ fd: Int32, events: UInt32, handler: EventHandler) {
-        let token = nextToken
-        nextToken += 1
-        tokens[fd] = token
-        handlers[token] = handler
+        let token = nextRegistration << 32 | UInt64(UInt32(bitPattern: fd))
+        nextRegistration &+= 1
+        let slot = Int(fd)
+        if slot >= registrations.count {
+            registrations.append(contentsOf: repeatElement(nil, count: slot + 1 - registrations.count))
+        }
+        registrations[slot] = Registration(token: token, handler: handler)
         var event = epoll_event(events: events, data: epoll_data_t(u64: token))
         epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event)
     }
 
     public func modify(_ fd: Int32, events: UInt32) {
-        guard let token = tokens[fd] else { return }
-        var event = epoll_event(events: events, data: epoll_data_t(u64: token))
+        guard let registration = registration(of: fd) else { return }
+        var event = epoll_event(events: events, data: epoll_data_t(u64: registration.token))
         epoll_ctl(epollFD, EPOLL_CTL_MOD, fd, &event)
     }
 
     public func unregister(_ fd: Int32) {
-        guard let token = tokens.removeValue(forKey: fd) else { return }
-        handlers.removeValue(forKey: token)
+        guard registration(of: fd) != nil else { return }
+        registrations[Int(fd)] = nil
         epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, nil)
+    }
+
+    private func registration(of fd: Int32) -> Registration? {
+        fd >= 0 && Int(fd) < registrations.count ? registrations[Int(fd)] : nil
+    }
+
+    /// The handler an event's token was registered with, unless that registration has ended.
+    private func handler(for token: UInt64) -> EventHandler? {
+        guard let registration = registration(of: Int32(bitPattern: UInt32(truncatingIfNeeded: token))),
+              registration.token == token else { return nil }
+        return registration.handler
     }
 
     /// Calls `body` once, `delay` seconds from now, on this loop.
@@ -85,7 +107,7 @@ public final class EventLoop: @unchecked Sendable {
             beforeEvents?()
             if count > 0 {
                 for index in 0..<Int(count) {
-                    handlers[events[index].data.u64]?.handle(events: events[index].events)
+                    handler(for: events[index].data.u64)?.handle(events: events[index].events)
                 }
             }
             runDeferred()
