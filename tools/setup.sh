@@ -9,7 +9,7 @@ if [ "$(id -u)" -ne 0 ]; then
     exit 1
 fi
 
-packages=(libbpf-dev libelf-dev zlib1g-dev bpftool clang nginx haproxy wrk curl iproute2 util-linux nftables ethtool)
+packages=(libbpf-dev libelf-dev zlib1g-dev bpftool clang nginx haproxy wrk curl iproute2 util-linux nftables ethtool valgrind)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
