@@ -259,10 +259,10 @@ public struct HTTPHeaders: Sendable, RandomAccessCollection {
     /// `appendListElement` for an element already in wire form; crashes on an invalid result.
     mutating func appendListElement(_ element: UnsafeRawBufferPointer, to known: KnownFieldName) {
         let last = spans.lastIndex { $0.known == known }
-        // Every value held is valid and trimmed, so the joined value is valid when the element
-        // is and is not empty.
-        precondition(HTTPField.isValidValue(element) && (element.count > 0 || last.map { spans[$0].value.isEmpty } ?? true),
-                     "invalid HTTP field value")
+        // Every value held is valid and trimmed, so a value joined onto it is valid when the
+        // element is and is not empty.
+        let joinsAValue = last.map { !spans[$0].value.isEmpty } ?? false
+        precondition(HTTPField.isValidValue(element) && !(joinsAValue && element.isEmpty), "invalid HTTP field value")
         guard let last else {
             known.spelling.withUTF8Buffer { appendUnchecked(name: UnsafeRawBufferPointer($0), known: known, value: element) }
             return
