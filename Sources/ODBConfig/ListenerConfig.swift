@@ -30,8 +30,8 @@ public struct ListenerConfig: Sendable, Equatable {
     public func route(host: String?, path: String) -> RouteConfig? {
         // Normalized only when a route names a host: most requests meet none.
         lazy var name = host.map(HostPattern.normalize)
-        var best: (hostRank: Int, prefixLength: Int, route: RouteConfig)?
-        for route in routes where path.utf8.starts(with: route.pathPrefix.utf8) {
+        var best: (hostRank: Int, prefixLength: Int, index: Int)?
+        for (index, route) in routes.enumerated() where path.utf8.starts(with: route.pathPrefix.utf8) {
             let hostRank: Int
             switch route.host {
             case nil:
@@ -46,9 +46,9 @@ public struct ListenerConfig: Sendable, Equatable {
             }
             let prefixLength = route.pathPrefix.utf8.count
             if let current = best, (current.hostRank, current.prefixLength) >= (hostRank, prefixLength) { continue }
-            best = (hostRank, prefixLength, route)
+            best = (hostRank, prefixLength, index)
         }
-        return best?.route
+        return best.map { routes[$0.index] }
     }
 
     static let keys = ["listen", "routes", "trust_forwarded"]

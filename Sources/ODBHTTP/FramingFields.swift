@@ -38,21 +38,15 @@ enum FramingFields {
         return failure.map { .failure($0) } ?? .success(length)
     }
 
-    /// Whether Content-Length is a single field that says `length` as `String(length)` would:
-    /// one element, no leading zeros.
-    static func isOnlyContentLength(_ length: UInt64, in headers: HTTPHeaders) -> Bool {
+    /// Whether Content-Length is a single field of one element written as `String(length)`
+    /// writes a length: digits, with no leading zero. Such a field is forwarded as it is, and
+    /// telling it needs no parse of its value.
+    static func isCanonicalContentLength(_ headers: HTTPHeaders) -> Bool {
         guard let first = headers.index(of: .contentLength),
               headers.index(of: .contentLength, from: first + 1) == nil
         else { return false }
         return headers.withValue(at: first) { value in
-            var rest = length
-            var index = value.count
-            repeat {
-                index -= 1
-                guard index >= 0, value[index] == UInt8(ascii: "0") + UInt8(rest % 10) else { return false }
-                rest /= 10
-            } while rest > 0
-            return index == 0
+            !value.isEmpty && value.allSatisfy(ByteClass.isDigit) && (value.count == 1 || value[0] != UInt8(ascii: "0"))
         }
     }
 

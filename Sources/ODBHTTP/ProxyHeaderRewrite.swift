@@ -83,8 +83,7 @@ public struct ProxyHeaderRewrite: Sendable {
         if forwardingUpgrade {
             headers.append(Self.upgradeConnection)
         }
-        if case let .success(length?) = FramingFields.contentLength(headers),
-           !FramingFields.isOnlyContentLength(length, in: headers) {
+        if !FramingFields.isCanonicalContentLength(headers), case let .success(length?) = FramingFields.contentLength(headers) {
             headers.replaceAll(with: HTTPField(name: "Content-Length", value: String(length)))
         }
         appendVia(to: &headers, version: version)
