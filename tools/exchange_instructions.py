@@ -8,7 +8,7 @@ hardly moves from run to run (runs of one build agree within 0.2 % for a single 
     python3 tools/exchange_instructions.py --chain-middle   # the middle relay of a chain of 3
     python3 tools/exchange_instructions.py --binary /tmp/other/odb-redirect --top 40
 
-Starts the built-in origin and a relay of one worker in copy mode under
+Starts the built-in origin and a relay of one worker (copy mode unless --mode says) under
 `valgrind --tool=callgrind` (with --chain-middle, natively run relays in front of it and behind
 it, so its heads carry what a relay adds). A keep-alive client GETs /bytes/1024 1 000 times to
 warm up, the counts are zeroed, REQUESTS more are made, and the counts are dumped. Prints one
@@ -31,7 +31,7 @@ from ports import free_port, wait_for_port
 BODY = 1024
 
 
-def relay_config(path, listen_port, upstream_port, workers, pin):
+def relay_config(path, listen_port, upstream_port, workers, pin, mode="copy"):
     with open(path, "w") as file:
         file.write(f"""workers: {workers}
 pin_dir: {pin}
@@ -42,7 +42,7 @@ listeners:
   - listen: "127.0.0.1:{listen_port}"
     routes:
       - upstream: next
-        mode: copy
+        mode: {mode}
 upstreams:
   next:
     servers: ["127.0.0.1:{upstream_port}"]
@@ -85,6 +85,7 @@ def main():
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--chain-middle", action="store_true")
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--mode", default="copy", help="the measured relay's mode (1 KiB bodies are copied in any)")
     args = parser.parse_args()
     for tool in ("valgrind", "callgrind_control", "callgrind_annotate", "strip"):
         if not shutil.which(tool):
@@ -108,7 +109,7 @@ def main():
             processes.append(subprocess.Popen([args.binary, "relay", "--config", os.path.join(workdir, "last.yaml")],
                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
             upstream_port = last_port
-        relay_config(os.path.join(workdir, "measured.yaml"), measured_port, upstream_port, 1, pin + "-measured")
+        relay_config(os.path.join(workdir, "measured.yaml"), measured_port, upstream_port, 1, pin + "-measured", args.mode)
         measured = subprocess.Popen(["valgrind", "--tool=callgrind", f"--callgrind-out-file={workdir}/callgrind.out",
                                      stripped, "relay", "--config", os.path.join(workdir, "measured.yaml")],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -131,7 +132,7 @@ def main():
         with open(dump) as file:
             totals = next(line for line in file if line.startswith("summary:"))
         instructions = int(totals.split()[1])
-        print(json.dumps({"requests": args.requests, "relay": "chain middle" if args.chain_middle else "single",
+        print(json.dumps({"requests": args.requests, "relay": "chain middle" if args.chain_middle else "single", "mode": args.mode,
                           "instructions_per_request": round(instructions / args.requests),
                           "top": self_costs(dump, args.requests, args.top)}))
     finally:
