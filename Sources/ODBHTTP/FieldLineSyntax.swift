@@ -12,7 +12,9 @@ enum FieldLineSyntax {
         return index
     }
 
-    static let usualFieldCount = 16
+    /// Room for the fields of nearly every head, so their array is allocated once without a
+    /// pass to count the lines first.
+    private static let usualFieldCount = 16
 
     /// Parses the field lines from `start` through the empty line ending the head.
     ///
@@ -21,8 +23,6 @@ enum FieldLineSyntax {
         let section = UnsafeRawBufferPointer(rebasing: head[start...])
         guard section.count > 2 else { return .success(HTTPHeaders()) }
         var spans: [FieldSpan] = []
-        // Room for the fields of nearly every head, so their array is allocated once without
-        // a pass to count the lines first.
         spans.reserveCapacity(min(Self.usualFieldCount, limits.maxHeaderCount))
         var lineStart = 0
         while true {

@@ -47,6 +47,7 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     public func register(_ fd: Int32, events: UInt32, handler: EventHandler) {
+        precondition(fd >= 0, "registering a closed descriptor")
         let token = nextRegistration << 32 | UInt64(UInt32(bitPattern: fd))
         nextRegistration &+= 1
         let slot = Int(fd)
