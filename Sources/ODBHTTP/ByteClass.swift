@@ -48,17 +48,14 @@ enum ByteClass {
 
     /// Whether every byte of `bytes` is a field value byte.
     ///
-    /// Eight bytes are passed at once when none is below SP or DEL (see `firstIndex(below:)`;
-    /// DEL is the byte that XOR with DEL makes zero, which is below 1); a word with either,
-    /// such as one holding a HTAB, is tested byte by byte.
+    /// Eight bytes are passed at once when none is below SP or DEL (DEL is the byte that XOR
+    /// with DEL makes zero, which is below 1); a word with either, such as one holding a HTAB,
+    /// is tested byte by byte.
     static func isFieldValue(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let high = ones &* 0x80
         var index = 0
         while index + 8 <= bytes.count {
             let word = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-            let delete = word ^ (ones &* 0x7F)
-            if (word &- ones &* 0x20) & ~word & high != 0 || (delete &- ones) & ~delete & high != 0 {
+            if hasByte(below: space, in: word) || hasByte(below: 1, in: word ^ (everyByte &* 0x7F)) {
                 for offset in index..<index + 8 where !isFieldValueByte(bytes[offset]) {
                     return false
                 }
@@ -104,23 +101,30 @@ enum ByteClass {
     /// The index of the first byte at or after `start` and before `end` that is below `bound`
     /// (at most 128), or `end`.
     ///
-    /// Eight bytes are tested at once while none is below `bound`: subtracting `bound` from
-    /// every byte sets a byte's top bit, where that byte's own top bit is clear, only if some
-    /// byte of the word is below `bound`. Head lines are long runs of printable bytes between
-    /// the control bytes that end them.
+    /// Eight bytes are tested at once while none is below `bound`: head lines are long runs of
+    /// printable bytes between the control bytes that end them.
     @inline(__always)
     static func firstIndex(below bound: UInt8, in bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> Int {
-        let ones: UInt64 = 0x0101_0101_0101_0101
         var index = start
         while index + 8 <= end {
-            let word = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-            guard (word &- ones &* UInt64(bound)) & ~word & (ones &* 0x80) == 0 else { break }
+            guard !hasByte(below: bound, in: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)) else { break }
             index += 8
         }
         while index < end && bytes[index] >= bound {
             index += 1
         }
         return index
+    }
+
+    /// 0x01 in every byte of a word.
+    private static let everyByte: UInt64 = 0x0101_0101_0101_0101
+
+    /// Whether any byte of `word` is below `bound` (at most 128): subtracting `bound` from every
+    /// byte sets a byte's top bit, where that byte's own top bit is clear, only if some byte of
+    /// the word is below `bound`.
+    @inline(__always)
+    private static func hasByte(below bound: UInt8, in word: UInt64) -> Bool {
+        (word &- everyByte &* UInt64(bound)) & ~word & (everyByte &* 0x80) != 0
     }
 
     @inline(__always)
