@@ -11,9 +11,8 @@ extension WireHead {
     /// The wire form in an array allocated once.
     public func serialize() -> [UInt8] {
         [UInt8](unsafeUninitializedCapacity: serializedCount) { buffer, initialized in
-            var writer = HeadWriter(UnsafeMutableRawBufferPointer(buffer))
-            write(to: &writer)
-            initialized = writer.finish()
+            write(into: UnsafeMutableRawBufferPointer(buffer))
+            initialized = buffer.count
         }
     }
 
@@ -21,7 +20,7 @@ extension WireHead {
     public func write(into buffer: UnsafeMutableRawBufferPointer) {
         var writer = HeadWriter(buffer)
         write(to: &writer)
-        _ = writer.finish()
+        writer.finish()
     }
 }
 
@@ -79,9 +78,8 @@ public struct HeadWriter {
         write(ByteClass.lf)
     }
 
-    /// The bytes written, which must be all the memory there was.
-    func finish() -> Int {
+    /// Checks that the bytes written are all the memory there was.
+    func finish() {
         precondition(written == buffer.count, "head shorter than counted")
-        return written
     }
 }
