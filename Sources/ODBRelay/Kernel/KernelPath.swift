@@ -281,6 +281,13 @@ public final class KernelPath: EventHandler {
         }
     }
 
+    /// Drains before the loop handles a batch of readiness events, so that a source's bytes are
+    /// never read before the end of the window that explains them. With no window open no event
+    /// explains any bytes, and the ring's own readiness drains it (`handle(events:)`).
+    public func drainBeforeEvents() {
+        if openWindows > 0 { drain() }
+    }
+
     /// Periodic safety net for a lost event.
     public func sweep() {
         for window in flows.values.compactMap(\.window) { refresh(window) }

@@ -83,7 +83,7 @@ private final class SelfTestExchange: ChannelOwner, KernelWindowDelegate {
         deadline = loop.now + timeout
         path = try KernelPath(objects: objects, loop: loop, eventKey: UInt64(UInt32(getpid())) << 16 | KernelSelfTest.eventRingIndex, logger: logger,
                               forcedMemory: ForcedBufferMemory(limit: .max), targetSendBuffer: TargetSendBuffer(Limits()))
-        loop.beforeEvents = { [path] in path.drain() }
+        loop.beforeEvents = { [path] in path.drainBeforeEvents() }
     }
 
     /// Opens the two connections: the source and the writing peer, the target and the reader.

@@ -77,7 +77,7 @@ final class Worker: @unchecked Sendable {
         }
         pools = poolsFor(config)
         reserveFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
-        loop.beforeEvents = { [weak self] in self?.kernel?.drain() }
+        loop.beforeEvents = { [weak self] in self?.kernel?.drainBeforeEvents() }
         idleUpstreams.retireHook = { [weak self] channel in self?.kernel?.forget(channel) }
         for listener in config.listeners {
             for address in try ListenerSocket.addresses(for: listener.listen) {
