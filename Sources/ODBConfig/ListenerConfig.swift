@@ -31,9 +31,10 @@ public struct ListenerConfig: Sendable, Equatable {
         // Normalized only when a route names a host: most requests meet none.
         lazy var name = host.map(HostPattern.normalize)
         var best: (hostRank: Int, prefixLength: Int, index: Int)?
-        for (index, route) in routes.enumerated() where path.utf8.starts(with: route.pathPrefix.utf8) {
+        // By index: binding each route to a name would copy all its fields, per request.
+        for index in routes.indices where path.utf8.starts(with: routes[index].pathPrefix.utf8) {
             let hostRank: Int
-            switch route.host {
+            switch routes[index].host {
             case nil:
                 hostRank = 0
             case let pattern?:
@@ -44,7 +45,7 @@ public struct ListenerConfig: Sendable, Equatable {
                     hostRank = Int.max
                 }
             }
-            let prefixLength = route.pathPrefix.utf8.count
+            let prefixLength = routes[index].pathPrefix.utf8.count
             if let current = best, (current.hostRank, current.prefixLength) >= (hostRank, prefixLength) { continue }
             best = (hostRank, prefixLength, index)
         }
