@@ -1,6 +1,6 @@
 /// A bench preset that compares fixed modes leg by leg (`bench --preset NAME`) and prints a
-/// ratio table per leg.
-public protocol ComparisonPreset {
+/// ratio table per leg. Its metatype is sendable because `comparisonPresets`, a global, holds it.
+public protocol ComparisonPreset: SendableMetatype {
     /// The `--preset` value that runs it.
     static var name: String { get }
     static var legs: [BenchLeg] { get }
