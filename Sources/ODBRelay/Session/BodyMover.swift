@@ -17,7 +17,8 @@ enum BodyMove: Equatable {
 /// is made only when a body takes its path; the copy mover holds no state and is shared.
 struct BodyMovers {
     /// The kernel path and the route's thresholds for its windows; nil where the relay has no
-    /// kernel path (`PathPolicy` then never chooses `.kernel`).
+    /// kernel path (`PathPolicy` then never chooses `.kernel`) or the body starts on another
+    /// path (a body only ever falls back to copying).
     let kernel: KernelWindows?
     /// Whether a socket is in the verdict map, whose psock queue splice(2) cannot read.
     let isVerdictSource: (SocketChannel) -> Bool

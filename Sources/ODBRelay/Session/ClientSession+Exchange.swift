@@ -309,10 +309,10 @@ extension ClientSession {
     func bodyTransfer(_ exchange: Exchange, from source: SocketChannel, to target: SocketChannel,
                               framing: BodyTransfer.Framing, path: BodyTransfer.Path) -> BodyTransfer {
         let route = exchange.route
-        let kernel = worker.kernel.map {
+        let kernel = path == .kernel ? worker.kernel.map {
             BodyMovers.KernelWindows(path: $0, minimumChunk: UInt64(route.kernelMinBody), budget: UInt64(route.flowBudget),
                                      delegate: self)
-        }
+        } : nil
         let movers = BodyMovers(kernel: kernel, isVerdictSource: worker.verdictSourceCheck, count: worker.fallbackCounter)
         return BodyTransfer(source: source, target: target, framing: framing, path: path, movers: movers)
     }
