@@ -33,21 +33,22 @@ public struct HeadPathWorkload: Sendable {
         else { preconditionFailure("the sample request no longer parses as a keep-alive GET") }
         let upgrade = request.headers.contains(.upgrade)
         let upstreamHead = rewrite.request(request, clientAddress: "127.0.0.1", trustForwarded: false, forwardingUpgrade: upgrade)
-        Self.writeToQueue(upstreamHead)
+        let upstreamBytes = Self.writeToQueue(upstreamHead)
 
         var responseParser = HeadParser<ResponseHead>(limits: limits)
         guard case let .complete(response, _) = Self.response.withUnsafeBytes({ responseParser.parse($0) }),
               case .success(.contentLength) = responseFraming(response, requestMethod: request.method),
               keepAlive(response: response)
         else { preconditionFailure("the sample response no longer parses as a keep-alive 200") }
-        let clientHead = rewrite.response(response)
-        Self.writeToQueue(clientHead)
-        return upstreamHead.serializedCount + clientHead.serializedCount
+        return upstreamBytes + Self.writeToQueue(rewrite.response(response))
     }
 
-    /// The relay writes both heads straight into a connection's send queue.
-    private static func writeToQueue(_ head: some WireHead) {
-        withUnsafeTemporaryAllocation(byteCount: head.serializedCount, alignment: 1) { head.write(into: $0) }
+    /// The relay writes both heads straight into a connection's send queue, counted once as
+    /// `ByteQueue.append` counts them. Returns the bytes written.
+    private static func writeToQueue(_ head: some WireHead) -> Int {
+        let count = head.serializedCount
+        withUnsafeTemporaryAllocation(byteCount: count, alignment: 1) { head.write(into: $0) }
+        return count
     }
 
     /// Heap allocations per exchange, averaged over `exchanges` runs on this thread.
