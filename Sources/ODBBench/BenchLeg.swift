@@ -7,12 +7,11 @@ public struct BenchLeg: Sendable {
     public let points: [SweepPoint]
     /// The origin the leg runs behind; nil for the one the command line names.
     public let origin: OriginKind?
-    /// Every tier in its own network namespace, or all on loopback; nil for what the command
-    /// line says (`--netns`).
-    public let separateNamespaces: Bool?
+    /// Every tier in its own network namespace (as `--netns` puts them), or all on loopback.
+    public let separateNamespaces: Bool
 
     public init(name: String, title: String, modes: [BenchMode], points: [SweepPoint],
-                origin: OriginKind? = nil, separateNamespaces: Bool? = nil) {
+                origin: OriginKind? = nil, separateNamespaces: Bool) {
         self.name = name
         self.title = title
         self.modes = modes

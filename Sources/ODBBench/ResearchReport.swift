@@ -2,7 +2,8 @@ import Foundation
 
 /// The research report's measurement (`bench --preset report`, docs/REPORT.md): real (copy),
 /// shortcut (kernel), virtual and virtual-faulted relay chains of 1…4 beside nginx and HAProxy
-/// chains, behind the ODB-aware built-in origin, then behind nginx; each leg one interleaved run.
+/// chains, behind the ODB-aware built-in origin, then behind nginx, both on loopback, then
+/// behind the built-in origin with every tier a separate host; each leg one interleaved run.
 public enum ResearchReport {
     public static let sizes = [1 << 20, 4 << 20]
     public static let connections = 8
@@ -21,11 +22,16 @@ public enum ResearchReport {
             points: BenchPlan.grid(sizes: sizes, concurrency: [connections], chains: [1, 2, 3, 4], loads: [.saturation])
                 + BenchPlan.grid(sizes: [fixedRateSize], concurrency: [connections], chains: [1, 2, 3, 4],
                                  loads: [.rate(fixedRate)]),
-            origin: .builtin),
+            origin: .builtin, separateNamespaces: false),
         BenchLeg(name: "nginx-origin", title: "nginx origin (the last relay holds, the edge claims from it)",
             modes: [.kernel, .virtual, .virtualFaults, .haproxy],
             points: BenchPlan.grid(sizes: sizes, concurrency: [connections], chains: [1, 2, 3], loads: [.saturation]),
-            origin: .nginx),
+            origin: .nginx, separateNamespaces: false),
+        BenchLeg(name: "separate-hosts",
+            title: "Built-in origin, separate hosts (every tier in its own network namespace, as `--netns` puts them)",
+            modes: [.direct, .copy, .kernel, .virtual, .virtualFaults, .haproxy],
+            points: BenchPlan.grid(sizes: sizes, concurrency: [connections], chains: [1, 2, 3], loads: [.saturation]),
+            origin: .builtin, separateNamespaces: true),
     ]
 
     /// One of issue 17's targets, checked at one body size.
@@ -48,28 +54,31 @@ public enum ResearchReport {
         BenchReport.median(samples.filter { $0.load == LoadKind.saturation.label }, mode, size: size, chain: chain, value)
     }
 
-    /// Issue 17's targets at each body size: a virtual chain of 3 against a virtual chain of 1
-    /// and against 3 HAProxy hops (req/s, and machine CPU per request counted as the
-    /// topology's share of it, since others share the machine), behind each origin.
-    public static func targets(builtin: [BenchSample], nginxOrigin: [BenchSample]) -> [Target] {
+    /// Issue 17's targets at each body size, checked on one leg: a virtual chain of 3 against
+    /// a virtual chain of 1 and against 3 HAProxy hops (req/s, and machine CPU per request
+    /// counted as the topology's share of it, since others share the machine) behind the
+    /// built-in origin; against 3 HAProxy hops' CPU behind nginx.
+    public static func targets(_ leg: BenchLeg, _ samples: [BenchSample]) -> [Target] {
         let cpu: (BenchSample) -> Double? = { $0.topologyCPUMicrosPerRequest }
         let rps: (BenchSample) -> Double? = { $0.requestsPerSecond }
-        func ratio(_ samples: [BenchSample], _ size: Int, _ value: (BenchSample) -> Double?,
-                   _ other: BenchMode, chain: Int) -> Double? {
-            guard let virtual = median(samples, .virtual, size: size, chain: 3, value),
-                  let peer = median(samples, other, size: size, chain: chain, value), peer > 0 else { return nil }
-            return virtual / peer
+        func target(_ size: Int, _ claim: String, _ value: (BenchSample) -> Double?, _ other: BenchMode,
+                    chain: Int, limit: Double, atMost: Bool = true) -> Target {
+            var ratio: Double?
+            if let virtual = median(samples, .virtual, size: size, chain: 3, value),
+               let peer = median(samples, other, size: size, chain: chain, value), peer > 0 {
+                ratio = virtual / peer
+            }
+            return Target(leg: leg.name, size: size, claim: claim, ratio: ratio, limit: limit, atMost: atMost)
         }
-        return sizes.flatMap { size in [
-            Target(leg: legs[0].name, size: size, claim: "machine CPU/request (topology), virtual ×3 / virtual ×1",
-                   ratio: ratio(builtin, size, cpu, .virtual, chain: 1), limit: 1.3, atMost: true),
-            Target(leg: legs[0].name, size: size, claim: "machine CPU/request (topology), virtual ×3 / HAProxy ×3",
-                   ratio: ratio(builtin, size, cpu, .haproxy, chain: 3), limit: 0.5, atMost: true),
-            Target(leg: legs[0].name, size: size, claim: "req/s, virtual ×3 / HAProxy ×3",
-                   ratio: ratio(builtin, size, rps, .haproxy, chain: 3), limit: 2, atMost: false),
-            Target(leg: legs[1].name, size: size, claim: "machine CPU/request (topology), virtual ×3 / HAProxy ×3",
-                   ratio: ratio(nginxOrigin, size, cpu, .haproxy, chain: 3), limit: 0.75, atMost: true),
-        ] }
+        return sizes.flatMap { size in
+            leg.origin == .nginx ? [
+                target(size, "machine CPU/request (topology), virtual ×3 / HAProxy ×3", cpu, .haproxy, chain: 3, limit: 0.75),
+            ] : [
+                target(size, "machine CPU/request (topology), virtual ×3 / virtual ×1", cpu, .virtual, chain: 1, limit: 1.3),
+                target(size, "machine CPU/request (topology), virtual ×3 / HAProxy ×3", cpu, .haproxy, chain: 3, limit: 0.5),
+                target(size, "req/s, virtual ×3 / HAProxy ×3", rps, .haproxy, chain: 3, limit: 2, atMost: false),
+            ]
+        }
     }
 
     /// A metric the report tabulates against chain length.
@@ -170,11 +179,10 @@ public enum ResearchReport {
             the middle relay (index chain/2 from the client, 0-based) claims the body and carries it on.
 
             """
-        let builtin = results.first { $0.leg.name == legs[0].name }?.samples ?? []
-        let nginxOrigin = results.first { $0.leg.name == legs[1].name }?.samples ?? []
         text += "\n## Issue 17's targets (saturation, \(connections) connections)\n\n"
-        text += "| origin | body | ratio | measured | target | |\n|---|---|---|---:|---:|---|\n"
-        for target in targets(builtin: builtin, nginxOrigin: nginxOrigin) {
+        text += "| leg | body | ratio | measured | target | |\n|---|---|---|---:|---:|---|\n"
+        let measured = legs.flatMap { leg in targets(leg, results.first { $0.leg.name == leg.name }?.samples ?? []) }
+        for target in measured {
             let verdict = target.met.map { $0 ? "met" : "missed" } ?? "not measured"
             text += "| \(target.leg) | \(ByteSize.label(target.size)) | \(target.claim) | "
                 + "\(BenchReport.format(target.ratio, "%.2f")) | \(target.atMost ? "≤" : "≥") \(target.limit) | \(verdict) |\n"

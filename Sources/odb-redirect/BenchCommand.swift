@@ -27,7 +27,7 @@ extension OdbRedirect {
             "peers, auto or report.",
             discussion: "peers: issue 18's comparison of kernel against copy and HAProxy at 8 connections, 256KiB and 1MiB at chains 1 and 2 across --netns hosts, then 1KiB, 64KiB and 1MiB at chains 1 and 3 on loopback, 2 × 3 s each; prints the kernel path's ratios to both. "
                 + "auto: issue 18's check of mode auto: kernel, copy and auto at 1KiB, 64KiB, 256KiB, 1MiB, 2MiB, 4MiB, 8MiB, 16MiB and 64MiB, 8 connections, one relay, on loopback, then across --netns hosts, 2 × 3 s each; prints auto's req/s and machine CPU per request as ratios to the better of kernel and copy. "
-                + "report: the research report's data (docs/REPORT.md): copy, kernel, virtual, virtual-faults (every request faulting), nginx and HAProxy at chains 1-4, 1MiB and 4MiB, 8 connections, and 100 req/s of 1MiB, behind the built-in origin; then kernel, virtual, virtual-faults and HAProxy at chains 1-3 behind nginx; writes DIR/REPORT.md with issue 17's targets, tables against chain length and the plots (21 minutes on 2 shared cores). "
+                + "report: the research report's data (docs/REPORT.md): copy, kernel, virtual, virtual-faults (every request faulting), nginx and HAProxy at chains 1-4, 1MiB and 4MiB, 8 connections, and 100 req/s of 1MiB, behind the built-in origin; then kernel, virtual, virtual-faults and HAProxy at chains 1-3 behind nginx; then direct, copy, kernel, virtual, virtual-faults and HAProxy at chains 1-3 behind the built-in origin with every tier a separate host (--netns); writes DIR/REPORT.md with issue 17's targets per leg, tables against chain length and the plots (24 minutes on 2 cores). "
                 + "--modes narrows either preset to the modes listed."))
         var preset: String?
 
@@ -92,8 +92,8 @@ extension OdbRedirect {
                 if quick || full || sizes != nil || chains != nil || concurrency != nil || rate != nil {
                     throw ValidationError("--preset \(preset) sets sizes, chains, concurrency and load itself")
                 }
-                if comparison != nil && netns { throw ValidationError("--preset \(preset) sets the topology itself") }
-                if preset == "report" && origin != "builtin" { throw ValidationError("--preset report runs both origins itself") }
+                if netns { throw ValidationError("--preset \(preset) sets the topology itself") }
+                if preset == "report" && origin != "builtin" { throw ValidationError("--preset report runs its origins itself") }
             }
             _ = try resolvedModes()
             _ = try list(sizes, ByteSize.parse)
@@ -162,8 +162,7 @@ extension OdbRedirect {
                     leg: leg, samples: run.samples, loadBefore: before, loadAfter: BenchReport.LoadAverages.now(),
                     plots: plots.filter { $0.hasPrefix("chain_") && $0.hasSuffix(".png") }.sorted()))
             }
-            let command = "odb-redirect bench --preset report" + (netns ? " --netns" : "")
-                + " --output " + base.outputDirectory
+            let command = "odb-redirect bench --preset report --output " + base.outputDirectory
             let report = ResearchReport.markdown(
                 results, machine: MachineInfo.summary(odbRedirect: Self.executablePath), command: command)
             try report.write(toFile: base.outputDirectory + "/REPORT.md", atomically: true, encoding: .utf8)
@@ -185,7 +184,7 @@ extension OdbRedirect {
             guard !options.modes.isEmpty else { return nil }
             options.points = leg.points
             if let origin = leg.origin { options.origin = origin }
-            if let separate = leg.separateNamespaces { options.separateNamespaces = separate }
+            options.separateNamespaces = leg.separateNamespaces
             options.outputDirectory = base.outputDirectory + "/" + leg.name
             options.repetitions = repetitions ?? presetRepetitions
             options.duration = duration ?? presetDuration

@@ -45,7 +45,7 @@ import Testing
     }
 }
 
-/// `--preset` names one of the comparison presets or the report, and a comparison sets its own
+/// `--preset` names one of the comparison presets or the report, and every preset sets its own
 /// topology.
 @Suite struct ComparisonPresetOptionTests {
     @Test func anUnknownPresetIsNamedWithTheKnownOnes() throws {
@@ -54,8 +54,8 @@ import Testing
         #expect(result.stderr.contains("--preset is peers, auto or report"), "\(result.stderr)")
     }
 
-    @Test(arguments: ["peers", "auto"])
-    func aComparisonRefusesAnotherTopology(preset: String) throws {
+    @Test(arguments: ["peers", "auto", "report"])
+    func aPresetRefusesAnotherTopology(preset: String) throws {
         let result = try CommandRunner.odb("bench", "--preset", preset, "--netns")
         #expect(result.status != 0)
         #expect(result.stderr.contains("--preset \(preset) sets the topology itself"), "\(result.stderr)")

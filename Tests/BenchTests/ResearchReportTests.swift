@@ -25,13 +25,19 @@ import Testing
             Self.sample(.virtual, chain: 3, requestsPerSecond: 800, cpu: 1_600),
             Self.sample(.haproxy, chain: 3, requestsPerSecond: 400, cpu: 2_000),
         ]
-        let targets = ResearchReport.targets(builtin: builtin, nginxOrigin: nginxOrigin).filter { $0.size == 1 << 20 }
-        #expect(targets.count == 4)
+        let builtinLeg = ResearchReport.legs[0], nginxLeg = ResearchReport.legs[1], hostsLeg = ResearchReport.legs[2]
+        #expect(!builtinLeg.separateNamespaces && nginxLeg.origin == .nginx && hostsLeg.separateNamespaces)
+        let targets = ResearchReport.targets(builtinLeg, builtin).filter { $0.size == 1 << 20 }
+        #expect(targets.count == 3)
         #expect(targets[0].ratio == 1.2 && targets[0].met == true, "virtual ×3 / ×1 CPU: 1200/1000")
         #expect(targets[1].ratio == 0.4 && targets[1].met == true, "CPU against HAProxy ×3: 1200/3000")
         #expect(targets[2].ratio == 2.5 && targets[2].met == true, "req/s against HAProxy ×3: 1000/400")
-        #expect(targets[3].ratio == 0.8 && targets[3].met == false, "nginx origin: 1600/2000 misses 0.75")
-        let missing = ResearchReport.targets(builtin: [], nginxOrigin: []).first
+        let behindNginx = ResearchReport.targets(nginxLeg, nginxOrigin).filter { $0.size == 1 << 20 }
+        #expect(behindNginx.count == 1)
+        #expect(behindNginx[0].ratio == 0.8 && behindNginx[0].met == false, "nginx origin: 1600/2000 misses 0.75")
+        let acrossHosts = ResearchReport.targets(hostsLeg, builtin)
+        #expect(acrossHosts.map(\.leg) == Array(repeating: "separate-hosts", count: 6), "three targets at each of two sizes")
+        let missing = ResearchReport.targets(builtinLeg, []).first
         #expect(missing?.ratio == nil && missing?.met == nil)
     }
 
