@@ -275,18 +275,24 @@ static __always_inline __s32 seq_distance(__u32 from, __u32 to)
 	return (__s32)(to - from);
 }
 
-/* Removes `skip` bytes from the front of the skb. The helper shrinks at most 0xfff bytes a
- * call, hence the bounded loop (enough for a 256 KiB prefix). */
-static __always_inline int drop_prefix(struct __sk_buff *skb, __u32 skip)
+/* Removes `skip` bytes from the front of the skb. The helper shrinks at most ODB_SHRINK_STEP
+ * bytes a call, hence the bounded loop, enough for a 2 MiB prefix: user space can have read that
+ * much of one skb, since TCP coalesces queued skbs of many pages into one. A global function with
+ * its step count fixed before the loop, so that the verifier walks the loop once. */
+#define ODB_SHRINK_STEP 0xfff
+#define ODB_SHRINK_STEPS_MAX 512
+__noinline int drop_prefix(struct __sk_buff *skb, __u32 skip)
 {
-	for (int i = 0; i < 64 && skip > 0; i++) {
-		__u32 step = skip > 0xfff ? 0xfff : skip;
+	__u32 steps = skip / ODB_SHRINK_STEP, rest = skip % ODB_SHRINK_STEP;
 
-		if (bpf_skb_adjust_room(skb, -(__s32)step, 0, 0))
+	if (steps > ODB_SHRINK_STEPS_MAX)
+		return -1;
+	for (__u32 i = 0; i < ODB_SHRINK_STEPS_MAX && i < steps; i++)
+		if (bpf_skb_adjust_room(skb, -ODB_SHRINK_STEP, 0, 0))
 			return -1;
-		skip -= step;
-	}
-	return skip ? -1 : 0;
+	if (rest && bpf_skb_adjust_room(skb, -(__s32)rest, 0, 0))
+		return -1;
+	return 0;
 }
 
 /* Where an skb stands once trim_handed_bytes is done with it. */
