@@ -276,9 +276,10 @@ static __always_inline __s32 seq_distance(__u32 from, __u32 to)
 }
 
 /* Removes `skip` bytes from the front of the skb. The helper shrinks at most ODB_SHRINK_STEP
- * bytes a call, hence the bounded loop, enough for a 2 MiB prefix: user space can have read that
- * much of one skb, since TCP coalesces queued skbs of many pages into one. A global function with
- * its step count fixed before the loop, so that the verifier walks the loop once. */
+ * bytes a call, hence the bounded loop, enough for a 2 MiB prefix: user space can have read
+ * hundreds of KiB of one skb before its socket joined, since TCP coalesces queued skbs of many
+ * pages into one. A global function with its step count fixed before the loop, so that the
+ * verifier walks the loop once. */
 #define ODB_SHRINK_STEP 0xfff
 #define ODB_SHRINK_STEPS_MAX 512
 __noinline int drop_prefix(struct __sk_buff *skb, __u32 skip)

@@ -28,7 +28,7 @@ extension OdbRedirect {
             discussion: "peers: issue 18's comparison of kernel against copy and HAProxy at 8 connections, 256KiB and 1MiB at chains 1 and 2 across --netns hosts, then 1KiB, 64KiB and 1MiB at chains 1 and 3 on loopback, 2 × 3 s each; prints the kernel path's ratios to both. "
                 + "auto: issue 18's check of mode auto: kernel, copy and auto at 1KiB, 64KiB, 256KiB, 1MiB, 2MiB, 4MiB, 8MiB, 16MiB and 64MiB, 8 connections, one relay, on loopback, then across --netns hosts, 2 × 3 s each; prints auto's req/s and machine CPU per request as ratios to the better of kernel and copy. "
                 + "report: the research report's data (docs/REPORT.md): copy, kernel, virtual, virtual-faults (every request faulting), nginx and HAProxy at chains 1-4, 1MiB and 4MiB, 8 connections, and 100 req/s of 1MiB, behind the built-in origin; then kernel, virtual, virtual-faults and HAProxy at chains 1-3 behind nginx; then direct, copy, kernel, virtual, virtual-faults and HAProxy at chains 1-3 behind the built-in origin with every tier a separate host (--netns); writes DIR/REPORT.md with issue 17's targets per leg, tables against chain length and the plots (24 minutes on 2 cores). "
-                + "--modes narrows either preset to the modes listed."))
+                + "--modes narrows any preset to the modes listed."))
         var preset: String?
 
         @Option(help: "Comma-separated modes: direct,kernel,splice,copy,auto,kernel-faults,virtual,virtual-faults,nginx,haproxy,external.")
