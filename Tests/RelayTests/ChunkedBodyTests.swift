@@ -171,9 +171,9 @@ extension RelayTests {
         /// bytes then queue on the upstream socket, where TCP coalesces them into skbs of many
         /// pages. The relay copies the small chunks from that queue and opens a window at the
         /// large one: the verdict then cuts from the front of a queued skb all that user space
-        /// read of it, which can be hundreds of KiB (past 256 KiB the verdict failed the window
-        /// and the relay aborted the response: one run in three of six rounds caught it). Ten
-        /// responses on one connection arrive whole, and the large chunks go through the kernel.
+        /// read of it, which can be hundreds of KiB; a trim that cannot reach that far fails the
+        /// window and aborts the response. Ten responses on one connection arrive whole, and the
+        /// large chunks go through the kernel.
         @Test func aWindowOpensAfterHundredsOfKiBReadFromOneQueuedSkb() throws {
             let origin = try ScriptedOrigin(handler: Self.origin)
             let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel, kernelMinBody: "1MiB"))
