@@ -67,11 +67,20 @@ public enum ProcessMemory {
     /// The send buffer (`ss -tm` skmem's tb, the kernel's doubled SO_SNDBUF) of `pid`'s TCP
     /// socket whose peer has port `peerPort`; nil when it has none.
     public static func sendBuffer(pid: Int32, peerPort: Int) throws -> Int? {
-        let block = try socketBlocks(pid: pid).first { block in
+        try socketBlocks(pid: pid, peerPort: peerPort).first.flatMap { skmem($0)["tb"] }
+    }
+
+    /// The receive buffers (skmem's rb, the kernel's doubled SO_RCVBUF) of `pid`'s TCP sockets
+    /// whose peer has port `peerPort`.
+    public static func receiveBuffers(pid: Int32, peerPort: Int) throws -> [Int] {
+        try socketBlocks(pid: pid, peerPort: peerPort).compactMap { skmem($0)["rb"] }
+    }
+
+    private static func socketBlocks(pid: Int32, peerPort: Int) throws -> [Substring] {
+        try socketBlocks(pid: pid).filter { block in
             let fields = block.prefix { $0 != "\n" }.split(separator: " ")
             return fields.count > 4 && fields[4].hasSuffix(":\(peerPort)")
         }
-        return block.flatMap { skmem($0)["tb"] }
     }
 
     /// The `ss -tmnipH` blocks of `pid`'s TCP sockets.
