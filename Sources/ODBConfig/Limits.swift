@@ -17,8 +17,9 @@ public struct Limits: Sendable, Equatable {
     /// `Connection: close`. 0 sets no cap.
     public var maxRequestsPerConnection: Int
     /// Most socket memory all kernel flows together may be given past `net.core.*_max` by
-    /// SO_RCVBUFFORCE/SO_SNDBUFFORCE: each flow forces 4 MiB on its source and twice its
-    /// target's send buffer on its target, held until the socket closes. A body that would pass
+    /// SO_RCVBUFFORCE/SO_SNDBUFFORCE: each flow forces 8 MiB on its source for a response of
+    /// declared length from 2 to 8 MiB, 4 MiB for any other body, and twice its target's send
+    /// buffer on its target, held until the socket closes. A body that would pass
     /// it is copied in user space.
     public var kernelBufferMemory: Int
     /// The send buffer (SO_SNDBUF, which the kernel doubles) that the kernel windows a worker

@@ -115,6 +115,67 @@ extension RelayTests {
             }
         }
 
+        /// An upstream's response of a few MiB gets twice the source memory from its window's
+        /// opening to its end, whatever its reader's pace, and the upstream gives it back when it
+        /// leaves the verdict map; a 32 MiB response keeps the standard memory (`SourceBuffer`;
+        /// ss shows each doubled).
+        /// The origin pauses half-way through each paused body, so the relay's upstream socket
+        /// is seen while its window is open.
+        @Test func anUpstreamHasTwiceTheMemoryForAResponseOfAFewMiB() throws {
+            let short = 4 << 20, long = 32 << 20
+            let origin = try ScriptedOrigin(handler: """
+                import time
+                def answer(conn, head, data):
+                    path = head.split(b" ")[1].decode()
+                    size = int(path.split("/")[1])
+                    body = bytes(range(256)) * (size // 256)
+                    conn.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: %d\\r\\n\\r\\n" % size)
+                    if path.endswith("/paused"):
+                        conn.sendall(body[:size // 2])
+                        time.sleep(0.5)
+                        body = body[size // 2:]
+                    conn.sendall(body)
+                    return data
+                """)
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel), workers: 1)
+            let client = try TestHTTPClient(port: relay.port)
+            defer { client.close() }
+            let upstreamBuffers = { try ProcessMemory.receiveBuffers(pid: relay.pid, peerPort: origin.port) }
+            let pattern = (0..<256).map(UInt8.init)
+            /// Fetches a body; a paused one's upstream receive buffers are looked at 16 times while it arrives.
+            func fetch(_ size: Int, paused: Bool) throws -> Set<Int> {
+                var seen = Set<Int>()
+                var nextLook = 0
+                try client.send("GET /\(size)/\(paused ? "paused" : "whole") HTTP/1.1\r\nHost: test\r\n\r\n")
+                let response = try client.readResponse(pace: paused ? { received in
+                    if received >= nextLook {
+                        seen.formUnion((try? upstreamBuffers()) ?? [])
+                        nextLook += size / 16
+                    }
+                    return 0
+                } : nil)
+                #expect(response.status == 200)
+                #expect(response.body.count == size, "\(size) B: the whole body arrived")
+                if paused {
+                    var expected = [UInt8]()
+                    for _ in 0..<(size / 256) { expected.append(contentsOf: pattern) }
+                    #expect(response.body == expected, "\(size) B: the body arrived exact")
+                }
+                return seen
+            }
+            for _ in 0..<3 { _ = try fetch(short, paused: false) }
+            try waitFor("the upstream back at the standard memory", upstreamBuffers, until: { $0 == [4 << 20] })
+            let whileShort = try fetch(short, paused: true)
+            #expect(whileShort.contains(8 << 20), "the upstream's receive buffers during a 4 MiB body: \(whileShort)")
+            try waitFor("the upstream back at the standard memory", upstreamBuffers, until: { $0 == [4 << 20] })
+            let kernelBefore = try relay.bodyBytes(atLeast: 4 * short)["kernel"] ?? 0
+            let whileLong = try fetch(long, paused: true)
+            #expect(!whileLong.isEmpty && whileLong.allSatisfy { $0 == 4 << 20 },
+                    "the upstream's receive buffers during a 32 MiB body: \(whileLong)")
+            let kernelLong = (try relay.bodyBytes(atLeast: 4 * short + long)["kernel"] ?? 0) - kernelBefore
+            #expect(kernelLong > long / 2, "the 32 MiB body had a window: \(kernelLong) B by the kernel")
+        }
+
         /// A socket that is a redirect target (in a SOCKHASH with no programs) must still wake
         /// the relay when its own peer sends: the client's next request after a kernel body.
         @Test func targetSocketStillWakesTheRelayForTheNextRequest() throws {

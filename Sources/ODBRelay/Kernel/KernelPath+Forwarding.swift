@@ -159,7 +159,7 @@ extension KernelPath {
         if let pace = measurePace(window.target) {
             window.budget = pace.current
             if known(window.source) != nil {
-                sizeSourceBuffer(window.source, readerKeepsUp: pace.keepsUp)
+                sizeSourceBuffer(of: window, readerKeepsUp: pace.keepsUp)
             }
         }
         if window.slowStart != nil && windowTable.lookup(source: window.sourceCookie)?.slowStart == nil {

@@ -27,13 +27,9 @@ public final class KernelPath: EventHandler {
     var flows = [UInt64: KernelFlow]()
     /// Flows with a window open; changed only through `setWindow`.
     public private(set) var openWindows = 0
-    /// Where passed bytes are peeked before they are written to the target; as large as the
-    /// source's receive memory, so one burst forwards all of them.
-    let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(sourceMemory), alignment: 16)
-    /// A source's receive memory while it is in the verdict map once its reader keeps up, and
-    /// before that; see `sizeSourceBuffer`.
-    static let sourceMemory: Int32 = 4 << 20
-    static let sourceStartMemory: Int32 = 2 << 20
+    /// Where passed bytes are peeked before they are written to the target; as large as a
+    /// source's largest receive memory, so one burst forwards all of them.
+    let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: SourceBuffer.largest.memory, alignment: 16)
 
     public init(objects: KernelObjects, loop: EventLoop, eventKey: UInt64, logger: Logger,
                 forcedMemory: ForcedBufferMemory, targetSendBuffer: TargetSendBuffer) throws(KernelError) {
@@ -97,9 +93,14 @@ public final class KernelPath: EventHandler {
     /// lines. `lookahead` reads them (peeked, not consumed) and answers how long the window must
     /// be to end at a chunk's data end past them, or nil when it cannot; the window then covers
     /// them and the verdict walks on from its end.
+    ///
+    /// `sourceJoinsPerBody`: the source leaves the map once this body is over (an upstream back
+    /// to its pool), so what it sends before its next window waits in its queue until that
+    /// window's join. Its source memory is sized for that (`SourceBuffer.full`).
     public func openWindow(
         source: SocketChannel, target: SocketChannel, length: UInt64?, chunked: Bool = false, budget: UInt64,
-        lookahead: ((UnsafeRawBufferPointer) -> UInt64?)? = nil, delegate: KernelWindowDelegate
+        sourceJoinsPerBody: Bool = false, lookahead: ((UnsafeRawBufferPointer) -> UInt64?)? = nil,
+        delegate: KernelWindowDelegate
     ) throws(KernelPathUnavailable) -> KernelWindow {
         var length = length
         let sourceSocket = socket(source)
@@ -110,7 +111,8 @@ public final class KernelPath: EventHandler {
         guard targetSocket.inTargetMap || objects.tracksSocket(cookie: targetSocket.cookie) else { throw .targetNotTracked }
         let sendBuffer = targetSendBuffer.size(budget: Int(clamping: budget), othersOpen: openWindows)
         // The kernel doubles both values: the source's receive memory, twice the send buffer.
-        guard forcedMemory.hold([(source, Int(Self.sourceMemory)), (target, 2 * sendBuffer)]) else {
+        let fullBuffer = SourceBuffer.full(declaredLength: chunked ? nil : length, joinsPerBody: sourceJoinsPerBody)
+        guard forcedMemory.hold([(source, fullBuffer.memory), (target, 2 * sendBuffer)]) else {
             throw .bufferMemoryCap
         }
         let flow = joined ?? KernelFlow(channel: source, cookie: sourceSocket.cookie)
@@ -142,10 +144,10 @@ public final class KernelPath: EventHandler {
             let linearise = SkbLinearising.wanted(length: knownLength, targetSegment: targetSocket.segmentSize)
             let window = KernelWindow(
                 flow: flow, target: target, targetCookie: targetSocket.cookie, length: length, chunked: chunked,
-                linearise: linearise, budget: opening, slowStart: slowStart(opening, ceiling: budget, acked: acked),
-                delegate: delegate)
+                fullSourceBuffer: fullBuffer, linearise: linearise, budget: opening,
+                slowStart: slowStart(opening, ceiling: budget, acked: acked), delegate: delegate)
             try windowTable.write(window.record)
-            sizeSourceBuffer(source, readerKeepsUp: pace.keepsUp)
+            sizeSourceBuffer(of: window, readerKeepsUp: pace.keepsUp)
             // The paced budget bounds what the window may have in flight; the send buffer, how
             // far the backlog worker may run ahead of the reader (`TargetSendBuffer`).
             if target.memory[.send] != 2 * sendBuffer { target.fixMemory(.send, at: 2 * sendBuffer) }
@@ -196,32 +198,20 @@ public final class KernelPath: EventHandler {
         return WindowRecord.SlowStart(ceiling: ceiling, ackedBase: acked)
     }
 
-    /// Gives the source four times the receive memory of the window it may advertise.
+    /// Gives the window's source the receive memory `SourceBuffer` names for its reader and its
+    /// body, unless it already has as much. Within `net.core.rmem_max` no capability is
+    /// needed to set it (`SocketBufferCeiling`); the kernel doubles the value.
     ///
-    /// A redirected skb stays charged to the source until the target's backlog worker has sent
-    /// it, and its freeing sends no window update. With memory only as large as the window
-    /// (2 MiB of both), the backlog shrinks the window offered below one segment, now and then
-    /// forces a prune, and the sender sits out a 200 ms zero-window probe (4 MiB bodies, one
-    /// connection: 5-20 req/s where copying made 500; docs/PERFORMANCE.md §1a).
-    ///
-    /// The memory must stay small all the same: once passed bytes fill it, the window closes,
-    /// user space forwards all of them in one burst and the verdict redirects again; with room
-    /// for more the sender would refill it as fast as they are forwarded, and the flow would
-    /// stay in user space (measured with 16 MiB).
-    ///
-    /// A source starts at half that memory and is grown to all of it once its target's reader
-    /// drains 4 MiB within the pace horizon (`DrainPacedBudget.keepsUp`):
-    /// a slow reader's source then holds 2 MiB of passed bytes instead of 4 (tools/slow_readers.py).
-    /// The memory is only ever grown: TCP never takes back window it advertised, and a smaller
-    /// buffer would drop what the sender may still send (docs/PERFORMANCE.md §3). A pooled
-    /// upstream keeps the size it grew to, also where a spliced body grew it further
-    /// (`SpliceMemory`): its passed bytes then close the window later.
-    /// Within `net.core.rmem_max` no capability is needed to set it (`SocketBufferCeiling`);
-    /// the kernel doubles the value.
-    func sizeSourceBuffer(_ source: SocketChannel, readerKeepsUp: Bool) {
-        let memory = readerKeepsUp ? Self.sourceMemory : Self.sourceStartMemory
-        guard memory > source.memory[.receive] ?? 0 else { return }
-        source.fixMemory(.receive, at: Int(memory), windowClamp: Int(memory / 4))
+    /// While the source is in the verdict map its memory is only ever grown: TCP never takes back
+    /// window it advertised, and a smaller buffer would drop what the sender may still send
+    /// (docs/PERFORMANCE.md §3); it may shrink when the source leaves the map (`removeSource`).
+    /// A pooled upstream keeps the standard size between bodies, and one a spliced body grew it
+    /// to (`SpliceMemory`): its passed bytes then close the window later.
+    func sizeSourceBuffer(of window: KernelWindow, readerKeepsUp: Bool) {
+        let full = window.fullSourceBuffer
+        let size = readerKeepsUp || !full.waitsForThePace ? full : SourceBuffer.starting
+        guard size.memory > window.source.memory[.receive] ?? 0 else { return }
+        window.source.fixMemory(.receive, at: size.memory, windowClamp: size.window)
     }
 
     /// A window that completed while the verdict still grew its budget never found its reader
@@ -231,9 +221,10 @@ public final class KernelPath: EventHandler {
     /// A source that already has all of it (a pooled upstream after its first such window)
     /// needs no look at the window's record.
     private func growSourceOfAReaderThatKeptUp(_ window: KernelWindow) {
-        guard window.slowStart != nil, known(window.source) != nil, window.source.memory[.receive] ?? 0 < Self.sourceMemory,
+        guard window.slowStart != nil, known(window.source) != nil,
+              window.source.memory[.receive] ?? 0 < window.fullSourceBuffer.memory,
               windowTable.lookup(source: window.sourceCookie)?.slowStart != nil else { return }
-        sizeSourceBuffer(window.source, readerKeepsUp: true)
+        sizeSourceBuffer(of: window, readerKeepsUp: true)
     }
 
     private func peekAhead(
@@ -247,21 +238,32 @@ public final class KernelPath: EventHandler {
     }
 
     /// Takes a socket out of the verdict map. Only call when its peer cannot be sending: an skb
-    /// on its way to the verdict while the socket leaves the map is dropped by the kernel.
+    /// on its way to the verdict while the socket leaves the map is dropped by the kernel. For
+    /// the same reason its memory may shrink now without dropping anything the peer may still
+    /// send (`SourceBuffer.afterLeaving`).
     public func removeSource(_ channel: SocketChannel) {
-        guard let socket = known(channel), let flow = flows[socket.cookie] else { return }
+        guard leave(channel) else { return }
+        if let size = SourceBuffer.afterLeaving(channel.memory[.receive]) {
+            channel.fixMemory(.receive, at: size.memory, windowClamp: size.window)
+        }
+    }
+
+    /// Takes a socket out of the verdict map; false when it was not in it.
+    private func leave(_ channel: SocketChannel) -> Bool {
+        guard let socket = known(channel), let flow = flows[socket.cookie] else { return false }
         objects.sources.remove(cookie: socket.cookie)
         flows.removeValue(forKey: socket.cookie)
         flow.window?.ended = true
         setWindow(nil, of: flow)
         windowTable.delete(source: socket.cookie)
         flowTable.delete(source: socket.cookie)
+        return true
     }
 
     /// Forgets a closing socket's map entries (the kernel drops closed sockets from SOCKHASHes
     /// on its own; this keeps flow records from outliving them).
     public func forget(_ channel: SocketChannel) {
-        removeSource(channel)
+        _ = leave(channel)
         guard let socket = sockets.removeValue(forKey: ObjectIdentifier(channel)) else { return }
         if socket.inTargetMap && socket.channel === channel {
             objects.targets.remove(cookie: socket.cookie)

@@ -32,6 +32,8 @@ public final class KernelWindow {
     var end: UInt64
     /// The window starts as one chunk's data; see `WindowRecord.chunked`.
     let chunked: Bool
+    /// The most memory the source is given (`KernelPath.sizeSourceBuffer`).
+    let fullSourceBuffer: SourceBuffer
     /// The verdict makes the window's skbs of several filled page fragments linear too
     /// (`SkbLinearising`).
     let linearise: Bool
@@ -55,12 +57,14 @@ public final class KernelWindow {
     var sourceEOFSeen: Double?
 
     init(flow: KernelFlow, target: SocketChannel, targetCookie: UInt64, length: UInt64?, chunked: Bool,
-         linearise: Bool, budget: UInt64, slowStart: WindowRecord.SlowStart?, delegate: KernelWindowDelegate) {
+         fullSourceBuffer: SourceBuffer, linearise: Bool, budget: UInt64, slowStart: WindowRecord.SlowStart?,
+         delegate: KernelWindowDelegate) {
         source = flow.channel
         sourceCookie = flow.cookie
         self.target = target
         self.targetCookie = targetCookie
         self.chunked = chunked
+        self.fullSourceBuffer = fullSourceBuffer
         self.linearise = linearise
         end = length.map { flow.position + $0 } ?? WindowRecord.unbounded
         self.budget = budget

@@ -52,7 +52,7 @@ struct SocketBufferCeiling: Sendable, CustomStringConvertible {
         init(_ config: RelayConfig) {
             let routes = config.listeners.flatMap(\.routes)
             let largestBudget = routes.filter(\.mode.usesKernel).map(\.flowBudget).max()
-            let kernelReceive = largestBudget == nil ? 0 : Int(KernelPath.sourceMemory / 2)
+            let kernelReceive = largestBudget == nil ? 0 : SourceBuffer.largest.memory / 2
             let kernelSend = largestBudget.map(TargetSendBuffer(config.limits).largest) ?? 0
             let splices = routes.contains { $0.mode == .splice || $0.mode == .auto }
             let splice = splices ? SpliceMemory.autotuningMaxima : nil

@@ -24,11 +24,13 @@ struct BodyMovers {
     let isVerdictSource: (SocketChannel) -> Bool
     let count: (FallbackReason) -> Void
 
-    /// What a kernel mover needs: the worker's kernel path and one route's thresholds.
+    /// What a kernel mover needs: the worker's kernel path, one route's thresholds, and whether
+    /// the body's source joins the verdict map anew for each body (`KernelPath.openWindow`).
     struct KernelWindows {
         let path: KernelPath
         let minimumChunk: UInt64
         let budget: UInt64
+        let sourceJoinsPerBody: Bool
         unowned let delegate: KernelWindowDelegate
     }
 
@@ -48,7 +50,7 @@ struct BodyMovers {
         case .kernel:
             guard let kernel else { return CopyMover.shared }
             return KernelMover(kernel: kernel.path, minimumChunk: kernel.minimumChunk, budget: kernel.budget,
-                               delegate: kernel.delegate)
+                               sourceJoinsPerBody: kernel.sourceJoinsPerBody, delegate: kernel.delegate)
         }
     }
 }

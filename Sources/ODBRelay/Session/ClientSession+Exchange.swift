@@ -305,13 +305,14 @@ extension ClientSession {
     }
 
     /// A body of `exchange` whose movers use the route's kernel thresholds and count fallbacks
-    /// in this worker.
+    /// in this worker. A response's source, an upstream, leaves the verdict map when the
+    /// response is over (`releaseUpstream`); a client stays in it between its requests.
     func bodyTransfer(_ exchange: Exchange, from source: SocketChannel, to target: SocketChannel,
                               framing: BodyTransfer.Framing, path: BodyTransfer.Path) -> BodyTransfer {
         let route = exchange.route
         let kernel = path == .kernel ? worker.kernel.map {
             BodyMovers.KernelWindows(path: $0, minimumChunk: UInt64(route.kernelMinBody), budget: UInt64(route.flowBudget),
-                                     delegate: self)
+                                     sourceJoinsPerBody: source !== client, delegate: self)
         } : nil
         let movers = BodyMovers(kernel: kernel, isVerdictSource: worker.verdictSourceCheck, count: worker.fallbackCounter)
         return BodyTransfer(source: source, target: target, framing: framing, path: path, movers: movers)

@@ -13,12 +13,15 @@ final class KernelMover: BodyMover {
     let minimumChunk: UInt64
     /// The route's flow budget: unacknowledged target bytes before the verdict passes to user space.
     let budget: UInt64
+    /// See `KernelPath.openWindow`.
+    let sourceJoinsPerBody: Bool
     unowned let delegate: KernelWindowDelegate
 
-    init(kernel: KernelPath, minimumChunk: UInt64, budget: UInt64, delegate: KernelWindowDelegate) {
+    init(kernel: KernelPath, minimumChunk: UInt64, budget: UInt64, sourceJoinsPerBody: Bool, delegate: KernelWindowDelegate) {
         self.kernel = kernel
         self.minimumChunk = minimumChunk
         self.budget = budget
+        self.sourceJoinsPerBody = sourceJoinsPerBody
         self.delegate = delegate
     }
 
@@ -68,7 +71,7 @@ final class KernelMover: BodyMover {
         do {
             body.window = try kernel.openWindow(
                 source: body.source, target: body.target, length: length, chunked: lookahead != nil,
-                budget: budget, lookahead: lookahead, delegate: delegate)
+                budget: budget, sourceJoinsPerBody: sourceJoinsPerBody, lookahead: lookahead, delegate: delegate)
             body.source.wantRead = true
         } catch .bufferMemoryCap {
             return .fallBack(to: .copy, reason: .bufferMemory)
