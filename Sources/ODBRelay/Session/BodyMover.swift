@@ -28,7 +28,9 @@ struct BodyMovers {
     /// the body's source joins the verdict map anew for each body (`KernelPath.openWindow`).
     struct KernelWindows {
         let path: KernelPath
+        /// The route's `kernel_min_body`: the smallest chunk a chunked body opens a window at.
         let minimumChunk: UInt64
+        /// The route's flow budget: unacknowledged target bytes before the verdict passes to user space.
         let budget: UInt64
         let sourceJoinsPerBody: Bool
         unowned let delegate: KernelWindowDelegate
@@ -49,8 +51,7 @@ struct BodyMovers {
             return SpliceMover(isVerdictSource: isVerdictSource)
         case .kernel:
             guard let kernel else { return CopyMover.shared }
-            return KernelMover(kernel: kernel.path, minimumChunk: kernel.minimumChunk, budget: kernel.budget,
-                               sourceJoinsPerBody: kernel.sourceJoinsPerBody, delegate: kernel.delegate)
+            return KernelMover(kernel)
         }
     }
 }

@@ -5,24 +5,13 @@ import ODBHTTP
 ///
 /// Bytes user space already read stay out of the window: the verdict trims the part of a partly
 /// read skb that lies before the socket's copied_seq. A chunked body takes a window at a chunk of
-/// at least `minimumChunk`; the verdict walks plain chunk-size lines from there, and what it
-/// hands back (and smaller chunks) this mover copies and parses.
+/// at least the route's `minimumChunk`; the verdict walks plain chunk-size lines from there, and
+/// what it hands back (and smaller chunks) this mover copies and parses.
 final class KernelMover: BodyMover {
-    let kernel: KernelPath
-    /// The route's `kernel_min_body`: the smallest chunk a chunked body opens a window at.
-    let minimumChunk: UInt64
-    /// The route's flow budget: unacknowledged target bytes before the verdict passes to user space.
-    let budget: UInt64
-    /// See `KernelPath.openWindow`.
-    let sourceJoinsPerBody: Bool
-    unowned let delegate: KernelWindowDelegate
+    let windows: BodyMovers.KernelWindows
 
-    init(kernel: KernelPath, minimumChunk: UInt64, budget: UInt64, sourceJoinsPerBody: Bool, delegate: KernelWindowDelegate) {
-        self.kernel = kernel
-        self.minimumChunk = minimumChunk
-        self.budget = budget
-        self.sourceJoinsPerBody = sourceJoinsPerBody
-        self.delegate = delegate
+    init(_ windows: BodyMovers.KernelWindows) {
+        self.windows = windows
     }
 
     var path: BodyTransfer.Path { .kernel }
@@ -59,19 +48,20 @@ final class KernelMover: BodyMover {
     }
 
     private func windowable(_ scanner: ChunkedScanner, _ body: BodyTransfer) -> Bool {
-        scanner.dataRemainingInChunk >= minimumChunk && body.source.inbound.isEmpty
+        scanner.dataRemainingInChunk >= windows.minimumChunk && body.source.inbound.isEmpty
     }
 
     private func startWindow(_ body: BodyTransfer, length: UInt64?) -> BodyMove {
         var lookahead: ((UnsafeRawBufferPointer) -> UInt64?)?
         if case let .chunked(scanner) = body.framing {
-            let minimum = minimumChunk
+            let minimum = windows.minimumChunk
             lookahead = { waiting in Self.chunkedWindowLength(scanner, waiting: waiting, minimum: minimum) }
         }
         do {
-            body.window = try kernel.openWindow(
+            body.window = try windows.path.openWindow(
                 source: body.source, target: body.target, length: length, chunked: lookahead != nil,
-                budget: budget, sourceJoinsPerBody: sourceJoinsPerBody, lookahead: lookahead, delegate: delegate)
+                budget: windows.budget, sourceJoinsPerBody: windows.sourceJoinsPerBody, lookahead: lookahead,
+                delegate: windows.delegate)
             body.source.wantRead = true
         } catch .bufferMemoryCap {
             return .fallBack(to: .copy, reason: .bufferMemory)
