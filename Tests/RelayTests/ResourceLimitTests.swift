@@ -84,6 +84,28 @@ extension RelayTests {
             }
         }
 
+        /// An upstream's larger memory for a response of a few MiB leaves the bound when it leaves
+        /// the verdict map: with room for that flow (8 MiB source + 2 x 4 MiB target) and 4 MiB
+        /// more, a second client's body takes the kernel path on the same upstream, now at 4 MiB,
+        /// while the first client stays open; counted at its largest until close, the upstream
+        /// would leave no room for the second client's target.
+        @Test func anUpstreamsLargerMemoryIsGivenBackToTheBound() throws {
+            let large = 4 << 20, small = 1 << 20
+            let setup = try RelayUnderTest(route: RouteOptions(.kernel, flowBudget: "8MiB"), sizes: [large, small],
+                                           workers: 1, limits: [.kernelBufferMemory("20MiB")])
+            let relay = setup.relay
+            let first = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
+            defer { first.close() }
+            #expect(try fetchAndCompare(first, size: large).ok)
+            let kernelBytes = try relay.waitForCounter("kernel", in: "body_bytes") { $0 >= large / 2 }
+            let second = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
+            defer { second.close() }
+            try waitUntil("the second client's body by the kernel beside the first client", poll: 0.25) {
+                #expect(try fetchAndCompare(second, size: small).ok)
+                return try relay.counter("kernel", in: "body_bytes") > kernelBytes
+            }
+        }
+
         /// An upstream that never answers keeps no idle timer away, but the exchange still ends
         /// at `timeouts.max_exchange_time`, long before the idle timeout: 504, counted, logged.
         @Test func exchangePastItsMaximumTimeBeforeAnyAnswerIs504() throws {

@@ -34,9 +34,9 @@ public final class SocketChannel: EventHandler {
     public var wantRead = false { didSet { updateInterest() } }
     /// Writability wanted regardless of `outbound` (a pending connect, a splice into it).
     public var wantWrite = false { didSet { updateInterest() } }
-    /// Socket memory this socket may hold by SO_RCVBUFFORCE/SO_SNDBUFFORCE (the doubled value
-    /// the kernel uses), held in `forcedMemory` until close.
-    public private(set) var forcedBufferBytes = 0
+    /// Socket memory this socket may hold by SO_RCVBUFFORCE/SO_SNDBUFFORCE, held in
+    /// `forcedMemory` until close.
+    private(set) var forcedShares = ForcedShares()
     private weak var forcedMemory: ForcedBufferMemory?
     /// The events registered with the loop: `wantedEvents` and `staleReadable`.
     private var interest: UInt32 = 0
@@ -222,9 +222,9 @@ public final class SocketChannel: EventHandler {
         memory[side] = bytes
     }
 
-    /// Called by `ForcedBufferMemory.hold` once the increase is accounted.
-    func holdForcedBuffers(_ bytes: Int, from memory: ForcedBufferMemory) {
-        forcedBufferBytes = bytes
+    /// Called by `ForcedBufferMemory.reserve` once the change is accounted.
+    func holdForcedShare(_ side: SocketBufferCeiling.Direction, _ bytes: Int, of memory: ForcedBufferMemory) {
+        forcedShares[side] = bytes
         forcedMemory = memory
     }
 
@@ -232,7 +232,7 @@ public final class SocketChannel: EventHandler {
         guard !isClosed else { return }
         isClosed = true
         owner = nil
-        forcedMemory?.release(forcedBufferBytes)
+        forcedMemory?.release(forcedShares.total)
         if let gateTimer { loop.cancel(gateTimer) }
         loop.unregister(fd)
         Glibc.close(fd)

@@ -4,9 +4,19 @@ import Foundation
 /// `wmem_max` with SO_RCVBUFFORCE and SO_SNDBUFFORCE, bounded across all workers by
 /// `limits.kernel_buffer_memory`.
 ///
-/// A forced size stays on a socket until it closes (a pooled upstream or a keep-alive client
-/// keeps it between flows), so a socket's share is held from its first flow until its close.
+/// A forced size stays on a socket until it closes or is set again (a pooled upstream or a
+/// keep-alive client keeps it between flows), so each side of a socket holds a share from its
+/// first flow until its close, as large as that side may be forced to now: a source's receive
+/// side the full memory its window may grow it to (`SourceBuffer`), less what an upstream gives
+/// back when it leaves the verdict map; a target's send side the size it is set to.
 public final class ForcedBufferMemory: @unchecked Sendable {
+    /// The doubled size one side of one socket is about to be forced to.
+    struct Share {
+        let channel: SocketChannel
+        let side: SocketBufferCeiling.Direction
+        let bytes: Int
+    }
+
     private let lock = NSLock()
     private var limit: Int
     private var held = 0
@@ -24,19 +34,18 @@ public final class ForcedBufferMemory: @unchecked Sendable {
         lock.withLock { held }
     }
 
-    /// Raises each socket's share to the size it is about to be forced to, all or none: false
-    /// when the total would pass the limit.
-    func hold(_ sizes: [(channel: SocketChannel, bytes: Int)]) -> Bool {
-        let increments = sizes.map { max(0, $0.bytes - $0.channel.forcedBufferBytes) }
-        let total = increments.reduce(0, +)
+    /// Sets each share, all or none: false, with nothing changed, when they would raise the
+    /// total past the limit. A smaller share gives the difference back.
+    func reserve(_ shares: [Share]) -> Bool {
+        let change = shares.reduce(0) { $0 + $1.bytes - $1.channel.forcedShares[$1.side] }
         let granted = lock.withLock {
-            guard held + total <= limit else { return false }
-            held += total
+            guard change <= 0 || held + change <= limit else { return false }
+            held += change
             return true
         }
         guard granted else { return false }
-        for (entry, increment) in zip(sizes, increments) where increment > 0 {
-            entry.channel.holdForcedBuffers(entry.bytes, from: self)
+        for share in shares {
+            share.channel.holdForcedShare(share.side, share.bytes, of: self)
         }
         return true
     }
@@ -44,4 +53,27 @@ public final class ForcedBufferMemory: @unchecked Sendable {
     func release(_ bytes: Int) {
         lock.withLock { held -= bytes }
     }
+}
+
+/// What one socket holds of `ForcedBufferMemory`, per side (doubled sizes, as the kernel uses).
+struct ForcedShares {
+    private var receive = 0
+    private var send = 0
+
+    subscript(side: SocketBufferCeiling.Direction) -> Int {
+        get {
+            switch side {
+            case .receive: receive
+            case .send: send
+            }
+        }
+        set {
+            switch side {
+            case .receive: receive = newValue
+            case .send: send = newValue
+            }
+        }
+    }
+
+    var total: Int { receive + send }
 }

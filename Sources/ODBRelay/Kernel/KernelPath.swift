@@ -112,7 +112,8 @@ public final class KernelPath: EventHandler {
         let sendBuffer = targetSendBuffer.size(budget: Int(clamping: budget), othersOpen: openWindows)
         // The kernel doubles both values: the source's receive memory, twice the send buffer.
         let fullBuffer = SourceBuffer.full(declaredLength: chunked ? nil : length, joinsPerBody: sourceJoinsPerBody)
-        guard forcedMemory.hold([(source, fullBuffer.memory), (target, 2 * sendBuffer)]) else {
+        guard forcedMemory.reserve([.init(channel: source, side: .receive, bytes: fullBuffer.memory),
+                                    .init(channel: target, side: .send, bytes: 2 * sendBuffer)]) else {
             throw .bufferMemoryCap
         }
         let flow = joined ?? KernelFlow(channel: source, cookie: sourceSocket.cookie)
@@ -245,6 +246,7 @@ public final class KernelPath: EventHandler {
         guard leave(channel) else { return }
         if let size = SourceBuffer.afterLeaving(channel.memory[.receive]) {
             channel.fixMemory(.receive, at: size.memory, windowClamp: size.window)
+            _ = forcedMemory.reserve([.init(channel: channel, side: .receive, bytes: size.memory)])
         }
     }
 
