@@ -38,6 +38,8 @@ public final class SocketChannel: EventHandler {
     /// `forcedMemory` until close.
     private(set) var forcedShares = ForcedShares()
     private weak var forcedMemory: ForcedBufferMemory?
+    /// The `TCP_WINDOW_CLAMP` the relay set, which stays until it sets another.
+    private var windowClamp: Int?
     /// The events registered with the loop: `wantedEvents` and `staleReadable`.
     private var interest: UInt32 = 0
     /// Readability still registered though no longer wanted (see `updateInterest`).
@@ -218,7 +220,10 @@ public final class SocketChannel: EventHandler {
     /// `windowClamp`: with its memory fixed, autotuning no longer raises the clamp either.
     func fixMemory(_ side: SocketBufferCeiling.Direction, at bytes: Int, windowClamp: Int? = nil) {
         SocketBufferCeiling.host.apply(fd, side, bytes: Int32(clamping: bytes / 2))
-        if let windowClamp { Socket.setOption(fd, Int32(IPPROTO_TCP), TCP_WINDOW_CLAMP, Int32(clamping: windowClamp)) }
+        if let windowClamp, windowClamp != self.windowClamp {
+            Socket.setOption(fd, Int32(IPPROTO_TCP), TCP_WINDOW_CLAMP, Int32(clamping: windowClamp))
+            self.windowClamp = windowClamp
+        }
         memory[side] = bytes
     }
 
