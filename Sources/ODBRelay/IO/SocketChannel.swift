@@ -34,9 +34,9 @@ public final class SocketChannel: EventHandler {
     public var wantRead = false { didSet { updateInterest() } }
     /// Writability wanted regardless of `outbound` (a pending connect, a splice into it).
     public var wantWrite = false { didSet { updateInterest() } }
-    /// Socket memory this socket may hold by SO_RCVBUFFORCE/SO_SNDBUFFORCE, held in
-    /// `forcedMemory` until close.
-    private(set) var forcedShares = ForcedShares()
+    /// Socket memory this socket may hold by SO_RCVBUFFORCE/SO_SNDBUFFORCE (doubled sizes, as
+    /// the kernel uses), held in `forcedMemory` until close.
+    private(set) var forcedShares = BySide(0)
     private weak var forcedMemory: ForcedBufferMemory?
     /// The `TCP_WINDOW_CLAMP` the relay set, which stays until it sets another.
     private var windowClamp: Int?

@@ -54,26 +54,3 @@ public final class ForcedBufferMemory: @unchecked Sendable {
         lock.withLock { held -= bytes }
     }
 }
-
-/// What one socket holds of `ForcedBufferMemory`, per side (doubled sizes, as the kernel uses).
-struct ForcedShares {
-    private var receive = 0
-    private var send = 0
-
-    subscript(side: SocketBufferCeiling.Direction) -> Int {
-        get {
-            switch side {
-            case .receive: receive
-            case .send: send
-            }
-        }
-        set {
-            switch side {
-            case .receive: receive = newValue
-            case .send: send = newValue
-            }
-        }
-    }
-
-    var total: Int { receive + send }
-}

@@ -120,25 +120,14 @@ enum SpliceMemory {
 struct SocketMemory {
     /// Receive and send memory the relay set (the doubled values the kernel enforces), which
     /// stop autotuning on that side; nil while the kernel tunes it.
-    private var receive: Int?
-    private var send: Int?
+    private var sizes = BySide<Int?>(nil)
     /// What its reader earned of spliced bodies sent to it (`SpliceMemory`), and the socket's
     /// `queuedTotal` when it last earned more.
     var earnedAsSpliceTarget = SpliceMemory.initial
     var queuedWhenEarned: UInt64 = 0
 
     subscript(side: SocketBufferCeiling.Direction) -> Int? {
-        get {
-            switch side {
-            case .receive: receive
-            case .send: send
-            }
-        }
-        set {
-            switch side {
-            case .receive: receive = newValue
-            case .send: send = newValue
-            }
-        }
+        get { sizes[side] }
+        set { sizes[side] = newValue }
     }
 }
