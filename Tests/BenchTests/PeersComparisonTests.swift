@@ -5,11 +5,12 @@ import Testing
 /// The ratios `bench --preset peers` prints: medians over passed repetitions, per body size and chain.
 @Suite struct PeersComparisonTests {
     static func sample(_ mode: BenchMode, size: Int = 1 << 20, chain: Int = 2, repetition: Int = 0,
-                       requestsPerSecond: Double, cpu: Double, failed: Bool = false) -> BenchSample {
+                       requestsPerSecond: Double, cpu: Double, relayCPU: Double? = nil, failed: Bool = false) -> BenchSample {
         let point = SweepPoint(size: size, concurrency: 8, chain: chain, load: .saturation)
         var sample = BenchSample(configuration: BenchConfiguration(mode: mode, point: point, repetition: repetition), origin: "builtin")
         sample.requestsPerSecond = requestsPerSecond
         sample.machineCPUMicrosPerRequest = cpu
+        sample.intermediateCPUMicrosPerRequest = relayCPU
         if failed { sample.fail("short body") }
         return sample
     }
@@ -41,7 +42,35 @@ import Testing
         let noHAProxy = met.filter { $0.mode != BenchMode.haproxy.rawValue }
         #expect(PeersComparison.ratios(noHAProxy, size: 1 << 20, chain: 2).meetsTargets == nil)
         let table = PeersComparison.table(title: "Loopback", met)
-        #expect(table.contains("| 1MiB, 2 | 0.83 | 1.00 | 1.11 | 1.00 | met |"))
+        #expect(table.contains("| 1MiB, 2 | 0.83 | 1.00 | – | 1.11 | 1.00 | met |"))
+    }
+
+    /// At 1 KiB every mode copies, so issue 18 holds the relay's own CPU per request and its
+    /// req/s to HAProxy's, and no machine CPU against copy: a kernel-mode relay 3 % above copy
+    /// and HAProxy in machine CPU, below HAProxy in its own CPU, meets it.
+    @Test func oneKiBIsHeldToThePerRequestTargets() {
+        let samples = [
+            Self.sample(.kernel, size: 1 << 10, requestsPerSecond: 30_000, cpu: 62, relayCPU: 26),
+            Self.sample(.copy, size: 1 << 10, requestsPerSecond: 30_500, cpu: 60, relayCPU: 27),
+            Self.sample(.haproxy, size: 1 << 10, requestsPerSecond: 29_500, cpu: 60, relayCPU: 30),
+        ]
+        let ratios = PeersComparison.ratios(samples, size: 1 << 10, chain: 2)
+        #expect(ratios.target == .perRequest)
+        #expect(ratios.relayCPUToHAProxy == 26.0 / 30)
+        #expect(ratios.meetsTargets == true)
+        let slower = samples.map { sample in
+            var sample = sample
+            if sample.mode == BenchMode.haproxy.rawValue { sample.requestsPerSecond = 31_000 }
+            return sample
+        }
+        #expect(PeersComparison.ratios(slower, size: 1 << 10, chain: 2).meetsTargets == false, "below HAProxy's req/s")
+        let costlier = samples.map { sample in
+            var sample = sample
+            if sample.mode == BenchMode.kernel.rawValue { sample.intermediateCPUMicrosPerRequest = 31 }
+            return sample
+        }
+        #expect(PeersComparison.ratios(costlier, size: 1 << 10, chain: 2).meetsTargets == false, "above HAProxy's relay CPU")
+        #expect(PeersComparison.ratios(samples, size: 64 << 10, chain: 2).target == .body)
     }
 }
 
