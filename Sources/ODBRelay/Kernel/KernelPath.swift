@@ -246,6 +246,7 @@ public final class KernelPath: EventHandler {
         guard leave(channel) else { return }
         if let size = SourceBuffer.afterLeaving(channel.memory[.receive]) {
             channel.fixMemory(.receive, at: size.memory, windowClamp: size.window)
+            // A smaller share is always granted.
             _ = forcedMemory.reserve([.init(channel: channel, side: .receive, bytes: size.memory)])
         }
     }
