@@ -37,6 +37,7 @@ import Testing
         let source: SocketChannel
         let target: SocketChannel
         var fallbacks: [FallbackReason] = []
+        let splicePipes = SplicePipes()
         /// Stands for the source having joined the verdict map, which only a kernel path can do.
         var sourceInVerdictMap = false
 
@@ -57,7 +58,7 @@ import Testing
 
         func body(_ framing: BodyTransfer.Framing, path: BodyTransfer.Path) -> BodyTransfer {
             let movers = BodyMovers(kernel: nil, isVerdictSource: { [unowned self] in $0 === self.source && self.sourceInVerdictMap },
-                                    count: { [unowned self] in self.fallbacks.append($0) })
+                                    splicePipes: splicePipes, count: { [unowned self] in self.fallbacks.append($0) })
             return BodyTransfer(source: source, target: target, framing: framing, path: path, movers: movers)
         }
 
@@ -180,6 +181,21 @@ import Testing
         let output = rig.run(body, input: data, endAfter: true, expecting: data.count)
         #expect(body.outcome == .truncated)
         #expect(output == data, "every byte that arrived was passed on")
+    }
+
+    /// A spliced body gives its pipe back empty once it is over, and the next body takes it.
+    @Test func splicedBodiesInTurnShareOnePipe() throws {
+        let rig = try Rig(tcp: true)
+        let data = Self.content(300_000)
+        for round in 0..<2 {
+            var body: BodyTransfer? = rig.body(.length(remaining: UInt64(data.count)), path: .splice)
+            let output = rig.run(body!, input: data, endAfter: false, expecting: data.count)
+            #expect(output == data, "round \(round)")
+            #expect(body?.bytesByPath[.splice] == UInt64(data.count))
+            #expect(rig.splicePipes.spareCount == 0, "round \(round): the pipe is the body's while it lives")
+            body = nil
+            #expect(rig.splicePipes.spareCount == 1, "round \(round): the pipe is back, and only one was made")
+        }
     }
 
     /// splice(2) cannot read a socket in the verdict map: the body falls back to copy, counted once.

@@ -22,6 +22,7 @@ struct BodyMovers {
     let kernel: KernelWindows?
     /// Whether a socket is in the verdict map, whose psock queue splice(2) cannot read.
     let isVerdictSource: (SocketChannel) -> Bool
+    let splicePipes: SplicePipes
     let count: (FallbackReason) -> Void
 
     /// What a kernel mover needs: the worker's kernel path, one route's thresholds, and whether
@@ -36,10 +37,11 @@ struct BodyMovers {
         unowned let delegate: KernelWindowDelegate
     }
 
-    init(kernel: KernelWindows?, isVerdictSource: @escaping (SocketChannel) -> Bool,
+    init(kernel: KernelWindows?, isVerdictSource: @escaping (SocketChannel) -> Bool, splicePipes: SplicePipes,
          count: @escaping (FallbackReason) -> Void) {
         self.kernel = kernel
         self.isVerdictSource = isVerdictSource
+        self.splicePipes = splicePipes
         self.count = count
     }
 
@@ -48,7 +50,7 @@ struct BodyMovers {
         case .copy:
             return CopyMover.shared
         case .splice:
-            return SpliceMover(isVerdictSource: isVerdictSource)
+            return SpliceMover(isVerdictSource: isVerdictSource, pipes: splicePipes)
         case .kernel:
             guard let kernel else { return CopyMover.shared }
             return KernelMover(kernel)

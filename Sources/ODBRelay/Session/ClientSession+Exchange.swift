@@ -314,7 +314,8 @@ extension ClientSession {
             BodyMovers.KernelWindows(path: $0, minimumChunk: UInt64(route.kernelMinBody), budget: UInt64(route.flowBudget),
                                      sourceJoinsPerBody: source !== client, delegate: self)
         } : nil
-        let movers = BodyMovers(kernel: kernel, isVerdictSource: worker.verdictSourceCheck, count: worker.fallbackCounter)
+        let movers = BodyMovers(kernel: kernel, isVerdictSource: worker.verdictSourceCheck, splicePipes: worker.splicePipes,
+                                count: worker.fallbackCounter)
         return BodyTransfer(source: source, target: target, framing: framing, path: path, movers: movers)
     }
 

@@ -2,12 +2,18 @@
 /// through user memory.
 final class SpliceMover: BodyMover {
     private let isVerdictSource: (SocketChannel) -> Bool
+    private let pipes: SplicePipes
     private var pipe: SplicePipe?
     /// Most bytes spliced in one call.
     static let stepLimit = 1 << 20
 
-    init(isVerdictSource: @escaping (SocketChannel) -> Bool) {
+    init(isVerdictSource: @escaping (SocketChannel) -> Bool, pipes: SplicePipes) {
         self.isVerdictSource = isVerdictSource
+        self.pipes = pipes
+    }
+
+    deinit {
+        if let pipe { pipes.giveBack(pipe) }
     }
 
     var path: BodyTransfer.Path { .splice }
@@ -20,7 +26,7 @@ final class SpliceMover: BodyMover {
             return .moved(false)
         }
         if pipe == nil {
-            do { pipe = try SplicePipe() } catch { return .fallBack(to: .copy, reason: .noSplicePipe) }
+            do { pipe = try pipes.take() } catch { return .fallBack(to: .copy, reason: .noSplicePipe) }
             SpliceMemory.open(body)
         }
         return .moved(splice(body, through: pipe!))

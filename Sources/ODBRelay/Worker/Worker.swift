@@ -41,6 +41,7 @@ final class Worker: @unchecked Sendable {
     /// made once here, since a closure made per body is a heap allocation per body.
     private(set) lazy var fallbackCounter: (FallbackReason) -> Void = { [unowned self] in self.countFallback($0) }
     private(set) lazy var verdictSourceCheck: (SocketChannel) -> Bool = { [kernel] in kernel?.isSource($0) == true }
+    let splicePipes = SplicePipes()
     private var sessions = [ObjectIdentifier: ClientSession]()
     private var stopDeadline: Double?
     private var configGeneration = 0

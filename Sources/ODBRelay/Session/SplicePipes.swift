@@ -1,0 +1,25 @@
+/// A worker's spare splice pipes. A spliced body takes one and gives it back empty when it ends,
+/// so the next body needs no pipe of its own: making one costs `pipe2`, the `F_SETPIPE_SZ` to
+/// 1 MiB and two `close` calls later, per body.
+///
+/// Spares never raise the descriptors a worker holds past what its busiest moment held: a spare
+/// is a pipe some spliced body made while every other pipe was in use, and each connection's
+/// share of the descriptor budget counts a pipe (`DescriptorBudget.perConnection`).
+final class SplicePipes {
+    /// Spares kept at most, so a burst of spliced bodies does not leave its pipes open for good.
+    static let mostSpares = 64
+    private var spares: [SplicePipe] = []
+
+    var spareCount: Int { spares.count }
+
+    func take() throws(SystemError) -> SplicePipe {
+        if let pipe = spares.popLast() { return pipe }
+        return try SplicePipe()
+    }
+
+    /// Keeps an empty pipe for the next body; one still holding bytes (its body failed) closes.
+    func giveBack(_ pipe: SplicePipe) {
+        guard pipe.buffered == 0, spares.count < Self.mostSpares else { return }
+        spares.append(pipe)
+    }
+}
