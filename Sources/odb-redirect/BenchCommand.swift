@@ -82,6 +82,9 @@ extension OdbRedirect {
         @Option(help: "With --netns: limit every link with tbf to this rate (tc syntax, e.g. 10gbit).")
         var linkRate: String?
 
+        @Option(help: "auto_splice_min_body of every relay in mode auto (modes auto, virtual, virtual-faults), e.g. 2MiB; default: the relay's own. bench --preset auto prints the value that fits this host.")
+        var autoSpliceMinBody: String?
+
         func validate() throws {
             if quick && full { throw ValidationError("--quick and --full exclude each other") }
             if let preset {
@@ -108,6 +111,7 @@ extension OdbRedirect {
             if let rate, rate <= 0 { throw ValidationError("--rate must be positive") }
             guard ["wrk", "locust"].contains(driver) else { throw ValidationError("--driver is wrk or locust") }
             if locustfile != nil && driver != "locust" { throw ValidationError("--locustfile needs --driver locust") }
+            if let autoSpliceMinBody { _ = try ByteSize.parse(autoSpliceMinBody) }
             if linkRate != nil && !netns { throw ValidationError("--link-rate limits the links --netns creates; add --netns") }
             if let faultPercent, !(0...100).contains(faultPercent) { throw ValidationError("--fault-percent must be 0…100") }
             if workers < 1 || loadThreads < 1 { throw ValidationError("--workers and --load-threads must be positive") }
@@ -238,6 +242,7 @@ extension OdbRedirect {
             options.driver = driver == "locust" ? .locust(locustfile) : .wrk
             options.separateNamespaces = netns
             options.linkRate = linkRate
+            options.autoSpliceMinBody = try autoSpliceMinBody.map(ByteSize.parse)
             return options
         }
 
