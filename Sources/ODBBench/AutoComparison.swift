@@ -1,8 +1,12 @@
-/// Issue 18's check of `mode: auto` (`bench --preset auto`): auto beside the two paths it
-/// chooses between, kernel and copy, at every body size from 1 KiB to 64 MiB, 8 connections,
-/// one relay, on loopback and across separate hosts, each leg one interleaved run.
+import ODBConfig
+
+/// Issue 18's check of `mode: auto` (`bench --preset auto`): auto beside kernel and copy, the
+/// paths its target names, and splice, which auto takes from `auto_splice_min_body` on, at every
+/// body size from 1 KiB to 64 MiB, 8 connections, one relay, on loopback and across separate
+/// hosts, each leg one interleaved run. Where splicing starts to pay depends on the host
+/// (docs/PERFORMANCE.md §4), so the preset also says from which size it paid on this one.
 public enum AutoComparison {
-    public static let modes: [BenchMode] = [.kernel, .copy, .auto]
+    public static let modes: [BenchMode] = [.kernel, .copy, .splice, .auto]
     public static let repetitions = 2
     public static let duration = 3.0
     /// Both sides of the default band's lower end (1 and 2 MiB) and its inside in steps of 4 or less.
@@ -25,8 +29,14 @@ public enum AutoComparison {
         public var better: BenchMode?
         public var requestsToBetter: Double?
         public var cpuToBetter: Double?
+        /// Splice's req/s over the better mode's.
+        public var spliceToBetter: Double?
         /// Auto's share of body bytes that took the kernel path.
         public var kernelShare: Double?
+        /// The mode whose path carried most of auto's body bytes, and auto's req/s over its:
+        /// two runs of one path, so how far this is from 1 is the run's own spread.
+        public var samePath: BenchMode?
+        public var requestsToSamePath: Double?
 
         /// Auto's req/s at least (1 - tolerance) × the better mode's.
         public var meetsTarget: Bool? { requestsToBetter.map { $0 >= 1 - AutoComparison.tolerance } }
@@ -37,6 +47,13 @@ public enum AutoComparison {
             BenchReport.median(samples, mode, size: size, chain: chain, value)
         }
         var ratios = Ratios(kernelShare: median(.auto, { $0.kernelShare }))
+        let pathBytes: [(BenchMode, Double?)] = [(.kernel, median(.auto, { $0.kernelBodyBytes.map(Double.init) })),
+                                                 (.splice, median(.auto, { $0.spliceBodyBytes.map(Double.init) })),
+                                                 (.copy, median(.auto, { $0.copyBodyBytes.map(Double.init) }))]
+        if let samePath = pathBytes.filter({ ($0.1 ?? 0) > 0 }).max(by: { $0.1! < $1.1! })?.0 {
+            ratios.samePath = samePath
+            ratios.requestsToSamePath = BenchReport.ratio(samples, .auto, to: samePath, size: size, chain: chain, { $0.requestsPerSecond })
+        }
         guard let kernel = median(.kernel, { $0.requestsPerSecond }), let copy = median(.copy, { $0.requestsPerSecond }) else {
             return ratios
         }
@@ -44,6 +61,7 @@ public enum AutoComparison {
         ratios.better = better
         ratios.requestsToBetter = BenchReport.ratio(samples, .auto, to: better, size: size, chain: chain, { $0.requestsPerSecond })
         ratios.cpuToBetter = BenchReport.ratio(samples, .auto, to: better, size: size, chain: chain, { $0.machineCPUMicrosPerRequest })
+        ratios.spliceToBetter = BenchReport.ratio(samples, .splice, to: better, size: size, chain: chain, { $0.requestsPerSecond })
         return ratios
     }
 
@@ -53,6 +71,9 @@ public enum AutoComparison {
             .init(title: "better mode", numeric: false) { $0.better?.rawValue ?? "–" },
             .ratio("req/s auto/better") { $0.requestsToBetter },
             .ratio("machine CPU auto/better") { $0.cpuToBetter },
+            .ratio("req/s splice/better") { $0.spliceToBetter },
+            .init(title: "auto's path", numeric: false) { $0.samePath?.rawValue ?? "–" },
+            .ratio("req/s auto/same path") { $0.requestsToSamePath },
             .init(title: "auto kernel share", numeric: true) { BenchReport.format($0.kernelShare.map { $0 * 100 }, "%.0f %%") },
         ],
         verdictTitle: "target",
@@ -62,5 +83,67 @@ public enum AutoComparison {
     /// Markdown: one row per body size of the leg's samples.
     public static func table(title: String, _ samples: [BenchSample]) -> String {
         ratioTable.markdown(title: title, samples) { ratios(samples, size: $0, chain: $1) }
+    }
+
+    /// Where splicing kept up on this host: the smallest measured size from which splice's req/s
+    /// stayed within the tolerance of the better of kernel and copy at every larger measured size,
+    /// in every leg. Auto meets its target where it splices from there on and copies below.
+    public enum SpliceThreshold: Equatable, Sendable {
+        case from(Int)
+        /// Splice fell behind at the largest size measured in some leg.
+        case never
+        /// Some size of some leg lacks a passed sample of splice, kernel or copy.
+        case unmeasured
+    }
+
+    public static func spliceThreshold(_ legs: [[BenchSample]]) -> SpliceThreshold {
+        var threshold = 0
+        for samples in legs {
+            let sizes = Set(samples.filter { $0.chain == 1 }.map(\.bodyBytes)).sorted()
+            var from: Int?
+            for size in sizes {
+                guard let ratio = ratios(samples, size: size, chain: 1).spliceToBetter else { return .unmeasured }
+                if ratio < 1 - tolerance { from = nil } else if from == nil { from = size }
+            }
+            guard let from else { return .never }
+            threshold = max(threshold, from)
+        }
+        return .from(threshold)
+    }
+
+    /// How far auto's req/s fell from or rose above the mode that took the same path, at the
+    /// point where it was furthest; nil where no point has both.
+    public static func spread(_ legs: [[BenchSample]]) -> Double? {
+        let offsets = legs.flatMap { samples in
+            Set(samples.filter { $0.chain == 1 }.map(\.bodyBytes)).compactMap { size in
+                ratios(samples, size: size, chain: 1).requestsToSamePath.map { abs($0 - 1) }
+            }
+        }
+        return offsets.max()
+    }
+
+    /// The paragraph after the tables: where splicing paid on this host, as the route key that
+    /// makes auto splice from there, and whether the run's own spread resolves the target.
+    public static func summary(_ legs: [[BenchSample]]) -> String? {
+        let percent = { (value: Double) in String(format: "%.0f %%", value * 100) }
+        let current = "the relay's default is \(ByteSize.label(RouteConfig.defaultAutoSpliceMinBody))"
+        var text: String
+        switch spliceThreshold(legs) {
+        case .from(let size):
+            text = "Splice kept within \(percent(tolerance)) of the better of kernel and copy from "
+                + "\(ByteSize.label(size)) on in every leg: on this host `auto_splice_min_body: \(ByteSize.label(size))` "
+                + "(\(current))."
+        case .never:
+            text = "Splice fell more than \(percent(tolerance)) behind the better of kernel and copy at the largest "
+                + "size measured: on this host `auto` should copy, with `auto_splice_min_body` past the largest body (\(current))."
+        case .unmeasured:
+            return nil
+        }
+        if let spread = spread(legs), spread > tolerance {
+            text += " In this run auto and the mode that took the same path differed by up to \(percent(spread)), more than "
+                + "the \(percent(tolerance)) the target allows, so paths closer than that are ties here: repeat with more "
+                + "--repetitions and a longer --duration before changing the key."
+        }
+        return text
     }
 }

@@ -33,6 +33,7 @@ import Testing
         let met = [
             Self.sample(.kernel, requestsPerSecond: 1_000, cpu: 1_000),
             Self.sample(.copy, requestsPerSecond: 800, cpu: 900),
+            Self.sample(.splice, requestsPerSecond: 700, cpu: 1_100),
             Self.sample(.auto, requestsPerSecond: 950, cpu: 1_000, kernelShare: 0.99),
         ]
         #expect(AutoComparison.ratios(met, size: 1 << 20, chain: 1).meetsTarget == true)
@@ -41,6 +42,50 @@ import Testing
         let noCopy = met.filter { $0.mode != BenchMode.copy.rawValue }
         #expect(AutoComparison.ratios(noCopy, size: 1 << 20, chain: 1).better == nil)
         let table = AutoComparison.table(title: "Loopback", met)
-        #expect(table.contains("| 1MiB, 1 | kernel | 0.95 | 1.00 | 99 % | met |"))
+        #expect(table.contains("| 1MiB, 1 | kernel | 0.95 | 1.00 | 0.70 | – | – | 99 % | met |"))
+    }
+
+    /// One leg in which splice served `spliceToBetter[i]` × copy's req/s at `sizes[i]`.
+    static func leg(_ spliceToBetter: [Double], sizes: [Int] = [256 << 10, 1 << 20, 2 << 20, 4 << 20]) -> [BenchSample] {
+        zip(sizes, spliceToBetter).flatMap { size, ratio in
+            [Self.sample(.kernel, size: size, requestsPerSecond: 800, cpu: 1),
+             Self.sample(.copy, size: size, requestsPerSecond: 1_000, cpu: 1),
+             Self.sample(.splice, size: size, requestsPerSecond: 1_000 * ratio, cpu: 1)]
+        }
+    }
+
+    @Test func spliceIsRecommendedFromWhereItKeptUpInEveryLeg() {
+        let loopback = Self.leg([0.80, 0.97, 1.10, 1.20])
+        let netns = Self.leg([0.90, 0.93, 1.05, 1.30])
+        #expect(AutoComparison.spliceThreshold([loopback]) == .from(1 << 20))
+        #expect(AutoComparison.spliceThreshold([loopback, netns]) == .from(2 << 20))
+        let summary = AutoComparison.summary([loopback, netns])
+        #expect(summary?.contains("`auto_splice_min_body: 2MiB`") == true)
+    }
+
+    @Test func aSizeWhereSpliceFellBehindMovesTheThresholdPastIt() {
+        #expect(AutoComparison.spliceThreshold([Self.leg([1.10, 0.90, 1.10, 1.20])]) == .from(2 << 20))
+        #expect(AutoComparison.spliceThreshold([Self.leg([1.10, 1.10, 1.10, 0.90])]) == .never)
+        #expect(AutoComparison.summary([Self.leg([1.10, 1.10, 1.10, 0.90])])?.contains("should copy") == true)
+    }
+
+    @Test func autoIsSetBesideTheModeWhosePathItTookToShowTheRunsSpread() {
+        var spliced = Self.sample(.auto, requestsPerSecond: 880, cpu: 1, kernelShare: 0)
+        spliced.spliceBodyBytes = 900
+        spliced.copyBodyBytes = 100
+        spliced.kernelBodyBytes = 0
+        let leg = Self.leg([1.10, 1.10, 1.10, 1.10]) + [spliced]
+        let ratios = AutoComparison.ratios(leg, size: 1 << 20, chain: 1)
+        #expect(ratios.samePath == .splice)
+        #expect(ratios.requestsToSamePath == 0.8)
+        #expect(abs(AutoComparison.spread([leg])! - 0.2) < 1e-9)
+        #expect(AutoComparison.summary([leg])?.contains("differed by up to 20 %") == true)
+        #expect(AutoComparison.summary([Self.leg([1.10, 1.10, 1.10, 1.10])])?.contains("differed") == false)
+    }
+
+    @Test func aMissingSampleLeavesTheThresholdUnmeasured() {
+        let leg = Self.leg([1.10, 1.10, 1.10, 1.10]).filter { !($0.mode == BenchMode.splice.rawValue && $0.bodyBytes == 1 << 20) }
+        #expect(AutoComparison.spliceThreshold([leg]) == .unmeasured)
+        #expect(AutoComparison.summary([leg]) == nil)
     }
 }
