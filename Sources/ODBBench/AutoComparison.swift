@@ -85,61 +85,50 @@ public enum AutoComparison {
         ratioTable.markdown(title: title, samples) { ratios(samples, size: $0, chain: $1) }
     }
 
-    /// Where splicing kept up on this host: the smallest measured size from which splice's req/s
-    /// stayed within the tolerance of the better of kernel and copy at every larger measured size,
-    /// in every leg. Auto meets its target where it splices from there on and copies below.
+    /// Where splicing kept up in one leg: the smallest measured size from which splice's req/s
+    /// stayed within the tolerance of the better of kernel and copy at every larger measured
+    /// size. Auto meets its target there when it splices from that size on and copies below.
     public enum SpliceThreshold: Equatable, Sendable {
         case from(Int)
-        /// Splice fell behind at the largest size measured in some leg.
+        /// Splice fell behind at the largest size measured.
         case never
-        /// Some size of some leg lacks a passed sample of splice, kernel or copy.
+        /// Some size lacks a passed sample of splice, kernel or copy.
         case unmeasured
     }
 
-    public static func spliceThreshold(_ legs: [[BenchSample]]) -> SpliceThreshold {
-        var threshold = 0
-        for samples in legs {
-            let sizes = Set(samples.filter { $0.chain == 1 }.map(\.bodyBytes)).sorted()
-            var from: Int?
-            for size in sizes {
-                guard let ratio = ratios(samples, size: size, chain: 1).spliceToBetter else { return .unmeasured }
-                if ratio < 1 - tolerance { from = nil } else if from == nil { from = size }
-            }
-            guard let from else { return .never }
-            threshold = max(threshold, from)
+    public static func spliceThreshold(_ samples: [BenchSample]) -> SpliceThreshold {
+        var from: Int?
+        for size in Set(samples.filter { $0.chain == 1 }.map(\.bodyBytes)).sorted() {
+            guard let ratio = ratios(samples, size: size, chain: 1).spliceToBetter else { return .unmeasured }
+            if ratio < 1 - tolerance { from = nil } else if from == nil { from = size }
         }
-        return .from(threshold)
+        return from.map(SpliceThreshold.from) ?? .never
     }
 
     /// How far auto's req/s fell from or rose above the mode that took the same path, at the
     /// point where it was furthest; nil where no point has both.
-    public static func spread(_ legs: [[BenchSample]]) -> Double? {
-        let offsets = legs.flatMap { samples in
-            Set(samples.filter { $0.chain == 1 }.map(\.bodyBytes)).compactMap { size in
-                ratios(samples, size: size, chain: 1).requestsToSamePath.map { abs($0 - 1) }
-            }
-        }
-        return offsets.max()
+    public static func spread(_ samples: [BenchSample]) -> Double? {
+        Set(samples.filter { $0.chain == 1 }.map(\.bodyBytes)).compactMap { size in
+            ratios(samples, size: size, chain: 1).requestsToSamePath.map { abs($0 - 1) }
+        }.max()
     }
 
-    /// The paragraph after the tables: where splicing paid on this host, as the route key that
-    /// makes auto splice from there, and whether the run's own spread resolves the target.
-    public static func summary(_ legs: [[BenchSample]]) -> String? {
+    /// The paragraph after the tables: per leg, the route key that makes auto splice where
+    /// splicing kept up on this host, and whether the run's own spread resolves the target.
+    public static func summary(_ legs: [(title: String, samples: [BenchSample])]) -> String? {
+        guard !legs.isEmpty else { return nil }
         let percent = { (value: Double) in String(format: "%.0f %%", value * 100) }
-        let current = "the relay's default is \(ByteSize.label(RouteConfig.defaultAutoSpliceMinBody))"
-        var text: String
-        switch spliceThreshold(legs) {
-        case .from(let size):
-            text = "Splice kept within \(percent(tolerance)) of the better of kernel and copy from "
-                + "\(ByteSize.label(size)) on in every leg: on this host `auto_splice_min_body: \(ByteSize.label(size))` "
-                + "(\(current))."
-        case .never:
-            text = "Splice fell more than \(percent(tolerance)) behind the better of kernel and copy at the largest "
-                + "size measured: on this host `auto` should copy, with `auto_splice_min_body` past the largest body (\(current))."
-        case .unmeasured:
-            return nil
+        let thresholds = legs.map { leg in
+            switch spliceThreshold(leg.samples) {
+            case .from(let size): return "\(leg.title): `auto_splice_min_body: \(ByteSize.label(size))`"
+            case .never: return "\(leg.title): nowhere, so copy (`auto_splice_min_body` past the largest body)"
+            case .unmeasured: return "\(leg.title): not resolved (a mode lacks a passed sample)"
+            }
         }
-        if let spread = spread(legs), spread > tolerance {
+        var text = "Where splice kept within \(percent(tolerance)) of the better of kernel and copy at every size from there on "
+            + "(the relay's default is \(ByteSize.label(RouteConfig.defaultAutoSpliceMinBody))): "
+            + thresholds.joined(separator: "; ") + "."
+        if let spread = legs.compactMap({ spread($0.samples) }).max(), spread > tolerance {
             text += " In this run auto and the mode that took the same path differed by up to \(percent(spread)), more than "
                 + "the \(percent(tolerance)) the target allows, so paths closer than that are ties here: repeat with more "
                 + "--repetitions and a longer --duration before changing the key."

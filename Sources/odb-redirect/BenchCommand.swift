@@ -139,14 +139,14 @@ extension OdbRedirect {
         private func runComparison(_ comparison: any ComparisonPreset.Type) throws {
             let base = try resolvedOptions(.standard)
             var ratioTables = [String]()
-            var legSamples = [[BenchSample]]()
+            var legSamples = [(title: String, samples: [BenchSample])]()
             var failed = 0
             for leg in comparison.legs {
                 guard let run = try runLeg(leg, base: base, repetitions: comparison.repetitions,
                                            duration: comparison.duration) else { continue }
                 failed += run.samples.filter(\.failed).count
                 ratioTables.append(comparison.table(title: leg.title, run.samples))
-                legSamples.append(run.samples)
+                legSamples.append((leg.title, run.samples))
             }
             print(ratioTables.joined(separator: "\n\n"))
             if let summary = comparison.summary(legSamples) { print("\n" + summary) }

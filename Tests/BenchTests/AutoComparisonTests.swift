@@ -54,19 +54,20 @@ import Testing
         }
     }
 
-    @Test func spliceIsRecommendedFromWhereItKeptUpInEveryLeg() {
+    @Test func spliceIsRecommendedPerLegFromWhereItKeptUp() {
         let loopback = Self.leg([0.80, 0.97, 1.10, 1.20])
         let netns = Self.leg([0.90, 0.93, 1.05, 1.30])
-        #expect(AutoComparison.spliceThreshold([loopback]) == .from(1 << 20))
-        #expect(AutoComparison.spliceThreshold([loopback, netns]) == .from(2 << 20))
-        let summary = AutoComparison.summary([loopback, netns])
-        #expect(summary?.contains("`auto_splice_min_body: 2MiB`") == true)
+        #expect(AutoComparison.spliceThreshold(loopback) == .from(1 << 20))
+        #expect(AutoComparison.spliceThreshold(netns) == .from(2 << 20))
+        let summary = AutoComparison.summary([("Loopback", loopback), ("Separate hosts", netns)])
+        #expect(summary?.contains("Loopback: `auto_splice_min_body: 1MiB`; Separate hosts: `auto_splice_min_body: 2MiB`.") == true,
+                "\(summary ?? "")")
     }
 
     @Test func aSizeWhereSpliceFellBehindMovesTheThresholdPastIt() {
-        #expect(AutoComparison.spliceThreshold([Self.leg([1.10, 0.90, 1.10, 1.20])]) == .from(2 << 20))
-        #expect(AutoComparison.spliceThreshold([Self.leg([1.10, 1.10, 1.10, 0.90])]) == .never)
-        #expect(AutoComparison.summary([Self.leg([1.10, 1.10, 1.10, 0.90])])?.contains("should copy") == true)
+        #expect(AutoComparison.spliceThreshold(Self.leg([1.10, 0.90, 1.10, 1.20])) == .from(2 << 20))
+        #expect(AutoComparison.spliceThreshold(Self.leg([1.10, 1.10, 1.10, 0.90])) == .never)
+        #expect(AutoComparison.summary([("Loopback", Self.leg([1.10, 1.10, 1.10, 0.90]))])?.contains("Loopback: nowhere, so copy") == true)
     }
 
     @Test func autoIsSetBesideTheModeWhosePathItTookToShowTheRunsSpread() {
@@ -78,14 +79,14 @@ import Testing
         let ratios = AutoComparison.ratios(leg, size: 1 << 20, chain: 1)
         #expect(ratios.samePath == .splice)
         #expect(ratios.requestsToSamePath == 0.8)
-        #expect(abs(AutoComparison.spread([leg])! - 0.2) < 1e-9)
-        #expect(AutoComparison.summary([leg])?.contains("differed by up to 20 %") == true)
-        #expect(AutoComparison.summary([Self.leg([1.10, 1.10, 1.10, 1.10])])?.contains("differed") == false)
+        #expect(abs(AutoComparison.spread(leg)! - 0.2) < 1e-9)
+        #expect(AutoComparison.summary([("Loopback", leg)])?.contains("differed by up to 20 %") == true)
+        #expect(AutoComparison.summary([("Loopback", Self.leg([1.10, 1.10, 1.10, 1.10]))])?.contains("differed") == false)
     }
 
-    @Test func aMissingSampleLeavesTheThresholdUnmeasured() {
+    @Test func aMissingSampleLeavesTheThresholdUnresolved() {
         let leg = Self.leg([1.10, 1.10, 1.10, 1.10]).filter { !($0.mode == BenchMode.splice.rawValue && $0.bodyBytes == 1 << 20) }
-        #expect(AutoComparison.spliceThreshold([leg]) == .unmeasured)
-        #expect(AutoComparison.summary([leg]) == nil)
+        #expect(AutoComparison.spliceThreshold(leg) == .unmeasured)
+        #expect(AutoComparison.summary([("Loopback", leg)])?.contains("Loopback: not resolved") == true)
     }
 }

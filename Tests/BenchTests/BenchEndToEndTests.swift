@@ -128,6 +128,28 @@ import Testing
         try Self.expectNamespacesRemoved()
     }
 
+    /// `--auto-splice-min-body` reaches the relays of mode auto: 256 KiB bodies, spliced at the
+    /// relay's default threshold, are copied when the run asks for splicing from 1 MiB on.
+    @Test func anAutoSpliceThresholdDecidesTheRelaysPath() throws {
+        func autoRow(_ threshold: [String]) throws -> [String: Any]? {
+            let directory = Self.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let result = try CommandRunner.run(CommandRunner.odbRedirect, [
+                "bench", "--modes", "auto", "--sizes", "256KiB", "--concurrency", "2", "--duration", "1",
+                "--repetitions", "1", "--output", directory] + threshold)
+            #expect(result.status == 0, "stderr: \(result.stderr.suffix(3000))")
+            let report = try String(contentsOfFile: directory + "/report.md", encoding: .utf8)
+            #expect(report.contains("splice from 1MiB") == !threshold.isEmpty, "the conditions name the threshold")
+            return try Self.rows(directory).first
+        }
+        let spliced = try autoRow([])
+        #expect((spliced?["splice_body_bytes"] as? Int ?? 0) > 0, "the default splices 256 KiB bodies")
+        let copied = try autoRow(["--auto-splice-min-body", "1MiB"])
+        #expect(copied?["failed"] as? Bool == false, "\(copied?["reason"] ?? "")")
+        #expect(copied?["splice_body_bytes"] as? Int == 0, "nothing spliced below the threshold")
+        #expect((copied?["copy_body_bytes"] as? Int ?? 0) > 0)
+    }
+
     /// Virtual chains of 1 and 2 behind the ODB-aware built-in origin: every body checked byte
     /// for byte, the edge claims from the origin, relay 2 passes descriptors on without carrying
     /// a body, and on virtual-faults' `/fault/` share the middle relay faults and carries it on.

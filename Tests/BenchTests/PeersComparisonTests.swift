@@ -83,6 +83,12 @@ import Testing
         #expect(result.stderr.contains("--preset is peers, auto or report"), "\(result.stderr)")
     }
 
+    @Test func anAutoSpliceThresholdThatIsNoSizeIsRefused() throws {
+        let result = try CommandRunner.odb("bench", "--auto-splice-min-body", "2MB-ish")
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("\"2MB-ish\" is not a size"), "\(result.stderr)")
+    }
+
     @Test(arguments: ["peers", "auto", "report"])
     func aPresetRefusesAnotherTopology(preset: String) throws {
         let result = try CommandRunner.odb("bench", "--preset", preset, "--netns")
