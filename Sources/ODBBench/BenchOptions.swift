@@ -24,8 +24,8 @@ public struct BenchOptions: Sendable {
     public var separateNamespaces = false
     /// tbf rate on every link between namespaces (tc syntax, e.g. `10gbit`); nil for none.
     public var linkRate: String?
-    /// What routes of relays in mode auto are set to.
-    public var autoRoutes = AutoRouteSettings()
+    /// `auto_splice_min_body` of relays whose routes run in mode auto; nil for the relay's default.
+    public var autoSpliceMinBody: Int?
 
     public init(modes: [BenchMode], points: [SweepPoint], repetitions: Int, duration: Double,
                 outputDirectory: String, origin: OriginKind, workers: Int, loadThreads: Int,

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import ODBBench
-import ODBConfig
 
 extension OdbRedirect {
     /// Measures kernel, splice and copy relaying against direct access, nginx and HAProxy.
@@ -86,9 +85,6 @@ extension OdbRedirect {
         @Option(help: "auto_splice_min_body of every relay in mode auto (modes auto, virtual, virtual-faults), e.g. 2MiB; default: the relay's own. bench --preset auto prints the value that fits this host.")
         var autoSpliceMinBody: String?
 
-        @Option(help: "auto_splice of every relay in mode auto: size (splice every body from auto_splice_min_body on) or measured (splice or copy each by what either path cost); default: the relay's own.")
-        var autoSplice: String?
-
         func validate() throws {
             if quick && full { throw ValidationError("--quick and --full exclude each other") }
             if let preset {
@@ -116,9 +112,6 @@ extension OdbRedirect {
             guard ["wrk", "locust"].contains(driver) else { throw ValidationError("--driver is wrk or locust") }
             if locustfile != nil && driver != "locust" { throw ValidationError("--locustfile needs --driver locust") }
             if let autoSpliceMinBody { _ = try ByteSize.parse(autoSpliceMinBody) }
-            if let autoSplice, AutoSpliceChoice(rawValue: autoSplice) == nil {
-                throw ValidationError("--auto-splice is " + AutoSpliceChoice.allCases.map(\.rawValue).joined(separator: " or "))
-            }
             if linkRate != nil && !netns { throw ValidationError("--link-rate limits the links --netns creates; add --netns") }
             if let faultPercent, !(0...100).contains(faultPercent) { throw ValidationError("--fault-percent must be 0…100") }
             if workers < 1 || loadThreads < 1 { throw ValidationError("--workers and --load-threads must be positive") }
@@ -252,8 +245,7 @@ extension OdbRedirect {
             options.driver = driver == "locust" ? .locust(locustfile) : .wrk
             options.separateNamespaces = netns
             options.linkRate = linkRate
-            options.autoRoutes = AutoRouteSettings(spliceMinBody: try autoSpliceMinBody.map(ByteSize.parse),
-                                                   splice: autoSplice.flatMap(AutoSpliceChoice.init(rawValue:)))
+            options.autoSpliceMinBody = try autoSpliceMinBody.map(ByteSize.parse)
             return options
         }
 

@@ -139,7 +139,7 @@ import Testing
                 "--repetitions", "1", "--output", directory] + threshold)
             #expect(result.status == 0, "stderr: \(result.stderr.suffix(3000))")
             let report = try String(contentsOfFile: directory + "/report.md", encoding: .utf8)
-            #expect(report.contains("`auto_splice_min_body: 1MiB`") == !threshold.isEmpty, "the conditions name the threshold")
+            #expect(report.contains("splice from 1MiB") == !threshold.isEmpty, "the conditions name the threshold")
             return try Self.rows(directory).first
         }
         let spliced = try autoRow([])
