@@ -53,7 +53,6 @@ import Darwin
 ///         mode: kernel            # kernel | splice | copy | auto; default auto
 ///         kernel_min_body: 64KiB  # 0...1GiB; default 64KiB
 ///         auto_splice_min_body: 128KiB # auto mode splices from here on, outside the kernel band; 0...1TiB; default 128KiB
-///         auto_splice: size       # size or measured: from auto_splice_min_body on, splice every body, or splice or copy by measured cost; default size
 ///         auto_min_body: 1024GiB  # auto mode's kernel band starts here; 0...1TiB; default 1024GiB (no band)
 ///         kernel_max_body: 64MiB  # auto mode's kernel band ends here; 0...1TiB; default 64MiB
 ///         flow_budget: 16MiB      # 256KiB...1GiB; default 16MiB

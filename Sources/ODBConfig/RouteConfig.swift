@@ -15,9 +15,6 @@ public struct RouteConfig: Sendable, Equatable {
     /// In `auto` mode, bodies from this length on are spliced, outside the kernel band: there
     /// splice measured ahead of both copying and the kernel path (docs/PERFORMANCE.md §4).
     public var autoSpliceMinBody: Int
-    /// In `auto` mode, how a body from `autoSpliceMinBody` on, outside the kernel band, is
-    /// moved: always spliced, or spliced or copied by what each path measured on this host.
-    public var autoSplice: AutoSpliceChoice
     /// In `auto` mode, the kernel band starts here (and at `kernelMinBody` at the earliest).
     public var autoMinBody: Int
     /// In `auto` mode, the kernel band ends here: `auto` redirects in the kernel the bodies from
@@ -41,7 +38,6 @@ public struct RouteConfig: Sendable, Equatable {
         mode: RelayMode = .auto,
         kernelMinBody: Int = 64 << 10,
         autoSpliceMinBody: Int = RouteConfig.defaultAutoSpliceMinBody,
-        autoSplice: AutoSpliceChoice = .size,
         autoMinBody: Int = RouteConfig.defaultAutoMinBody,
         kernelMaxBody: Int = RouteConfig.defaultKernelMaxBody,
         flowBudget: Int = 16 << 20,
@@ -55,7 +51,6 @@ public struct RouteConfig: Sendable, Equatable {
         self.mode = mode
         self.kernelMinBody = kernelMinBody
         self.autoSpliceMinBody = autoSpliceMinBody
-        self.autoSplice = autoSplice
         self.autoMinBody = autoMinBody
         self.kernelMaxBody = kernelMaxBody
         self.flowBudget = flowBudget
@@ -81,7 +76,7 @@ public struct RouteConfig: Sendable, Equatable {
     /// kernel path was measured at against copying, where the two were level.
     public static let defaultKernelMaxBody = 64 << 20
 
-    static let keys = ["host", "path_prefix", "upstream", "mode", "kernel_min_body", "auto_splice_min_body", "auto_splice", "auto_min_body", "kernel_max_body", "flow_budget",
+    static let keys = ["host", "path_prefix", "upstream", "mode", "kernel_min_body", "auto_splice_min_body", "auto_min_body", "kernel_max_body", "flow_budget",
                        "allow_connect", "allow_http2_prior_knowledge", "odb"]
 
     init(from section: ConfigMapping, upstreams: [String: UpstreamConfig], odb: VirtualPayloadConfig?) throws(ConfigError) {
@@ -115,9 +110,6 @@ public struct RouteConfig: Sendable, Equatable {
             },
             autoSpliceMinBody: try section.value("auto_splice_min_body", default: defaults.autoSpliceMinBody) {
                 node throws(ConfigError) in try node.byteSize(in: 0...(1 << 40))
-            },
-            autoSplice: try section.value("auto_splice", default: defaults.autoSplice) { node throws(ConfigError) in
-                try node.choice(of: AutoSpliceChoice.self)
             },
             autoMinBody: try section.value("auto_min_body", default: defaults.autoMinBody) { node throws(ConfigError) in
                 try node.byteSize(in: 0...(1 << 40))

@@ -98,21 +98,6 @@ import Testing
         #expect(policy.decide(Self.autoSized) == PathDecision(.kernel))
     }
 
-    /// `auto_splice: measured` leaves the splice band's bodies to the worker's measured costs,
-    /// and nothing else: the kernel band, shorter bodies and unknown lengths stay as they were.
-    @Test func measuredAutoLeavesOnlyTheSpliceBandToCosts() {
-        let policy = PathPolicy(mode: .auto, kernelMinBody: Self.minBody, autoSpliceMinBody: Self.autoSpliceMinBody,
-                                autoSplice: .measured, autoMinBody: Self.autoMinBody, kernelMaxBody: Self.maxBody,
-                                kernelAvailable: true, kernelSelfTestFailed: false)
-        #expect(policy.decide(Self.spliceSized) == PathDecision(.splice, byCost: true))
-        #expect(policy.decide(Self.large) == PathDecision(.splice, byCost: true))
-        #expect(policy.decide(Self.autoSized) == PathDecision(.kernel))
-        #expect(policy.decide(.length(Self.autoSpliceMinBody - 1)) == PathDecision(.copy))
-        #expect(policy.decide(.chunked) == PathDecision(.copy))
-        let sized = PathPolicy(route: RouteConfig(upstream: "origin"), kernelAvailable: true, kernelSelfTestFailed: false)
-        #expect(sized.decide(Self.spliceSized) == PathDecision(.splice), "auto_splice: size, the default, splices")
-    }
-
     /// `kernel_max_body` ends the kernel band alone: with the band moved past it, bodies on
     /// either side of it are spliced.
     @Test func autoSplicesPastTheKernelMaximumWithoutAKernelBand() {

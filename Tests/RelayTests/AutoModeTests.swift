@@ -27,26 +27,6 @@ extension RelayTests {
                  (Self.huge, "splice"), (Self.middle, "splice")])
         }
 
-        /// With `auto_splice: measured` a worker splices and copies bodies of one size in turn
-        /// until it has measured both paths (which one costs less afterwards is the host's, and
-        /// `PathCostsTests` hold the choice): both paths carry bodies, every one byte-exact. One
-        /// worker, so one set of costs.
-        @Test func measuredAutoTriesBothPathsThenKeepsToOne() throws {
-            let bodies = 24
-            let setup = try RelayUnderTest(route: RouteOptions(.auto, autoSplice: "measured"), sizes: [Self.middle], workers: 1)
-            let client = try TestHTTPClient(port: setup.relay.port)
-            defer { client.close() }
-            for _ in 0..<bodies {
-                let result = try fetchAndCompare(client, size: Self.middle)
-                #expect(result.ok, "\(result.detail)")
-            }
-            let bytes = try setup.relay.bodyBytes(atLeast: bodies * Self.middle)
-            let spliced = Double(bytes["splice"] ?? 0) / Double(Self.middle), copied = Double(bytes["copy"] ?? 0) / Double(Self.middle)
-            #expect((bytes["kernel"] ?? 0) == 0, "\(bytes)")
-            #expect(spliced >= 3.9 && copied >= 3.9, "four bodies on each path while both are measured: \(bytes)")
-            #expect(spliced + copied >= Double(bodies) - 0.1, "\(bytes)")
-        }
-
         /// A chunked body's length is unknown until its end, so it is copied: large ones measured
         /// several times slower in the kernel (docs/CHUNKED.md).
         @Test func bodiesOfUnknownLengthAreCopied() throws {

@@ -72,8 +72,6 @@ final class BodyTransfer {
     var targetShutDown = false
     /// Its bytes are in the relay's counters.
     var accounted = false
-    /// The measurement of this body's cost, while `PathCosts` wants one.
-    var cost: BodyCost?
     private(set) var outcome: Outcome = .progressing
 
     init(source: SocketChannel, target: SocketChannel, framing: Framing, path: Path, movers: BodyMovers) {

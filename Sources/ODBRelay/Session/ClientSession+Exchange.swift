@@ -63,9 +63,8 @@ extension ClientSession {
             return
         }
         if let body = admitted.body, let upstream = current.upstream {
-            let chosen = decidePath(current, body.policy)
-            current.requestBody = bodyTransfer(current, from: client, to: upstream, framing: body.framing, path: chosen.path,
-                                               cost: chosen.cost)
+            let path = decidePath(current, body.policy)
+            current.requestBody = bodyTransfer(current, from: client, to: upstream, framing: body.framing, path: path)
         }
     }
 
@@ -239,9 +238,8 @@ extension ClientSession {
         client.outbound.append(outgoing)
         if let body {
             current.transition(to: .streaming)
-            let chosen = decidePath(current, body.policy)
-            current.responseBody = bodyTransfer(current, from: upstream, to: client, framing: body.framing, path: chosen.path,
-                                                cost: chosen.cost)
+            let path = decidePath(current, body.policy)
+            current.responseBody = bodyTransfer(current, from: upstream, to: client, framing: body.framing, path: path)
         } else {
             current.transition(to: .responded)
         }
@@ -282,7 +280,7 @@ extension ClientSession {
         let outgoing = worker.rewrite.response(head, forwardingUpgrade: head.status == 101)
         client.outbound.append(outgoing)
         current.transition(to: .tunnel)
-        becomeTunnel(current, upstream: upstream, path: decidePath(current, .tunnel).path)
+        becomeTunnel(current, upstream: upstream, path: decidePath(current, .tunnel))
     }
 
     /// Both directions become bodies read until their source closes; the upstream connection
@@ -296,26 +294,21 @@ extension ClientSession {
 
     // MARK: Bodies
 
-    /// The path a body of `exchange` starts on by its route's policy, or by the worker's
-    /// measured costs where the policy leaves it to them; the fallback that choice implies is
-    /// counted here, once per decision. A body is measured only while no other body of its
-    /// exchange is under way, whose drive time would count as its own.
-    func decidePath(_ exchange: Exchange, _ body: PathPolicy.Body) -> ChosenPath {
+    /// The path a body of `exchange` starts on by its route's policy; the fallback that choice
+    /// implies is counted here, once per decision.
+    func decidePath(_ exchange: Exchange, _ body: PathPolicy.Body) -> BodyTransfer.Path {
         let policy = PathPolicy(route: exchange.route, kernelAvailable: worker.kernel != nil,
                                 kernelSelfTestFailed: worker.kernelSelfTestFailed)
         let decision = policy.decide(body)
         if let reason = decision.fallback { worker.countFallback(reason) }
-        guard decision.byCost, case let .length(length) = body else { return ChosenPath(decision.path) }
-        let choice = worker.pathCosts.choose(length: length)
-        let alone = [exchange.requestBody, exchange.responseBody].allSatisfy { $0?.isFinished ?? true }
-        return ChosenPath(choice.path, cost: choice.measure && alone ? BodyCost(path: choice.path, length: length) : nil)
+        return decision.path
     }
 
     /// A body of `exchange` whose movers use the route's kernel thresholds and count fallbacks
     /// in this worker. A response's source, an upstream, leaves the verdict map when the
     /// response is over (`releaseUpstream`); a client stays in it between its requests.
     func bodyTransfer(_ exchange: Exchange, from source: SocketChannel, to target: SocketChannel,
-                      framing: BodyTransfer.Framing, path: BodyTransfer.Path, cost: BodyCost? = nil) -> BodyTransfer {
+                              framing: BodyTransfer.Framing, path: BodyTransfer.Path) -> BodyTransfer {
         let route = exchange.route
         let kernel = path == .kernel ? worker.kernel.map {
             BodyMovers.KernelWindows(path: $0, minimumChunk: UInt64(route.kernelMinBody), budget: UInt64(route.flowBudget),
@@ -323,12 +316,7 @@ extension ClientSession {
         } : nil
         let movers = BodyMovers(kernel: kernel, isVerdictSource: worker.verdictSourceCheck, splicePipes: worker.splicePipes,
                                 count: worker.fallbackCounter)
-        let transfer = BodyTransfer(source: source, target: target, framing: framing, path: path, movers: movers)
-        if let cost {
-            transfer.cost = cost
-            measuredBody = transfer
-        }
-        return transfer
+        return BodyTransfer(source: source, target: target, framing: framing, path: path, movers: movers)
     }
 
     /// Adds a body's bytes to the counters, once, whether or not it completed.

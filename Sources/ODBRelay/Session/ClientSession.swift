@@ -40,9 +40,6 @@ final class ClientSession: ChannelOwner, KernelWindowDelegate {
         didSet { if let oldValue, oldValue !== exchange { claimEnded(oldValue) } }
     }
     var requestHeadReader = HeadReader<RequestHead>()
-    /// The body whose cost the worker's `PathCosts` is measuring, from the drive that started
-    /// it until it is accounted.
-    var measuredBody: BodyTransfer?
     var timeouts: SessionTimeouts
     /// Exchanges begun on this connection (a protocol preface is only looked for before the
     /// first) and its age, against the caps that retire it.
@@ -101,16 +98,11 @@ final class ClientSession: ChannelOwner, KernelWindowDelegate {
             driving = .runAgain
             return
         }
-        let started = PathCosts.now()
         repeat {
             driving = .running
             step()
         } while driving == .runAgain && !closed
         driving = .idle
-        if let measured = measuredBody {
-            worker.pathCosts.add(nanoseconds: PathCosts.now() &- started, to: measured)
-            if measured.cost == nil { measuredBody = nil }
-        }
     }
 
     private func step() {

@@ -1,16 +1,13 @@
 import ODBConfig
 
-/// The path a body starts on, the fallback that choice counts, if any, and whether the worker's
-/// measured costs choose between splicing and copying it instead (`PathCosts`).
+/// The path a body starts on, and the fallback that choice counts, if any.
 struct PathDecision: Equatable {
     let path: BodyTransfer.Path
     let fallback: FallbackReason?
-    let byCost: Bool
 
-    init(_ path: BodyTransfer.Path, counting fallback: FallbackReason? = nil, byCost: Bool = false) {
+    init(_ path: BodyTransfer.Path, counting fallback: FallbackReason? = nil) {
         self.path = path
         self.fallback = fallback
-        self.byCost = byCost
     }
 }
 
@@ -31,18 +28,16 @@ struct PathPolicy: Equatable {
     let mode: RelayMode
     let kernelMinBody: UInt64
     let autoSpliceMinBody: UInt64
-    let autoSplice: AutoSpliceChoice
     let autoMinBody: UInt64
     let kernelMaxBody: UInt64
     let kernelAvailable: Bool
     let kernelSelfTestFailed: Bool
 
-    init(mode: RelayMode, kernelMinBody: UInt64, autoSpliceMinBody: UInt64, autoSplice: AutoSpliceChoice = .size,
-         autoMinBody: UInt64, kernelMaxBody: UInt64, kernelAvailable: Bool, kernelSelfTestFailed: Bool) {
+    init(mode: RelayMode, kernelMinBody: UInt64, autoSpliceMinBody: UInt64, autoMinBody: UInt64, kernelMaxBody: UInt64,
+         kernelAvailable: Bool, kernelSelfTestFailed: Bool) {
         self.mode = mode
         self.kernelMinBody = kernelMinBody
         self.autoSpliceMinBody = autoSpliceMinBody
-        self.autoSplice = autoSplice
         self.autoMinBody = autoMinBody
         self.kernelMaxBody = kernelMaxBody
         self.kernelAvailable = kernelAvailable
@@ -51,7 +46,7 @@ struct PathPolicy: Equatable {
 
     init(route: RouteConfig, kernelAvailable: Bool, kernelSelfTestFailed: Bool) {
         self.init(mode: route.mode, kernelMinBody: UInt64(route.kernelMinBody), autoSpliceMinBody: UInt64(route.autoSpliceMinBody),
-                  autoSplice: route.autoSplice, autoMinBody: UInt64(route.autoMinBody), kernelMaxBody: UInt64(route.kernelMaxBody),
+                  autoMinBody: UInt64(route.autoMinBody), kernelMaxBody: UInt64(route.kernelMaxBody),
                   kernelAvailable: kernelAvailable, kernelSelfTestFailed: kernelSelfTestFailed)
     }
 
@@ -87,13 +82,11 @@ struct PathPolicy: Equatable {
             // cannot tell a large one in advance, and large ones measured several times slower
             // in the kernel (docs/CHUNKED.md: one 64 MiB chunked stream, 75 against 398 MB/s).
             // The kernel band runs from `auto_min_body`, never below `kernel_min_body`, to
-            // `kernel_max_body`; outside it splice from `auto_splice_min_body` on, or there let the
-            // worker's measured costs choose between splicing and copying (`auto_splice: measured`).
-            // Auto's choices count nothing, except a copy under `kernel_min_body`, counted as
-            // kernel mode counts it.
+            // `kernel_max_body`; outside it splice from `auto_splice_min_body` on. Auto's choices
+            // count nothing, except a copy under `kernel_min_body`, counted as kernel mode counts it.
             guard let length else { return PathDecision(.copy) }
             if length >= max(kernelMinBody, autoMinBody) && length <= kernelMaxBody { return decide(body, mode: .kernel) }
-            if length >= autoSpliceMinBody { return PathDecision(.splice, byCost: autoSplice == .measured) }
+            if length >= autoSpliceMinBody { return PathDecision(.splice) }
             return PathDecision(.copy, counting: length < kernelMinBody ? .smallBody : nil)
         }
     }

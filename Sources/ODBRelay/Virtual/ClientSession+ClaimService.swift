@@ -93,9 +93,8 @@ extension ClientSession {
         worker.stats.odbClaimsServed += 1
         client.outbound.append(answer)
         current.transition(to: .streaming)
-        let chosen = decidePath(current, policy)
-        current.responseBody = bodyTransfer(current, from: held.upstream, to: client, framing: framing, path: chosen.path,
-                                            cost: chosen.cost)
+        current.responseBody = bodyTransfer(current, from: held.upstream, to: client, framing: framing,
+                                            path: decidePath(current, policy))
     }
 
     /// An empty answer; the connection carries the next claim unless this one said otherwise.

@@ -42,8 +42,6 @@ final class Worker: @unchecked Sendable {
     private(set) lazy var fallbackCounter: (FallbackReason) -> Void = { [unowned self] in self.countFallback($0) }
     private(set) lazy var verdictSourceCheck: (SocketChannel) -> Bool = { [kernel] in kernel?.isSource($0) == true }
     let splicePipes = SplicePipes()
-    /// What splicing and copying cost this worker, for `auto_splice: measured` routes.
-    let pathCosts = PathCosts()
     private var sessions = [ObjectIdentifier: ClientSession]()
     private var stopDeadline: Double?
     private var configGeneration = 0
