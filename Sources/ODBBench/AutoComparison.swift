@@ -87,7 +87,8 @@ public enum AutoComparison {
 
     /// Where splicing kept up in one leg: the smallest measured size from which splice's req/s
     /// stayed within the tolerance of the better of kernel and copy at every larger measured
-    /// size. Auto meets its target there when it splices from that size on and copies below.
+    /// size, counting only sizes splice mode spliced. Auto meets its target there when it
+    /// splices from that size on and copies below.
     public enum SpliceThreshold: Equatable, Sendable {
         case from(Int)
         /// Splice fell behind at the largest size measured.
@@ -99,6 +100,11 @@ public enum AutoComparison {
     public static func spliceThreshold(_ samples: [BenchSample]) -> SpliceThreshold {
         var from: Int?
         for size in Set(samples.filter { $0.chain == 1 }.map(\.bodyBytes)).sorted() {
+            // A body short enough to come with its head is copied in splice mode too.
+            let splicedShare = BenchReport.median(samples, .splice, size: size, chain: 1) { sample in
+                sample.spliceBodyBytes.map { Double($0) / Double(max(1, $0 + (sample.copyBodyBytes ?? 0))) }
+            }
+            guard (splicedShare ?? 1) >= 0.5 else { continue }
             guard let ratio = ratios(samples, size: size, chain: 1).spliceToBetter else { return .unmeasured }
             if ratio < 1 - tolerance { from = nil } else if from == nil { from = size }
         }
