@@ -47,12 +47,13 @@ public enum AutoComparison {
             BenchReport.median(samples, mode, size: size, chain: chain, value)
         }
         var ratios = Ratios(kernelShare: median(.auto, { $0.kernelShare }))
-        let pathBytes: [(BenchMode, Double?)] = [(.kernel, median(.auto, { $0.kernelBodyBytes.map(Double.init) })),
-                                                 (.splice, median(.auto, { $0.spliceBodyBytes.map(Double.init) })),
-                                                 (.copy, median(.auto, { $0.copyBodyBytes.map(Double.init) }))]
-        if let samePath = pathBytes.filter({ ($0.1 ?? 0) > 0 }).max(by: { $0.1! < $1.1! })?.0 {
-            ratios.samePath = samePath
-            ratios.requestsToSamePath = BenchReport.ratio(samples, .auto, to: samePath, size: size, chain: chain, { $0.requestsPerSecond })
+        let pathBytes: [(mode: BenchMode, bytes: Double?)] = [(.kernel, median(.auto, { $0.kernelBodyBytes.map(Double.init) })),
+                                                              (.splice, median(.auto, { $0.spliceBodyBytes.map(Double.init) })),
+                                                              (.copy, median(.auto, { $0.copyBodyBytes.map(Double.init) }))]
+        if let samePath = pathBytes.max(by: { ($0.bytes ?? 0) < ($1.bytes ?? 0) }), (samePath.bytes ?? 0) > 0 {
+            ratios.samePath = samePath.mode
+            ratios.requestsToSamePath = BenchReport.ratio(samples, .auto, to: samePath.mode, size: size, chain: chain,
+                                                          { $0.requestsPerSecond })
         }
         guard let kernel = median(.kernel, { $0.requestsPerSecond }), let copy = median(.copy, { $0.requestsPerSecond }) else {
             return ratios
@@ -99,7 +100,7 @@ public enum AutoComparison {
 
     public static func spliceThreshold(_ samples: [BenchSample]) -> SpliceThreshold {
         var from: Int?
-        for size in Set(samples.filter { $0.chain == 1 }.map(\.bodyBytes)).sorted() {
+        for size in sizes(samples) {
             // A body short enough to come with its head is copied in splice mode too.
             let splicedShare = BenchReport.median(samples, .splice, size: size, chain: 1) { sample in
                 sample.spliceBodyBytes.map { Double($0) / Double(max(1, $0 + (sample.copyBodyBytes ?? 0))) }
@@ -111,10 +112,15 @@ public enum AutoComparison {
         return from.map(SpliceThreshold.from) ?? .never
     }
 
+    /// The body sizes of a leg's samples, ascending; every leg runs one relay.
+    private static func sizes(_ samples: [BenchSample]) -> [Int] {
+        Set(samples.filter { $0.chain == 1 }.map(\.bodyBytes)).sorted()
+    }
+
     /// How far auto's req/s fell from or rose above the mode that took the same path, at the
     /// point where it was furthest; nil where no point has both.
     public static func spread(_ samples: [BenchSample]) -> Double? {
-        Set(samples.filter { $0.chain == 1 }.map(\.bodyBytes)).compactMap { size in
+        sizes(samples).compactMap { size in
             ratios(samples, size: size, chain: 1).requestsToSamePath.map { abs($0 - 1) }
         }.max()
     }
