@@ -15,6 +15,11 @@ int odb_set_pipe_size(int fd, int bytes)
 	return fcntl(fd, F_SETPIPE_SZ, bytes);
 }
 
+int odb_pipe_size(int fd)
+{
+	return fcntl(fd, F_GETPIPE_SZ);
+}
+
 int odb_accept_nonblocking(int listener, void *address, unsigned int *length)
 {
 	return accept4(listener, address, length, SOCK_NONBLOCK | SOCK_CLOEXEC);

@@ -45,4 +45,7 @@ int odb_pipe_nonblocking(int fds[2]);
 /* fcntl(F_SETPIPE_SZ), also _GNU_SOURCE only. */
 int odb_set_pipe_size(int fd, int bytes);
 
+/* fcntl(F_GETPIPE_SZ): the pipe's capacity in bytes, or -1. */
+int odb_pipe_size(int fd);
+
 #endif

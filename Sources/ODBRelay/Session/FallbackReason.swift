@@ -16,8 +16,8 @@ enum FallbackReason: Equatable {
     case bufferMemory
     /// The source is in the verdict map, whose psock queue splice(2) does not read.
     case sourceInVerdictMap
-    /// No pipe could be made for splice(2).
-    case noSplicePipe
+    /// No pipe splice(2) could use.
+    case noSplicePipe(SplicePipe.Unavailable)
     /// User space holds bytes of the body, or none are left: a window would have nothing to take.
     case nothingForAWindow
 }
@@ -33,7 +33,8 @@ extension Worker {
             if let refusal { logger.debug("kernel path unavailable, copying", metadata: ["reason": "\(refusal)"]) }
         case .kernelSelfTest: stats.fallbacksKernelSelfTest += 1
         case .bufferMemory: bufferMemoryCapReached()
-        case .sourceInVerdictMap, .noSplicePipe, .nothingForAWindow: break
+        case let .noSplicePipe(cause): splicePipeUnavailable(cause)
+        case .sourceInVerdictMap, .nothingForAWindow: break
         }
     }
 }

@@ -26,7 +26,7 @@ final class SpliceMover: BodyMover {
             return .moved(false)
         }
         if pipe == nil {
-            do { pipe = try pipes.take() } catch { return .fallBack(to: .copy, reason: .noSplicePipe) }
+            do { pipe = try pipes.take() } catch { return .fallBack(to: .copy, reason: .noSplicePipe(error)) }
             SpliceMemory.open(body)
         }
         return .moved(splice(body, through: pipe!))

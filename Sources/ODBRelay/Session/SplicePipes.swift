@@ -12,7 +12,7 @@ final class SplicePipes {
 
     var spareCount: Int { spares.count }
 
-    func take() throws(SystemError) -> SplicePipe {
+    func take() throws(SplicePipe.Unavailable) -> SplicePipe {
         if let pipe = spares.popLast() { return pipe }
         return try SplicePipe()
     }

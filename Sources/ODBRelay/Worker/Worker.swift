@@ -51,6 +51,7 @@ final class Worker: @unchecked Sendable {
     private var clientRefusedSinceLog = 0
     private var lastShortageLog = -Double.infinity
     private var lastBufferCapLog = -Double.infinity
+    private var lastPipeLimitLog = -Double.infinity
     /// Held open so that, out of descriptors, one can be freed to accept a waiting client and
     /// answer it 503 instead of leaving it in the backlog.
     private var reserveFD: Int32 = -1
@@ -245,6 +246,22 @@ final class Worker: @unchecked Sendable {
             "limit": "\(limits.kernelBufferMemory)", "held": "\(shared.forcedBufferMemory.inUse)",
         ])
         lastBufferCapLog = loop.now
+    }
+
+    /// A body is copied for want of a pipe splice could use. The cause is a host limit the
+    /// operator can raise, so it is named, at most once a second.
+    func splicePipeUnavailable(_ cause: SplicePipe.Unavailable) {
+        guard loop.now - lastPipeLimitLog >= 1 else { return }
+        switch cause {
+        case let .undersized(capacity):
+            logger.warning("splice pipes are held to a few pages; copying bodies that would be spliced for now", metadata: [
+                "capacity": "\(capacity)",
+                "cause": "the relay's user holds fs.pipe-user-pages-soft in pipes and the relay lacks CAP_SYS_RESOURCE",
+            ])
+        case let .notCreated(error):
+            logger.warning("no splice pipe; copying bodies that would be spliced for now", metadata: ["error": "\(error)"])
+        }
+        lastPipeLimitLog = loop.now
     }
 
     private static let limitPage = ErrorPage.render(status: 503, detail: "the relay is at its connection limit")
