@@ -183,6 +183,16 @@ import Testing
         #expect(output == data, "every byte that arrived was passed on")
     }
 
+    /// A worker keeps a few empty pipes, not every one a burst of bodies made: each spare holds
+    /// part of its user's pipe quota.
+    @Test func aWorkerKeepsAFewSparePipes() throws {
+        let pipes = SplicePipes()
+        let taken = try (0..<(SplicePipes.mostSpares + 4)).map { _ in try pipes.take() }
+        #expect(pipes.spareCount == 0)
+        for pipe in taken { pipes.giveBack(pipe) }
+        #expect(pipes.spareCount == SplicePipes.mostSpares)
+    }
+
     /// A spliced body gives its pipe back empty once it is over, and the next body takes it.
     @Test func splicedBodiesInTurnShareOnePipe() throws {
         let rig = try Rig(tcp: true)

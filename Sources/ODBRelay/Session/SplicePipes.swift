@@ -7,7 +7,10 @@
 /// share of the descriptor budget counts a pipe (`DescriptorBudget.perConnection`).
 final class SplicePipes {
     /// Spares kept at most, so a burst of spliced bodies does not leave its pipes open for good.
-    static let mostSpares = 64
+    /// A spare counts against its user's pipe quota (256 pages of `fs.pipe-user-pages-soft`'s
+    /// default 16384) as a pipe in use does, so that few, taken from every worker, leave a
+    /// relay that switched user most of it (docs/OPERATIONS.md, "Splice pipes").
+    static let mostSpares = 8
     private var spares: [SplicePipe] = []
 
     var spareCount: Int { spares.count }
