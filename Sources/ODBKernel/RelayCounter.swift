@@ -79,6 +79,7 @@ public struct RelayCounter: SharedCounter {
     @inlinable public static var fallbacksUnsupported: RelayCounter { RelayCounter(ODB_RELAY_FALLBACKS_UNSUPPORTED, .fallbacks, "unsupported") }
     @inlinable public static var fallbacksKernelSelfTest: RelayCounter { RelayCounter(ODB_RELAY_FALLBACKS_KERNEL_SELFTEST, .fallbacks, "kernel_selftest") }
     @inlinable public static var fallbacksBufferMemory: RelayCounter { RelayCounter(ODB_RELAY_FALLBACKS_BUFFER_MEMORY, .fallbacks, "buffer_memory") }
+    @inlinable public static var fallbacksSplicePipe: RelayCounter { RelayCounter(ODB_RELAY_FALLBACKS_SPLICE_PIPE, .fallbacks, "splice_pipe") }
     @inlinable public static var rejectedRequests: RelayCounter { RelayCounter(ODB_RELAY_REJECTED_REQUESTS, "rejected_requests", .counter("odb_rejected_requests_total")) }
     @inlinable public static var refusedConnections: RelayCounter { RelayCounter(ODB_RELAY_REFUSED_CONNECTIONS, "refused_connections", .counter("odb_refused_connections_total")) }
     @inlinable public static var limitMaxRequests: RelayCounter { RelayCounter(ODB_RELAY_LIMIT_MAX_REQUESTS, .limitCloses, "max_requests") }
@@ -107,6 +108,7 @@ public struct RelayCounter: SharedCounter {
         .bodyBytesKernel, .bodyBytesSplice, .bodyBytesCopy, .requests,
         .responsesNone, .responses1xx, .responses2xx, .responses3xx, .responses4xx, .responses5xx,
         .fallbacksSmallBody, .fallbacksUnparsed, .fallbacksUnsupported, .fallbacksKernelSelfTest, .fallbacksBufferMemory,
+        .fallbacksSplicePipe,
         .rejectedRequests, .refusedConnections,
         .limitMaxRequests, .limitMaxAge, .limitMaxExchangeTime, .limitMinBodyRate, .limitPerClient,
         .upstreamErrors, .activeConnections, .activeFlows,

@@ -41,7 +41,7 @@ extension RelayTests.Metrics {
             "upstream_errors", "virtual_payloads",
         ])
         let fallbacks = entry["fallbacks"] as? [String: Int] ?? [:]
-        #expect(fallbacks.keys.sorted() == ["buffer_memory", "kernel_selftest", "small_body", "unparsed", "unsupported"])
+        #expect(fallbacks.keys.sorted() == ["buffer_memory", "kernel_selftest", "small_body", "splice_pipe", "unparsed", "unsupported"])
         #expect(entry["responses_by_class"] as? [String: Int] == ["2xx": 1], "classes with no response are left out")
     }
 }

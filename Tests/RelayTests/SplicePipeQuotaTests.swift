@@ -78,6 +78,7 @@ extension RelayTests {
             let copied = try relay.bodyBytes(atLeast: Self.size)
             #expect((copied["splice"] ?? 0) == 0, "no body goes through a two-page pipe: \(copied)")
             #expect((copied["copy"] ?? 0) >= Self.size, "\(copied)")
+            #expect(try relay.waitForCounter("splice_pipe", in: "fallbacks") { $0 >= 1 } == 1, "the copied body is counted")
             #expect(relay.waitForLog("fs.pipe-user-pages-soft"), "the warning names the limit: \(relay.log)")
             #expect(relay.log.contains("CAP_SYS_RESOURCE"), "and the capability: \(relay.log)")
 

@@ -179,6 +179,7 @@ enum odb_relay_counter {
 	ODB_RELAY_FALLBACKS_UNSUPPORTED,
 	ODB_RELAY_FALLBACKS_KERNEL_SELFTEST, /* bodies spliced because the kernel failed the self-test */
 	ODB_RELAY_FALLBACKS_BUFFER_MEMORY,   /* bodies copied: limits.kernel_buffer_memory was reached */
+	ODB_RELAY_FALLBACKS_SPLICE_PIPE,     /* bodies copied: no pipe of at least 64 KiB to splice through */
 	ODB_RELAY_REJECTED_REQUESTS,
 	ODB_RELAY_REFUSED_CONNECTIONS,       /* over limits.max_connections: answered 503, closed */
 	ODB_RELAY_LIMIT_MAX_REQUESTS,        /* limits.max_requests_per_connection: closed after the answer */

@@ -248,9 +248,10 @@ final class Worker: @unchecked Sendable {
         lastBufferCapLog = loop.now
     }
 
-    /// A body is copied for want of a pipe splice could use. The cause is a host limit the
-    /// operator can raise, so it is named, at most once a second.
+    /// A body is copied for want of a pipe splice could use; it is counted, and the cause, a
+    /// host limit the operator can raise, is named at most once a second.
     func splicePipeUnavailable(_ cause: SplicePipe.Unavailable) {
+        stats.fallbacksSplicePipe += 1
         guard loop.now - lastPipeLimitLog >= 1 else { return }
         switch cause {
         case let .undersized(capacity):
