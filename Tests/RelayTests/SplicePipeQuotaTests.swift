@@ -22,13 +22,13 @@ extension RelayTests {
                     for _ in range(400):
                         r, w = os.pipe()
                         held.append((r, w))
-                        if fcntl.fcntl(w, 1032) < 65536:
+                        if fcntl.fcntl(w, fcntl.F_GETPIPE_SZ) < 65536:
                             break
                         try:
-                            fcntl.fcntl(w, 1031, 1 << 20)
+                            fcntl.fcntl(w, fcntl.F_SETPIPE_SZ, 1 << 20)
                         except OSError:
                             pass
-                    print(fcntl.fcntl(held[-1][1], 1032), flush=True)
+                    print(fcntl.fcntl(held[-1][1], fcntl.F_GETPIPE_SZ), flush=True)
                     sys.stdin.read()
                     """
                 process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
