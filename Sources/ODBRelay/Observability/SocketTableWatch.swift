@@ -8,7 +8,7 @@ final class SocketTableWatch {
 
     private let logger: Logger
     private var reported: UInt64 = 0
-    private var lastLog = -Double.infinity
+    private var log = LogThrottle(interval: SocketTableWatch.interval)
 
     init(logger: Logger) {
         self.logger = logger
@@ -17,11 +17,10 @@ final class SocketTableWatch {
     /// `kernel` is the pin set's odb_counters, indexed by `odb_counter`.
     func observe(_ kernel: [UInt64], now: Double) {
         let slot = KernelCounter.socketsTableFull.slot
-        guard slot < kernel.count, kernel[slot] > reported, now - lastLog >= Self.interval else { return }
+        guard slot < kernel.count, kernel[slot] > reported, log.allows(at: now) else { return }
         logger.warning("odb_socks is full: new sockets are not tracked, so their bodies are copied instead of redirected", metadata: [
             "sockets_missed": "\(kernel[slot] - reported)", "sockets_table_full": "\(kernel[slot])",
         ])
         reported = kernel[slot]
-        lastLog = now
     }
 }

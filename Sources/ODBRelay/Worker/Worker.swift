@@ -45,13 +45,13 @@ final class Worker: @unchecked Sendable {
     private var sessions = [ObjectIdentifier: ClientSession]()
     private var stopDeadline: Double?
     private var configGeneration = 0
-    private var lastRefusalLog = -Double.infinity
+    private var refusalLog = LogThrottle()
     private var refusedSinceLog = 0
-    private var lastClientRefusalLog = -Double.infinity
+    private var clientRefusalLog = LogThrottle()
     private var clientRefusedSinceLog = 0
-    private var lastShortageLog = -Double.infinity
-    private var lastBufferCapLog = -Double.infinity
-    private var lastPipeLimitLog = -Double.infinity
+    private var shortageLog = LogThrottle()
+    private var bufferCapLog = LogThrottle()
+    private var pipeLimitLog = LogThrottle()
     /// Held open so that, out of descriptors, one can be freed to accept a waiting client and
     /// answer it 503 instead of leaving it in the backlog.
     private var reserveFD: Int32 = -1
@@ -212,22 +212,20 @@ final class Worker: @unchecked Sendable {
     /// Logged at most once a second, with the count, so a flood cannot flood the log.
     private func logLimitRefusal() {
         refusedSinceLog += 1
-        guard loop.now - lastRefusalLog >= 1 else { return }
+        guard refusalLog.allows(at: loop.now) else { return }
         logger.warning("connection limit reached; answering 503 and closing", metadata: [
             "limit": "\(connectionLimit)", "refused": "\(refusedSinceLog)",
         ])
-        lastRefusalLog = loop.now
         refusedSinceLog = 0
     }
 
     /// Logged like `logLimitRefusal`, naming the last client refused.
     private func logClientLimitRefusal(_ peer: SocketAddress) {
         clientRefusedSinceLog += 1
-        guard loop.now - lastClientRefusalLog >= 1 else { return }
+        guard clientRefusalLog.allows(at: loop.now) else { return }
         logger.warning("per-client connection limit reached; answering 503 and closing", metadata: [
             "client": "\(peer.hostText)", "limit": "\(limits.maxConnectionsPerClient)", "refused": "\(clientRefusedSinceLog)",
         ])
-        lastClientRefusalLog = loop.now
         clientRefusedSinceLog = 0
     }
 
@@ -241,18 +239,17 @@ final class Worker: @unchecked Sendable {
     /// counted, and logged at most once a second.
     func bufferMemoryCapReached() {
         stats.fallbacksBufferMemory += 1
-        guard loop.now - lastBufferCapLog >= 1 else { return }
+        guard bufferCapLog.allows(at: loop.now) else { return }
         logger.warning("kernel buffer memory limit reached; copying bodies in user space for now", metadata: [
             "limit": "\(limits.kernelBufferMemory)", "held": "\(shared.forcedBufferMemory.inUse)",
         ])
-        lastBufferCapLog = loop.now
     }
 
     /// A body is copied for want of a pipe splice could use; it is counted, and the cause, a
     /// host limit the operator can raise, is named at most once a second.
     func splicePipeUnavailable(_ cause: SplicePipe.Unavailable) {
         stats.fallbacksSplicePipe += 1
-        guard loop.now - lastPipeLimitLog >= 1 else { return }
+        guard pipeLimitLog.allows(at: loop.now) else { return }
         switch cause {
         case let .undersized(capacity):
             logger.warning("splice pipes are held to a few pages; copying bodies that would be spliced for now", metadata: [
@@ -262,7 +259,6 @@ final class Worker: @unchecked Sendable {
         case let .notCreated(error):
             logger.warning("no splice pipe; copying bodies that would be spliced for now", metadata: ["error": "\(error)"])
         }
-        lastPipeLimitLog = loop.now
     }
 
     private static let limitPage = ErrorPage.render(status: 503, detail: "the relay is at its connection limit")
@@ -284,11 +280,10 @@ final class Worker: @unchecked Sendable {
                 }
                 reserveFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
             }
-            if loop.now - lastShortageLog >= 1 {
+            if shortageLog.allows(at: loop.now) {
                 logger.error("out of file descriptors: refusing new connections with 503 for now", metadata: [
                     "error": "\(SystemError("accept", errno: code))", "connections": "\(sessions.count)",
                 ])
-                lastShortageLog = loop.now
             }
         }
         listener.pause(true)
