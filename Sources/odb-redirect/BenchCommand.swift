@@ -138,17 +138,14 @@ extension OdbRedirect {
         /// on, and the exit status tells at the end.
         private func runComparison(_ comparison: any ComparisonPreset.Type) throws {
             let base = try resolvedOptions(.standard)
-            var ratioTables = [String]()
             var legSamples = [(title: String, samples: [BenchSample])]()
-            var failed = 0
             for leg in comparison.legs {
                 guard let run = try runLeg(leg, base: base, repetitions: comparison.repetitions,
                                            duration: comparison.duration) else { continue }
-                failed += run.samples.filter(\.failed).count
-                ratioTables.append(comparison.table(title: leg.title, run.samples))
                 legSamples.append((leg.title, run.samples))
             }
-            print(ratioTables.joined(separator: "\n\n"))
+            print(legSamples.map { comparison.table(title: $0.title, $0.samples) }.joined(separator: "\n\n"))
+            let failed = legSamples.reduce(0) { $0 + $1.samples.filter(\.failed).count }
             if let summary = comparison.summary(legSamples) { print("\n" + summary) }
             if failed > 0 { throw BenchError.configurationsFailed(count: failed, outputDirectory: base.outputDirectory) }
             print("\nResults in \(base.outputDirectory)/{" + comparison.legs.map(\.name).joined(separator: ",") + "}")
