@@ -125,20 +125,28 @@ public enum AutoComparison {
         }.max()
     }
 
+    /// The route key that sets auto's splice threshold for a leg's receivers: on loopback every
+    /// client and relay is on the relay's host.
+    static func thresholdKey(_ leg: BenchLeg) -> String {
+        leg.separateNamespaces ? "auto_splice_min_body" : "auto_local_splice_min_body"
+    }
+
     /// The paragraph after the tables: per leg, the route key that makes auto splice where
     /// splicing kept up on this host, and whether the run's own spread resolves the target.
-    public static func summary(_ legs: [(title: String, samples: [BenchSample])]) -> String? {
+    public static func summary(_ legs: [(leg: BenchLeg, samples: [BenchSample])]) -> String? {
         guard !legs.isEmpty else { return nil }
         let percent = { (value: Double) in String(format: "%.0f %%", value * 100) }
-        let thresholds = legs.map { leg in
-            switch spliceThreshold(leg.samples) {
-            case .from(let size): return "\(leg.title): `auto_splice_min_body: \(ByteSize.label(size))`"
-            case .never: return "\(leg.title): nowhere, so copy (`auto_splice_min_body` past the largest body)"
+        let thresholds = legs.map { leg, samples in
+            let key = thresholdKey(leg)
+            switch spliceThreshold(samples) {
+            case .from(let size): return "\(leg.title): `\(key): \(ByteSize.label(size))`"
+            case .never: return "\(leg.title): nowhere, so copy (`\(key)` past the largest body)"
             case .unmeasured: return "\(leg.title): not resolved (a mode lacks a passed sample)"
             }
         }
         var text = "Where splice kept within \(percent(tolerance)) of the better of kernel and copy at every size from there on "
-            + "(the relay's default is \(ByteSize.label(RouteConfig.defaultAutoSpliceMinBody))): "
+            + "(the relay's defaults: \(ByteSize.label(RouteConfig.defaultAutoSpliceMinBody)), and "
+            + "\(ByteSize.label(RouteConfig.defaultAutoLocalSpliceMinBody)) for a receiver on its host): "
             + thresholds.joined(separator: "; ") + "."
         if let spread = legs.compactMap({ spread($0.samples) }).max(), spread > tolerance {
             text += " In this run auto and the mode that took the same path differed by up to \(percent(spread)), more than "

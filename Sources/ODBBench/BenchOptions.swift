@@ -24,8 +24,8 @@ public struct BenchOptions: Sendable {
     public var separateNamespaces = false
     /// tbf rate on every link between namespaces (tc syntax, e.g. `10gbit`); nil for none.
     public var linkRate: String?
-    /// `auto_splice_min_body` of relays whose routes run in mode auto; nil for the relay's default.
-    public var autoSpliceMinBody: Int?
+    /// The splice thresholds of relays whose routes run in mode auto.
+    public var autoSplice = AutoSpliceThresholds()
 
     public init(modes: [BenchMode], points: [SweepPoint], repetitions: Int, duration: Double,
                 outputDirectory: String, origin: OriginKind, workers: Int, loadThreads: Int,

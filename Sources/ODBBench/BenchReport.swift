@@ -34,11 +34,6 @@ public enum BenchReport {
         return own / other
     }
 
-    /// The conditions' note of a relay threshold the command line set, with a leading space.
-    private static func autoSplice(_ options: BenchOptions) -> String {
-        options.autoSpliceMinBody.map { " Relays in mode auto splice from \(ByteSize.label($0)) (`auto_splice_min_body`)." } ?? ""
-    }
-
     /// Markdown: conditions, then one table per (load, size, concurrency, chain), then the plots.
     static func markdown(samples: [BenchSample], options: BenchOptions, load: LoadAverages, plots: BenchPlots.Outcome) -> String {
         var text = """
@@ -48,7 +43,7 @@ public enum BenchReport {
             work on the machine during the run shares its cores with every mode alike.
 
             Modes: \(options.modes.map(\.rawValue).joined(separator: ", ")). Origin: \(options.origin). \
-            Workers per intermediate: \(options.workers).\(autoSplice(options)) \(options.duration) s of load per configuration, \
+            Workers per intermediate: \(options.workers).\(options.autoSplice.conditions) \(options.duration) s of load per configuration, \
             \(options.repetitions) repetition(s), mode order rotated per repetition. Values are medians over \
             passed repetitions; failed repetitions are counted, never averaged in. CPU per request is \
             utime+stime of the intermediates (relay CPU) and busy time of the whole machine \

@@ -41,7 +41,7 @@ public struct BenchRunner {
         var settings = ChainSettings(
             odbRedirect: options.odbRedirect, workers: options.workers, pinRoot: pinRoot,
             scratchDirectory: scratch, externalProxy: options.externalProxy)
-        settings.autoSpliceMinBody = options.autoSpliceMinBody
+        settings.autoSplice = options.autoSplice
         try writeJSON(MachineInfo.describe(odbRedirect: options.odbRedirect), to: output + "/machine.json")
         if options.separateNamespaces {
             // Behind a plain origin the edge and a faulting relay claim from the last relay.

@@ -13,8 +13,8 @@ public struct ChainSettings: Sendable {
     public var scratchDirectory: String
     /// `kernel_min_body` for kernel-faults relays: responses below it are copied.
     public var faultThreshold: Int
-    /// `auto_splice_min_body` of relays in mode auto; nil for the relay's default.
-    public var autoSpliceMinBody: Int?
+    /// The splice thresholds of relays in mode auto.
+    public var autoSplice = AutoSpliceThresholds()
     /// The intermediate the caller runs, for `external`.
     public var externalProxy: HostPort?
     /// Each tier in its own network namespace; nil runs everything on loopback.

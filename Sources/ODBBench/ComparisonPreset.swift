@@ -9,7 +9,7 @@ public protocol ComparisonPreset: SendableMetatype {
     /// The leg's ratio table, with its targets marked met or missed.
     static func table(title: String, _ samples: [BenchSample]) -> String
     /// What the legs say together, printed after the tables; nil for nothing.
-    static func summary(_ legs: [(title: String, samples: [BenchSample])]) -> String?
+    static func summary(_ legs: [(leg: BenchLeg, samples: [BenchSample])]) -> String?
 }
 
 /// Every comparison preset, by `--preset` value.
@@ -17,7 +17,7 @@ public let comparisonPresets: [any ComparisonPreset.Type] = [PeersComparison.sel
 
 extension PeersComparison: ComparisonPreset {
     public static let name = "peers"
-    public static func summary(_ legs: [(title: String, samples: [BenchSample])]) -> String? { nil }
+    public static func summary(_ legs: [(leg: BenchLeg, samples: [BenchSample])]) -> String? { nil }
 }
 
 extension AutoComparison: ComparisonPreset {

@@ -69,7 +69,7 @@ public final class IntermediateChain: @unchecked Sendable {
                 upstream: upstream(of: index, ports: ports, origin: origin, settings: settings),
                 mode: (mode.relayMode ?? .kernel).rawValue, workers: settings.workers, pinRoot: settings.pinRoot,
                 kernelMinBody: mode == .kernelFaults ? settings.faultThreshold : nil,
-                autoSpliceMinBody: mode.relayMode == .auto ? settings.autoSpliceMinBody : nil,
+                autoSplice: mode.relayMode == .auto ? settings.autoSplice : AutoSpliceThresholds(),
                 odb: virtual?.hop(index, settings: settings))
             let path = settings.scratchDirectory + "/relay-\(ports[index]).yaml"
             try writeText(config, to: path)

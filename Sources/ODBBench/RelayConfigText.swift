@@ -6,9 +6,9 @@ enum RelayConfigText {
     /// access logging off, as for nginx and HAProxy, so no intermediate pays for log lines the
     /// others do not write.
     static func yaml(listen: HostPort, upstream: HostPort, mode: String, workers: Int, pinRoot: String,
-                     kernelMinBody: Int?, autoSpliceMinBody: Int? = nil, odb: VirtualPayloadChain.Hop? = nil) -> String {
+                     kernelMinBody: Int?, autoSplice: AutoSpliceThresholds = AutoSpliceThresholds(), odb: VirtualPayloadChain.Hop? = nil) -> String {
         let threshold = (kernelMinBody.map { "\n        kernel_min_body: \($0)" } ?? "")
-            + (autoSpliceMinBody.map { "\n        auto_splice_min_body: \($0)" } ?? "")
+            + autoSplice.keys.map { "\n        \($0.key): \($0.bytes)" }.joined()
         var routes = """
                   - upstream: next
                     mode: \(mode)\(threshold)\(role(odb?.route))

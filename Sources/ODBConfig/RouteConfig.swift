@@ -15,6 +15,12 @@ public struct RouteConfig: Sendable, Equatable {
     /// In `auto` mode, bodies from this length on are spliced, outside the kernel band: there
     /// splice measured ahead of both copying and the kernel path (docs/PERFORMANCE.md §4).
     public var autoSpliceMinBody: Int
+    /// In `auto` mode, bodies whose receiver is on this host (a loopback address, or the
+    /// connection's own) are spliced from this length on, outside the kernel band, and from
+    /// `autoSpliceMinBody` on at the earliest: a local receiver handed spliced skbs keeps a
+    /// small receive window, and copying kept ahead of splicing up to several MiB
+    /// (docs/PERFORMANCE.md §4).
+    public var autoLocalSpliceMinBody: Int
     /// In `auto` mode, the kernel band starts here (and at `kernelMinBody` at the earliest).
     public var autoMinBody: Int
     /// In `auto` mode, the kernel band ends here: `auto` redirects in the kernel the bodies from
@@ -38,6 +44,7 @@ public struct RouteConfig: Sendable, Equatable {
         mode: RelayMode = .auto,
         kernelMinBody: Int = 64 << 10,
         autoSpliceMinBody: Int = RouteConfig.defaultAutoSpliceMinBody,
+        autoLocalSpliceMinBody: Int = RouteConfig.defaultAutoLocalSpliceMinBody,
         autoMinBody: Int = RouteConfig.defaultAutoMinBody,
         kernelMaxBody: Int = RouteConfig.defaultKernelMaxBody,
         flowBudget: Int = 16 << 20,
@@ -51,6 +58,7 @@ public struct RouteConfig: Sendable, Equatable {
         self.mode = mode
         self.kernelMinBody = kernelMinBody
         self.autoSpliceMinBody = autoSpliceMinBody
+        self.autoLocalSpliceMinBody = autoLocalSpliceMinBody
         self.autoMinBody = autoMinBody
         self.kernelMaxBody = kernelMaxBody
         self.flowBudget = flowBudget
@@ -65,6 +73,11 @@ public struct RouteConfig: Sendable, Equatable {
     /// level (docs/PERFORMANCE.md §4).
     public static let defaultAutoSpliceMinBody = 128 << 10
 
+    /// Default `auto_local_splice_min_body`. With client and relay on one host, splicing made
+    /// fewer req/s than copying from 256 KiB to 2 MiB, was level with it at 4 MiB, and kept up
+    /// from 8 MiB on (docs/PERFORMANCE.md §4).
+    public static let defaultAutoLocalSpliceMinBody = 8 << 20
+
     /// Default `auto_min_body`: past `kernel_max_body`, so `auto` puts no body in the kernel
     /// unless a route asks for a band. Splice cost less machine CPU than the kernel path at every
     /// size measured (64 KiB to 16 MiB), and with its memory earned by the reader
@@ -76,7 +89,8 @@ public struct RouteConfig: Sendable, Equatable {
     /// kernel path was measured at against copying, where the two were level.
     public static let defaultKernelMaxBody = 64 << 20
 
-    static let keys = ["host", "path_prefix", "upstream", "mode", "kernel_min_body", "auto_splice_min_body", "auto_min_body", "kernel_max_body", "flow_budget",
+    static let keys = ["host", "path_prefix", "upstream", "mode", "kernel_min_body", "auto_splice_min_body", "auto_local_splice_min_body",
+                       "auto_min_body", "kernel_max_body", "flow_budget",
                        "allow_connect", "allow_http2_prior_knowledge", "odb"]
 
     init(from section: ConfigMapping, upstreams: [String: UpstreamConfig], odb: VirtualPayloadConfig?) throws(ConfigError) {
@@ -109,6 +123,9 @@ public struct RouteConfig: Sendable, Equatable {
                 try node.byteSize(in: 0...(1 << 30))
             },
             autoSpliceMinBody: try section.value("auto_splice_min_body", default: defaults.autoSpliceMinBody) {
+                node throws(ConfigError) in try node.byteSize(in: 0...(1 << 40))
+            },
+            autoLocalSpliceMinBody: try section.value("auto_local_splice_min_body", default: defaults.autoLocalSpliceMinBody) {
                 node throws(ConfigError) in try node.byteSize(in: 0...(1 << 40))
             },
             autoMinBody: try section.value("auto_min_body", default: defaults.autoMinBody) { node throws(ConfigError) in

@@ -82,8 +82,11 @@ extension OdbRedirect {
         @Option(help: "With --netns: limit every link with tbf to this rate (tc syntax, e.g. 10gbit).")
         var linkRate: String?
 
-        @Option(help: "auto_splice_min_body of every relay in mode auto (modes auto, virtual, virtual-faults), e.g. 2MiB; default: the relay's own. bench --preset auto prints the value that fits this host.")
+        @Option(help: "auto_splice_min_body of every relay in mode auto (modes auto, virtual, virtual-faults), e.g. 2MiB; default: the relay's own. bench --preset auto prints the value that fits this host across hosts (--netns).")
         var autoSpliceMinBody: String?
+
+        @Option(help: "auto_local_splice_min_body of every relay in mode auto: the threshold for a receiver on the relay's host, as every client and relay of a loopback run is, which counts from auto_splice_min_body on at the earliest; default: the relay's own. bench --preset auto prints the value that fits this host on loopback.")
+        var autoLocalSpliceMinBody: String?
 
         func validate() throws {
             if quick && full { throw ValidationError("--quick and --full exclude each other") }
@@ -111,7 +114,7 @@ extension OdbRedirect {
             if let rate, rate <= 0 { throw ValidationError("--rate must be positive") }
             guard ["wrk", "locust"].contains(driver) else { throw ValidationError("--driver is wrk or locust") }
             if locustfile != nil && driver != "locust" { throw ValidationError("--locustfile needs --driver locust") }
-            if let autoSpliceMinBody { _ = try ByteSize.parse(autoSpliceMinBody) }
+            for threshold in [autoSpliceMinBody, autoLocalSpliceMinBody].compactMap(\.self) { _ = try ByteSize.parse(threshold) }
             if linkRate != nil && !netns { throw ValidationError("--link-rate limits the links --netns creates; add --netns") }
             if let faultPercent, !(0...100).contains(faultPercent) { throw ValidationError("--fault-percent must be 0…100") }
             if workers < 1 || loadThreads < 1 { throw ValidationError("--workers and --load-threads must be positive") }
@@ -138,13 +141,13 @@ extension OdbRedirect {
         /// on, and the exit status tells at the end.
         private func runComparison(_ comparison: any ComparisonPreset.Type) throws {
             let base = try resolvedOptions(.standard)
-            var legSamples = [(title: String, samples: [BenchSample])]()
+            var legSamples = [(leg: BenchLeg, samples: [BenchSample])]()
             for leg in comparison.legs {
                 guard let run = try runLeg(leg, base: base, repetitions: comparison.repetitions,
                                            duration: comparison.duration) else { continue }
-                legSamples.append((leg.title, run.samples))
+                legSamples.append((leg, run.samples))
             }
-            print(legSamples.map { comparison.table(title: $0.title, $0.samples) }.joined(separator: "\n\n"))
+            print(legSamples.map { comparison.table(title: $0.leg.title, $0.samples) }.joined(separator: "\n\n"))
             let failed = legSamples.reduce(0) { $0 + $1.samples.filter(\.failed).count }
             if let summary = comparison.summary(legSamples) { print("\n" + summary) }
             if failed > 0 { throw BenchError.configurationsFailed(count: failed, outputDirectory: base.outputDirectory) }
@@ -242,7 +245,8 @@ extension OdbRedirect {
             options.driver = driver == "locust" ? .locust(locustfile) : .wrk
             options.separateNamespaces = netns
             options.linkRate = linkRate
-            options.autoSpliceMinBody = try autoSpliceMinBody.map(ByteSize.parse)
+            options.autoSplice = AutoSpliceThresholds(minBody: try autoSpliceMinBody.map(ByteSize.parse),
+                                                      localMinBody: try autoLocalSpliceMinBody.map(ByteSize.parse))
             return options
         }
 

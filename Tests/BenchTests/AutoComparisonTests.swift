@@ -4,6 +4,8 @@ import Testing
 /// The ratios `bench --preset auto` prints: auto against the better of kernel and copy, from
 /// medians over passed repetitions, per body size.
 @Suite struct AutoComparisonTests {
+    static let loopback = AutoComparison.legs[0], netns = AutoComparison.legs[1]
+
     static func sample(_ mode: BenchMode, size: Int = 1 << 20, repetition: Int = 0, requestsPerSecond: Double, cpu: Double,
                        kernelShare: Double? = nil, failed: Bool = false) -> BenchSample {
         var sample = PeersComparisonTests.sample(mode, size: size, chain: 1, repetition: repetition,
@@ -61,9 +63,9 @@ import Testing
         let netns = Self.leg([0.90, 0.93, 1.05, 1.30])
         #expect(AutoComparison.spliceThreshold(loopback) == .from(1 << 20))
         #expect(AutoComparison.spliceThreshold(netns) == .from(2 << 20))
-        let summary = AutoComparison.summary([("Loopback", loopback), ("Separate hosts", netns)])
-        #expect(summary?.contains("Loopback: `auto_splice_min_body: 1MiB`; Separate hosts: `auto_splice_min_body: 2MiB`.") == true,
-                "\(summary ?? "")")
+        let summary = AutoComparison.summary([(Self.loopback, loopback), (Self.netns, netns)])
+        #expect(summary?.contains("Loopback: `auto_local_splice_min_body: 1MiB`; Separate hosts (--netns): `auto_splice_min_body: 2MiB`.")
+                == true, "\(summary ?? "")")
     }
 
     /// A body that comes with its head is copied in splice mode too, so splice keeping up
@@ -77,7 +79,8 @@ import Testing
     @Test func aSizeWhereSpliceFellBehindMovesTheThresholdPastIt() {
         #expect(AutoComparison.spliceThreshold(Self.leg([1.10, 0.90, 1.10, 1.20])) == .from(2 << 20))
         #expect(AutoComparison.spliceThreshold(Self.leg([1.10, 1.10, 1.10, 0.90])) == .never)
-        #expect(AutoComparison.summary([("Loopback", Self.leg([1.10, 1.10, 1.10, 0.90]))])?.contains("Loopback: nowhere, so copy") == true)
+        #expect(AutoComparison.summary([(Self.loopback, Self.leg([1.10, 1.10, 1.10, 0.90]))])?.contains("Loopback: nowhere, so copy")
+                == true)
     }
 
     @Test func autoIsSetBesideTheModeWhosePathItTookToShowTheRunsSpread() {
@@ -90,13 +93,13 @@ import Testing
         #expect(ratios.samePath == .splice)
         #expect(ratios.requestsToSamePath == 0.8)
         #expect(abs(AutoComparison.spread(leg)! - 0.2) < 1e-9)
-        #expect(AutoComparison.summary([("Loopback", leg)])?.contains("differed by up to 20 %") == true)
-        #expect(AutoComparison.summary([("Loopback", Self.leg([1.10, 1.10, 1.10, 1.10]))])?.contains("differed") == false)
+        #expect(AutoComparison.summary([(Self.loopback, leg)])?.contains("differed by up to 20 %") == true)
+        #expect(AutoComparison.summary([(Self.loopback, Self.leg([1.10, 1.10, 1.10, 1.10]))])?.contains("differed") == false)
     }
 
     @Test func aMissingSampleLeavesTheThresholdUnresolved() {
         let leg = Self.leg([1.10, 1.10, 1.10, 1.10]).filter { !($0.mode == BenchMode.splice.rawValue && $0.bodyBytes == 1 << 20) }
         #expect(AutoComparison.spliceThreshold(leg) == .unmeasured)
-        #expect(AutoComparison.summary([("Loopback", leg)])?.contains("Loopback: not resolved") == true)
+        #expect(AutoComparison.summary([(Self.loopback, leg)])?.contains("Loopback: not resolved") == true)
     }
 }

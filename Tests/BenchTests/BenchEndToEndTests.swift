@@ -128,26 +128,33 @@ import Testing
         try Self.expectNamespacesRemoved()
     }
 
-    /// `--auto-splice-min-body` reaches the relays of mode auto: 256 KiB bodies, spliced at the
-    /// relay's default threshold, are copied when the run asks for splicing from 1 MiB on.
-    @Test func anAutoSpliceThresholdDecidesTheRelaysPath() throws {
-        func autoRow(_ threshold: [String]) throws -> [String: Any]? {
+    /// The splice thresholds reach the relays of mode auto. On loopback every receiver is on the
+    /// relay's host: 256 KiB bodies are copied at the relay's defaults, spliced with
+    /// `--auto-local-splice-min-body 128KiB`, and copied again when `--auto-splice-min-body 1MiB`
+    /// joins it, since a local receiver's threshold starts from that one at the earliest.
+    @Test func autoSpliceThresholdsDecideTheRelaysPath() throws {
+        func autoRow(_ thresholds: [String]) throws -> [String: Any]? {
             let directory = Self.temporaryDirectory()
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let result = try CommandRunner.run(CommandRunner.odbRedirect, [
                 "bench", "--modes", "auto", "--sizes", "256KiB", "--concurrency", "2", "--duration", "1",
-                "--repetitions", "1", "--output", directory] + threshold)
+                "--repetitions", "1", "--output", directory] + thresholds)
             #expect(result.status == 0, "stderr: \(result.stderr.suffix(3000))")
             let report = try String(contentsOfFile: directory + "/report.md", encoding: .utf8)
-            #expect(report.contains("splice from 1MiB") == !threshold.isEmpty, "the conditions name the threshold")
-            return try Self.rows(directory).first
+            for (option, key) in [("--auto-splice-min-body", "auto_splice_min_body"), ("--auto-local-splice-min-body", "auto_local_splice_min_body")] {
+                #expect(report.contains("`\(key):") == thresholds.contains(option), "the conditions name \(key) where it was set")
+            }
+            let row = try Self.rows(directory).first
+            #expect(row?["failed"] as? Bool == false, "\(row?["reason"] ?? "")")
+            return row
         }
-        let spliced = try autoRow([])
-        #expect((spliced?["splice_body_bytes"] as? Int ?? 0) > 0, "the default splices 256 KiB bodies")
-        let copied = try autoRow(["--auto-splice-min-body", "1MiB"])
-        #expect(copied?["failed"] as? Bool == false, "\(copied?["reason"] ?? "")")
-        #expect(copied?["splice_body_bytes"] as? Int == 0, "nothing spliced below the threshold")
+        let copied = try autoRow([])
+        #expect(copied?["splice_body_bytes"] as? Int == 0, "a local receiver gets 256 KiB copied by default")
         #expect((copied?["copy_body_bytes"] as? Int ?? 0) > 0)
+        let spliced = try autoRow(["--auto-local-splice-min-body", "128KiB"])
+        #expect((spliced?["splice_body_bytes"] as? Int ?? 0) > 0, "spliced from the local threshold on")
+        let bounded = try autoRow(["--auto-local-splice-min-body", "128KiB", "--auto-splice-min-body", "1MiB"])
+        #expect(bounded?["splice_body_bytes"] as? Int == 0, "nothing spliced below auto_splice_min_body")
     }
 
     /// Virtual chains of 1 and 2 behind the ODB-aware built-in origin: every body checked byte

@@ -25,7 +25,8 @@ import Testing
         let routes = config.listeners[0].routes
         #expect(routes.count == 3)
         #expect(routes[0] == RouteConfig(host: .exact("example.com"), pathPrefix: "/api/", upstream: "api", mode: .kernel,
-                                         kernelMinBody: 64 << 10, autoSpliceMinBody: 128 << 10, autoMinBody: 1 << 40, kernelMaxBody: 64 << 20, flowBudget: 16 << 20, allowConnect: false))
+                                         kernelMinBody: 64 << 10, autoSpliceMinBody: 128 << 10,
+                                         autoLocalSpliceMinBody: 8 << 20, autoMinBody: 1 << 40, kernelMaxBody: 64 << 20, flowBudget: 16 << 20, allowConnect: false))
         #expect(routes[1] == RouteConfig(host: .wildcard(suffix: ".example.com"), upstream: "web"))
         #expect(routes[2] == RouteConfig(upstream: "web", mode: .splice, allowHTTP2PriorKnowledge: false))
         #expect(config.listeners[1].routes == [RouteConfig(upstream: "api", mode: .copy)])

@@ -324,16 +324,18 @@ import Testing
 
     @Test func autoModeTakesItsOwnThresholds() throws {
         let parsed = try RelayConfig.parse(yaml: minimalYAML.replacingOccurrences(
-            of: "- upstream: api", with: "- upstream: api\n        mode: auto\n        auto_splice_min_body: 256KiB\n        auto_min_body: 512KiB\n        kernel_max_body: 2MiB"),
+            of: "- upstream: api", with: "- upstream: api\n        mode: auto\n        auto_splice_min_body: 256KiB\n        auto_local_splice_min_body: 1MiB\n        auto_min_body: 512KiB\n        kernel_max_body: 2MiB"),
             fileName: "relay.yaml")
         let route = try #require(parsed.listeners.first?.routes.first)
         #expect(route.mode == .auto)
         #expect(route.autoSpliceMinBody == 256 << 10)
+        #expect(route.autoLocalSpliceMinBody == 1 << 20)
         #expect(route.autoMinBody == 512 << 10)
         #expect(route.kernelMaxBody == 2 << 20)
         #expect(route.kernelMinBody == 64 << 10)
         let defaults = try #require(RelayConfig.parse(yaml: minimalYAML, fileName: "relay.yaml").listeners.first?.routes.first)
         #expect(defaults.autoSpliceMinBody == RouteConfig.defaultAutoSpliceMinBody)
+        #expect(defaults.autoLocalSpliceMinBody == RouteConfig.defaultAutoLocalSpliceMinBody)
         #expect(defaults.autoMinBody == RouteConfig.defaultAutoMinBody)
         #expect(defaults.kernelMaxBody == RouteConfig.defaultKernelMaxBody)
         let negative = try #require(configError(minimalYAML.replacingOccurrences(

@@ -69,9 +69,10 @@ import Testing
 
     @Test(arguments: rows) func decides(_ row: Row) {
         let policy = PathPolicy(mode: row.mode, kernelMinBody: Self.minBody, autoSpliceMinBody: Self.autoSpliceMinBody,
+                                autoLocalSpliceMinBody: Self.autoSpliceMinBody,
                                 autoMinBody: Self.autoMinBody, kernelMaxBody: Self.maxBody,
                                 kernelAvailable: row.kernel, kernelSelfTestFailed: row.selfTestFailed)
-        let decision = policy.decide(row.body)
+        let decision = policy.decide(row.body, receiverOnThisHost: false)
         #expect(decision.path == row.path, "\(row)")
         #expect(decision.fallback == row.fallback, "\(row)")
     }
@@ -80,10 +81,11 @@ import Testing
     /// at `kernel_min_body`, and without a splice band what lies below is copied and counted.
     @Test func autoNeverRedirectsBelowTheKernelMinimum() {
         let policy = PathPolicy(mode: .auto, kernelMinBody: Self.autoMinBody, autoSpliceMinBody: Self.maxBody + 1,
+                                autoLocalSpliceMinBody: Self.maxBody + 1,
                                 autoMinBody: Self.minBody, kernelMaxBody: Self.maxBody, kernelAvailable: true, kernelSelfTestFailed: false)
-        #expect(policy.decide(Self.medium) == PathDecision(.copy, counting: .smallBody))
-        #expect(policy.decide(.length(Self.autoMinBody - 1)) == PathDecision(.copy, counting: .smallBody))
-        #expect(policy.decide(Self.autoSized) == PathDecision(.kernel))
+        #expect(policy.decide(Self.medium, receiverOnThisHost: false) == PathDecision(.copy, counting: .smallBody))
+        #expect(policy.decide(.length(Self.autoMinBody - 1), receiverOnThisHost: false) == PathDecision(.copy, counting: .smallBody))
+        #expect(policy.decide(Self.autoSized, receiverOnThisHost: false) == PathDecision(.kernel))
     }
 
     /// The splice band reaches up to where the kernel band starts, `kernel_min_body` when that
@@ -91,21 +93,23 @@ import Testing
     /// count nothing.
     @Test func autoSplicesUpToTheKernelBand() {
         let policy = PathPolicy(mode: .auto, kernelMinBody: Self.autoMinBody, autoSpliceMinBody: Self.autoSpliceMinBody,
+                                autoLocalSpliceMinBody: Self.autoSpliceMinBody,
                                 autoMinBody: Self.minBody, kernelMaxBody: Self.maxBody, kernelAvailable: true, kernelSelfTestFailed: false)
-        #expect(policy.decide(Self.medium) == PathDecision(.copy, counting: .smallBody))
-        #expect(policy.decide(Self.spliceSized) == PathDecision(.splice))
-        #expect(policy.decide(.length(Self.autoMinBody - 1)) == PathDecision(.splice))
-        #expect(policy.decide(Self.autoSized) == PathDecision(.kernel))
+        #expect(policy.decide(Self.medium, receiverOnThisHost: false) == PathDecision(.copy, counting: .smallBody))
+        #expect(policy.decide(Self.spliceSized, receiverOnThisHost: false) == PathDecision(.splice))
+        #expect(policy.decide(.length(Self.autoMinBody - 1), receiverOnThisHost: false) == PathDecision(.splice))
+        #expect(policy.decide(Self.autoSized, receiverOnThisHost: false) == PathDecision(.kernel))
     }
 
     /// `kernel_max_body` ends the kernel band alone: with the band moved past it, bodies on
     /// either side of it are spliced.
     @Test func autoSplicesPastTheKernelMaximumWithoutAKernelBand() {
         let policy = PathPolicy(mode: .auto, kernelMinBody: Self.minBody, autoSpliceMinBody: Self.autoSpliceMinBody,
+                                autoLocalSpliceMinBody: Self.autoSpliceMinBody,
                                 autoMinBody: Self.maxBody * 2, kernelMaxBody: Self.maxBody, kernelAvailable: true, kernelSelfTestFailed: false)
-        #expect(policy.decide(.length(Self.maxBody)) == PathDecision(.splice))
-        #expect(policy.decide(Self.large) == PathDecision(.splice))
-        #expect(policy.decide(.length(Self.maxBody * 4)) == PathDecision(.splice))
+        #expect(policy.decide(.length(Self.maxBody), receiverOnThisHost: false) == PathDecision(.splice))
+        #expect(policy.decide(Self.large, receiverOnThisHost: false) == PathDecision(.splice))
+        #expect(policy.decide(.length(Self.maxBody * 4), receiverOnThisHost: false) == PathDecision(.splice))
     }
 
     /// The default bands: copy below `auto_splice_min_body` and for every body of unknown
@@ -116,13 +120,50 @@ import Testing
         let policy = PathPolicy(route: defaults, kernelAvailable: true, kernelSelfTestFailed: false)
         let splice = UInt64(defaults.autoSpliceMinBody), upper = UInt64(defaults.kernelMaxBody)
         #expect(defaults.autoMinBody > defaults.kernelMaxBody)
-        #expect(policy.decide(.length(0)) == PathDecision(.copy, counting: .smallBody))
+        #expect(policy.decide(.length(0), receiverOnThisHost: false) == PathDecision(.copy, counting: .smallBody))
         for body: PathPolicy.Body in [.length(splice - 1), .chunked, .tunnel] {
-            #expect(policy.decide(body) == PathDecision(.copy), "\(body)")
+            #expect(policy.decide(body, receiverOnThisHost: false) == PathDecision(.copy), "\(body)")
         }
         for body: PathPolicy.Body in [.length(splice), .length(4 << 20), .length(upper), .length(upper + 1), .length(1 << 40)] {
-            #expect(policy.decide(body) == PathDecision(.splice), "\(body)")
+            #expect(policy.decide(body, receiverOnThisHost: false) == PathDecision(.splice), "\(body)")
         }
+        let local = UInt64(defaults.autoLocalSpliceMinBody)
+        #expect(local > splice)
+        #expect(policy.decide(.length(splice), receiverOnThisHost: true) == PathDecision(.copy))
+        #expect(policy.decide(.length(local - 1), receiverOnThisHost: true) == PathDecision(.copy))
+        #expect(policy.decide(.length(local), receiverOnThisHost: true) == PathDecision(.splice))
+    }
+
+    /// A receiver on this host gets spliced bodies only from `auto_local_splice_min_body` on
+    /// (and from `auto_splice_min_body` at the earliest); the kernel band and the other modes
+    /// do not ask where the receiver is, nor does auto for a body it copies anyway.
+    @Test func autoSplicesToAReceiverOnThisHostFromItsOwnThreshold() {
+        let local = Self.autoSpliceMinBody * 2
+        let policy = PathPolicy(mode: .auto, kernelMinBody: Self.minBody, autoSpliceMinBody: Self.autoSpliceMinBody,
+                                autoLocalSpliceMinBody: local, autoMinBody: Self.autoMinBody, kernelMaxBody: Self.maxBody,
+                                kernelAvailable: true, kernelSelfTestFailed: false)
+        var asked = 0
+        func onThisHost() -> Bool { asked += 1; return true }
+        #expect(policy.decide(Self.spliceSized, receiverOnThisHost: onThisHost()) == PathDecision(.copy))
+        #expect(policy.decide(.length(local - 1), receiverOnThisHost: onThisHost()) == PathDecision(.copy))
+        #expect(policy.decide(Self.spliceSized, receiverOnThisHost: false) == PathDecision(.splice))
+        #expect(asked == 2)
+        #expect(policy.decide(.length(local), receiverOnThisHost: onThisHost()) == PathDecision(.splice))
+        #expect(policy.decide(Self.autoSized, receiverOnThisHost: onThisHost()) == PathDecision(.kernel))
+        #expect(policy.decide(Self.large, receiverOnThisHost: onThisHost()) == PathDecision(.splice))
+        for body: PathPolicy.Body in [Self.small, Self.medium, .chunked, .tunnel] {
+            #expect(policy.decide(body, receiverOnThisHost: onThisHost()).path == .copy, "\(body)")
+        }
+        #expect(asked == 2)
+        let below = PathPolicy(mode: .auto, kernelMinBody: Self.minBody, autoSpliceMinBody: Self.autoSpliceMinBody,
+                               autoLocalSpliceMinBody: Self.minBody, autoMinBody: Self.autoMinBody, kernelMaxBody: Self.maxBody,
+                               kernelAvailable: true, kernelSelfTestFailed: false)
+        #expect(below.decide(.length(Self.autoSpliceMinBody - 1), receiverOnThisHost: true) == PathDecision(.copy))
+        let splice = PathPolicy(mode: .splice, kernelMinBody: Self.minBody, autoSpliceMinBody: Self.autoSpliceMinBody,
+                                autoLocalSpliceMinBody: local, autoMinBody: Self.autoMinBody, kernelMaxBody: Self.maxBody,
+                                kernelAvailable: true, kernelSelfTestFailed: false)
+        #expect(splice.decide(Self.spliceSized, receiverOnThisHost: onThisHost()) == PathDecision(.splice))
+        #expect(asked == 2)
     }
 
     /// A kernel path is only chosen where one exists.
@@ -131,9 +172,10 @@ import Testing
         for mode in [RelayMode.copy, .splice, .kernel, .auto] {
             for failed in [false, true] {
                 let policy = PathPolicy(mode: mode, kernelMinBody: Self.minBody, autoSpliceMinBody: Self.autoSpliceMinBody,
+                                        autoLocalSpliceMinBody: Self.autoSpliceMinBody,
                                         autoMinBody: Self.autoMinBody, kernelMaxBody: Self.maxBody,
                                         kernelAvailable: false, kernelSelfTestFailed: failed)
-                for body in bodies { #expect(policy.decide(body).path != .kernel, "\(mode) \(body)") }
+                for body in bodies { #expect(policy.decide(body, receiverOnThisHost: false).path != .kernel, "\(mode) \(body)") }
             }
         }
     }

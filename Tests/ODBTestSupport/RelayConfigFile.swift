@@ -69,7 +69,7 @@ public struct RelayConfigFile {
                 let keys = Self.present([
                     ("upstream", route.upstream), ("path_prefix", route.pathPrefix), ("mode", route.mode?.rawValue),
                     ("kernel_min_body", route.kernelMinBody), ("auto_splice_min_body", route.autoSpliceMinBody),
-                    ("auto_min_body", route.autoMinBody),
+                    ("auto_local_splice_min_body", route.autoLocalSpliceMinBody), ("auto_min_body", route.autoMinBody),
                     ("kernel_max_body", route.kernelMaxBody),
                     ("flow_budget", route.flowBudget), ("allow_connect", route.allowConnect ? "true" : nil),
                     ("allow_http2_prior_knowledge", route.allowHTTP2PriorKnowledge ? "true" : nil),
@@ -112,6 +112,7 @@ public struct RouteOptions {
     public var pathPrefix: String?
     public var kernelMinBody: String?
     public var autoSpliceMinBody: String?
+    public var autoLocalSpliceMinBody: String?
     public var autoMinBody: String?
     public var kernelMaxBody: String?
     public var flowBudget: String?
@@ -121,14 +122,15 @@ public struct RouteOptions {
     public var odb: String?
 
     public init(_ mode: RouteMode? = nil, upstream: String = "origin", pathPrefix: String? = nil,
-                kernelMinBody: String? = nil, autoSpliceMinBody: String? = nil, autoMinBody: String? = nil,
-                kernelMaxBody: String? = nil, flowBudget: String? = nil,
+                kernelMinBody: String? = nil, autoSpliceMinBody: String? = nil, autoLocalSpliceMinBody: String? = nil,
+                autoMinBody: String? = nil, kernelMaxBody: String? = nil, flowBudget: String? = nil,
                 allowConnect: Bool = false, allowHTTP2PriorKnowledge: Bool = false, odb: String? = nil) {
         self.mode = mode
         self.upstream = upstream
         self.pathPrefix = pathPrefix
         self.kernelMinBody = kernelMinBody
         self.autoSpliceMinBody = autoSpliceMinBody
+        self.autoLocalSpliceMinBody = autoLocalSpliceMinBody
         self.autoMinBody = autoMinBody
         self.kernelMaxBody = kernelMaxBody
         self.flowBudget = flowBudget

@@ -57,13 +57,15 @@ extension RelayTests {
 
         @Test func bodiesAreCopiedWhilePipesAreHeldSmallAndSplicedAgainAfter() throws {
             // A user of its own: no other test's relay spends or frees this quota meanwhile. Mode
-            // auto, the default, splices a 1 MiB body and loads the kernel objects whose pin set
-            // carries the body counters.
+            // auto, the default, loads the kernel objects whose pin set carries the body
+            // counters; its local threshold at 128 KiB has it splice the 1 MiB body to this
+            // test's client on loopback.
             let user = try SystemUser.ensure("odb-pipe-test")
             let origin = try NginxOrigin(fileSizes: [Self.size])
             let relay = try RelayProcess { port in
                 var config = RelayConfigFile.singleRoute(port: port, upstreams: ["127.0.0.1:\(origin.port)"],
-                                                         route: RouteOptions(.auto), log: LogOptions(accessLog: nil))
+                                                         route: RouteOptions(.auto, autoLocalSpliceMinBody: "128KiB"),
+                                                         log: LogOptions(accessLog: nil))
                 config.user = user.name
                 return config
             }

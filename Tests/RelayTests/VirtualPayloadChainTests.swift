@@ -120,7 +120,8 @@ extension RelayTests {
             let chain = try Self.chain(2, before: holder, mode: mode, admin: { .listen("127.0.0.1:\($0 == 0 ? admin.0 : admin.1)") })
             let client = try TestHTTPClient(port: chain.edge.port)
             defer { client.close() }
-            let sizes = [1, 65_537, 4_194_307]
+            // 8 MiB: auto splices from there on to a client on its host.
+            let sizes = [1, 65_537, 8_388_611]
             for size in sizes { try Self.fetch(client, "/bytes/\(size)", size: size) }
             let total = Double(sizes.reduce(0, +))
             let edge = try MetricsScrape.waiting(port: admin.0, for: "every claimed body counted, none in flight") {
@@ -132,7 +133,7 @@ extension RelayTests {
             case .splice: #expect(bytes[0] == 0 && bytes[1] > 0, "\(bytes)")
             case .copy: #expect(bytes[2] == total, "\(bytes)")
             // What the edge read together with the claim's head is copied.
-            default: #expect(bytes[0] == 0 && bytes[1] >= 0.95 * Double(sizes.last!), "auto splices the 4 MiB claim, copies the rest: \(bytes)")
+            default: #expect(bytes[0] == 0 && bytes[1] >= 0.95 * Double(sizes.last!), "auto splices the 8 MiB claim, copies the rest: \(bytes)")
             }
             let middle = try MetricsScrape.waiting(port: admin.1, for: "every descriptor passed on") {
                 $0["odb_virtual_payloads_total{event=\"passed\"}"] == Double(sizes.count)

@@ -97,6 +97,22 @@ public enum Socket {
         return error
     }
 
+    /// Whether `peer`, the address a socket is connected or connecting to, is on this host: a
+    /// loopback address, or the socket's own, which a connection between two local sockets gets
+    /// unless one end bound another of the host's addresses. False when the socket's own
+    /// address cannot be read.
+    public static func isOnThisHost(_ peer: SocketAddress, socket fd: Int32) -> Bool {
+        if peer.isLoopback { return true }
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let local = withUnsafeMutablePointer(to: &storage) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                getsockname(fd, address, &length) == 0 ? SocketAddress(copying: address, length: length) : nil
+            }
+        }
+        return local.map(peer.sameHost) ?? false
+    }
+
     /// The kernel's socket cookie, the key BPF programs use for this socket.
     public static func cookie(_ fd: Int32) -> UInt64 {
         var cookie: UInt64 = 0

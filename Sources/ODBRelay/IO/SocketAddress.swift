@@ -59,6 +59,26 @@ public struct SocketAddress: Sendable, CustomStringConvertible, Hashable {
         return String(decoding: text.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
+    /// The address bytes without the port: 4 for IPv4, 16 for IPv6.
+    private var hostBytes: ArraySlice<UInt8> {
+        family == AF_INET6
+            ? storage[MemoryLayout<sockaddr_in6>.offset(of: \sockaddr_in6.sin6_addr)!...].prefix(16)
+            : storage[MemoryLayout<sockaddr_in>.offset(of: \sockaddr_in.sin_addr)!...].prefix(4)
+    }
+
+    /// A loopback address: 127.0.0.0/8, ::1, or 127.0.0.0/8 mapped into IPv6.
+    var isLoopback: Bool {
+        let bytes = Array(hostBytes)
+        if family == AF_INET { return bytes.first == 127 }
+        let mapped = bytes.prefix(10).allSatisfy { $0 == 0 } && bytes[10] == 0xff && bytes[11] == 0xff
+        return mapped ? bytes[12] == 127 : bytes == Array(repeating: 0, count: 15) + [1]
+    }
+
+    /// Whether both name the same host address, ports aside.
+    func sameHost(as other: SocketAddress) -> Bool {
+        family == other.family && hostBytes.elementsEqual(other.hostBytes)
+    }
+
     public var port: Int {
         storage.withUnsafeBytes { raw in
             if family == AF_INET6 {

@@ -56,9 +56,16 @@ public final class SocketChannel: EventHandler {
     /// The buffer memory the relay set on the socket, which stays until it closes.
     var memory = SocketMemory()
 
-    public init(fd: Int32, loop: EventLoop) {
+    /// The address the socket is connected or connecting to, where its creator knows it.
+    public let peer: SocketAddress?
+    /// Whether the peer is on this host (`Socket.isOnThisHost`), asked of the kernel once, when
+    /// a path choice first needs it; false for a socket without a known peer.
+    public private(set) lazy var peerIsOnThisHost = peer.map { Socket.isOnThisHost($0, socket: fd) } ?? false
+
+    public init(fd: Int32, loop: EventLoop, peer: SocketAddress? = nil) {
         self.fd = fd
         self.loop = loop
+        self.peer = peer
         loop.register(fd, events: 0, handler: self)
     }
 

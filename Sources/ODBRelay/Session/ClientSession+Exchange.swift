@@ -63,7 +63,7 @@ extension ClientSession {
             return
         }
         if let body = admitted.body, let upstream = current.upstream {
-            let path = decidePath(current, body.policy)
+            let path = decidePath(current, body.policy, to: upstream)
             current.requestBody = bodyTransfer(current, from: client, to: upstream, framing: body.framing, path: path)
         }
     }
@@ -238,7 +238,7 @@ extension ClientSession {
         client.outbound.append(outgoing)
         if let body {
             current.transition(to: .streaming)
-            let path = decidePath(current, body.policy)
+            let path = decidePath(current, body.policy, to: client)
             current.responseBody = bodyTransfer(current, from: upstream, to: client, framing: body.framing, path: path)
         } else {
             current.transition(to: .responded)
@@ -280,7 +280,7 @@ extension ClientSession {
         let outgoing = worker.rewrite.response(head, forwardingUpgrade: head.status == 101)
         client.outbound.append(outgoing)
         current.transition(to: .tunnel)
-        becomeTunnel(current, upstream: upstream, path: decidePath(current, .tunnel))
+        becomeTunnel(current, upstream: upstream, path: decidePath(current, .tunnel, to: client))
     }
 
     /// Both directions become bodies read until their source closes; the upstream connection
@@ -294,12 +294,12 @@ extension ClientSession {
 
     // MARK: Bodies
 
-    /// The path a body of `exchange` starts on by its route's policy; the fallback that choice
-    /// implies is counted here, once per decision.
-    func decidePath(_ exchange: Exchange, _ body: PathPolicy.Body) -> BodyTransfer.Path {
+    /// The path a body of `exchange` into `target` starts on by its route's policy; the
+    /// fallback that choice implies is counted here, once per decision.
+    func decidePath(_ exchange: Exchange, _ body: PathPolicy.Body, to target: SocketChannel) -> BodyTransfer.Path {
         let policy = PathPolicy(route: exchange.route, kernelAvailable: worker.kernel != nil,
                                 kernelSelfTestFailed: worker.kernelSelfTestFailed)
-        let decision = policy.decide(body)
+        let decision = policy.decide(body, receiverOnThisHost: target.peerIsOnThisHost)
         if let reason = decision.fallback { worker.countFallback(reason) }
         return decision.path
     }

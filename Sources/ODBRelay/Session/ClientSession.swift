@@ -50,7 +50,7 @@ final class ClientSession: ChannelOwner, KernelWindowDelegate {
         self.worker = worker
         self.listener = listener
         self.peer = peer
-        client = SocketChannel(fd: fd, loop: worker.loop)
+        client = SocketChannel(fd: fd, loop: worker.loop, peer: peer)
         timeouts = SessionTimeouts(now: worker.loop.now, limits: worker.timeouts)
         lifetime = ConnectionLifetime(openedAt: worker.loop.now)
         client.owner = self

@@ -28,16 +28,18 @@ struct PathPolicy: Equatable {
     let mode: RelayMode
     let kernelMinBody: UInt64
     let autoSpliceMinBody: UInt64
+    let autoLocalSpliceMinBody: UInt64
     let autoMinBody: UInt64
     let kernelMaxBody: UInt64
     let kernelAvailable: Bool
     let kernelSelfTestFailed: Bool
 
-    init(mode: RelayMode, kernelMinBody: UInt64, autoSpliceMinBody: UInt64, autoMinBody: UInt64, kernelMaxBody: UInt64,
-         kernelAvailable: Bool, kernelSelfTestFailed: Bool) {
+    init(mode: RelayMode, kernelMinBody: UInt64, autoSpliceMinBody: UInt64, autoLocalSpliceMinBody: UInt64, autoMinBody: UInt64,
+         kernelMaxBody: UInt64, kernelAvailable: Bool, kernelSelfTestFailed: Bool) {
         self.mode = mode
         self.kernelMinBody = kernelMinBody
         self.autoSpliceMinBody = autoSpliceMinBody
+        self.autoLocalSpliceMinBody = autoLocalSpliceMinBody
         self.autoMinBody = autoMinBody
         self.kernelMaxBody = kernelMaxBody
         self.kernelAvailable = kernelAvailable
@@ -46,12 +48,13 @@ struct PathPolicy: Equatable {
 
     init(route: RouteConfig, kernelAvailable: Bool, kernelSelfTestFailed: Bool) {
         self.init(mode: route.mode, kernelMinBody: UInt64(route.kernelMinBody), autoSpliceMinBody: UInt64(route.autoSpliceMinBody),
-                  autoMinBody: UInt64(route.autoMinBody), kernelMaxBody: UInt64(route.kernelMaxBody),
-                  kernelAvailable: kernelAvailable, kernelSelfTestFailed: kernelSelfTestFailed)
+                  autoLocalSpliceMinBody: UInt64(route.autoLocalSpliceMinBody), autoMinBody: UInt64(route.autoMinBody),
+                  kernelMaxBody: UInt64(route.kernelMaxBody), kernelAvailable: kernelAvailable, kernelSelfTestFailed: kernelSelfTestFailed)
     }
 
-    func decide(_ body: Body) -> PathDecision {
-        let decision = decide(body, mode: mode)
+    /// `receiverOnThisHost` is asked only of a body auto would splice.
+    func decide(_ body: Body, receiverOnThisHost: @autoclosure () -> Bool) -> PathDecision {
+        let decision = decide(body, mode: mode, receiverOnThisHost: receiverOnThisHost)
         // `fallbacks_unsupported` counts bodies a route that would use the kernel keeps out of
         // it (docs/OPERATIONS.md); a copy or splice route never meant to use it.
         if body == .untilClose, mode == .kernel || mode == .auto, decision.path != .kernel, decision.fallback == nil {
@@ -60,7 +63,7 @@ struct PathPolicy: Equatable {
         return decision
     }
 
-    private func decide(_ body: Body, mode: RelayMode) -> PathDecision {
+    private func decide(_ body: Body, mode: RelayMode, receiverOnThisHost: () -> Bool) -> PathDecision {
         var length: UInt64? {
             if case let .length(value) = body { return value }
             return nil
@@ -82,11 +85,18 @@ struct PathPolicy: Equatable {
             // cannot tell a large one in advance, and large ones measured several times slower
             // in the kernel (docs/CHUNKED.md: one 64 MiB chunked stream, 75 against 398 MB/s).
             // The kernel band runs from `auto_min_body`, never below `kernel_min_body`, to
-            // `kernel_max_body`; outside it splice from `auto_splice_min_body` on. Auto's choices
-            // count nothing, except a copy under `kernel_min_body`, counted as kernel mode counts it.
+            // `kernel_max_body`; outside it splice from `auto_splice_min_body` on, or from
+            // `auto_local_splice_min_body` on where the receiver is on this host: spliced skbs
+            // handed straight to a local receiver keep its receive window small
+            // (docs/PERFORMANCE.md §4). Auto's choices count nothing, except a copy under
+            // `kernel_min_body`, counted as kernel mode counts it.
             guard let length else { return PathDecision(.copy) }
-            if length >= max(kernelMinBody, autoMinBody) && length <= kernelMaxBody { return decide(body, mode: .kernel) }
-            if length >= autoSpliceMinBody { return PathDecision(.splice) }
+            if length >= max(kernelMinBody, autoMinBody) && length <= kernelMaxBody {
+                return decide(body, mode: .kernel, receiverOnThisHost: receiverOnThisHost)
+            }
+            if length >= autoSpliceMinBody && (length >= autoLocalSpliceMinBody || !receiverOnThisHost()) {
+                return PathDecision(.splice)
+            }
             return PathDecision(.copy, counting: length < kernelMinBody ? .smallBody : nil)
         }
     }

@@ -73,7 +73,7 @@ public final class UpstreamPool {
         for address in server.addresses {
             do {
                 let fd = try Socket.connect(to: address)
-                return Lease(channel: SocketChannel(fd: fd, loop: loop), server: index, reused: false)
+                return Lease(channel: SocketChannel(fd: fd, loop: loop, peer: address), server: index, reused: false)
             } catch {
                 lastError = error
             }

@@ -94,7 +94,7 @@ extension ClientSession {
         client.outbound.append(answer)
         current.transition(to: .streaming)
         current.responseBody = bodyTransfer(current, from: held.upstream, to: client, framing: framing,
-                                            path: decidePath(current, policy))
+                                            path: decidePath(current, policy, to: client))
     }
 
     /// An empty answer; the connection carries the next claim unless this one said otherwise.
