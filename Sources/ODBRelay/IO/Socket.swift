@@ -102,15 +102,18 @@ public enum Socket {
     /// unless one end bound another of the host's addresses. False when the socket's own
     /// address cannot be read.
     public static func isOnThisHost(_ peer: SocketAddress, socket fd: Int32) -> Bool {
-        if peer.isLoopback { return true }
+        peer.isLoopback || localAddress(fd).map(peer.sameHost) == true
+    }
+
+    /// The address a socket is bound to (getsockname); nil when it cannot be read, with errno set.
+    static func localAddress(_ fd: Int32) -> SocketAddress? {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let local = withUnsafeMutablePointer(to: &storage) { pointer in
+        return withUnsafeMutablePointer(to: &storage) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
                 getsockname(fd, address, &length) == 0 ? SocketAddress(copying: address, length: length) : nil
             }
         }
-        return local.map(peer.sameHost) ?? false
     }
 
     /// The kernel's socket cookie, the key BPF programs use for this socket.

@@ -209,15 +209,10 @@ private final class SelfTestExchange: ChannelOwner, KernelWindowDelegate {
     }
 
     private func boundAddress(_ fd: Int32) throws -> SocketAddress {
-        var storage = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let named = withUnsafeMutablePointer(to: &storage) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        guard let address = Socket.localAddress(fd) else {
+            throw SelfTestSetupError(description: "getsockname: \(String(cString: strerror(errno)))")
         }
-        guard named == 0 else { throw SelfTestSetupError(description: "getsockname: \(String(cString: strerror(errno)))") }
-        return withUnsafePointer(to: &storage) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { SocketAddress(copying: $0, length: length) }
-        }
+        return address
     }
 
     /// Accepts the connection just started, waiting for it until the deadline.
