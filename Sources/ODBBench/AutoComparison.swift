@@ -128,7 +128,7 @@ public enum AutoComparison {
     /// The route key that sets auto's splice threshold for a leg's receivers: on loopback every
     /// client and relay is on the relay's host.
     static func thresholdKey(_ leg: BenchLeg) -> String {
-        leg.separateNamespaces ? "auto_splice_min_body" : "auto_local_splice_min_body"
+        leg.separateNamespaces ? AutoSpliceThresholds.minBodyKey : AutoSpliceThresholds.localMinBodyKey
     }
 
     /// The paragraph after the tables: per leg, the route key that makes auto splice where

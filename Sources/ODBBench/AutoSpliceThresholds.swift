@@ -8,6 +8,9 @@ public struct AutoSpliceThresholds: Sendable, Equatable {
     /// every client and relay of a loopback run is.
     public var localMinBody: Int?
 
+    /// The route keys the two set.
+    static let minBodyKey = "auto_splice_min_body", localMinBodyKey = "auto_local_splice_min_body"
+
     public init(minBody: Int? = nil, localMinBody: Int? = nil) {
         self.minBody = minBody
         self.localMinBody = localMinBody
@@ -15,7 +18,7 @@ public struct AutoSpliceThresholds: Sendable, Equatable {
 
     /// The route keys the thresholds set, as `(key, bytes)`.
     var keys: [(key: String, bytes: Int)] {
-        [("auto_splice_min_body", minBody), ("auto_local_splice_min_body", localMinBody)].compactMap { key, bytes in
+        [(Self.minBodyKey, minBody), (Self.localMinBodyKey, localMinBody)].compactMap { key, bytes in
             bytes.map { (key, $0) }
         }
     }
