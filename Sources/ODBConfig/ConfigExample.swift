@@ -72,8 +72,9 @@ public enum ConfigExample {
                 kernel_min_body: 64KiB      # smaller bodies are copied in user space
                 auto_splice_min_body: 128KiB # auto mode: smaller bodies are copied, larger ones
                                             #   spliced outside the kernel band
-                auto_local_splice_min_body: 8MiB # the same where the receiver is on this host
-                                            #   (a loopback address or the connection's own)
+                auto_local_splice_min_body: 8MiB # the same where a client or an upstream on this
+                                            #   host reads the body (a loopback address or the
+                                            #   connection's own), not an ODB peer relay
                 auto_min_body: 1024GiB      # auto mode: the kernel band starts here (none)
                 kernel_max_body: 64MiB      # auto mode: the kernel band ends here
                 flow_budget: 16MiB          # most in-flight kernel bytes per flow; paced to the reader

@@ -53,7 +53,7 @@ import Darwin
 ///         mode: kernel            # kernel | splice | copy | auto; default auto
 ///         kernel_min_body: 64KiB  # 0...1GiB; default 64KiB
 ///         auto_splice_min_body: 128KiB # auto mode splices from here on, outside the kernel band; 0...1TiB; default 128KiB
-///         auto_local_splice_min_body: 8MiB # the same for a receiver on this host; 0...1TiB; default 8MiB
+///         auto_local_splice_min_body: 8MiB # the same for a client or upstream on this host (not a peer relay); 0...1TiB; default 8MiB
 ///         auto_min_body: 1024GiB  # auto mode's kernel band starts here; 0...1TiB; default 1024GiB (no band)
 ///         kernel_max_body: 64MiB  # auto mode's kernel band ends here; 0...1TiB; default 64MiB
 ///         flow_budget: 16MiB      # 256KiB...1GiB; default 16MiB

@@ -13,9 +13,10 @@ public enum RelayMode: String, Sendable, CaseIterable {
     /// Each body takes the path measured cheapest for its size: redirected in the kernel from
     /// the route's `auto_min_body` (and at least its `kernel_min_body`) up to its
     /// `kernel_max_body`, spliced from its `auto_splice_min_body` on outside that band (from
-    /// `auto_local_splice_min_body` on when the receiver is on this host), copied when shorter
-    /// and when its length is unknown. The defaults, splice from 128 KiB on (8 MiB to a local
-    /// receiver) and no kernel band, follow docs/PERFORMANCE.md §4.
+    /// `auto_local_splice_min_body` on when a client or an upstream on this host reads it, not a
+    /// peer relay), copied when shorter and when its length is unknown. The defaults, splice
+    /// from 128 KiB on (8 MiB to a local endpoint) and no kernel band, follow
+    /// docs/PERFORMANCE.md §4.
     case auto
 
     /// Whether routes in this mode need the kernel objects loaded.

@@ -75,7 +75,7 @@ public struct RouteConfig: Sendable, Equatable {
 
     /// Default `auto_local_splice_min_body`. With client and relay on one host, splicing made
     /// fewer req/s than copying from 256 KiB to 2 MiB, was level with it at 4 MiB, and kept up
-    /// from 8 MiB on (docs/PERFORMANCE.md §4).
+    /// from 8 MiB on (docs/PERFORMANCE.md §4). A peer relay reading a claim is not held to it.
     public static let defaultAutoLocalSpliceMinBody = 8 << 20
 
     /// Default `auto_min_body`: past `kernel_max_body`, so `auto` puts no body in the kernel

@@ -72,7 +72,7 @@ import Testing
                                 autoLocalSpliceMinBody: Self.autoSpliceMinBody,
                                 autoMinBody: Self.autoMinBody, kernelMaxBody: Self.maxBody,
                                 kernelAvailable: row.kernel, kernelSelfTestFailed: row.selfTestFailed)
-        let decision = policy.decide(row.body, receiverOnThisHost: false)
+        let decision = policy.decide(row.body, localEndpointReceives: false)
         #expect(decision.path == row.path, "\(row)")
         #expect(decision.fallback == row.fallback, "\(row)")
     }
@@ -83,9 +83,9 @@ import Testing
         let policy = PathPolicy(mode: .auto, kernelMinBody: Self.autoMinBody, autoSpliceMinBody: Self.maxBody + 1,
                                 autoLocalSpliceMinBody: Self.maxBody + 1,
                                 autoMinBody: Self.minBody, kernelMaxBody: Self.maxBody, kernelAvailable: true, kernelSelfTestFailed: false)
-        #expect(policy.decide(Self.medium, receiverOnThisHost: false) == PathDecision(.copy, counting: .smallBody))
-        #expect(policy.decide(.length(Self.autoMinBody - 1), receiverOnThisHost: false) == PathDecision(.copy, counting: .smallBody))
-        #expect(policy.decide(Self.autoSized, receiverOnThisHost: false) == PathDecision(.kernel))
+        #expect(policy.decide(Self.medium, localEndpointReceives: false) == PathDecision(.copy, counting: .smallBody))
+        #expect(policy.decide(.length(Self.autoMinBody - 1), localEndpointReceives: false) == PathDecision(.copy, counting: .smallBody))
+        #expect(policy.decide(Self.autoSized, localEndpointReceives: false) == PathDecision(.kernel))
     }
 
     /// The splice band reaches up to where the kernel band starts, `kernel_min_body` when that
@@ -95,10 +95,10 @@ import Testing
         let policy = PathPolicy(mode: .auto, kernelMinBody: Self.autoMinBody, autoSpliceMinBody: Self.autoSpliceMinBody,
                                 autoLocalSpliceMinBody: Self.autoSpliceMinBody,
                                 autoMinBody: Self.minBody, kernelMaxBody: Self.maxBody, kernelAvailable: true, kernelSelfTestFailed: false)
-        #expect(policy.decide(Self.medium, receiverOnThisHost: false) == PathDecision(.copy, counting: .smallBody))
-        #expect(policy.decide(Self.spliceSized, receiverOnThisHost: false) == PathDecision(.splice))
-        #expect(policy.decide(.length(Self.autoMinBody - 1), receiverOnThisHost: false) == PathDecision(.splice))
-        #expect(policy.decide(Self.autoSized, receiverOnThisHost: false) == PathDecision(.kernel))
+        #expect(policy.decide(Self.medium, localEndpointReceives: false) == PathDecision(.copy, counting: .smallBody))
+        #expect(policy.decide(Self.spliceSized, localEndpointReceives: false) == PathDecision(.splice))
+        #expect(policy.decide(.length(Self.autoMinBody - 1), localEndpointReceives: false) == PathDecision(.splice))
+        #expect(policy.decide(Self.autoSized, localEndpointReceives: false) == PathDecision(.kernel))
     }
 
     /// `kernel_max_body` ends the kernel band alone: with the band moved past it, bodies on
@@ -107,9 +107,9 @@ import Testing
         let policy = PathPolicy(mode: .auto, kernelMinBody: Self.minBody, autoSpliceMinBody: Self.autoSpliceMinBody,
                                 autoLocalSpliceMinBody: Self.autoSpliceMinBody,
                                 autoMinBody: Self.maxBody * 2, kernelMaxBody: Self.maxBody, kernelAvailable: true, kernelSelfTestFailed: false)
-        #expect(policy.decide(.length(Self.maxBody), receiverOnThisHost: false) == PathDecision(.splice))
-        #expect(policy.decide(Self.large, receiverOnThisHost: false) == PathDecision(.splice))
-        #expect(policy.decide(.length(Self.maxBody * 4), receiverOnThisHost: false) == PathDecision(.splice))
+        #expect(policy.decide(.length(Self.maxBody), localEndpointReceives: false) == PathDecision(.splice))
+        #expect(policy.decide(Self.large, localEndpointReceives: false) == PathDecision(.splice))
+        #expect(policy.decide(.length(Self.maxBody * 4), localEndpointReceives: false) == PathDecision(.splice))
     }
 
     /// The default bands: copy below `auto_splice_min_body` and for every body of unknown
@@ -120,18 +120,18 @@ import Testing
         let policy = PathPolicy(route: defaults, kernelAvailable: true, kernelSelfTestFailed: false)
         let splice = UInt64(defaults.autoSpliceMinBody), upper = UInt64(defaults.kernelMaxBody)
         #expect(defaults.autoMinBody > defaults.kernelMaxBody)
-        #expect(policy.decide(.length(0), receiverOnThisHost: false) == PathDecision(.copy, counting: .smallBody))
+        #expect(policy.decide(.length(0), localEndpointReceives: false) == PathDecision(.copy, counting: .smallBody))
         for body: PathPolicy.Body in [.length(splice - 1), .chunked, .tunnel] {
-            #expect(policy.decide(body, receiverOnThisHost: false) == PathDecision(.copy), "\(body)")
+            #expect(policy.decide(body, localEndpointReceives: false) == PathDecision(.copy), "\(body)")
         }
         for body: PathPolicy.Body in [.length(splice), .length(4 << 20), .length(upper), .length(upper + 1), .length(1 << 40)] {
-            #expect(policy.decide(body, receiverOnThisHost: false) == PathDecision(.splice), "\(body)")
+            #expect(policy.decide(body, localEndpointReceives: false) == PathDecision(.splice), "\(body)")
         }
         let local = UInt64(defaults.autoLocalSpliceMinBody)
         #expect(local > splice)
-        #expect(policy.decide(.length(splice), receiverOnThisHost: true) == PathDecision(.copy))
-        #expect(policy.decide(.length(local - 1), receiverOnThisHost: true) == PathDecision(.copy))
-        #expect(policy.decide(.length(local), receiverOnThisHost: true) == PathDecision(.splice))
+        #expect(policy.decide(.length(splice), localEndpointReceives: true) == PathDecision(.copy))
+        #expect(policy.decide(.length(local - 1), localEndpointReceives: true) == PathDecision(.copy))
+        #expect(policy.decide(.length(local), localEndpointReceives: true) == PathDecision(.splice))
     }
 
     /// A receiver on this host gets spliced bodies only from `auto_local_splice_min_body` on
@@ -144,25 +144,25 @@ import Testing
                                 kernelAvailable: true, kernelSelfTestFailed: false)
         var asked = 0
         func onThisHost() -> Bool { asked += 1; return true }
-        #expect(policy.decide(Self.spliceSized, receiverOnThisHost: onThisHost()) == PathDecision(.copy))
-        #expect(policy.decide(.length(local - 1), receiverOnThisHost: onThisHost()) == PathDecision(.copy))
-        #expect(policy.decide(Self.spliceSized, receiverOnThisHost: false) == PathDecision(.splice))
+        #expect(policy.decide(Self.spliceSized, localEndpointReceives: onThisHost()) == PathDecision(.copy))
+        #expect(policy.decide(.length(local - 1), localEndpointReceives: onThisHost()) == PathDecision(.copy))
+        #expect(policy.decide(Self.spliceSized, localEndpointReceives: false) == PathDecision(.splice))
         #expect(asked == 2)
-        #expect(policy.decide(.length(local), receiverOnThisHost: onThisHost()) == PathDecision(.splice))
-        #expect(policy.decide(Self.autoSized, receiverOnThisHost: onThisHost()) == PathDecision(.kernel))
-        #expect(policy.decide(Self.large, receiverOnThisHost: onThisHost()) == PathDecision(.splice))
+        #expect(policy.decide(.length(local), localEndpointReceives: onThisHost()) == PathDecision(.splice))
+        #expect(policy.decide(Self.autoSized, localEndpointReceives: onThisHost()) == PathDecision(.kernel))
+        #expect(policy.decide(Self.large, localEndpointReceives: onThisHost()) == PathDecision(.splice))
         for body: PathPolicy.Body in [Self.small, Self.medium, .chunked, .tunnel] {
-            #expect(policy.decide(body, receiverOnThisHost: onThisHost()).path == .copy, "\(body)")
+            #expect(policy.decide(body, localEndpointReceives: onThisHost()).path == .copy, "\(body)")
         }
         #expect(asked == 2)
         let below = PathPolicy(mode: .auto, kernelMinBody: Self.minBody, autoSpliceMinBody: Self.autoSpliceMinBody,
                                autoLocalSpliceMinBody: Self.minBody, autoMinBody: Self.autoMinBody, kernelMaxBody: Self.maxBody,
                                kernelAvailable: true, kernelSelfTestFailed: false)
-        #expect(below.decide(.length(Self.autoSpliceMinBody - 1), receiverOnThisHost: true) == PathDecision(.copy))
+        #expect(below.decide(.length(Self.autoSpliceMinBody - 1), localEndpointReceives: true) == PathDecision(.copy))
         let splice = PathPolicy(mode: .splice, kernelMinBody: Self.minBody, autoSpliceMinBody: Self.autoSpliceMinBody,
                                 autoLocalSpliceMinBody: local, autoMinBody: Self.autoMinBody, kernelMaxBody: Self.maxBody,
                                 kernelAvailable: true, kernelSelfTestFailed: false)
-        #expect(splice.decide(Self.spliceSized, receiverOnThisHost: onThisHost()) == PathDecision(.splice))
+        #expect(splice.decide(Self.spliceSized, localEndpointReceives: onThisHost()) == PathDecision(.splice))
         #expect(asked == 2)
     }
 
@@ -175,7 +175,7 @@ import Testing
                                         autoLocalSpliceMinBody: Self.autoSpliceMinBody,
                                         autoMinBody: Self.autoMinBody, kernelMaxBody: Self.maxBody,
                                         kernelAvailable: false, kernelSelfTestFailed: failed)
-                for body in bodies { #expect(policy.decide(body, receiverOnThisHost: false).path != .kernel, "\(mode) \(body)") }
+                for body in bodies { #expect(policy.decide(body, localEndpointReceives: false).path != .kernel, "\(mode) \(body)") }
             }
         }
     }

@@ -295,11 +295,14 @@ extension ClientSession {
     // MARK: Bodies
 
     /// The path a body of `exchange` into `target` starts on by its route's policy; the
-    /// fallback that choice implies is counted here, once per decision.
+    /// fallback that choice implies is counted here, once per decision. What goes to a client
+    /// that is a peer relay (a claim, or the answer to a peer's request) is read by that relay,
+    /// not by an endpoint.
     func decidePath(_ exchange: Exchange, _ body: PathPolicy.Body, to target: SocketChannel) -> BodyTransfer.Path {
         let policy = PathPolicy(route: exchange.route, kernelAvailable: worker.kernel != nil,
                                 kernelSelfTestFailed: worker.kernelSelfTestFailed)
-        let decision = policy.decide(body, receiverOnThisHost: target.peerIsOnThisHost)
+        let peerRelayReads = target === client && exchange.fromPeer
+        let decision = policy.decide(body, localEndpointReceives: !peerRelayReads && target.peerIsOnThisHost)
         if let reason = decision.fallback { worker.countFallback(reason) }
         return decision.path
     }

@@ -52,9 +52,10 @@ struct PathPolicy: Equatable {
                   kernelMaxBody: UInt64(route.kernelMaxBody), kernelAvailable: kernelAvailable, kernelSelfTestFailed: kernelSelfTestFailed)
     }
 
-    /// `receiverOnThisHost` is asked only of a body auto would splice.
-    func decide(_ body: Body, receiverOnThisHost: @autoclosure () -> Bool) -> PathDecision {
-        let decision = decide(body, mode: mode, receiverOnThisHost: receiverOnThisHost)
+    /// `localEndpointReceives`: the body's reader is a client or an upstream on this host, not a
+    /// peer relay; asked only of a body auto would splice.
+    func decide(_ body: Body, localEndpointReceives: @autoclosure () -> Bool) -> PathDecision {
+        let decision = decide(body, mode: mode, localEndpointReceives: localEndpointReceives)
         // `fallbacks_unsupported` counts bodies a route that would use the kernel keeps out of
         // it (docs/OPERATIONS.md); a copy or splice route never meant to use it.
         if body == .untilClose, mode == .kernel || mode == .auto, decision.path != .kernel, decision.fallback == nil {
@@ -63,7 +64,7 @@ struct PathPolicy: Equatable {
         return decision
     }
 
-    private func decide(_ body: Body, mode: RelayMode, receiverOnThisHost: () -> Bool) -> PathDecision {
+    private func decide(_ body: Body, mode: RelayMode, localEndpointReceives: () -> Bool) -> PathDecision {
         var length: UInt64? {
             if case let .length(value) = body { return value }
             return nil
@@ -86,15 +87,16 @@ struct PathPolicy: Equatable {
             // in the kernel (docs/CHUNKED.md: one 64 MiB chunked stream, 75 against 398 MB/s).
             // The kernel band runs from `auto_min_body`, never below `kernel_min_body`, to
             // `kernel_max_body`; outside it splice from `auto_splice_min_body` on, or from
-            // `auto_local_splice_min_body` on where the receiver is on this host: spliced skbs
-            // handed straight to a local receiver keep its receive window small
+            // `auto_local_splice_min_body` on where a client or an upstream on this host reads
+            // it: spliced skbs handed straight to a local endpoint keep its receive window small.
+            // A peer relay reading a claim or a response to its request gained from splicing
             // (docs/PERFORMANCE.md §4). Auto's choices count nothing, except a copy under
             // `kernel_min_body`, counted as kernel mode counts it.
             guard let length else { return PathDecision(.copy) }
             if length >= max(kernelMinBody, autoMinBody) && length <= kernelMaxBody {
-                return decide(body, mode: .kernel, receiverOnThisHost: receiverOnThisHost)
+                return decide(body, mode: .kernel, localEndpointReceives: localEndpointReceives)
             }
-            if length >= autoSpliceMinBody && (length >= autoLocalSpliceMinBody || !receiverOnThisHost()) {
+            if length >= autoSpliceMinBody && (length >= autoLocalSpliceMinBody || !localEndpointReceives()) {
                 return PathDecision(.splice)
             }
             return PathDecision(.copy, counting: length < kernelMinBody ? .smallBody : nil)
