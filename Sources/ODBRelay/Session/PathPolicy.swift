@@ -89,9 +89,10 @@ struct PathPolicy: Equatable {
             // `kernel_max_body`; outside it splice from `auto_splice_min_body` on, or from
             // `auto_local_splice_min_body` on where a client or an upstream on this host reads
             // it: spliced skbs handed straight to a local endpoint keep its receive window small.
-            // A peer relay reading a claim or a response to its request gained from splicing
-            // (docs/PERFORMANCE.md §4). Auto's choices count nothing, except a copy under
-            // `kernel_min_body`, counted as kernel mode counts it.
+            // A peer relay, reading a claim or the answer to its request, is no such endpoint: the
+            // chain costs less when it gets the body spliced (docs/PERFORMANCE.md §4). Auto's
+            // choices count nothing, except a copy under `kernel_min_body`, counted as kernel mode
+            // counts it.
             guard let length else { return PathDecision(.copy) }
             if length >= max(kernelMinBody, autoMinBody) && length <= kernelMaxBody {
                 return decide(body, mode: .kernel, localEndpointReceives: localEndpointReceives)
