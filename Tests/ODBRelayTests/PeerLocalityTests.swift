@@ -31,10 +31,7 @@ import Testing
     @Test func aConnectionOverLoopbackIsOnThisHost() throws {
         let listener = try Socket.listen(on: try #require(try SocketAddress.resolve(host: "127.0.0.1", port: 0).first))
         defer { close(listener) }
-        var bound = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &bound) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
-        let port = Int(UInt16(bigEndian: bound.sin_port))
+        let port = try #require(Socket.localAddress(listener)).port
         let target = try #require(try SocketAddress.resolve(host: "127.0.0.1", port: port).first)
         let client = try Socket.connect(to: target)
         defer { close(client) }
