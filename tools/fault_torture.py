@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Fault-injection torture of the relay: bodies must arrive byte for byte under random packet loss.
 
-Usage: fault_torture.py [--relay BINARY] [--modes kernel,auto,splice,copy] [--virtual-modes kernel,copy]
+Usage: fault_torture.py [--relay BINARY] [--modes kernel,auto,splice,copy] [--virtual-modes kernel,auto]
                         [--colocated-modes kernel] [--loss 0.1,0.5,2] [--seconds 3,4,12]
                         [--virtual-seconds 2,2,6] [--slow-readers 8] [--slow-rate 4e6] [--sack off]
                         [--tso off] [--json FILE]
@@ -32,12 +32,15 @@ kinds a holder answers with descriptors: Content-Length bodies, slow readers, ch
 until-close bodies. Every body is checked byte for byte; a bad one is listed with its first
 differing offset and where the bytes found there came from. The relays' BPF counters (`status
 --json` on their private pin sets) give the overlapping skbs the verdict met and the bytes it
-trimmed from them; their metrics give the virtual payload events (held, claims, claims_served).
+trimmed from them; their metrics give the virtual payload events (held, claims, claims_served)
+and the body bytes each moved by path.
 
 Exits 1 when any body was bad, any exchange failed, a direct or colocated kernel or auto mode
-run counted no overlapping skb (or has no such counter), or a virtual cell's holder served fewer
-claims than bodies were checked, or counted a failed, expired or over-cap payload: a torture run without
-overlaps, or a virtual one whose bodies were not claimed, proves nothing. The defaults are the
+run counted no overlapping skb (or has no such counter), a virtual cell's holder served fewer
+claims than bodies were checked, or counted a failed, expired or over-cap payload, or a virtual
+mode's holder or edge moved no body bytes on one of the mode's paths (`VIRTUAL_PATHS`): a torture
+run without overlaps, or a virtual one whose bodies were not claimed or took none of the paths
+its mode names, proves nothing. The defaults are the
 CI size (docs/ROBUSTNESS.md gives measured times); `--seconds 200 --virtual-seconds 200` is a soak. The last
 line printed is a JSON summary (also written to FILE with --json). Run as root.
 """
@@ -69,6 +72,9 @@ ODB_SECRET = "fault-torture-odb-secret-0123456789"
 HOLDER_NAME = "holder-1"
 # Far above a claim's latency even on a loaded machine: an expired payload fails its cell.
 HOLD_TIMEOUT = "60s"
+# The paths on which each virtual mode's holder and edge must have moved claimed bytes: auto's
+# band puts claims of 64 KiB-4 MiB in the kernel and splices the 16 and 64 MiB ones.
+VIRTUAL_PATHS = {"kernel": ("kernel",), "auto": ("kernel", "splice"), "splice": ("splice",), "copy": ("copy",)}
 # Body kinds the virtual topology fetches: each is answered by the holder with a descriptor and
 # claimed by the edge, so every one of them must have been served by a claim.
 VIRTUAL_KINDS = ["content_length", "slow", "chunked", "until_close"]
@@ -277,12 +283,17 @@ class Relay:
                 totals[name] = totals.get(name, 0) + value
         return totals
 
-    def virtual_payloads(self):
-        """The relay's virtual payload events (held, claims, claims_served, ...) from its metrics,
-        which every mode serves (status has them only for a relay with kernel objects)."""
+    def metrics(self):
+        """The relay's virtual payload events (held, claims, claims_served, ...) and body bytes by
+        path from its metrics, which every mode serves (status has them only for a relay with
+        kernel objects)."""
         text = run(*self.topology.command(self.tier, "curl", "-sf", f"http://127.0.0.1:{ADMIN_PORT}/metrics"))
-        return {event: int(float(value)) for event, value in
-                re.findall(r'^odb_virtual_payloads_total\{event="(\w+)"\} (\S+)$', text, re.MULTILINE)}
+
+        def family(name, label):
+            return {key: int(float(value)) for key, value in
+                    re.findall(rf'^{name}\{{{label}="(\w+)"\}} (\S+)$', text, re.MULTILINE)}
+        return {"virtual_payloads": family("odb_virtual_payloads_total", "event"),
+                "body_bytes": family("odb_body_bytes_total", "path")}
 
     def stop(self):
         self.process.send_signal(signal.SIGTERM)
@@ -300,13 +311,13 @@ class Relays:
         self.relays = relays
 
     def snapshot(self):
-        """Kernel counters summed over the relays, and each relay's virtual payload events, once
+        """Kernel counters summed over the relays, and each relay's metrics (`Relay.metrics`), once
         two readings a publishing interval apart agree (relays publish counters every 250 ms).
         The socket counters never settle, since every metrics scrape opens a connection the
         relay's BPF counts, so the readings are compared without them."""
         previous = None
         for _ in range(40):
-            current = ({}, {relay.tier: relay.virtual_payloads() for relay in self.relays})
+            current = ({}, {relay.tier: relay.metrics() for relay in self.relays})
             for relay in self.relays:
                 for name, value in relay.counters().items():
                     current[0][name] = current[0].get(name, 0) + value
@@ -335,7 +346,7 @@ def origin_verdicts(path):
 
 def run_cell(topology, scenario, mode, percent, seconds, base, relays, slow_readers, slow_rate):
     topology.set_loss(percent)
-    (before, events_before), tcp_before = relays.snapshot(), topology.tcp_counters()
+    (before, metrics_before), tcp_before = relays.snapshot(), topology.tcp_counters()
     kinds = [",".join(scenario.kinds)] if scenario.kinds else []
     host = scenario.client_host or topology.front(scenario.tiers[1])
     started = time.monotonic()
@@ -347,7 +358,7 @@ def run_cell(topology, scenario, mode, percent, seconds, base, relays, slow_read
         raise RuntimeError(f"torture_client.py failed: {result.stderr}")
     # Traffic lasts `seconds`; the bodies under way then are finished, so a cell takes longer.
     elapsed = time.monotonic() - started
-    (after, events_after), tcp_after = relays.snapshot(), topology.tcp_counters()
+    (after, metrics_after), tcp_after = relays.snapshot(), topology.tcp_counters()
     seen, dropped = topology.packets()
     cell = {"topology": scenario.name, "mode": mode, "loss_percent": percent, "seconds": seconds,
             "client_seconds": round(elapsed, 1), "packets": seen,
@@ -355,9 +366,11 @@ def run_cell(topology, scenario, mode, percent, seconds, base, relays, slow_read
             "counters": {name: after[name] - before.get(name, 0) for name in after},
             "tcp": {name: tcp_after[name] - tcp_before[name] for name in TCP_COUNTERS}}
     if scenario.virtual:
-        cell["virtual_payloads"] = {tier: {event: value - events_before[tier].get(event, 0)
-                                           for event, value in events.items() if value != events_before[tier].get(event, 0)}
-                                    for tier, events in events_after.items()}
+        for family in ("virtual_payloads", "body_bytes"):
+            cell[family] = {tier: {key: value - metrics_before[tier][family].get(key, 0)
+                                   for key, value in metrics[family].items()
+                                   if value != metrics_before[tier][family].get(key, 0)}
+                            for tier, metrics in metrics_after.items()}
     return cell
 
 
@@ -391,6 +404,14 @@ def judge(cells, origin_checks, overlap_topologies):
         elif sum(cell["counters"]["overlap_skbs"] for cell in mode_cells) == 0:
             mode_cells[-1]["failures"].append("no overlapping skb was counted: the run proves nothing")
             passed = False
+    for mode in sorted({cell["mode"] for cell in cells if "body_bytes" in cell}):
+        mode_cells = [cell for cell in cells if "body_bytes" in cell and cell["mode"] == mode]
+        for tier in ("holder", "edge"):
+            for path in VIRTUAL_PATHS[mode]:
+                if sum(cell["body_bytes"][tier].get(path, 0) for cell in mode_cells) == 0:
+                    mode_cells[-1]["failures"].append(f"the {tier} moved no body bytes on the {path} path: the run"
+                                                      " proves nothing of it")
+                    passed = False
     return passed
 
 
@@ -424,7 +445,8 @@ def print_cell(cell):
           f" {cell['client_seconds']} s")
     print(f"         relays: {overlaps}; TCP: {tcp}")
     for tier, events in cell.get("virtual_payloads", {}).items():
-        print(f"         {tier} virtual payloads: {json.dumps(events, sort_keys=True)}")
+        print(f"         {tier} virtual payloads: {json.dumps(events, sort_keys=True)};"
+              f" body bytes by path: {json.dumps(cell['body_bytes'][tier], sort_keys=True)}")
     for kind, entry in sorted(cell["kinds"].items()):
         print(f"         {kind:>14}: {entry['checked']} checked, {entry['bad']} bad, {entry['errors']} failed")
         for detail in entry["details"][:10]:
@@ -493,7 +515,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--relay", default=os.path.join(TOOLS, "..", ".build", "release", "odb-redirect"))
     parser.add_argument("--modes", default="kernel,auto,splice,copy", help="modes of the direct topology ('' for none)")
-    parser.add_argument("--virtual-modes", default="kernel,copy", help="modes of the virtual topology ('' for none)")
+    parser.add_argument("--virtual-modes", default="kernel,auto", help="modes of the virtual topology ('' for none)")
     parser.add_argument("--colocated-modes", default="kernel", help="modes of the colocated topology ('' for none)")
     parser.add_argument("--loss", default="0.1,0.5,2", help="loss rates in percent of packets")
     parser.add_argument("--seconds", default="3,4,12",
