@@ -3,12 +3,16 @@
 whole machine (busy = elapsed x CPUs - idle, and /proc/stat's user/system/softirq), the relay
 process, and kernel threads (kworkers run the psock backlog) by name.
 
-Usage: profile_path.py URL COUNT CONCURRENCY RELAY_PID [--perf OUT.txt]
+Usage: profile_path.py URL COUNT CONCURRENCY RELAY_PID [--perf OUT.txt] [--bpf-stats]
 
 COUNT is a number of requests (python clients that check each body's length) or wrk:SECONDS
 (wrk, lighter on the CPU). Prints one JSON line. With --perf, also samples every CPU with
 `perf record -e cpu-clock -a -g` (hardware counters are not available on the VMs this was
 written on) and writes top-N tables to OUT.txt; docs/perf/ holds the ones PERFORMANCE.md cites.
+With --bpf-stats, turns on the kernel's BPF run statistics (kernel.bpf_stats_enabled) for the
+measurement and adds each odb_* program's runs and run time per request, summed over every
+loaded copy (every relay's pin set), from `bpftool prog show`. The statistics cost two clock
+reads per program run, so a run with them is not the one to read CPU per request from.
 """
 import http.client
 import json
@@ -52,6 +56,26 @@ def process_cpu(pid):
     rest = s[s.rindex(")") + 2:].split()
     return (int(rest[11]) + int(rest[12])) / HZ
 
+def bpf_program_totals():
+    """Run count and run time (ns) per odb_* program name, summed over its loaded copies."""
+    listed = json.loads(subprocess.run(["bpftool", "prog", "show", "--json"], capture_output=True, text=True,
+                                       check=True).stdout)
+    totals = {}
+    for program in listed:
+        if program.get("name", "").startswith("odb"):
+            runs, ns = totals.get(program["name"], (0, 0))
+            totals[program["name"]] = (runs + program.get("run_cnt", 0), ns + program.get("run_time_ns", 0))
+    return totals
+
+def bpf_program_costs(before, after, requests):
+    costs = {}
+    for name, (runs, ns) in after.items():
+        runs -= before.get(name, (0, 0))[0]
+        ns -= before.get(name, (0, 0))[1]
+        costs[name] = {"runs_per_req": round(runs / requests, 2), "ns_per_req": round(ns / requests),
+                       "ns_per_run": round(ns / runs) if runs else 0}
+    return costs
+
 def fetch(url, count, errors):
     u = urllib.parse.urlsplit(url)
     conn = http.client.HTTPConnection(u.hostname, u.port)
@@ -71,12 +95,17 @@ def main():
     url, conc, relay = sys.argv[1], int(sys.argv[3]), int(sys.argv[4])
     wrk_seconds = sys.argv[2][4:] if sys.argv[2].startswith("wrk:") else None
     count = 0 if wrk_seconds else int(sys.argv[2])
-    perf_out = sys.argv[6] if len(sys.argv) > 6 and sys.argv[5] == "--perf" else None
+    options = sys.argv[5:]
+    perf_out = options[options.index("--perf") + 1] if "--perf" in options else None
+    bpf_stats = "--bpf-stats" in options
     perf = None
     if perf_out:
         perf = subprocess.Popen(["perf", "record", "-q", "-e", "cpu-clock", "-F", "999", "-a", "-g",
                                  "-o", perf_out + ".data"], stderr=subprocess.DEVNULL)
         time.sleep(0.5)
+    if bpf_stats:
+        subprocess.run(["sysctl", "-q", "kernel.bpf_stats_enabled=1"], check=True)
+        programs0 = bpf_program_totals()
     k0, s0, r0, t0 = kernel_threads(), stat_cpu(), process_cpu(relay), time.monotonic()
     errors = []
     if wrk_seconds:
@@ -90,6 +119,9 @@ def main():
         for t in threads: t.join()
         n = (count // conc) * conc
     t1, s1, r1, k1 = time.monotonic(), stat_cpu(), process_cpu(relay), kernel_threads()
+    if bpf_stats:
+        programs1 = bpf_program_totals()
+        subprocess.run(["sysctl", "-q", "kernel.bpf_stats_enabled=0"], check=True)
     if perf:
         perf.send_signal(2); perf.wait()
     d = {k: s1[k] - s0[k] for k in s0}
@@ -105,6 +137,8 @@ def main():
            "softirq_s": round(d["softirq"], 2), "irq_s": round(d["irq"], 2),
            "relay_s": round(r1 - r0, 2),
            "kthreads_s": {k: round(v, 2) for k, v in sorted(kt.items(), key=lambda x: -x[1]) if v > 0.005}}
+    if bpf_stats:
+        res["bpf_programs"] = bpf_program_costs(programs0, programs1, n)
     print(json.dumps(res))
     if perf_out:
         write_perf_tables(perf_out, res, relay)
