@@ -10,9 +10,10 @@ COUNT is a number of requests (python clients that check each body's length) or 
 `perf record -e cpu-clock -a -g` (hardware counters are not available on the VMs this was
 written on) and writes top-N tables to OUT.txt; docs/perf/ holds the ones PERFORMANCE.md cites.
 With --bpf-stats, turns on the kernel's BPF run statistics (kernel.bpf_stats_enabled) for the
-measurement and adds each odb_* program's runs and run time per request, summed over every
-loaded copy (every relay's pin set), from `bpftool prog show`. The statistics cost two clock
-reads per program run, so a run with them is not the one to read CPU per request from.
+measurement, sets them back as they were after it, and adds each odb_* program's runs and run
+time per request, summed over every loaded copy (every relay's pin set), from `bpftool prog
+show`. The statistics cost two clock reads per program run, so a run with them is not the one
+to read CPU per request from.
 """
 import http.client
 import json
@@ -24,6 +25,7 @@ import time
 import urllib.parse
 
 HZ = os.sysconf("SC_CLK_TCK")
+BPF_STATS = "/proc/sys/kernel/bpf_stats_enabled"
 
 def stat_cpu():
     with open("/proc/stat") as f:
@@ -104,7 +106,10 @@ def main():
                                  "-o", perf_out + ".data"], stderr=subprocess.DEVNULL)
         time.sleep(0.5)
     if bpf_stats:
-        subprocess.run(["sysctl", "-q", "kernel.bpf_stats_enabled=1"], check=True)
+        with open(BPF_STATS) as f:
+            stats_before = f.read().strip()
+        with open(BPF_STATS, "w") as f:
+            f.write("1")
         programs0 = bpf_program_totals()
     k0, s0, r0, t0 = kernel_threads(), stat_cpu(), process_cpu(relay), time.monotonic()
     errors = []
@@ -121,7 +126,8 @@ def main():
     t1, s1, r1, k1 = time.monotonic(), stat_cpu(), process_cpu(relay), kernel_threads()
     if bpf_stats:
         programs1 = bpf_program_totals()
-        subprocess.run(["sysctl", "-q", "kernel.bpf_stats_enabled=0"], check=True)
+        with open(BPF_STATS, "w") as f:
+            f.write(stats_before)
     if perf:
         perf.send_signal(2); perf.wait()
     d = {k: s1[k] - s0[k] for k in s0}
