@@ -58,7 +58,7 @@ extension RelayTests {
             let own = "\(delegated)/odb-redirect-relay-\(relay.pid)"
             #expect(try CgroupHooks.cgroup(of: relay.pid) == own, "the relay hooks a cgroup of its own below the delegated one")
             #expect(relay.waitForLog("dropped unneeded capabilities"), "\(relay.log)")
-            for thread in try Self.threadStatus(relay.pid) {
+            for thread in try Self.threadStatus(of: relay) {
                 #expect(thread["Uid"]?.hasPrefix("\(user.uid)\t") == true, "\(thread)")
                 #expect(Self.mask(thread["CapEff"]) == Self.runtimeMask, "unused capabilities are dropped after setup: \(thread)")
                 #expect(Self.mask(thread["CapAmb"]) == 0)
@@ -117,7 +117,7 @@ extension RelayTests {
             let sendBuffer = try Self.sendBufferPastTheMaximum()
             let relay = try RelayProcess { port in Self.config(port: port, origin: origin.port, user: user.name, sendBuffer: sendBuffer) }
             #expect(relay.waitForLog("switched user"), "\(relay.log)")
-            let threads = try Self.threadStatus(relay.pid)
+            let threads = try Self.threadStatus(of: relay)
             #expect(threads.count >= 3, "main and two workers: \(threads.count)")
             for thread in threads {
                 #expect(thread["Uid"] == "\(user.uid)\t\(user.uid)\t\(user.uid)\t\(user.uid)", "\(thread)")
@@ -209,7 +209,7 @@ extension RelayTests {
             let fits = try Self.netCore("rmem_max") >= 2 << 20 && sendBuffer <= sendMax
             let relay = try RelayProcess { port in Self.config(port: port, origin: origin.port, user: user.name, sendBuffer: sendBuffer) }
             #expect(relay.waitForLog("switched user"), "\(relay.log)")
-            for thread in try Self.threadStatus(relay.pid) {
+            for thread in try Self.threadStatus(of: relay) {
                 for set in ["CapEff", "CapPrm", "CapBnd"] {
                     #expect(Self.mask(thread[set]) == (fits ? Self.bpfOnly : Self.runtimeMask), "\(set) (buffers fit: \(fits)): \(thread)")
                 }
@@ -249,7 +249,7 @@ extension RelayTests {
                 return config
             }
             #expect(relay.waitForLog("switched user"), "\(relay.log)")
-            for thread in try Self.threadStatus(relay.pid) {
+            for thread in try Self.threadStatus(of: relay) {
                 for set in ["CapEff", "CapPrm", "CapBnd"] {
                     #expect(Self.mask(thread[set]) == (fits ? 0 : Self.netAdminOnly), "\(mode) \(set) (sizes fit: \(fits)): \(thread)")
                 }
@@ -271,10 +271,13 @@ extension RelayTests {
             return try CommandRunner.run(command[0], Array(command.dropFirst()))
         }
 
-        /// Fields of /proc/PID/task/*/status, one dictionary per thread.
-        static func threadStatus(_ pid: Int32) throws -> [[String: String]] {
-            try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task").map { task in
-                let text = try String(contentsOfFile: "/proc/\(pid)/task/\(task)/status", encoding: .utf8)
+        /// Fields of /proc/PID/task/*/status, one dictionary per thread of the relay, once every
+        /// worker thread runs: the relay switches user and drops capabilities before it starts
+        /// them, and logs "relay started" after.
+        static func threadStatus(of relay: RelayProcess) throws -> [[String: String]] {
+            try #require(relay.waitForLog("relay started"), "\(relay.log)")
+            return try FileManager.default.contentsOfDirectory(atPath: "/proc/\(relay.pid)/task").map { task in
+                let text = try String(contentsOfFile: "/proc/\(relay.pid)/task/\(task)/status", encoding: .utf8)
                 var fields = [String: String]()
                 for line in text.split(separator: "\n") {
                     guard let colon = line.firstIndex(of: ":") else { continue }
