@@ -39,12 +39,12 @@ public struct ProxyHeaderRewrite: Sendable {
     ///   - forwardingUpgrade: Whether the relay passes the client's Upgrade on; if so Upgrade
     ///     is kept and `Connection: upgrade` sent so the origin sees the offer.
     public func request(
-        _ head: RequestHead, clientAddress: String, trustForwarded: Bool = false, forwardingUpgrade: Bool = false
+        _ head: consuming RequestHead, clientAddress: String, trustForwarded: Bool = false, forwardingUpgrade: Bool = false
     ) -> RequestHead {
         var rewritten = head
         rewritten.headers = forwardable(
-            head.headers, version: head.version, forwardingUpgrade: forwardingUpgrade, dropsForwarding: !trustForwarded)
-        if case let .absolute(_, authority, _) = head.target, let path = head.target.path {
+            rewritten.headers, version: rewritten.version, forwardingUpgrade: forwardingUpgrade, dropsForwarding: !trustForwarded)
+        if case let .absolute(_, authority, _) = rewritten.target, let path = rewritten.target.path {
             // RFC 9112 §3.2.2: the target's authority wins over whatever Host said.
             rewritten.target = .origin(path)
             rewritten.headers.replaceAll(with: HTTPField(name: "Host", value: authority))

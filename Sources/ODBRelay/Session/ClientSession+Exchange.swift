@@ -38,7 +38,7 @@ extension ClientSession {
         }
     }
 
-    private func startExchange(_ head: RequestHead) {
+    private func startExchange(_ head: consuming RequestHead) {
         lifetime.requestStarted()
         timeouts.exchangeStarted(floor: worker.bodyRateFloor)
         worker.stats.requests += 1
@@ -53,9 +53,10 @@ extension ClientSession {
             return
         }
         if admitted.forgedFields { worker.stats.odbForged += 1 }
+        let requestKeepsUpstream = head.version.minor >= 1
         let current = Exchange(
             request: head, route: admitted.route, pool: admitted.pool, upstreamRequest: .head(admitted.upstreamHead), fromPeer: admitted.fromPeer,
-            requestKeepsUpstream: head.version.minor >= 1, clientKeepAlive: admitted.clientKeepAlive, now: worker.loop.now)
+            requestKeepsUpstream: requestKeepsUpstream, clientKeepAlive: admitted.clientKeepAlive, now: worker.loop.now)
         exchange = current
         client.wantRead = false
         do { try connector.connect(current) } catch {

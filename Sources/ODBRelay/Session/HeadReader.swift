@@ -55,7 +55,8 @@ struct HeadReader<Head: Sendable> {
     }
 
     private mutating func read(_ channel: SocketChannel, limits: HeadLimits, now: Double) -> Step {
-        switch parse(channel, limits: limits) {
+        let parsed = parse(channel, limits: limits)
+        switch consume parsed {
         case let .complete(head, _):
             return .head(head)
         case let .invalid(error):

@@ -23,9 +23,9 @@ struct RequestAdmission {
     /// It carried virtual payload fields without being a peer's: they were removed, never used.
     let forgedFields: Bool
 
-    init(_ received: RequestHead, listener: ListenerConfig, pools: [String: UpstreamPool], rewrite: ProxyHeaderRewrite,
+    init(_ received: borrowing RequestHead, listener: ListenerConfig, pools: [String: UpstreamPool], rewrite: ProxyHeaderRewrite,
          odb: VirtualPayloadConfig?, clientAddress: String) throws(Refusal) {
-        var head = received
+        var head = copy received
         fromPeer = head.headers.value(of: .odbPeer).map { odb?.acceptsPeer(headerValue: $0) == true } ?? false
         forgedFields = VirtualPayload.strip(&head.headers) && !fromPeer
         let framing: BodyFraming
@@ -49,9 +49,10 @@ struct RequestAdmission {
         self.route = route
         self.pool = pool
         clientKeepAlive = keepAlive(request: head)
+        let forwardingUpgrade = head.headers.contains(.upgrade)
         var upstream = rewrite.request(
-            head, clientAddress: clientAddress, trustForwarded: listener.trustForwarded,
-            forwardingUpgrade: head.headers.contains(.upgrade))
+            consume head, clientAddress: clientAddress, trustForwarded: listener.trustForwarded,
+            forwardingUpgrade: forwardingUpgrade)
         if route.odb.sendsToPeer, let odb {
             upstream.headers.append(name: VirtualPayload.peerHeader, value: odb.secret)
         }

@@ -6,7 +6,7 @@ struct RequestRouting {
     let path: String
 
     /// Absolute-form targets carry the authority that wins over Host (RFC 9112 §3.2.2).
-    init(_ head: RequestHead) {
+    init(_ head: borrowing RequestHead) {
         host = head.target.authority ?? head.headers.value(of: .host)
         path = head.target.path ?? "/"
     }
