@@ -143,9 +143,18 @@ public struct TimerHeap {
     private var entries = [(deadline: Double, id: ID)]()
     private var bodies = [ID: () -> Void]()
     private var nextID: ID = 1
+    /// The first entry's timer, once known not to be cancelled: the loop asks for the next
+    /// deadline on every pass, and timers are set and cancelled far less often.
+    private var liveFirst: ID?
 
     mutating func nextDeadline() -> Double? {
-        while let first = entries.first, bodies[first.id] == nil { removeFirst() }
+        while let first = entries.first, first.id != liveFirst {
+            if bodies.index(forKey: first.id) != nil {
+                liveFirst = first.id
+            } else {
+                removeFirst()
+            }
+        }
         return entries.first?.deadline
     }
 
@@ -166,6 +175,7 @@ public struct TimerHeap {
 
     mutating func cancel(_ id: ID) {
         bodies[id] = nil
+        if id == liveFirst { liveFirst = nil }
     }
 
     mutating func popExpired(now: Double) -> [() -> Void] {
