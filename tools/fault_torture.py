@@ -2,7 +2,7 @@
 """Fault-injection torture of the relay: bodies must arrive byte for byte under random packet loss.
 
 Usage: fault_torture.py [--relay BINARY] [--modes kernel,auto,splice,copy] [--virtual-modes kernel,auto]
-                        [--colocated-modes kernel] [--loss 0.1,0.5,2] [--seconds 3,4,12]
+                        [--colocated-modes kernel,auto] [--loss 0.1,0.5,2] [--seconds 3,4,12]
                         [--virtual-seconds 2,2,6] [--slow-readers 8] [--slow-rate 4e6] [--sack off]
                         [--tso off] [--json FILE]
 
@@ -37,9 +37,9 @@ and the body bytes each moved by path.
 
 Exits 1 when any body was bad, any exchange failed, a direct or colocated kernel or auto mode
 run counted no overlapping skb (or has no such counter), a virtual cell's holder served fewer
-claims than bodies were checked, or counted a failed, expired or over-cap payload, or a virtual
-mode's holder or edge moved no body bytes on one of the mode's paths (`VIRTUAL_PATHS`): a torture
-run without overlaps, or a virtual one whose bodies were not claimed or took none of the paths
+claims than bodies were checked, or counted a failed, expired or over-cap payload, or a relay
+of a mode moved no body bytes on one of the mode's paths over its cells (`MODE_PATHS`): a
+torture run without overlaps, or one whose bodies were not claimed or took none of the paths
 its mode names, proves nothing. The defaults are the
 CI size (docs/ROBUSTNESS.md gives measured times); `--seconds 200 --virtual-seconds 200` is a soak. The last
 line printed is a JSON summary (also written to FILE with --json). Run as root.
@@ -72,9 +72,10 @@ ODB_SECRET = "fault-torture-odb-secret-0123456789"
 HOLDER_NAME = "holder-1"
 # Far above a claim's latency even on a loaded machine: an expired payload fails its cell.
 HOLD_TIMEOUT = "60s"
-# The paths on which each virtual mode's holder and edge must have moved claimed bytes: auto's
-# band puts claims of 64 KiB-4 MiB in the kernel and splices the 16 and 64 MiB ones.
-VIRTUAL_PATHS = {"kernel": ("kernel",), "auto": ("kernel", "splice"), "splice": ("splice",), "copy": ("copy",)}
+# The paths on which every relay of a mode must have moved body bytes over the mode's cells: auto's
+# band puts bodies and claims of 64 KiB-4 MiB in the kernel, and it splices the 16 and 64 MiB ones
+# (to a client on the relay's host from 8 MiB on).
+MODE_PATHS = {"kernel": ("kernel",), "auto": ("kernel", "splice"), "splice": ("splice",), "copy": ("copy",)}
 # Body kinds the virtual topology fetches: each is answered by the holder with a descriptor and
 # claimed by the edge, so every one of them must have been served by a claim.
 VIRTUAL_KINDS = ["content_length", "slow", "chunked", "until_close"]
@@ -365,12 +366,11 @@ def run_cell(topology, scenario, mode, percent, seconds, base, relays, slow_read
             "dropped": dropped, "kinds": json.loads(result.stdout),
             "counters": {name: after[name] - before.get(name, 0) for name in after},
             "tcp": {name: tcp_after[name] - tcp_before[name] for name in TCP_COUNTERS}}
-    if scenario.virtual:
-        for family in ("virtual_payloads", "body_bytes"):
-            cell[family] = {tier: {key: value - metrics_before[tier][family].get(key, 0)
-                                   for key, value in metrics[family].items()
-                                   if value != metrics_before[tier][family].get(key, 0)}
-                            for tier, metrics in metrics_after.items()}
+    for family in ("virtual_payloads", "body_bytes") if scenario.virtual else ("body_bytes",):
+        cell[family] = {tier: {key: value - metrics_before[tier][family].get(key, 0)
+                               for key, value in metrics[family].items()
+                               if value != metrics_before[tier][family].get(key, 0)}
+                        for tier, metrics in metrics_after.items()}
     return cell
 
 
@@ -404,10 +404,10 @@ def judge(cells, origin_checks, overlap_topologies):
         elif sum(cell["counters"]["overlap_skbs"] for cell in mode_cells) == 0:
             mode_cells[-1]["failures"].append("no overlapping skb was counted: the run proves nothing")
             passed = False
-    for mode in sorted({cell["mode"] for cell in cells if "body_bytes" in cell}):
-        mode_cells = [cell for cell in cells if "body_bytes" in cell and cell["mode"] == mode]
-        for tier in ("holder", "edge"):
-            for path in VIRTUAL_PATHS[mode]:
+    for topology, mode in sorted({(cell["topology"], cell["mode"]) for cell in cells}):
+        mode_cells = [cell for cell in cells if cell["topology"] == topology and cell["mode"] == mode]
+        for tier in mode_cells[0]["body_bytes"]:
+            for path in MODE_PATHS[mode]:
                 if sum(cell["body_bytes"][tier].get(path, 0) for cell in mode_cells) == 0:
                     mode_cells[-1]["failures"].append(f"the {tier} moved no body bytes on the {path} path: the run"
                                                       " proves nothing of it")
@@ -444,9 +444,10 @@ def print_cell(cell):
           f" checked, {bad} bad, {errors} failed; {cell['dropped']} of {cell['packets']} packets dropped;"
           f" {cell['client_seconds']} s")
     print(f"         relays: {overlaps}; TCP: {tcp}")
-    for tier, events in cell.get("virtual_payloads", {}).items():
-        print(f"         {tier} virtual payloads: {json.dumps(events, sort_keys=True)};"
-              f" body bytes by path: {json.dumps(cell['body_bytes'][tier], sort_keys=True)}")
+    for tier, paths in cell["body_bytes"].items():
+        events = cell.get("virtual_payloads", {}).get(tier)
+        print(f"         {tier}" + (f" virtual payloads: {json.dumps(events, sort_keys=True)};" if events is not None else ":")
+              + f" body bytes by path: {json.dumps(paths, sort_keys=True)}")
     for kind, entry in sorted(cell["kinds"].items()):
         print(f"         {kind:>14}: {entry['checked']} checked, {entry['bad']} bad, {entry['errors']} failed")
         for detail in entry["details"][:10]:
@@ -516,7 +517,7 @@ def main():
     parser.add_argument("--relay", default=os.path.join(TOOLS, "..", ".build", "release", "odb-redirect"))
     parser.add_argument("--modes", default="kernel,auto,splice,copy", help="modes of the direct topology ('' for none)")
     parser.add_argument("--virtual-modes", default="kernel,auto", help="modes of the virtual topology ('' for none)")
-    parser.add_argument("--colocated-modes", default="kernel", help="modes of the colocated topology ('' for none)")
+    parser.add_argument("--colocated-modes", default="kernel,auto", help="modes of the colocated topology ('' for none)")
     parser.add_argument("--loss", default="0.1,0.5,2", help="loss rates in percent of packets")
     parser.add_argument("--seconds", default="3,4,12",
                         help="seconds of traffic per mode at each loss rate: one value, or one per rate")

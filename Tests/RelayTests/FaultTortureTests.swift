@@ -15,7 +15,7 @@ extension RelayTests {
         /// Modes whose bodies never meet the verdict.
         static let verdictlessModes: Set = ["splice", "copy"]
         static let virtualModes = ["kernel", "auto"]
-        static let colocatedModes = ["kernel"]
+        static let colocatedModes = ["kernel", "auto"]
         static let directKinds = ["content_length", "slow", "chunked", "upload", "tunnel_up", "tunnel_down"]
         static let virtualKinds = ["content_length", "slow", "chunked", "until_close"]
         static let colocatedKinds = ["content_length", "slow", "chunked"]
@@ -23,9 +23,9 @@ extension RelayTests {
         /// Zero bad bodies and no failed exchange in every mode of every topology, every kind of
         /// body checked; the verdict met overlapping skbs in direct and colocated kernel and auto
         /// modes, and every virtual body came through a claim (a run without either would prove
-        /// nothing). The script's verdict (`passed`) also holds each virtual mode to have moved
-        /// claimed bytes at the holder and the edge on its in-kernel paths: kernel, and for auto
-        /// kernel and splice.
+        /// nothing). The script's verdict (`passed`) also holds every relay of each mode to have
+        /// moved body bytes on the mode's paths: kernel, splice or copy, and for auto kernel and
+        /// splice (the holder and the edge of the virtual topology: claimed bytes).
         @Test func bodiesSurviveRandomLossInEveryMode() throws {
             let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
                 .appendingPathComponent("../../tools/fault_torture.py").standardized.path
