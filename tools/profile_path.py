@@ -15,6 +15,7 @@ time per request, summed over every loaded copy (every relay's pin set), from `b
 show`. The statistics cost two clock reads per program run, so a run with them is not the one
 to read CPU per request from.
 """
+import contextlib
 import http.client
 import json
 import os
@@ -57,6 +58,24 @@ def process_cpu(pid):
         s = f.read()
     rest = s[s.rindex(")") + 2:].split()
     return (int(rest[11]) + int(rest[12])) / HZ
+
+@contextlib.contextmanager
+def bpf_run_statistics(enabled):
+    """The kernel's BPF run statistics on for the block when `enabled`, then set back as they
+    were, however the block ends: left on, they cost every BPF program on the machine two
+    clock reads per run."""
+    if not enabled:
+        yield
+        return
+    with open(BPF_STATS) as f:
+        before = f.read().strip()
+    with open(BPF_STATS, "w") as f:
+        f.write("1")
+    try:
+        yield
+    finally:
+        with open(BPF_STATS, "w") as f:
+            f.write(before)
 
 def bpf_program_totals():
     """Run count and run time (ns) per odb_* program name, summed over its loaded copies."""
@@ -105,29 +124,22 @@ def main():
         perf = subprocess.Popen(["perf", "record", "-q", "-e", "cpu-clock", "-F", "999", "-a", "-g",
                                  "-o", perf_out + ".data"], stderr=subprocess.DEVNULL)
         time.sleep(0.5)
-    if bpf_stats:
-        with open(BPF_STATS) as f:
-            stats_before = f.read().strip()
-        with open(BPF_STATS, "w") as f:
-            f.write("1")
-        programs0 = bpf_program_totals()
-    k0, s0, r0, t0 = kernel_threads(), stat_cpu(), process_cpu(relay), time.monotonic()
-    errors = []
-    if wrk_seconds:
-        out = subprocess.run(["wrk", "-t", str(min(2, conc)), "-c", str(conc), "-d", f"{wrk_seconds}s", url],
-                             capture_output=True, text=True).stdout
-        n = int(next(l for l in out.splitlines() if "requests in" in l).split()[0])
-        errors = [l for l in out.splitlines() if "Non-2xx" in l or "Socket errors" in l]
-    else:
-        threads = [threading.Thread(target=fetch, args=(url, count // conc, errors)) for _ in range(conc)]
-        for t in threads: t.start()
-        for t in threads: t.join()
-        n = (count // conc) * conc
-    t1, s1, r1, k1 = time.monotonic(), stat_cpu(), process_cpu(relay), kernel_threads()
-    if bpf_stats:
-        programs1 = bpf_program_totals()
-        with open(BPF_STATS, "w") as f:
-            f.write(stats_before)
+    with bpf_run_statistics(bpf_stats):
+        programs0 = bpf_program_totals() if bpf_stats else None
+        k0, s0, r0, t0 = kernel_threads(), stat_cpu(), process_cpu(relay), time.monotonic()
+        errors = []
+        if wrk_seconds:
+            out = subprocess.run(["wrk", "-t", str(min(2, conc)), "-c", str(conc), "-d", f"{wrk_seconds}s", url],
+                                 capture_output=True, text=True).stdout
+            n = int(next(l for l in out.splitlines() if "requests in" in l).split()[0])
+            errors = [l for l in out.splitlines() if "Non-2xx" in l or "Socket errors" in l]
+        else:
+            threads = [threading.Thread(target=fetch, args=(url, count // conc, errors)) for _ in range(conc)]
+            for t in threads: t.start()
+            for t in threads: t.join()
+            n = (count // conc) * conc
+        t1, s1, r1, k1 = time.monotonic(), stat_cpu(), process_cpu(relay), kernel_threads()
+        programs1 = bpf_program_totals() if bpf_stats else None
     if perf:
         perf.send_signal(2); perf.wait()
     d = {k: s1[k] - s0[k] for k in s0}
