@@ -28,7 +28,7 @@ extension ClientSession {
             return false
         case let .invalid(error):
             worker.stats.rejectedRequests += 1
-            worker.logger.notice("rejected request", metadata: ["client": "\(peer)", "reason": "\(error)"])
+            worker.logger.notice("rejected request", metadata: ["client": "\(clientAddress)", "reason": "\(error)"])
             respondError(error.statusCode, reason: error.description)
             return false
         case let .head(head):
@@ -46,7 +46,7 @@ extension ClientSession {
         do {
             admitted = try RequestAdmission(
                 head, listener: listener.config, pools: worker.pools, rewrite: worker.rewrite, odb: worker.odb,
-                clientAddress: peerHostText)
+                clientAddress: clientHostText)
         } catch {
             if error.malformed { worker.stats.rejectedRequests += 1 }
             respondError(error.status, reason: error.reason)
@@ -78,7 +78,7 @@ extension ClientSession {
         guard let route = listener.config.route(host: nil, path: "/"), route.allowHTTP2PriorKnowledge,
               let pool = worker.pools[route.upstream] else {
             worker.stats.rejectedRequests += 1
-            worker.logger.notice("rejected request", metadata: ["client": "\(peer)", "reason": "HTTP/2 prior knowledge is not allowed"])
+            worker.logger.notice("rejected request", metadata: ["client": "\(clientAddress)", "reason": "HTTP/2 prior knowledge is not allowed"])
             respondError(400, reason: "HTTP/2 with prior knowledge needs allow_http2_prior_knowledge on the catch-all route")
             return
         }
@@ -260,7 +260,7 @@ extension ClientSession {
         guard wanted && state == .open else { return false }
         if let limit = lifetime.retiringLimit(
             now: worker.loop.now, maxRequests: worker.limits.maxRequestsPerConnection, maxAge: worker.timeouts.maxConnectionAge) {
-            worker.connectionEnded(by: limit, client: peer)
+            worker.connectionEnded(by: limit, client: clientAddress)
             return false
         }
         return true

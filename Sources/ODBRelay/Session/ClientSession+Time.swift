@@ -22,22 +22,22 @@ extension ClientSession {
             return
         case .requestHead:
             worker.stats.rejectedRequests += 1
-            worker.logger.notice("request head timed out", metadata: ["client": "\(peer)"])
+            worker.logger.notice("request head timed out", metadata: ["client": "\(clientAddress)"])
             respondError(408, reason: "the request head did not arrive in time")
         case .connect:
             if let current = exchange {
                 do { try connector.connectTimedOut(current) } catch { upstreamUnavailable(error) }
             }
         case .maxAge:
-            worker.connectionEnded(by: .maxAge, client: peer)
+            worker.connectionEnded(by: .maxAge, client: clientAddress)
             close()
             return
         case let .exchangeTime(seconds):
             // 504 while no answer has begun; past that an abort, never a short answer.
-            worker.connectionEnded(by: .maxExchangeTime, client: peer)
+            worker.connectionEnded(by: .maxExchangeTime, client: clientAddress)
             respondError(504, reason: "the exchange took longer than timeouts.max_exchange_time (\(seconds) s)")
         case let .bodyRate(floor):
-            worker.connectionEnded(by: .minBodyRate, client: peer)
+            worker.connectionEnded(by: .minBodyRate, client: clientAddress)
             respondError(408, reason: "a body moved slower than timeouts.min_body_rate (\(Int(floor.bytesPerSecond)) bytes/s)")
         case .idle:
             guard let current = exchange else {

@@ -29,10 +29,10 @@ final class ClientSession: ChannelOwner, KernelWindowDelegate {
     /// Its `config` routes each request, so a reload reaches open connections.
     let listener: ListenerSocket
     let client: SocketChannel
-    let peer: SocketAddress
+    let clientAddress: SocketAddress
     /// The client's address as X-Forwarded-For names it: formatted once per connection, not
     /// per request (inet_ntop formats through printf).
-    private(set) lazy var peerHostText = peer.hostText
+    private(set) lazy var clientHostText = clientAddress.hostText
     private(set) var state = State.open
     private var driving = Driving.idle
     var exchange: Exchange? {
@@ -46,11 +46,11 @@ final class ClientSession: ChannelOwner, KernelWindowDelegate {
     var lifetime: ConnectionLifetime
     var connector: UpstreamConnector { UpstreamConnector(worker: worker, owner: self) }
 
-    init(worker: Worker, listener: ListenerSocket, fd: Int32, peer: SocketAddress) {
+    init(worker: Worker, listener: ListenerSocket, fd: Int32, clientAddress: SocketAddress) {
         self.worker = worker
         self.listener = listener
-        self.peer = peer
-        client = SocketChannel(fd: fd, loop: worker.loop, peer: peer)
+        self.clientAddress = clientAddress
+        client = SocketChannel(fd: fd, loop: worker.loop, peer: clientAddress)
         timeouts = SessionTimeouts(now: worker.loop.now, limits: worker.timeouts)
         lifetime = ConnectionLifetime(openedAt: worker.loop.now)
         client.owner = self
@@ -167,7 +167,7 @@ final class ClientSession: ChannelOwner, KernelWindowDelegate {
         exchange = nil
         timeouts.exchangeFinished()
         releaseUpstream(current)
-        worker.exchangeFinished(current, client: peerHostText)
+        worker.exchangeFinished(current, client: clientHostText)
         if !current.clientKeepAlive { drainThenClose() }
         touch()
     }
@@ -203,7 +203,7 @@ final class ClientSession: ChannelOwner, KernelWindowDelegate {
             return
         }
         let page = ErrorPage.render(status: status, detail: reason)
-        worker.errorAnswered(client: peerHostText, exchange: exchange, status: status, bytes: page.count, reason: reason)
+        worker.errorAnswered(client: clientHostText, exchange: exchange, status: status, bytes: page.count, reason: reason)
         if let upstream = exchange?.upstream { worker.closeChannel(upstream) }
         exchange = nil
         worker.stats.recordStatus(status)
@@ -213,7 +213,7 @@ final class ClientSession: ChannelOwner, KernelWindowDelegate {
     }
 
     func upstreamFailed(_ reason: String) {
-        worker.logger.warning("upstream failure", metadata: ["client": "\(peer)", "reason": "\(reason)"])
+        worker.logger.warning("upstream failure", metadata: ["client": "\(clientAddress)", "reason": "\(reason)"])
         respondError(502, reason: reason)
     }
 
@@ -228,7 +228,7 @@ final class ClientSession: ChannelOwner, KernelWindowDelegate {
     /// Closes both sides at once: the client sees a closed connection, never a response that
     /// looks complete but is not.
     func abort(_ reason: String) {
-        worker.logger.info("connection aborted", metadata: ["client": "\(peer)", "reason": "\(reason)"])
+        worker.logger.info("connection aborted", metadata: ["client": "\(clientAddress)", "reason": "\(reason)"])
         for body in [exchange?.requestBody, exchange?.responseBody].compactMap({ $0 }) { account(body) }
         close()
     }

@@ -51,7 +51,7 @@ extension ClientSession {
     /// A claim that never went out: answered 502 and counted as failed.
     private func claimRefused(_ failure: ClaimFailure) -> Bool {
         worker.stats.odbClaimsFailed += 1
-        worker.logger.warning("claim failed", metadata: ["client": "\(peer)", "reason": "\(failure)"])
+        worker.logger.warning("claim failed", metadata: ["client": "\(clientAddress)", "reason": "\(failure)"])
         respondError(502, reason: failure.description)
         return false
     }
@@ -66,7 +66,7 @@ extension ClientSession {
             response = try claim.clientResponse(answer: answer)
         } catch {
             worker.logger.warning("claim failed", metadata: [
-                "client": "\(peer)", "holder": "\(claim.descriptor.holder)", "token": "\(claim.descriptor.token.digest)",
+                "client": "\(clientAddress)", "holder": "\(claim.descriptor.holder)", "token": "\(claim.descriptor.token.digest)",
                 "reason": "\(error)",
             ])
             respondError(502, reason: error.description)

@@ -106,7 +106,7 @@ extension ClientSession {
             drainThenClose()
         }
         worker.stats.recordStatus(refusal.status)
-        worker.errorAnswered(client: peerHostText, exchange: nil, status: refusal.status, bytes: 0, reason: refusal.detail)
+        worker.errorAnswered(client: clientHostText, exchange: nil, status: refusal.status, bytes: 0, reason: refusal.detail)
         client.outbound.append(answer)
     }
 
@@ -116,7 +116,7 @@ extension ClientSession {
         let buffered = client.inbound.withUnsafeBytes { Array($0) }
         let queued = client.queuedTotal
         guard let fd = releaseSocket() else { return nil }
-        return ClaimMailbox.Delivery(fd: fd, peer: peer, claim: claim, token: token, buffered: buffered, queued: queued,
+        return ClaimMailbox.Delivery(fd: fd, peer: clientAddress, claim: claim, token: token, buffered: buffered, queued: queued,
                                      from: worker.index)
     }
 }

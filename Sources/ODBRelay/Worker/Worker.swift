@@ -196,7 +196,7 @@ final class Worker: @unchecked Sendable {
             logClientLimitRefusal(peer)
             return
         }
-        let session = ClientSession(worker: self, listener: listener, fd: fd, peer: peer)
+        let session = ClientSession(worker: self, listener: listener, fd: fd, clientAddress: peer)
         sessions[ObjectIdentifier(session)] = session
         stats.activeConnections += 1
         session.drive()
@@ -295,7 +295,7 @@ final class Worker: @unchecked Sendable {
     func sessionClosed(_ session: ClientSession) {
         guard sessions.removeValue(forKey: ObjectIdentifier(session)) != nil else { return }
         stats.activeConnections -= 1
-        shared.releaseConnection(client: session.peerHostText)
+        shared.releaseConnection(client: session.clientHostText)
     }
 
     /// A session gave its connection to another worker (`ClientSession.releaseSocket`): it stays
@@ -326,7 +326,7 @@ final class Worker: @unchecked Sendable {
         logger.debug("claim taken over from another worker", metadata: [
             "payload": "\(delivery.token.digest)", "from": "\(delivery.from)", "to": "\(index)",
         ])
-        let session = ClientSession(worker: self, listener: listener, fd: delivery.fd, peer: delivery.peer)
+        let session = ClientSession(worker: self, listener: listener, fd: delivery.fd, clientAddress: delivery.peer)
         sessions[ObjectIdentifier(session)] = session
         stats.activeConnections += 1
         session.resumeClaim(delivery)
