@@ -147,15 +147,21 @@ public struct TimerHeap {
     /// deadline on every pass, and timers are set and cancelled far less often.
     private var liveFirst: ID?
 
+    /// The earliest entry. Indexed rather than `entries.first`, whose generic accessor allocates
+    /// on every call in a debug build, where the event loop's allocation test counts.
+    private var earliest: (deadline: Double, id: ID)? {
+        entries.isEmpty ? nil : entries[0]
+    }
+
     mutating func nextDeadline() -> Double? {
-        while let first = entries.first, first.id != liveFirst {
+        while let first = earliest, first.id != liveFirst {
             if bodies.index(forKey: first.id) != nil {
                 liveFirst = first.id
             } else {
                 removeFirst()
             }
         }
-        return entries.first?.deadline
+        return earliest?.deadline
     }
 
     mutating func insert(deadline: Double, _ body: @escaping () -> Void) -> ID {
@@ -180,7 +186,7 @@ public struct TimerHeap {
 
     mutating func popExpired(now: Double) -> [() -> Void] {
         var due = [() -> Void]()
-        while let first = entries.first, first.deadline <= now {
+        while let first = earliest, first.deadline <= now {
             removeFirst()
             if let body = bodies.removeValue(forKey: first.id) { due.append(body) }
         }
