@@ -18,7 +18,8 @@ enum FieldLineSyntax {
 
     /// Parses the field lines from `start` through the empty line ending the head.
     ///
-    /// The fields keep one copy of the field section, and a span per line into it.
+    /// The fields keep one copy of the field section, with room after it for a forwarding
+    /// rewrite's edits (`ProxyHeaderRewrite.editRoom`), and a span per line into it.
     static func parseFields(_ head: UnsafeRawBufferPointer, from start: Int, limits: HeadLimits) -> Result<HTTPHeaders, HTTPParseError> {
         let section = UnsafeRawBufferPointer(rebasing: head[start...])
         guard section.count > 2 else { return .success(HTTPHeaders()) }
@@ -28,7 +29,10 @@ enum FieldLineSyntax {
         while true {
             let end = lineEnd(in: section, from: lineStart)
             if end == lineStart {
-                return .success(HTTPHeaders(text: Array(section), spans: spans))
+                var text = [UInt8]()
+                text.reserveCapacity(section.count + ProxyHeaderRewrite.editRoom)
+                text.append(contentsOf: section)
+                return .success(HTTPHeaders(text: text, spans: spans))
             }
             guard spans.count < limits.maxHeaderCount else { return .failure(.tooManyHeaders) }
             switch parseField(UnsafeRawBufferPointer(rebasing: section[lineStart..<end])) {

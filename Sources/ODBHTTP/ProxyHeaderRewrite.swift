@@ -10,7 +10,8 @@ public struct ProxyHeaderRewrite: Sendable {
     static let upgradeConnection = HTTPField(name: "Connection", value: "upgrade")
     static let forwardedProto = HTTPField(name: "X-Forwarded-Proto", value: "http")
     /// Bytes the edits of one rewrite usually append (the fields above, Via, and a client
-    /// address joined to a forwarded list), reserved so a parsed head's storage is copied once.
+    /// address joined to a forwarded list). The parser leaves this room after a field section,
+    /// so a parsed head is edited in place; a shared one is copied once, with the room.
     static let editRoom = 256
 
     /// The relay's name in Via (RFC 9110 §7.6.3), e.g. a host name or `odb-redirect`.
@@ -41,43 +42,42 @@ public struct ProxyHeaderRewrite: Sendable {
     public func request(
         _ head: consuming RequestHead, clientAddress: String, trustForwarded: Bool = false, forwardingUpgrade: Bool = false
     ) -> RequestHead {
-        var rewritten = head
-        rewritten.headers = forwardable(
-            rewritten.headers, version: rewritten.version, forwardingUpgrade: forwardingUpgrade, dropsForwarding: !trustForwarded)
-        if case let .absolute(_, authority, _) = rewritten.target, let path = rewritten.target.path {
+        makeForwardable(&head.headers, version: head.version, forwardingUpgrade: forwardingUpgrade, dropsForwarding: !trustForwarded)
+        if case let .absolute(_, authority, _) = head.target, let path = head.target.path {
             // RFC 9112 §3.2.2: the target's authority wins over whatever Host said.
-            rewritten.target = .origin(path)
-            rewritten.headers.replaceAll(with: HTTPField(name: "Host", value: authority))
+            head.target = .origin(path)
+            head.headers.replaceAll(with: HTTPField(name: "Host", value: authority))
         }
-        rewritten.headers.appendListElement(clientAddress, to: .xForwardedFor)
-        if !rewritten.headers.contains(.xForwardedProto) {
-            rewritten.headers.append(Self.forwardedProto)
+        head.headers.appendListElement(clientAddress, to: .xForwardedFor)
+        if !head.headers.contains(.xForwardedProto) {
+            head.headers.append(Self.forwardedProto)
         }
-        return rewritten
+        return head
     }
 
     /// The response to send to the client.
     ///
     /// - Parameter forwardingUpgrade: Whether this is a 101 the relay passes on; if so Upgrade
     ///   is kept and `Connection: upgrade` sent.
-    public func response(_ head: ResponseHead, forwardingUpgrade: Bool = false) -> ResponseHead {
-        var rewritten = head
-        rewritten.headers = forwardable(
-            head.headers, version: head.version, forwardingUpgrade: forwardingUpgrade, dropsForwarding: false)
-        return rewritten
+    public func response(_ head: consuming ResponseHead, forwardingUpgrade: Bool = false) -> ResponseHead {
+        makeForwardable(&head.headers, version: head.version, forwardingUpgrade: forwardingUpgrade, dropsForwarding: false)
+        return head
     }
 
-    private func forwardable(
-        _ received: HTTPHeaders, version: HTTPVersion, forwardingUpgrade: Bool, dropsForwarding: Bool
-    ) -> HTTPHeaders {
-        var headers = received
-        headers.reserveCapacity(fields: 4, bytes: Self.editRoom + pseudonymBytes.count)
-        let namesConnection = received.contains(.connection)
+    /// Edits `headers` in place: a head the parser made and nothing else holds has room for
+    /// the usual edits (`FieldLineSyntax.parseFields`), so forwarding it allocates nothing.
+    private func makeForwardable(
+        _ headers: inout HTTPHeaders, version: HTTPVersion, forwardingUpgrade: Bool, dropsForwarding: Bool
+    ) {
+        // The fields Connection names are looked up in the head as received, while the
+        // removal below moves the fields of `headers`.
+        let received: HTTPHeaders? = headers.contains(.connection) ? headers : nil
+        headers.reserveCapacity(fields: 4, bytes: Self.editRoom)
         headers.removeAll { known, name in
             switch Self.role(of: known, forwardingUpgrade: forwardingUpgrade, dropsForwarding: dropsForwarding) {
             case .dropped: true
             case .kept: false
-            case .droppedIfNamedInConnection: namesConnection && received.hasToken(name, in: .connection)
+            case .droppedIfNamedInConnection: received?.hasToken(name, in: .connection) ?? false
             }
         }
         if forwardingUpgrade {
@@ -87,7 +87,6 @@ public struct ProxyHeaderRewrite: Sendable {
             headers.replaceAll(with: HTTPField(name: "Content-Length", value: String(length)))
         }
         appendVia(to: &headers, version: version)
-        return headers
     }
 
     /// What becomes of a field when the head is forwarded.

@@ -89,3 +89,17 @@ public struct RequestHead: Sendable, Hashable, WireHead {
         headers.write(to: &writer)
     }
 }
+
+/// A request's method, target and version (RFC 9112 §3): what of a request is still needed
+/// once its head was forwarded, to frame the answer (HEAD, CONNECT) and to log the exchange.
+public struct RequestLine: Sendable {
+    public let method: String
+    public let target: RequestTarget
+    public let version: HTTPVersion
+
+    public init(_ head: borrowing RequestHead) {
+        method = head.method
+        target = head.target
+        version = head.version
+    }
+}

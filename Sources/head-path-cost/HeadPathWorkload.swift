@@ -32,15 +32,17 @@ public struct HeadPathWorkload: Sendable {
               keepAlive(request: request)
         else { preconditionFailure("the sample request no longer parses as a keep-alive GET") }
         let upgrade = request.headers.contains(.upgrade)
-        let upstreamHead = rewrite.request(request, clientAddress: "127.0.0.1", trustForwarded: false, forwardingUpgrade: upgrade)
+        // As the session does: the request line stays for the response, the head is rewritten in place.
+        let line = RequestLine(request)
+        let upstreamHead = rewrite.request(consume request, clientAddress: "127.0.0.1", trustForwarded: false, forwardingUpgrade: upgrade)
         let upstreamBytes = Self.writeToQueue(upstreamHead)
 
         var responseParser = HeadParser<ResponseHead>(limits: limits)
         guard case let .complete(response, _) = Self.response.withUnsafeBytes({ responseParser.parse($0) }),
-              case .success(.contentLength) = responseFraming(response, requestMethod: request.method),
+              case .success(.contentLength) = responseFraming(response, requestMethod: line.method),
               keepAlive(response: response)
         else { preconditionFailure("the sample response no longer parses as a keep-alive 200") }
-        return upstreamBytes + Self.writeToQueue(rewrite.response(response))
+        return upstreamBytes + Self.writeToQueue(rewrite.response(consume response))
     }
 
     /// The relay writes both heads straight into a connection's send queue, counted once as

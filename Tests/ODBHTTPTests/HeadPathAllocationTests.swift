@@ -7,11 +7,13 @@ import head_path_cost
 /// heap allocation there is paid at each request's rate, so their number has a ceiling.
 @Suite struct HeadPathAllocationTests {
     /// Allocations of one exchange, request and response head: per head one copy of the field
-    /// section and one array of field spans when parsed and one copy of each when rewritten;
-    /// both are written straight into a connection's send queue. ODBHTTP is optimised in debug
-    /// builds too, so this is the count of a release build, which `head-path-cost` prints (176
-    /// before heads were kept as bytes).
-    static let ceiling = 8.0
+    /// section and one array of field spans when parsed. The rewrite edits a head in place,
+    /// except one with a Connection field, as the sample request has (the fields Connection
+    /// names are read from a copy while the rewrite drops fields), which it copies once, both
+    /// parts. Both heads are written straight into a connection's send queue. ODBHTTP is
+    /// optimised in debug builds too, so this is the count of a release build, which
+    /// `head-path-cost` prints (176 before heads were kept as bytes).
+    static let ceiling = 6.0
 
     @Test func aKeepAliveExchangeStaysUnderTheAllocationCeiling() {
         let allocations = HeadPathWorkload().allocationsPerExchange(exchanges: 2_000)

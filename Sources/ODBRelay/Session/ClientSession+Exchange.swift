@@ -8,11 +8,13 @@ extension ClientSession {
         if listener.service == .claims && !readyForNextClaim() { return false }
         let opening = requestHeadReader.next(
             from: client, firstOnConnection: lifetime.requests == 0, limits: worker.headLimits, now: worker.loop.now)
-        guard case let .http1(step) = opening else {
+        guard case let .http1(step) = consume opening else {
             startOpaqueTunnel()
             return true
         }
-        switch step {
+        // Consumed, so the head that starts an exchange is its storage's only owner and is
+        // rewritten in place.
+        switch consume step {
         case .received:
             touch()
             return true
@@ -33,7 +35,7 @@ extension ClientSession {
             return false
         case let .head(head):
             touch()
-            if listener.service == .claims { startClaim(head) } else { startExchange(head) }
+            if listener.service == .claims { startClaim(head) } else { startExchange(consume head) }
             return true
         }
     }
@@ -42,10 +44,12 @@ extension ClientSession {
         lifetime.requestStarted()
         timeouts.exchangeStarted(floor: worker.bodyRateFloor)
         worker.stats.requests += 1
+        // The head itself goes to the admission, which rewrites it in place for the upstream.
+        let request = RequestLine(head)
         let admitted: RequestAdmission
         do {
             admitted = try RequestAdmission(
-                head, listener: listener.config, pools: worker.pools, rewrite: worker.rewrite, odb: worker.odb,
+                consume head, listener: listener.config, pools: worker.pools, rewrite: worker.rewrite, odb: worker.odb,
                 clientAddress: clientHostText)
         } catch {
             if error.malformed { worker.stats.rejectedRequests += 1 }
@@ -53,9 +57,9 @@ extension ClientSession {
             return
         }
         if admitted.forgedFields { worker.stats.odbForged += 1 }
-        let requestKeepsUpstream = head.version.minor >= 1
+        let requestKeepsUpstream = request.version.minor >= 1
         let current = Exchange(
-            request: head, route: admitted.route, pool: admitted.pool, upstreamRequest: .head(admitted.upstreamHead), fromPeer: admitted.fromPeer,
+            request: request, route: admitted.route, pool: admitted.pool, upstreamRequest: .head(admitted.upstreamHead), fromPeer: admitted.fromPeer,
             requestKeepsUpstream: requestKeepsUpstream, clientKeepAlive: admitted.clientKeepAlive, now: worker.loop.now)
         exchange = current
         client.wantRead = false
@@ -84,7 +88,7 @@ extension ClientSession {
         }
         worker.countFallback(.unparsed)
         let current = Exchange(
-            request: HTTP2Preface.head, route: route, pool: pool, upstreamRequest: .nothing, opensAsTunnel: true,
+            request: RequestLine(HTTP2Preface.head), route: route, pool: pool, upstreamRequest: .nothing, opensAsTunnel: true,
             requestKeepsUpstream: false, clientKeepAlive: false, now: worker.loop.now)
         exchange = current
         client.wantRead = false
@@ -165,7 +169,7 @@ extension ClientSession {
             upstreamFailed("invalid response head: \(error)")
             return false
         case let .head(head):
-            guard startResponse(current, head) else { return false }
+            guard startResponse(current, consume head) else { return false }
             // Body bytes read along with the head join it in the client's queue before the
             // next flush, so a small response leaves in one send.
             if current.responseBody != nil { _ = pumpResponse(current) }
@@ -173,9 +177,8 @@ extension ClientSession {
         }
     }
 
-    private func startResponse(_ current: Exchange, _ received: ResponseHead) -> Bool {
-        if current.phase == .claiming { return claimAnswered(current, received) }
-        var head = received
+    private func startResponse(_ current: Exchange, _ head: consuming ResponseHead) -> Bool {
+        if current.phase == .claiming { return claimAnswered(current, head) }
         // Only a peer asked as one may answer with a descriptor; from anyone else it is forged.
         let askedPeer = current.route.odb.sendsToPeer && current.pool.config.odbPeer
         if !askedPeer, VirtualPayload.strip(&head.headers) {
@@ -196,15 +199,14 @@ extension ClientSession {
             upstreamFailed("ambiguous response framing: \(error)")
             return false
         }
-        return forwardResponse(current, head, framing: framing,
-                               upstreamKeepsAlive: current.requestKeepsUpstream && keepAlive(response: head))
+        let upstreamKeepsAlive = current.requestKeepsUpstream && keepAlive(response: head)
+        return forwardResponse(current, consume head, framing: framing, upstreamKeepsAlive: upstreamKeepsAlive)
     }
 
     /// Sends `head` to the client and starts moving its body, framed by `framing`, from the
     /// exchange's upstream connection; `upstreamKeepsAlive` says whether that connection may
     /// serve another request afterwards.
-    func forwardResponse(_ current: Exchange, _ head: ResponseHead, framing: BodyFraming, upstreamKeepsAlive: Bool) -> Bool {
-        current.response = head
+    func forwardResponse(_ current: Exchange, _ head: consuming ResponseHead, framing: BodyFraming, upstreamKeepsAlive: Bool) -> Bool {
         current.status = head.status
         worker.stats.recordStatus(head.status)
         let upstream = current.upstream!
@@ -212,7 +214,7 @@ extension ClientSession {
             startTunnel(current, head, upstream: upstream)
             return true
         }
-        var outgoing = worker.rewrite.response(head)
+        var outgoing = worker.rewrite.response(consume head)
         var keepClient = clientStaysOpen(wanted: current.clientKeepAlive)
         current.upstreamReusable = upstreamKeepsAlive
         if current.route.odb == .holder, current.fromPeer, let payload = PayloadFraming(framing),
@@ -237,6 +239,7 @@ extension ClientSession {
             drainThenClose()
         }
         client.outbound.append(outgoing)
+        current.response = outgoing
         if let body {
             current.transition(to: .streaming)
             let path = decidePath(current, body.policy, to: client)

@@ -4,7 +4,7 @@ import ODBHTTP
 
 /// One request and its response on a client connection.
 final class Exchange {
-    let request: RequestHead
+    let request: RequestLine
     let route: RouteConfig
     /// The pool the exchange's upstream connection belongs to: the route's, or a holder's claim
     /// pool once the exchange claims a payload.
@@ -27,6 +27,7 @@ final class Exchange {
     var lease: UpstreamPool.Lease?
     var connectStarted: Double = 0
     var requestBody: BodyTransfer?
+    /// The head sent to the client, once one was.
     var response: ResponseHead?
     var responseHeadReader = HeadReader<ResponseHead>()
     var responseBody: BodyTransfer?
@@ -39,7 +40,7 @@ final class Exchange {
     private(set) var claim: PeerClaim?
     var status = 0
 
-    init(request: RequestHead, route: RouteConfig, pool: UpstreamPool, upstreamRequest: UpstreamRequest, fromPeer: Bool = false,
+    init(request: RequestLine, route: RouteConfig, pool: UpstreamPool, upstreamRequest: UpstreamRequest, fromPeer: Bool = false,
          opensAsTunnel: Bool = false, requestKeepsUpstream: Bool, clientKeepAlive: Bool, now: Double) {
         self.request = request
         self.route = route

@@ -23,9 +23,8 @@ struct RequestAdmission {
     /// It carried virtual payload fields without being a peer's: they were removed, never used.
     let forgedFields: Bool
 
-    init(_ received: borrowing RequestHead, listener: ListenerConfig, pools: [String: UpstreamPool], rewrite: ProxyHeaderRewrite,
+    init(_ head: consuming RequestHead, listener: ListenerConfig, pools: [String: UpstreamPool], rewrite: ProxyHeaderRewrite,
          odb: VirtualPayloadConfig?, clientAddress: String) throws(Refusal) {
-        var head = copy received
         fromPeer = head.headers.value(of: .odbPeer).map { odb?.acceptsPeer(headerValue: $0) == true } ?? false
         forgedFields = VirtualPayload.strip(&head.headers) && !fromPeer
         let framing: BodyFraming

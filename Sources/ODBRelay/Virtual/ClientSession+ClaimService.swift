@@ -59,7 +59,7 @@ extension ClientSession {
             return
         }
         let current = Exchange(
-            request: claim, route: held.route, pool: held.pool, upstreamRequest: .nothing, fromPeer: true,
+            request: RequestLine(claim), route: held.route, pool: held.pool, upstreamRequest: .nothing, fromPeer: true,
             requestKeepsUpstream: held.upstreamReusable, clientKeepAlive: keepAlive(request: claim), now: worker.loop.now)
         current.lease = held.lease
         held.upstream.owner = self
