@@ -173,10 +173,15 @@ public struct HTTPHeaders: Sendable, RandomAccessCollection {
     private func hasToken(_ token: UnsafeRawBufferPointer, where isNamed: NameTest) -> Bool {
         var found = false
         forEachValue(where: isNamed) { value in
-            found = ListElements(value).contains { !$0.isEmpty && ByteClass.equalIgnoringCase($0, token) }
+            found = Self.list(value, has: token)
             return !found
         }
         return found
+    }
+
+    /// Whether the comma-separated `list` has `token` as an element, compared without case.
+    private static func list(_ list: UnsafeRawBufferPointer, has token: UnsafeRawBufferPointer) -> Bool {
+        ListElements(list).contains { !$0.isEmpty && ByteClass.equalIgnoringCase($0, token) }
     }
 
     // MARK: Edits
@@ -220,19 +225,42 @@ public struct HTTPHeaders: Sendable, RandomAccessCollection {
 
     /// Removes the fields at or after `start` whose name `shouldRemove` picks, keeping order.
     mutating func removeAll(from start: Int = 0, where shouldRemove: NameTest) {
-        let text = self.text
-        text.withUnsafeBytes { bytes in
-            var kept = start
-            for index in start..<spans.count {
-                let span = spans[index]
-                guard !shouldRemove(span.known, UnsafeRawBufferPointer(rebasing: bytes[span.name])) else { continue }
-                if kept != index {
-                    spans[kept] = span
-                }
-                kept += 1
+        removeAll(from: start) { known, name, _ in shouldRemove(known, name) }
+    }
+
+    /// Removes the fields at or after `start` that `shouldRemove` picks, keeping order. It is
+    /// given each field's recognised name, its name's bytes, and a test of whether a Connection
+    /// field of the head as it was before this removal lists that name (RFC 9110 §7.6.1).
+    mutating func removeAll(
+        from start: Int = 0, where shouldRemove: (KnownFieldName?, UnsafeRawBufferPointer, _ namedInConnection: () -> Bool) -> Bool
+    ) {
+        let connectionFields = spans.reduce(0) { $0 + ($1.known == .connection ? 1 : 0) }
+        // Removal moves spans over others, the text stays: the Connection values' places in it
+        // are noted first.
+        withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: connectionFields) { connectionValues in
+            var noted = 0
+            for span in spans where span.known == .connection {
+                (connectionValues.baseAddress! + noted).initialize(to: span.value)
+                noted += 1
             }
-            if kept != spans.count {
-                spans.removeSubrange(kept...)
+            let text = self.text
+            text.withUnsafeBytes { bytes in
+                var kept = start
+                for index in start..<spans.count {
+                    let span = spans[index]
+                    let name = UnsafeRawBufferPointer(rebasing: bytes[span.name])
+                    let removed = shouldRemove(span.known, name) {
+                        connectionValues.contains { Self.list(UnsafeRawBufferPointer(rebasing: bytes[$0]), has: name) }
+                    }
+                    guard !removed else { continue }
+                    if kept != index {
+                        spans[kept] = span
+                    }
+                    kept += 1
+                }
+                if kept != spans.count {
+                    spans.removeSubrange(kept...)
+                }
             }
         }
     }

@@ -69,15 +69,12 @@ public struct ProxyHeaderRewrite: Sendable {
     private func makeForwardable(
         _ headers: inout HTTPHeaders, version: HTTPVersion, forwardingUpgrade: Bool, dropsForwarding: Bool
     ) {
-        // The fields Connection names are looked up in the head as received, while the
-        // removal below moves the fields of `headers`.
-        let received: HTTPHeaders? = headers.contains(.connection) ? headers : nil
         headers.reserveCapacity(fields: 4, bytes: Self.editRoom)
-        headers.removeAll { known, name in
+        headers.removeAll { known, _, namedInConnection in
             switch Self.role(of: known, forwardingUpgrade: forwardingUpgrade, dropsForwarding: dropsForwarding) {
             case .dropped: true
             case .kept: false
-            case .droppedIfNamedInConnection: received?.hasToken(name, in: .connection) ?? false
+            case .droppedIfNamedInConnection: namedInConnection()
             }
         }
         if forwardingUpgrade {

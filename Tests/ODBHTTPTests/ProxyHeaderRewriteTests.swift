@@ -14,6 +14,19 @@ import Testing
         #expect(names == ["Host", "Trailer", "Proxy-Authorization", "Accept", "Via", "X-Forwarded-For", "X-Forwarded-Proto"])
     }
 
+    /// A head nothing else holds is edited in place, where dropping fields moves the others
+    /// over the Connection lines that name them; fields before, between and after those lines
+    /// go all the same.
+    @Test func fieldsNamedInConnectionGoWhenTheHeadIsEditedInPlace() throws {
+        let head = try requestHead(requestText([
+            "X-A: 1", "Connection: X-A", "X-B: 2", "Connection: x-b, X-C", "X-C: 3", "X-D: 4", "Accept: */*",
+        ]))
+        let names = rewrite.request(consume head, clientAddress: "192.0.2.7").headers.map(\.name)
+        #expect(names == ["Host", "X-D", "Accept", "Via", "X-Forwarded-For", "X-Forwarded-Proto"])
+        let response = try responseHead("HTTP/1.1 200 OK\r\nX-Hop: 1\r\nConnection: keep-alive, X-Hop\r\nContent-Length: 2\r\n\r\n")
+        #expect(rewrite.response(consume response).headers.map(\.name) == ["Content-Length", "Via"])
+    }
+
     @Test func framingAndHostSurviveBeingNamedInConnection() throws {
         let head = try requestHead(requestText(["Connection: Content-Length, Transfer-Encoding, Host", "Content-Length: 3"]))
         let out = rewrite.request(head, clientAddress: "192.0.2.7").headers
