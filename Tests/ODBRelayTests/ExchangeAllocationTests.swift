@@ -41,7 +41,7 @@ import Testing
         print("relay worker: \(allocations) allocations per 1 KiB keep-alive exchange (ceiling \(Self.ceiling))")
         #expect(allocations <= Self.ceiling, """
             \(allocations) allocations per 1 KiB keep-alive exchange on the worker's thread, above \(Self.ceiling): \
-            see docs/PERFORMANCE.md section 10 for what each exchange allocates
+            see docs/PERFORMANCE.md section 18 for what each exchange allocates
             """)
     }
 
