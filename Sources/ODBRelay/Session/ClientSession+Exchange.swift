@@ -57,10 +57,9 @@ extension ClientSession {
             return
         }
         if admitted.forgedFields { worker.stats.odbForged += 1 }
-        let requestKeepsUpstream = request.version.minor >= 1
         let current = Exchange(
             request: request, route: admitted.route, pool: admitted.pool, upstreamRequest: .head(admitted.upstreamHead), fromPeer: admitted.fromPeer,
-            requestKeepsUpstream: requestKeepsUpstream, clientKeepAlive: admitted.clientKeepAlive, now: worker.loop.now)
+            requestKeepsUpstream: request.version.minor >= 1, clientKeepAlive: admitted.clientKeepAlive, now: worker.loop.now)
         exchange = current
         client.wantRead = false
         do { try connector.connect(current) } catch {
