@@ -45,13 +45,19 @@ struct HeadReader<Head: Sendable> {
         if channel.inbound.isEmpty { return .needMore }
         if parser == nil { parser = makeParser(limits) }
         let parsed = channel.inbound.withUnsafeBytes { parser!.parse($0) }
-        if case .needMore = parsed { return parsed }
-        parser = nil
-        if case let .complete(_, length) = parsed {
+        // Consumed: matching a case of a result still held copies the head inside it.
+        switch consume parsed {
+        case .needMore:
+            return .needMore
+        case let .complete(head, length):
+            parser = nil
             channel.inbound.consume(length)
             startedAt = nil
+            return .complete(head, headLength: length)
+        case let .invalid(error):
+            parser = nil
+            return .invalid(error)
         }
-        return parsed
     }
 
     private mutating func read(_ channel: SocketChannel, limits: HeadLimits, now: Double) -> Step {
