@@ -52,7 +52,8 @@ public struct ProxyHeaderRewrite: Sendable {
         if !head.headers.contains(.xForwardedProto) {
             head.headers.append(Self.forwardedProto)
         }
-        return head
+        // A plain `return` of a consuming parameter copies the head and then destroys it.
+        return consume head
     }
 
     /// The response to send to the client.
@@ -61,7 +62,7 @@ public struct ProxyHeaderRewrite: Sendable {
     ///   is kept and `Connection: upgrade` sent.
     public func response(_ head: consuming ResponseHead, forwardingUpgrade: Bool = false) -> ResponseHead {
         makeForwardable(&head.headers, version: head.version, forwardingUpgrade: forwardingUpgrade, dropsForwarding: false)
-        return head
+        return consume head
     }
 
     /// Edits `headers` in place: a head the parser made and nothing else holds has room for
