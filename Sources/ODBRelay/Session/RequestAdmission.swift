@@ -45,7 +45,6 @@ struct RequestAdmission {
         if head.method == "CONNECT" && !route.allowConnect {
             throw Refusal(status: 405, reason: "CONNECT is not allowed on this route", malformed: false)
         }
-        self.route = route
         self.pool = pool
         clientKeepAlive = keepAlive(request: head)
         let forwardingUpgrade = head.headers.contains(.upgrade)
@@ -55,6 +54,8 @@ struct RequestAdmission {
         if route.odb.sendsToPeer, let odb {
             upstream.headers.append(name: VirtualPayload.peerHeader, value: odb.secret)
         }
+        // Stored after its last read, so that the route moves in instead of being copied.
+        self.route = route
         upstreamHead = upstream
         switch framing {
         case .none, .contentLength(0):
