@@ -25,11 +25,10 @@ public struct ListenerConfig: Sendable, Equatable {
     /// - Parameters:
     ///   - host: The Host header (or absolute-form authority); compared case-insensitively
     ///     and without its `:port`. Nil when the request carried none, which only host-less
-    ///     routes accept.
+    ///     routes accept. Read only when a candidate route names a host: most requests meet none.
     ///   - path: The request target's path, compared byte for byte.
-    public func route(host: String?, path: String) -> RouteConfig? {
-        // Normalized only when a route names a host: most requests meet none.
-        lazy var name = host.map(HostPattern.normalize)
+    public func route(host: @autoclosure () -> String?, path: String) -> RouteConfig? {
+        lazy var name = host().map(HostPattern.normalize)
         var best: (hostRank: Int, prefixLength: Int, index: Int)?
         // By index: binding each route to a name would copy all its fields, per request.
         for index in routes.indices where path.utf8.starts(with: routes[index].pathPrefix.utf8) {

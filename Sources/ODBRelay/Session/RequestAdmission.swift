@@ -35,8 +35,7 @@ struct RequestAdmission {
         if head.target.hasDotSegment {
             throw Refusal(status: 400, reason: "dot-segments (. and ..) are not allowed in the request path", malformed: true)
         }
-        let routing = RequestRouting(head)
-        guard let route = listener.route(host: routing.host, path: routing.path) else {
+        guard let route = listener.route(host: RequestRouting.host(of: head), path: RequestRouting.path(of: head)) else {
             throw Refusal(status: 404, reason: "no route for this host and path", malformed: false)
         }
         guard let pool = pools[route.upstream] else {
