@@ -57,8 +57,6 @@ extension ClientSession {
             return
         }
         if admitted.forgedFields { worker.stats.odbForged += 1 }
-        // Read first: the admission's last use is then the exchange, which takes its parts.
-        let body = admitted.body
         let current = Exchange(
             request: request, route: admitted.route, pool: admitted.pool, upstreamRequest: .head(admitted.upstreamHead), fromPeer: admitted.fromPeer,
             requestKeepsUpstream: request.version.minor >= 1, clientKeepAlive: admitted.clientKeepAlive, now: worker.loop.now)
@@ -68,7 +66,7 @@ extension ClientSession {
             upstreamUnavailable(error)
             return
         }
-        if let body, let upstream = current.upstream {
+        if let body = admitted.body, let upstream = current.upstream {
             let path = decidePath(current, body.policy, to: upstream)
             current.requestBody = bodyTransfer(current, from: client, to: upstream, framing: body.framing, path: path)
         }
