@@ -42,6 +42,22 @@ import Testing
         #expect(upstream(nil, "/api/x") == "fallback")
     }
 
+    @Test func theHostIsReadOnlyWhenACandidateRouteNamesOne() {
+        var reads = 0
+        func host() -> String? {
+            reads += 1
+            return "example.com"
+        }
+        let hostless = ListenerConfig(listen: Endpoint(host: "", port: 80), routes: [
+            RouteConfig(pathPrefix: "/", upstream: "any"),
+            RouteConfig(host: .exact("example.com"), pathPrefix: "/api/", upstream: "api"),
+        ])
+        #expect(hostless.route(host: host(), path: "/static/x")?.upstream == "any")
+        #expect(reads == 0)
+        #expect(hostless.route(host: host(), path: "/api/x")?.upstream == "api")
+        #expect(reads == 1)
+    }
+
     @Test func noCandidateGivesNil() {
         let narrow = ListenerConfig(listen: Endpoint(host: "", port: 80), routes: [
             RouteConfig(host: .exact("example.com"), pathPrefix: "/api/", upstream: "api"),
