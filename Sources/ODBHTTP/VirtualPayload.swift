@@ -120,7 +120,8 @@ public struct PayloadToken: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// How a held body is framed where it is held, which the claim answer repeats.
+/// How a body that has bytes is framed: a forwarded request's or response's, or a held one's
+/// where it is held, which the claim answer repeats.
 public enum PayloadFraming: Equatable, Sendable {
     case length(UInt64)
     case chunked
@@ -136,7 +137,8 @@ public enum PayloadFraming: Equatable, Sendable {
         }
     }
 
-    /// The framing of a response body, or nil for a response that has none to hold.
+    /// The framing of a message's body bytes, or nil for a message that has none (no body, an
+    /// empty one, or a tunnel, whose bytes are no message's body).
     public init?(_ framing: BodyFraming) {
         switch framing {
         case let .contentLength(length) where length > 0: self = .length(length)

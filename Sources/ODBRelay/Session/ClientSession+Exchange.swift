@@ -67,8 +67,7 @@ extension ClientSession {
             return
         }
         if let body = admitted.body, let upstream = current.upstream {
-            let path = decidePath(current, body.policy, to: upstream)
-            current.requestBody = bodyTransfer(current, from: client, to: upstream, framing: body.framing, path: path)
+            current.requestBody = bodyTransfer(current, from: client, to: upstream, body: body)
         }
     }
 
@@ -216,20 +215,12 @@ extension ClientSession {
         var outgoing = worker.rewrite.response(consume head)
         var keepClient = clientStaysOpen(wanted: current.clientKeepAlive)
         current.upstreamReusable = upstreamKeepsAlive
-        if current.route.odb == .holder, current.fromPeer, let payload = PayloadFraming(framing),
+        let payload = PayloadFraming(framing)
+        if current.route.odb == .holder, current.fromPeer, let payload,
            holdBody(current, outgoing: outgoing, framing: payload, keepClient: keepClient) {
             return true
         }
-        let body: (framing: BodyTransfer.Framing, policy: PathPolicy.Body)?
-        switch framing {
-        case .none, .contentLength(0):
-            body = nil
-        case let .contentLength(length):
-            body = (.length(remaining: length), .length(length))
-        case .chunked:
-            body = (.chunked(ChunkedScanner()), .chunked)
-        case .untilClose, .tunnel:
-            body = (.untilClose, .untilClose)
+        if payload == .close {
             keepClient = false
             current.upstreamReusable = false
         }
@@ -239,10 +230,9 @@ extension ClientSession {
         }
         client.outbound.append(outgoing)
         current.response = outgoing
-        if let body {
+        if let payload {
             current.transition(to: .streaming)
-            let path = decidePath(current, body.policy, to: client)
-            current.responseBody = bodyTransfer(current, from: upstream, to: client, framing: body.framing, path: path)
+            current.responseBody = bodyTransfer(current, from: upstream, to: client, body: payload)
         } else {
             current.transition(to: .responded)
         }
@@ -323,6 +313,11 @@ extension ClientSession {
         let movers = BodyMovers(kernel: kernel, isVerdictSource: worker.verdictSourceCheck, splicePipes: worker.splicePipes,
                                 count: worker.fallbackCounter)
         return BodyTransfer(source: source, target: target, framing: framing, path: path, movers: movers)
+    }
+
+    /// A body of `exchange` framed by `body`, on the path its route's policy picks for it.
+    func bodyTransfer(_ exchange: Exchange, from source: SocketChannel, to target: SocketChannel, body: PayloadFraming) -> BodyTransfer {
+        bodyTransfer(exchange, from: source, to: target, framing: body.transferFraming, path: decidePath(exchange, body.policyBody, to: target))
     }
 
     /// Adds a body's bytes to the counters, once, whether or not it completed.

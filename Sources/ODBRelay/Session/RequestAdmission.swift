@@ -13,8 +13,8 @@ struct RequestAdmission {
 
     let route: RouteConfig
     let pool: UpstreamPool
-    /// The request body's framing and what `PathPolicy` knows of it; nil when it has none.
-    let body: (framing: BodyTransfer.Framing, policy: PathPolicy.Body)?
+    /// The request body's framing; nil when it has none.
+    let body: PayloadFraming?
     let upstreamHead: RequestHead
     let clientKeepAlive: Bool
     /// The request proved its sender an ODB peer (`ODB-Peer` carried this relay's secret), so
@@ -56,13 +56,6 @@ struct RequestAdmission {
         // Stored after its last read, so that the route moves in instead of being copied.
         self.route = route
         upstreamHead = upstream
-        switch framing {
-        case .none, .contentLength(0):
-            body = nil
-        case let .contentLength(length):
-            body = (.length(remaining: length), .length(length))
-        default:
-            body = (.chunked(ChunkedScanner()), .chunked)
-        }
+        body = PayloadFraming(framing)
     }
 }

@@ -68,18 +68,13 @@ extension ClientSession {
         exchange = current
         client.wantRead = false
         var answer = ResponseHead(status: 200, reason: "OK")
-        let framing: BodyTransfer.Framing
-        let policy: PathPolicy.Body
         var keepClient = clientStaysOpen(wanted: current.clientKeepAlive)
         switch held.framing {
         case let .length(length):
             answer.headers.append(name: "Content-Length", value: String(length))
-            (framing, policy) = (.length(remaining: length), .length(length))
         case .chunked:
             answer.headers.append(name: "Transfer-Encoding", value: "chunked")
-            (framing, policy) = (.chunked(ChunkedScanner()), .chunked)
         case .close:
-            (framing, policy) = (.untilClose, .untilClose)
             keepClient = false
         }
         current.upstreamReusable = held.upstreamReusable
@@ -93,8 +88,7 @@ extension ClientSession {
         worker.stats.odbClaimsServed += 1
         client.outbound.append(answer)
         current.transition(to: .streaming)
-        current.responseBody = bodyTransfer(current, from: held.upstream, to: client, framing: framing,
-                                            path: decidePath(current, policy, to: client))
+        current.responseBody = bodyTransfer(current, from: held.upstream, to: client, body: held.framing)
     }
 
     /// An empty answer; the connection carries the next claim unless this one said otherwise.
