@@ -109,7 +109,6 @@ let package = Package(
             dependencies: [
                 "ODBRelay", "ODBKernel", "ODBConfig", "ODBTestSupport", "CAllocationCounter",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         .testTarget(name: "ODBConfigTests", dependencies: ["ODBConfig"]),

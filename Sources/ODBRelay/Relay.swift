@@ -9,7 +9,8 @@ nonisolated(unsafe) private var stopSignal: sig_atomic_t = 0
 nonisolated(unsafe) private var reloadSignal: sig_atomic_t = 0
 
 /// Where the relay's metrics go: the caller's factory, and how to render what it collected
-/// for the admin endpoint. The relay never bootstraps a metrics system itself.
+/// for the admin endpoint, where the relay's own latency histograms follow it. The relay never
+/// bootstraps a metrics system itself.
 public struct MetricsExport: Sendable {
     public let factory: any MetricsFactory
     public let render: @Sendable () -> [UInt8]
@@ -18,12 +19,6 @@ public struct MetricsExport: Sendable {
         self.factory = factory
         self.render = render
     }
-
-    /// Histogram buckets and label the caller's factory should use for the head-handling timer.
-    public static let headHandlingHistogram = (label: RelayMetrics.headHandlingLabel, buckets: RelayMetrics.headHandlingBuckets)
-
-    /// Histogram buckets and label for the claim latency timer (docs/DESIGN.md, "Virtual payload").
-    public static let claimLatencyHistogram = (label: RelayMetrics.claimLatencyLabel, buckets: RelayMetrics.claimLatencyBuckets)
 }
 
 /// The relay process: kernel objects, worker threads, signals and the status entry.
@@ -67,7 +62,7 @@ public final class Relay {
                 "admitted": "\(descriptorCap)",
             ])
         }
-        let shared = RelayShared(workers: workerCount, kernel: tested, metrics: metrics, config: config,
+        let shared = RelayShared(workers: workerCount, kernel: tested, config: config,
                                  descriptorConnectionCap: descriptorCap)
         let publisher = CounterPublisher(shared: shared, kernel: kernel, metrics: metrics,
                                          socketTable: SocketTableWatch(logger: logger))
@@ -76,7 +71,7 @@ public final class Relay {
         let admin = try config.admin.map { admin in
             try AdminServer(config: admin) {
                 publisher.publish()
-                return render()
+                return render() + metrics.renderLatencies()
             }
         }
         let workers = try (0..<workerCount).map { index in

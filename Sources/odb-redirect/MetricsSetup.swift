@@ -6,10 +6,7 @@ import Prometheus
 enum MetricsSetup {
     static func bootstrap() -> MetricsExport {
         let registry = PrometheusCollectorRegistry()
-        var factory = PrometheusMetricsFactory(registry: registry)
-        for histogram in [MetricsExport.headHandlingHistogram, MetricsExport.claimLatencyHistogram] {
-            factory.durationHistogramBuckets[histogram.label] = histogram.buckets
-        }
+        let factory = PrometheusMetricsFactory(registry: registry)
         MetricsSystem.bootstrap(factory)
         return MetricsExport(factory: factory) { registry.emitToBuffer() }
     }

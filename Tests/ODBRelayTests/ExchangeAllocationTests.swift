@@ -1,5 +1,4 @@
 import CAllocationCounter
-import CoreMetrics
 import Foundation
 import Logging
 import ODBConfig
@@ -78,8 +77,7 @@ import Testing
         let file = RelayConfigFile.singleRoute(port: port, upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.copy),
                                                workers: 1, log: log)
         let config = try RelayConfig.parse(yaml: file.yaml, fileName: "exchange-allocations.yaml")
-        let shared = RelayShared(workers: 1, kernel: nil, metrics: RelayMetrics(factory: NOOPMetricsHandler.instance),
-                                 config: config)
+        let shared = RelayShared(workers: 1, kernel: nil, config: config)
         let worker = try Worker(index: 0, config: config, shared: shared, logger: logger)
         let counting = WorkerCounter()
         let finished = DispatchSemaphore(value: 0)

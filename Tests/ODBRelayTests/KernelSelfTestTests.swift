@@ -1,4 +1,3 @@
-import CoreMetrics
 import Foundation
 import Glibc
 import Logging
@@ -68,8 +67,7 @@ import Testing
         let port = freePort()
         let config = try RelayConfig.quickStart(listen: ["127.0.0.1:\(port)"], upstreams: ["127.0.0.1:\(origin.port)"],
                                                 mode: .kernel, workers: 1)
-        let shared = RelayShared(workers: 1, kernel: (kernel.objects, decision),
-                                 metrics: RelayMetrics(factory: NOOPMetricsHandler.instance), config: config)
+        let shared = RelayShared(workers: 1, kernel: (kernel.objects, decision), config: config)
         let worker = try Worker(index: 0, config: config, shared: shared, logger: Self.logger)
         #expect(worker.kernel == nil)
         let finished = DispatchSemaphore(value: 0)
@@ -84,7 +82,7 @@ import Testing
         #expect(finished.wait(timeout: .now() + 30) == .success, "the worker stopped")
         #expect(response.status == 200)
         #expect(response.body == (0..<length).map { UInt8($0 % 256) })
-        let totals = shared.totals
+        let totals = shared.totals.counters
         #expect(totals.fallbacksKernelSelfTest == 1)
         #expect(totals.bodyBytesKernel == 0)
         #expect(totals.bodyBytesSplice > 0)

@@ -20,9 +20,9 @@ final class CounterPublisher: @unchecked Sendable {
     func publish() {
         lock.withLock {
             let totals = shared.totals
-            kernel?.publish(totals)
+            kernel?.publish(totals.counters)
             let kernelCounters = kernel?.objects.counters.read() ?? []
-            metrics.update(totals, kernel: kernelCounters)
+            metrics.update(totals.counters, latencies: totals.latencies, kernel: kernelCounters)
             socketTable.observe(kernelCounters, now: Monotonic.now())
         }
     }

@@ -2,8 +2,8 @@ import Foundation
 import ODBConfig
 import ODBKernel
 
-/// State the workers share: stop flag, connection admission, counters, kernel objects, metrics
-/// and the configuration a reload installs.
+/// State the workers share: stop flag, connection admission, counters and latencies, kernel
+/// objects and the configuration a reload installs.
 final class RelayShared: @unchecked Sendable {
     /// The objects workers redirect bodies with: nil when no route needs the kernel, or when it
     /// failed its self-test.
@@ -12,7 +12,6 @@ final class RelayShared: @unchecked Sendable {
     /// failed its self-test): held payloads are listed there.
     let statusObjects: KernelObjects?
     let kernelSelfTestFailed: Bool
-    let metrics: RelayMetrics
     /// Client connections the descriptor limit can carry, whatever `limits.max_connections` says.
     let descriptorConnectionCap: Int
     /// What forced socket buffers hold across workers, under `limits.kernel_buffer_memory`.
@@ -24,20 +23,21 @@ final class RelayShared: @unchecked Sendable {
     /// Open client connections by client address, for `limits.max_connections_per_client`.
     private var connectionsByClient = [String: Int]()
     private var perWorker: [RelayCounters]
+    private var perWorkerLatencies: [RelayLatencies]
     private var stop = false
     private var config: (generation: Int, value: RelayConfig)
     private var appliedGeneration: [Int]
 
-    init(workers: Int, kernel: (objects: KernelObjects, decision: KernelPathDecision)?, metrics: RelayMetrics, config: RelayConfig,
+    init(workers: Int, kernel: (objects: KernelObjects, decision: KernelPathDecision)?, config: RelayConfig,
          descriptorConnectionCap: Int = .max) {
         kernelObjects = kernel?.decision == .redirect ? kernel?.objects : nil
         statusObjects = kernel?.objects
         kernelSelfTestFailed = kernel.map { $0.decision != .redirect } ?? false
         self.descriptorConnectionCap = descriptorConnectionCap
         forcedBufferMemory = ForcedBufferMemory(limit: config.limits.kernelBufferMemory)
-        self.metrics = metrics
         self.config = (0, config)
         perWorker = Array(repeating: RelayCounters(), count: workers)
+        perWorkerLatencies = Array(repeating: RelayLatencies(), count: workers)
         appliedGeneration = Array(repeating: 0, count: workers)
     }
 
@@ -74,12 +74,15 @@ final class RelayShared: @unchecked Sendable {
         }
     }
 
-    func publish(worker: Int, _ counters: RelayCounters) {
-        lock.withLock { perWorker[worker] = counters }
+    func publish(worker: Int, _ counters: RelayCounters, _ latencies: RelayLatencies) {
+        lock.withLock {
+            perWorker[worker] = counters
+            perWorkerLatencies[worker] = latencies
+        }
     }
 
-    var totals: RelayCounters {
-        lock.withLock { perWorker.reduce(RelayCounters(), +) }
+    var totals: (counters: RelayCounters, latencies: RelayLatencies) {
+        lock.withLock { (perWorker.reduce(RelayCounters(), +), perWorkerLatencies.reduce(RelayLatencies(), +)) }
     }
 
     /// Makes `new` the configuration every worker switches to; returns its generation.

@@ -30,6 +30,8 @@ final class Worker: @unchecked Sendable {
     private var accessLog: Bool
     private let logFormat: LogConfig.Format
     var stats = RelayCounters()
+    /// Published with `stats`; recorded here without a lock.
+    private var latencies = RelayLatencies()
     private let shared: RelayShared
     private var listeners = [ListenerSocket]()
     /// Listening on `odb.claim_listen`, like `listeners` on theirs.
@@ -346,14 +348,14 @@ final class Worker: @unchecked Sendable {
 
     /// Records a completed exchange: the head-handling histogram and the access log line.
     func exchangeFinished(_ exchange: Exchange, client: String) {
-        shared.metrics.recordHeadHandling(seconds: exchange.headHandlingSeconds)
+        latencies.headHandling.record(seconds: exchange.headHandlingSeconds)
         logAccess(AccessLogLine(client: client, exchange: exchange, status: exchange.status, bytes: exchange.bytesToClient,
                                 seconds: loop.now - exchange.startedAt, bodyPath: exchange.loggedBodyPath))
     }
 
     /// From a descriptor's arrival to its claim answer's head, in the claim latency histogram.
     func recordClaimLatency(seconds: Double) {
-        shared.metrics.recordClaimLatency(seconds: seconds)
+        latencies.claimLatency.record(seconds: seconds)
     }
 
     /// Records an answer the relay wrote itself (an error page) instead of an upstream's.
@@ -388,6 +390,6 @@ final class Worker: @unchecked Sendable {
 
     private func publish() {
         stats.activeFlows = UInt64(kernel?.openWindows ?? 0)
-        shared.publish(worker: index, stats)
+        shared.publish(worker: index, stats, latencies)
     }
 }
