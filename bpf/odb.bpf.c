@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Kernel side of odb-redirect.
  *
- * odb_sockops  (cgroup sock_ops): tracks the TCP sockets of attached cgroups and their ACK
- *              progress, which the relay's flow control reads and waits on.
+ * odb_sockops  (cgroup sock_ops): tracks the TCP sockets of attached cgroups, from the
+ *              handshake to the close, for the relay and `status`.
  * odb_verdict  (sk_skb verdict on odb_sources): redirects the bytes of a source socket that fall
  *              inside the window the relay opened (a body, a chunk's data, a tunnel
  *              direction) to the window's target, and passes everything else to the relay.
@@ -173,18 +173,10 @@ static __always_inline void track(struct bpf_sock_ops *skops)
 		return;
 	}
 	count(ODB_CTR_SOCKS_ESTABLISHED, 1);
-	bpf_sock_ops_cb_flags_set(skops, BPF_SOCK_OPS_RTT_CB_FLAG | BPF_SOCK_OPS_STATE_CB_FLAG);
-}
-
-static __always_inline void acked(struct bpf_sock_ops *skops)
-{
-	__u64 cookie = bpf_get_socket_cookie(skops);
-	struct odb_sock *sock = bpf_map_lookup_elem(&odb_socks, &cookie);
-
-	if (!sock)
-		return;
-	sock->bytes_acked = skops->bytes_acked;
-	sock->bytes_received = skops->bytes_received;
+	/* The state changes only, for the close: a callback on every ACK would cost every
+	 * request of every socket in the cgroup, and the verdict reads a target's progress from
+	 * its tcp_sock when it needs it (target_acked). */
+	bpf_sock_ops_cb_flags_set(skops, BPF_SOCK_OPS_STATE_CB_FLAG);
 }
 
 SEC("sockops")
@@ -196,9 +188,6 @@ int odb_sockops(struct bpf_sock_ops *skops)
 	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
 	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
 		track(skops);
-		break;
-	case BPF_SOCK_OPS_RTT_CB:
-		acked(skops);
 		break;
 	case BPF_SOCK_OPS_STATE_CB:
 		if (skops->args[1] == BPF_TCP_CLOSE) {
@@ -216,14 +205,33 @@ int odb_sockops(struct bpf_sock_ops *skops)
  * third as fast as the source fills keeps its in-flight bytes under the grown budget, so a fast
  * reader's first body does not cross it; a slow reader's acknowledgements stop at what its
  * receive queue takes, and it crosses near `high_watermark`. */
-static __always_inline __u64 window_budget(const struct odb_window *window, const struct odb_sock *target)
+static __always_inline __u64 window_budget(const struct odb_window *window, __u64 acked)
 {
 	__u64 grown;
 
-	if (window->growth_ceiling <= window->high_watermark || target->bytes_acked <= window->acked_base)
+	if (window->growth_ceiling <= window->high_watermark || acked <= window->acked_base)
 		return window->high_watermark;
-	grown = window->high_watermark + 2 * (target->bytes_acked - window->acked_base);
+	grown = window->high_watermark + 2 * (acked - window->acked_base);
 	return grown < window->growth_ceiling ? grown : window->growth_ceiling;
+}
+
+/* The bytes the target's peer has acknowledged (its tcp_sock's bytes_acked, TCP_INFO's
+ * tcpi_bytes_acked), read when the verdict needs them. Returns -1 when the target is gone. */
+static __always_inline int target_acked(__u64 target_cookie, __u64 *acked)
+{
+	struct bpf_sock *sk = bpf_map_lookup_elem(&odb_targets, &target_cookie);
+	struct tcp_sock *tp;
+	int found = -1;
+
+	if (!sk)
+		return -1;
+	tp = bpf_skc_to_tcp_sock(sk);
+	if (tp) {
+		*acked = tp->bytes_acked;
+		found = 0;
+	}
+	bpf_sk_release(sk);
+	return found;
 }
 
 /* True when the target holds more unacknowledged bytes than the window's budget.
@@ -234,16 +242,14 @@ static __always_inline __u64 window_budget(const struct odb_window *window, cons
  * data). So the source never leaves the map; over budget, skbs are passed instead. */
 static __always_inline bool over_budget(const struct odb_flow *flow, const struct odb_window *window)
 {
-	struct odb_sock *target;
-	__u64 queued;
+	__u64 queued, acked;
 
 	if (!window->high_watermark)
 		return false;
-	target = bpf_map_lookup_elem(&odb_socks, &window->target_cookie);
-	if (!target)
+	if (target_acked(window->target_cookie, &acked))
 		return false;
 	queued = window->target_base + (flow->redirected - window->redirected_base);
-	return queued > target->bytes_acked && queued - target->bytes_acked > window_budget(window, target);
+	return queued > acked && queued - acked > window_budget(window, acked);
 }
 
 /* How far user space has read the socket: its copied_seq. Redirected and dropped skbs advance

@@ -138,7 +138,8 @@ public final class KernelObjects: @unchecked Sendable {
         }
     }
 
-    /// True when sock_ops tracks the socket (it has an odb_socks entry), as a redirect target must be.
+    /// True when sock_ops tracks the socket (it has an odb_socks entry), as a redirect target must
+    /// be: `status` names the two ends of every flow from their entries.
     public func tracksSocket(cookie: UInt64) -> Bool {
         socks.lookup(cookie) != nil
     }

@@ -25,8 +25,6 @@ public struct StatusSnapshot: Encodable, Sendable, Equatable {
         public let family: String
         public let local: String
         public let remote: String
-        public let bytesAcked: UInt64
-        public let bytesReceived: UInt64
         public let ageSeconds: Double
     }
 
@@ -117,8 +115,6 @@ public struct StatusSnapshot: Encodable, Sendable, Equatable {
                 family: sock.family == UInt16(AF_INET6) ? "ipv6" : "ipv4",
                 local: SocketAddressText.format(sock.local_addr, port: sock.local_port),
                 remote: SocketAddressText.format(sock.remote_addr, port: sock.remote_port),
-                bytesAcked: sock.bytes_acked,
-                bytesReceived: sock.bytes_received,
                 ageSeconds: Double(now &- sock.established_ns) / 1e9
             )
         }.sorted { $0.cookie < $1.cookie }

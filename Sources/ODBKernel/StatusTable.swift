@@ -12,8 +12,8 @@ enum StatusTable {
         out += section("attached cgroups", ["CGROUP ID", "PATH", "OWNER"], snapshot.attachments.map {
             [String($0.cgroupID), $0.path, $0.ownerPID.map { "relay pid \($0)" + (snapshotAlive($0, snapshot) ? "" : " (dead)") } ?? "attach"]
         })
-        out += section("tracked sockets", ["COOKIE", "LOCAL", "REMOTE", "ACKED", "RECEIVED", "AGE s"], snapshot.sockets.map {
-            [String($0.cookie), $0.local, $0.remote, String($0.bytesAcked), String($0.bytesReceived), String(format1($0.ageSeconds))]
+        out += section("tracked sockets", ["COOKIE", "LOCAL", "REMOTE", "AGE s"], snapshot.sockets.map {
+            [String($0.cookie), $0.local, $0.remote, String(format1($0.ageSeconds))]
         })
         out += section("redirect flows", ["SOURCE", "TARGET", "REDIRECTED", "PASSED", "OFFSET", "WINDOW LEFT", "STATE"], snapshot.flows.map {
             [$0.source ?? String($0.sourceCookie), $0.target ?? String($0.targetCookie), String($0.bytesRedirected),

@@ -43,7 +43,8 @@ public struct WindowRecord: Equatable, Sendable {
     /// `ceiling` (`window_budget` in bpf/odb.bpf.c).
     public struct SlowStart: Equatable, Sendable {
         public var ceiling: UInt64
-        /// The target's `bytes_acked` in odb_socks when the window opened.
+        /// The bytes the target's peer had acknowledged when the window opened (TCP_INFO's
+        /// `tcpi_bytes_acked`, which the verdict reads from the target's tcp_sock).
         public var ackedBase: UInt64
 
         public init(ceiling: UInt64, ackedBase: UInt64) {

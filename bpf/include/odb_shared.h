@@ -14,7 +14,7 @@ extern const unsigned int odb_abi_version;
 #endif
 
 /* Bumped whenever a map layout below changes; pinned maps with another version are refused. */
-#define ODB_ABI_VERSION 14
+#define ODB_ABI_VERSION 15
 
 /* `end` of a window that never ends by itself (tunnels): redirect until a side closes. */
 #define ODB_WINDOW_UNBOUNDED 0xffffffffffffffffULL
@@ -36,8 +36,6 @@ enum odb_sock_state {
 
 /* One TCP socket of a process in an attached cgroup. Key: socket cookie. Written by sock_ops. */
 struct odb_sock {
-	__u64 bytes_acked;    /* tcpi_bytes_acked at the last ACK with an RTT sample */
-	__u64 bytes_received; /* tcpi_bytes_received at that moment */
 	__u64 established_ns; /* bpf_ktime_get_ns() when the handshake completed */
 	__u8 local_addr[16];  /* IPv4 as ::ffff:a.b.c.d, network byte order */
 	__u8 remote_addr[16];
@@ -108,7 +106,7 @@ struct odb_window {
 	__u64 redirected_base; /* the flow's `redirected` when the window opened */
 	__u64 growth_ceiling;  /* while above high_watermark: the budget grows by twice what the
 	                        * target acknowledged past `acked_base`, up to this (slow start) */
-	__u64 acked_base;      /* the target's bytes_acked in odb_socks when the window opened */
+	__u64 acked_base;      /* the bytes the target's peer had acknowledged when the window opened */
 	__u32 chunked;         /* `end` is where a chunk's data ends; the verdict may walk on */
 	__u32 linearise;       /* redirected skbs of several filled page fragments are made linear
 	                        * too (skbs of small fragments always are) */

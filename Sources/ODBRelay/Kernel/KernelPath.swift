@@ -191,9 +191,8 @@ public final class KernelPath: EventHandler {
     /// A window opened below the route's budget lets the verdict grow it with what the target
     /// acknowledges (`window_budget` in bpf/odb.bpf.c): the pace is not known before bytes flow,
     /// and a fast reader's first body would otherwise cross the opening budget. Its base is the
-    /// target's acknowledged count from the TCP_INFO the opening reads anyway, not a map lookup:
-    /// the verdict compares odb_socks' copy, which sock_ops refreshes on each ACK and which can
-    /// only trail TCP_INFO's, and grows nothing until that copy passes the base.
+    /// target's acknowledged count from the TCP_INFO the opening reads anyway: the same counter
+    /// the verdict reads from the target's tcp_sock.
     private func slowStart(_ opening: UInt64, ceiling: UInt64, acked: UInt64?) -> WindowRecord.SlowStart? {
         guard opening < ceiling, let acked else { return nil }
         return WindowRecord.SlowStart(ceiling: ceiling, ackedBase: acked)
