@@ -37,8 +37,8 @@ struct LatencyHistogram {
     private var sum = 0.0
 
     init(_ metric: LatencyMetric) {
-        precondition(metric.bounds.count + 1 == 13, "one slot per bound and one above them")
         self.metric = metric
+        precondition(metric.bounds.count + 1 == counts.count, "one slot per bound and one above them")
     }
 
     mutating func record(seconds: Double) {
