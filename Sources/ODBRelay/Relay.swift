@@ -71,7 +71,7 @@ public final class Relay {
         let admin = try config.admin.map { admin in
             try AdminServer(config: admin) {
                 publisher.publish()
-                return render() + metrics.renderLatencies()
+                return render() + shared.latencyTotals.render()
             }
         }
         let workers = try (0..<workerCount).map { index in

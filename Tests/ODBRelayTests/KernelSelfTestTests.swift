@@ -82,7 +82,7 @@ import Testing
         #expect(finished.wait(timeout: .now() + 30) == .success, "the worker stopped")
         #expect(response.status == 200)
         #expect(response.body == (0..<length).map { UInt8($0 % 256) })
-        let totals = shared.totals.counters
+        let totals = shared.totals
         #expect(totals.fallbacksKernelSelfTest == 1)
         #expect(totals.bodyBytesKernel == 0)
         #expect(totals.bodyBytesSplice > 0)

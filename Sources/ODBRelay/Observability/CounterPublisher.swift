@@ -20,9 +20,9 @@ final class CounterPublisher: @unchecked Sendable {
     func publish() {
         lock.withLock {
             let totals = shared.totals
-            kernel?.publish(totals.counters)
+            kernel?.publish(totals)
             let kernelCounters = kernel?.objects.counters.read() ?? []
-            metrics.update(totals.counters, latencies: totals.latencies, kernel: kernelCounters)
+            metrics.update(totals, kernel: kernelCounters)
             socketTable.observe(kernelCounters, now: Monotonic.now())
         }
     }

@@ -81,8 +81,13 @@ final class RelayShared: @unchecked Sendable {
         }
     }
 
-    var totals: (counters: RelayCounters, latencies: RelayLatencies) {
-        lock.withLock { (perWorker.reduce(RelayCounters(), +), perWorkerLatencies.reduce(RelayLatencies(), +)) }
+    var totals: RelayCounters {
+        lock.withLock { perWorker.reduce(RelayCounters(), +) }
+    }
+
+    /// The workers' latency histograms summed, as a scrape renders them.
+    var latencyTotals: RelayLatencies {
+        lock.withLock { perWorkerLatencies.reduce(RelayLatencies(), +) }
     }
 
     /// Makes `new` the configuration every worker switches to; returns its generation.
