@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""User-space instructions one relay worker spends per 1 KiB keep-alive exchange, counted by
-callgrind: a measure of the per-request path that, unlike CPU time on a shared 2-core machine,
-hardly moves from run to run (runs of one build agree within 0.2 % for a single relay, within
+"""User-space instructions one relay worker spends per keep-alive exchange (1 KiB bodies unless
+--body says), counted by callgrind: a measure of the per-request path that, unlike CPU time on a
+shared 2-core machine, hardly moves from run to run (runs of one build agree within 0.2 % for a single relay, within
 3 % for a chain's middle relay, whose reads and wake-ups follow the relays around it).
 
     python3 tools/exchange_instructions.py                  # one copy-mode relay, 3 000 requests
     python3 tools/exchange_instructions.py --chain-middle   # the middle relay of a chain of 3
     python3 tools/exchange_instructions.py --binary /tmp/other/odb-redirect --top 40
+    python3 tools/exchange_instructions.py --mode kernel --body 65536   # a kernel-path body's setup
 
 Starts the built-in origin and a relay of one worker (copy mode unless --mode says) under
 `valgrind --tool=callgrind` (with --chain-middle, natively run relays in front of it and behind
@@ -28,9 +29,6 @@ import tempfile
 
 from ports import free_port, wait_for_port
 
-BODY = 1024
-
-
 def relay_config(path, listen_port, upstream_port, workers, pin, mode="copy"):
     with open(path, "w") as file:
         file.write(f"""workers: {workers}
@@ -49,13 +47,13 @@ upstreams:
 """)
 
 
-def fetch(port, count):
-    """`count` keep-alive GETs with a curl-like head; each body's length is checked."""
+def fetch(port, count, body):
+    """`count` keep-alive GETs of `body` bytes with a curl-like head; each body's length is checked."""
     connection = http.client.HTTPConnection("127.0.0.1", port)
     for _ in range(count):
-        connection.request("GET", f"/bytes/{BODY}", headers={"User-Agent": "curl/8.5.0", "Accept": "*/*"})
+        connection.request("GET", f"/bytes/{body}", headers={"User-Agent": "curl/8.5.0", "Accept": "*/*"})
         response = connection.getresponse()
-        if response.status != 200 or len(response.read()) != BODY:
+        if response.status != 200 or len(response.read()) != body:
             raise SystemExit(f"bad answer through 127.0.0.1:{port}: {response.status}")
     connection.close()
 
@@ -86,6 +84,7 @@ def main():
     parser.add_argument("--chain-middle", action="store_true")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--mode", default="copy", help="the measured relay's mode (1 KiB bodies are copied in any)")
+    parser.add_argument("--body", type=int, default=1024, help="bytes per response body")
     args = parser.parse_args()
     for tool in ("valgrind", "callgrind_control", "callgrind_annotate", "strip"):
         if not shutil.which(tool):
@@ -122,9 +121,9 @@ def main():
                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         for port in {measured_port, entry_port}:
             wait_for_port(port, seconds=180)
-        fetch(entry_port, 1000)
+        fetch(entry_port, 1000, args.body)
         subprocess.run(["callgrind_control", "-z", str(measured.pid)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        fetch(entry_port, args.requests)
+        fetch(entry_port, args.requests, args.body)
         subprocess.run(["callgrind_control", "-d", str(measured.pid)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         dumps = sorted((name for name in os.listdir(workdir) if name.startswith("callgrind.out.")),
                        key=lambda name: os.path.getmtime(os.path.join(workdir, name)))
@@ -133,6 +132,7 @@ def main():
             totals = next(line for line in file if line.startswith("summary:"))
         instructions = int(totals.split()[1])
         print(json.dumps({"requests": args.requests, "relay": "chain middle" if args.chain_middle else "single", "mode": args.mode,
+                          "body": args.body,
                           "instructions_per_request": round(instructions / args.requests),
                           "top": self_costs(dump, args.requests, args.top)}))
     finally:
