@@ -37,7 +37,8 @@ public final class SocketChannel: EventHandler {
     /// Socket memory this socket may hold by SO_RCVBUFFORCE/SO_SNDBUFFORCE (doubled sizes, as
     /// the kernel uses), held in `forcedMemory` until close.
     private(set) var forcedShares = BySide(0)
-    private weak var forcedMemory: ForcedBufferMemory?
+    /// Strong: the pool holds no channel, so no cycle, and a weak reference costs a side table.
+    private var forcedMemory: ForcedBufferMemory?
     /// The `TCP_WINDOW_CLAMP` the relay set, which stays until it sets another.
     private var windowClamp: Int?
     /// The events registered with the loop: `wantedEvents` and `staleReadable`.

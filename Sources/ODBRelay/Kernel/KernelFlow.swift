@@ -38,15 +38,17 @@ final class KernelFlow {
 /// map, and whether it is in the target map. Kept on the kernel side, so a `SocketChannel` is
 /// a plain socket.
 final class KernelSocket {
-    /// Weak, so an entry whose channel went without `KernelPath.forget` is seen to be stale.
-    weak var channel: SocketChannel?
+    /// Strong, not weak: a weak reference would give every relay socket the kernel path used a
+    /// side table, and each retain and release of it would take the runtime's slow path. An
+    /// entry whose channel closed without `KernelPath.forget` is pruned by `isClosed`.
+    let channel: SocketChannel
     let cookie: UInt64
     var inTargetMap = false
     /// As a redirect target: how fast its reader drains what it holds.
     var pace: DrainPacedBudget?
     /// Its TCP maximum segment size, read when it first becomes a target: a connection's route
     /// to its peer, and so its segment size, stays.
-    private(set) lazy var segmentSize: Int32? = channel.flatMap { Socket.maximumSegmentSize($0.fd) }
+    private(set) lazy var segmentSize: Int32? = Socket.maximumSegmentSize(channel.fd)
 
     init(channel: SocketChannel) {
         self.channel = channel

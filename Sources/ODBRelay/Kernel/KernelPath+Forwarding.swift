@@ -8,7 +8,8 @@ extension KernelPath {
     /// every byte of it is out. Also the safety net for a lost event: the sweep and socket
     /// readiness call it.
     public func refresh(_ window: KernelWindow) {
-        guard !window.ended, let flow = flows[window.sourceCookie], update(flow, window) else { return }
+        let flow = window.flow
+        guard !window.ended, update(flow, window) else { return }
         forwardPassed(window, flow)
         guard !window.ended, flow.position >= window.end else { return }
         if !window.chunked {
@@ -22,7 +23,7 @@ extension KernelPath {
     /// of stream (a peek of 0 bytes while nothing passed is waiting).
     public func socketReady(_ window: KernelWindow) {
         refresh(window)
-        guard !window.ended, window.sourceEOFSeen == nil, let flow = flows[window.sourceCookie], flow.unread == 0 else { return }
+        guard !window.ended, window.sourceEOFSeen == nil, window.flow.unread == 0 else { return }
         var byte: UInt8 = 0
         let peeked = recv(window.source.fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
         if peeked == 0 || (peeked < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
@@ -42,14 +43,14 @@ extension KernelPath {
         refresh(window)
         guard !window.ended else { return }
         let before = window.redirected + window.forwarded
-        loop.schedule(after: 0.005) { [weak self, weak window] in
-            guard let self, let window, !window.ended else { return }
+        loop.schedule(after: 0.005) {
+            guard !window.ended else { return }
             self.refresh(window)
             if window.ended { return }
             // Bytes the verdict passed may still wait (for the budget, or in the psock's
             // backlog, where a peek does not see them yet), and received bytes may not have
             // reached the verdict yet: only an idle source with nothing received unconsumed is over.
-            let drained = self.flows[window.sourceCookie]?.unread == 0 && odb_unread_bytes(window.source.fd) == 0
+            let drained = window.flow.unread == 0 && odb_unread_bytes(window.source.fd) == 0
             if drained && window.redirected + window.forwarded == before && self.loop.now - seen > 0.1 {
                 self.finish(window, .sourceClosed)
             } else {

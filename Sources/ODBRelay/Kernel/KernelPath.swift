@@ -18,9 +18,9 @@ public final class KernelPath: EventHandler {
     let flowTable: FlowTable
     let windowTable: WindowTable
     private let eventRing: EventRing
-    /// Sockets this path has used, by channel identity. A socket closed without `forget` (an
-    /// upstream pool closing an idle connection) leaves an entry whose channel is gone; such
-    /// entries are dropped whenever the table has doubled.
+    /// Sockets this path has used, by channel identity. A socket closed without `forget` leaves
+    /// an entry that holds its closed channel; such entries are dropped whenever the table has
+    /// doubled.
     private var sockets = [ObjectIdentifier: KernelSocket]()
     private var socketsPruneAt = 64
     /// Sockets in the verdict map, by cookie.
@@ -66,14 +66,13 @@ public final class KernelPath: EventHandler {
     }
 
     func known(_ channel: SocketChannel) -> KernelSocket? {
-        guard let socket = sockets[ObjectIdentifier(channel)], socket.channel === channel else { return nil }
-        return socket
+        sockets[ObjectIdentifier(channel)]
     }
 
     private func socket(_ channel: SocketChannel) -> KernelSocket {
         if let socket = known(channel) { return socket }
         if sockets.count >= socketsPruneAt {
-            sockets = sockets.filter { $0.value.channel != nil }
+            sockets = sockets.filter { !$0.value.channel.isClosed }
             socketsPruneAt = max(64, 2 * sockets.count)
         }
         let socket = KernelSocket(channel: channel)
@@ -160,9 +159,7 @@ public final class KernelPath: EventHandler {
                 Socket.kickDataReady(source.fd)
             } else {
                 // Bytes passed before the window opened may be waiting in the source's queue.
-                loop.later { [weak self, weak window] in
-                    if let self, let window { self.refresh(window) }
-                }
+                loop.later { self.refresh(window) }
             }
             return window
         } catch let error as KernelPathUnavailable {
@@ -256,6 +253,7 @@ public final class KernelPath: EventHandler {
         objects.sources.remove(cookie: socket.cookie)
         flows.removeValue(forKey: socket.cookie)
         flow.window?.ended = true
+        flow.window?.delegate = nil
         setWindow(nil, of: flow)
         windowTable.delete(source: socket.cookie)
         flowTable.delete(source: socket.cookie)
@@ -267,7 +265,7 @@ public final class KernelPath: EventHandler {
     public func forget(_ channel: SocketChannel) {
         _ = leave(channel)
         guard let socket = sockets.removeValue(forKey: ObjectIdentifier(channel)) else { return }
-        if socket.inTargetMap && socket.channel === channel {
+        if socket.inTargetMap {
             objects.targets.remove(cookie: socket.cookie)
         }
     }
@@ -306,8 +304,10 @@ public final class KernelPath: EventHandler {
         guard !window.ended else { return }
         window.ended = true
         if ending == .complete { growSourceOfAReaderThatKeptUp(window) }
-        if let flow = flows[window.sourceCookie], flow.window === window { setWindow(nil, of: flow) }
+        if window.flow.window === window { setWindow(nil, of: window.flow) }
         window.target.backlogBytesQueued = window.targetBacklogBase + window.redirected
-        window.delegate?.kernelWindowEnded(window, ending)
+        let delegate = window.delegate
+        window.delegate = nil
+        delegate?.kernelWindowEnded(window, ending)
     }
 }

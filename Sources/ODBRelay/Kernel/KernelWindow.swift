@@ -23,9 +23,12 @@ public final class KernelWindow {
         case failed
     }
 
-    public let source: SocketChannel
+    /// The source's flow, held while the window is open (the flow holds the window until it
+    /// ends), so that following the window needs no lookup by cookie.
+    let flow: KernelFlow
+    public var source: SocketChannel { flow.channel }
     public let target: SocketChannel
-    let sourceCookie: UInt64
+    var sourceCookie: UInt64 { flow.cookie }
     let targetCookie: UInt64
     /// Stream offset where the window ends (see `KernelFlow`), `WindowRecord.unbounded` for a
     /// tunnel; moves on in a chunked window as the verdict checks chunk-size lines.
@@ -43,7 +46,10 @@ public final class KernelWindow {
     /// How the verdict grows the budget while the reader keeps up; nil once the verdict found
     /// the target over it, and for a reader already paced at its ceiling.
     var slowStart: WindowRecord.SlowStart?
-    weak var delegate: KernelWindowDelegate?
+    /// Held strongly while the window is open and let go when it ends (`KernelPath.finish`, or
+    /// its source leaving the map): a weak reference would give every delegate a side table, and
+    /// each retain and release of an object with one takes the runtime's slow path.
+    var delegate: KernelWindowDelegate?
     /// The flow's `redirected` total when the window opened.
     let redirectedBase: UInt64
     /// Bytes of this window redirected, as last read from the flow record.
@@ -59,8 +65,7 @@ public final class KernelWindow {
     init(flow: KernelFlow, target: SocketChannel, targetCookie: UInt64, length: UInt64?, chunked: Bool,
          fullSourceBuffer: SourceBuffer, linearise: Bool, budget: UInt64, slowStart: WindowRecord.SlowStart?,
          delegate: KernelWindowDelegate) {
-        source = flow.channel
-        sourceCookie = flow.cookie
+        self.flow = flow
         self.target = target
         self.targetCookie = targetCookie
         self.chunked = chunked

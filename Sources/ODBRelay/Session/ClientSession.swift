@@ -83,10 +83,15 @@ final class ClientSession: ChannelOwner, KernelWindowDelegate {
 
     func kernelWindowEnded(_ window: KernelWindow, _ ending: KernelWindow.Ending) {
         guard let exchange else { return }
-        for transfer in [exchange.requestBody, exchange.responseBody] where transfer?.window === window {
-            transfer?.kernelEnded(ending, redirected: window.redirected, forwarded: window.forwarded)
-        }
-        worker.loop.later { [weak self] in self?.drive() }
+        // Body by body, as in `passReadiness`: an array of the two is a heap allocation.
+        passEnding(ending, of: window, to: exchange.requestBody)
+        passEnding(ending, of: window, to: exchange.responseBody)
+        worker.loop.later { self.drive() }
+    }
+
+    private func passEnding(_ ending: KernelWindow.Ending, of window: KernelWindow, to transfer: BodyTransfer?) {
+        guard let transfer, transfer.window === window else { return }
+        transfer.kernelEnded(ending, redirected: window.redirected, forwarded: window.forwarded)
     }
 
     // MARK: Driving
