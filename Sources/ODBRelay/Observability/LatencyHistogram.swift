@@ -1,5 +1,6 @@
-/// The latencies the relay exposes as Prometheus histograms, with their buckets.
-enum LatencyMetric {
+/// The latencies the relay exposes as Prometheus histograms, with their buckets; a worker keeps
+/// one histogram per case (`RelayLatencies`).
+enum LatencyMetric: Int, CaseIterable {
     /// From the epoll wake-up that completed a request head until it was parsed, routed and
     /// rewritten for the upstream: the user-space work the relay adds to every exchange.
     case headHandling
@@ -75,17 +76,22 @@ struct LatencyHistogram {
 
 /// Every latency histogram of one worker, or the sum of all of theirs.
 struct RelayLatencies {
-    var headHandling = LatencyHistogram(.headHandling)
-    var claimLatency = LatencyHistogram(.claimLatency)
+    /// One per metric, at its raw value.
+    private var histograms = LatencyMetric.allCases.map(LatencyHistogram.init)
+
+    mutating func record(_ metric: LatencyMetric, seconds: Double) {
+        histograms[metric.rawValue].record(seconds: seconds)
+    }
 
     static func + (lhs: RelayLatencies, rhs: RelayLatencies) -> RelayLatencies {
-        RelayLatencies(headHandling: lhs.headHandling + rhs.headHandling, claimLatency: lhs.claimLatency + rhs.claimLatency)
+        var total = lhs
+        for index in total.histograms.indices { total.histograms[index] = lhs.histograms[index] + rhs.histograms[index] }
+        return total
     }
 
     func render() -> [UInt8] {
         var text = ""
-        headHandling.render(into: &text)
-        claimLatency.render(into: &text)
+        for histogram in histograms { histogram.render(into: &text) }
         return Array(text.utf8)
     }
 }

@@ -348,14 +348,14 @@ final class Worker: @unchecked Sendable {
 
     /// Records a completed exchange: the head-handling histogram and the access log line.
     func exchangeFinished(_ exchange: Exchange, client: String) {
-        latencies.headHandling.record(seconds: exchange.headHandlingSeconds)
+        latencies.record(.headHandling, seconds: exchange.headHandlingSeconds)
         logAccess(AccessLogLine(client: client, exchange: exchange, status: exchange.status, bytes: exchange.bytesToClient,
                                 seconds: loop.now - exchange.startedAt, bodyPath: exchange.loggedBodyPath))
     }
 
     /// From a descriptor's arrival to its claim answer's head, in the claim latency histogram.
     func recordClaimLatency(seconds: Double) {
-        latencies.claimLatency.record(seconds: seconds)
+        latencies.record(.claimLatency, seconds: seconds)
     }
 
     /// Records an answer the relay wrote itself (an error page) instead of an upstream's.
