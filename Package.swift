@@ -1,6 +1,13 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// For the modules on the per-request path: release builds skip the run-time exclusivity checks
+/// of class properties (docs/PERFORMANCE.md, sections 10 and 21); debug builds, which the tests
+/// run, keep them.
+let releaseSkipsExclusivityChecks: [SwiftSetting] = [
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+]
+
 let package = Package(
     name: "odb-redirect",
     platforms: [.macOS(.v13)],
@@ -49,6 +56,7 @@ let package = Package(
                 "CLibBPF", "OdbShared", "CSocketShims", "ODBHTTP",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: releaseSkipsExclusivityChecks,
             plugins: ["BPFObjectPlugin"]
         ),
         // HTTP/1.x heads, framing and chunk boundaries, parsed strictly (RFC 9112); no I/O.
@@ -77,9 +85,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
-            // Release builds skip the run-time exclusivity checks of class properties (docs/
-            // PERFORMANCE.md, section 10); debug builds, which the tests run, keep them.
-            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+            swiftSettings: releaseSkipsExclusivityChecks
         ),
         // The benchmark: built-in origin, topologies, load generators, samplers and reports.
         .target(name: "ODBBench", dependencies: ["ODBConfig"]),

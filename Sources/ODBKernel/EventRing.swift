@@ -34,6 +34,9 @@ public final class EventRing {
     private let fd: Int32
     private var ring: OpaquePointer?
     private var received = [KernelEvent]()
+    /// The storage of the batch `consume` handed out last, swapped with `received` on the next
+    /// call: once its caller has let go, neither array needs new storage.
+    private var delivered = [KernelEvent]()
 
     public init(objects: KernelObjects, key: UInt64) throws(KernelError) {
         self.objects = objects
@@ -63,14 +66,14 @@ public final class EventRing {
     /// Every event waiting, oldest first.
     ///
     /// An event loop calls this before every wait: with nothing received it returns an empty
-    /// array, which needs no storage, instead of handing `received`'s buffer out and making a
-    /// new one to keep its capacity.
+    /// array, which needs no storage. A batch is `received`'s storage handed out, and the last
+    /// batch's storage receives the next events, so neither is allocated anew.
     public func consume() -> [KernelEvent] {
         guard let ring else { return [] }
         ring_buffer__consume(ring)
         guard !received.isEmpty else { return [] }
-        let batch = received
+        swap(&received, &delivered)
         received.removeAll(keepingCapacity: true)
-        return batch
+        return delivered
     }
 }
