@@ -8,13 +8,12 @@ extension KernelPath {
     /// every byte of it is out. Also the safety net for a lost event: the sweep and socket
     /// readiness call it.
     public func refresh(_ window: KernelWindow) {
-        let flow = window.flow
-        guard !window.ended, update(flow, window) else { return }
-        forwardPassed(window, flow)
-        guard !window.ended, flow.position >= window.end else { return }
+        guard !window.ended, update(window) else { return }
+        forwardPassed(window)
+        guard !window.ended, window.flow.position >= window.end else { return }
         if !window.chunked {
             finish(window, .complete)
-        } else if flow.unread > 0 {
+        } else if window.flow.unread > 0 {
             closeChunkedWindow(window)
         }
     }
@@ -74,9 +73,9 @@ extension KernelPath {
     }
 
     /// Takes in the flow record; false (and the window finished) when the verdict gave up on it.
-    private func update(_ flow: KernelFlow, _ window: KernelWindow) -> Bool {
-        guard let record = flowTable.lookup(source: flow.cookie) else { return false }
-        flow.take(record)
+    private func update(_ window: KernelWindow) -> Bool {
+        guard let record = flowTable.lookup(source: window.sourceCookie) else { return false }
+        window.flow.take(record)
         window.redirected = record.redirected - window.redirectedBase
         if window.chunked && record.chunkEnd > window.end { window.end = record.chunkEnd }
         window.target.backlogBytesQueued = window.targetBacklogBase + window.redirected
@@ -103,7 +102,8 @@ extension KernelPath {
     /// redirected again, and three quarters of a budget go through the kernel before the
     /// target can cross it again (fast readers: 93-95 % of their bytes in the kernel waiting
     /// for half, 94-99 % for a quarter; docs/PERFORMANCE.md §7).
-    private func forwardPassed(_ window: KernelWindow, _ flow: KernelFlow) {
+    private func forwardPassed(_ window: KernelWindow) {
+        let flow = window.flow
         let target = window.target
         while !window.ended && flow.unread > 0 && flow.position < window.end {
             let inFlight = targetInFlight(target)
@@ -122,7 +122,7 @@ extension KernelPath {
             // read now is final for them, and they may be written only once every byte it
             // names has left the backlog: the check above could have counted fewer (the verdict
             // runs on another CPU), and a write then overtook an skb still in the backlog.
-            guard update(flow, window), flow.position < window.end else { return }
+            guard update(window), flow.position < window.end else { return }
             guard target.backlogDrained() else {
                 target.retryWhenDrained()
                 return
@@ -135,7 +135,7 @@ extension KernelPath {
             }
             target.recordDirectWrite(sent)
             window.forwarded += UInt64(sent)
-            rebase(window, flow)
+            rebase(window)
             guard window.source.discard(sent, into: scratch) else {
                 logger.error("consuming forwarded bytes failed", metadata: ["expected": "\(sent)"])
                 finish(window, .failed)
@@ -156,7 +156,7 @@ extension KernelPath {
     ///
     /// Called between writing forwarded bytes and consuming them: while they are unread the
     /// verdict redirects nothing, so the flow's `redirected` is final and the window may change.
-    private func rebase(_ window: KernelWindow, _ flow: KernelFlow) {
+    private func rebase(_ window: KernelWindow) {
         if let pace = measurePace(window.target) {
             window.budget = pace.current
             if known(window.source) != nil {
@@ -167,7 +167,7 @@ extension KernelPath {
             window.slowStart = nil
         }
         do {
-            try windowTable.write(window.record(flowRedirected: flow.redirected))
+            try windowTable.write(window.record(flowRedirected: window.flow.redirected))
         } catch {
             logger.error("updating a window's budget failed", metadata: ["error": "\(error)"])
         }
