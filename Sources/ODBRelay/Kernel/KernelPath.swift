@@ -252,8 +252,7 @@ public final class KernelPath: EventHandler {
         guard let socket = known(channel), let flow = flows[socket.cookie] else { return false }
         objects.sources.remove(cookie: socket.cookie)
         flows.removeValue(forKey: socket.cookie)
-        flow.window?.ended = true
-        flow.window?.delegate = nil
+        _ = flow.window?.conclude()
         setWindow(nil, of: flow)
         windowTable.delete(source: socket.cookie)
         flowTable.delete(source: socket.cookie)
@@ -302,12 +301,10 @@ public final class KernelPath: EventHandler {
 
     func finish(_ window: KernelWindow, _ ending: KernelWindow.Ending) {
         guard !window.ended else { return }
-        window.ended = true
+        let delegate = window.conclude()
         if ending == .complete { growSourceOfAReaderThatKeptUp(window) }
         if window.flow.window === window { setWindow(nil, of: window.flow) }
         window.target.backlogBytesQueued = window.targetBacklogBase + window.redirected
-        let delegate = window.delegate
-        window.delegate = nil
         delegate?.kernelWindowEnded(window, ending)
     }
 }

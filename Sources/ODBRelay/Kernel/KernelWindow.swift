@@ -46,10 +46,10 @@ public final class KernelWindow {
     /// How the verdict grows the budget while the reader keeps up; nil once the verdict found
     /// the target over it, and for a reader already paced at its ceiling.
     var slowStart: WindowRecord.SlowStart?
-    /// Held strongly while the window is open and let go when it ends (`KernelPath.finish`, or
-    /// its source leaving the map): a weak reference would give every delegate a side table, and
-    /// each retain and release of an object with one takes the runtime's slow path.
-    var delegate: KernelWindowDelegate?
+    /// Held strongly while the window is open and let go when it ends (`conclude`): a weak
+    /// reference would give every delegate a side table, and each retain and release of an
+    /// object with one takes the runtime's slow path.
+    private(set) var delegate: KernelWindowDelegate?
     /// The flow's `redirected` total when the window opened.
     let redirectedBase: UInt64
     /// Bytes of this window redirected, as last read from the flow record.
@@ -58,7 +58,7 @@ public final class KernelWindow {
     public internal(set) var forwarded: UInt64 = 0
     /// `target.backlogBytesQueued` before this window; redirected bytes are added to it.
     let targetBacklogBase: UInt64
-    var ended = false
+    private(set) var ended = false
     /// Set when the source reported end of stream while the window was open.
     var sourceEOFSeen: Double?
 
@@ -77,6 +77,14 @@ public final class KernelWindow {
         redirectedBase = flow.redirected
         self.delegate = delegate
         targetBacklogBase = target.backlogBytesQueued
+    }
+
+    /// Marks the window over and lets go of its delegate, which it returns for the one call
+    /// that tells it (`KernelPath.finish`; a source leaving the map tells nobody).
+    func conclude() -> KernelWindowDelegate? {
+        ended = true
+        defer { delegate = nil }
+        return delegate
     }
 
     /// The window as the verdict reads it, opened now.
