@@ -77,6 +77,12 @@ public struct SocketHash: Sendable {
     public func remove(cookie: UInt64) -> Bool {
         map.delete(cookie)
     }
+
+    /// Whether the socket with this cookie is in the map (a lookup from user space answers
+    /// the socket's cookie).
+    public func contains(cookie: UInt64) -> Bool {
+        map.lookup(cookie) != nil
+    }
 }
 
 /// The per-CPU counter array, summed over CPUs on read.

@@ -34,7 +34,8 @@ public struct FlowRecord: Equatable, Sendable {
 }
 
 /// odb_flows, keyed by source cookie. The relay creates a record just before the socket joins
-/// odb_sources and deletes it when the socket leaves; the verdict is its only writer between.
+/// odb_sources, and anew at every later join, and deletes it when the socket closes; the
+/// verdict is its only writer while the socket is in odb_sources.
 public struct FlowTable: Sendable {
     private let map: BPFMap<UInt64, odb_flow>
 

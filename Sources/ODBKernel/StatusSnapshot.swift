@@ -40,6 +40,10 @@ public struct StatusSnapshot: Encodable, Sendable, Equatable {
         public let streamOffset: UInt64
         /// Bytes left in the open window: 0 when none is open, nil for a tunnel's endless one.
         public let windowRemaining: UInt64?
+        /// The verdict's state of a socket in odb_sources; else "idle" for one out of it between
+        /// bodies (a pooled upstream keeps its records until it closes; its last window is over
+        /// and names no target), "closed" for records whose socket closed without its relay
+        /// deleting them (a relay that died).
         public let state: String
     }
 
@@ -120,7 +124,8 @@ public struct StatusSnapshot: Encodable, Sendable, Equatable {
         }.sorted { $0.cookie < $1.cookie }
         let names = Dictionary(sockets.map { ($0.cookie, "\($0.local)→\($0.remote)") }, uniquingKeysWith: { a, _ in a })
         let flows = objects.flows.entries().map { source, flow in
-            let window = objects.windows.lookup(source)
+            let joined = objects.sources.contains(cookie: source)
+            let window = joined ? objects.windows.lookup(source) : nil
             let end = window?.end ?? 0
             return Flow(
                 sourceCookie: source,
@@ -131,7 +136,7 @@ public struct StatusSnapshot: Encodable, Sendable, Equatable {
                 bytesPassed: flow.passed,
                 streamOffset: flow.offset,
                 windowRemaining: end == ODB_WINDOW_UNBOUNDED ? nil : (end > flow.offset ? end - flow.offset : 0),
-                state: flowStateName(flow.state)
+                state: joined ? flowStateName(flow.state) : names[source] == nil ? "closed" : "idle"
             )
         }.sorted { $0.sourceCookie < $1.sourceCookie }
         let attachments = objects.attachments.entries().map { id, entry in

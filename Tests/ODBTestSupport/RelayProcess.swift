@@ -71,10 +71,17 @@ public final class RelayProcess {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
     }
 
-    /// Entries in the BPF flow table of this relay's pin set (`status --json`), -1 if unreadable.
+    /// Entries in the BPF flow table of this relay's pin set (`status --json`) but those of
+    /// pooled upstreams between bodies, -1 if unreadable.
     public func kernelFlowCount() throws -> Int {
+        try kernelFlows().map { $0.count { $0["state"] as? String != "idle" } } ?? -1
+    }
+
+    /// The BPF flow table's entries of this relay's pin set as `status --json` lists them, nil
+    /// if unreadable.
+    public func kernelFlows() throws -> [[String: Any]]? {
         let sets = try pinSets()
-        return sets.isEmpty ? -1 : sets.reduce(0) { $0 + (($1["flows"] as? [Any])?.count ?? 0) }
+        return sets.isEmpty ? nil : sets.flatMap { $0["flows"] as? [[String: Any]] ?? [] }
     }
 
     public var log: String {

@@ -44,6 +44,9 @@ final class KernelSocket {
     let channel: SocketChannel
     let cookie: UInt64
     var inTargetMap = false
+    /// Whether its flow and window records are in odb_flows and odb_windows: from its first
+    /// join until it closes (`KernelPath.forget`).
+    var hasSourceRecords = false
     /// As a redirect target: how fast its reader drains what it holds.
     var pace: DrainPacedBudget?
     /// Its TCP maximum segment size, read when it first becomes a target: a connection's route

@@ -19,8 +19,8 @@ public final class KernelPath: EventHandler {
     let windowTable: WindowTable
     private let eventRing: EventRing
     /// Sockets this path has used, by channel identity. A socket closed without `forget` leaves
-    /// an entry that holds its closed channel; such entries are dropped whenever the table has
-    /// doubled.
+    /// an entry that holds its closed channel (and its records in the maps); such entries are
+    /// dropped whenever the table has doubled.
     private var sockets = [ObjectIdentifier: KernelSocket]()
     private var socketsPruneAt = 64
     /// Sockets in the verdict map, by cookie.
@@ -72,6 +72,7 @@ public final class KernelPath: EventHandler {
     private func socket(_ channel: SocketChannel) -> KernelSocket {
         if let socket = known(channel) { return socket }
         if sockets.count >= socketsPruneAt {
+            for socket in sockets.values where socket.channel.isClosed { deleteSourceRecords(of: socket) }
             sockets = sockets.filter { !$0.value.channel.isClosed }
             socketsPruneAt = max(64, 2 * sockets.count)
         }
@@ -123,6 +124,7 @@ public final class KernelPath: EventHandler {
             }
             if joined == nil {
                 try flowTable.create(source: flow.cookie, eventKey: eventKey)
+                sourceSocket.hasSourceRecords = true
             } else {
                 // No window is open, so the verdict redirects nothing and these stay put.
                 guard let record = flowTable.lookup(source: flow.cookie), record.state == .active else {
@@ -167,10 +169,7 @@ public final class KernelPath: EventHandler {
             throw error
         } catch {
             setWindow(nil, of: flow)
-            if joined == nil {
-                windowTable.delete(source: flow.cookie)
-                flowTable.delete(source: flow.cookie)
-            }
+            if joined == nil { deleteSourceRecords(of: sourceSocket) }
             throw .mapUpdateFailed("\(error)")
         }
     }
@@ -247,26 +246,35 @@ public final class KernelPath: EventHandler {
         }
     }
 
-    /// Takes a socket out of the verdict map; false when it was not in it.
+    /// Takes a socket out of the verdict map; false when it was not in it. Its flow and window
+    /// records stay until it closes: the verdict reads them only for a socket in the map, and
+    /// a pooled upstream's next join rewrites both, so deleting them per body would cost two
+    /// `bpf(2)` calls for nothing.
     private func leave(_ channel: SocketChannel) -> Bool {
         guard let socket = known(channel), let flow = flows[socket.cookie] else { return false }
         objects.sources.remove(cookie: socket.cookie)
         flows.removeValue(forKey: socket.cookie)
         _ = flow.window?.conclude()
         setWindow(nil, of: flow)
-        windowTable.delete(source: socket.cookie)
-        flowTable.delete(source: socket.cookie)
         return true
     }
 
     /// Forgets a closing socket's map entries (the kernel drops closed sockets from SOCKHASHes
-    /// on its own; this keeps flow records from outliving them).
+    /// on its own; this keeps flow and window records from outliving them).
     public func forget(_ channel: SocketChannel) {
         _ = leave(channel)
         guard let socket = sockets.removeValue(forKey: ObjectIdentifier(channel)) else { return }
+        deleteSourceRecords(of: socket)
         if socket.inTargetMap {
             objects.targets.remove(cookie: socket.cookie)
         }
+    }
+
+    private func deleteSourceRecords(of socket: KernelSocket) {
+        guard socket.hasSourceRecords else { return }
+        windowTable.delete(source: socket.cookie)
+        flowTable.delete(source: socket.cookie)
+        socket.hasSourceRecords = false
     }
 
     /// Reads all pending events and acts on them.
