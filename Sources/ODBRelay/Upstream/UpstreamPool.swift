@@ -4,6 +4,9 @@ import ODBConfig
 /// One worker's view of an upstream pool: round-robin over servers, passive health, idle
 /// keep-alive connections.
 public final class UpstreamPool {
+    /// No weak reference may point at one: a weak reference gives its object a side table, and
+    /// each of the retains and releases every exchange makes of its server would take the
+    /// runtime's slow path.
     final class Server {
         let endpoint: ODBConfig.Endpoint
         /// `endpoint` as text, for the access log line of every exchange it serves.
@@ -11,10 +14,6 @@ public final class UpstreamPool {
         var addresses: [SocketAddress] = []
         var failedUntil: Double = 0
         var idle: [SocketChannel] = []
-        /// Forgets an idle connection the watcher retired; made once, not per release.
-        private(set) lazy var forgetRetired: (SocketChannel) -> Void = { [weak self] closed in
-            self?.idle.removeAll { $0 === closed }
-        }
 
         init(endpoint: ODBConfig.Endpoint) {
             self.endpoint = endpoint
@@ -101,7 +100,7 @@ public final class UpstreamPool {
             channel.close()
             return
         }
-        idleWatcher.watch(channel, retire: server.forgetRetired)
+        idleWatcher.watch(channel, server: server)
         server.idle.append(channel)
     }
 
@@ -121,31 +120,27 @@ public final class UpstreamPool {
 
 /// Watches pooled connections: any byte or close from an idle upstream retires it.
 public final class IdleUpstream: ChannelOwner {
-    /// A retire callback as the dictionary's value: wrapped, because a bare function type as a
-    /// generic argument is stored through a reabstraction thunk, a heap allocation per `watch`.
-    private struct Retire {
-        let forget: (SocketChannel) -> Void
-    }
-
-    private var onRetire = [ObjectIdentifier: Retire]()
+    /// The server each watched connection is idle at. An entry of a connection a replaced
+    /// pool closed stays until its identifier is watched again; it holds only that server.
+    private var idleAt = [ObjectIdentifier: UpstreamPool.Server]()
     public var retireHook: ((SocketChannel) -> Void)?
 
     public init() {}
 
-    func watch(_ channel: SocketChannel, retire: @escaping (SocketChannel) -> Void) {
+    func watch(_ channel: SocketChannel, server: UpstreamPool.Server) {
         channel.owner = self
-        onRetire[ObjectIdentifier(channel)] = Retire(forget: retire)
+        idleAt[ObjectIdentifier(channel)] = server
         channel.wantWrite = false
         channel.wantRead = true
     }
 
     /// Takes a channel back from the watcher when it is leased again.
     public func adopt(_ channel: SocketChannel) {
-        onRetire[ObjectIdentifier(channel)] = nil
+        idleAt[ObjectIdentifier(channel)] = nil
     }
 
     public func channelReady(_ channel: SocketChannel, events: UInt32) {
-        onRetire.removeValue(forKey: ObjectIdentifier(channel))?.forget(channel)
+        idleAt.removeValue(forKey: ObjectIdentifier(channel))?.idle.removeAll { $0 === channel }
         retireHook?(channel)
         channel.close()
     }

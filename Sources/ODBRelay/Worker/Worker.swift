@@ -81,8 +81,10 @@ final class Worker: @unchecked Sendable {
         }
         pools = poolsFor(config)
         reserveFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
-        loop.beforeEvents = { [weak self] in self?.kernel?.drainBeforeEvents() }
-        idleUpstreams.retireHook = { [weak self] channel in self?.kernel?.forget(channel) }
+        // Unowned, not weak: a weak reference would give the worker a side table, and every
+        // exchange retains and releases it. Only the worker runs its loop, which calls these.
+        loop.beforeEvents = { [unowned self] in kernel?.drainBeforeEvents() }
+        idleUpstreams.retireHook = { [unowned self] channel in kernel?.forget(channel) }
         for listener in config.listeners {
             for address in try ListenerSocket.addresses(for: listener.listen) {
                 let socket = try ListenerSocket(address: address, config: listener, worker: self)
@@ -377,8 +379,7 @@ final class Worker: @unchecked Sendable {
     }
 
     private func scheduleSweep() {
-        loop.schedule(after: 0.25) { [weak self] in
-            guard let self else { return }
+        loop.schedule(after: 0.25) { [unowned self] in
             self.applyReloadedConfig()
             let now = self.loop.now
             for session in Array(self.sessions.values) { session.checkTimeouts(now: now) }
