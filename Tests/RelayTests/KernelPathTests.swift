@@ -192,23 +192,36 @@ extension RelayTests {
         }
 
         /// A pooled upstream keeps its flow and window records between bodies (its next join
-        /// rewrites them): `status` lists them as idle, with no target, and they go when the
-        /// upstream closes.
+        /// rewrites them): `status` lists them as idle, with no target. They go when the upstream
+        /// closes, whether a reload replaced its pool or its server closed it.
         @Test func aPooledUpstreamsRecordsShowIdleAndGoWhenItCloses() throws {
             let size = 256 << 10
             let origin = try BuiltinHolder()
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"],
-                                         route: RouteOptions(.kernel, kernelMinBody: "64KiB", flowBudget: "128MiB"))
+            func config(port: Int, pool: String) -> RelayConfigFile {
+                .singleRoute(port: port, upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(
+                    .kernel, upstream: pool, kernelMinBody: "64KiB", flowBudget: "128MiB"), workers: 1, log: LogOptions(level: "info"))
+            }
+            let relay = try RelayProcess { port in config(port: port, pool: "origin") }
             let client = try TestHTTPClient(port: relay.port)
             defer { client.close() }
-            for _ in 0..<3 { try VirtualPayloadChain.fetch(client, "/bytes/\(size)", size: size) }
+            /// Three bodies through one pooled upstream, whose records are then idle.
+            func fetchThenExpectIdleRecords() throws {
+                for _ in 0..<3 { try VirtualPayloadChain.fetch(client, "/bytes/\(size)", size: size) }
+                let records = try waitFor("the pooled upstream's records", { try relay.kernelFlows() ?? [] },
+                                          until: { $0.count == 1 })
+                #expect(records.first?["state"] as? String == "idle", "\(records)")
+                #expect(records.first?["target_cookie"] as? Int == 0, "\(records)")
+                #expect(try relay.kernelFlowCount() == 0, "no flow but the idle one")
+            }
+            try fetchThenExpectIdleRecords()
             let bytes = try relay.bodyBytes(atLeast: 3 * size)
             #expect(Double(bytes["kernel"] ?? 0) > 0.9 * Double(3 * size), "the bodies took the kernel path: \(bytes)")
-            let records = try waitFor("the pooled upstream's records", { try relay.kernelFlows() ?? [] },
-                                      until: { $0.count == 1 })
-            #expect(records.first?["state"] as? String == "idle", "\(records)")
-            #expect(records.first?["target_cookie"] as? Int == 0, "\(records)")
-            #expect(try relay.kernelFlowCount() == 0, "no flow but the idle one")
+            try relay.rewriteConfig(config(port: relay.port, pool: "renamed"))
+            relay.signal(SIGHUP)
+            #expect(relay.waitForLog("configuration reloaded"), "\(relay.log)")
+            try waitFor("the replaced pool's upstream and its records gone", { try relay.kernelFlows()?.count ?? -1 },
+                        until: { $0 == 0 })
+            try fetchThenExpectIdleRecords()
             origin.kill()
             try waitFor("the closed upstream's records gone", { try relay.kernelFlows()?.count ?? -1 }, until: { $0 == 0 })
         }

@@ -190,7 +190,7 @@ final class ClientSession: ChannelOwner, KernelWindowDelegate {
         }
         if reusable, let lease = current.lease {
             upstream.owner = nil
-            current.pool.release(upstream, server: lease.server, idleWatcher: worker.idleUpstreams)
+            current.pool.release(upstream, server: lease.server)
         } else {
             worker.closeChannel(upstream)
         }

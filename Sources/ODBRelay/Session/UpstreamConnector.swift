@@ -26,9 +26,7 @@ enum UpstreamFailure: Error, Equatable {
 
 /// Leases, connects and retries the upstream connection of a session's exchanges.
 ///
-/// Made for one call and dropped after it, so its references are strong: an unowned one costs
-/// a check of the object's side table on every use, and the worker and session both have one
-/// (they are weakly referenced elsewhere).
+/// Made for one call and dropped after it, so its references are strong.
 struct UpstreamConnector {
     let worker: Worker
     let owner: ChannelOwner
@@ -39,7 +37,6 @@ struct UpstreamConnector {
         while let server = exchange.candidates.take() {
             do {
                 let lease = try exchange.pool.lease(server: server, fresh: fresh)
-                worker.idleUpstreams.adopt(lease.channel)
                 lease.channel.owner = owner
                 exchange.upstreamRequest.write(to: lease.channel.outbound)
                 exchange.lease = lease

@@ -31,6 +31,8 @@ public final class UpstreamPool {
     public let config: UpstreamConfig
     let servers: [Server]
     let loop: EventLoop
+    /// Watches this pool's idle connections, and closes them: its retire hook is the worker's.
+    let idleWatcher: IdleUpstream
     private var next = 0
     /// The candidates of a single-server pool, whatever its health: one array for every request.
     private let onlyServer = [0]
@@ -38,9 +40,10 @@ public final class UpstreamPool {
     /// A reload replaced this pool: connections coming back are closed, not kept idle.
     private var retired = false
 
-    public init(config: UpstreamConfig, loop: EventLoop) {
+    public init(config: UpstreamConfig, loop: EventLoop, idleWatcher: IdleUpstream) {
         self.config = config
         self.loop = loop
+        self.idleWatcher = idleWatcher
         servers = config.servers.map(Server.init)
         failTimeout = config.failTimeout.seconds
     }
@@ -63,6 +66,7 @@ public final class UpstreamPool {
     public func lease(server index: Int, fresh: Bool = false) throws(SystemError) -> Lease {
         let server = servers[index]
         while !fresh, let channel = server.idle.popLast() {
+            idleWatcher.adopt(channel)
             if !channel.isClosed && !channel.readClosed { return Lease(channel: channel, server: index, reused: true) }
         }
         if server.addresses.isEmpty {
@@ -94,7 +98,7 @@ public final class UpstreamPool {
     }
 
     /// Returns a connection that finished a response cleanly; closes it when the pool is full.
-    public func release(_ channel: SocketChannel, server index: Int, idleWatcher: IdleUpstream) {
+    public func release(_ channel: SocketChannel, server index: Int) {
         let server = servers[index]
         guard !retired, server.idle.count < config.maxIdlePerServer, !channel.readClosed, channel.inbound.isEmpty else {
             channel.close()
@@ -112,7 +116,7 @@ public final class UpstreamPool {
 
     public func closeIdle() {
         for server in servers {
-            for channel in server.idle { channel.close() }
+            for channel in server.idle { idleWatcher.retire(channel) }
             server.idle.removeAll()
         }
     }
@@ -120,8 +124,7 @@ public final class UpstreamPool {
 
 /// Watches pooled connections: any byte or close from an idle upstream retires it.
 public final class IdleUpstream: ChannelOwner {
-    /// The server each watched connection is idle at. An entry of a connection a replaced
-    /// pool closed stays until its identifier is watched again; it holds only that server.
+    /// The server each watched connection is idle at.
     private var idleAt = [ObjectIdentifier: UpstreamPool.Server]()
     public var retireHook: ((SocketChannel) -> Void)?
 
@@ -135,14 +138,20 @@ public final class IdleUpstream: ChannelOwner {
     }
 
     /// Takes a channel back from the watcher when it is leased again.
-    public func adopt(_ channel: SocketChannel) {
+    func adopt(_ channel: SocketChannel) {
         idleAt[ObjectIdentifier(channel)] = nil
     }
 
-    public func channelReady(_ channel: SocketChannel, events: UInt32) {
-        idleAt.removeValue(forKey: ObjectIdentifier(channel))?.idle.removeAll { $0 === channel }
+    /// Closes an idle connection its pool gives up, after the retire hook.
+    func retire(_ channel: SocketChannel) {
+        adopt(channel)
         retireHook?(channel)
         channel.close()
+    }
+
+    public func channelReady(_ channel: SocketChannel, events: UInt32) {
+        idleAt[ObjectIdentifier(channel)]?.idle.removeAll { $0 === channel }
+        retire(channel)
     }
 }
 

@@ -5,10 +5,12 @@ import ODBConfig
 /// does.
 final class PeerClaimPools {
     private let loop: EventLoop
+    private let idleWatcher: IdleUpstream
     private var pools: [String: UpstreamPool] = [:]
 
-    init(loop: EventLoop, peers: [String: Endpoint]) {
+    init(loop: EventLoop, idleWatcher: IdleUpstream, peers: [String: Endpoint]) {
         self.loop = loop
+        self.idleWatcher = idleWatcher
         update(peers)
     }
 
@@ -21,7 +23,8 @@ final class PeerClaimPools {
             if let current = pools[holder], current.config.servers == [address] {
                 next[holder] = current
             } else {
-                next[holder] = UpstreamPool(config: UpstreamConfig(name: "odb peer \(holder)", servers: [address]), loop: loop)
+                next[holder] = UpstreamPool(config: UpstreamConfig(name: "odb peer \(holder)", servers: [address]), loop: loop,
+                                            idleWatcher: idleWatcher)
             }
         }
         for (holder, pool) in pools where next[holder] !== pool { pool.retire() }

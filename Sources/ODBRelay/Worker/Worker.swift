@@ -63,7 +63,7 @@ final class Worker: @unchecked Sendable {
         self.shared = shared
         self.logger = logger
         loop = try EventLoop()
-        claimPools = PeerClaimPools(loop: loop, peers: config.odb?.peers ?? [:])
+        claimPools = PeerClaimPools(loop: loop, idleWatcher: idleUpstreams, peers: config.odb?.peers ?? [:])
         limits = config.limits
         odb = config.odb
         timeouts = Self.timeouts(config)
@@ -129,7 +129,7 @@ final class Worker: @unchecked Sendable {
             if let current = pools[upstream.name], current.config == upstream {
                 result[upstream.name] = current
             } else {
-                result[upstream.name] = UpstreamPool(config: upstream, loop: loop)
+                result[upstream.name] = UpstreamPool(config: upstream, loop: loop, idleWatcher: idleUpstreams)
             }
         }
         return result
