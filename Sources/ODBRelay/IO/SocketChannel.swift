@@ -187,13 +187,15 @@ public final class SocketChannel: EventHandler {
         userBytesWritten += UInt64(count)
     }
 
-    /// The backlog drains in a kworker with no event to wait on; poll briefly.
+    /// The backlog drains in a kworker with no event to wait on; poll briefly. The timer holds
+    /// the channel until it fires or `close` cancels it: a weak reference would give the channel
+    /// a side table, and every later retain and release of it would take the slow path.
     public func retryWhenDrained() {
         guard gateTimer == nil else { return }
-        gateTimer = loop.schedule(after: 0.0005) { [weak self] in
-            guard let self, !self.isClosed else { return }
-            self.gateTimer = nil
-            self.owner?.channelReady(self, events: EventLoop.writable)
+        gateTimer = loop.schedule(after: 0.0005) { [self] in
+            guard !isClosed else { return }
+            gateTimer = nil
+            owner?.channelReady(self, events: EventLoop.writable)
         }
     }
 

@@ -35,7 +35,9 @@ final class HeldPayloads: ChannelOwner {
         upstream.wantRead = false
         upstream.wantWrite = false
         let token = payload.token
-        payload.expiry = worker.loop.schedule(after: odb.holdTimeout.seconds) { [weak self] in self?.expire(token) }
+        // Unowned: the worker's table outlives its loop's timers, and a weak reference would
+        // give it a side table that every retain and release of it then consults.
+        payload.expiry = worker.loop.schedule(after: odb.holdTimeout.seconds) { [unowned self] in expire(token) }
         payloads[token] = payload
         byChannel[ObjectIdentifier(upstream)] = token
         worker.stats.odbHeld += 1
