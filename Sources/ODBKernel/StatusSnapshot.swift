@@ -42,8 +42,8 @@ public struct StatusSnapshot: Encodable, Sendable, Equatable {
         public let windowRemaining: UInt64?
         /// The verdict's state of a socket in odb_sources; else "idle" for one out of it between
         /// bodies (a pooled upstream keeps its records until it closes; its last window is over
-        /// and names no target), "closed" for records whose socket closed without its relay
-        /// deleting them (a relay that died).
+        /// and names no target), "closed" for records whose socket the kernel has closed without
+        /// its relay deleting them (a relay that died).
         public let state: String
     }
 
