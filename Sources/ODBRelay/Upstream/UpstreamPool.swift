@@ -31,7 +31,7 @@ public final class UpstreamPool {
     public let config: UpstreamConfig
     let servers: [Server]
     let loop: EventLoop
-    /// Watches this pool's idle connections, and closes them: its retire hook is the worker's.
+    /// Watches this pool's idle connections, and closes them the worker's way.
     let idleWatcher: IdleUpstream
     private var next = 0
     /// The candidates of a single-server pool, whatever its health: one array for every request.
@@ -126,7 +126,9 @@ public final class UpstreamPool {
 public final class IdleUpstream: ChannelOwner {
     /// The server each watched connection is idle at.
     private var idleAt = [ObjectIdentifier: UpstreamPool.Server]()
-    public var retireHook: ((SocketChannel) -> Void)?
+    /// How a retired connection is closed: the worker's `closeChannel`, which also tells the
+    /// kernel path.
+    public var close: (SocketChannel) -> Void = { $0.close() }
 
     public init() {}
 
@@ -142,11 +144,10 @@ public final class IdleUpstream: ChannelOwner {
         idleAt[ObjectIdentifier(channel)] = nil
     }
 
-    /// Closes an idle connection its pool gives up, after the retire hook.
+    /// Closes an idle connection its pool gives up.
     func retire(_ channel: SocketChannel) {
         adopt(channel)
-        retireHook?(channel)
-        channel.close()
+        close(channel)
     }
 
     public func channelReady(_ channel: SocketChannel, events: UInt32) {

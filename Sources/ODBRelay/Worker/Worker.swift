@@ -84,7 +84,7 @@ final class Worker: @unchecked Sendable {
         // Unowned, not weak: a weak reference would give the worker a side table, and every
         // exchange retains and releases it. Only the worker runs its loop, which calls these.
         loop.beforeEvents = { [unowned self] in kernel?.drainBeforeEvents() }
-        idleUpstreams.retireHook = { [unowned self] channel in kernel?.forget(channel) }
+        idleUpstreams.close = { [unowned self] channel in closeChannel(channel) }
         for listener in config.listeners {
             for address in try ListenerSocket.addresses(for: listener.listen) {
                 let socket = try ListenerSocket(address: address, config: listener, worker: self)
