@@ -1,0 +1,255 @@
+#!/usr/bin/env python3
+"""What moving a body costs the machine by each means, with no HTTP work in the relay at all:
+a tunnel whose bytes go by sk_skb redirect (bpf/tunnel_floor.bpf.c), against HAProxy in TCP
+mode copying and splicing, beside this relay's kernel and copy modes and HAProxy in HTTP mode
+(the bench's peer), all in one interleaved run (docs/PERFORMANCE.md §23).
+
+    python3 tools/tunnel_floor.py                          # 64 KiB, 256 KiB, 1 MiB; 3 rounds of 4 s
+    python3 tools/tunnel_floor.py --sizes 65536 --rounds 5 --seconds 5
+
+The redirect tunnels are the floor of any relay built on sk_skb redirects: after the join
+no user space runs, no window is opened, nothing is parsed. They run twice, with skbs of
+several fragments redirected as they come and made linear first (as the relay's verdict does
+for long bodies); their sockets get the memory the relay's kernel path gives a source and a
+target. Where a tunnel costs the machine more per request than a relay that copies every byte
+through user space, no per-body work a relay could save brings its kernel path below copying.
+The load is `wrk -t2 -c8` of `/bytes/SIZE` from the built-in origin on loopback; the machine's
+CPU is /proc/stat's busy time (elapsed × CPUs − idle). Prints one JSON line per measurement,
+then each mode's medians and its cost over this relay's copy mode, HAProxy's HTTP mode and
+HAProxy's TCP copy. Run as root (BPF) from the repository's top directory, with the release
+build.
+"""
+import argparse
+import ctypes
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+
+from ports import free_port, wait_for_port
+
+SO_COOKIE = 57
+SO_SNDBUFFORCE = 32
+SO_RCVBUFFORCE = 33
+BPF_SK_SKB_VERDICT = 38
+HZ = os.sysconf("SC_CLK_TCK")
+
+
+class MapUpdateFailed(Exception):
+    pass
+
+
+class RedirectTunnel:
+    """Accepts clients on a port and joins each to its own origin connection in the two maps of
+    bpf/tunnel_floor.bpf.c; from then on the verdict moves every byte of both directions."""
+
+    def __init__(self, objects, port, origin_port):
+        self.objects, self.port, self.origin_port = objects, port, origin_port
+        self.listener = socket.create_server(("127.0.0.1", port), backlog=128)
+        self.held = []
+        threading.Thread(target=self.accept_forever, daemon=True).start()
+
+    def accept_forever(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.origin_port))
+            for one in (client, upstream):
+                one.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            # 4 MiB of receive memory, a kernel-path source's standard, and as much send memory for
+            # the target (the kernel doubles both values).
+            upstream.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 2 << 20)
+            client.setsockopt(socket.SOL_SOCKET, SO_SNDBUFFORCE, 2 << 20)
+            try:
+                self.objects.join(client, upstream)
+                self.held += [client, upstream]
+            except MapUpdateFailed:
+                # A client that closed before its join (a port probe): a SOCKHASH takes only
+                # established sockets.
+                client.close()
+                upstream.close()
+
+    def close(self):
+        self.listener.close()
+        for one in self.held:
+            one.close()
+
+
+class TunnelObjects:
+    """bpf/tunnel_floor.bpf.c compiled, loaded through libbpf and attached to its SOCKHASH."""
+
+    def __init__(self, workdir, linearise):
+        compiler = "/opt/swift/usr/bin/clang" if os.path.exists("/opt/swift/usr/bin/clang") else "clang"
+        objfile = os.path.join(workdir, f"tunnel_floor_{int(linearise)}.o")
+        subprocess.run([compiler, "-target", "bpf", "-O2", "-g", "-Wall", "-Werror", "-I", "bpf",
+                        "-c", "bpf/tunnel_floor.bpf.c", "-o", objfile], check=True)
+        self.libbpf = ctypes.CDLL("libbpf.so.1", use_errno=True)
+        lib = self.libbpf
+        lib.bpf_object__open_file.restype = ctypes.c_void_p
+        lib.bpf_object__open_file.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
+        lib.bpf_object__load.argtypes = [ctypes.c_void_p]
+        lib.bpf_object__find_map_fd_by_name.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+        lib.bpf_object__find_program_by_name.restype = ctypes.c_void_p
+        lib.bpf_object__find_program_by_name.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+        lib.bpf_program__fd.argtypes = [ctypes.c_void_p]
+        lib.bpf_object__close.argtypes = [ctypes.c_void_p]
+        lib.bpf_map_update_elem.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint64]
+        self.object = lib.bpf_object__open_file(objfile.encode(), None)
+        if not self.object or lib.bpf_object__load(self.object) != 0:
+            raise SystemExit("could not load bpf/tunnel_floor.bpf.c (run as root)")
+        self.sockets = lib.bpf_object__find_map_fd_by_name(self.object, b"tunnel_sockets")
+        self.peers = lib.bpf_object__find_map_fd_by_name(self.object, b"tunnel_peers")
+        self.update(lib.bpf_object__find_map_fd_by_name(self.object, b"tunnel_linearise"), 0, int(linearise), width=4)
+        verdict = lib.bpf_program__fd(lib.bpf_object__find_program_by_name(self.object, b"tunnel_verdict"))
+        if lib.bpf_prog_attach(verdict, self.sockets, BPF_SK_SKB_VERDICT, 0) != 0:
+            raise SystemExit(f"attaching the verdict failed: {os.strerror(ctypes.get_errno())}")
+
+    def update(self, fd, key, value, width=8):
+        kind = ctypes.c_uint64 if width == 8 else ctypes.c_uint32
+        key, value = kind(key), kind(value)
+        if self.libbpf.bpf_map_update_elem(fd, ctypes.byref(key), ctypes.byref(value), 0) != 0:
+            raise MapUpdateFailed(os.strerror(ctypes.get_errno()))
+
+    def join(self, client, upstream):
+        """Each socket's bytes go to the other from now on. The upstream, silent until it gets a
+        request, joins first: a client's skb whose peer is not in the SOCKHASH yet would be
+        dropped after TCP acknowledged it. Bytes that arrived before the join wait in the
+        client's queue until the verdict sees them, which raising SO_RCVLOWAT makes happen at
+        once (it runs the socket's data-ready)."""
+        cookies = [int.from_bytes(one.getsockopt(socket.SOL_SOCKET, SO_COOKIE, 8), "little") for one in (client, upstream)]
+        self.update(self.peers, cookies[0], cookies[1])
+        self.update(self.peers, cookies[1], cookies[0])
+        self.update(self.sockets, cookies[1], upstream.fileno())
+        self.update(self.sockets, cookies[0], client.fileno())
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, 1)
+
+    def close(self):
+        self.libbpf.bpf_object__close(self.object)
+
+
+def haproxy_config(path, port, origin_port, mode):
+    tcp = mode != "haproxy-http"
+    options = {"haproxy-http": ["option http-keep-alive", "option splice-auto", "option splice-response", "http-reuse always"],
+               "haproxy-tcp-splice": ["option splice-request", "option splice-response"],
+               "haproxy-tcp-copy": []}[mode]
+    lines = ["global", "    nbthread 2", "    maxconn 4096", "defaults", f"    mode {'tcp' if tcp else 'http'}",
+             "    timeout connect 5s", "    timeout client 60s", "    timeout server 60s"]
+    lines += ["    " + option for option in options]
+    lines += ["frontend hop", f"    bind 127.0.0.1:{port}", "    default_backend next",
+              "backend next", f"    server s0 127.0.0.1:{origin_port}", ""]
+    with open(path, "w") as file:
+        file.write("\n".join(lines))
+
+
+def relay_config(path, port, origin_port, mode, pin):
+    with open(path, "w") as file:
+        file.write(f"""workers: 2
+pin_dir: {pin}
+log:
+  level: warning
+  access_log: false
+listeners:
+  - listen: "127.0.0.1:{port}"
+    routes:
+      - upstream: origin
+        mode: {mode}
+upstreams:
+  origin:
+    servers: ["127.0.0.1:{origin_port}"]
+""")
+
+
+def busy_seconds():
+    with open("/proc/stat") as file:
+        fields = [int(value) for value in file.readline().split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / HZ
+
+
+def measure(port, size, seconds, connections):
+    """wrk against the port; requests per second and the machine's busy µs per request."""
+    busy0, start = busy_seconds(), time.monotonic()
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", f"http://127.0.0.1:{port}/bytes/{size}"],
+                         capture_output=True, text=True, check=True).stdout
+    elapsed, busy = time.monotonic() - start, busy_seconds() - busy0
+    requests = int(next(line for line in out.splitlines() if "requests in" in line).split()[0])
+    if "Non-2xx" in out or "Socket errors" in out or requests == 0:
+        raise SystemExit(f"wrk saw errors through port {port}:\n{out}")
+    return requests / elapsed, busy / requests * 1e6
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--binary", default=".build/release/odb-redirect")
+    parser.add_argument("--sizes", default="65536,262144,1048576", help="body bytes, comma-separated")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=4)
+    parser.add_argument("--connections", type=int, default=8)
+    args = parser.parse_args()
+    for tool in ("wrk", "haproxy"):
+        if not shutil.which(tool):
+            raise SystemExit(f"{tool} not found")
+    workdir = tempfile.mkdtemp(prefix="tunnel-floor-")
+    processes, tunnels, objects = [], [], []
+    try:
+        origin_port = free_port()
+        processes.append(subprocess.Popen([args.binary, "origin", "--listen", f"127.0.0.1:{origin_port}"],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        wait_for_port(origin_port)
+        ports = {}
+        for mode in ("haproxy-tcp-copy", "haproxy-tcp-splice", "haproxy-http"):
+            ports[mode] = free_port()
+            haproxy_config(os.path.join(workdir, f"{mode}.cfg"), ports[mode], origin_port, mode)
+            processes.append(subprocess.Popen(["haproxy", "-f", os.path.join(workdir, f"{mode}.cfg"), "-db"],
+                                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        for mode in ("kernel", "copy"):
+            ports[f"relay-{mode}"] = free_port()
+            config = os.path.join(workdir, f"relay-{mode}.yaml")
+            relay_config(config, ports[f"relay-{mode}"], origin_port, mode, f"/sys/fs/bpf/odb-tunnel-floor-{os.getpid()}-{mode}")
+            processes.append(subprocess.Popen([args.binary, "relay", "--config", config],
+                                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        for linearise in (False, True):
+            objects.append(TunnelObjects(workdir, linearise))
+            name = "redirect-tunnel-linear" if linearise else "redirect-tunnel"
+            ports[name] = free_port()
+            tunnels.append(RedirectTunnel(objects[-1], ports[name], origin_port))
+        for port in ports.values():
+            wait_for_port(port, seconds=180)
+        samples = {}
+        for size in (int(value) for value in args.sizes.split(",")):
+            for round_index in range(args.rounds):
+                for mode, port in ports.items():
+                    rate, cost = measure(port, size, args.seconds, args.connections)
+                    samples.setdefault((size, mode), []).append((rate, cost))
+                    print(json.dumps({"size": size, "round": round_index, "mode": mode,
+                                      "req_per_s": round(rate), "machine_us_per_req": round(cost, 1)}), flush=True)
+        for size in sorted({size for size, _ in samples}):
+            medians = {mode: statistics.median(cost for _, cost in samples[(size, mode)]) for mode in ports}
+            for mode in ports:
+                rates = [rate for rate, _ in samples[(size, mode)]]
+                costs = [cost for _, cost in samples[(size, mode)]]
+                print(json.dumps({"size": size, "mode": mode, "median_req_per_s": round(statistics.median(rates)),
+                                  "median_machine_us_per_req": round(medians[mode], 1),
+                                  "machine_us_range": [round(min(costs), 1), round(max(costs), 1)],
+                                  "cost_over": {peer: round(medians[mode] / medians[peer], 2)
+                                                for peer in ("relay-copy", "haproxy-http", "haproxy-tcp-copy")}}))
+    finally:
+        for tunnel in tunnels:
+            tunnel.close()
+        for one in objects:
+            one.close()
+        for process in reversed(processes):
+            process.terminate()
+        for process in processes:
+            process.wait()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
