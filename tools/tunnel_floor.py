@@ -6,6 +6,7 @@ mode copying and splicing, beside this relay's kernel and copy modes and HAProxy
 
     python3 tools/tunnel_floor.py                          # 64 KiB, 256 KiB, 1 MiB; 3 rounds of 4 s
     python3 tools/tunnel_floor.py --sizes 65536 --rounds 5 --seconds 5
+    python3 tools/tunnel_floor.py --netns                  # relays and origin on separate hosts
 
 The redirect tunnels are the floor of any relay built on sk_skb redirects: after the join
 no user space runs, no window is opened, nothing is parsed. They run twice, with skbs of
@@ -13,22 +14,23 @@ several fragments redirected as they come and made linear first (as the relay's 
 for long bodies); their sockets get the memory the relay's kernel path gives a source and a
 target. Where a tunnel costs the machine more per request than a relay that copies every byte
 through user space, no per-body work a relay could save brings its kernel path below copying.
-The load is `wrk -t2 -c8` of `/bytes/SIZE` from the built-in origin on loopback; the machine's
-CPU is /proc/stat's busy time (elapsed × CPUs − idle). Prints one JSON line per measurement,
-then each mode's medians and its cost over this relay's copy mode, HAProxy's HTTP mode and
-HAProxy's TCP copy. Run as root (BPF) from the repository's top directory, with the release
-build.
+The load is `wrk -t2 -c8` of `/bytes/SIZE` from the built-in origin, on loopback or, with
+`--netns`, with the relays in one network namespace and the origin in another, joined to the
+client's by veth links; the machine's CPU is /proc/stat's busy time (elapsed × CPUs − idle).
+Prints one JSON line per measurement, then each mode's medians and its cost over this relay's
+copy mode, HAProxy's HTTP mode and HAProxy's TCP copy. Run as root (BPF) from the repository's
+top directory, with the release build.
 """
 import argparse
 import ctypes
 import json
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
 import tempfile
-import threading
 import time
 
 from ports import free_port, wait_for_port
@@ -45,22 +47,18 @@ class MapUpdateFailed(Exception):
 
 
 class RedirectTunnel:
-    """Accepts clients on a port and joins each to its own origin connection in the two maps of
-    bpf/tunnel_floor.bpf.c; from then on the verdict moves every byte of both directions."""
+    """Accepts clients on an address and joins each to its own origin connection in the two maps
+    of bpf/tunnel_floor.bpf.c; from then on the verdict moves every byte of both directions."""
 
-    def __init__(self, objects, port, origin_port):
-        self.objects, self.port, self.origin_port = objects, port, origin_port
-        self.listener = socket.create_server(("127.0.0.1", port), backlog=128)
+    def __init__(self, objects, listen, origin):
+        self.objects, self.origin = objects, origin
+        self.listener = socket.create_server(listen, backlog=128)
         self.held = []
-        threading.Thread(target=self.accept_forever, daemon=True).start()
 
-    def accept_forever(self):
+    def serve(self):
         while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(("127.0.0.1", self.origin_port))
+            client, _ = self.listener.accept()
+            upstream = socket.create_connection(self.origin)
             for one in (client, upstream):
                 one.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             # 4 MiB of receive memory, a kernel-path source's standard, and as much send memory for
@@ -76,10 +74,57 @@ class RedirectTunnel:
                 client.close()
                 upstream.close()
 
-    def close(self):
-        self.listener.close()
-        for one in self.held:
-            one.close()
+
+class Topology:
+    """Where the tiers run: all on loopback, or (`--netns`) the relays in one network namespace
+    and the origin in another, joined to the client's (this process's) by veth links, as
+    separate hosts are. nsenter enters only the network namespace, so the relays keep bpffs."""
+
+    def __init__(self, netns):
+        self.prefix = f"tf{os.getpid()}" if netns else None
+        if not netns:
+            self.listen_host = self.origin_host = "127.0.0.1"
+            return
+        self.listen_host, self.origin_host = "10.216.0.2", "10.216.1.2"
+        for tier in ("relay", "origin"):
+            subprocess.run(["ip", "netns", "add", f"{self.prefix}-{tier}"], check=True)
+            subprocess.run(["ip", "-n", f"{self.prefix}-{tier}", "link", "set", "lo", "up"], check=True)
+        self.link(f"{self.prefix}a", None, "10.216.0.1", f"{self.prefix}b", "relay", "10.216.0.2")
+        self.link(f"{self.prefix}c", "relay", "10.216.1.1", f"{self.prefix}d", "origin", "10.216.1.2")
+
+    def link(self, near, near_tier, near_address, far, far_tier, far_address):
+        subprocess.run(["ip", "link", "add", near, "type", "veth", "peer", "name", far], check=True)
+        for device, tier, address in ((near, near_tier, near_address), (far, far_tier, far_address)):
+            ip = ["ip"]
+            if tier:
+                subprocess.run(["ip", "link", "set", device, "netns", f"{self.prefix}-{tier}"], check=True)
+                ip += ["-n", f"{self.prefix}-{tier}"]
+            subprocess.run(ip + ["addr", "add", f"{address}/24", "dev", device], check=True)
+            subprocess.run(ip + ["link", "set", device, "up"], check=True)
+
+    def start(self, tier, argv):
+        if self.prefix:
+            argv = ["nsenter", f"--net=/run/netns/{self.prefix}-{tier}", "--"] + argv
+        return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def wait_listening(self, tier, port):
+        if tier == "relay" or not self.prefix:
+            wait_for_port(port, seconds=180, host=self.listen_host if tier == "relay" else "127.0.0.1")
+            return
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            listening = subprocess.run(["nsenter", f"--net=/run/netns/{self.prefix}-{tier}", "--", "ss", "-Hltn",
+                                        f"sport = :{port}"], capture_output=True, text=True).stdout
+            if listening.strip():
+                return
+            time.sleep(0.05)
+        raise SystemExit(f"nothing listens on port {port} in the {tier} namespace")
+
+    def remove(self):
+        if self.prefix:
+            subprocess.run(["ip", "link", "del", f"{self.prefix}a"], stderr=subprocess.DEVNULL)
+            for tier in ("relay", "origin"):
+                subprocess.run(["ip", "netns", "del", f"{self.prefix}-{tier}"], stderr=subprocess.DEVNULL)
 
 
 class TunnelObjects:
@@ -134,7 +179,7 @@ class TunnelObjects:
         self.libbpf.bpf_object__close(self.object)
 
 
-def haproxy_config(path, port, origin_port, mode):
+def haproxy_config(path, listen, origin, mode):
     tcp = mode != "haproxy-http"
     options = {"haproxy-http": ["option http-keep-alive", "option splice-auto", "option splice-response", "http-reuse always"],
                "haproxy-tcp-splice": ["option splice-request", "option splice-response"],
@@ -142,13 +187,12 @@ def haproxy_config(path, port, origin_port, mode):
     lines = ["global", "    nbthread 2", "    maxconn 4096", "defaults", f"    mode {'tcp' if tcp else 'http'}",
              "    timeout connect 5s", "    timeout client 60s", "    timeout server 60s"]
     lines += ["    " + option for option in options]
-    lines += ["frontend hop", f"    bind 127.0.0.1:{port}", "    default_backend next",
-              "backend next", f"    server s0 127.0.0.1:{origin_port}", ""]
+    lines += ["frontend hop", f"    bind {listen}", "    default_backend next", "backend next", f"    server s0 {origin}", ""]
     with open(path, "w") as file:
         file.write("\n".join(lines))
 
 
-def relay_config(path, port, origin_port, mode, pin):
+def relay_config(path, listen, origin, mode, pin):
     with open(path, "w") as file:
         file.write(f"""workers: 2
 pin_dir: {pin}
@@ -156,13 +200,13 @@ log:
   level: warning
   access_log: false
 listeners:
-  - listen: "127.0.0.1:{port}"
+  - listen: "{listen}"
     routes:
       - upstream: origin
         mode: {mode}
 upstreams:
   origin:
-    servers: ["127.0.0.1:{origin_port}"]
+    servers: ["{origin}"]
 """)
 
 
@@ -172,16 +216,27 @@ def busy_seconds():
     return (sum(fields[:8]) - fields[3] - fields[4]) / HZ
 
 
-def measure(port, size, seconds, connections):
-    """wrk against the port; requests per second and the machine's busy µs per request."""
+def measure(address, size, seconds, connections):
+    """wrk against the address; requests per second and the machine's busy µs per request."""
     busy0, start = busy_seconds(), time.monotonic()
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", f"http://127.0.0.1:{port}/bytes/{size}"],
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", f"http://{address}/bytes/{size}"],
                          capture_output=True, text=True, check=True).stdout
     elapsed, busy = time.monotonic() - start, busy_seconds() - busy0
     requests = int(next(line for line in out.splitlines() if "requests in" in line).split()[0])
     if "Non-2xx" in out or "Socket errors" in out or requests == 0:
-        raise SystemExit(f"wrk saw errors through port {port}:\n{out}")
+        raise SystemExit(f"wrk saw errors through {address}:\n{out}")
     return requests / elapsed, busy / requests * 1e6
+
+
+def serve_tunnel(listen, origin, linearise):
+    """Runs one redirect tunnel until terminated (in the relays' namespace with --netns)."""
+    workdir = tempfile.mkdtemp(prefix="tunnel-floor-serve-")
+    objects = TunnelObjects(workdir, linearise)
+    shutil.rmtree(workdir, ignore_errors=True)
+    host, port = listen.rsplit(":", 1)
+    origin_host, origin_port = origin.rsplit(":", 1)
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    RedirectTunnel(objects, (host, int(port)), (origin_host, int(origin_port))).serve()
 
 
 def main():
@@ -191,41 +246,48 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=4)
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--netns", action="store_true", help="relays and origin on separate hosts (network namespaces)")
+    parser.add_argument("--serve-tunnel", metavar="HOST:PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--origin", metavar="HOST:PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--linearise", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve_tunnel:
+        serve_tunnel(args.serve_tunnel, args.origin, args.linearise)
+        return
     for tool in ("wrk", "haproxy"):
         if not shutil.which(tool):
             raise SystemExit(f"{tool} not found")
     workdir = tempfile.mkdtemp(prefix="tunnel-floor-")
-    processes, tunnels, objects = [], [], []
+    processes = []
+    topology = Topology(args.netns)
     try:
         origin_port = free_port()
-        processes.append(subprocess.Popen([args.binary, "origin", "--listen", f"127.0.0.1:{origin_port}"],
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        wait_for_port(origin_port)
-        ports = {}
-        for mode in ("haproxy-tcp-copy", "haproxy-tcp-splice", "haproxy-http"):
-            ports[mode] = free_port()
-            haproxy_config(os.path.join(workdir, f"{mode}.cfg"), ports[mode], origin_port, mode)
-            processes.append(subprocess.Popen(["haproxy", "-f", os.path.join(workdir, f"{mode}.cfg"), "-db"],
-                                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        for mode in ("kernel", "copy"):
-            ports[f"relay-{mode}"] = free_port()
-            config = os.path.join(workdir, f"relay-{mode}.yaml")
-            relay_config(config, ports[f"relay-{mode}"], origin_port, mode, f"/sys/fs/bpf/odb-tunnel-floor-{os.getpid()}-{mode}")
-            processes.append(subprocess.Popen([args.binary, "relay", "--config", config],
-                                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        for linearise in (False, True):
-            objects.append(TunnelObjects(workdir, linearise))
-            name = "redirect-tunnel-linear" if linearise else "redirect-tunnel"
-            ports[name] = free_port()
-            tunnels.append(RedirectTunnel(objects[-1], ports[name], origin_port))
+        origin = f"{topology.origin_host}:{origin_port}"
+        processes.append(topology.start("origin", [args.binary, "origin", "--listen", origin]))
+        topology.wait_listening("origin", origin_port)
+        ports = {mode: free_port() for mode in ("haproxy-tcp-copy", "haproxy-tcp-splice", "haproxy-http", "relay-kernel",
+                                                  "relay-copy", "redirect-tunnel", "redirect-tunnel-linear")}
+        for mode, port in ports.items():
+            listen = f"{topology.listen_host}:{port}"
+            if mode.startswith("haproxy"):
+                haproxy_config(os.path.join(workdir, f"{mode}.cfg"), listen, origin, mode)
+                argv = ["haproxy", "-f", os.path.join(workdir, f"{mode}.cfg"), "-db"]
+            elif mode.startswith("relay"):
+                relay_mode = mode.split("-")[1]
+                config = os.path.join(workdir, f"{mode}.yaml")
+                relay_config(config, listen, origin, relay_mode, f"/sys/fs/bpf/odb-tunnel-floor-{os.getpid()}-{relay_mode}")
+                argv = [args.binary, "relay", "--config", config]
+            else:
+                argv = ["python3", os.path.abspath(__file__), "--serve-tunnel", listen, "--origin", origin]
+                argv += ["--linearise"] if mode.endswith("linear") else []
+            processes.append(topology.start("relay", argv))
         for port in ports.values():
-            wait_for_port(port, seconds=180)
+            topology.wait_listening("relay", port)
         samples = {}
         for size in (int(value) for value in args.sizes.split(",")):
             for round_index in range(args.rounds):
                 for mode, port in ports.items():
-                    rate, cost = measure(port, size, args.seconds, args.connections)
+                    rate, cost = measure(f"{topology.listen_host}:{port}", size, args.seconds, args.connections)
                     samples.setdefault((size, mode), []).append((rate, cost))
                     print(json.dumps({"size": size, "round": round_index, "mode": mode,
                                       "req_per_s": round(rate), "machine_us_per_req": round(cost, 1)}), flush=True)
@@ -240,14 +302,11 @@ def main():
                                   "cost_over": {peer: round(medians[mode] / medians[peer], 2)
                                                 for peer in ("relay-copy", "haproxy-http", "haproxy-tcp-copy")}}))
     finally:
-        for tunnel in tunnels:
-            tunnel.close()
-        for one in objects:
-            one.close()
         for process in reversed(processes):
             process.terminate()
         for process in processes:
             process.wait()
+        topology.remove()
         shutil.rmtree(workdir, ignore_errors=True)
 
 
