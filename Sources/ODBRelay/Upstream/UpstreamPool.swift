@@ -150,9 +150,10 @@ public final class IdleUpstream: ChannelOwner {
         close(channel)
     }
 
+    /// A byte or a close from an idle connection: it leaves its server's idle list and closes.
     public func channelReady(_ channel: SocketChannel, events: UInt32) {
-        idleAt[ObjectIdentifier(channel)]?.idle.removeAll { $0 === channel }
-        retire(channel)
+        idleAt.removeValue(forKey: ObjectIdentifier(channel))?.idle.removeAll { $0 === channel }
+        close(channel)
     }
 }
 
