@@ -28,23 +28,7 @@ import subprocess
 import tempfile
 
 from ports import free_port, wait_for_port
-
-def relay_config(path, listen_port, upstream_port, workers, pin, mode="copy"):
-    with open(path, "w") as file:
-        file.write(f"""workers: {workers}
-pin_dir: {pin}
-log:
-  level: warning
-  access_log: false
-listeners:
-  - listen: "127.0.0.1:{listen_port}"
-    routes:
-      - upstream: next
-        mode: {mode}
-upstreams:
-  next:
-    servers: ["127.0.0.1:{upstream_port}"]
-""")
+from relay_config import write_single_route
 
 
 def fetch(port, count, body):
@@ -104,11 +88,13 @@ def main():
         measured_port, upstream_port = free_port(), origin_port
         if args.chain_middle:
             last_port = free_port()
-            relay_config(os.path.join(workdir, "last.yaml"), last_port, origin_port, 2, pin + "-last")
+            write_single_route(os.path.join(workdir, "last.yaml"), f"127.0.0.1:{last_port}", f"127.0.0.1:{origin_port}", "copy",
+                               pin + "-last", workers=2)
             processes.append(subprocess.Popen([args.binary, "relay", "--config", os.path.join(workdir, "last.yaml")],
                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
             upstream_port = last_port
-        relay_config(os.path.join(workdir, "measured.yaml"), measured_port, upstream_port, 1, pin + "-measured", args.mode)
+        write_single_route(os.path.join(workdir, "measured.yaml"), f"127.0.0.1:{measured_port}", f"127.0.0.1:{upstream_port}",
+                           args.mode, pin + "-measured", workers=1)
         measured = subprocess.Popen(["valgrind", "--tool=callgrind", f"--callgrind-out-file={workdir}/callgrind.out",
                                      stripped, "relay", "--config", os.path.join(workdir, "measured.yaml")],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -116,7 +102,8 @@ def main():
         entry_port = measured_port
         if args.chain_middle:
             entry_port = free_port()
-            relay_config(os.path.join(workdir, "first.yaml"), entry_port, measured_port, 2, pin + "-first")
+            write_single_route(os.path.join(workdir, "first.yaml"), f"127.0.0.1:{entry_port}", f"127.0.0.1:{measured_port}", "copy",
+                               pin + "-first", workers=2)
             processes.append(subprocess.Popen([args.binary, "relay", "--config", os.path.join(workdir, "first.yaml")],
                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         for port in {measured_port, entry_port}:

@@ -6,7 +6,7 @@ mode copying and splicing, beside this relay's kernel and copy modes and HAProxy
 
     python3 tools/tunnel_floor.py                          # 64 KiB, 256 KiB, 1 MiB; 3 rounds of 4 s
     python3 tools/tunnel_floor.py --sizes 65536 --rounds 5 --seconds 5
-    python3 tools/tunnel_floor.py --netns                  # relays and origin on separate hosts
+    python3 tools/tunnel_floor.py --netns                  # client, relays and origin on separate hosts
 
 The redirect tunnels are the floor of any relay built on sk_skb redirects: after the join
 no user space runs, no window is opened, nothing is parsed. They run twice, with skbs of
@@ -15,10 +15,10 @@ for long bodies); their sockets get the memory the relay's kernel path gives a s
 target. Where a tunnel costs the machine more per request than a relay that copies every byte
 through user space, no per-body work a relay could save brings its kernel path below copying.
 The load is `wrk -t2 -c8` of `/bytes/SIZE` from the built-in origin, on loopback or, with
-`--netns`, with the relays in one network namespace and the origin in another, joined to the
-client's by veth links; the machine's CPU is /proc/stat's busy time (elapsed × CPUs − idle).
-Prints one JSON line per measurement, then each mode's medians and its cost over this relay's
-copy mode, HAProxy's HTTP mode and HAProxy's TCP copy. Run as root (BPF) from the repository's
+`--netns`, with the client, the relays and the origin each in a network namespace, in a line
+joined by veth (fast_readers.Veth); the machine's CPU is its busy time, elapsed × CPUs − /proc/stat's idle,
+as the bench counts it. Prints one JSON line per measurement, then each mode's medians and its
+cost over this relay's copy mode, HAProxy's HTTP mode and HAProxy's TCP copy. Run as root (BPF) from the repository's
 top directory, with the release build.
 """
 import argparse
@@ -33,7 +33,9 @@ import subprocess
 import tempfile
 import time
 
-from ports import free_port, wait_for_port
+from fast_readers import Loopback, Veth
+from ports import free_port
+from relay_config import write_single_route
 
 SO_COOKIE = 57
 SO_SNDBUFFORCE = 32
@@ -53,6 +55,7 @@ class RedirectTunnel:
     def __init__(self, objects, listen, origin):
         self.objects, self.origin = objects, origin
         self.listener = socket.create_server(listen, backlog=128)
+        # Closing a socket takes it out of the SOCKHASH: the tunnel keeps them while it runs.
         self.held = []
 
     def serve(self):
@@ -73,58 +76,6 @@ class RedirectTunnel:
                 # established sockets.
                 client.close()
                 upstream.close()
-
-
-class Topology:
-    """Where the tiers run: all on loopback, or (`--netns`) the relays in one network namespace
-    and the origin in another, joined to the client's (this process's) by veth links, as
-    separate hosts are. nsenter enters only the network namespace, so the relays keep bpffs."""
-
-    def __init__(self, netns):
-        self.prefix = f"tf{os.getpid()}" if netns else None
-        if not netns:
-            self.listen_host = self.origin_host = "127.0.0.1"
-            return
-        self.listen_host, self.origin_host = "10.216.0.2", "10.216.1.2"
-        for tier in ("relay", "origin"):
-            subprocess.run(["ip", "netns", "add", f"{self.prefix}-{tier}"], check=True)
-            subprocess.run(["ip", "-n", f"{self.prefix}-{tier}", "link", "set", "lo", "up"], check=True)
-        self.link(f"{self.prefix}a", None, "10.216.0.1", f"{self.prefix}b", "relay", "10.216.0.2")
-        self.link(f"{self.prefix}c", "relay", "10.216.1.1", f"{self.prefix}d", "origin", "10.216.1.2")
-
-    def link(self, near, near_tier, near_address, far, far_tier, far_address):
-        subprocess.run(["ip", "link", "add", near, "type", "veth", "peer", "name", far], check=True)
-        for device, tier, address in ((near, near_tier, near_address), (far, far_tier, far_address)):
-            ip = ["ip"]
-            if tier:
-                subprocess.run(["ip", "link", "set", device, "netns", f"{self.prefix}-{tier}"], check=True)
-                ip += ["-n", f"{self.prefix}-{tier}"]
-            subprocess.run(ip + ["addr", "add", f"{address}/24", "dev", device], check=True)
-            subprocess.run(ip + ["link", "set", device, "up"], check=True)
-
-    def start(self, tier, argv):
-        if self.prefix:
-            argv = ["nsenter", f"--net=/run/netns/{self.prefix}-{tier}", "--"] + argv
-        return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    def wait_listening(self, tier, port):
-        if tier == "relay" or not self.prefix:
-            wait_for_port(port, seconds=180, host=self.listen_host if tier == "relay" else "127.0.0.1")
-            return
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            listening = subprocess.run(["nsenter", f"--net=/run/netns/{self.prefix}-{tier}", "--", "ss", "-Hltn",
-                                        f"sport = :{port}"], capture_output=True, text=True).stdout
-            if listening.strip():
-                return
-            time.sleep(0.05)
-        raise SystemExit(f"nothing listens on port {port} in the {tier} namespace")
-
-    def remove(self):
-        if self.prefix:
-            subprocess.run(["ip", "link", "del", f"{self.prefix}a"], stderr=subprocess.DEVNULL)
-            for tier in ("relay", "origin"):
-                subprocess.run(["ip", "netns", "del", f"{self.prefix}-{tier}"], stderr=subprocess.DEVNULL)
 
 
 class TunnelObjects:
@@ -192,36 +143,23 @@ def haproxy_config(path, listen, origin, mode):
         file.write("\n".join(lines))
 
 
-def relay_config(path, listen, origin, mode, pin):
-    with open(path, "w") as file:
-        file.write(f"""workers: 2
-pin_dir: {pin}
-log:
-  level: warning
-  access_log: false
-listeners:
-  - listen: "{listen}"
-    routes:
-      - upstream: origin
-        mode: {mode}
-upstreams:
-  origin:
-    servers: ["{origin}"]
-""")
-
-
-def busy_seconds():
+def idle_seconds():
+    """Time the CPUs ran nothing (idle, iowait, steal), as the bench counts it (ProcFS.machineIdle):
+    idle time is measured at every idle entry and exit, where /proc/stat's busy columns are only
+    sampled at the tick."""
     with open("/proc/stat") as file:
         fields = [int(value) for value in file.readline().split()[1:]]
-    return (sum(fields[:8]) - fields[3] - fields[4]) / HZ
+    return (fields[3] + fields[4] + fields[7]) / HZ
 
 
-def measure(address, size, seconds, connections):
-    """wrk against the address; requests per second and the machine's busy µs per request."""
-    busy0, start = busy_seconds(), time.monotonic()
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", f"http://{address}/bytes/{size}"],
-                         capture_output=True, text=True, check=True).stdout
-    elapsed, busy = time.monotonic() - start, busy_seconds() - busy0
+def measure(network, address, size, seconds, connections):
+    """wrk against the address; requests per second and the machine's busy µs per request
+    (elapsed × CPUs − idle)."""
+    idle0, start = idle_seconds(), time.monotonic()
+    wrk = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", f"http://{address}/bytes/{size}"]
+    out = subprocess.run(network.command(wrk, "client"), capture_output=True, text=True, check=True).stdout
+    elapsed = time.monotonic() - start
+    busy = elapsed * os.cpu_count() - (idle_seconds() - idle0)
     requests = int(next(line for line in out.splitlines() if "requests in" in line).split()[0])
     if "Non-2xx" in out or "Socket errors" in out or requests == 0:
         raise SystemExit(f"wrk saw errors through {address}:\n{out}")
@@ -259,35 +197,37 @@ def main():
             raise SystemExit(f"{tool} not found")
     workdir = tempfile.mkdtemp(prefix="tunnel-floor-")
     processes = []
-    topology = Topology(args.netns)
+    network = Veth() if args.netns else Loopback()
     try:
         origin_port = free_port()
-        origin = f"{topology.origin_host}:{origin_port}"
-        processes.append(topology.start("origin", [args.binary, "origin", "--listen", origin]))
-        topology.wait_listening("origin", origin_port)
+        origin = f"{network.origin_host}:{origin_port}"
+        processes.append(subprocess.Popen(network.command([args.binary, "origin", "--listen", origin], "origin"),
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        network.wait_for_port(network.origin_host, origin_port)
         ports = {mode: free_port() for mode in ("haproxy-tcp-copy", "haproxy-tcp-splice", "haproxy-http", "relay-kernel",
                                                   "relay-copy", "redirect-tunnel", "redirect-tunnel-linear")}
         for mode, port in ports.items():
-            listen = f"{topology.listen_host}:{port}"
+            listen = f"{network.relay_host}:{port}"
             if mode.startswith("haproxy"):
                 haproxy_config(os.path.join(workdir, f"{mode}.cfg"), listen, origin, mode)
                 argv = ["haproxy", "-f", os.path.join(workdir, f"{mode}.cfg"), "-db"]
             elif mode.startswith("relay"):
                 relay_mode = mode.split("-")[1]
                 config = os.path.join(workdir, f"{mode}.yaml")
-                relay_config(config, listen, origin, relay_mode, f"/sys/fs/bpf/odb-tunnel-floor-{os.getpid()}-{relay_mode}")
+                write_single_route(config, listen, origin, relay_mode, f"/sys/fs/bpf/odb-tunnel-floor-{os.getpid()}-{relay_mode}",
+                                   workers=2)
                 argv = [args.binary, "relay", "--config", config]
             else:
                 argv = ["python3", os.path.abspath(__file__), "--serve-tunnel", listen, "--origin", origin]
                 argv += ["--linearise"] if mode.endswith("linear") else []
-            processes.append(topology.start("relay", argv))
+            processes.append(subprocess.Popen(network.command(argv), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         for port in ports.values():
-            topology.wait_listening("relay", port)
+            network.wait_for_port(network.relay_host, port)
         samples = {}
         for size in (int(value) for value in args.sizes.split(",")):
             for round_index in range(args.rounds):
                 for mode, port in ports.items():
-                    rate, cost = measure(f"{topology.listen_host}:{port}", size, args.seconds, args.connections)
+                    rate, cost = measure(network, f"{network.relay_host}:{port}", size, args.seconds, args.connections)
                     samples.setdefault((size, mode), []).append((rate, cost))
                     print(json.dumps({"size": size, "round": round_index, "mode": mode,
                                       "req_per_s": round(rate), "machine_us_per_req": round(cost, 1)}), flush=True)
@@ -306,7 +246,7 @@ def main():
             process.terminate()
         for process in processes:
             process.wait()
-        topology.remove()
+        network.remove()
         shutil.rmtree(workdir, ignore_errors=True)
 
 
