@@ -39,6 +39,7 @@ import time
 
 from http_wire import read_head
 from ports import free_port, wait_for_port
+from relay_config import write_single_route
 
 PERIOD = 251
 PIECE = 64 << 10
@@ -106,21 +107,8 @@ class Relay:
         origin_host = network.origin_host if network else "127.0.0.1"
         self.pin = f"/sys/fs/bpf/odb-slow-readers-{os.getpid()}-{mode}"
         config = os.path.join(workdir, f"relay-{mode}.yaml")
-        extra = "".join(f"\n        {line}" for line in route)
-        with open(config, "w") as file:
-            file.write(f"""workers: 2
-log:
-  level: notice
-  access_log: false
-listeners:
-  - listen: "{self.host}:{self.port}"
-    routes:
-      - upstream: origin
-        mode: {mode}{extra}
-upstreams:
-  origin:
-    servers: ["{origin_host}:{origin_port}"]
-""")
+        write_single_route(config, f"{self.host}:{self.port}", f"{origin_host}:{origin_port}", mode, self.pin, 2,
+                           route)
         self.log = open(os.path.join(workdir, f"relay-{mode}.log"), "w")
         command = [binary, "relay", "--config", config, "--pin", self.pin]
         self.process = subprocess.Popen(network.command(command) if network else command,
