@@ -72,8 +72,10 @@ public final class KernelPath: EventHandler {
     private func socket(_ channel: SocketChannel) -> KernelSocket {
         if let socket = known(channel) { return socket }
         if sockets.count >= socketsPruneAt {
-            for socket in sockets.values where socket.channel.isClosed { deleteSourceRecords(of: socket) }
-            sockets = sockets.filter { !$0.value.channel.isClosed }
+            for (key, socket) in sockets where socket.channel.isClosed {
+                deleteSourceRecords(of: socket)
+                sockets.removeValue(forKey: key)
+            }
             socketsPruneAt = max(64, 2 * sockets.count)
         }
         let socket = KernelSocket(channel: channel)

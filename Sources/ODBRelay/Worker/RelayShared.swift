@@ -1,6 +1,7 @@
 import Foundation
 import ODBConfig
 import ODBKernel
+import Synchronization
 
 /// State the workers share: stop flag, connection admission, counters and latencies, kernel
 /// objects and the configuration a reload installs.
@@ -24,7 +25,9 @@ final class RelayShared: @unchecked Sendable {
     private var connectionsByClient = [String: Int]()
     private var perWorker: [RelayCounters]
     private var perWorkerLatencies: [RelayLatencies]
-    private var stop = false
+    /// Read by every worker on every pass of its loop: an atomic, so that the workers do not
+    /// contend for `lock` there.
+    private let stop = Atomic<Bool>(false)
     private var config: (generation: Int, value: RelayConfig)
     private var appliedGeneration: [Int]
 
@@ -42,11 +45,11 @@ final class RelayShared: @unchecked Sendable {
     }
 
     var stopRequested: Bool {
-        lock.withLock { stop }
+        stop.load(ordering: .acquiring)
     }
 
     func requestStop() {
-        lock.withLock { stop = true }
+        stop.store(true, ordering: .releasing)
     }
 
     enum Admission {
