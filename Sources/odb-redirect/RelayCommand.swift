@@ -12,7 +12,8 @@ extension OdbRedirect {
             discussion: """
                 Configure with --config FILE (YAML; --print-example-config shows every key) or, \
                 for a quick start, with --listen and --upstream. --mode and --workers override \
-                the file. SIGHUP reloads the file; SIGTERM and SIGINT stop accepting and let \
+                the file; --check-config loads and checks it as the relay does when it starts, and \
+                exits. SIGHUP reloads the file; SIGTERM and SIGINT stop accepting and let \
                 in-flight exchanges finish within timeouts.shutdown_grace.
                 """
         )
@@ -34,6 +35,9 @@ extension OdbRedirect {
 
         @Flag(help: "Print a complete example configuration and exit.")
         var printExampleConfig = false
+
+        @Flag(help: "Load and check the configuration, print what it holds, and exit without starting.")
+        var checkConfig = false
 
         @OptionGroup var pin: PinOptions
 
@@ -68,10 +72,24 @@ extension OdbRedirect {
                 return
             }
             let relayConfig = try loadConfig()
+            if checkConfig {
+                print("\(config ?? "the command line"): configuration OK: \(Self.summary(relayConfig))")
+                return
+            }
             let logger = LogSetup.bootstrap(relayConfig.log)
             let pinRoot = pin.isDefault ? relayConfig.pinDirectory : pin.directory
             try Relay(config: relayConfig, pinRoot: pinRoot, logger: logger, metrics: MetricsSetup.bootstrap(),
                       reload: loadConfig).run()
+        }
+
+        private static func summary(_ config: RelayConfig) -> String {
+            let routes = config.listeners.reduce(0) { $0 + $1.routes.count }
+            return "\(counted(config.listeners.count, "listener")), \(counted(routes, "route")), "
+                + "\(counted(config.upstreams.count, "upstream")), \(config.workers) workers"
+        }
+
+        private static func counted(_ count: Int, _ noun: String) -> String {
+            "\(count) \(noun)\(count == 1 ? "" : "s")"
         }
     }
 }

@@ -126,6 +126,35 @@ extension RelayTests {
             #expect(result.status != 0)
             #expect(result.stderr.contains("\(path):7:"), "\(result.stderr)")
             #expect(result.stderr.contains("nowhere"))
+            let checked = try CommandRunner.odb("relay", "--config", path, "--check-config")
+            #expect(checked.status != 0)
+            #expect(checked.stderr.contains("\(path):7:"), "\(checked.stderr)")
+        }
+
+        /// `--check-config` loads the file and exits: it binds nothing, so a listener whose port
+        /// another socket holds does not fail it.
+        @Test func checkConfigLoadsTheFileAndStartsNothing() throws {
+            let holder = try #require(loopbackListener())
+            defer { close(holder.fd) }
+            let path = NSTemporaryDirectory() + "odb-check-\(getpid()).yaml"
+            try """
+                workers: 3
+                listeners:
+                  - listen: "127.0.0.1:\(holder.port)"
+                    routes:
+                      - path_prefix: /a
+                        upstream: origin
+                      - upstream: origin
+                upstreams:
+                  origin:
+                    servers: ["127.0.0.1:1"]
+
+                """.write(toFile: path, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let result = try CommandRunner.odb("relay", "--config", path, "--check-config")
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout.contains("\(path): configuration OK: 1 listener, 2 routes, 1 upstream, 3 workers"),
+                    "\(result.stdout)")
         }
     }
 }
