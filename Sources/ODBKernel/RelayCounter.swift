@@ -102,6 +102,7 @@ public struct RelayCounter: SharedCounter {
     @inlinable public static var odbHeldNow: RelayCounter { RelayCounter(ODB_RELAY_ODB_HELD_NOW, "held_payloads", .gauge("odb_held_payloads")) }
     @inlinable public static var odbHeldBytes: RelayCounter { RelayCounter(ODB_RELAY_ODB_HELD_BYTES, "held_payload_bytes", .gauge("odb_held_payload_bytes")) }
     @inlinable public static var odbClaimsInFlight: RelayCounter { RelayCounter(ODB_RELAY_ODB_CLAIMS_IN_FLIGHT, "claims_in_flight", .gauge("odb_claims_in_flight")) }
+    @inlinable public static var spareSplicePipes: RelayCounter { RelayCounter(ODB_RELAY_SPARE_SPLICE_PIPES, "spare_splice_pipes", .gauge("odb_spare_splice_pipes")) }
 
     /// Every counter, in slot order.
     public static let allCases: [RelayCounter] = [
@@ -113,7 +114,7 @@ public struct RelayCounter: SharedCounter {
         .limitMaxRequests, .limitMaxAge, .limitMaxExchangeTime, .limitMinBodyRate, .limitPerClient,
         .upstreamErrors, .activeConnections, .activeFlows,
         .odbHeld, .odbClaimsServed, .odbExpired, .odbOverCap, .odbPassed, .odbForged, .odbClaims, .odbFaults, .odbClaimsFailed,
-        .odbHeldNow, .odbHeldBytes, .odbClaimsInFlight,
+        .odbHeldNow, .odbHeldBytes, .odbClaimsInFlight, .spareSplicePipes,
     ]
 
     public static let slotCount = Int(ODB_RELAY_COUNTER_COUNT.rawValue)

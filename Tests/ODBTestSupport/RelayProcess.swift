@@ -71,6 +71,15 @@ public final class RelayProcess {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
     }
 
+    /// Open pipe descriptors of the relay process, the ends of its standard streams included.
+    public var openPipeCount: Int {
+        let directory = "/proc/\(pid)/fd"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.count { name in
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "\(directory)/\(name)"))?.hasPrefix("pipe:[") ?? false
+        }
+    }
+
     /// Entries in the BPF flow table of this relay's pin set (`status --json`) but those of
     /// pooled upstreams between bodies, -1 if unreadable.
     public func kernelFlowCount() throws -> Int {

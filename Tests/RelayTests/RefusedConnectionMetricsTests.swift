@@ -38,7 +38,7 @@ extension RelayTests.Metrics {
         #expect(entry.keys.sorted() == [
             "active_connections", "active_flows", "alive", "body_bytes", "claims_in_flight", "fallbacks", "held_payload_bytes",
             "held_payloads", "limit_closes", "pid", "refused_connections", "rejected_requests", "requests", "responses_by_class",
-            "upstream_errors", "virtual_payloads",
+            "spare_splice_pipes", "upstream_errors", "virtual_payloads",
         ])
         let fallbacks = entry["fallbacks"] as? [String: Int] ?? [:]
         #expect(fallbacks.keys.sorted() == ["buffer_memory", "kernel_selftest", "small_body", "splice_pipe", "unparsed", "unsupported"])

@@ -83,12 +83,17 @@ extension RelayTests {
             #expect(try relay.waitForCounter("splice_pipe", in: "fallbacks") { $0 >= 1 } == 1, "the copied body is counted")
             #expect(relay.waitForLog("fs.pipe-user-pages-soft"), "the warning names the limit: \(relay.log)")
             #expect(relay.log.contains("CAP_SYS_RESOURCE"), "and the capability: \(relay.log)")
+            #expect(try relay.waitForCounter("spare_splice_pipes") { $0 == 0 } == 0, "a two-page pipe is not kept")
+            let pipesWithoutSpares = relay.openPipeCount
 
             holder.release()
             let again = try fetchAndCompare(client, size: Self.size)
             #expect(again.ok, "\(again.detail)")
             let spliced = try relay.bodyBytes(atLeast: 2 * Self.size)
             #expect((spliced["splice"] ?? 0) > Self.size / 2, "with the quota free the body is spliced: \(spliced)")
+            // The body's pipe is kept for the next one, and `status` counts what the relay holds.
+            #expect(try relay.waitForCounter("spare_splice_pipes") { $0 == 1 } == 1)
+            #expect(relay.openPipeCount == pipesWithoutSpares + 2)
             #expect(relay.stopsGracefully())
         }
     }

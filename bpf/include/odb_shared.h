@@ -14,7 +14,7 @@ extern const unsigned int odb_abi_version;
 #endif
 
 /* Bumped whenever a map layout below changes; pinned maps with another version are refused. */
-#define ODB_ABI_VERSION 15
+#define ODB_ABI_VERSION 16
 
 /* `end` of a window that never ends by itself (tunnels): redirect until a side closes. */
 #define ODB_WINDOW_UNBOUNDED 0xffffffffffffffffULL
@@ -201,6 +201,7 @@ enum odb_relay_counter {
 	ODB_RELAY_ODB_HELD_NOW,              /* gauge: payloads held */
 	ODB_RELAY_ODB_HELD_BYTES,            /* gauge: socket memory they may occupy */
 	ODB_RELAY_ODB_CLAIMS_IN_FLIGHT,      /* gauge: claims made and not yet complete */
+	ODB_RELAY_SPARE_SPLICE_PIPES,        /* gauge: empty pipes kept for the next spliced body */
 	ODB_RELAY_COUNTER_COUNT,
 };
 

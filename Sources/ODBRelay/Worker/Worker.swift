@@ -391,6 +391,7 @@ final class Worker: @unchecked Sendable {
 
     private func publish() {
         stats.activeFlows = UInt64(kernel?.openWindows ?? 0)
+        stats.spareSplicePipes = UInt64(splicePipes.spareCount)
         shared.publish(worker: index, stats, latencies)
     }
 }
