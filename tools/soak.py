@@ -11,9 +11,11 @@ slow readers, and clients that abort (FIN or reset) mid-head or mid-body. Every 
 is compared with the pattern. After the load stops and the relay settles, the script checks:
 
   - zero corrupted bodies and zero unexpected failures (only deliberate aborts may cut a body);
-  - relay fds and BPF socket entries within the pooled upstream connections of the baseline
-    (workers x max_idle_per_server connections, two tracked sockets each), zero BPF flows but
-    the idle records of those pooled connections, at most one each;
+  - relay sockets and BPF socket entries within the pooled upstream connections of the
+    baseline (workers x max_idle_per_server connections, two tracked sockets each), zero BPF
+    flows but the idle records of those pooled connections, at most one each;
+  - relay pipes beyond the baseline's only the spare splice pipes `status` counts (two
+    descriptors each), and no other descriptor beyond the baseline's;
   - relay RSS at most RSS_GROWTH_MIB above the warmed-up baseline;
   - memory charged to the relay's TCP sockets (SO_MEMINFO, `ss -tm`) at most TCP_GROWTH_MIB
     above the baseline: the relay's alone, which other processes on the machine do not move.
@@ -246,8 +248,14 @@ upstreams:
         status = json.loads(subprocess.run([self.binary, "status", "--json", "--pin", self.pin],
                                            capture_output=True, text=True, check=True).stdout)
         sets = status.get("sets", [])
+        descriptors = descriptor_kinds(self.process.pid)
+        own = next((entry for s in sets for entry in s.get("relays", []) if entry.get("pid") == self.process.pid), {})
         return {
-            "relay_fds": len(os.listdir(f"/proc/{self.process.pid}/fd")),
+            "relay_sockets": descriptors["socket"],
+            "relay_pipes": descriptors["pipe"],
+            "relay_other_fds": descriptors["other"],
+            # Pipes a worker keeps for its next spliced body; every other pipe is a body's.
+            "spare_pipe_fds": 2 * own.get("spare_splice_pipes", 0),
             "relay_rss_mib": proc_field(f"/proc/{self.process.pid}/status", "VmRSS:") / 1024,
             "bpf_sockets": sum(len(s.get("sockets", [])) for s in sets),
             # A pooled upstream keeps its flow record between bodies; `status` calls it idle.
@@ -318,17 +326,45 @@ def warm_up(port):
         conn.close()
 
 
+def descriptor_kinds(pid):
+    """The descriptors process `pid` holds: sockets, pipes and the rest."""
+    kinds = {"socket": 0, "pipe": 0, "other": 0}
+    directory = f"/proc/{pid}/fd"
+    for name in os.listdir(directory):
+        try:
+            target = os.readlink(os.path.join(directory, name))
+        except FileNotFoundError:
+            continue  # closed while listed
+        kind = target.split(":[", 1)[0]
+        kinds[kind if kind in kinds else "other"] += 1
+    return kinds
+
+
 def settle(relay, baseline, pooled):
     """Waits (up to 30 s) for the relay to release what the load held; returns the last reading."""
     reading = relay.reading()
     for _ in range(60):
-        if (reading["bpf_flows"] == 0 and reading["bpf_idle_flows"] <= pooled
-                and reading["relay_fds"] <= baseline["relay_fds"] + pooled
+        if not descriptor_bounds(baseline, reading, pooled) and (
+                reading["bpf_flows"] == 0 and reading["bpf_idle_flows"] <= pooled
                 and reading["bpf_sockets"] <= baseline["bpf_sockets"] + 2 * pooled):
             break
         time.sleep(0.5)
         reading = relay.reading()
     return reading
+
+
+def descriptor_bounds(baseline, after, pooled):
+    """The broken bounds on the relay's descriptors, as sentences."""
+    broken = []
+    if after["relay_sockets"] > baseline["relay_sockets"] + pooled:
+        broken.append(f"relay sockets {after['relay_sockets']} > {baseline['relay_sockets']} + {pooled} pooled")
+    body_pipes = after["relay_pipes"] - after["spare_pipe_fds"]
+    if body_pipes > baseline["relay_pipes"] - baseline["spare_pipe_fds"]:
+        broken.append(f"relay pipe descriptors {after['relay_pipes']}, of which {after['spare_pipe_fds']} spare: "
+                      f"more than the baseline's {baseline['relay_pipes']}, of which {baseline['spare_pipe_fds']} spare")
+    if after["relay_other_fds"] > baseline["relay_other_fds"]:
+        broken.append(f"relay descriptors other than sockets and pipes {after['relay_other_fds']} > {baseline['relay_other_fds']}")
+    return broken
 
 
 def bounds(baseline, after, pooled, totals):
@@ -342,8 +378,7 @@ def bounds(baseline, after, pooled, totals):
         broken.append(f"{after['bpf_flows']} BPF flows left")
     if after["bpf_idle_flows"] > pooled:
         broken.append(f"{after['bpf_idle_flows']} idle BPF flows > {pooled} pooled")
-    if after["relay_fds"] > baseline["relay_fds"] + pooled:
-        broken.append(f"relay fds {after['relay_fds']} > {baseline['relay_fds']} + {pooled} pooled")
+    broken += descriptor_bounds(baseline, after, pooled)
     if after["bpf_sockets"] > baseline["bpf_sockets"] + 2 * pooled:
         broken.append(f"BPF sockets {after['bpf_sockets']} > {baseline['bpf_sockets']} + {2 * pooled}")
     if after["relay_rss_mib"] > baseline["relay_rss_mib"] + RSS_GROWTH_MIB:
