@@ -244,12 +244,21 @@ upstreams:
                                         stdout=subprocess.DEVNULL, stderr=self.log)
         wait_for_port(self.port)
 
+    def status(self):
+        return json.loads(subprocess.run([self.binary, "status", "--json", "--pin", self.pin],
+                                         capture_output=True, text=True, check=True).stdout)
+
+    def counters(self, status=None):
+        """This relay's entry in `status` (read now unless given)."""
+        status = status or self.status()
+        return next((entry for s in status.get("sets", []) for entry in s.get("relays", [])
+                     if entry.get("pid") == self.process.pid), {})
+
     def reading(self):
-        status = json.loads(subprocess.run([self.binary, "status", "--json", "--pin", self.pin],
-                                           capture_output=True, text=True, check=True).stdout)
+        status = self.status()
         sets = status.get("sets", [])
         descriptors = descriptor_kinds(self.process.pid)
-        own = next((entry for s in sets for entry in s.get("relays", []) if entry.get("pid") == self.process.pid), {})
+        own = self.counters(status)
         return {
             "relay_sockets": descriptors["socket"],
             "relay_pipes": descriptors["pipe"],
@@ -263,14 +272,6 @@ upstreams:
             "bpf_idle_flows": sum(1 for s in sets for flow in s.get("flows", []) if flow.get("state") == "idle"),
             "tcp_mem_mib": relay_socket_memory(self.process.pid),
         }
-
-    def counters(self):
-        status = json.loads(subprocess.run([self.binary, "status", "--json", "--pin", self.pin],
-                                           capture_output=True, text=True, check=True).stdout)
-        for entry in (relay for s in status.get("sets", []) for relay in s.get("relays", [])):
-            if entry.get("pid") == self.process.pid:
-                return entry
-        return {}
 
     def stop(self):
         self.process.send_signal(signal.SIGTERM)
@@ -344,18 +345,23 @@ def settle(relay, baseline, pooled):
     """Waits (up to 30 s) for the relay to release what the load held; returns the last reading."""
     reading = relay.reading()
     for _ in range(60):
-        if not descriptor_bounds(baseline, reading, pooled) and (
-                reading["bpf_flows"] == 0 and reading["bpf_idle_flows"] <= pooled
-                and reading["bpf_sockets"] <= baseline["bpf_sockets"] + 2 * pooled):
+        if not release_bounds(baseline, reading, pooled):
             break
         time.sleep(0.5)
         reading = relay.reading()
     return reading
 
 
-def descriptor_bounds(baseline, after, pooled):
-    """The broken bounds on the relay's descriptors, as sentences."""
+def release_bounds(baseline, after, pooled):
+    """The broken bounds on what the relay releases once the load stops (flows, sockets,
+    descriptors), as sentences."""
     broken = []
+    if after["bpf_flows"]:
+        broken.append(f"{after['bpf_flows']} BPF flows left")
+    if after["bpf_idle_flows"] > pooled:
+        broken.append(f"{after['bpf_idle_flows']} idle BPF flows > {pooled} pooled")
+    if after["bpf_sockets"] > baseline["bpf_sockets"] + 2 * pooled:
+        broken.append(f"BPF sockets {after['bpf_sockets']} > {baseline['bpf_sockets']} + {2 * pooled}")
     if after["relay_sockets"] > baseline["relay_sockets"] + pooled:
         broken.append(f"relay sockets {after['relay_sockets']} > {baseline['relay_sockets']} + {pooled} pooled")
     body_pipes = after["relay_pipes"] - after["spare_pipe_fds"]
@@ -374,13 +380,7 @@ def bounds(baseline, after, pooled, totals):
         broken.append(f"{totals['corrupted']} corrupted bodies")
     if totals["unexpected"]:
         broken.append(f"{totals['unexpected']} unexpected failures")
-    if after["bpf_flows"]:
-        broken.append(f"{after['bpf_flows']} BPF flows left")
-    if after["bpf_idle_flows"] > pooled:
-        broken.append(f"{after['bpf_idle_flows']} idle BPF flows > {pooled} pooled")
-    broken += descriptor_bounds(baseline, after, pooled)
-    if after["bpf_sockets"] > baseline["bpf_sockets"] + 2 * pooled:
-        broken.append(f"BPF sockets {after['bpf_sockets']} > {baseline['bpf_sockets']} + {2 * pooled}")
+    broken += release_bounds(baseline, after, pooled)
     if after["relay_rss_mib"] > baseline["relay_rss_mib"] + RSS_GROWTH_MIB:
         broken.append(f"relay RSS {after['relay_rss_mib']:.0f} MiB > baseline {baseline['relay_rss_mib']:.0f} + {RSS_GROWTH_MIB}")
     if after["tcp_mem_mib"] > baseline["tcp_mem_mib"] + TCP_GROWTH_MIB:
