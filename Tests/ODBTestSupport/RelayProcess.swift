@@ -73,11 +73,7 @@ public final class RelayProcess {
 
     /// Open pipe descriptors of the relay process, the ends of its standard streams included.
     public var openPipeCount: Int {
-        let directory = "/proc/\(pid)/fd"
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return names.count { name in
-            (try? FileManager.default.destinationOfSymbolicLink(atPath: "\(directory)/\(name)"))?.hasPrefix("pipe:[") ?? false
-        }
+        descriptorTargets(pid: pid).count { $0.hasPrefix("pipe:[") }
     }
 
     /// Entries in the BPF flow table of this relay's pin set (`status --json`) but those of

@@ -42,13 +42,18 @@ public struct TCPSocketRow: CustomStringConvertible {
     }
 }
 
-/// Inodes of the sockets process `pid` holds open, from its /proc/PID/fd links.
-public func socketInodes(pid: Int32) -> Set<Int> {
+/// What each descriptor process `pid` holds open points to, from its /proc/PID/fd links
+/// (`socket:[inode]`, `pipe:[inode]`, a path…).
+public func descriptorTargets(pid: Int32) -> [String] {
     let directory = "/proc/\(pid)/fd"
     let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-    return Set(names.compactMap { name in
-        guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "\(directory)/\(name)"),
-              target.hasPrefix("socket:[") else { return nil }
+    return names.compactMap { try? FileManager.default.destinationOfSymbolicLink(atPath: "\(directory)/\($0)") }
+}
+
+/// Inodes of the sockets process `pid` holds open.
+public func socketInodes(pid: Int32) -> Set<Int> {
+    Set(descriptorTargets(pid: pid).compactMap { target in
+        guard target.hasPrefix("socket:[") else { return nil }
         return Int(target.dropFirst("socket:[".count).dropLast())
     })
 }
