@@ -25,14 +25,9 @@ import threading
 import time
 import urllib.parse
 
-HZ = os.sysconf("SC_CLK_TCK")
-BPF_STATS = "/proc/sys/kernel/bpf_stats_enabled"
+from machine_cpu import HZ, cpu_seconds, idle_seconds
 
-def stat_cpu():
-    with open("/proc/stat") as f:
-        parts = f.readline().split()[1:]
-    names = ["user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal"]
-    return {n: int(v) / HZ for n, v in zip(names, parts)}
+BPF_STATS = "/proc/sys/kernel/bpf_stats_enabled"
 
 def kernel_threads():
     out = {}
@@ -126,7 +121,7 @@ def main():
         time.sleep(0.5)
     with bpf_run_statistics(bpf_stats):
         programs0 = bpf_program_totals() if bpf_stats else None
-        k0, s0, r0, t0 = kernel_threads(), stat_cpu(), process_cpu(relay), time.monotonic()
+        k0, s0, r0, t0 = kernel_threads(), cpu_seconds(), process_cpu(relay), time.monotonic()
         errors = []
         if wrk_seconds:
             out = subprocess.run(["wrk", "-t", str(min(2, conc)), "-c", str(conc), "-d", f"{wrk_seconds}s", url],
@@ -138,13 +133,12 @@ def main():
             for t in threads: t.start()
             for t in threads: t.join()
             n = (count // conc) * conc
-        t1, s1, r1, k1 = time.monotonic(), stat_cpu(), process_cpu(relay), kernel_threads()
+        t1, s1, r1, k1 = time.monotonic(), cpu_seconds(), process_cpu(relay), kernel_threads()
         programs1 = bpf_program_totals() if bpf_stats else None
     if perf:
         perf.send_signal(2); perf.wait()
     d = {k: s1[k] - s0[k] for k in s0}
-    # Busy as elapsed x CPUs - idle: the busy columns are tick-sampled, idle is exact.
-    busy = (t1 - t0) * os.cpu_count() - d["idle"] - d["iowait"]
+    busy = (t1 - t0) * os.cpu_count() - (idle_seconds(s1) - idle_seconds(s0))
     kt = {}
     for pid, (kind, cpu) in k1.items():
         kt[kind] = kt.get(kind, 0) + cpu - k0.get(pid, (kind, 0))[1]

@@ -34,6 +34,7 @@ import tempfile
 import time
 
 from fast_readers import Loopback, Veth
+from machine_cpu import idle_seconds
 from ports import free_port
 from relay_config import write_single_route
 
@@ -41,7 +42,6 @@ SO_COOKIE = 57
 SO_SNDBUFFORCE = 32
 SO_RCVBUFFORCE = 33
 BPF_SK_SKB_VERDICT = 38
-HZ = os.sysconf("SC_CLK_TCK")
 
 
 class MapUpdateFailed(Exception):
@@ -141,15 +141,6 @@ def haproxy_config(path, listen, origin, mode):
     lines += ["frontend hop", f"    bind {listen}", "    default_backend next", "backend next", f"    server s0 {origin}", ""]
     with open(path, "w") as file:
         file.write("\n".join(lines))
-
-
-def idle_seconds():
-    """Time the CPUs ran nothing (idle, iowait, steal), as the bench counts it (ProcFS.machineIdle):
-    idle time is measured at every idle entry and exit, where /proc/stat's busy columns are only
-    sampled at the tick."""
-    with open("/proc/stat") as file:
-        fields = [int(value) for value in file.readline().split()[1:]]
-    return (fields[3] + fields[4] + fields[7]) / HZ
 
 
 def measure(network, address, size, seconds, connections):
