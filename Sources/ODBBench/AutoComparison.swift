@@ -83,7 +83,7 @@ public enum AutoComparison {
 
     /// Markdown: one row per body size of the leg's samples.
     public static func table(title: String, _ samples: [BenchSample]) -> String {
-        ratioTable.markdown(title: title, samples) { ratios(samples, size: $0, chain: $1) }
+        ratioTable.markdown(title: title, samples) { ratios($0, size: $1, chain: $2) }
     }
 
     /// Where splicing kept up in one leg: the smallest measured size from which splice's req/s

@@ -1,6 +1,8 @@
 /// The ratio table of a comparison preset (`bench --preset peers`, `--preset auto`): one row
 /// per body size and chain length of a leg's samples, one cell per column of that point's
-/// ratios, and whether they meet the preset's targets.
+/// ratios, and whether they meet the preset's targets: by the medians over the passed
+/// repetitions, and by each repetition's own ratios, so that a verdict within the run's spread
+/// reads as one.
 struct ComparisonTable<Ratios: Sendable>: Sendable {
     /// One column between the point and the verdict: its title beside how its cell is printed.
     struct Column: Sendable {
@@ -24,23 +26,38 @@ struct ComparisonTable<Ratios: Sendable>: Sendable {
     /// The targets in words, under the table.
     let targets: String
 
-    /// Markdown: a heading, then one row per point of `samples`, by chain, then size.
-    func markdown(title: String, _ samples: [BenchSample], ratios: (_ size: Int, _ chain: Int) -> Ratios) -> String {
+    /// Markdown: a heading, then one row per point of `samples`, by chain, then size. `ratios`
+    /// computes a point's ratios from the samples it is given: all of them, then each
+    /// repetition's.
+    func markdown(title: String, _ samples: [BenchSample],
+                  ratios: (_ samples: [BenchSample], _ size: Int, _ chain: Int) -> Ratios) -> String {
         var lines = [
             "### \(title): \(subject)",
             "",
             MarkdownTable.row(["body, chain"] + columns.map(\.title) + [verdictTitle]),
             MarkdownTable.rule(rightAligned: [false] + columns.map(\.numeric) + [false]),
         ]
+        let repetitions = Set(samples.map(\.repetition)).sorted().map { repetition in samples.filter { $0.repetition == repetition } }
         for (size, chain) in Self.points(samples) {
-            let ratios = ratios(size, chain)
-            let verdict = meetsTargets(ratios).map { $0 ? "met" : "missed" } ?? "–"
-            let cells = ["\(ByteSize.label(size)), \(chain)"] + columns.map { $0.cell(ratios) } + [verdict]
+            let medians = ratios(samples, size, chain)
+            let judged = repetitions.compactMap { meetsTargets(ratios($0, size, chain)) }
+            let cells = ["\(ByteSize.label(size)), \(chain)"] + columns.map { $0.cell(medians) }
+                + [Self.verdict(meetsTargets(medians), repetitionsMet: judged.filter { $0 }.count, judged: judged.count)]
             lines.append(MarkdownTable.row(cells))
         }
         lines.append("")
         lines.append(targets)
+        lines.append("The verdict is the medians'; in brackets, how many repetitions met the targets by their own ratios, "
+            + "where more than one could be judged. Where they disagree, the point lies within the run's spread.")
         return lines.joined(separator: "\n")
+    }
+
+    /// "met" or "missed" by the medians, then how many of the judged repetitions met, where
+    /// there were two or more; "–" where the medians cannot be judged.
+    static func verdict(_ medians: Bool?, repetitionsMet: Int, judged: Int) -> String {
+        guard let medians else { return "–" }
+        let verdict = medians ? "met" : "missed"
+        return judged < 2 ? verdict : "\(verdict) (\(repetitionsMet) of \(judged) repetitions met)"
     }
 
     /// The (size, chain) points present in `samples`, by chain, then size.

@@ -87,6 +87,6 @@ public enum PeersComparison {
     /// Markdown: one row per body size and chain length of the leg's samples. CPU is machine
     /// CPU except where the column says relay CPU.
     public static func table(title: String, _ samples: [BenchSample]) -> String {
-        ratioTable.markdown(title: title, samples) { ratios(samples, size: $0, chain: $1) }
+        ratioTable.markdown(title: title, samples) { ratios($0, size: $1, chain: $2) }
     }
 }

@@ -45,6 +45,33 @@ import Testing
         #expect(table.contains("| 1MiB, 2 | 0.83 | 1.00 | – | 1.11 | 1.00 | met |"))
     }
 
+    /// Each repetition's ratios are judged too, so a verdict its repetitions disagree on shows
+    /// as within the run's spread.
+    @Test func theVerdictCountsTheRepetitionsThatMet() {
+        let samples = [
+            Self.sample(.kernel, repetition: 0, requestsPerSecond: 1_000, cpu: 1_000),
+            Self.sample(.kernel, repetition: 1, requestsPerSecond: 950, cpu: 1_200),
+            Self.sample(.copy, repetition: 0, requestsPerSecond: 900, cpu: 1_200),
+            Self.sample(.copy, repetition: 1, requestsPerSecond: 900, cpu: 1_200),
+            Self.sample(.haproxy, repetition: 0, requestsPerSecond: 1_000, cpu: 1_100),
+            Self.sample(.haproxy, repetition: 1, requestsPerSecond: 1_000, cpu: 1_100),
+        ]
+        let table = PeersComparison.table(title: "Separate hosts", samples)
+        #expect(table.contains("| missed (1 of 2 repetitions met) |"), "\(table)")
+        let bothMet = samples.map { sample in
+            var sample = sample
+            if sample.mode == BenchMode.kernel.rawValue { sample.requestsPerSecond = 1_000; sample.machineCPUMicrosPerRequest = 1_000 }
+            return sample
+        }
+        #expect(PeersComparison.table(title: "Separate hosts", bothMet).contains("| met (2 of 2 repetitions met) |"))
+        let oneFailed = samples.map { sample in
+            var sample = sample
+            if sample.mode == BenchMode.kernel.rawValue && sample.repetition == 1 { sample.fail("short body") }
+            return sample
+        }
+        #expect(PeersComparison.table(title: "Separate hosts", oneFailed).contains("| met |"), "one judged repetition gives no count")
+    }
+
     /// At 1 KiB every mode copies, so issue 18 holds the relay's own CPU per request and its
     /// req/s to HAProxy's, and no machine CPU against copy: a kernel-mode relay 3 % above copy
     /// and HAProxy in machine CPU, below HAProxy in its own CPU, meets it.
