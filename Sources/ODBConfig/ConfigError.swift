@@ -53,9 +53,15 @@ extension ConfigError {
             let position = offset.map { Self.position(ofCharacterOffset: $0, in: yaml) }
             self.init(file: file, line: position?.line, column: position?.column, reason: "invalid YAML: \(problem)")
         case let .duplicatedKeysInMapping(duplicates, context):
-            let keys = duplicates.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
-            // Yams points at the first occurrence; naming the key lets the reader find the repeat.
-            self.init(file: file, mark: context.mark, reason: "duplicate key \(keys) in the same mapping")
+            // Yams points at the first occurrence; the error points at the repeat where the text shows it.
+            let first = context.mark
+            if let repeated = RepeatedKeyLocator.repeatLine(of: duplicates, firstAt: first.line, column: first.column, in: yaml) {
+                self.init(file: file, line: repeated.line, column: first.column,
+                          reason: "duplicate key \"\(repeated.key)\" in the same mapping; it first appears on line \(first.line)")
+            } else {
+                let keys = duplicates.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
+                self.init(file: file, mark: first, reason: "duplicate key \(keys) in the same mapping")
+            }
         default:
             self.init(file: file, reason: "invalid YAML: \(error)")
         }

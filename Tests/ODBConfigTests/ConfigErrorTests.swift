@@ -38,10 +38,31 @@ import Testing
         #expect(error.reason.contains("control characters"))
     }
 
-    @Test func duplicateKeyIsNamed() throws {
-        let error = try #require(configError("workers: 2\nuser: a\nworkers: 3\n"))
-        #expect(error.line == 1)
-        #expect(error.reason.contains("duplicate key \"workers\""))
+    /// The error points at the repeat, the line to fix, and names the first occurrence's.
+    @Test func duplicateKeyIsNamedAtItsRepeat() throws {
+        let error = try #require(configError("workers: 2\nuser: a\n# workers: 4\n\nworkers: 3\n"))
+        #expect(error.line == 5 && error.column == 1, "\(error)")
+        #expect(error.reason == "duplicate key \"workers\" in the same mapping; it first appears on line 1", "\(error)")
+    }
+
+    /// A key of one sequence item is no repeat of the same key in the item before it.
+    @Test func duplicateKeyInANestedMappingIsFoundInItsOwnMapping() throws {
+        let error = try #require(configError("""
+            listeners:
+              - listen: :8080
+                routes: []
+              - listen: :8081
+                "listen" : :8082
+            """))
+        #expect(error.line == 5 && error.column == 5, "\(error)")
+        #expect(error.reason.hasSuffix("it first appears on line 4"), "\(error)")
+    }
+
+    /// A flow mapping's repeat shares the line, so the first occurrence is all the text can say.
+    @Test func duplicateKeyInAFlowMappingNamesTheFirstOccurrence() throws {
+        let error = try #require(configError("workers: 2\nlog: {level: info, level: debug}\n"))
+        #expect(error.line == 2, "\(error)")
+        #expect(error.reason == "duplicate key \"level\" in the same mapping", "\(error)")
     }
 
     @Test func unquotedWildcardHostGetsAHint() throws {
