@@ -110,7 +110,7 @@ class Relay:
         write_single_route(config, f"{self.host}:{self.port}", f"{origin_host}:{origin_port}", mode, self.pin, 2,
                            route)
         self.log = open(os.path.join(workdir, f"relay-{mode}.log"), "w")
-        command = [binary, "relay", "--config", config, "--pin", self.pin]
+        command = [binary, "relay", "--config", config]
         self.process = subprocess.Popen(network.command(command) if network else command,
                                         stdout=subprocess.DEVNULL, stderr=self.log)
         try:
