@@ -10,8 +10,8 @@ import ODBConfig
 /// setup (docs/OPERATIONS.md, "Capabilities").
 ///
 /// `host` reads both sysctls once per process, when first used: at start in a relay with a
-/// configured `user` and a kernel-path route (it decides which capabilities to keep), else at
-/// its first kernel-path flow. Every later decision compares with those values: whether the
+/// configured `user` (it decides which capabilities to keep), else at the first flow that sets a
+/// size. Every later decision compares with those values: whether the
 /// relay keeps `CAP_NET_ADMIN`, whether `apply` tries a forced option, and whether a reload
 /// warns that send buffers stay capped. An operator who raises the maxima must restart the
 /// relay for them to take effect there: until then a relay that kept `CAP_NET_ADMIN` keeps it,
