@@ -349,7 +349,7 @@ static __always_inline enum handed_trim trim_handed_bytes(struct __sk_buff *skb,
 	return seq_distance(copied_seq, done) > 0 ? TRIM_BEHIND_PASSED : TRIM_IN_ORDER;
 }
 
-/* Longest chunk-size line the verdict checks: CRLF, 15 hex digits, CRLF, rounded up. */
+/* Longest chunk-size line the verdict checks: CRLF, 14 hex digits, CRLF, rounded up. */
 #define ODB_CHUNK_LINE_MAX 32
 /* Chunk-size lines checked in one skb before it is handed back. */
 #define ODB_CHUNK_LINES_PER_SKB 64
@@ -404,7 +404,8 @@ static long walk_one_line(__u64 index, void *context)
 			break;
 		size = size << 4 | digit;
 	}
-	/* No digit, 16 or more, size 0 (the last chunk), or no CRLF right after them. */
+	/* No digit, 15 or more (the loop stops at index 17 either way), size 0 (the last chunk),
+	 * or no CRLF right after them. */
 	if (j == 2 || j == 17 || size == 0 || j + 1 >= avail || j + 1 >= ODB_CHUNK_LINE_MAX)
 		goto hand_back;
 	if (line[j] != '\r' || line[j + 1] != '\n')

@@ -94,7 +94,7 @@ struct odb_flow {
  * itself, in order; bytes past `end` are its to parse.
  *
  * A chunked window starts as one chunk's data. Where an skb crosses its end, the verdict checks
- * the next chunk-size line itself when it is plain (CRLF, up to 15 hex digits, CRLF, size > 0,
+ * the next chunk-size line itself when it is plain (CRLF, up to 14 hex digits, CRLF, size > 0,
  * all inside the skb) and moves the flow's `chunk_end` on; anything else (an extension, the
  * last chunk, a line split across skbs) it hands back to the relay at that chunk's end. */
 struct odb_window {
