@@ -33,7 +33,7 @@ public enum ConfigExample {
           max_connections_per_client: 0     # per client address, all workers; 0: no cap
           max_requests_per_connection: 10000  # the last answer says Connection: close; 0: no cap
           kernel_buffer_memory: 2GiB        # socket memory all kernel flows may force past
-                                            #   net.core.*_max (4MiB + 2 x send buffer each)
+                                            #   net.core.*_max (4-8MiB + 2 x send buffer each)
           kernel_send_buffer: 4MiB          # target send buffer a worker's open kernel flows
                                             #   share: 1MiB each at least, flow_budget at most
 
