@@ -18,6 +18,13 @@ public final class TestHTTPClient {
         public let description: String
     }
 
+    /// The receive timeout passed with the connection open: the peer neither sent nor closed.
+    /// Kept apart from `ClosedEarly` so that a test expecting the relay to end a connection
+    /// fails when the relay leaves it hanging instead.
+    public struct ReceiveTimedOut: Error, CustomStringConvertible {
+        public let description: String
+    }
+
     public let fd: Int32
     private var buffer = [UInt8]()
 
@@ -92,7 +99,13 @@ public final class TestHTTPClient {
     private func fill(max: Int = 1 << 20) throws -> Bool {
         var chunk = [UInt8](repeating: 0, count: max)
         let received = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, max, 0) }
-        if received < 0 { throw ClosedEarly(description: "recv failed: errno \(errno)") }
+        if received < 0 {
+            let error = errno
+            if error == EAGAIN || error == EWOULDBLOCK {
+                throw ReceiveTimedOut(description: "no byte and no close within the receive timeout (\(buffer.count) bytes buffered)")
+            }
+            throw ClosedEarly(description: "recv failed: errno \(error)")
+        }
         if received == 0 { return false }
         buffer.append(contentsOf: chunk[..<received])
         return true

@@ -487,7 +487,7 @@ extension RelayTests {
                 }
             }
             #expect(killed, "the holder died mid-claim")
-            // Closed or reset by the relay, not a receive timeout on a connection left open.
+            // Closed or reset inside the body, after its head arrived.
             let reason = ending?.description ?? ""
             #expect(reason.hasPrefix("closed after") || reason.contains("errno \(ECONNRESET)"), "\(reason)")
             try relay.waitForCounter("claims_failed", in: "virtual_payloads") { $0 == 1 }
