@@ -313,21 +313,25 @@ class Relays:
 
     def snapshot(self):
         """Kernel counters summed over the relays, and each relay's metrics (`Relay.metrics`), once
-        two readings a publishing interval apart agree (relays publish counters every 250 ms).
-        The socket counters never settle, since every metrics scrape opens a connection the
-        relay's BPF counts, so the readings are compared without them."""
-        previous = None
-        for _ in range(40):
+        the readings have stayed the same for a second. Relays publish counters every 250 ms
+        from their main thread, which the loaded machine can hold up, so two equal readings one
+        interval apart may both predate the last exchange; a second is four intervals. The
+        socket counters never settle, since every metrics scrape opens a connection the relay's
+        BPF counts, so the readings are compared without them."""
+        previous, since = None, time.monotonic()
+        deadline = since + 15
+        while True:
             current = ({}, {relay.tier: relay.metrics() for relay in self.relays})
             for relay in self.relays:
                 for name, value in relay.counters().items():
                     current[0][name] = current[0].get(name, 0) + value
             settled = ({name: value for name, value in current[0].items() if name not in SOCKET_COUNTERS}, current[1])
-            if settled == previous:
-                break
-            previous = settled
-            time.sleep(0.3)
-        return current
+            now = time.monotonic()
+            if settled != previous:
+                previous, since = settled, now
+            if now - since >= 1.0 or now >= deadline:
+                return current
+            time.sleep(0.25)
 
     def stop(self):
         for relay in self.relays:

@@ -40,13 +40,18 @@ public struct MetricsScrape: Equatable, CustomStringConvertible {
         samples.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: "\n")
     }
 
-    /// Scrapes until two scrapes in a row agree (the relay publishes its counters every
-    /// 250 ms, so a pair taken 300 ms apart that match is settled) or `seconds` pass.
-    public static func settled(port: Int, seconds: Double = Waiting.timeout) throws -> MetricsScrape {
-        var previous: MetricsScrape?
-        return try Waiting.poll(timeout: seconds, poll: 0.3, { try MetricsScrape(port: port) }, until: { next in
-            defer { previous = next }
-            return next.samples == previous?.samples
+    /// Scrapes until the samples stay the same for `quiet` seconds, or `seconds` pass. The relay
+    /// publishes its counters every 250 ms from its main thread, which a loaded machine can hold
+    /// up: two equal scrapes one period apart may both predate the last exchange, so the quiet
+    /// span is four periods.
+    public static func settled(port: Int, seconds: Double = Waiting.timeout, quiet: Double = 1.0) throws -> MetricsScrape {
+        var unchanged: (samples: [String: Double], since: Date)?
+        return try Waiting.poll(timeout: seconds, poll: 0.25, { try MetricsScrape(port: port) }, until: { next in
+            guard let current = unchanged, current.samples == next.samples else {
+                unchanged = (next.samples, Date())
+                return false
+            }
+            return Date().timeIntervalSince(current.since) >= quiet
         }).value
     }
 
