@@ -26,7 +26,6 @@ import Testing
         usleep(300_000)  // the idle interval measured
         let delta = CPUSnapshot.take(pids: [child.pid]).since(before)
         #expect(delta.processSeconds < 0.05, "a sleeping child used \(delta.processSeconds) s")
-        #expect(delta.machineBusySeconds >= 0)
     }
 
     /// Short bursts every millisecond, as the fixed-rate load makes: the tick-sampled busy
@@ -66,7 +65,6 @@ import Testing
         // The interpreter itself is ~10 MiB.
         #expect(mib >= 200 && mib <= 240, "peak RSS \(mib) MiB for a 200 MiB block")
         #expect(peaks.minMemAvailableKiB < Int.max)
-        #expect(peaks.tcpMemoryPages >= 0)
     }
 
     @Test func processTreeIncludesChildren() throws {

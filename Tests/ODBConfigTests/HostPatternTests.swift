@@ -17,6 +17,7 @@ import Testing
     @Test func portInPatternHasItsOwnReason() {
         do {
             _ = try HostPattern.parse("example.com:80")
+            Issue.record("a pattern with a port parsed")
         } catch {
             #expect(error.reason.contains("must not include a port"))
         }

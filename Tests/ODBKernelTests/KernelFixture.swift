@@ -53,8 +53,11 @@ extension KernelFixture {
         return String(decoding: line, as: UTF8.self)
     }
 
+    /// False only when bpftool says no object has the id; any other failure counts as known,
+    /// so that a check that an object is gone cannot pass on a bpftool that failed to run.
     static func bpftoolKnows(_ kind: String, id: Int) -> Bool {
-        (try? CommandRunner.run("/usr/sbin/bpftool", [kind, "show", "id", String(id)]).status) == 0
+        guard let result = try? CommandRunner.run("/usr/sbin/bpftool", [kind, "show", "id", String(id)]) else { return true }
+        return result.status == 0 || !result.stderr.contains("No such file or directory")
     }
 
     /// Ids of the maps pinned under `directory`, from bpftool's JSON.
