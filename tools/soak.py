@@ -18,7 +18,9 @@ is compared with the pattern. After the load stops and the relay settles, the sc
     descriptors each), and no other descriptor beyond the baseline's;
   - relay RSS at most RSS_GROWTH_MIB above the warmed-up baseline;
   - memory charged to the relay's TCP sockets (SO_MEMINFO, `ss -tm`) at most TCP_GROWTH_MIB
-    above the baseline: the relay's alone, which other processes on the machine do not move.
+    above the baseline: the relay's alone, which other processes on the machine do not move;
+  - body bytes on each route's own path (`status`'s body_bytes by path): a kernel route that
+    quietly copied would leave the kernel-path bounds above nothing to bound.
 
 Exits 1 and says which bound broke; prints one JSON report (and writes it with --report).
 """
@@ -373,9 +375,11 @@ def release_bounds(baseline, after, pooled):
     return broken
 
 
-def bounds(baseline, after, pooled, totals):
+def bounds(baseline, after, pooled, totals, counters):
     """Every broken bound, as a sentence."""
     broken = []
+    moved = counters.get("body_bytes", {})
+    broken += [f"no body bytes took the {path} path" for path in sorted(set(ROUTES.values())) if not moved.get(path)]
     if totals["corrupted"]:
         broken.append(f"{totals['corrupted']} corrupted bodies")
     if totals["unexpected"]:
@@ -425,14 +429,15 @@ def main():
         failures = [failure for _, found in gathered for failure in found][:10]
         pooled = WORKERS * MAX_IDLE_PER_SERVER
         after = settle(relay, baseline, pooled)
-        broken = bounds(baseline, after, pooled, totals)
+        counters = relay.counters()
+        broken = bounds(baseline, after, pooled, totals, counters)
         if relay.process.poll() is not None:
             broken.append(f"the relay exited with {relay.process.returncode}")
         report = {
             "duration_s": args.duration, "clients": args.clients, "seed": args.seed, "workers": WORKERS,
             "totals": totals, "responses_per_s": round(totals["responses"] / args.duration, 1),
             "body_mib_per_s": round(totals["body_bytes"] / args.duration / (1 << 20), 1),
-            "baseline": baseline, "peak": peak, "after": after, "relay_counters": relay.counters(),
+            "baseline": baseline, "peak": peak, "after": after, "relay_counters": counters,
             "bounds": {"pooled_upstream_connections": pooled, "rss_growth_mib": RSS_GROWTH_MIB,
                        "tcp_growth_mib": TCP_GROWTH_MIB},
             "failures": failures, "broken": broken,
