@@ -48,7 +48,7 @@ public enum KernelError: Error, Equatable, CustomStringConvertible {
                 + "or hook a cgroup it runs in with 'odb-redirect attach --cgroup PATH' first"
         case let .kernelFeatureMissing(feature, errno):
             return "the kernel does not support \(feature) (\(String(cString: strerror(errno)))); "
-                + "odb-redirect needs Linux 5.15 or newer with CONFIG_BPF_STREAM_PARSER and BTF"
+                + "odb-redirect needs Linux 6.2 or newer with CONFIG_BPF_STREAM_PARSER and BTF"
         case let .notAttached(pinDirectory):
             return "nothing is attached: no odb-redirect objects under \(pinDirectory) "
                 + "(run 'odb-redirect attach --cgroup PATH' or start a relay)"

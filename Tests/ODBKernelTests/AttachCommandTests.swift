@@ -133,6 +133,6 @@ import Testing
     @Test func kernelFeatureErrorNamesTheFeature() {
         let error = KernelError.kernelFeatureMissing(feature: "sk_skb verdict programs on a SOCKHASH", errno: EINVAL)
         #expect(error.description.contains("does not support sk_skb verdict programs"))
-        #expect(error.description.contains("Linux 5.15"))
+        #expect(error.description.contains("Linux 6.2"))
     }
 }
