@@ -12,7 +12,9 @@ import Darwin
 /// silently ignored, and every error carries file, line and column. `ConfigExample.yaml`
 /// is a complete annotated file.
 ///
-/// Schema (all top-level sections except `listeners` and `upstreams` are optional):
+/// An outline of the schema, not every key: `ConfigExample.yaml`, which
+/// `relay --print-example-config` prints, has them all. All top-level sections except
+/// `listeners` and `upstreams` are optional.
 ///
 /// ```yaml
 /// workers: 4                # 1...1024; default: online CPUs
@@ -22,14 +24,14 @@ import Darwin
 /// timeouts:                 # durations: 250ms, 10s, 2m, 1h or plain seconds; all > 0
 ///   connect: 5s             # upstream TCP connect
 ///   head_read: 10s          # whole request head (slowloris guard)
-///   idle: 60s               # keep-alive idle
+///   idle: 60s               # between requests, or within an exchange while nothing moves
 ///   shutdown_grace: 30s     # draining on shutdown
 /// limits:                   # sizes: plain bytes or KiB/MiB/GiB (1024-based); KB/MB are rejected
 ///   max_head_bytes: 64KiB   # 1KiB...1MiB
 ///   max_headers: 100        # 1...10000
 ///   max_connections: 10000  # 1...10000000
 /// admin:                    # default: no admin endpoint
-///   listen: 127.0.0.1:9901  # required
+///   listen: 127.0.0.1:9901  # and/or socket: PATH (a unix socket); one of the two required
 ///   metrics: true           # GET /metrics (Prometheus text); default true
 /// log:
 ///   level: info             # trace debug info notice warning error critical

@@ -7,7 +7,9 @@ public struct Timeouts: Sendable, Equatable {
     public var connect: Duration
     /// Limit for receiving a complete request head once its first byte arrived.
     public var headRead: Duration
-    /// How long a keep-alive connection may sit between requests.
+    /// How long a keep-alive connection may sit between requests, and how long an exchange may
+    /// go with no byte moving on the client or the upstream: 504 while no answer has begun,
+    /// otherwise the connection is aborted.
     public var idle: Duration
     /// How long in-flight exchanges may finish after shutdown begins.
     public var shutdownGrace: Duration

@@ -2,8 +2,9 @@
 ///
 /// Bodies are moved byte for byte, so Transfer-Encoding and Content-Length stay as received
 /// even though RFC 9110 §7.6.1 lists Transfer-Encoding among fields to remove: the chunked
-/// framing is forwarded with it. The only change to them is collapsing repeated equal
-/// Content-Length values into one field, so the next hop cannot read them differently.
+/// framing is forwarded with it. The only change to them is writing Content-Length, when it
+/// arrived otherwise, as one field of one value with no leading zero: repeated equal values
+/// collapse into one and 007 becomes 7, so the next hop cannot read them differently.
 /// Trailer is kept: RFC 9110 §6.6.2 makes it end-to-end. Proxy-Authenticate and
 /// Proxy-Authorization are kept: for a gateway they belong to the origin.
 public struct ProxyHeaderRewrite: Sendable {

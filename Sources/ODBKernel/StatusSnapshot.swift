@@ -34,11 +34,13 @@ public struct StatusSnapshot: Encodable, Sendable, Equatable {
         public let source: String?
         public let target: String?
         public let bytesRedirected: UInt64
-        /// Window bytes the verdict passed to user space (window end inside an skb, over budget).
+        /// Window bytes the verdict passed to user space (window end inside an skb, over budget,
+        /// behind unread passed bytes).
         public let bytesPassed: UInt64
         /// Stream bytes the verdict has handled since the socket joined.
         public let streamOffset: UInt64
-        /// Bytes left in the open window: 0 when none is open, nil for a tunnel's endless one.
+        /// Bytes left in the open window: 0 when none is open, nil for an endless one (a tunnel
+        /// direction, or a body that ends when its source closes).
         public let windowRemaining: UInt64?
         /// The verdict's state of a socket in odb_sources; else "idle" for one out of it between
         /// bodies (a pooled upstream keeps its records until it closes; its last window is over

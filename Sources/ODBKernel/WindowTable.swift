@@ -3,7 +3,8 @@ import OdbShared
 /// A source's window in odb_windows (`struct odb_window`): the stretch of its stream the
 /// verdict may redirect, and the target it goes to.
 public struct WindowRecord: Equatable, Sendable {
-    /// `end` of a window that never ends by itself (a tunnel direction): redirect until a side closes.
+    /// `end` of a window that never ends by itself (a tunnel direction, or a body that ends when its
+    /// source closes): redirect until a side closes.
     public static let unbounded: UInt64 = ODB_WINDOW_UNBOUNDED
 
     public var sourceCookie: UInt64

@@ -16,7 +16,8 @@ extern const unsigned int odb_abi_version;
 /* Bumped whenever a map layout below changes; pinned maps with another version are refused. */
 #define ODB_ABI_VERSION 16
 
-/* `end` of a window that never ends by itself (tunnels): redirect until a side closes. */
+/* `end` of a window that never ends by itself (a tunnel direction, or a body that ends when its
+ * source closes): redirect until a side closes. */
 #define ODB_WINDOW_UNBOUNDED 0xffffffffffffffffULL
 
 /* Capacity of the maps; sized for a relay host with tens of thousands of connections. */
@@ -82,11 +83,13 @@ struct odb_flow {
  * the relay moves `target_base` past the bytes it forwarded and sets the budget to the
  * reader's pace), so the verdict never sees a window change under a redirected skb.
  *
- * A window opens at its target's last known pace (`high_watermark`), and its budget grows like
- * TCP's slow start with what the target's reader acknowledges: a fast reader reaches
- * `growth_ceiling` before its first body could cross the budget, while a slow one crosses near
- * the opening budget. The verdict ends the growth there (it sets `growth_ceiling` to 0, the one
- * field it writes), and the relay paces the reader from then on.
+ * A window opens with a budget (`high_watermark`) of its target's last known pace, or of room for
+ * the whole body when its known length is at most half the route's budget
+ * (KernelPath.openingBudget), and the budget grows like TCP's slow start with what the target's
+ * reader acknowledges: a fast reader reaches `growth_ceiling` before its first body could cross
+ * the budget, while a slow one crosses near the opening budget. The verdict ends the growth there
+ * (it sets `growth_ceiling` to 0, the one field it writes), and the relay paces the reader from
+ * then on.
  *
  * Inside a window each skb is either redirected or passed: passed when it crosses `end` (the
  * next message or chunk-size line starts there), when the target is over budget, or when
@@ -160,7 +163,7 @@ struct odb_attachment {
 
 /* Counters of one relay process, slots of odb_relay_stats.counters. Each has one entry in
  * Sources/ODBKernel/RelayCounter.swift, which names it in `status` and on /metrics. All only
- * grow except the two ACTIVE gauges, which hold the present value. */
+ * grow except those marked gauge, which hold the present value. */
 enum odb_relay_counter {
 	ODB_RELAY_BODY_BYTES_KERNEL = 0,
 	ODB_RELAY_BODY_BYTES_SPLICE,

@@ -8,8 +8,11 @@ public protocol EventHandler: AnyObject {
 
 /// One worker's epoll loop with timers; every object it drives lives on its thread.
 ///
-/// Level-triggered: handlers keep their interest set exact (read while they want bytes, write
-/// while they have bytes queued), which keeps each state machine simple to reason about.
+/// Level-triggered, which keeps each state machine simple to reason about. A connection's
+/// `SocketChannel` registers readability while its owner reads, and writability only while a
+/// connect or splice waits for it or a send found no room for queued bytes; readability no
+/// longer wanted stays registered until it next fires, which saves epoll_ctl calls
+/// (`SocketChannel.updateInterest`).
 ///
 /// Events carry a registration token rather than the fd: a handler that closes an fd may see
 /// the number reused (accept, connect) before the rest of the batch is handled, and the batch's
@@ -97,7 +100,7 @@ public final class EventLoop: @unchecked Sendable {
         deferred.append(body)
     }
 
-    /// Runs until `shouldStop` returns true (checked at least every 100 ms).
+    /// Runs while `shouldContinue` returns true (checked at least every 100 ms).
     public func run(while shouldContinue: () -> Bool) {
         var events = [epoll_event](repeating: epoll_event(), count: 256)
         while shouldContinue() {

@@ -15,8 +15,9 @@ import ODBKernel
 /// an indexed stream, and the target's peer has a small receive buffer. A window over the
 /// source opens through `KernelPath.openWindow`, the code path of every kernel body, with a budget
 /// as large as the stream, so the verdict redirects every skb (and passes none for the budget,
-/// which `status` would show as flow-control pauses). The target's send buffer is then cut to
-/// 16 KiB, so redirected skbs of tens of KiB do not fit in the room it leaves. The target's
+/// which `status` would count as `budget_passes` and /metrics as `odb_flow_control_pauses_total`).
+/// The target's SO_SNDBUF is then set to 16 KiB, which the kernel doubles to 32 KiB, so
+/// redirected skbs of tens of KiB do not fit in the room it leaves. The target's
 /// peer reads nothing until the backlog has stopped with redirected bytes left (bytes wait in
 /// the target's send queue, which only the backlog can have filled), then reads the whole
 /// stream and checks every byte.

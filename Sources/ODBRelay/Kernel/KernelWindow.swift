@@ -19,7 +19,8 @@ public final class KernelWindow {
         case targetGone
         /// The source reached end of stream (before the end of a bounded window).
         case sourceClosed
-        /// The verdict could not cut an skb at the window's start; the exchange cannot continue.
+        /// The verdict could not trim bytes already handed on from an skb, or user space could
+        /// not consume forwarded bytes or pin a chunked window; the exchange cannot continue.
         case failed
     }
 
@@ -31,7 +32,8 @@ public final class KernelWindow {
     var sourceCookie: UInt64 { flow.cookie }
     let targetCookie: UInt64
     /// Stream offset where the window ends (see `KernelFlow`), `WindowRecord.unbounded` for a
-    /// tunnel; moves on in a chunked window as the verdict checks chunk-size lines.
+    /// tunnel direction or a body that ends when its source closes; moves on in a chunked window
+    /// as the verdict checks chunk-size lines.
     var end: UInt64
     /// The window starts as one chunk's data; see `WindowRecord.chunked`.
     let chunked: Bool
@@ -41,7 +43,9 @@ public final class KernelWindow {
     /// (`SkbLinearising`).
     let linearise: Bool
     /// Most bytes the target may hold unacknowledged (its `DrainPacedBudget` as of the last
-    /// forwarded burst); passed bytes wait until it holds at most a quarter of it.
+    /// forwarded burst; at the opening, room for the whole body instead when its known length is
+    /// at most half the route's budget, `KernelPath.openingBudget`); passed bytes wait until it
+    /// holds at most a quarter of it.
     var budget: UInt64
     /// How the verdict grows the budget while the reader keeps up; nil once the verdict found
     /// the target over it, and for a reader already paced at its ceiling.

@@ -25,11 +25,11 @@ struct SourceBuffer: Equatable {
 
     /// The most a window's source is given. A source that joins the verdict map for each body
     /// (an upstream) gets twice the standard memory, for the same window, for a body of declared
-    /// length from 2 MiB to 8 MiB, and at once, whatever its reader's pace. What it sends before
-    /// the join, while the relay reads the head, waits in its queue, and a fast sender fills
-    /// 4 MiB of it within milliseconds (2 MiB at the starting size); the join hands those bytes
-    /// to the target's backlog, whose freeing announces no room, so 4 MiB bodies across hosts left
-    /// the window closed until the sender's zero-window probe, 200 ms and more
+    /// length more than 2 MiB and up to 8 MiB, and at once, whatever its reader's pace. What it
+    /// sends before the join, while the relay reads the head, waits in its queue, and a fast
+    /// sender fills 4 MiB of it within milliseconds (2 MiB at the starting size); the join hands
+    /// those bytes to the target's backlog, whose freeing announces no room, so 4 MiB bodies
+    /// across hosts left the window closed until the sender's zero-window probe, 200 ms and more
     /// (docs/PERFORMANCE.md §11, "Across hosts too"). A shorter body cannot fill the standard
     /// memory, and none of these can hold more than its length: with 20 readers of 4 MiB bodies
     /// at 1 MB/s the relay's sockets held 3.4 MiB per flow, where copying held 3.5.
@@ -52,10 +52,10 @@ struct SourceBuffer: Equatable {
 
     /// The memory a source goes back to when it leaves the map, nil to keep what it has. The
     /// larger memory is for one body's join: a pooled upstream's next body starts from the
-    /// standard memory and grows again only if it is of 2 to 8 MiB, where a longer one on it
-    /// would otherwise keep the larger memory (four readers of 1-64 MiB bodies in turn moved
-    /// 56-76 % of their bytes in the kernel so, 76-92 % with 4 MiB throughout). Shrinking is
-    /// safe only while the peer is silent, which leaving the map requires.
+    /// standard memory and grows again only if it is more than 2 MiB and up to 8 MiB, where a
+    /// longer one on it would otherwise keep the larger memory (four readers of 1-64 MiB bodies in
+    /// turn moved 56-76 % of their bytes in the kernel so, 76-92 % with 4 MiB throughout).
+    /// Shrinking is safe only while the peer is silent, which leaving the map requires.
     static func afterLeaving(_ memory: Int?) -> SourceBuffer? {
         memory == roomy.memory ? standard : nil
     }

@@ -56,8 +56,9 @@ struct PathPolicy: Equatable {
     /// peer relay; asked only of a body auto would splice.
     func decide(_ body: Body, localEndpointReceives: @autoclosure () -> Bool) -> PathDecision {
         let decision = decide(body, mode: mode, localEndpointReceives: localEndpointReceives)
-        // `fallbacks_unsupported` counts bodies a route that would use the kernel keeps out of
-        // it (docs/OPERATIONS.md); a copy or splice route never meant to use it.
+        // `status` `fallbacks` `unsupported` (odb_fallbacks_total{reason="unsupported"}) counts
+        // bodies a route that would use the kernel keeps out of it (docs/OPERATIONS.md); a copy
+        // or splice route never meant to use it.
         if body == .untilClose, mode == .kernel || mode == .auto, decision.path != .kernel, decision.fallback == nil {
             return PathDecision(decision.path, counting: .unsupported(nil))
         }
@@ -84,7 +85,7 @@ struct PathPolicy: Equatable {
         case .auto:
             // A body of unknown length (chunked, until close, a tunnel) is copied too: the relay
             // cannot tell a large one in advance, and large ones measured several times slower
-            // in the kernel (docs/CHUNKED.md: one 64 MiB chunked stream, 75 against 398 MB/s).
+            // in the kernel (docs/CHUNKED.md: 24 chunked bodies of 25.7 MB, 75 against 398 MB/s).
             // The kernel band runs from `auto_min_body`, never below `kernel_min_body`, to
             // `kernel_max_body`; outside it splice from `auto_splice_min_body` on, or from
             // `auto_local_splice_min_body` on where a client or an upstream on this host reads

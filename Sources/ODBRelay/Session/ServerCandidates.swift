@@ -17,7 +17,7 @@ struct ServerCandidates {
     }
 
     /// Offers the server `take` returned last once more (a pooled connection to it was found
-    /// closed, so a fresh one is worth a try).
+    /// closed, so another connection to it is worth a try: an idle pooled one, or a new one).
     mutating func retakeLast() {
         precondition(next > 0, "no server was taken")
         next -= 1

@@ -86,7 +86,8 @@ struct UpstreamConnector {
     /// The upstream closed before a response head arrived.
     func closedBeforeResponse(_ exchange: Exchange) throws(UpstreamFailure) {
         if let lease = exchange.lease, lease.reused, !exchange.requestBodyStarted, !exchange.answerBegun {
-            // A pooled connection the server had already closed: try a fresh one.
+            // A pooled connection the server had already closed: try another connection to that
+            // server, an idle pooled one or a new one.
             exchange.candidates.retakeLast()
             try retry(exchange)
             return

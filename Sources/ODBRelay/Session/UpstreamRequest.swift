@@ -1,7 +1,8 @@
 import ODBHTTP
 
-/// What an exchange sends its upstream ahead of any body, kept to send again on a fresh
-/// connection when a pooled one turns out to be closed before any of the request's body was sent.
+/// What an exchange sends its upstream ahead of any body, kept to send again on another
+/// connection to that server (an idle pooled one, or a new one) when a pooled one turns out to be
+/// closed before any of the request's body was sent.
 enum UpstreamRequest {
     /// The client's request head, rewritten for the upstream: written straight into the
     /// connection's send queue, with no array of its own.

@@ -5,7 +5,8 @@ import ODBHTTP
 /// `odb.peers` and delivered to the client as the response's body.
 extension ClientSession {
     /// A peer upstream answered with a descriptor.
-    /// - Returns: false when the exchange ended (a 502).
+    /// - Returns: false when the exchange ended with an error answer (a 502, or a 503 when the
+    ///   relay had no socket for the claim connection).
     func receiveDescriptor(_ current: Exchange, _ head: ResponseHead) -> Bool {
         let response: DescriptorResponse
         do {

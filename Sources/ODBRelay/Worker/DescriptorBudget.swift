@@ -2,9 +2,9 @@ import Glibc
 
 /// How many client connections the process's file-descriptor limit can carry.
 ///
-/// Without this a relay allowed 10 000 connections under a 1 024-descriptor limit: accept
-/// failed with EMFILE, the listener stayed readable and the loop spun, and a failed upstream
-/// socket() was blamed on the upstream.
+/// A connection cap the limit cannot carry (10 000 connections under a 1 024-descriptor limit)
+/// makes accept fail with EMFILE, leaving the listener readable so the loop spins, and makes a
+/// failed upstream socket() look like the upstream's fault.
 enum DescriptorBudget {
     /// Descriptors one client connection may hold at once: its socket, its upstream's, and the
     /// two ends of a splice pipe.

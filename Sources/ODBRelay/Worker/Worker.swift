@@ -6,7 +6,9 @@ import ODBHTTP
 import ODBKernel
 
 /// One event-loop thread: its own listening sockets (SO_REUSEPORT), sessions, upstream pools
-/// and kernel event ring. Nothing in it is touched from another thread except `counters`.
+/// and kernel event ring. No other thread touches its state: `stats` and its latencies leave as
+/// copies published through `RelayShared`, and other workers reach only its `ClaimMailbox`,
+/// which has a lock of its own.
 final class Worker: @unchecked Sendable {
     let index: Int
     let loop: EventLoop
