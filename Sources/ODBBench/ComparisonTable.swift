@@ -1,8 +1,8 @@
 /// The ratio table of a comparison preset (`bench --preset peers`, `--preset auto`): one row
 /// per body size and chain length of a leg's samples, one cell per column of that point's
 /// ratios, and whether they meet the preset's targets: by the medians over the passed
-/// repetitions, and by each repetition's own ratios, so that a verdict within the run's spread
-/// reads as one.
+/// repetitions, and by each repetition's own ratios, with whether that count settles the point
+/// (`SignTest`), so that a verdict within the run's spread reads as one.
 struct ComparisonTable<Ratios: Sendable>: Sendable {
     /// One column between the point and the verdict: its title beside how its cell is printed.
     struct Column: Sendable {
@@ -47,17 +47,24 @@ struct ComparisonTable<Ratios: Sendable>: Sendable {
         }
         lines.append("")
         lines.append(targets)
-        lines.append("The verdict is the medians'; in brackets, how many repetitions met the targets by their own ratios, "
-            + "where more than one could be judged. Where they disagree, the point lies within the run's spread.")
+        lines.append("In brackets, how many repetitions met the targets by their own ratios, where more than one could be judged. "
+            + "The count settles the point when a coin toss per repetition would give one as lopsided less than "
+            + "\(Int(SignTest.significance * 100)) % of the time (a two-sided sign test), and the verdict is then the repetitions'; "
+            + "otherwise it is the medians', and the point lies within the run's spread.")
         return lines.joined(separator: "\n")
     }
 
-    /// "met" or "missed" by the medians, then how many of the judged repetitions met, where
-    /// there were two or more; "–" where the medians cannot be judged.
+    /// "met" or "missed", then how many of the judged repetitions met, where there were two or
+    /// more, and whether that count settles the point: the repetitions' verdict where it does,
+    /// the medians' where it does not; "–" where the medians cannot be judged.
     static func verdict(_ medians: Bool?, repetitionsMet: Int, judged: Int) -> String {
         guard let medians else { return "–" }
-        let verdict = medians ? "met" : "missed"
-        return judged < 2 ? verdict : "\(verdict) (\(repetitionsMet) of \(judged) repetitions met)"
+        guard judged >= 2 else { return medians ? "met" : "missed" }
+        let counted = "\(repetitionsMet) of \(judged) repetitions met"
+        guard let settled = SignTest.settled(repetitionsMet, of: judged) else {
+            return "\(medians ? "met" : "missed") (\(counted), unsettled)"
+        }
+        return "\(settled ? "met" : "missed") (\(counted), settled)"
     }
 
     /// The (size, chain) points present in `samples`, by chain, then size.

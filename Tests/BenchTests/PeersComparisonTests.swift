@@ -1,4 +1,4 @@
-import ODBBench
+@testable import ODBBench
 import ODBTestSupport
 import Testing
 
@@ -46,7 +46,7 @@ import Testing
     }
 
     /// Each repetition's ratios are judged too, so a verdict its repetitions disagree on shows
-    /// as within the run's spread.
+    /// as within the run's spread, and one their count settles is theirs.
     @Test func theVerdictCountsTheRepetitionsThatMet() {
         let samples = [
             Self.sample(.kernel, repetition: 0, requestsPerSecond: 1_000, cpu: 1_000),
@@ -57,19 +57,46 @@ import Testing
             Self.sample(.haproxy, repetition: 1, requestsPerSecond: 1_000, cpu: 1_100),
         ]
         let table = PeersComparison.table(title: "Separate hosts", samples)
-        #expect(table.contains("| missed (1 of 2 repetitions met) |"), "\(table)")
+        #expect(table.contains("| missed (1 of 2 repetitions met, unsettled) |"), "\(table)")
         let bothMet = samples.map { sample in
             var sample = sample
             if sample.mode == BenchMode.kernel.rawValue { sample.requestsPerSecond = 1_000; sample.machineCPUMicrosPerRequest = 1_000 }
             return sample
         }
-        #expect(PeersComparison.table(title: "Separate hosts", bothMet).contains("| met (2 of 2 repetitions met) |"))
+        #expect(PeersComparison.table(title: "Separate hosts", bothMet).contains("| met (2 of 2 repetitions met, unsettled) |"))
         let oneFailed = samples.map { sample in
             var sample = sample
             if sample.mode == BenchMode.kernel.rawValue && sample.repetition == 1 { sample.fail("short body") }
             return sample
         }
         #expect(PeersComparison.table(title: "Separate hosts", oneFailed).contains("| met |"), "one judged repetition gives no count")
+        // Six repetitions: the kernel path meets its targets in one by its own ratios and misses
+        // in five, a count as lopsided as a coin toss gives in 22 % of runs, so it does not
+        // settle the point; none of six (3 %) does.
+        let six = (0..<6).flatMap { repetition in
+            [Self.sample(.kernel, repetition: repetition, requestsPerSecond: 1_000, cpu: repetition == 0 ? 1_000 : 1_200),
+             Self.sample(.copy, repetition: repetition, requestsPerSecond: 900, cpu: 1_200),
+             Self.sample(.haproxy, repetition: repetition, requestsPerSecond: 1_000, cpu: 1_100)]
+        }
+        #expect(PeersComparison.table(title: "Separate hosts", six).contains("(1 of 6 repetitions met, unsettled) |"))
+        let allMissed = six.filter { $0.repetition != 0 } + [
+            Self.sample(.kernel, repetition: 6, requestsPerSecond: 1_000, cpu: 1_200),
+            Self.sample(.copy, repetition: 6, requestsPerSecond: 900, cpu: 1_200),
+            Self.sample(.haproxy, repetition: 6, requestsPerSecond: 1_000, cpu: 1_100),
+        ]
+        #expect(PeersComparison.table(title: "Separate hosts", allMissed).contains("| missed (0 of 6 repetitions met, settled) |"))
+    }
+
+    /// The sign test's chances, against the binomial distribution's with p = ½.
+    @Test func theSignTestSettlesOnlyLopsidedCounts() {
+        #expect(SignTest.pValue(0, of: 6) == 2.0 / 64)
+        #expect(SignTest.pValue(3, of: 6) == 1)
+        #expect(abs(SignTest.pValue(1, of: 6) - 14.0 / 64) < 1e-12)
+        #expect(SignTest.settled(0, of: 2) == nil, "two repetitions never settle a point")
+        #expect(SignTest.settled(6, of: 6) == true)
+        #expect(SignTest.settled(9, of: 30) == false, "9 of 30: two-sided 0.043")
+        #expect(SignTest.settled(10, of: 30) == nil, "10 of 30: two-sided 0.099")
+        #expect(SignTest.settled(21, of: 30) == true)
     }
 
     /// At 1 KiB every mode copies, so issue 18 holds the relay's own CPU per request and its
