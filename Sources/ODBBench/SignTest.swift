@@ -2,10 +2,11 @@ import Foundation
 
 /// The two-sided sign test over repetitions: how likely a count of repetitions that met a
 /// point's targets, or a count as far from half of them, is if each repetition met them with
-/// probability one half. On these 2-core machines one mode's cost per request spreads by 15-20 %
-/// between repetitions, so a target 10 % away can be met by some repetitions and missed by
-/// others; a count a coin toss would rarely give settles the point, and a count it would give
-/// leaves the point within the run's spread.
+/// probability one half. On these 2-core machines one mode's cost per request varies between
+/// repetitions with a coefficient of variation of 8-20 % (docs/PERFORMANCE.md §25), so a target
+/// 10 % away can be met by some repetitions and missed by others; a count a coin toss would
+/// rarely give settles the point, and a count it would give leaves the point within the run's
+/// spread.
 enum SignTest {
     /// Below this chance the count settles the point.
     static let significance = 0.05
