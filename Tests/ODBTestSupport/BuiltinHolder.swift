@@ -27,7 +27,7 @@ public final class BuiltinHolder {
         try process.run()
         guard waitForPort(port), waitForPort(claimPort) else {
             kill()
-            throw TestHTTPClient.ClosedEarly(description: "the holding origin did not start")
+            throw FixtureFailure("the holding origin did not start")
         }
     }
 

@@ -20,7 +20,7 @@ public final class HolderRelay {
                             upstreams: [(name: "origin", servers: ["127.0.0.1:\(origin)"])])
         }
         guard waitForPort(claimPort) else {
-            throw TestHTTPClient.ClosedEarly(description: "the claim listener did not start: \(relay.log)")
+            throw FixtureFailure("the claim listener did not start: \(relay.log)")
         }
     }
 

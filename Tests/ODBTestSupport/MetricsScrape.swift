@@ -12,7 +12,7 @@ public struct MetricsScrape: Equatable, CustomStringConvertible {
         defer { client.close() }
         let response = try client.get("/metrics")
         guard response.status == 200 else {
-            throw TestHTTPClient.ClosedEarly(description: "GET /metrics answered \(response.status)")
+            throw FixtureFailure("GET /metrics answered \(response.status)")
         }
         self.init(text: String(decoding: response.body, as: UTF8.self))
     }

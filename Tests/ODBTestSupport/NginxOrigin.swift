@@ -56,7 +56,7 @@ public final class NginxOrigin {
         guard waitForPort(port) else {
             process.terminate()
             let log = (try? String(contentsOfFile: directory + "/error.log", encoding: .utf8)) ?? ""
-            throw TestHTTPClient.ClosedEarly(description: "nginx did not start: \(log)")
+            throw FixtureFailure("nginx did not start: \(log)")
         }
     }
 

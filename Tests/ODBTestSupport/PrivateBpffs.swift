@@ -16,21 +16,22 @@ public final class PrivateBpffs {
         let prefix = NSTemporaryDirectory() + "odb-test-bpffs-"
         var template = Array((prefix + "XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else {
-            throw TestHTTPClient.ClosedEarly(description: "mkdtemp \(prefix)XXXXXX: errno \(errno)")
+            throw FixtureFailure("mkdtemp \(prefix)XXXXXX: errno \(errno)")
         }
         let path = String(cString: made)
         guard path.hasPrefix(prefix), path.count > prefix.count else {
-            throw TestHTTPClient.ClosedEarly(description: "unexpected directory \"\(path)\"")
+            throw FixtureFailure("unexpected directory \"\(path)\"")
         }
         let mounted = try CommandRunner.run("/bin/mount", ["-t", "bpf", "-o", "mode=0700", "bpf", path])
         guard mounted.status == 0 else {
             rmdir(path)
-            throw TestHTTPClient.ClosedEarly(description: "mount -t bpf \(path): \(mounted.stderr)")
+            throw FixtureFailure("mount -t bpf \(path): \(mounted.stderr)")
         }
         mountPoint = path
         if let owner, chown(path, owner.uid, owner.gid) != 0 {
+            let error = errno
             unmount()
-            throw TestHTTPClient.ClosedEarly(description: "chown \(path): errno \(errno)")
+            throw FixtureFailure("chown \(path): errno \(error)")
         }
     }
 

@@ -60,7 +60,7 @@ public final class RelayProcess {
     private func waitUntilListening(host: String) throws {
         guard waitForPort(port, host: host) else {
             stop()
-            throw TestHTTPClient.ClosedEarly(description: "relay did not start: \(log)")
+            throw FixtureFailure("relay did not start: \(log)")
         }
     }
 

@@ -138,7 +138,7 @@ public final class ScriptedHolder {
         try process.run()
         guard waitForPort(port), waitForPort(claimPort) else {
             Glibc.kill(process.processIdentifier, SIGKILL)
-            throw TestHTTPClient.ClosedEarly(description: "scripted holder did not start")
+            throw FixtureFailure("scripted holder did not start")
         }
     }
 

@@ -66,7 +66,7 @@ public final class ScriptedOrigin {
         try process.run()
         guard waitForPort(port) else {
             process.terminate()
-            throw TestHTTPClient.ClosedEarly(description: "scripted origin did not start")
+            throw FixtureFailure("scripted origin did not start")
         }
     }
 

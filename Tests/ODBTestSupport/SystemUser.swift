@@ -13,10 +13,10 @@ public struct SystemUser {
             let result = try CommandRunner.run("/usr/sbin/useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name])
             // Another test process may have created it at the same moment.
             guard result.status == 0 || getpwnam(name) != nil else {
-                throw TestHTTPClient.ClosedEarly(description: "useradd \(name) failed: \(result.stderr)")
+                throw FixtureFailure("useradd \(name) failed: \(result.stderr)")
             }
         }
-        guard let entry = getpwnam(name) else { throw TestHTTPClient.ClosedEarly(description: "no user \(name)") }
+        guard let entry = getpwnam(name) else { throw FixtureFailure("no user \(name)") }
         return SystemUser(name: name, uid: entry.pointee.pw_uid, gid: entry.pointee.pw_gid)
     }
 
@@ -29,7 +29,7 @@ public struct SystemUser {
         try? FileManager.default.removeItem(atPath: part)
         try FileManager.default.copyItem(atPath: CommandRunner.odbRedirect, toPath: part)
         guard chmod(part, 0o755) == 0, rename(part, path) == 0 else {
-            throw TestHTTPClient.ClosedEarly(description: "installing \(path): errno \(errno)")
+            throw FixtureFailure("installing \(path): errno \(errno)")
         }
         return path
     }
@@ -39,10 +39,10 @@ public struct SystemUser {
     public func delegatedCgroup() throws -> String {
         let path = try CgroupHooks.mountPoint() + "/odb-test-delegated-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         guard mkdir(path, 0o755) == 0 else {
-            throw TestHTTPClient.ClosedEarly(description: "creating \(path): errno \(errno)")
+            throw FixtureFailure("creating \(path): errno \(errno)")
         }
         for file in ["", "/cgroup.procs", "/cgroup.threads", "/cgroup.subtree_control"] where chown(path + file, uid, gid) != 0 {
-            throw TestHTTPClient.ClosedEarly(description: "delegating \(path + file): errno \(errno)")
+            throw FixtureFailure("delegating \(path + file): errno \(errno)")
         }
         return path
     }

@@ -14,7 +14,13 @@ public final class TestHTTPClient {
         }
     }
 
+    /// The peer closed or reset the connection before the message ended.
     public struct ClosedEarly: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// No connection was made: nothing listened, or the listener refused it.
+    public struct ConnectFailed: Error, CustomStringConvertible {
         public let description: String
     }
 
@@ -52,8 +58,9 @@ public final class TestHTTPClient {
             }
         }
         guard connected else {
+            let error = errno
             Glibc.close(fd)
-            throw ClosedEarly(description: "connect to \(host):\(port) failed: errno \(errno)")
+            throw ConnectFailed(description: "connect to \(host):\(port) failed: errno \(error)")
         }
     }
 
