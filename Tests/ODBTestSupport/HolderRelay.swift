@@ -8,13 +8,13 @@ public final class HolderRelay {
 
     public init(origin: Int, mode: RouteMode = .kernel, workers: Int = 2, holdTimeout: String = "30s",
                 maxHeldPayloads: Int? = nil, maxHeldBytes: String? = nil, flowBudget: String? = nil,
-                logLevel: String = "notice", accessLog: Bool = false) throws {
+                logLevel: String = "notice", accessLog: Bool = false, admin: AdminOptions? = nil) throws {
         let claimPort = freePort()
         self.claimPort = claimPort
         let odb = VirtualPayloadOptions(name: "holder-test", claimListen: "127.0.0.1:\(claimPort)", holdTimeout: holdTimeout,
                                         maxHeldPayloads: maxHeldPayloads, maxHeldBytes: maxHeldBytes)
         relay = try RelayProcess { port in
-            RelayConfigFile(workers: workers, log: LogOptions(level: logLevel, accessLog: accessLog), odb: odb,
+            RelayConfigFile(workers: workers, log: LogOptions(level: logLevel, accessLog: accessLog), admin: admin, odb: odb,
                             listeners: [ListenerOptions(listen: "127.0.0.1:\(port)",
                                                         routes: [RouteOptions(mode, kernelMinBody: "64KiB", flowBudget: flowBudget, odb: "holder")])],
                             upstreams: [(name: "origin", servers: ["127.0.0.1:\(origin)"])])

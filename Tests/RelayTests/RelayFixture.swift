@@ -20,9 +20,10 @@ struct RelayUnderTest {
     let origin: NginxOrigin
     let relay: RelayProcess
 
-    init(route: RouteOptions, sizes: [Int] = bodySizes, workers: Int = 2, limits: [LimitOption] = [], timeouts: [TimeoutOption] = []) throws {
+    init(route: RouteOptions, sizes: [Int] = bodySizes, workers: Int = 2, admin: AdminOptions? = nil,
+         limits: [LimitOption] = [], timeouts: [TimeoutOption] = []) throws {
         origin = try NginxOrigin(fileSizes: sizes)
         relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: route, workers: workers,
-                                 limits: limits, timeouts: timeouts)
+                                 admin: admin, limits: limits, timeouts: timeouts)
     }
 }
