@@ -3,6 +3,8 @@
 public protocol ComparisonPreset: SendableMetatype {
     /// The `--preset` value that runs it.
     static var name: String { get }
+    /// What it compares and prints, for `bench --help`; the legs say what it runs.
+    static var purpose: String { get }
     static var legs: [BenchLeg] { get }
     static var repetitions: Int { get }
     static var duration: Double { get }
@@ -17,9 +19,11 @@ public let comparisonPresets: [any ComparisonPreset.Type] = [PeersComparison.sel
 
 extension PeersComparison: ComparisonPreset {
     public static let name = "peers"
+    public static let purpose = "issue 18's comparison of the kernel path against copy and HAProxy; prints the kernel path's ratios to both and whether each point met its targets."
     public static func summary(_ legs: [(leg: BenchLeg, samples: [BenchSample])]) -> String? { nil }
 }
 
 extension AutoComparison: ComparisonPreset {
     public static let name = "auto"
+    public static let purpose = "issue 18's check of mode auto; prints auto's req/s and machine CPU per request as ratios to the better of kernel and copy, and the auto_splice_min_body from which splicing kept up on this host."
 }

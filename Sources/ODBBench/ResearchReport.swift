@@ -5,6 +5,10 @@ import Foundation
 /// chains, behind the ODB-aware built-in origin, then behind nginx, both on loopback, then
 /// behind the built-in origin with every tier a separate host; each leg one interleaved run.
 public enum ResearchReport {
+    /// The `--preset` value that runs it.
+    public static let name = "report"
+    /// What it measures and writes, for `bench --help`; the legs say what it runs.
+    public static let purpose = "the research report's data (docs/REPORT.md), virtual-faults with every request faulting; writes DIR/REPORT.md with issue 17's targets per leg, tables against chain length and the plots (24 minutes on 2 cores)."
     public static let sizes = [1 << 20, 4 << 20]
     public static let connections = 8
     /// The fixed input load at which the intermediates' CPU is compared: 1 MiB bodies at this

@@ -17,21 +17,18 @@ extension OdbRedirect {
                 """
         )
 
-        @Flag(help: "A first look in under 3 minutes: 1KiB/256KiB/4MiB, 16 connections, chain 1, 2 s runs.")
+        @Flag(help: ArgumentHelp("A first look in under 3 minutes: \(PresetHelp.sweep(.quick))."))
         var quick = false
 
-        @Flag(help: "The research sweep: sizes 1KiB…64MiB, chains 1…4, concurrency 1…64, fixed rate (339 configurations; one repetition took 11.5 minutes on 2 cores).")
+        @Flag(help: ArgumentHelp("The research sweep: \(PresetHelp.sweep(.full)) (one repetition took 11.5 minutes on 2 cores)."))
         var full = false
 
         @Option(help: ArgumentHelp(
-            "peers, auto or report.",
-            discussion: "peers: issue 18's comparison of kernel against copy and HAProxy at 8 connections, 256KiB and 1MiB at chains 1 and 2 across --netns hosts, then 1KiB, 64KiB and 1MiB at chains 1 and 3 on loopback, 2 × 3 s each; prints the kernel path's ratios to both. "
-                + "auto: issue 18's check of mode auto: kernel, copy, splice and auto at 1KiB, 64KiB, 256KiB, 1MiB, 2MiB, 4MiB, 8MiB, 16MiB and 64MiB, 8 connections, one relay, on loopback, then across --netns hosts, 2 × 3 s each; prints auto's req/s and machine CPU per request as ratios to the better of kernel and copy. "
-                + "report: the research report's data (docs/REPORT.md): direct, copy, kernel, virtual, virtual-faults (every request faulting), nginx and HAProxy at chains 1-4, 1MiB and 4MiB, 8 connections, and 100 req/s of 1MiB, behind the built-in origin; then kernel, virtual, virtual-faults and HAProxy at chains 1-3 behind nginx; then direct, copy, kernel, virtual, virtual-faults and HAProxy at chains 1-3 behind the built-in origin with every tier a separate host (--netns); writes DIR/REPORT.md with issue 17's targets per leg, tables against chain length and the plots (24 minutes on 2 cores). "
-                + "--modes narrows any preset to the modes listed."))
+            PresetHelp.alternatives + ".",
+            discussion: PresetHelp.outlines.joined(separator: " ") + " --modes narrows any preset to the modes listed."))
         var preset: String?
 
-        @Option(help: "Comma-separated modes: direct,kernel,splice,copy,auto,kernel-faults,virtual,virtual-faults,nginx,haproxy,external.")
+        @Option(help: ArgumentHelp("Comma-separated modes: " + BenchMode.allCases.map(\.rawValue).joined(separator: ",") + "."))
         var modes: String?
 
         @Option(help: "Comma-separated body sizes (e.g. 1KiB,256KiB,4MiB).")
@@ -92,14 +89,14 @@ extension OdbRedirect {
             if quick && full { throw ValidationError("--quick and --full exclude each other") }
             if let preset {
                 let comparison = comparisonPresets.first { $0.name == preset }
-                guard comparison != nil || preset == "report" else {
-                    throw ValidationError("--preset is " + comparisonPresets.map { $0.name }.joined(separator: ", ") + " or report")
+                guard comparison != nil || preset == ResearchReport.name else {
+                    throw ValidationError("--preset is " + PresetHelp.alternatives)
                 }
                 if quick || full || sizes != nil || chains != nil || concurrency != nil || rate != nil {
                     throw ValidationError("--preset \(preset) sets sizes, chains, concurrency and load itself")
                 }
                 if netns { throw ValidationError("--preset \(preset) sets the topology itself") }
-                if preset == "report" && origin != "builtin" { throw ValidationError("--preset report runs its origins itself") }
+                if preset == ResearchReport.name && origin != "builtin" { throw ValidationError("--preset \(preset) runs its origins itself") }
             }
             _ = try resolvedModes()
             _ = try list(sizes, ByteSize.parse)
@@ -127,7 +124,7 @@ extension OdbRedirect {
 
         func run() throws {
             if let comparison = comparisonPresets.first(where: { $0.name == self.preset }) { return try runComparison(comparison) }
-            if self.preset == "report" { return try runReport() }
+            if self.preset == ResearchReport.name { return try runReport() }
             let preset: BenchPreset = quick ? .quick : full ? .full : .standard
             let options = try resolvedOptions(preset)
             let samples = try sweep(options)
@@ -277,4 +274,26 @@ extension OdbRedirect {
 
 private extension Array {
     var nonEmpty: [Element]? { isEmpty ? nil : self }
+}
+
+/// `bench --help`'s account of the presets, written from their definitions.
+private enum PresetHelp {
+    /// Every `--preset` value, the comparisons' first, as "a, b or c".
+    static var alternatives: String {
+        let names = comparisonPresets.map { $0.name }
+        return names.joined(separator: ", ") + " or " + ResearchReport.name
+    }
+
+    /// What each preset runs, from its definition.
+    static var outlines: [String] {
+        comparisonPresets.map {
+            PresetOutline.text(name: $0.name, purpose: $0.purpose, legs: $0.legs, repetitions: $0.repetitions, duration: $0.duration)
+        } + [PresetOutline.text(name: ResearchReport.name, purpose: ResearchReport.purpose, legs: ResearchReport.legs,
+                                repetitions: ResearchReport.repetitions, duration: ResearchReport.duration)]
+    }
+
+    /// What `--quick` or `--full` runs, from its definition.
+    static func sweep(_ preset: BenchPreset) -> String {
+        "\(PresetOutline.points(preset.points)); \(preset.repetitions) × \(Int(preset.duration)) s each"
+    }
 }
