@@ -7,10 +7,13 @@
 One relay (workers: 2) with a kernel, a splice and a copy route (picked by Host) in front of
 the built-in origin (`odb-redirect origin`, byte i of every body is i % 251). Client processes
 loop over scenarios: keep-alive sequences, pipelined batches, tiny bursts, Connection: close,
-slow readers, and clients that abort (FIN or reset) mid-head or mid-body. Every completed body
-is compared with the pattern. After the load stops and the relay settles, the script checks:
+slow readers, uploads (Content-Length and chunked, `POST /upload`, which the origin reads and
+checks against the pattern), and clients that abort (FIN or reset) mid-head, mid-body or
+mid-upload. Every completed body is compared with the pattern, a download's by the client and
+an upload's by the origin. After the load stops and the relay settles, the script checks:
 
-  - zero corrupted bodies and zero unexpected failures (only deliberate aborts may cut a body);
+  - zero corrupted bodies (downloads and uploads) and zero unexpected failures (only
+    deliberate aborts may cut a body);
   - relay sockets and BPF socket entries within the pooled upstream connections of the
     baseline (workers x max_idle_per_server connections, two tracked sockets each), zero BPF
     flows but the idle records of those pooled connections, at most one each;
@@ -72,6 +75,19 @@ def request(size, host, close=False):
     return f"GET /bytes/{size} HTTP/1.1\r\nHost: {host}\r\n{extra}\r\n".encode()
 
 
+def upload(size, host, rng):
+    """A POST of the pattern's first `size` bytes, framed by Content-Length or in random chunks."""
+    body = PATTERN[:size]
+    if rng.random() < 0.5:
+        return f"POST /upload HTTP/1.1\r\nHost: {host}\r\nContent-Length: {size}\r\n\r\n".encode() + body
+    pieces, offset = [], 0
+    while offset < size:
+        take = min(size - offset, rng.randint(1, 256 << 10))
+        pieces.append(f"{take:x}\r\n".encode() + body[offset:offset + take] + b"\r\n")
+        offset += take
+    return f"POST /upload HTTP/1.1\r\nHost: {host}\r\nTransfer-Encoding: chunked\r\n\r\n".encode() + b"".join(pieces) + b"0\r\n\r\n"
+
+
 class Connection:
     """A client socket with a read buffer; reads one Content-Length response at a time."""
 
@@ -85,17 +101,34 @@ class Connection:
             raise Unexpected(f"connection from port {self.sock.getsockname()[1]} closed by the relay")
         self.buffer += chunk
 
-    def response(self, size, stats, pace=None):
-        """Reads one response and checks it carries exactly the pattern's first `size` bytes."""
+    def head(self, what):
+        """Reads one response head: the status and the fields by lower-case name."""
         while b"\r\n\r\n" not in self.buffer:
             try:
                 self.fill()
             except Unexpected as error:
-                raise Unexpected(f"{error}, waiting for the head of a {size}-byte response") from None
+                raise Unexpected(f"{error}, waiting for the head of {what}") from None
         head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
         lines = head.split(b"\r\n")
-        status = int(lines[0].split(b" ")[1])
-        length = next((int(v) for n, _, v in (l.partition(b":") for l in lines[1:]) if n.strip().lower() == b"content-length"), -1)
+        fields = {name.strip().lower(): value.strip() for name, _, value in (line.partition(b":") for line in lines[1:])}
+        return int(lines[0].split(b" ")[1]), fields
+
+    def upload_answer(self, size, stats):
+        """Reads the origin's answer to an upload and checks it received the pattern's first `size` bytes."""
+        status, fields = self.head(f"the answer to a {size}-byte upload")
+        if status == 422:
+            stats["corrupted"] += 1
+            raise Unexpected(f"corrupted upload: {size} bytes, the origin found a wrong byte at {fields.get(b'upload-differs-at')}")
+        received = fields.get(b"upload-received")
+        if status != 200 or fields.get(b"content-length") != b"0" or received != str(size).encode():
+            raise Unexpected(f"status {status}, Upload-Received {received} for a {size}-byte upload")
+        stats["uploads"] += 1
+        stats["upload_bytes"] += size
+
+    def response(self, size, stats, pace=None):
+        """Reads one response and checks it carries exactly the pattern's first `size` bytes."""
+        status, fields = self.head(f"a {size}-byte response")
+        length = int(fields.get(b"content-length", b"-1"))
         if status != 200 or length != size:
             raise Unexpected(f"status {status}, Content-Length {length} for a {size}-byte body")
         offset = 0
@@ -161,6 +194,15 @@ def closing(port, rng, stats):
     conn.close()
 
 
+def uploading(port, rng, stats):
+    conn = Connection(port)
+    for _ in range(rng.randint(1, 6)):
+        size = body_size(rng)
+        conn.sock.sendall(upload(size, rng.choice(list(ROUTES)), rng))
+        conn.upload_answer(size, stats)
+    conn.close()
+
+
 def slow_reader(port, rng, stats):
     conn = Connection(port)
     size = rng.randint(1 << 20, MAX_BODY)
@@ -170,11 +212,16 @@ def slow_reader(port, rng, stats):
 
 
 def aborting(port, rng, stats):
-    """Goes away on purpose: mid-head, or after part of a large body; FIN or reset."""
+    """Goes away on purpose: mid-head, part way through an upload, or after part of a large
+    body; FIN or reset."""
     conn = Connection(port)
     reset = rng.random() < 0.5
-    if rng.random() < 0.25:
+    where = rng.random()
+    if where < 0.2:
         conn.sock.sendall(b"GET /bytes/100 HTTP/1.1\r\nHo")
+    elif where < 0.4:
+        message = upload(rng.randint(1 << 20, MAX_BODY), rng.choice(list(ROUTES)), rng)
+        conn.sock.sendall(message[:rng.randint(1, len(message) - 1)])
     else:
         size = rng.randint(1 << 20, MAX_BODY)
         conn.sock.sendall(request(size, rng.choice(list(ROUTES))))
@@ -189,14 +236,16 @@ def aborting(port, rng, stats):
     conn.close(reset=reset)
 
 
-SCENARIOS = [(keep_alive, 30), (pipelined, 20), (tiny_burst, 15), (closing, 10), (slow_reader, 10), (aborting, 15)]
+SCENARIOS = [(keep_alive, 30), (pipelined, 20), (tiny_burst, 15), (closing, 10), (uploading, 10), (slow_reader, 10),
+             (aborting, 15)]
 if os.environ.get("ODB_SOAK_ONLY"):
     SCENARIOS = [(scenario, weight) for scenario, weight in SCENARIOS if scenario.__name__ == os.environ["ODB_SOAK_ONLY"]]
 
 
 def client_process(port, seed, deadline, results):
     rng = random.Random(seed)
-    stats = {"scenarios": 0, "responses": 0, "body_bytes": 0, "corrupted": 0, "aborted": 0, "unexpected": 0}
+    stats = {"scenarios": 0, "responses": 0, "body_bytes": 0, "uploads": 0, "upload_bytes": 0, "corrupted": 0, "aborted": 0,
+             "unexpected": 0}
     failures = []
     functions, weights = zip(*SCENARIOS)
     while time.time() < deadline:
@@ -320,12 +369,15 @@ def relay_socket_memory(pid):
 
 def warm_up(port):
     """A few exchanges on every route, so the pools and buffers a steady relay has exist."""
-    stats = {"responses": 0, "body_bytes": 0, "corrupted": 0}
+    stats = {"responses": 0, "body_bytes": 0, "uploads": 0, "upload_bytes": 0, "corrupted": 0}
+    rng = random.Random(0)
     for host in ROUTES:
         conn = Connection(port)
         for size in (0, 1000, 300 << 10, 4 << 20):
             conn.sock.sendall(request(size, host))
             conn.response(size, stats)
+            conn.sock.sendall(upload(size, host, rng))
+            conn.upload_answer(size, stats)
         conn.close()
 
 
@@ -460,7 +512,8 @@ def main():
         print("soak: " + "; ".join(broken), file=sys.stderr)
         print("relay log: " + json.dumps(report["relay_log"]), file=sys.stderr)
         sys.exit(1)
-    print(f"soak: {totals['responses']} responses, {totals['body_bytes'] >> 20} MiB checked, every bound held", file=sys.stderr)
+    print(f"soak: {totals['responses']} responses, {totals['body_bytes'] >> 20} MiB checked, {totals['uploads']} uploads, "
+          f"{totals['upload_bytes'] >> 20} MiB checked, every bound held", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 struct OriginClaimService: OriginService {
     let held: OriginHeldPayloads
 
-    func answer(_ request: OriginRequest) -> OriginResponse {
+    func answer(_ request: OriginRequest, upload: UploadCheck?) -> OriginResponse {
         guard case .claim(let token) = request.target, request.method == "GET" else {
             return .refusal("400 Bad Request", close: true)
         }

@@ -3,9 +3,10 @@ import Glibc
 /// One keep-alive connection of the built-in origin: parses request heads and sends what its
 /// listener's service answers.
 ///
-/// Only what the bench sends is understood: GET (or HEAD) without a request body. Anything
-/// else gets an error status and the connection closes, so a confused client cannot make the
-/// origin misframe later responses.
+/// Only what the bench and the soak send is understood: GET (or HEAD) without a request body,
+/// and uploads of pattern bytes, which it reads and checks. Anything else gets an error status
+/// and the connection closes, so a confused client cannot make the origin misframe later
+/// responses.
 struct OriginConnection {
     let socket: TCPSocket
     let service: any OriginService
@@ -31,10 +32,26 @@ struct OriginConnection {
                 filled += count
                 continue
             }
-            let head = UnsafeRawBufferPointer(rebasing: buffer[0..<(headEnd + 4)])
-            guard send(service.answer(OriginRequest(head: head))) else { return }
-            let rest = filled - (headEnd + 4)
-            if rest > 0 { memmove(buffer.baseAddress!, buffer.baseAddress! + headEnd + 4, rest) }
+            let request = OriginRequest(head: UnsafeRawBufferPointer(rebasing: buffer[0..<(headEnd + 4)]))
+            var consumed = headEnd + 4
+            var upload: UploadCheck?
+            if case .upload(let framing) = request.target {
+                var reader = UploadReader(framing)
+                while upload == nil {
+                    switch reader.consume(UnsafeRawBufferPointer(rebasing: buffer[consumed..<filled])) {
+                    case .finished(let check, let used):
+                        upload = check
+                        consumed += used
+                    case .needMore:
+                        guard let count = try? socket.read(into: buffer), count > 0 else { return }
+                        filled = count
+                        consumed = 0
+                    }
+                }
+            }
+            guard send(service.answer(request, upload: upload)) else { return }
+            let rest = filled - consumed
+            if rest > 0 { memmove(buffer.baseAddress!, buffer.baseAddress! + consumed, rest) }
             filled = rest
         }
     }

@@ -8,8 +8,12 @@ struct OriginRequest: Equatable {
         case bytes(Int)
         /// `/odb/v1/payload/<token>`: a claim of a held payload.
         case claim(PayloadToken)
+        /// A POST or PUT to a path ending in `/upload`, its body framed so: pattern bytes the
+        /// origin reads and checks.
+        case upload(BodyFraming)
         case unknown
-        /// The head could not be read safely (bad request line, a request body, no HTTP/1.x).
+        /// The head could not be read safely (bad request line, a body the origin does not
+        /// read, no HTTP/1.x).
         case malformed
     }
 
@@ -31,15 +35,14 @@ struct OriginRequest: Equatable {
             self.init(method: "", target: .malformed, wantsClose: true)
             return
         }
-        // A request body would have to be read and skipped; the bench never sends one.
-        let hasBody: Bool
-        switch requestFraming(head) {
-        case .success(.none), .success(.contentLength(0)): hasBody = false
-        default: hasBody = true
-        }
         let path = head.target.description
+        let framing = requestFraming(head)
         let target: Target
-        if hasBody {
+        if (head.method == "POST" || head.method == "PUT") && (path == "/upload" || path.hasSuffix("/upload")),
+           case .success(let body) = framing {
+            target = .upload(body)
+        } else if framing != .success(.none) && framing != .success(.contentLength(0)) {
+            // Any other request body would have to be read and skipped; the bench sends none.
             target = .malformed
         } else if let token = PayloadToken(claimTarget: path) {
             target = .claim(token)
@@ -49,7 +52,7 @@ struct OriginRequest: Equatable {
             target = .unknown
         }
         let peerSecrets = head.headers.values(for: VirtualPayload.peerHeader)
-        self.init(method: head.method, target: target, wantsClose: !keepAlive(request: head) || hasBody,
+        self.init(method: head.method, target: target, wantsClose: !keepAlive(request: head) || target == .malformed,
                   peerSecret: peerSecrets.count == 1 ? peerSecrets[0] : nil)
     }
 

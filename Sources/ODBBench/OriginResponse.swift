@@ -20,5 +20,6 @@ struct OriginResponse {
 
 /// Answers the requests of one listener.
 protocol OriginService: Sendable {
-    func answer(_ request: OriginRequest) -> OriginResponse
+    /// `upload` is what the connection found in the body of an `.upload` request, nil for any other.
+    func answer(_ request: OriginRequest, upload: UploadCheck?) -> OriginResponse
 }

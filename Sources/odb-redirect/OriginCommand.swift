@@ -10,7 +10,9 @@ extension OdbRedirect {
             abstract: "Serve GET /bytes/N with N deterministic bytes (the bench's origin).",
             discussion: """
                 Byte i of every body is i % 251, so clients can check content as well as length. Any path \
-                ending in /bytes/N is served the same way. With --odb-name, --odb-secret-file (or --odb-secret) \
+                ending in /bytes/N is served the same way. A POST or PUT to a path ending in /upload whose body \
+                (Content-Length or chunked) is the same pattern is answered 200 with Upload-Received: N, and one \
+                whose data differs 422 with Upload-Differs-At: the first wrong offset. With --odb-name, --odb-secret-file (or --odb-secret) \
                 and --odb-claim-listen the origin is a virtual payload holder: a request carrying ODB-Peer with the secret gets a \
                 descriptor (ODB-Payload) instead of the body, and the body is claimed once with \
                 GET /odb/v1/payload/<token> on the claim listener (docs/DESIGN.md, "Virtual payload").
