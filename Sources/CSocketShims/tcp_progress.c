@@ -34,6 +34,20 @@ int odb_tcp_bytes_acked(int fd, uint64_t *acked)
 	return 0;
 }
 
+/* TCP_ESTABLISHED of the kernel's tcp_states.h, which linux/tcp.h does not export and
+ * netinet/tcp.h, whose tcp_info lacks the fields above, would clash with. */
+enum { ODB_TCP_STATE_ESTABLISHED = 1 };
+
+int odb_tcp_established(int fd)
+{
+	struct tcp_info info = {0};
+	socklen_t length = sizeof(info);
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &length) != 0)
+		return -1;
+	return info.tcpi_state == ODB_TCP_STATE_ESTABLISHED;
+}
+
 int odb_unread_bytes(int fd)
 {
 	int inq = 0;

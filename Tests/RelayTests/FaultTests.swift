@@ -134,6 +134,31 @@ extension RelayTests {
             }
         }
 
+        /// Clients that send part of an upload and close at once are gone before their bodies'
+        /// windows open. The kernel's socket maps refuse a socket that is no longer established;
+        /// that refusal is the client's close, not a kernel path the route lacks, so it counts
+        /// no `unsupported` fallback, and the relay is left as it was.
+        @Test func uploadsAbandonedBeforeTheirWindowsCountNoFallback() throws {
+            let admin = freePort()
+            let setup = try RelayUnderTest(route: RouteOptions(.kernel), sizes: [1000], workers: 1,
+                                           admin: .listen("127.0.0.1:\(admin)"))
+            let relay = setup.relay
+            let baseline = try FaultAftermath.baseline(relay) { try fetchAndCompare($0, size: 1000).ok }
+            for _ in 0..<Self.abandonedUploads {
+                let quitter = try TestHTTPClient(port: relay.port, receiveTimeout: 10)
+                try quitter.send(Array("PUT /upload/gone HTTP/1.1\r\nHost: test\r\nContent-Length: 4194304\r\n\r\n".utf8)
+                                 + [UInt8](repeating: 0x61, count: 16 << 10))
+                quitter.close()
+            }
+            try FaultAftermath.expectClean(relay, baseline: baseline, mode: .kernel, label: "abandoned uploads") {
+                try fetchAndCompare($0, size: 1000).ok
+            }
+            let metrics = try MetricsScrape.settled(port: admin)
+            #expect(metrics["odb_fallbacks_total{reason=\"unsupported\"}"] == 0, "\(metrics)")
+        }
+
+        static let abandonedUploads = 20
+
         @Test func idleKeepAliveConnectionIsClosedAfterTheIdleTimeout() throws {
             let origin = try NginxOrigin(fileSizes: [1000])
             let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel),

@@ -24,6 +24,10 @@ int odb_tcp_progress(int fd, struct odb_tcp_progress *progress);
  * Returns 0 or -1 with errno set. */
 int odb_tcp_bytes_acked(int fd, uint64_t *acked);
 
+/* 1 while the connection is established (TCP_INFO's tcpi_state), 0 once its peer has closed
+ * or reset it or it never was, -1 with errno set when the state cannot be read. */
+int odb_tcp_established(int fd);
+
 /* Bytes received that nobody has consumed yet (SIOCINQ: rcv_nxt - copied_seq; a verdict that
  * redirects or drops an skb consumes it), or -1. ioctl is variadic, which Swift cannot call. */
 int odb_unread_bytes(int fd);

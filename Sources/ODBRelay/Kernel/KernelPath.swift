@@ -172,6 +172,7 @@ public final class KernelPath: EventHandler {
         } catch {
             setWindow(nil, of: flow)
             if joined == nil { deleteSourceRecords(of: sourceSocket) }
+            if odb_tcp_established(source.fd) == 0 || odb_tcp_established(target.fd) == 0 { throw .peerClosed }
             throw .mapUpdateFailed("\(error)")
         }
     }

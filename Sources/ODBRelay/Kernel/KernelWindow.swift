@@ -119,5 +119,8 @@ public enum KernelPathUnavailable: Error, Equatable {
     /// The window's forced socket buffers would pass `limits.kernel_buffer_memory`.
     case bufferMemoryCap
     case sourceFailed
+    /// The source or the target was no longer established when it was to join: its peer had
+    /// closed or reset it, and the kernel's socket maps take established sockets only.
+    case peerClosed
     case mapUpdateFailed(String)
 }

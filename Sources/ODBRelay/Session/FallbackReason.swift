@@ -20,6 +20,9 @@ enum FallbackReason: Equatable {
     case noSplicePipe(SplicePipe.Unavailable)
     /// User space holds bytes of the body, or none are left: a window would have nothing to take.
     case nothingForAWindow
+    /// The source's or the target's peer closed or reset the connection before the window
+    /// opened; the copy that takes over ends as that close says.
+    case peerClosed
 }
 
 extension Worker {
@@ -34,7 +37,7 @@ extension Worker {
         case .kernelSelfTest: stats.fallbacksKernelSelfTest += 1
         case .bufferMemory: bufferMemoryCapReached()
         case let .noSplicePipe(cause): splicePipeUnavailable(cause)
-        case .sourceInVerdictMap, .nothingForAWindow: break
+        case .sourceInVerdictMap, .nothingForAWindow, .peerClosed: break
         }
     }
 }

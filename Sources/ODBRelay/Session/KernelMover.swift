@@ -65,6 +65,8 @@ final class KernelMover: BodyMover {
             body.source.wantRead = true
         } catch .bufferMemoryCap {
             return .fallBack(to: .copy, reason: .bufferMemory)
+        } catch .peerClosed {
+            return .fallBack(to: .copy, reason: .peerClosed)
         } catch .lookaheadRefused {
             // What waits ends in framing: copy one read's worth and look again.
             var reads = 0
