@@ -23,7 +23,9 @@ an upload's by the origin. After the load stops and the relay settles, the scrip
   - memory charged to the relay's TCP sockets (SO_MEMINFO, `ss -tm`) at most TCP_GROWTH_MIB
     above the baseline: the relay's alone, which other processes on the machine do not move;
   - body bytes on each route's own path (`status`'s body_bytes by path): a kernel route that
-    quietly copied would leave the kernel-path bounds above nothing to bound.
+    quietly copied would leave the kernel-path bounds above nothing to bound;
+  - no `unsupported` fallback: every body the kernel route meant to put in the kernel went
+    there, or its client was gone before the window opened, which is not counted.
 
 Exits 1 and says which bound broke; prints one JSON report (and writes it with --report).
 """
@@ -432,6 +434,9 @@ def bounds(baseline, after, pooled, totals, counters):
     broken = []
     moved = counters.get("body_bytes", {})
     broken += [f"no body bytes took the {path} path" for path in sorted(set(ROUTES.values())) if not moved.get(path)]
+    refused = counters.get("fallbacks", {}).get("unsupported", 0)
+    if refused:
+        broken.append(f"{refused} bodies the kernel refused (fallbacks unsupported)")
     if totals["corrupted"]:
         broken.append(f"{totals['corrupted']} corrupted bodies")
     if totals["unexpected"]:
