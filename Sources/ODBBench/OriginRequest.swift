@@ -38,7 +38,7 @@ struct OriginRequest: Equatable {
         let path = head.target.description
         let framing = requestFraming(head)
         let target: Target
-        if (head.method == "POST" || head.method == "PUT") && (path == "/upload" || path.hasSuffix("/upload")),
+        if (head.method == "POST" || head.method == "PUT") && path.hasSuffix("/upload"),
            case .success(let body) = framing {
             target = .upload(body)
         } else if framing != .success(.none) && framing != .success(.contentLength(0)) {
