@@ -6,13 +6,21 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+/* The connection's TCP_INFO, zeroed past what the kernel fills; 0 or -1 with errno set. */
+static int read_tcp_info(int fd, struct tcp_info *info)
+{
+	socklen_t length = sizeof(*info);
+
+	*info = (struct tcp_info){0};
+	return getsockopt(fd, IPPROTO_TCP, TCP_INFO, info, &length);
+}
+
 int odb_tcp_progress(int fd, struct odb_tcp_progress *progress)
 {
-	struct tcp_info info = {0};
-	socklen_t length = sizeof(info);
+	struct tcp_info info;
 	int outq = 0;
 
-	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &length) != 0)
+	if (read_tcp_info(fd, &info) != 0)
 		return -1;
 	if (ioctl(fd, SIOCOUTQ, &outq) != 0)
 		return -1;
@@ -25,10 +33,9 @@ int odb_tcp_progress(int fd, struct odb_tcp_progress *progress)
 
 int odb_tcp_bytes_acked(int fd, uint64_t *acked)
 {
-	struct tcp_info info = {0};
-	socklen_t length = sizeof(info);
+	struct tcp_info info;
 
-	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &length) != 0)
+	if (read_tcp_info(fd, &info) != 0)
 		return -1;
 	*acked = info.tcpi_bytes_acked;
 	return 0;
@@ -40,10 +47,9 @@ enum { ODB_TCP_STATE_ESTABLISHED = 1 };
 
 int odb_tcp_established(int fd)
 {
-	struct tcp_info info = {0};
-	socklen_t length = sizeof(info);
+	struct tcp_info info;
 
-	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &length) != 0)
+	if (read_tcp_info(fd, &info) != 0)
 		return -1;
 	return info.tcpi_state == ODB_TCP_STATE_ESTABLISHED;
 }
