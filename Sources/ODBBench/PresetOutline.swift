@@ -4,7 +4,12 @@ public enum PresetOutline {
     /// "NAME: PURPOSE LEG: MODES at POINTS; …; R × D s each."
     public static func text(name: String, purpose: String, legs: [BenchLeg], repetitions: Int, duration: Double) -> String {
         let runs = legs.map { "\($0.title): \($0.modes.map(\.rawValue).joined(separator: ", ")) at \(points($0.points))" }
-        return "\(name): \(purpose) " + runs.joined(separator: "; ") + "; \(repetitions) × \(seconds(duration)) s each."
+        return "\(name): \(purpose) " + runs.joined(separator: "; ") + "; \(self.runs(repetitions: repetitions, duration: duration))."
+    }
+
+    /// "R × D s each": how often each configuration runs and for how long.
+    public static func runs(repetitions: Int, duration: Double) -> String {
+        "\(repetitions) × \(duration == duration.rounded() ? String(Int(duration)) : String(duration)) s each"
     }
 
     /// The points by load: sizes, chains and connections where they form a grid, the values
@@ -30,9 +35,5 @@ public enum PresetOutline {
 
     private static func list(_ values: [String]) -> String {
         values.joined(separator: "/")
-    }
-
-    private static func seconds(_ duration: Double) -> String {
-        duration == duration.rounded() ? String(Int(duration)) : String(duration)
     }
 }

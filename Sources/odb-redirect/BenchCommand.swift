@@ -294,6 +294,6 @@ private enum PresetHelp {
 
     /// What `--quick` or `--full` runs, from its definition.
     static func sweep(_ preset: BenchPreset) -> String {
-        "\(PresetOutline.points(preset.points)); \(preset.repetitions) × \(Int(preset.duration)) s each"
+        "\(PresetOutline.points(preset.points)); \(PresetOutline.runs(repetitions: preset.repetitions, duration: preset.duration))"
     }
 }
