@@ -119,18 +119,19 @@ public final class KernelPath: EventHandler {
             throw .bufferMemoryCap
         }
         let flow = joined ?? KernelFlow(channel: source, cookie: sourceSocket.cookie)
-        do {
+        let join = MapJoin(source: source, target: target)
+        do throws(KernelPathUnavailable) {
             if !targetSocket.inTargetMap {
-                try objects.targets.insert(cookie: targetSocket.cookie, fd: target.fd)
+                try join { () throws(KernelError) in try objects.targets.insert(cookie: targetSocket.cookie, fd: target.fd) }
                 targetSocket.inTargetMap = true
             }
             if joined == nil {
-                try flowTable.create(source: flow.cookie, eventKey: eventKey)
+                try join { () throws(KernelError) in try flowTable.create(source: flow.cookie, eventKey: eventKey) }
                 sourceSocket.hasSourceRecords = true
             } else {
                 // No window is open, so the verdict redirects nothing and these stay put.
                 guard let record = flowTable.lookup(source: flow.cookie), record.state == .active else {
-                    throw KernelPathUnavailable.sourceFailed
+                    throw .sourceFailed
                 }
                 flow.take(record)
                 if let lookahead, flow.unread > 0 {
@@ -150,14 +151,14 @@ public final class KernelPath: EventHandler {
                 flow: flow, target: target, targetCookie: targetSocket.cookie, length: length, chunked: chunked,
                 fullSourceBuffer: fullBuffer, linearise: linearise, budget: opening,
                 slowStart: slowStart(opening, ceiling: budget, acked: acked), delegate: delegate)
-            try windowTable.write(window.record)
+            try join { () throws(KernelError) in try windowTable.write(window.record) }
             sizeSourceBuffer(of: window, readerKeepsUp: pace.keepsUp)
             // The paced budget bounds what the window may have in flight; the send buffer, how
             // far the backlog worker may run ahead of the reader (`TargetSendBuffer`).
             if target.memory[.send] != 2 * sendBuffer { target.fixMemory(.send, at: 2 * sendBuffer) }
             setWindow(window, of: flow)
             if joined == nil {
-                try objects.sources.insert(cookie: flow.cookie, fd: source.fd)
+                try join { () throws(KernelError) in try objects.sources.insert(cookie: flow.cookie, fd: source.fd) }
                 flows[flow.cookie] = flow
                 // Skbs queued before the socket joined reach the verdict now, in this call.
                 Socket.kickDataReady(source.fd)
@@ -166,14 +167,28 @@ public final class KernelPath: EventHandler {
                 loop.later { self.refresh(window) }
             }
             return window
-        } catch let error as KernelPathUnavailable {
-            setWindow(nil, of: flow)
-            throw error
         } catch {
             setWindow(nil, of: flow)
+            // A source joining with this window made its records here; one already joined keeps them.
             if joined == nil { deleteSourceRecords(of: sourceSocket) }
-            if odb_tcp_established(source.fd) == 0 || odb_tcp_established(target.fd) == 0 { throw .peerClosed }
-            throw .mapUpdateFailed("\(error)")
+            throw error
+        }
+    }
+
+    /// One map call of a window's join, its failure told as the refusal it means: the socket
+    /// maps take established sockets only, so a source or target whose peer has closed or reset
+    /// it is refused for that, not for the map.
+    private struct MapJoin {
+        let source: SocketChannel
+        let target: SocketChannel
+
+        func callAsFunction(_ call: () throws(KernelError) -> Void) throws(KernelPathUnavailable) {
+            do {
+                try call()
+            } catch {
+                if odb_tcp_established(source.fd) == 0 || odb_tcp_established(target.fd) == 0 { throw .peerClosed }
+                throw .mapUpdateFailed(error)
+            }
         }
     }
 

@@ -122,5 +122,5 @@ public enum KernelPathUnavailable: Error, Equatable {
     /// The source or the target was no longer established when it was to join: its peer had
     /// closed or reset it, and the kernel's socket maps take established sockets only.
     case peerClosed
-    case mapUpdateFailed(String)
+    case mapUpdateFailed(KernelError)
 }
