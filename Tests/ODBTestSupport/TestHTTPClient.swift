@@ -77,6 +77,11 @@ public final class TestHTTPClient {
         Glibc.close(fd)
     }
 
+    /// Sends a FIN and keeps reading: the client has said all it will say.
+    public func shutdownWrite() {
+        Glibc.shutdown(fd, Int32(SHUT_WR))
+    }
+
     /// Closes with a TCP reset (SO_LINGER 0) instead of a FIN.
     public func reset() {
         var linger = Glibc.linger(l_onoff: 1, l_linger: 0)

@@ -159,6 +159,41 @@ extension RelayTests {
 
         static let abandonedUploads = 20
 
+        /// A client may end its side once its request is sent (FIN after the body) and wait for
+        /// the answer. A half-close is not an abort: the upload is stored and answered and the
+        /// download arrives whole, then the relay closes. The maps refuse such a client for a
+        /// window, and that refusal counts no `unsupported` fallback either.
+        @Test(arguments: relayModes)
+        func halfClosedClientsGetTheirWholeAnswers(mode: RouteMode) throws {
+            let admin = freePort()
+            let size = 300_000
+            let setup = try RelayUnderTest(route: RouteOptions(mode), sizes: [size], workers: 1,
+                                           admin: .listen("127.0.0.1:\(admin)"))
+            let body = try TestContent.bytes(size: size)
+            let uploader = try TestHTTPClient(port: setup.relay.port, receiveTimeout: 10)
+            defer { uploader.close() }
+            try uploader.send("PUT /upload/half-closed.bin HTTP/1.1\r\nHost: test\r\nContent-Length: \(size)\r\n\r\n")
+            try uploader.send(body)
+            uploader.shutdownWrite()
+            let stored = try uploader.readResponse()
+            #expect([200, 201, 204].contains(stored.status), "\(mode): a half-closed PUT answered \(stored.status)")
+            let file = try Data(contentsOf: URL(fileURLWithPath: "\(setup.origin.webRoot)/upload/half-closed.bin"))
+            #expect([UInt8](file) == body, "\(mode): \(firstDifference([UInt8](file), body))")
+            #expect(uploader.isClosedByPeer(), "\(mode): the relay closes after answering a half-closed client")
+
+            let downloader = try TestHTTPClient(port: setup.relay.port, receiveTimeout: 10)
+            defer { downloader.close() }
+            try downloader.send("GET /files/\(size).bin HTTP/1.1\r\nHost: test\r\n\r\n")
+            downloader.shutdownWrite()
+            let fetched = try downloader.readResponse()
+            #expect(fetched.status == 200)
+            #expect(fetched.body == body, "\(mode): \(firstDifference(fetched.body, body))")
+            #expect(downloader.isClosedByPeer(), "\(mode): the relay closes after answering a half-closed client")
+
+            let metrics = try MetricsScrape.settled(port: admin)
+            #expect(metrics["odb_fallbacks_total{reason=\"unsupported\"}"] == 0, "\(metrics)")
+        }
+
         @Test func idleKeepAliveConnectionIsClosedAfterTheIdleTimeout() throws {
             let origin = try NginxOrigin(fileSizes: [1000])
             let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel),
