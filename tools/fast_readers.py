@@ -18,7 +18,6 @@ kernel share, and the verdict's counters (redirected_bytes, passed_body_bytes, b
 Run as root.
 """
 import argparse
-import ctypes
 import os
 import socket
 import subprocess
@@ -27,64 +26,9 @@ import time
 import json
 import multiprocessing
 
-from fault_torture import Topology
 from http_wire import read_head
-from slow_readers import MIB, Relay, forget_connections, free_port, size_argument, wait_for_port
-
-CLONE_NEWNET = 0x40000000
-
-
-def join_network(namespace):
-    """Moves the calling thread (only it) into a network namespace named under /run/netns."""
-    with open(f"/run/netns/{namespace}") as handle:
-        if ctypes.CDLL(None, use_errno=True).setns(handle.fileno(), CLONE_NEWNET) != 0:
-            raise OSError(ctypes.get_errno(), f"setns {namespace}")
-
-
-class Loopback:
-    """Client, relay and origin on loopback."""
-    relay_host = origin_host = "127.0.0.1"
-    client_namespace = None
-
-    def command(self, arguments, tier="relay"):
-        return arguments
-
-    def wait_for_port(self, host, port):
-        wait_for_port(port)
-
-    def forget(self, origin_port, relay_port):
-        forget_connections(origin_port, relay_port)
-
-    def remove(self):
-        pass
-
-
-class Veth:
-    """Client, relay and origin in their own network namespaces, in a line joined by veth."""
-
-    def __init__(self):
-        self.topology = Topology(["client", "relay", "origin"], sack=True, tso=True)
-        self.relay_host = self.topology.front("relay")
-        self.origin_host = self.topology.front("origin")
-        self.client_namespace = self.topology.namespaces["client"]
-
-    def command(self, arguments, tier="relay"):
-        return self.topology.command(tier, *arguments)
-
-    def wait_for_port(self, host, port, seconds=60):
-        probe = self.command(["python3", "-c", f"import socket; socket.create_connection(('{host}', {port}), timeout=1).close()"])
-        deadline = time.monotonic() + seconds
-        while subprocess.run(probe, capture_output=True).returncode != 0:
-            if time.monotonic() > deadline:
-                raise SystemExit(f"nothing listens on {host}:{port}")
-            time.sleep(0.05)
-
-    def forget(self, origin_port, relay_port):
-        pass  # each run's sockets go with their relay; the namespaces go at the end
-
-    def remove(self):
-        self.topology.remove()
-
+from slow_readers import MIB, Relay, free_port, size_argument
+from tiers import Loopback, Veth, join_network
 
 def read_fast(host, port, namespace, sizes, deadline, results):
     """One reader: GETs the sizes in turn until the deadline and puts (bytes, bodies, error) on

@@ -33,10 +33,10 @@ import subprocess
 import tempfile
 import time
 
-from fast_readers import Loopback, Veth
 from machine_cpu import idle_seconds
 from ports import free_port
 from relay_config import write_single_route
+from tiers import Loopback, Veth
 
 SO_COOKIE = 57
 SO_SNDBUFFORCE = 32
