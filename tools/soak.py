@@ -3,6 +3,7 @@
 
     python3 tools/soak.py --duration 60            # what CI runs (tools/test.sh)
     python3 tools/soak.py --duration 600 --report docs/soak-600s.json   # the documented long run
+    python3 tools/soak.py --duration 600 --loss 2    # across lossy links (run as root)
 
 One relay (workers: 2) with a kernel, a splice and a copy route (picked by Host) in front of
 the built-in origin (`odb-redirect origin`, byte i of every body is i % 251). Client processes
@@ -10,7 +11,11 @@ loop over scenarios: keep-alive sequences, pipelined batches, tiny bursts, Conne
 slow readers, uploads (Content-Length and chunked, `POST /upload`, which the origin reads and
 checks against the pattern), and clients that abort (FIN or reset) mid-head, mid-body or
 mid-upload. Every completed body is compared with the pattern, a download's by the client and
-an upload's by the origin. After the load stops and the relay settles, the script checks:
+an upload's by the origin. With --loss, the clients, the relay and the origin each run in a
+network namespace, in a line joined by veth links that drop PERCENT % of the packets arriving
+on every link end (tiers.Veth, as the fault torture does: TCP without SACK and the links without
+segmentation offload, so that a loss's retransmission overlaps bytes the relay's sockets already
+hold). After the load stops and the relay settles, the script checks:
 
   - zero corrupted bodies (downloads and uploads) and zero unexpected failures (only
     deliberate aborts may cut a body);
@@ -25,7 +30,9 @@ an upload's by the origin. After the load stops and the relay settles, the scrip
   - body bytes on each route's own path (`status`'s body_bytes by path): a kernel route that
     quietly copied would leave the kernel-path bounds above nothing to bound;
   - no `unsupported` fallback: every body the kernel route meant to put in the kernel went
-    there, or its client was gone before the window opened, which is not counted.
+    there, or its client was gone before the window opened, which is not counted;
+  - with --loss, that the kernel route's verdict met overlapping skbs (the BPF counter
+    overlap_skbs): a lossy run without them tests nothing the loopback run does not.
 
 Exits 1 and says which bound broke; prints one JSON report (and writes it with --report).
 """
@@ -44,7 +51,8 @@ import sys
 import tempfile
 import time
 
-from ports import free_port, wait_for_port
+from ports import free_port
+from tiers import Loopback, Veth, join_network
 
 PERIOD = 251
 MAX_BODY = 8 << 20
@@ -93,8 +101,8 @@ def upload(size, host, rng):
 class Connection:
     """A client socket with a read buffer; reads one Content-Length response at a time."""
 
-    def __init__(self, port):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+    def __init__(self, address):
+        self.sock = socket.create_connection(address, timeout=30)
         self.buffer = b""
 
     def fill(self, size=1 << 20):
@@ -158,8 +166,8 @@ class Connection:
         self.sock.close()
 
 
-def keep_alive(port, rng, stats):
-    conn = Connection(port)
+def keep_alive(address, rng, stats):
+    conn = Connection(address)
     for _ in range(rng.randint(1, 10)):
         size = body_size(rng)
         conn.sock.sendall(request(size, rng.choice(list(ROUTES))))
@@ -167,8 +175,8 @@ def keep_alive(port, rng, stats):
     conn.close()
 
 
-def pipelined(port, rng, stats):
-    conn = Connection(port)
+def pipelined(address, rng, stats):
+    conn = Connection(address)
     sizes = [body_size(rng) for _ in range(rng.randint(2, 6))]
     conn.sock.sendall(b"".join(request(size, rng.choice(list(ROUTES))) for size in sizes))
     for size in sizes:
@@ -176,8 +184,8 @@ def pipelined(port, rng, stats):
     conn.close()
 
 
-def tiny_burst(port, rng, stats):
-    conn = Connection(port)
+def tiny_burst(address, rng, stats):
+    conn = Connection(address)
     host = rng.choice(list(ROUTES))
     for _ in range(rng.randint(10, 50)):
         size = rng.randint(0, 1024)
@@ -186,8 +194,8 @@ def tiny_burst(port, rng, stats):
     conn.close()
 
 
-def closing(port, rng, stats):
-    conn = Connection(port)
+def closing(address, rng, stats):
+    conn = Connection(address)
     size = body_size(rng)
     conn.sock.sendall(request(size, rng.choice(list(ROUTES)), close=True))
     conn.response(size, stats)
@@ -196,8 +204,8 @@ def closing(port, rng, stats):
     conn.close()
 
 
-def uploading(port, rng, stats):
-    conn = Connection(port)
+def uploading(address, rng, stats):
+    conn = Connection(address)
     for _ in range(rng.randint(1, 6)):
         size = body_size(rng)
         conn.sock.sendall(upload(size, rng.choice(list(ROUTES)), rng))
@@ -205,18 +213,18 @@ def uploading(port, rng, stats):
     conn.close()
 
 
-def slow_reader(port, rng, stats):
-    conn = Connection(port)
+def slow_reader(address, rng, stats):
+    conn = Connection(address)
     size = rng.randint(1 << 20, MAX_BODY)
     conn.sock.sendall(request(size, rng.choice(list(ROUTES))))
     conn.response(size, stats, pace=rng.uniform(0.002, 0.01))
     conn.close()
 
 
-def aborting(port, rng, stats):
+def aborting(address, rng, stats):
     """Goes away on purpose: mid-head, part way through an upload, or after part of a large
     body; FIN or reset."""
-    conn = Connection(port)
+    conn = Connection(address)
     reset = rng.random() < 0.5
     where = rng.random()
     if where < 0.2:
@@ -244,7 +252,9 @@ if os.environ.get("ODB_SOAK_ONLY"):
     SCENARIOS = [(scenario, weight) for scenario, weight in SCENARIOS if scenario.__name__ == os.environ["ODB_SOAK_ONLY"]]
 
 
-def client_process(port, seed, deadline, results):
+def client_process(address, namespace, seed, deadline, results):
+    if namespace:
+        join_network(namespace)
     rng = random.Random(seed)
     stats = {"scenarios": 0, "responses": 0, "body_bytes": 0, "uploads": 0, "upload_bytes": 0, "corrupted": 0, "aborted": 0,
              "unexpected": 0}
@@ -253,7 +263,7 @@ def client_process(port, seed, deadline, results):
     while time.time() < deadline:
         scenario = rng.choices(functions, weights)[0]
         try:
-            scenario(port, rng, stats)
+            scenario(address, rng, stats)
         except (Unexpected, OSError) as error:
             stats["unexpected"] += 1
             if len(failures) < 5:
@@ -265,11 +275,12 @@ def client_process(port, seed, deadline, results):
 class Relay:
     """The relay and origin processes, and the readings the bounds are checked against."""
 
-    def __init__(self, binary, workdir):
-        self.binary = binary
+    def __init__(self, binary, workdir, network):
+        self.binary, self.network = binary, network
         self.pin = f"/sys/fs/bpf/odb-soak-{os.getpid()}"
-        origin_port, self.port = free_port(), free_port()
-        self.origin = subprocess.Popen([binary, "origin", "--listen", f"127.0.0.1:{origin_port}"],
+        origin_port, port = free_port(), free_port()
+        self.address = (network.relay_host, port)
+        self.origin = subprocess.Popen(network.command([binary, "origin", "--listen", f"{network.origin_host}:{origin_port}"], "origin"),
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         routes = "".join(f"""
               - host: {host}
@@ -284,18 +295,18 @@ log:
 timeouts:
   idle: 5s
 listeners:
-  - listen: "127.0.0.1:{self.port}"
+  - listen: "{network.relay_host}:{port}"
     routes:{routes}
 upstreams:
   origin:
-    servers: ["127.0.0.1:{origin_port}"]
+    servers: ["{network.origin_host}:{origin_port}"]
     max_idle_per_server: {MAX_IDLE_PER_SERVER}
 """)
         self.log = open(os.path.join(workdir, "relay.log"), "w")
-        wait_for_port(origin_port)
-        self.process = subprocess.Popen([binary, "relay", "--config", config, "--pin", self.pin],
+        network.wait_for_port(network.origin_host, origin_port)
+        self.process = subprocess.Popen(network.command([binary, "relay", "--config", config, "--pin", self.pin]),
                                         stdout=subprocess.DEVNULL, stderr=self.log)
-        wait_for_port(self.port)
+        network.wait_for_port(network.relay_host, port)
 
     def status(self):
         return json.loads(subprocess.run([self.binary, "status", "--json", "--pin", self.pin],
@@ -306,6 +317,12 @@ upstreams:
         status = status or self.status()
         return next((entry for s in status.get("sets", []) for entry in s.get("relays", [])
                      if entry.get("pid") == self.process.pid), {})
+
+    def kernel_counters(self, status=None):
+        """The BPF counters of this relay's pin set (overlap_skbs, redirected_bytes, ...)."""
+        status = status or self.status()
+        return next((pin_set.get("counters", {}) for pin_set in status.get("sets", [])
+                     if any(entry.get("pid") == self.process.pid for entry in pin_set.get("relays", []))), {})
 
     def reading(self):
         status = self.status()
@@ -323,7 +340,7 @@ upstreams:
             # A pooled upstream keeps its flow record between bodies; `status` calls it idle.
             "bpf_flows": sum(1 for s in sets for flow in s.get("flows", []) if flow.get("state") != "idle"),
             "bpf_idle_flows": sum(1 for s in sets for flow in s.get("flows", []) if flow.get("state") == "idle"),
-            "tcp_mem_mib": relay_socket_memory(self.process.pid),
+            "tcp_mem_mib": relay_socket_memory(self.process.pid, self.network),
         }
 
     def stop(self):
@@ -354,9 +371,9 @@ def proc_field(path, name):
     return 0
 
 
-def relay_socket_memory(pid):
+def relay_socket_memory(pid, network):
     """MiB charged to the relay's TCP sockets (skmem r + w + f; f is signed, printed unsigned)."""
-    listing = subprocess.run(["ss", "-tmnpH"], capture_output=True, text=True, check=True).stdout
+    listing = subprocess.run(network.command(["ss", "-tmnpH"]), capture_output=True, text=True, check=True).stdout
     charged = 0
     for block in re.split(r"\n(?=\S)", listing):
         if f"pid={pid}," not in block:
@@ -369,12 +386,14 @@ def relay_socket_memory(pid):
     return charged / (1 << 20)
 
 
-def warm_up(port):
+def warm_up(address, namespace):
     """A few exchanges on every route, so the pools and buffers a steady relay has exist."""
+    if namespace:
+        join_network(namespace)
     stats = {"responses": 0, "body_bytes": 0, "uploads": 0, "upload_bytes": 0, "corrupted": 0}
     rng = random.Random(0)
     for host in ROUTES:
-        conn = Connection(port)
+        conn = Connection(address)
         for size in (0, 1000, 300 << 10, 4 << 20):
             conn.sock.sendall(request(size, host))
             conn.response(size, stats)
@@ -429,9 +448,11 @@ def release_bounds(baseline, after, pooled):
     return broken
 
 
-def bounds(baseline, after, pooled, totals, counters):
+def bounds(baseline, after, pooled, totals, counters, loss):
     """Every broken bound, as a sentence."""
     broken = []
+    if loss and not loss["overlap_skbs"]:
+        broken.append(f"the verdict met no overlapping skb at {loss['percent']} % loss")
     moved = counters.get("body_bytes", {})
     broken += [f"no body bytes took the {path} path" for path in sorted(set(ROUTES.values())) if not moved.get(path)]
     refused = counters.get("fallbacks", {}).get("unsupported", 0)
@@ -456,6 +477,8 @@ def main():
     parser.add_argument("--binary", help="odb-redirect binary (default: .build/release, else .build/debug)")
     parser.add_argument("--report", help="also write the JSON report to this file")
     parser.add_argument("--seed", type=int, default=int(time.time()))
+    parser.add_argument("--loss", type=float, metavar="PERCENT",
+                        help="run each tier in a network namespace, joined by veth links that drop this share of packets")
     args = parser.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     binary = args.binary or next(
@@ -463,14 +486,24 @@ def main():
     if not binary:
         raise SystemExit("soak: build odb-redirect first (swift build -c release)")
     workdir = tempfile.mkdtemp(prefix="odb-soak-")
-    relay = Relay(binary, workdir)
+    network = Loopback() if args.loss is None else Veth(sack=False, tso=False)
+    relay = None
     try:
-        warm_up(relay.port)
+        relay = Relay(binary, workdir, network)
+        warm = multiprocessing.Process(target=warm_up, args=(relay.address, network.client_namespace))
+        warm.start()
+        warm.join()
+        if warm.exitcode != 0:
+            raise SystemExit("soak: the warm-up exchanges failed")
         time.sleep(1)
         baseline = relay.reading()
+        if args.loss is not None:
+            network.topology.set_loss(args.loss)
+            tcp_before, kernel_before = network.topology.tcp_counters(), relay.kernel_counters()
         results = multiprocessing.Queue()
         deadline = time.time() + args.duration
-        clients = [multiprocessing.Process(target=client_process, args=(relay.port, args.seed + index, deadline, results))
+        clients = [multiprocessing.Process(target=client_process,
+                                           args=(relay.address, network.client_namespace, args.seed + index, deadline, results))
                    for index in range(args.clients)]
         for client in clients:
             client.start()
@@ -487,22 +520,32 @@ def main():
         pooled = WORKERS * MAX_IDLE_PER_SERVER
         after = settle(relay, baseline, pooled)
         counters = relay.counters()
-        broken = bounds(baseline, after, pooled, totals, counters)
+        loss = None
+        if args.loss is not None:
+            seen, dropped = network.topology.packets()
+            tcp_after, kernel_after = network.topology.tcp_counters(), relay.kernel_counters()
+            loss = {"percent": args.loss, "packets_seen": seen, "packets_dropped": dropped,
+                    "tcp": {name: tcp_after[name] - tcp_before[name] for name in tcp_after},
+                    **{name: kernel_after.get(name, 0) - kernel_before.get(name, 0)
+                       for name in ("overlap_skbs", "overlap_bytes_trimmed", "redirected_bytes")}}
+        broken = bounds(baseline, after, pooled, totals, counters, loss)
         if relay.process.poll() is not None:
             broken.append(f"the relay exited with {relay.process.returncode}")
         report = {
             "duration_s": args.duration, "clients": args.clients, "seed": args.seed, "workers": WORKERS,
             "totals": totals, "responses_per_s": round(totals["responses"] / args.duration, 1),
             "body_mib_per_s": round(totals["body_bytes"] / args.duration / (1 << 20), 1),
-            "baseline": baseline, "peak": peak, "after": after, "relay_counters": counters,
+            "baseline": baseline, "peak": peak, "after": after, "relay_counters": counters, "loss": loss,
             "bounds": {"pooled_upstream_connections": pooled, "rss_growth_mib": RSS_GROWTH_MIB,
                        "tcp_growth_mib": TCP_GROWTH_MIB},
             "failures": failures, "broken": broken,
         }
     finally:
-        relay.stop()
-        relay.log.close()
-        log = open(os.path.join(workdir, "relay.log")).read()
+        if relay:
+            relay.stop()
+            relay.log.close()
+        network.remove()
+        log = open(os.path.join(workdir, "relay.log")).read() if relay else ""
         shutil.rmtree(workdir, ignore_errors=True)
     report["relay_log"] = log_reasons(log)
     # What the relay said about the connections that failed unexpectedly.
