@@ -28,6 +28,7 @@ int odb_tcp_progress(int fd, struct odb_tcp_progress *progress)
 	progress->bytes_received = info.tcpi_bytes_received;
 	progress->unacked_bytes = (uint32_t)outq;
 	progress->notsent_bytes = info.tcpi_notsent_bytes;
+	progress->last_ack_ms = info.tcpi_last_ack_recv;
 	return 0;
 }
 

@@ -18,9 +18,10 @@ public enum ConfigExample {
         timeouts:
           connect: 5s                       # TCP connect to an upstream server
           head_read: 10s                    # the whole request head must arrive within this
-          idle: 60s                         # a connection idle between requests, or an exchange
-                                            #   with no byte moving: 504 before the answer
-                                            #   began, else the connection is aborted
+          idle: 60s                         # a connection idle between requests (once the
+                                            #   client stops acknowledging its last answer),
+                                            #   or an exchange with no byte moving: 504 before
+                                            #   the answer began, else the connection is aborted
           shutdown_grace: 30s               # in-flight exchanges may finish within this
           max_connection_age: 1h            # a client connection closes (Connection: close) past this
           max_exchange_time: 1h             # request head to end of answer: 504 before the answer

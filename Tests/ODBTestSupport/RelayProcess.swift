@@ -143,10 +143,17 @@ public final class RelayProcess {
 
     /// True once the relay holds `client`'s accepted connection and has read every byte sent on it.
     public func hasReadEverything(from client: TestHTTPClient) -> Bool {
+        socketRow(of: client)?.receiveQueue == 0
+    }
+
+    /// Whether the relay still holds its socket of `client`'s connection open.
+    public func holdsConnection(of client: TestHTTPClient) -> Bool {
+        socketRow(of: client) != nil
+    }
+
+    private func socketRow(of client: TestHTTPClient) -> TCPSocketRow? {
         let held = socketInodes(pid: pid)
-        return TCPSocketRow.all().contains {
-            $0.localPort == port && $0.remotePort == client.localPort && held.contains($0.inode) && $0.receiveQueue == 0
-        }
+        return TCPSocketRow.all().first { $0.localPort == port && $0.remotePort == client.localPort && held.contains($0.inode) }
     }
 
     /// The verdict's counter `key` (e.g. "budget_passes") in this relay's pin set, -1 if unreadable.

@@ -77,6 +77,13 @@ public final class TestHTTPClient {
         Glibc.close(fd)
     }
 
+    /// Caps the receive buffer (SO_RCVBUF), so that what the client has not read waits in its
+    /// peer's send queue rather than in its own socket.
+    public func limitReceiveBuffer(_ bytes: Int32) {
+        var size = bytes
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+    }
+
     /// Sends a FIN and keeps reading: the client has said all it will say.
     public func shutdownWrite() {
         Glibc.shutdown(fd, Int32(SHUT_WR))

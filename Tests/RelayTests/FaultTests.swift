@@ -194,6 +194,32 @@ extension RelayTests {
             #expect(metrics["odb_fallbacks_total{reason=\"unsupported\"}"] == 0, "\(metrics)")
         }
 
+        /// The idle deadline starts at the end of each exchange, when the answer's tail may still
+        /// wait in the relay's socket for a slow reader or a lossy link. A client still taking it
+        /// is not idle: it reads a 4 MiB answer at 512 KB/s through a 64 KiB receive buffer, for
+        /// seconds past a 1 s idle timeout, and its next request on the connection is answered. A
+        /// client that stops reading part way through is still closed.
+        @Test(arguments: relayModes)
+        func clientStillReadingItsAnswerIsNotIdle(mode: RouteMode) throws {
+            let size = 4 << 20
+            let setup = try RelayUnderTest(route: RouteOptions(mode), sizes: [size, 1000], workers: 1,
+                                           timeouts: [.idle("1s")])
+            let reader = try TestHTTPClient(port: setup.relay.port, receiveTimeout: 10)
+            defer { reader.close() }
+            reader.limitReceiveBuffer(64 << 10)
+            try reader.send("GET /files/\(size).bin HTTP/1.1\r\nHost: test\r\n\r\n")
+            let answer = try reader.readResponse(pace: { _ in 125_000 })
+            let expected = try TestContent.bytes(size: size)
+            #expect(answer.body == expected, "\(mode): \(firstDifference(answer.body, expected))")
+            #expect(try fetchAndCompare(reader, size: 1000).ok, "\(mode): the next request on the connection is answered")
+
+            let stopped = try TestHTTPClient(port: setup.relay.port, receiveTimeout: 10)
+            defer { stopped.close() }
+            stopped.limitReceiveBuffer(64 << 10)
+            try stopped.send("GET /files/\(size).bin HTTP/1.1\r\nHost: test\r\n\r\n")
+            try waitUntil("\(mode): the relay to close a client that stopped reading") { !setup.relay.holdsConnection(of: stopped) }
+        }
+
         @Test func idleKeepAliveConnectionIsClosedAfterTheIdleTimeout() throws {
             let origin = try NginxOrigin(fileSizes: [1000])
             let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel),

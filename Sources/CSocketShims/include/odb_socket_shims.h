@@ -13,6 +13,7 @@ struct odb_tcp_progress {
 	uint64_t bytes_received; /* tcpi_bytes_received */
 	uint32_t unacked_bytes;  /* SIOCOUTQ: bytes queued on the socket, not yet acknowledged */
 	uint32_t notsent_bytes;  /* tcpi_notsent_bytes */
+	uint32_t last_ack_ms;    /* tcpi_last_ack_recv: milliseconds since the last ACK arrived */
 };
 
 /* Reads TCP_INFO first and SIOCOUTQ second: acked + outq then can only under-report how much

@@ -27,6 +27,9 @@ struct SessionTimeouts {
     private var lastWireProgress: UInt64 = 0
     /// The body-rate floor applied to the exchange in progress; nil between exchanges.
     private var bodyRate: TransferRate?
+    /// Between exchanges, the client's acknowledged byte count when the idle deadline last ran
+    /// out with part of the connection's last answer still unacknowledged; nil otherwise.
+    private var answerTailAcked: UInt64?
 
     init(now: Double, limits: Limits) {
         deadline = now + limits.idle
@@ -39,10 +42,12 @@ struct SessionTimeouts {
 
     mutating func exchangeStarted(floor: BodyRateFloor?) {
         bodyRate = floor.map(TransferRate.init)
+        answerTailAcked = nil
     }
 
     mutating func exchangeFinished() {
         bodyRate = nil
+        answerTailAcked = nil
     }
 
     /// The first limit that ran out, checked in order: head read, connect, age, exchange time,
@@ -57,7 +62,8 @@ struct SessionTimeouts {
         guard let exchange else {
             if let started = headStartedAt, now - started > limits.headRead { return .requestHead }
             if headStartedAt == nil, !draining, lifetime.isPastAge(now: now, maxAge: limits.maxConnectionAge) { return .maxAge }
-            return now > deadline ? .idle : nil
+            guard now > deadline else { return nil }
+            return clientTakesItsAnswer(client, now: now, limits: limits) ? nil : .idle
         }
         if exchange.connecting, now - exchange.connectStarted > limits.connect { return .connect }
         if exchange.phase != .tunnel, now - exchange.startedAt > limits.maxExchangeTime {
@@ -72,6 +78,28 @@ struct SessionTimeouts {
         if progress != lastWireProgress { touch(now: now, limits: limits) }
         lastWireProgress = progress
         return now > deadline ? .idle : nil
+    }
+
+    /// Whether a connection past its idle deadline between exchanges is still taking its last
+    /// answer, and so not idle: the deadline runs from the end of the exchange, when the
+    /// answer's tail may wait in the socket for a slow reader or a lossy link for longer than
+    /// the timeout. Read only when the deadline has run out, so it costs nothing per request.
+    /// Everything acknowledged: idle counts from the last ACK. Bytes still unacknowledged: the
+    /// deadline moves on while the acknowledged count does, so a client that stopped reading
+    /// part way through goes one idle period later (the ACKs of window probes move no count).
+    private mutating func clientTakesItsAnswer(_ client: SocketChannel, now: Double, limits: Limits) -> Bool {
+        var progress = odb_tcp_progress()
+        guard odb_tcp_progress(client.fd, &progress) == 0 else { return false }
+        if client.queuedTotal > progress.bytes_acked {
+            defer { answerTailAcked = progress.bytes_acked }
+            guard progress.bytes_acked != answerTailAcked else { return false }
+            deadline = now + limits.idle
+            return true
+        }
+        let lastAcknowledged = now - Double(progress.last_ack_ms) / 1000
+        guard lastAcknowledged + limits.idle > now else { return false }
+        deadline = lastAcknowledged + limits.idle
+        return true
     }
 
     /// Bytes the client and the upstream acknowledged or sent: whichever path moves a body
