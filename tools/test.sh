@@ -15,6 +15,9 @@ tools/fuzz.sh 45 || status=$?
 # A minute of mixed traffic through kernel, splice and copy routes: zero corrupted bodies, and
 # fds, BPF maps, RSS and kernel memory back within bounds afterwards (tools/soak.py).
 python3 tools/soak.py --duration 60 >/dev/null || status=$?
+# Half a minute of the same across lossy links: client, relay and origin in network namespaces
+# joined by veth links that drop 2 % of packets, so retransmissions overlap mixed traffic.
+python3 tools/soak.py --duration 30 --loss 2 >/dev/null || status=$?
 if grep -Ei '\bskipped\b' "$log" | grep -Ev '\b0 (tests )?skipped' >/dev/null; then
     echo "tools/test.sh: a test was skipped; every test, BPF ones included, must run here" >&2
     status=1
