@@ -318,10 +318,9 @@ upstreams:
         return next((entry for s in status.get("sets", []) for entry in s.get("relays", [])
                      if entry.get("pid") == self.process.pid), {})
 
-    def kernel_counters(self, status=None):
+    def kernel_counters(self):
         """The BPF counters of this relay's pin set (overlap_skbs, redirected_bytes, ...)."""
-        status = status or self.status()
-        return next((pin_set.get("counters", {}) for pin_set in status.get("sets", [])
+        return next((pin_set.get("counters", {}) for pin_set in self.status().get("sets", [])
                      if any(entry.get("pid") == self.process.pid for entry in pin_set.get("relays", []))), {})
 
     def reading(self):
