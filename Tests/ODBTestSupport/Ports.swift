@@ -1,10 +1,42 @@
+import Foundation
 import Glibc
+import Synchronization
 
-/// A TCP port free on 127.0.0.1 at the moment of asking.
+/// A TCP port free on 127.0.0.1 at the moment of asking, for a server a test starts next.
+///
+/// It lies below the kernel's ephemeral range, so no outgoing connection can take it before
+/// that server binds it, as one from bind(0) can ("Address already in use" in a full run, the
+/// port taken by some test's client in between). Each call in this process hands out another
+/// port, from a starting point set by the process id, so that test processes running at once
+/// start apart.
 public func freePort() -> Int {
-    guard let listener = loopbackListener() else { return 0 }
-    close(listener.fd)
-    return listener.port
+    for _ in 0..<PortPool.size {
+        let port = PortPool.lower + PortPool.next.wrappingAdd(1, ordering: .relaxed).oldValue % PortPool.size
+        if isFreeToBind(port) { return port }
+    }
+    return 0
+}
+
+private enum PortPool {
+    /// Above the well-known and registered ports most services use.
+    static let lower = 10_000
+    /// Up to the first port of the kernel's ephemeral range (32768 by default).
+    static let size = max(1_000, ephemeralFloor() - lower)
+    static let next = Atomic<Int>(Int(getpid()) &* 7_919)
+
+    private static func ephemeralFloor() -> Int {
+        let range = try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)
+        return range?.split(whereSeparator: \.isWhitespace).first.flatMap { Int($0) } ?? 32_768
+    }
+}
+
+private func isFreeToBind(_ port: Int) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = loopbackAddress(port: port)
+    return withUnsafePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+    }
 }
 
 /// A listening TCP socket on 127.0.0.1 at a port the kernel picks; nil when that fails.
