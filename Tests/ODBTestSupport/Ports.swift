@@ -12,7 +12,10 @@ import Synchronization
 public func freePort() -> Int {
     for _ in 0..<PortPool.size {
         let port = PortPool.lower + PortPool.next.wrappingAdd(1, ordering: .relaxed).oldValue % PortPool.size
-        if isFreeToBind(port) { return port }
+        if let listener = loopbackListener(port: port) {
+            close(listener.fd)
+            return port
+        }
     }
     return 0
 }
@@ -30,19 +33,10 @@ private enum PortPool {
     }
 }
 
-private func isFreeToBind(_ port: Int) -> Bool {
+/// A listening TCP socket on 127.0.0.1 at `port`, or at one the kernel picks (0); nil when that fails.
+public func loopbackListener(port: Int = 0) -> (fd: Int32, port: Int)? {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
     var address = loopbackAddress(port: port)
-    return withUnsafePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-    }
-}
-
-/// A listening TCP socket on 127.0.0.1 at a port the kernel picks; nil when that fails.
-public func loopbackListener() -> (fd: Int32, port: Int)? {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    var address = loopbackAddress(port: 0)
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     let bound = withUnsafeMutablePointer(to: &address) { pointer in
         pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
