@@ -42,7 +42,6 @@ struct SessionTimeouts {
 
     mutating func exchangeStarted(floor: BodyRateFloor?) {
         bodyRate = floor.map(TransferRate.init)
-        answerTailAcked = nil
     }
 
     mutating func exchangeFinished() {
