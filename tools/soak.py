@@ -4,6 +4,7 @@
     python3 tools/soak.py --duration 60            # what CI runs (tools/test.sh)
     python3 tools/soak.py --duration 600 --report docs/soak-600s.json   # the documented long run
     python3 tools/soak.py --duration 600 --loss 2    # across lossy links (run as root)
+    python3 tools/soak.py --duration 600 --virtual --loss 2   # the virtual payload, across them
 
 One relay (workers: 2) with a kernel, a splice and a copy route (picked by Host) in front of
 the built-in origin (`odb-redirect origin`, byte i of every body is i % 251). Client processes
@@ -15,12 +16,17 @@ an upload's by the origin. With --loss, the clients, the relay and the origin ea
 network namespace, in a line joined by veth links that drop PERCENT % of the packets arriving
 on every link end (tiers.Veth, as the fault torture does: TCP without SACK and the links without
 segmentation offload, so that a loss's retransmission overlaps bytes the relay's sockets already
-hold). After the load stops and the relay settles, the script checks:
+hold). With --virtual, the clients' relay is an edge in front of a holder relay (each with
+the same three routes): the holder answers the origin's bodies with descriptors and the edge
+claims each one, so every body crosses the edge-holder link on a claim connection
+(docs/DESIGN.md, "Virtual payload"); with --loss that link drops packets too. After the load
+stops and the relays settle, the script checks, for each relay:
 
   - zero corrupted bodies (downloads and uploads) and zero unexpected failures (only
     deliberate aborts may cut a body);
   - relay sockets and BPF socket entries within the pooled upstream connections of the
-    baseline (workers x max_idle_per_server connections, two tracked sockets each), zero BPF
+    baseline (workers x max_idle_per_server connections per pool, of which an edge has two,
+    its upstream's and its claims'; two tracked sockets each), zero BPF
     flows but the idle records of those pooled connections, at most one each;
   - relay pipes beyond the baseline's only the spare splice pipes `status` counts (two
     descriptors each), and no other descriptor beyond the baseline's;
@@ -32,7 +38,10 @@ hold). After the load stops and the relay settles, the script checks:
   - no `unsupported` fallback: every body the kernel route meant to put in the kernel went
     there, or its client was gone before the window opened, which is not counted;
   - with --loss, that the kernel route's verdict met overlapping skbs (the BPF counter
-    overlap_skbs): a lossy run without them tests nothing the loopback run does not.
+    overlap_skbs): a lossy run without them tests nothing the loopback run does not;
+  - with --virtual, no payload held and no claim in flight once settled, every non-empty body a
+    client took held by the holder (or served for real over its caps), no failed claim, and
+    every held payload served to a claim or expired (a client gone before the edge claimed).
 
 Exits 1 and says which bound broke; prints one JSON report (and writes it with --report).
 """
@@ -62,6 +71,12 @@ WORKERS = 2
 MAX_IDLE_PER_SERVER = 8
 RSS_GROWTH_MIB = 64
 TCP_GROWTH_MIB = 16
+ODB_SECRET = "soak-odb-secret-0123456789abcdef"
+HOLDER_NAME = "holder-1"
+# Short, so that a payload whose client went before the edge claimed it expires within settle's wait.
+HOLD_TIMEOUT_S = 5
+# The BPF counters a lossy run reports, summed over the relays.
+LOSS_COUNTERS = ("overlap_skbs", "overlap_bytes_trimmed", "redirected_bytes")
 
 
 class Unexpected(Exception):
@@ -158,6 +173,7 @@ class Connection:
             self.buffer = self.buffer[take:]
             offset += take
         stats["responses"] += 1
+        stats["bodies"] += bool(size)
         stats["body_bytes"] += size
 
     def close(self, reset=False):
@@ -256,7 +272,7 @@ def client_process(address, namespace, seed, deadline, results):
     if namespace:
         join_network(namespace)
     rng = random.Random(seed)
-    stats = {"scenarios": 0, "responses": 0, "body_bytes": 0, "uploads": 0, "upload_bytes": 0, "corrupted": 0, "aborted": 0,
+    stats = {"scenarios": 0, "responses": 0, "bodies": 0, "body_bytes": 0, "uploads": 0, "upload_bytes": 0, "corrupted": 0, "aborted": 0,
              "unexpected": 0}
     failures = []
     functions, weights = zip(*SCENARIOS)
@@ -272,41 +288,76 @@ def client_process(address, namespace, seed, deadline, results):
     results.put((stats, failures))
 
 
-class Relay:
-    """The relay and origin processes, and the readings the bounds are checked against."""
+def routes(role=None):
+    """One route per ROUTES host to the upstream `next`, each on its mode; `role`: the routes' odb role."""
+    odb = f"\n        odb: {role}" if role else ""
+    return "".join(f"""
+      - host: {host}
+        upstream: next
+        mode: {mode}{odb}""" for host, mode in ROUTES.items())
 
-    def __init__(self, binary, workdir, network):
-        self.binary, self.network = binary, network
-        self.pin = f"/sys/fs/bpf/odb-soak-{os.getpid()}"
-        origin_port, port = free_port(), free_port()
-        self.address = (network.relay_host, port)
-        self.origin = subprocess.Popen(network.command([binary, "origin", "--listen", f"{network.origin_host}:{origin_port}"], "origin"),
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        routes = "".join(f"""
-              - host: {host}
-                upstream: origin
-                mode: {mode}""" for host, mode in ROUTES.items())
-        config = os.path.join(workdir, "soak.yaml")
-        with open(config, "w") as file:
-            file.write(f"""workers: {WORKERS}
+
+def relay_config(listen, upstream, odb="", role=None, peer=False):
+    """A relay on `listen` whose routes go to `upstream`; `odb`: its odb section, `role`: its
+    routes' odb role, `peer`: the upstream is an ODB peer."""
+    peer_line = "\n    odb_peer: true" if peer else ""
+    return f"""workers: {WORKERS}
 log:
   level: info
   access_log: false
 timeouts:
   idle: 5s
-listeners:
-  - listen: "{network.relay_host}:{port}"
-    routes:{routes}
+{odb}listeners:
+  - listen: "{listen}"
+    routes:{routes(role)}
 upstreams:
-  origin:
-    servers: ["{network.origin_host}:{origin_port}"]
-    max_idle_per_server: {MAX_IDLE_PER_SERVER}
-""")
-        self.log = open(os.path.join(workdir, "relay.log"), "w")
-        network.wait_for_port(network.origin_host, origin_port)
-        self.process = subprocess.Popen(network.command([binary, "relay", "--config", config, "--pin", self.pin]),
-                                        stdout=subprocess.DEVNULL, stderr=self.log)
-        network.wait_for_port(network.relay_host, port)
+  next:
+    servers: ["{upstream}"]
+    max_idle_per_server: {MAX_IDLE_PER_SERVER}{peer_line}
+"""
+
+
+def plain_chain(network, origin):
+    """One relay in front of the origin: (tier, listen address, configuration, upstream pools)."""
+    listen = (network.host("relay"), free_port())
+    return [("relay", listen, relay_config(f"{listen[0]}:{listen[1]}", origin), 1)]
+
+
+def virtual_chain(network, origin):
+    """An edge relay, which claims every body, in front of a holder relay, which answers the
+    origin's bodies with descriptors (docs/DESIGN.md, "Virtual payload"). The edge pools
+    connections to the holder and claim connections, the holder connections to the origin."""
+    edge, holder, claim = (network.host("edge"), free_port()), (network.host("holder"), free_port()), free_port()
+    claim_address = f"{holder[0]}:{claim}"
+    holder_odb = f"""odb:
+  name: {HOLDER_NAME}
+  secret: "{ODB_SECRET}"
+  claim_listen: "{claim_address}"
+  hold_timeout: {HOLD_TIMEOUT_S}s
+"""
+    edge_odb = f"""odb:
+  secret: "{ODB_SECRET}"
+  peers:
+    {HOLDER_NAME}: "{claim_address}"
+"""
+    return [("edge", edge, relay_config(f"{edge[0]}:{edge[1]}", f"{holder[0]}:{holder[1]}", edge_odb, "edge", peer=True), 2),
+            ("holder", holder, relay_config(f"{holder[0]}:{holder[1]}", origin, holder_odb, "holder"), 1)]
+
+
+class Relay:
+    """One relay process on its tier, and the readings its bounds are checked against."""
+
+    def __init__(self, binary, workdir, network, tier, address, config, pools):
+        self.binary, self.network, self.tier, self.address = binary, network, tier, address
+        self.pooled = pools * WORKERS * MAX_IDLE_PER_SERVER
+        self.pin = f"/sys/fs/bpf/odb-soak-{os.getpid()}-{tier}"
+        config_path = os.path.join(workdir, f"{tier}.yaml")
+        with open(config_path, "w") as file:
+            file.write(config)
+        self.log_path = os.path.join(workdir, f"{tier}.log")
+        with open(self.log_path, "w") as log:
+            self.process = subprocess.Popen(network.command([binary, "relay", "--config", config_path, "--pin", self.pin], tier),
+                                            stdout=subprocess.DEVNULL, stderr=log)
 
     def status(self):
         return json.loads(subprocess.run([self.binary, "status", "--json", "--pin", self.pin],
@@ -339,8 +390,14 @@ upstreams:
             # A pooled upstream keeps its flow record between bodies; `status` calls it idle.
             "bpf_flows": sum(1 for s in sets for flow in s.get("flows", []) if flow.get("state") != "idle"),
             "bpf_idle_flows": sum(1 for s in sets for flow in s.get("flows", []) if flow.get("state") == "idle"),
-            "tcp_mem_mib": relay_socket_memory(self.process.pid, self.network),
+            "tcp_mem_mib": relay_socket_memory(self.process.pid, self.network, self.tier),
+            "held_payloads": own.get("held_payloads", 0),
+            "claims_in_flight": own.get("claims_in_flight", 0),
         }
+
+    def log(self):
+        with open(self.log_path) as file:
+            return file.read()
 
     def stop(self):
         self.process.send_signal(signal.SIGTERM)
@@ -348,8 +405,6 @@ upstreams:
             self.process.wait(timeout=40)
         except subprocess.TimeoutExpired:
             self.process.kill()
-        self.origin.kill()
-        self.origin.wait()
         subprocess.run([self.binary, "detach", "--pin", self.pin], capture_output=True)
 
 
@@ -370,9 +425,9 @@ def proc_field(path, name):
     return 0
 
 
-def relay_socket_memory(pid, network):
+def relay_socket_memory(pid, network, tier):
     """MiB charged to the relay's TCP sockets (skmem r + w + f; f is signed, printed unsigned)."""
-    listing = subprocess.run(network.command(["ss", "-tmnpH"]), capture_output=True, text=True, check=True).stdout
+    listing = subprocess.run(network.command(["ss", "-tmnpH"], tier), capture_output=True, text=True, check=True).stdout
     charged = 0
     for block in re.split(r"\n(?=\S)", listing):
         if f"pid={pid}," not in block:
@@ -389,7 +444,7 @@ def warm_up(address, namespace):
     """A few exchanges on every route, so the pools and buffers a steady relay has exist."""
     if namespace:
         join_network(namespace)
-    stats = {"responses": 0, "body_bytes": 0, "uploads": 0, "upload_bytes": 0, "corrupted": 0}
+    stats = {"responses": 0, "bodies": 0, "body_bytes": 0, "uploads": 0, "upload_bytes": 0, "corrupted": 0}
     rng = random.Random(0)
     for host in ROUTES:
         conn = Connection(address)
@@ -415,20 +470,34 @@ def descriptor_kinds(pid):
     return kinds
 
 
-def settle(relay, baseline, pooled):
-    """Waits (up to 30 s) for the relay to release what the load held; returns the last reading."""
-    reading = relay.reading()
+def readings(relays):
+    return {relay.tier: relay.reading() for relay in relays}
+
+
+def kernel_counters(relays):
+    """The LOSS_COUNTERS summed over the relays' pin sets."""
+    totals = dict.fromkeys(LOSS_COUNTERS, 0)
+    for relay in relays:
+        own = relay.kernel_counters()
+        for name in totals:
+            totals[name] += own.get(name, 0)
+    return totals
+
+
+def settle(relays, baseline):
+    """Waits (up to 30 s) for the relays to release what the load held; returns the last readings."""
+    after = readings(relays)
     for _ in range(60):
-        if not release_bounds(baseline, reading, pooled):
+        if not any(release_bounds(baseline[relay.tier], after[relay.tier], relay.pooled) for relay in relays):
             break
         time.sleep(0.5)
-        reading = relay.reading()
-    return reading
+        after = readings(relays)
+    return after
 
 
 def release_bounds(baseline, after, pooled):
-    """The broken bounds on what the relay releases once the load stops (flows, sockets,
-    descriptors), as sentences."""
+    """The broken bounds on what a relay releases once the load stops (flows, sockets,
+    descriptors, held payloads), as sentences."""
     broken = []
     if after["bpf_flows"]:
         broken.append(f"{after['bpf_flows']} BPF flows left")
@@ -444,29 +513,69 @@ def release_bounds(baseline, after, pooled):
                       f"more than the baseline's {baseline['relay_pipes']}, of which {baseline['spare_pipe_fds']} spare")
     if after["relay_other_fds"] > baseline["relay_other_fds"]:
         broken.append(f"relay descriptors other than sockets and pipes {after['relay_other_fds']} > {baseline['relay_other_fds']}")
+    if after["held_payloads"] or after["claims_in_flight"]:
+        broken.append(f"{after['held_payloads']} payloads held and {after['claims_in_flight']} claims in flight")
     return broken
 
 
-def bounds(baseline, after, pooled, totals, counters, loss):
-    """Every broken bound, as a sentence."""
-    broken = []
-    if loss and not loss["overlap_skbs"]:
-        broken.append(f"the verdict met no overlapping skb at {loss['percent']} % loss")
+def relay_bounds(relay, baseline, after, counters):
+    """Every broken bound on one relay, as a sentence."""
     moved = counters.get("body_bytes", {})
-    broken += [f"no body bytes took the {path} path" for path in sorted(set(ROUTES.values())) if not moved.get(path)]
+    broken = [f"no body bytes took the {path} path" for path in sorted(set(ROUTES.values())) if not moved.get(path)]
     refused = counters.get("fallbacks", {}).get("unsupported", 0)
     if refused:
         broken.append(f"{refused} bodies the kernel refused (fallbacks unsupported)")
-    if totals["corrupted"]:
-        broken.append(f"{totals['corrupted']} corrupted bodies")
-    if totals["unexpected"]:
-        broken.append(f"{totals['unexpected']} unexpected failures")
-    broken += release_bounds(baseline, after, pooled)
+    broken += release_bounds(baseline, after, relay.pooled)
     if after["relay_rss_mib"] > baseline["relay_rss_mib"] + RSS_GROWTH_MIB:
         broken.append(f"relay RSS {after['relay_rss_mib']:.0f} MiB > baseline {baseline['relay_rss_mib']:.0f} + {RSS_GROWTH_MIB}")
     if after["tcp_mem_mib"] > baseline["tcp_mem_mib"] + TCP_GROWTH_MIB:
         broken.append(f"relay TCP memory {after['tcp_mem_mib']:.1f} MiB > baseline {baseline['tcp_mem_mib']:.1f} + {TCP_GROWTH_MIB}")
+    if relay.process.poll() is not None:
+        broken.append(f"the relay exited with {relay.process.returncode}")
     return broken
+
+
+def virtual_bounds(counters, totals):
+    """The broken bounds on the virtual payload: every non-empty body the clients took went
+    through the holder as a payload (held, or served for real over a cap), no claim failed, and
+    every held payload was claimed or expired."""
+    holder, edge = counters["holder"].get("virtual_payloads", {}), counters["edge"].get("virtual_payloads", {})
+    broken = []
+    if holder.get("held", 0) + holder.get("over_cap", 0) < totals["bodies"]:
+        broken.append(f"the holder held {holder.get('held', 0)} payloads (and {holder.get('over_cap', 0)} over its caps) "
+                      f"for {totals['bodies']} non-empty bodies")
+    if edge.get("claims_failed"):
+        broken.append(f"{edge['claims_failed']} claims failed")
+    if holder.get("held", 0) != holder.get("claims_served", 0) + holder.get("expired", 0):
+        broken.append(f"the holder held {holder.get('held', 0)} payloads, served {holder.get('claims_served', 0)} to claims "
+                      f"and let {holder.get('expired', 0)} expire")
+    return broken
+
+
+def bounds(relays, baseline, after, totals, counters, loss):
+    """Every broken bound, as a sentence, named after its relay when there are several."""
+    broken = []
+    if loss and not loss["overlap_skbs"]:
+        broken.append(f"the verdict met no overlapping skb at {loss['percent']} % loss")
+    if totals["corrupted"]:
+        broken.append(f"{totals['corrupted']} corrupted bodies")
+    if totals["unexpected"]:
+        broken.append(f"{totals['unexpected']} unexpected failures")
+    for relay in relays:
+        named = f"{relay.tier}: " if len(relays) > 1 else ""
+        broken += [named + sentence for sentence in relay_bounds(relay, baseline[relay.tier], after[relay.tier], counters[relay.tier])]
+    if "holder" in counters:
+        broken += virtual_bounds(counters, totals)
+    return broken
+
+
+def start_origin(binary, network):
+    """The built-in origin on its tier; returns the process and its address."""
+    host, port = network.host("origin"), free_port()
+    origin = subprocess.Popen(network.command([binary, "origin", "--listen", f"{host}:{port}"], "origin"),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    network.wait_for_port(host, port)
+    return origin, f"{host}:{port}"
 
 
 def main():
@@ -478,6 +587,8 @@ def main():
     parser.add_argument("--seed", type=int, default=int(time.time()))
     parser.add_argument("--loss", type=float, metavar="PERCENT",
                         help="run each tier in a network namespace, joined by veth links that drop this share of packets")
+    parser.add_argument("--virtual", action="store_true",
+                        help="an edge relay in front of a holder relay: every body crosses on a claim")
     args = parser.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     binary = args.binary or next(
@@ -485,71 +596,76 @@ def main():
     if not binary:
         raise SystemExit("soak: build odb-redirect first (swift build -c release)")
     workdir = tempfile.mkdtemp(prefix="odb-soak-")
-    network = Loopback() if args.loss is None else Veth(sack=False, tso=False)
-    relay = None
+    tiers = ("edge", "holder") if args.virtual else ("relay",)
+    network = Loopback() if args.loss is None else Veth(sack=False, tso=False, relays=tiers)
+    origin, relays = None, []
     try:
-        relay = Relay(binary, workdir, network)
-        warm = multiprocessing.Process(target=warm_up, args=(relay.address, network.client_namespace))
+        origin, origin_address = start_origin(binary, network)
+        chain = virtual_chain(network, origin_address) if args.virtual else plain_chain(network, origin_address)
+        # Started from the origin's side, so that each relay's upstream listens before it does.
+        for tier, address, config, pools in reversed(chain):
+            relays.insert(0, Relay(binary, workdir, network, tier, address, config, pools))
+            network.wait_for_port(*address)
+        front = relays[0].address
+        warm = multiprocessing.Process(target=warm_up, args=(front, network.client_namespace))
         warm.start()
         warm.join()
         if warm.exitcode != 0:
             raise SystemExit("soak: the warm-up exchanges failed")
         time.sleep(1)
-        baseline = relay.reading()
+        baseline = readings(relays)
         if args.loss is not None:
             network.topology.set_loss(args.loss)
-            tcp_before, kernel_before = network.topology.tcp_counters(), relay.kernel_counters()
+            tcp_before, kernel_before = network.topology.tcp_counters(), kernel_counters(relays)
         results = multiprocessing.Queue()
         deadline = time.time() + args.duration
         clients = [multiprocessing.Process(target=client_process,
-                                           args=(relay.address, network.client_namespace, args.seed + index, deadline, results))
+                                           args=(front, network.client_namespace, args.seed + index, deadline, results))
                    for index in range(args.clients)]
         for client in clients:
             client.start()
-        peak = dict(baseline)
+        peak = {tier: dict(reading) for tier, reading in baseline.items()}
         while time.time() < deadline:
             time.sleep(1)
-            reading = relay.reading()
-            peak = {key: max(peak[key], reading[key]) for key in peak}
+            for tier, reading in readings(relays).items():
+                peak[tier] = {key: max(peak[tier][key], reading[key]) for key in reading}
         gathered = [results.get(timeout=120) for _ in clients]
         for client in clients:
             client.join()
         totals = {key: sum(stats[key] for stats, _ in gathered) for key in gathered[0][0]}
         failures = [failure for _, found in gathered for failure in found][:10]
-        pooled = WORKERS * MAX_IDLE_PER_SERVER
-        after = settle(relay, baseline, pooled)
-        counters = relay.counters()
+        after = settle(relays, baseline)
+        counters = {relay.tier: relay.counters() for relay in relays}
         loss = None
         if args.loss is not None:
             seen, dropped = network.topology.packets()
-            tcp_after, kernel_after = network.topology.tcp_counters(), relay.kernel_counters()
+            tcp_after, kernel_after = network.topology.tcp_counters(), kernel_counters(relays)
             loss = {"percent": args.loss, "packets_seen": seen, "packets_dropped": dropped,
                     "tcp": {name: tcp_after[name] - tcp_before[name] for name in tcp_after},
-                    **{name: kernel_after.get(name, 0) - kernel_before.get(name, 0)
-                       for name in ("overlap_skbs", "overlap_bytes_trimmed", "redirected_bytes")}}
-        broken = bounds(baseline, after, pooled, totals, counters, loss)
-        if relay.process.poll() is not None:
-            broken.append(f"the relay exited with {relay.process.returncode}")
+                    **{name: kernel_after[name] - kernel_before[name] for name in kernel_after}}
+        broken = bounds(relays, baseline, after, totals, counters, loss)
         report = {
             "duration_s": args.duration, "clients": args.clients, "seed": args.seed, "workers": WORKERS,
-            "totals": totals, "responses_per_s": round(totals["responses"] / args.duration, 1),
+            "relays": list(tiers), "totals": totals, "responses_per_s": round(totals["responses"] / args.duration, 1),
             "body_mib_per_s": round(totals["body_bytes"] / args.duration / (1 << 20), 1),
             "baseline": baseline, "peak": peak, "after": after, "relay_counters": counters, "loss": loss,
-            "bounds": {"pooled_upstream_connections": pooled, "rss_growth_mib": RSS_GROWTH_MIB,
-                       "tcp_growth_mib": TCP_GROWTH_MIB},
+            "bounds": {"pooled_upstream_connections": {relay.tier: relay.pooled for relay in relays},
+                       "rss_growth_mib": RSS_GROWTH_MIB, "tcp_growth_mib": TCP_GROWTH_MIB},
             "failures": failures, "broken": broken,
         }
     finally:
-        if relay:
+        for relay in relays:
             relay.stop()
-            relay.log.close()
+        if origin:
+            origin.kill()
+            origin.wait()
+        logs = {relay.tier: relay.log() for relay in relays}
         network.remove()
-        log = open(os.path.join(workdir, "relay.log")).read() if relay else ""
         shutil.rmtree(workdir, ignore_errors=True)
-    report["relay_log"] = log_reasons(log)
-    # What the relay said about the connections that failed unexpectedly.
+    report["relay_log"] = {tier: log_reasons(log) for tier, log in logs.items()}
+    # What the relays said about the connections that failed unexpectedly.
     ports = re.findall(r"port (\d+) closed", " ".join(report["failures"]))
-    report["failure_log"] = [line for line in log.splitlines() if any(f":{port} " in line for port in ports)]
+    report["failure_log"] = [line for log in logs.values() for line in log.splitlines() if any(f":{port} " in line for port in ports)]
     text = json.dumps(report, indent=2, sort_keys=True)
     print(text)
     if args.report:

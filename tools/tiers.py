@@ -1,7 +1,7 @@
-"""Where a tool's client, relay and origin run: all on this host's loopback, or each in its own
-network namespace, in a line joined by veth. Both offer the relay's and the origin's addresses,
-the command that runs a program on a tier, a wait for a listener, and the client's namespace
-(None on loopback) for `join_network`."""
+"""Where a tool's client, relays and origin run: all on this host's loopback, or each in its own
+network namespace, in a line joined by veth. Both offer each tier's address, the command that
+runs a program on a tier, a wait for a listener, and the client's namespace (None on loopback)
+for `join_network`."""
 import ctypes
 import subprocess
 import time
@@ -25,6 +25,9 @@ class Loopback:
     relay_host = origin_host = "127.0.0.1"
     client_namespace = None
 
+    def host(self, tier):
+        return "127.0.0.1"
+
     def command(self, arguments, tier="relay"):
         return arguments
 
@@ -39,22 +42,28 @@ class Loopback:
 
 
 class Veth:
-    """Client, relay and origin in their own network namespaces, in a line joined by veth
+    """Client, relays and origin in their own network namespaces, in a line joined by veth
     (`fault_torture.Topology`, whose `set_loss` drops a share of the packets on every link end).
+    `relays` names the relay tiers from the client's side; `relay_host` is the first one's.
     By default TCP runs as Linux's defaults have it; `sack=False, tso=False` make a loss's
     retransmission overlap what the receiver already queued, as the fault torture needs."""
 
-    def __init__(self, sack=True, tso=True):
-        self.topology = Topology(["client", "relay", "origin"], sack=sack, tso=tso)
-        self.relay_host = self.topology.front("relay")
+    def __init__(self, sack=True, tso=True, relays=("relay",)):
+        self.topology = Topology(["client", *relays, "origin"], sack=sack, tso=tso)
+        self.relay_host = self.topology.front(relays[0])
         self.origin_host = self.topology.front("origin")
         self.client_namespace = self.topology.namespaces["client"]
+
+    def host(self, tier):
+        """`tier`'s address on the link towards the client."""
+        return self.topology.front(tier)
 
     def command(self, arguments, tier="relay"):
         return self.topology.command(tier, *arguments)
 
     def wait_for_port(self, host, port, seconds=60):
-        probe = self.command(["python3", "-c", f"import socket; socket.create_connection(('{host}', {port}), timeout=1).close()"])
+        owner = next(tier for tier in self.topology.tiers if self.topology.front(tier) == host)
+        probe = self.command(["python3", "-c", f"import socket; socket.create_connection(('{host}', {port}), timeout=1).close()"], owner)
         deadline = time.monotonic() + seconds
         while subprocess.run(probe, capture_output=True).returncode != 0:
             if time.monotonic() > deadline:
