@@ -128,6 +128,29 @@ extension RelayTests {
             #expect(relay.log.contains("connection closed at a limit"))
         }
 
+        /// An upstream that takes the request and then says nothing for `timeouts.idle`: 504
+        /// before any answer, counted as an upstream error and logged as an upstream failure
+        /// with its reason, so that it shows with the access log off.
+        @Test func upstreamSilentPastTheIdleTimeoutIs504() throws {
+            let origin = try ScriptedOrigin(handler: """
+                import time
+                def answer(conn, head, data):
+                    time.sleep(60)
+                    return None
+                """)
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel),
+                                         timeouts: [.idle("2s")])
+            let client = try TestHTTPClient(port: relay.port, receiveTimeout: 30)
+            defer { client.close() }
+            let response = try client.get("/never-answered")
+            #expect(response.status == 504, "got \(response.status)")
+            #expect(response.header("Connection") == "close")
+            #expect(client.isClosedByPeer())
+            #expect(try relay.waitForCounter("upstream_errors") { $0 >= 1 } == 1)
+            #expect(relay.log.contains("upstream failure"))
+            #expect(relay.log.contains("the upstream did not respond in time"))
+        }
+
         /// An upstream trickling its answer moves bytes all the time, so neither the idle timeout
         /// nor the body-rate floor (which never counts a slow upstream against the client) ends
         /// it. `max_exchange_time` does: the answer has begun, so the client sees the connection

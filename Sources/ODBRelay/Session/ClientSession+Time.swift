@@ -48,7 +48,7 @@ extension ClientSession {
                 abort("no progress within the idle timeout")
             } else {
                 worker.stats.upstreamErrors += 1
-                respondError(504, reason: "the upstream did not respond in time")
+                upstreamFailed("the upstream did not respond in time", status: 504)
             }
         }
         drive()

@@ -217,9 +217,9 @@ final class ClientSession: ChannelOwner, KernelWindowDelegate {
         client.wantRead = false
     }
 
-    func upstreamFailed(_ reason: String) {
+    func upstreamFailed(_ reason: String, status: Int = 502) {
         worker.logger.warning("upstream failure", metadata: ["client": "\(clientAddress)", "reason": "\(reason)"])
-        respondError(502, reason: reason)
+        respondError(status, reason: reason)
     }
 
     func upstreamUnavailable(_ failure: UpstreamFailure) {
