@@ -71,6 +71,12 @@ WORKERS = 2
 MAX_IDLE_PER_SERVER = 8
 RSS_GROWTH_MIB = 64
 TCP_GROWTH_MIB = 16
+# Short, so that the run exercises the idle close of keep-alive connections.
+IDLE = "5s"
+# The holder takes an upload into its socket buffers within milliseconds and may forward it
+# across a lossy link for longer than IDLE while nothing moves on the edge's sockets: that is
+# the upstream being slow, which the edge answers with 504 (once in a 10-minute run at 2 % loss).
+EDGE_IDLE = "30s"
 ODB_SECRET = "soak-odb-secret-0123456789abcdef"
 HOLDER_NAME = "holder-1"
 # Short, so that a payload whose client went before the edge claimed it expires within settle's wait.
@@ -297,7 +303,7 @@ def routes(role=None):
         mode: {mode}{odb}""" for host, mode in ROUTES.items())
 
 
-def relay_config(listen, upstream, odb="", role=None, peer=False):
+def relay_config(listen, upstream, odb="", role=None, peer=False, idle=IDLE):
     """A relay on `listen` whose routes go to `upstream`; `odb`: its odb section, `role`: its
     routes' odb role, `peer`: the upstream is an ODB peer."""
     peer_line = "\n    odb_peer: true" if peer else ""
@@ -306,7 +312,7 @@ log:
   level: info
   access_log: false
 timeouts:
-  idle: 5s
+  idle: {idle}
 {odb}listeners:
   - listen: "{listen}"
     routes:{routes(role)}
@@ -340,7 +346,8 @@ def virtual_chain(network, origin):
   peers:
     {HOLDER_NAME}: "{claim_address}"
 """
-    return [("edge", edge, relay_config(f"{edge[0]}:{edge[1]}", f"{holder[0]}:{holder[1]}", edge_odb, "edge", peer=True), 2),
+    edge_config = relay_config(f"{edge[0]}:{edge[1]}", f"{holder[0]}:{holder[1]}", edge_odb, "edge", peer=True, idle=EDGE_IDLE)
+    return [("edge", edge, edge_config, 2),
             ("holder", holder, relay_config(f"{holder[0]}:{holder[1]}", origin, holder_odb, "holder"), 1)]
 
 
@@ -595,6 +602,8 @@ def main():
         (path for path in (f"{root}/.build/release/odb-redirect", f"{root}/.build/debug/odb-redirect") if os.path.exists(path)), None)
     if not binary:
         raise SystemExit("soak: build odb-redirect first (swift build -c release)")
+    # Stopped from outside, the soak still stops its relays and origin and removes its namespaces.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     workdir = tempfile.mkdtemp(prefix="odb-soak-")
     tiers = ("edge", "holder") if args.virtual else ("relay",)
     network = Loopback() if args.loss is None else Veth(sack=False, tso=False, relays=tiers)
