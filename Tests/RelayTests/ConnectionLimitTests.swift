@@ -80,6 +80,32 @@ extension RelayTests {
             #expect(try relay.waitForCounter("max_age", in: "limit_closes") { $0 >= 2 } == 2)
         }
 
+        /// An answer that began before the age cap said keep-alive, and the connection reaches
+        /// the cap while the client still reads it: the relay reads the whole body from the
+        /// upstream long before a slow client takes it, so the exchange is over and the cap
+        /// closes the connection between exchanges. The client still gets the whole answer, then
+        /// the end of the connection (a 4 MiB answer read at 512 KB/s through a 64 KiB receive
+        /// buffer, asked for at once on a connection capped at 2 s).
+        @Test(arguments: relayModes)
+        func ageCapClosesOnlyAfterTheAnswerInFlight(mode: RouteMode) throws {
+            let size = 4 << 20
+            let admin = freePort()
+            let setup = try RelayUnderTest(route: RouteOptions(mode), sizes: [size], workers: 1, admin: .listen("127.0.0.1:\(admin)"),
+                                           timeouts: [.idle("60s"), .maxConnectionAge("2s")])
+            let client = try TestHTTPClient(port: setup.relay.port, receiveTimeout: 15)
+            defer { client.close() }
+            client.limitReceiveBuffer(64 << 10)
+            try client.send("GET /files/\(size).bin HTTP/1.1\r\nHost: test\r\n\r\n")
+            let answer = try client.readResponse(pace: { _ in 125_000 })
+            #expect(answer.header("Connection") != "close", "\(mode): the answer began before the cap")
+            let expected = try TestContent.bytes(size: size)
+            #expect(answer.body == expected, "\(mode): \(firstDifference(answer.body, expected))")
+            #expect(client.isClosedByPeer(), "\(mode): the connection ends at its age once the answer is out")
+            let closes = "odb_limit_closes_total{limit=\"max_age\"}"
+            let metrics = try MetricsScrape.waiting(port: admin, for: "one close at the age cap") { $0[closes] ?? 0 >= 1 }
+            #expect(metrics[closes] == 1, "\(mode)")
+        }
+
         /// A request body trickling a byte every 300 ms keeps the idle timer away but not the
         /// rate floor: the client is answered 408 and closed, and the upstream connection goes.
         @Test func requestBodyBelowTheRateFloorIsAnswered408() throws {

@@ -29,9 +29,10 @@ extension ClientSession {
                 do { try connector.connectTimedOut(current) } catch { upstreamUnavailable(error) }
             }
         case .maxAge:
+            // Between exchanges, but the last answer's tail may still wait in the client's
+            // buffers: it goes out first, as after a `Connection: close` answer.
             worker.connectionEnded(by: .maxAge, client: clientAddress)
-            close()
-            return
+            drainThenClose()
         case let .exchangeTime(seconds):
             // 504 while no answer has begun; past that an abort, never a short answer.
             worker.connectionEnded(by: .maxExchangeTime, client: clientAddress)
