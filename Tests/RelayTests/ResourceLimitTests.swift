@@ -109,46 +109,42 @@ extension RelayTests {
         /// An upstream that never answers keeps no idle timer away, but the exchange still ends
         /// at `timeouts.max_exchange_time`, long before the idle timeout: 504, counted, logged.
         @Test func exchangePastItsMaximumTimeBeforeAnyAnswerIs504() throws {
-            let origin = try ScriptedOrigin(handler: """
-                import time
-                def answer(conn, head, data):
-                    time.sleep(60)
-                    return None
-                """)
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel),
-                                         timeouts: [.idle("60s"), .maxExchangeTime("2s")])
-            let client = try TestHTTPClient(port: relay.port, receiveTimeout: 30)
-            defer { client.close() }
-            let response = try client.get("/never-answered")
-            #expect(response.status == 504, "got \(response.status)")
-            #expect(response.header("Connection") == "close")
-            #expect(String(decoding: response.body, as: UTF8.self).contains("max_exchange_time"))
-            #expect(client.isClosedByPeer())
-            #expect(try relay.waitForCounter("max_exchange_time", in: "limit_closes") { $0 >= 1 } == 1)
-            #expect(relay.log.contains("connection closed at a limit"))
+            try askSilentUpstream(timeouts: [.idle("60s"), .maxExchangeTime("2s")]) { relay, response throws in
+                #expect(String(decoding: response.body, as: UTF8.self).contains("max_exchange_time"))
+                #expect(try relay.waitForCounter("max_exchange_time", in: "limit_closes") { $0 >= 1 } == 1)
+                #expect(relay.log.contains("connection closed at a limit"))
+            }
         }
 
         /// An upstream that takes the request and then says nothing for `timeouts.idle`: 504
         /// before any answer, counted as an upstream error and logged as an upstream failure
         /// with its reason, so that it shows with the access log off.
         @Test func upstreamSilentPastTheIdleTimeoutIs504() throws {
+            try askSilentUpstream(timeouts: [.idle("2s")]) { relay, _ throws in
+                #expect(try relay.waitForCounter("upstream_errors") { $0 >= 1 } == 1)
+                #expect(relay.log.contains("upstream failure"))
+                #expect(relay.log.contains("the upstream did not respond in time"))
+            }
+        }
+
+        /// A GET through a kernel-mode relay with `timeouts` to an upstream that reads it and
+        /// never answers: a 504 that closes the connection; `check` looks at the rest.
+        private func askSilentUpstream(timeouts: [TimeoutOption],
+                                       check: (RelayProcess, TestHTTPClient.Response) throws -> Void) throws {
             let origin = try ScriptedOrigin(handler: """
                 import time
                 def answer(conn, head, data):
                     time.sleep(60)
                     return None
                 """)
-            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel),
-                                         timeouts: [.idle("2s")])
+            let relay = try RelayProcess(upstreams: ["127.0.0.1:\(origin.port)"], route: RouteOptions(.kernel), timeouts: timeouts)
             let client = try TestHTTPClient(port: relay.port, receiveTimeout: 30)
             defer { client.close() }
             let response = try client.get("/never-answered")
             #expect(response.status == 504, "got \(response.status)")
             #expect(response.header("Connection") == "close")
             #expect(client.isClosedByPeer())
-            #expect(try relay.waitForCounter("upstream_errors") { $0 >= 1 } == 1)
-            #expect(relay.log.contains("upstream failure"))
-            #expect(relay.log.contains("the upstream did not respond in time"))
+            try check(relay, response)
         }
 
         /// An upstream trickling its answer moves bytes all the time, so neither the idle timeout
