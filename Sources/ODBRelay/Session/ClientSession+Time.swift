@@ -29,8 +29,8 @@ extension ClientSession {
                 do { try connector.connectTimedOut(current) } catch { upstreamUnavailable(error) }
             }
         case .maxAge:
-            // Between exchanges, but the last answer's tail may still wait in the client's
-            // buffers: it goes out first, as after a `Connection: close` answer.
+            // Between exchanges, but a slow reader's last answer may not have left the relay
+            // yet: it goes out first, as after a `Connection: close` answer.
             worker.connectionEnded(by: .maxAge, client: clientAddress)
             drainThenClose()
         case let .exchangeTime(seconds):
