@@ -227,24 +227,35 @@ def colocated_scenario():
                     COLOCATED_KINDS, client_tier="relay", client_host="127.0.0.1", needs_overlaps=True)
 
 
+def holder_odb(claim_address, hold_timeout):
+    """The `odb:` section of a relay that holds payloads as HOLDER_NAME and serves claims on
+    `claim_address` (host:port)."""
+    return f"""odb:
+  name: {HOLDER_NAME}
+  secret: "{ODB_SECRET}"
+  claim_listen: "{claim_address}"
+  hold_timeout: {hold_timeout}
+"""
+
+
+def peer_odb(claim_address):
+    """The `odb:` section of a relay that trusts its peers and claims from HOLDER_NAME at
+    `claim_address` (host:port)."""
+    return f"""odb:
+  secret: "{ODB_SECRET}"
+  peers:
+    {HOLDER_NAME}: "{claim_address}"
+"""
+
+
 def virtual_scenario():
     """Client - edge relay - holder relay - origin: the holder answers descriptors and the edge
     claims every body over a claim connection that crosses the lossy edge-holder link."""
     tiers = ["client", "edge", "holder", "origin"]
-    holder_odb = f"""odb:
-  name: {HOLDER_NAME}
-  secret: "{ODB_SECRET}"
-  claim_listen: "10.215.2.2:{CLAIM_PORT}"
-  hold_timeout: {HOLD_TIMEOUT}
-"""
-    edge_odb = f"""odb:
-  secret: "{ODB_SECRET}"
-  peers:
-    {HOLDER_NAME}: "10.215.2.2:{CLAIM_PORT}"
-"""
+    claim_address = f"10.215.2.2:{CLAIM_PORT}"
     configs = {
-        "edge": relay_config("10.215.1.2", f"10.215.2.2:{PORT}", edge_odb, role="edge", peer=True),
-        "holder": relay_config("10.215.2.2", f"10.215.3.2:{PORT}", holder_odb, role="holder"),
+        "edge": relay_config("10.215.1.2", f"10.215.2.2:{PORT}", peer_odb(claim_address), role="edge", peer=True),
+        "holder": relay_config("10.215.2.2", f"10.215.3.2:{PORT}", holder_odb(claim_address, HOLD_TIMEOUT), role="holder"),
     }
     return Scenario("virtual", tiers, configs, VIRTUAL_KINDS, virtual=True)
 

@@ -60,6 +60,7 @@ import sys
 import tempfile
 import time
 
+from fault_torture import holder_odb, peer_odb
 from ports import free_port
 from tiers import Loopback, Veth, join_network
 
@@ -77,8 +78,6 @@ IDLE = "5s"
 # across a lossy link for longer than IDLE while nothing moves on the edge's sockets: that is
 # the upstream being slow, which the edge answers with 504 (once in a 10-minute run at 2 % loss).
 EDGE_IDLE = "30s"
-ODB_SECRET = "soak-odb-secret-0123456789abcdef"
-HOLDER_NAME = "holder-1"
 # Short, so that a payload whose client went before the edge claimed it expires within settle's wait.
 HOLD_TIMEOUT_S = 5
 # The BPF counters a lossy run reports, summed over the relays.
@@ -335,20 +334,9 @@ def virtual_chain(network, origin):
     connections to the holder and claim connections, the holder connections to the origin."""
     edge, holder, claim = (network.host("edge"), free_port()), (network.host("holder"), free_port()), free_port()
     claim_address = f"{holder[0]}:{claim}"
-    holder_odb = f"""odb:
-  name: {HOLDER_NAME}
-  secret: "{ODB_SECRET}"
-  claim_listen: "{claim_address}"
-  hold_timeout: {HOLD_TIMEOUT_S}s
-"""
-    edge_odb = f"""odb:
-  secret: "{ODB_SECRET}"
-  peers:
-    {HOLDER_NAME}: "{claim_address}"
-"""
-    edge_config = relay_config(f"{edge[0]}:{edge[1]}", f"{holder[0]}:{holder[1]}", edge_odb, "edge", peer=True, idle=EDGE_IDLE)
+    edge_config = relay_config(f"{edge[0]}:{edge[1]}", f"{holder[0]}:{holder[1]}", peer_odb(claim_address), "edge", peer=True, idle=EDGE_IDLE)
     return [("edge", edge, edge_config, 2),
-            ("holder", holder, relay_config(f"{holder[0]}:{holder[1]}", origin, holder_odb, "holder"), 1)]
+            ("holder", holder, relay_config(f"{holder[0]}:{holder[1]}", origin, holder_odb(claim_address, f"{HOLD_TIMEOUT_S}s"), "holder"), 1)]
 
 
 class Relay:
