@@ -88,9 +88,9 @@ def run(*command):
 
 
 class Topology:
-    """Namespaces in a line (client, relays..., origin), a veth link between neighbours, and an
-    nftables loss rule on every veth end. Link N joins 10.215.N.1 (nearer the client) and
-    10.215.N.2."""
+    """Namespaces in a line (client, relays..., origin), a veth link between neighbours, routes
+    through them to every other link, and an nftables loss rule on every veth end. Link N joins
+    10.215.N.1 (nearer the client) and 10.215.N.2."""
 
     def __init__(self, tiers, sack, tso):
         prefix = f"odbt{os.getpid() % 100_000}"
@@ -106,6 +106,8 @@ class Topology:
                 run("ip", "netns", "exec", name, "sysctl", "-q", f"net.ipv4.tcp_sack={int(sack)}")
             for link, (near, far) in enumerate(zip(tiers, tiers[1:]), start=1):
                 self.link(link, self.namespaces[near], self.namespaces[far], tso)
+            for index, tier in enumerate(tiers):
+                self.route(index, self.namespaces[tier], len(tiers) - 1)
             for name in self.created:
                 self.nft(name, "add table inet torture")
                 self.nft(name, "add chain inet torture loss { type filter hook prerouting priority -300; policy accept; }")
@@ -121,6 +123,18 @@ class Topology:
             run("ip", "-n", namespace, "addr", "add", f"10.215.{number}.{host}/24", "dev", device)
             run("ip", "netns", "exec", namespace, "ethtool", "-K", device, "tso", "on" if tso else "off")
             run("ip", "-n", namespace, "link", "set", device, "up")
+
+    @staticmethod
+    def route(index, namespace, links):
+        """Makes the tier at `index` forward and reach every link it is not on through its
+        neighbours, so that a tier can connect past the next one (an edge to a holder further
+        along, for a claim); what it forwards crosses that tier's lossy link ends too."""
+        run("ip", "netns", "exec", namespace, "sysctl", "-q", "net.ipv4.ip_forward=1")
+        for link in range(1, links + 1):
+            if link < index:
+                run("ip", "-n", namespace, "route", "add", f"10.215.{link}.0/24", "via", f"10.215.{index}.1")
+            elif link > index + 1:
+                run("ip", "-n", namespace, "route", "add", f"10.215.{link}.0/24", "via", f"10.215.{index + 1}.2")
 
     def front(self, tier):
         """The address `tier` has on the link towards the client."""

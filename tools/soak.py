@@ -5,6 +5,7 @@
     python3 tools/soak.py --duration 600 --report docs/soak-600s.json   # the documented long run
     python3 tools/soak.py --duration 600 --loss 2    # across lossy links (run as root)
     python3 tools/soak.py --duration 600 --virtual --loss 2   # the virtual payload, across them
+    python3 tools/soak.py --duration 600 --virtual origin --loss 2   # held by the origin, through an intermediate
 
 One relay (workers: 2) with a kernel, a splice and a copy route (picked by Host) in front of
 the built-in origin (`odb-redirect origin`, byte i of every body is i % 251). Client processes
@@ -19,8 +20,11 @@ segmentation offload, so that a loss's retransmission overlaps bytes the relay's
 hold). With --virtual, the clients' relay is an edge in front of a holder relay (each with
 the same three routes): the holder answers the origin's bodies with descriptors and the edge
 claims each one, so every body crosses the edge-holder link on a claim connection
-(docs/DESIGN.md, "Virtual payload"); with --loss that link drops packets too. After the load
-stops and the relays settle, the script checks, for each relay:
+(docs/DESIGN.md, "Virtual payload"); with --loss that link drops packets too. With --virtual
+origin, the origin holds its bodies itself (ODB-aware) behind an intermediate relay, which
+passes its descriptors on to the edge, head only; the edge claims each body from the origin,
+so with --loss the claim connections cross both lossy links, routed through the intermediate's
+tier. After the load stops and the relays settle, the script checks, for each relay:
 
   - zero corrupted bodies (downloads and uploads) and zero unexpected failures (only
     deliberate aborts may cut a body);
@@ -41,7 +45,9 @@ stops and the relays settle, the script checks, for each relay:
     overlap_skbs): a lossy run without them tests nothing the loopback run does not;
   - with --virtual, no payload held and no claim in flight once settled, every non-empty body a
     client took held by the holder (or served for real over its caps), no failed claim, and
-    every held payload served to a claim or expired (a client gone before the edge claimed).
+    every held payload served to a claim or expired (a client gone before the edge claimed);
+  - with --virtual origin, no claim in flight once settled, every non-empty body a client took
+    passed on by the intermediate as a descriptor and claimed by the edge, and no failed claim.
 
 Exits 1 and says which bound broke; prints one JSON report (and writes it with --report).
 """
@@ -60,7 +66,7 @@ import sys
 import tempfile
 import time
 
-from fault_torture import holder_odb, peer_odb
+from fault_torture import HOLDER_NAME, ODB_SECRET, holder_odb, peer_odb
 from ports import free_port
 from tiers import Loopback, Veth, join_network
 
@@ -339,6 +345,18 @@ def virtual_chain(network, origin):
             ("holder", holder, relay_config(f"{holder[0]}:{holder[1]}", origin, holder_odb(claim_address, f"{HOLD_TIMEOUT_S}s"), "holder"), 1)]
 
 
+def aware_chain(network, origin, claim_address):
+    """An edge relay, which claims every body from the ODB-aware origin at `claim_address`, in
+    front of an intermediate relay, which passes the origin's descriptors on. The edge pools
+    connections to the intermediate and claim connections, the intermediate connections to the
+    origin."""
+    edge, intermediate = (network.host("edge"), free_port()), (network.host("intermediate"), free_port())
+    peers = peer_odb(claim_address)
+    edge_config = relay_config(f"{edge[0]}:{edge[1]}", f"{intermediate[0]}:{intermediate[1]}", peers, "edge", peer=True, idle=EDGE_IDLE)
+    intermediate_config = relay_config(f"{intermediate[0]}:{intermediate[1]}", origin, peers, "intermediate", peer=True)
+    return [("edge", edge, edge_config, 2), ("intermediate", intermediate, intermediate_config, 1)]
+
+
 class Relay:
     """One relay process on its tier, and the readings its bounds are checked against."""
 
@@ -535,15 +553,31 @@ def virtual_bounds(counters, totals):
     through the holder as a payload (held, or served for real over a cap), no claim failed, and
     every held payload was claimed or expired."""
     holder, edge = counters["holder"].get("virtual_payloads", {}), counters["edge"].get("virtual_payloads", {})
-    broken = []
+    broken = claim_bounds(edge)
     if holder.get("held", 0) + holder.get("over_cap", 0) < totals["bodies"]:
         broken.append(f"the holder held {holder.get('held', 0)} payloads (and {holder.get('over_cap', 0)} over its caps) "
                       f"for {totals['bodies']} non-empty bodies")
-    if edge.get("claims_failed"):
-        broken.append(f"{edge['claims_failed']} claims failed")
     if holder.get("held", 0) != holder.get("claims_served", 0) + holder.get("expired", 0):
         broken.append(f"the holder held {holder.get('held', 0)} payloads, served {holder.get('claims_served', 0)} to claims "
                       f"and let {holder.get('expired', 0)} expire")
+    return broken
+
+
+def claim_bounds(edge):
+    """The broken bound on the edge's claims (its `virtual_payloads` counters): none failed."""
+    return [f"{edge['claims_failed']} claims failed"] if edge.get("claims_failed") else []
+
+
+def aware_bounds(counters, totals):
+    """The broken bounds on a payload the origin holds: the intermediate passed on a descriptor
+    for every non-empty body the clients took, the edge claimed each, and no claim failed."""
+    passed = counters["intermediate"].get("virtual_payloads", {}).get("passed", 0)
+    edge = counters["edge"].get("virtual_payloads", {})
+    broken = claim_bounds(edge)
+    if passed < totals["bodies"]:
+        broken.append(f"the intermediate passed on {passed} descriptors for {totals['bodies']} non-empty bodies")
+    if edge.get("claims", 0) < totals["bodies"]:
+        broken.append(f"the edge claimed {edge.get('claims', 0)} payloads for {totals['bodies']} non-empty bodies")
     return broken
 
 
@@ -561,15 +595,22 @@ def bounds(relays, baseline, after, totals, counters, loss):
         broken += [named + sentence for sentence in relay_bounds(relay, baseline[relay.tier], after[relay.tier], counters[relay.tier])]
     if "holder" in counters:
         broken += virtual_bounds(counters, totals)
+    if "intermediate" in counters:
+        broken += aware_bounds(counters, totals)
     return broken
 
 
-def start_origin(binary, network):
-    """The built-in origin on its tier; returns the process and its address."""
+def start_origin(binary, network, claim_port=None):
+    """The built-in origin on its tier, holding its bodies for peers as HOLDER_NAME and serving
+    claims on `claim_port` when one is given; returns the process and its address."""
     host, port = network.host("origin"), free_port()
-    origin = subprocess.Popen(network.command([binary, "origin", "--listen", f"{host}:{port}"], "origin"),
+    holding = ["--odb-name", HOLDER_NAME, "--odb-secret", ODB_SECRET, "--odb-claim-listen", f"{host}:{claim_port}",
+               "--odb-hold-timeout", str(HOLD_TIMEOUT_S)] if claim_port else []
+    origin = subprocess.Popen(network.command([binary, "origin", "--listen", f"{host}:{port}", *holding], "origin"),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     network.wait_for_port(host, port)
+    if claim_port:
+        network.wait_for_port(host, claim_port)
     return origin, f"{host}:{port}"
 
 
@@ -582,8 +623,9 @@ def main():
     parser.add_argument("--seed", type=int, default=int(time.time()))
     parser.add_argument("--loss", type=float, metavar="PERCENT",
                         help="run each tier in a network namespace, joined by veth links that drop this share of packets")
-    parser.add_argument("--virtual", action="store_true",
-                        help="an edge relay in front of a holder relay: every body crosses on a claim")
+    parser.add_argument("--virtual", nargs="?", const="relay", choices=("relay", "origin"),
+                        help="an edge relay in front of a holder relay (relay, the default) or of an intermediate "
+                             "relay and the ODB-aware origin (origin): every body crosses on a claim")
     args = parser.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     binary = args.binary or next(
@@ -593,12 +635,17 @@ def main():
     # Stopped from outside, the soak still stops its relays and origin and removes its namespaces.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     workdir = tempfile.mkdtemp(prefix="odb-soak-")
-    tiers = ("edge", "holder") if args.virtual else ("relay",)
+    tiers = {None: ("relay",), "relay": ("edge", "holder"), "origin": ("edge", "intermediate")}[args.virtual]
     network = Loopback() if args.loss is None else Veth(sack=False, tso=False, relays=tiers)
     origin, relays = None, []
     try:
-        origin, origin_address = start_origin(binary, network)
-        chain = virtual_chain(network, origin_address) if args.virtual else plain_chain(network, origin_address)
+        if args.virtual == "origin":
+            claim_port = free_port()
+            origin, origin_address = start_origin(binary, network, claim_port)
+            chain = aware_chain(network, origin_address, f"{network.host('origin')}:{claim_port}")
+        else:
+            origin, origin_address = start_origin(binary, network)
+            chain = (virtual_chain if args.virtual else plain_chain)(network, origin_address)
         # Started from the origin's side, so that each relay's upstream listens before it does.
         for tier, address, config, pools in reversed(chain):
             relays.insert(0, Relay(binary, workdir, network, tier, address, config, pools))
