@@ -49,7 +49,8 @@ tier. After the load stops and the relays settle, the script checks, for each re
   - with --virtual origin, no claim in flight once settled, every non-empty body a client took
     passed on by the intermediate as a descriptor and claimed by the edge, and no failed claim.
 
-Exits 1 and says which bound broke; prints one JSON report (and writes it with --report).
+Exits 1 and says which bound broke; prints one JSON report (and writes it with --report), which
+includes each relay's RSS every RSS_EVERY_S seconds of load (`rss_mib`: [seconds, MiB] pairs).
 """
 import argparse
 import json
@@ -78,6 +79,8 @@ WORKERS = 2
 MAX_IDLE_PER_SERVER = 8
 RSS_GROWTH_MIB = 64
 TCP_GROWTH_MIB = 16
+# How often the report's RSS series (seconds of load, MiB) samples each relay's RSS.
+RSS_EVERY_S = 60
 # Short, so that the run exercises the idle close of keep-alive connections.
 IDLE = "5s"
 # The holder takes an upload into its socket buffers within milliseconds and may forward it
@@ -669,10 +672,15 @@ def main():
         for client in clients:
             client.start()
         peak = {tier: dict(reading) for tier, reading in baseline.items()}
+        started = time.time()
+        rss = {tier: [[0, round(reading["relay_rss_mib"], 1)]] for tier, reading in baseline.items()}
         while time.time() < deadline:
             time.sleep(1)
+            elapsed = round(time.time() - started)
             for tier, reading in readings(relays).items():
                 peak[tier] = {key: max(peak[tier][key], reading[key]) for key in reading}
+                if elapsed >= rss[tier][-1][0] + RSS_EVERY_S:
+                    rss[tier].append([elapsed, round(reading["relay_rss_mib"], 1)])
         gathered = [results.get(timeout=120) for _ in clients]
         for client in clients:
             client.join()
@@ -692,7 +700,7 @@ def main():
             "duration_s": args.duration, "clients": args.clients, "seed": args.seed, "workers": WORKERS,
             "relays": list(tiers), "totals": totals, "responses_per_s": round(totals["responses"] / args.duration, 1),
             "body_mib_per_s": round(totals["body_bytes"] / args.duration / (1 << 20), 1),
-            "baseline": baseline, "peak": peak, "after": after, "relay_counters": counters, "loss": loss,
+            "baseline": baseline, "peak": peak, "after": after, "rss_mib": rss, "relay_counters": counters, "loss": loss,
             "bounds": {"pooled_upstream_connections": {relay.tier: relay.pooled for relay in relays},
                        "rss_growth_mib": RSS_GROWTH_MIB, "tcp_growth_mib": TCP_GROWTH_MIB},
             "failures": failures, "broken": broken,
