@@ -83,10 +83,12 @@ TCP_GROWTH_MIB = 16
 RSS_EVERY_S = 60
 # Short, so that the run exercises the idle close of keep-alive connections.
 IDLE = "5s"
-# The holder takes an upload into its socket buffers within milliseconds and may forward it
-# across a lossy link for longer than IDLE while nothing moves on the edge's sockets: that is
-# the upstream being slow, which the edge answers with 504 (once in a 10-minute run at 2 % loss).
-EDGE_IDLE = "30s"
+# For a relay that may wait longer than IDLE on an upstream that is slow, not gone, which it
+# would answer with 504. A relay behind another relay: the next relay takes an upload into its
+# socket buffers within milliseconds and may forward it for longer, while nothing moves on this
+# relay's sockets. Any relay across lossy links: at 2 % loss without SACK, a retransmission
+# lost again backs TCP's timer off to seconds (uploads through a relay took up to 7.8 s).
+PATIENT_IDLE = "30s"
 # Short, so that a payload whose client went before the edge claimed it expires within settle's wait.
 HOLD_TIMEOUT_S = 5
 # The BPF counters a lossy run reports, summed over the relays.
@@ -311,9 +313,9 @@ def routes(role=None):
         mode: {mode}{odb}""" for host, mode in ROUTES.items())
 
 
-def relay_config(listen, upstream, odb="", role=None, peer=False, idle=IDLE):
-    """A relay on `listen` whose routes go to `upstream`; `odb`: its odb section, `role`: its
-    routes' odb role, `peer`: the upstream is an ODB peer."""
+def relay_config(listen, upstream, idle, odb="", role=None, peer=False):
+    """A relay on `listen` whose routes go to `upstream`, idle for at most `idle`; `odb`: its odb
+    section, `role`: its routes' odb role, `peer`: the upstream is an ODB peer."""
     peer_line = "\n    odb_peer: true" if peer else ""
     return f"""workers: {WORKERS}
 log:
@@ -331,32 +333,33 @@ upstreams:
 """
 
 
-def plain_chain(network, origin):
-    """One relay in front of the origin: (tier, listen address, configuration, upstream pools)."""
+def plain_chain(network, origin, idle):
+    """One relay in front of the origin: (tier, listen address, configuration, upstream pools).
+    Here and in the other chains `idle` is the idle timeout of the relay in front of the origin."""
     listen = (network.host("relay"), free_port())
-    return [("relay", listen, relay_config(f"{listen[0]}:{listen[1]}", origin), 1)]
+    return [("relay", listen, relay_config(f"{listen[0]}:{listen[1]}", origin, idle), 1)]
 
 
-def virtual_chain(network, origin):
+def virtual_chain(network, origin, idle):
     """An edge relay, which claims every body, in front of a holder relay, which answers the
     origin's bodies with descriptors (docs/DESIGN.md, "Virtual payload"). The edge pools
     connections to the holder and claim connections, the holder connections to the origin."""
     edge, holder, claim = (network.host("edge"), free_port()), (network.host("holder"), free_port()), free_port()
     claim_address = f"{holder[0]}:{claim}"
-    edge_config = relay_config(f"{edge[0]}:{edge[1]}", f"{holder[0]}:{holder[1]}", peer_odb(claim_address), "edge", peer=True, idle=EDGE_IDLE)
+    edge_config = relay_config(f"{edge[0]}:{edge[1]}", f"{holder[0]}:{holder[1]}", PATIENT_IDLE, peer_odb(claim_address), "edge", peer=True)
     return [("edge", edge, edge_config, 2),
-            ("holder", holder, relay_config(f"{holder[0]}:{holder[1]}", origin, holder_odb(claim_address, f"{HOLD_TIMEOUT_S}s"), "holder"), 1)]
+            ("holder", holder, relay_config(f"{holder[0]}:{holder[1]}", origin, idle, holder_odb(claim_address, f"{HOLD_TIMEOUT_S}s"), "holder"), 1)]
 
 
-def aware_chain(network, origin, claim_address):
+def aware_chain(network, origin, idle, claim_address):
     """An edge relay, which claims every body from the ODB-aware origin at `claim_address`, in
     front of an intermediate relay, which passes the origin's descriptors on. The edge pools
     connections to the intermediate and claim connections, the intermediate connections to the
     origin."""
     edge, intermediate = (network.host("edge"), free_port()), (network.host("intermediate"), free_port())
     peers = peer_odb(claim_address)
-    edge_config = relay_config(f"{edge[0]}:{edge[1]}", f"{intermediate[0]}:{intermediate[1]}", peers, "edge", peer=True, idle=EDGE_IDLE)
-    intermediate_config = relay_config(f"{intermediate[0]}:{intermediate[1]}", origin, peers, "intermediate", peer=True)
+    edge_config = relay_config(f"{edge[0]}:{edge[1]}", f"{intermediate[0]}:{intermediate[1]}", PATIENT_IDLE, peers, "edge", peer=True)
+    intermediate_config = relay_config(f"{intermediate[0]}:{intermediate[1]}", origin, idle, peers, "intermediate", peer=True)
     return [("edge", edge, edge_config, 2), ("intermediate", intermediate, intermediate_config, 1)]
 
 
@@ -642,13 +645,14 @@ def main():
     network = Loopback() if args.loss is None else Veth(sack=False, tso=False, relays=tiers)
     origin, relays = None, []
     try:
+        idle = IDLE if args.loss is None else PATIENT_IDLE
         if args.virtual == "origin":
             claim_port = free_port()
             origin, origin_address = start_origin(binary, network, claim_port)
-            chain = aware_chain(network, origin_address, f"{network.host('origin')}:{claim_port}")
+            chain = aware_chain(network, origin_address, idle, f"{network.host('origin')}:{claim_port}")
         else:
             origin, origin_address = start_origin(binary, network)
-            chain = (virtual_chain if args.virtual else plain_chain)(network, origin_address)
+            chain = (virtual_chain if args.virtual else plain_chain)(network, origin_address, idle)
         # Started from the origin's side, so that each relay's upstream listens before it does.
         for tier, address, config, pools in reversed(chain):
             relays.insert(0, Relay(binary, workdir, network, tier, address, config, pools))
