@@ -430,7 +430,8 @@ class Relay:
 def log_reasons(log):
     """How often the relay logged each kind of refusal, abort or failure, by its reason."""
     counts = {}
-    for match in re.finditer(r"reason=(.+?) \[ODBRelay\] (.+)$", log, re.MULTILINE):
+    # The text log sorts a line's metadata by key, so keys after `reason` may follow it.
+    for match in re.finditer(r"reason=(.+?)(?: [a-z_]+=.*)? \[ODBRelay\] (.+)$", log, re.MULTILINE):
         key = f"{match.group(2)}: {match.group(1)}"
         counts[key] = counts.get(key, 0) + 1
     return counts

@@ -29,6 +29,9 @@ int odb_tcp_progress(int fd, struct odb_tcp_progress *progress)
 	progress->unacked_bytes = (uint32_t)outq;
 	progress->notsent_bytes = info.tcpi_notsent_bytes;
 	progress->last_ack_ms = info.tcpi_last_ack_recv;
+	progress->last_data_ms = info.tcpi_last_data_recv;
+	progress->rto_us = info.tcpi_rto;
+	progress->backoff = info.tcpi_backoff;
 	return 0;
 }
 

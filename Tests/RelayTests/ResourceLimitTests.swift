@@ -118,12 +118,17 @@ extension RelayTests {
 
         /// An upstream that takes the request and then says nothing for `timeouts.idle`: 504
         /// before any answer, counted as an upstream error and logged as an upstream failure
-        /// with its reason, so that it shows with the access log off.
+        /// with its reason and what TCP was doing on both sockets, so that it shows with the
+        /// access log off and tells a silent upstream from a lossy path.
         @Test func upstreamSilentPastTheIdleTimeoutIs504() throws {
             try askSilentUpstream(timeouts: [.idle("2s")]) { relay, _ throws in
                 #expect(try relay.waitForCounter("upstream_errors") { $0 >= 1 } == 1)
-                #expect(relay.log.contains("upstream failure"))
-                #expect(relay.log.contains("the upstream did not respond in time"))
+                let line = relay.log.split(separator: "\n").first { $0.contains("upstream failure") } ?? ""
+                #expect(line.contains("the upstream did not respond in time"), "\(line)")
+                // What TCP was doing: the upstream acknowledged the request and sent nothing back.
+                #expect(line.contains("upstream_tcp=queued=0 unsent=0 "), "\(line)")
+                #expect(line.contains(" backoff=0 "), "\(line)")
+                #expect(line.contains("client_tcp=queued=0 "), "\(line)")
             }
         }
 

@@ -14,6 +14,9 @@ struct odb_tcp_progress {
 	uint32_t unacked_bytes;  /* SIOCOUTQ: bytes queued on the socket, not yet acknowledged */
 	uint32_t notsent_bytes;  /* tcpi_notsent_bytes */
 	uint32_t last_ack_ms;    /* tcpi_last_ack_recv: milliseconds since the last ACK arrived */
+	uint32_t last_data_ms;   /* tcpi_last_data_recv: milliseconds since the last data arrived */
+	uint32_t rto_us;         /* tcpi_rto: the retransmission timeout, backoff included */
+	uint8_t backoff;         /* tcpi_backoff: how often the retransmission timer has doubled */
 };
 
 /* Reads TCP_INFO first and SIOCOUTQ second: acked + outq then can only under-report how much

@@ -45,11 +45,12 @@ extension ClientSession {
                 close()
                 return
             }
+            let stall = TCPStall.metadata(client: client, upstream: current.upstream)
             if current.answerBegun {
-                abort("no progress within the idle timeout")
+                abort("no progress within the idle timeout", details: stall)
             } else {
                 worker.stats.upstreamErrors += 1
-                upstreamFailed("the upstream did not respond in time", status: 504)
+                upstreamFailed("the upstream did not respond in time", status: 504, details: stall)
             }
         }
         drive()

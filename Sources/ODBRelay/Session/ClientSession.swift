@@ -217,8 +217,10 @@ final class ClientSession: ChannelOwner, KernelWindowDelegate {
         client.wantRead = false
     }
 
-    func upstreamFailed(_ reason: String, status: Int = 502) {
-        worker.logger.warning("upstream failure", metadata: ["client": "\(clientAddress)", "reason": "\(reason)"])
+    /// Answers `status` for an upstream that failed before its answer began, and logs it as an
+    /// upstream failure with `reason` and `details` (for a timeout, what TCP was doing).
+    func upstreamFailed(_ reason: String, status: Int = 502, details: Logger.Metadata = [:]) {
+        worker.logger.warning("upstream failure", metadata: details.merging(["client": "\(clientAddress)", "reason": "\(reason)"]) { $1 })
         respondError(status, reason: reason)
     }
 
@@ -231,9 +233,9 @@ final class ClientSession: ChannelOwner, KernelWindowDelegate {
     }
 
     /// Closes both sides at once: the client sees a closed connection, never a response that
-    /// looks complete but is not.
-    func abort(_ reason: String) {
-        worker.logger.info("connection aborted", metadata: ["client": "\(clientAddress)", "reason": "\(reason)"])
+    /// looks complete but is not. `details` go into the log line beside `reason`.
+    func abort(_ reason: String, details: Logger.Metadata = [:]) {
+        worker.logger.info("connection aborted", metadata: details.merging(["client": "\(clientAddress)", "reason": "\(reason)"]) { $1 })
         for body in [exchange?.requestBody, exchange?.responseBody].compactMap({ $0 }) { account(body) }
         close()
     }
