@@ -5,7 +5,8 @@
     python3 tools/soak.py --duration 600 --report docs/soak-600s.json   # the documented long run
     python3 tools/soak.py --duration 600 --loss 2    # across lossy links (run as root)
     python3 tools/soak.py --duration 600 --virtual --loss 2   # the virtual payload, across them
-    python3 tools/soak.py --duration 600 --virtual origin --loss 2   # held by the origin, through an intermediate
+    python3 tools/soak.py --duration 600 --virtual intermediate --loss 2   # descriptors passed on too
+    python3 tools/soak.py --duration 600 --virtual origin --loss 2   # held by the origin
 
 One relay (workers: 2) with a kernel, a splice and a copy route (picked by Host) in front of
 the built-in origin (`odb-redirect origin`, byte i of every body is i % 251). Client processes
@@ -17,14 +18,15 @@ an upload's by the origin. With --loss, the clients, the relay and the origin ea
 network namespace, in a line joined by veth links that drop PERCENT % of the packets arriving
 on every link end (tiers.Veth, as the fault torture does: TCP without SACK and the links without
 segmentation offload, so that a loss's retransmission overlaps bytes the relay's sockets already
-hold). With --virtual, the clients' relay is an edge in front of a holder relay (each with
-the same three routes): the holder answers the origin's bodies with descriptors and the edge
-claims each one, so every body crosses the edge-holder link on a claim connection
-(docs/DESIGN.md, "Virtual payload"); with --loss that link drops packets too. With --virtual
-origin, the origin holds its bodies itself (ODB-aware) behind an intermediate relay, which
-passes its descriptors on to the edge, head only; the edge claims each body from the origin,
-so with --loss the claim connections cross both lossy links, routed through the intermediate's
-tier. After the load stops and the relays settle, the script checks, for each relay:
+hold). With --virtual (--virtual holder), the clients' relay is an edge in front of a holder
+relay (each with the same three routes): the holder answers the origin's bodies with
+descriptors and the edge claims each one, so every body crosses the edge-holder link on a claim
+connection (docs/DESIGN.md, "Virtual payload"); with --loss that link drops packets too. With
+--virtual intermediate, an intermediate relay between them passes the descriptors on, head
+only, and the edge's claims cross both links between it and the holder, routed through the
+intermediate's tier. With --virtual origin, the origin holds its bodies itself (ODB-aware)
+behind the intermediate, and the edge claims each body from the origin the same way. After the
+load stops and the relays settle, the script checks, for each relay:
 
   - zero corrupted bodies (downloads and uploads) and zero unexpected failures (only
     deliberate aborts may cut a body);
@@ -43,11 +45,12 @@ tier. After the load stops and the relays settle, the script checks, for each re
     there, or its client was gone before the window opened, which is not counted;
   - with --loss, that the kernel route's verdict met overlapping skbs (the BPF counter
     overlap_skbs): a lossy run without them tests nothing the loopback run does not;
-  - with --virtual, no payload held and no claim in flight once settled, every non-empty body a
-    client took held by the holder (or served for real over its caps), no failed claim, and
-    every held payload served to a claim or expired (a client gone before the edge claimed);
-  - with --virtual origin, no claim in flight once settled, every non-empty body a client took
-    passed on by the intermediate as a descriptor and claimed by the edge, and no failed claim.
+  - with --virtual, no payload held and no claim in flight once settled, and no failed claim;
+  - with a holder relay, every non-empty body a client took held by it (or served for real over
+    its caps), and every held payload served to a claim or expired (a client gone before the
+    edge claimed);
+  - with an intermediate relay, every non-empty body a client took passed on by it as a
+    descriptor and claimed by the edge.
 
 Exits 1 and says which bound broke; prints one JSON report (and writes it with --report), which
 includes each relay's RSS every RSS_EVERY_S seconds of load (`rss_mib`: [seconds, MiB] pairs).
@@ -91,6 +94,14 @@ IDLE = "5s"
 PATIENT_IDLE = "30s"
 # Short, so that a payload whose client went before the edge claimed it expires within settle's wait.
 HOLD_TIMEOUT_S = 5
+# The relay tiers of each --virtual chain, from the clients' side.
+VIRTUAL_TIERS = {"holder": ("edge", "holder"), "intermediate": ("edge", "intermediate", "holder"),
+                 "origin": ("edge", "intermediate")}
+# The paths on which an intermediate relay must have moved body bytes. Its only bodies are
+# uploads, which come on the edge's pooled connections; a connection joins the verdict map with
+# its first kernel-route body and splice(2) cannot read a socket in it, so the splice route
+# copies the later uploads of that connection (docs/DESIGN.md, "Modes and how `auto` decides").
+INTERMEDIATE_PATHS = ("copy", "kernel")
 # The BPF counters a lossy run reports, summed over the relays.
 LOSS_COUNTERS = ("overlap_skbs", "overlap_bytes_trimmed", "redirected_bytes")
 
@@ -340,27 +351,28 @@ def plain_chain(network, origin, idle):
     return [("relay", listen, relay_config(f"{listen[0]}:{listen[1]}", origin, idle), 1)]
 
 
-def virtual_chain(network, origin, idle):
-    """An edge relay, which claims every body, in front of a holder relay, which answers the
-    origin's bodies with descriptors (docs/DESIGN.md, "Virtual payload"). The edge pools
-    connections to the holder and claim connections, the holder connections to the origin."""
-    edge, holder, claim = (network.host("edge"), free_port()), (network.host("holder"), free_port()), free_port()
-    claim_address = f"{holder[0]}:{claim}"
-    edge_config = relay_config(f"{edge[0]}:{edge[1]}", f"{holder[0]}:{holder[1]}", PATIENT_IDLE, peer_odb(claim_address), "edge", peer=True)
-    return [("edge", edge, edge_config, 2),
-            ("holder", holder, relay_config(f"{holder[0]}:{holder[1]}", origin, idle, holder_odb(claim_address, f"{HOLD_TIMEOUT_S}s"), "holder"), 1)]
-
-
-def aware_chain(network, origin, idle, claim_address):
-    """An edge relay, which claims every body from the ODB-aware origin at `claim_address`, in
-    front of an intermediate relay, which passes the origin's descriptors on. The edge pools
-    connections to the intermediate and claim connections, the intermediate connections to the
-    origin."""
-    edge, intermediate = (network.host("edge"), free_port()), (network.host("intermediate"), free_port())
+def claiming_relays(network, upstream, claim_address, intermediate, idle):
+    """An edge relay, which claims every body from HOLDER_NAME at `claim_address`, and with
+    `intermediate` an intermediate relay behind it, which passes descriptors on; the last of
+    them in front of `upstream` with the idle timeout `idle`. The edge pools connections to its
+    upstream and claim connections; a relay in front of a relay waits PATIENT_IDLE on it."""
+    tiers = ["edge", "intermediate"] if intermediate else ["edge"]
+    listens = [(network.host(tier), free_port()) for tier in tiers]
+    upstreams = [f"{host}:{port}" for host, port in listens[1:]] + [upstream]
     peers = peer_odb(claim_address)
-    edge_config = relay_config(f"{edge[0]}:{edge[1]}", f"{intermediate[0]}:{intermediate[1]}", PATIENT_IDLE, peers, "edge", peer=True)
-    intermediate_config = relay_config(f"{intermediate[0]}:{intermediate[1]}", origin, idle, peers, "intermediate", peer=True)
-    return [("edge", edge, edge_config, 2), ("intermediate", intermediate, intermediate_config, 1)]
+    return [(tier, listen, relay_config(f"{listen[0]}:{listen[1]}", next_hop, idle if next_hop == upstream else PATIENT_IDLE,
+                                        peers, tier, peer=True), 2 if tier == "edge" else 1)
+            for tier, listen, next_hop in zip(tiers, listens, upstreams)]
+
+
+def holder_chain(network, origin, idle, intermediate):
+    """The claiming relays in front of a holder relay, which answers the origin's bodies with
+    descriptors and keeps each body unread in its connection to the origin (docs/DESIGN.md,
+    "Virtual payload")."""
+    holder, claim = (network.host("holder"), free_port()), free_port()
+    claim_address = f"{holder[0]}:{claim}"
+    config = relay_config(f"{holder[0]}:{holder[1]}", origin, idle, holder_odb(claim_address, f"{HOLD_TIMEOUT_S}s"), "holder")
+    return claiming_relays(network, f"{holder[0]}:{holder[1]}", claim_address, intermediate, PATIENT_IDLE) + [("holder", holder, config, 1)]
 
 
 class Relay:
@@ -541,7 +553,8 @@ def release_bounds(baseline, after, pooled):
 def relay_bounds(relay, baseline, after, counters):
     """Every broken bound on one relay, as a sentence."""
     moved = counters.get("body_bytes", {})
-    broken = [f"no body bytes took the {path} path" for path in sorted(set(ROUTES.values())) if not moved.get(path)]
+    paths = INTERMEDIATE_PATHS if relay.tier == "intermediate" else set(ROUTES.values())
+    broken = [f"no body bytes took the {path} path" for path in sorted(paths) if not moved.get(path)]
     refused = counters.get("fallbacks", {}).get("unsupported", 0)
     if refused:
         broken.append(f"{refused} bodies the kernel refused (fallbacks unsupported)")
@@ -575,9 +588,9 @@ def claim_bounds(edge):
     return [f"{edge['claims_failed']} claims failed"] if edge.get("claims_failed") else []
 
 
-def aware_bounds(counters, totals):
-    """The broken bounds on a payload the origin holds: the intermediate passed on a descriptor
-    for every non-empty body the clients took, the edge claimed each, and no claim failed."""
+def intermediate_bounds(counters, totals):
+    """The broken bounds on descriptors passed on: the intermediate passed on one for every
+    non-empty body the clients took, the edge claimed each, and no claim failed."""
     passed = counters["intermediate"].get("virtual_payloads", {}).get("passed", 0)
     edge = counters["edge"].get("virtual_payloads", {})
     broken = claim_bounds(edge)
@@ -603,7 +616,7 @@ def bounds(relays, baseline, after, totals, counters, loss):
     if "holder" in counters:
         broken += virtual_bounds(counters, totals)
     if "intermediate" in counters:
-        broken += aware_bounds(counters, totals)
+        broken += intermediate_bounds(counters, totals)
     return broken
 
 
@@ -630,9 +643,10 @@ def main():
     parser.add_argument("--seed", type=int, default=int(time.time()))
     parser.add_argument("--loss", type=float, metavar="PERCENT",
                         help="run each tier in a network namespace, joined by veth links that drop this share of packets")
-    parser.add_argument("--virtual", nargs="?", const="relay", choices=("relay", "origin"),
-                        help="an edge relay in front of a holder relay (relay, the default) or of an intermediate "
-                             "relay and the ODB-aware origin (origin): every body crosses on a claim")
+    parser.add_argument("--virtual", nargs="?", const="holder", choices=tuple(VIRTUAL_TIERS),
+                        help="an edge relay that claims every body, in front of a holder relay (holder, the default), "
+                             "of an intermediate and a holder relay (intermediate), or of an intermediate relay and "
+                             "the ODB-aware origin (origin)")
     args = parser.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     binary = args.binary or next(
@@ -642,7 +656,7 @@ def main():
     # Stopped from outside, the soak still stops its relays and origin and removes its namespaces.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     workdir = tempfile.mkdtemp(prefix="odb-soak-")
-    tiers = {None: ("relay",), "relay": ("edge", "holder"), "origin": ("edge", "intermediate")}[args.virtual]
+    tiers = VIRTUAL_TIERS[args.virtual] if args.virtual else ("relay",)
     network = Loopback() if args.loss is None else Veth(sack=False, tso=False, relays=tiers)
     origin, relays = None, []
     try:
@@ -650,10 +664,11 @@ def main():
         if args.virtual == "origin":
             claim_port = free_port()
             origin, origin_address = start_origin(binary, network, claim_port)
-            chain = aware_chain(network, origin_address, idle, f"{network.host('origin')}:{claim_port}")
+            chain = claiming_relays(network, origin_address, f"{network.host('origin')}:{claim_port}", True, idle)
         else:
             origin, origin_address = start_origin(binary, network)
-            chain = (virtual_chain if args.virtual else plain_chain)(network, origin_address, idle)
+            chain = (holder_chain(network, origin_address, idle, args.virtual == "intermediate") if args.virtual
+                     else plain_chain(network, origin_address, idle))
         # Started from the origin's side, so that each relay's upstream listens before it does.
         for tier, address, config, pools in reversed(chain):
             relays.insert(0, Relay(binary, workdir, network, tier, address, config, pools))
