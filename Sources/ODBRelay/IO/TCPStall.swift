@@ -2,8 +2,9 @@ import CSocketShims
 import Logging
 
 /// What TCP reports about a socket on which nothing moved, for the log line of an idle
-/// timeout. A lossy path shows as bytes still queued, a retransmission timer backed off and an
-/// RTO of seconds; a peer that went silent as nothing queued and no backoff.
+/// timeout. This side's sends lost on a lossy path show as bytes still queued, a retransmission
+/// timer backed off and an RTO of seconds; a peer that took everything and went silent as
+/// nothing queued and no backoff. The peer's own retransmissions do not show here.
 struct TCPStall: CustomStringConvertible {
     private let progress: odb_tcp_progress
 
