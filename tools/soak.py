@@ -569,35 +569,26 @@ def relay_bounds(relay, baseline, after, counters):
 
 
 def virtual_bounds(counters, totals):
-    """The broken bounds on the virtual payload: every non-empty body the clients took went
-    through the holder as a payload (held, or served for real over a cap), no claim failed, and
-    every held payload was claimed or expired."""
-    holder, edge = counters["holder"].get("virtual_payloads", {}), counters["edge"].get("virtual_payloads", {})
-    broken = claim_bounds(edge)
-    if holder.get("held", 0) + holder.get("over_cap", 0) < totals["bodies"]:
-        broken.append(f"the holder held {holder.get('held', 0)} payloads (and {holder.get('over_cap', 0)} over its caps) "
-                      f"for {totals['bodies']} non-empty bodies")
-    if holder.get("held", 0) != holder.get("claims_served", 0) + holder.get("expired", 0):
-        broken.append(f"the holder held {holder.get('held', 0)} payloads, served {holder.get('claims_served', 0)} to claims "
-                      f"and let {holder.get('expired', 0)} expire")
-    return broken
-
-
-def claim_bounds(edge):
-    """The broken bound on the edge's claims (its `virtual_payloads` counters): none failed."""
-    return [f"{edge['claims_failed']} claims failed"] if edge.get("claims_failed") else []
-
-
-def intermediate_bounds(counters, totals):
-    """The broken bounds on descriptors passed on: the intermediate passed on one for every
-    non-empty body the clients took, the edge claimed each, and no claim failed."""
-    passed = counters["intermediate"].get("virtual_payloads", {}).get("passed", 0)
+    """The broken bounds on the virtual payload: no claim failed; with a holder relay, every
+    non-empty body the clients took went through it as a payload (held, or served for real over
+    a cap) and every held payload was claimed or expired; with an intermediate relay, it passed
+    on a descriptor for every such body and the edge claimed as many."""
     edge = counters["edge"].get("virtual_payloads", {})
-    broken = claim_bounds(edge)
-    if passed < totals["bodies"]:
-        broken.append(f"the intermediate passed on {passed} descriptors for {totals['bodies']} non-empty bodies")
-    if edge.get("claims", 0) < totals["bodies"]:
-        broken.append(f"the edge claimed {edge.get('claims', 0)} payloads for {totals['bodies']} non-empty bodies")
+    broken = [f"{edge['claims_failed']} claims failed"] if edge.get("claims_failed") else []
+    if "holder" in counters:
+        holder = counters["holder"].get("virtual_payloads", {})
+        if holder.get("held", 0) + holder.get("over_cap", 0) < totals["bodies"]:
+            broken.append(f"the holder held {holder.get('held', 0)} payloads (and {holder.get('over_cap', 0)} over its caps) "
+                          f"for {totals['bodies']} non-empty bodies")
+        if holder.get("held", 0) != holder.get("claims_served", 0) + holder.get("expired", 0):
+            broken.append(f"the holder held {holder.get('held', 0)} payloads, served {holder.get('claims_served', 0)} to claims "
+                          f"and let {holder.get('expired', 0)} expire")
+    if "intermediate" in counters:
+        passed = counters["intermediate"].get("virtual_payloads", {}).get("passed", 0)
+        if passed < totals["bodies"]:
+            broken.append(f"the intermediate passed on {passed} descriptors for {totals['bodies']} non-empty bodies")
+        if edge.get("claims", 0) < totals["bodies"]:
+            broken.append(f"the edge claimed {edge.get('claims', 0)} payloads for {totals['bodies']} non-empty bodies")
     return broken
 
 
@@ -613,10 +604,8 @@ def bounds(relays, baseline, after, totals, counters, loss):
     for relay in relays:
         named = f"{relay.tier}: " if len(relays) > 1 else ""
         broken += [named + sentence for sentence in relay_bounds(relay, baseline[relay.tier], after[relay.tier], counters[relay.tier])]
-    if "holder" in counters:
+    if "edge" in counters:
         broken += virtual_bounds(counters, totals)
-    if "intermediate" in counters:
-        broken += intermediate_bounds(counters, totals)
     return broken
 
 
