@@ -6,6 +6,7 @@
     python3 tools/soak.py --duration 600 --loss 2    # across lossy links (run as root)
     python3 tools/soak.py --duration 600 --virtual --loss 2   # the virtual payload, across them
     python3 tools/soak.py --duration 600 --virtual intermediate --loss 2   # descriptors passed on too
+    python3 tools/soak.py --duration 600 --virtual fault --loss 2   # a relay that claims for the edge
     python3 tools/soak.py --duration 600 --virtual origin --loss 2   # held by the origin
 
 One relay (workers: 2) with a kernel, a splice and a copy route (picked by Host) in front of
@@ -24,16 +25,18 @@ descriptors and the edge claims each one, so every body crosses the edge-holder 
 connection (docs/DESIGN.md, "Virtual payload"); with --loss that link drops packets too. With
 --virtual intermediate, an intermediate relay between them passes the descriptors on, head
 only, and the edge's claims cross both links between it and the holder, routed through the
-intermediate's tier. With --virtual origin, the origin holds its bodies itself (ODB-aware)
-behind the intermediate, and the edge claims each body from the origin the same way. After the
-load stops and the relays settle, the script checks, for each relay:
+intermediate's tier. With --virtual fault, the relay between them faults instead: its routes
+need the bytes, so it claims every body for the edge and carries it on. With --virtual origin,
+the origin holds its bodies itself (ODB-aware) behind the intermediate, and the edge claims each
+body from the origin past it. After the load stops and the relays settle, the script checks,
+for each relay:
 
   - zero corrupted bodies (downloads and uploads) and zero unexpected failures (only
     deliberate aborts may cut a body);
   - relay sockets and BPF socket entries within the pooled upstream connections of the
-    baseline (workers x max_idle_per_server connections per pool, of which an edge has two,
-    its upstream's and its claims'; two tracked sockets each), zero BPF
-    flows but the idle records of those pooled connections, at most one each;
+    baseline (workers x max_idle_per_server connections per pool, of which a relay that claims
+    has two, its upstream's and its claims'; two tracked sockets each), zero BPF flows but the
+    idle records of those pooled connections, at most one each;
   - relay pipes beyond the baseline's only the spare splice pipes `status` counts (two
     descriptors each), and no other descriptor beyond the baseline's;
   - relay RSS at most RSS_GROWTH_MIB above the warmed-up baseline;
@@ -50,7 +53,7 @@ load stops and the relays settle, the script checks, for each relay:
     its caps), and every held payload served to a claim or expired (a client gone before the
     edge claimed);
   - with an intermediate relay, every non-empty body a client took passed on by it as a
-    descriptor and claimed by the edge.
+    descriptor and claimed by the edge; with a faulting relay, claimed by it as a fault.
 
 Exits 1 and says which bound broke; prints one JSON report (and writes it with --report), which
 includes each relay's RSS every RSS_EVERY_S seconds of load (`rss_mib`: [seconds, MiB] pairs).
@@ -96,7 +99,10 @@ PATIENT_IDLE = "30s"
 HOLD_TIMEOUT_S = 5
 # The relay tiers of each --virtual chain, from the clients' side.
 VIRTUAL_TIERS = {"holder": ("edge", "holder"), "intermediate": ("edge", "intermediate", "holder"),
-                 "origin": ("edge", "intermediate")}
+                 "fault": ("edge", "faulting", "holder"), "origin": ("edge", "intermediate")}
+# The odb role of each claiming tier's routes: a faulting relay's are `edge`, so it claims every
+# descriptor, also for the edge in front of it, and passes the body on (a fault).
+CLAIMING_ROLES = {"edge": "edge", "intermediate": "intermediate", "faulting": "edge"}
 # The paths on which an intermediate relay must have moved body bytes. Its only bodies are
 # uploads, which come on the edge's pooled connections; a connection joins the verdict map with
 # its first kernel-route body and splice(2) cannot read a socket in it, so the splice route
@@ -351,28 +357,27 @@ def plain_chain(network, origin, idle):
     return [("relay", listen, relay_config(f"{listen[0]}:{listen[1]}", origin, idle), 1)]
 
 
-def claiming_relays(network, upstream, claim_address, intermediate, idle):
-    """An edge relay, which claims every body from HOLDER_NAME at `claim_address`, and with
-    `intermediate` an intermediate relay behind it, which passes descriptors on; the last of
-    them in front of `upstream` with the idle timeout `idle`. The edge pools connections to its
-    upstream and claim connections; a relay in front of a relay waits PATIENT_IDLE on it."""
-    tiers = ["edge", "intermediate"] if intermediate else ["edge"]
+def claiming_relays(network, tiers, upstream, claim_address, idle):
+    """The relays of `tiers` (from the clients' side, CLAIMING_ROLES), which claim from HOLDER_NAME
+    at `claim_address`; the last of them in front of `upstream` with the idle timeout `idle`.
+    Each pools connections to its upstream, and one whose role is `edge` claim connections too;
+    a relay in front of a relay waits PATIENT_IDLE on it."""
     listens = [(network.host(tier), free_port()) for tier in tiers]
     upstreams = [f"{host}:{port}" for host, port in listens[1:]] + [upstream]
     peers = peer_odb(claim_address)
     return [(tier, listen, relay_config(f"{listen[0]}:{listen[1]}", next_hop, idle if next_hop == upstream else PATIENT_IDLE,
-                                        peers, tier, peer=True), 2 if tier == "edge" else 1)
+                                        peers, CLAIMING_ROLES[tier], peer=True), 2 if CLAIMING_ROLES[tier] == "edge" else 1)
             for tier, listen, next_hop in zip(tiers, listens, upstreams)]
 
 
-def holder_chain(network, origin, idle, intermediate):
-    """The claiming relays in front of a holder relay, which answers the origin's bodies with
-    descriptors and keeps each body unread in its connection to the origin (docs/DESIGN.md,
-    "Virtual payload")."""
+def holder_chain(network, tiers, origin, idle):
+    """The claiming relays of `tiers` in front of a holder relay, which answers the origin's
+    bodies with descriptors and keeps each body unread in its connection to the origin
+    (docs/DESIGN.md, "Virtual payload")."""
     holder, claim = (network.host("holder"), free_port()), free_port()
     claim_address = f"{holder[0]}:{claim}"
     config = relay_config(f"{holder[0]}:{holder[1]}", origin, idle, holder_odb(claim_address, f"{HOLD_TIMEOUT_S}s"), "holder")
-    return claiming_relays(network, f"{holder[0]}:{holder[1]}", claim_address, intermediate, PATIENT_IDLE) + [("holder", holder, config, 1)]
+    return claiming_relays(network, tiers, f"{holder[0]}:{holder[1]}", claim_address, PATIENT_IDLE) + [("holder", holder, config, 1)]
 
 
 class Relay:
@@ -572,11 +577,14 @@ def virtual_bounds(counters, totals):
     """The broken bounds on the virtual payload: no claim failed; with a holder relay, every
     non-empty body the clients took went through it as a payload (held, or served for real over
     a cap) and every held payload was claimed or expired; with an intermediate relay, it passed
-    on a descriptor for every such body and the edge claimed as many."""
-    edge = counters["edge"].get("virtual_payloads", {})
-    broken = [f"{edge['claims_failed']} claims failed"] if edge.get("claims_failed") else []
+    on a descriptor for every such body and the edge claimed as many; with a faulting relay, it
+    claimed every such body as a fault."""
+    events = {tier: relay.get("virtual_payloads", {}) for tier, relay in counters.items()}
+    edge = events["edge"]
+    failed = sum(relay.get("claims_failed", 0) for relay in events.values())
+    broken = [f"{failed} claims failed"] if failed else []
     if "holder" in counters:
-        holder = counters["holder"].get("virtual_payloads", {})
+        holder = events["holder"]
         if holder.get("held", 0) + holder.get("over_cap", 0) < totals["bodies"]:
             broken.append(f"the holder held {holder.get('held', 0)} payloads (and {holder.get('over_cap', 0)} over its caps) "
                           f"for {totals['bodies']} non-empty bodies")
@@ -584,11 +592,14 @@ def virtual_bounds(counters, totals):
             broken.append(f"the holder held {holder.get('held', 0)} payloads, served {holder.get('claims_served', 0)} to claims "
                           f"and let {holder.get('expired', 0)} expire")
     if "intermediate" in counters:
-        passed = counters["intermediate"].get("virtual_payloads", {}).get("passed", 0)
+        passed = events["intermediate"].get("passed", 0)
         if passed < totals["bodies"]:
             broken.append(f"the intermediate passed on {passed} descriptors for {totals['bodies']} non-empty bodies")
         if edge.get("claims", 0) < totals["bodies"]:
             broken.append(f"the edge claimed {edge.get('claims', 0)} payloads for {totals['bodies']} non-empty bodies")
+    if "faulting" in counters and events["faulting"].get("faults", 0) < totals["bodies"]:
+        broken.append(f"the faulting relay claimed {events['faulting'].get('faults', 0)} payloads as faults "
+                      f"for {totals['bodies']} non-empty bodies")
     return broken
 
 
@@ -633,9 +644,9 @@ def main():
     parser.add_argument("--loss", type=float, metavar="PERCENT",
                         help="run each tier in a network namespace, joined by veth links that drop this share of packets")
     parser.add_argument("--virtual", nargs="?", const="holder", choices=tuple(VIRTUAL_TIERS),
-                        help="an edge relay that claims every body, in front of a holder relay (holder, the default), "
-                             "of an intermediate and a holder relay (intermediate), or of an intermediate relay and "
-                             "the ODB-aware origin (origin)")
+                        help="an edge relay in front of a holder relay (holder, the default), of an intermediate and a "
+                             "holder relay (intermediate), of a faulting and a holder relay (fault), or of an "
+                             "intermediate relay and the ODB-aware origin (origin)")
     args = parser.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     binary = args.binary or next(
@@ -653,11 +664,10 @@ def main():
         if args.virtual == "origin":
             claim_port = free_port()
             origin, origin_address = start_origin(binary, network, claim_port)
-            chain = claiming_relays(network, origin_address, f"{network.host('origin')}:{claim_port}", True, idle)
+            chain = claiming_relays(network, tiers, origin_address, f"{network.host('origin')}:{claim_port}", idle)
         else:
             origin, origin_address = start_origin(binary, network)
-            chain = (holder_chain(network, origin_address, idle, args.virtual == "intermediate") if args.virtual
-                     else plain_chain(network, origin_address, idle))
+            chain = holder_chain(network, tiers[:-1], origin_address, idle) if args.virtual else plain_chain(network, origin_address, idle)
         # Started from the origin's side, so that each relay's upstream listens before it does.
         for tier, address, config, pools in reversed(chain):
             relays.insert(0, Relay(binary, workdir, network, tier, address, config, pools))
